@@ -1,0 +1,133 @@
+"""Audit service: every domain write records an entry through here, in the same transaction.
+
+Domain services normally use the generic helpers ``create``, ``update`` and ``delete``,
+which diff the fields and record the entry; ``record`` is for custom actions
+(posting, status changes, imports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
+
+from zonebook.core import context
+
+from .models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """Plain values of the concrete fields of ``obj`` (FKs as ids)."""
+    out = {}
+    for f in obj._meta.concrete_fields:
+        if fields is not None and f.name not in fields:
+            continue
+        out[f.name] = _plain(getattr(obj, f.attname))
+    return out
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def _scope_of(obj: models.Model) -> dict[str, Any]:
+    """Scope columns of an object, from its optional ``audit_scope()`` method."""
+    fn = getattr(obj, "audit_scope", None)
+    return fn() if callable(fn) else {}
+
+
+def record(
+    obj: models.Model,
+    *,
+    code: str,
+    by=None,
+    action: str = AuditEntry.Action.ACTION,
+    changes: Mapping[str, Any] | None = None,
+    message: str = "",
+) -> AuditEntry:
+    ctx = context.current()
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the transaction of the change it records")
+    actor = by if (by is not None and getattr(by, "is_authenticated", False)) else None
+    scope = _scope_of(obj)
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_name=actor.get_username() if actor else (ctx.source or "system"),
+        action=action,
+        code=code,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        changes=_plain(dict(changes or {})),
+        message=message[:500],
+        request_id=ctx.request_id,
+        ip=ctx.ip or None,
+        source=ctx.source,
+        province_code=scope.get("province") or "",
+        city_code=scope.get("city") or "",
+        zone_id=scope.get("zone"),
+        enterprise_id=scope.get("enterprise"),
+    )
+
+
+def _code(obj_or_model, verb: str) -> str:
+    meta = obj_or_model._meta
+    return f"{meta.app_label}.{meta.model_name}.{verb}"
+
+
+@transaction.atomic
+def create(model: type[models.Model], data: Mapping[str, Any], *, by=None, code: str | None = None, m2m=None):
+    obj = model(**data)
+    obj.full_clean()
+    obj.save()
+    for name, values in (m2m or {}).items():
+        getattr(obj, name).set(values)
+    record(obj, code=code or _code(obj, "created"), by=by, action=AuditEntry.Action.CREATE, changes=diff({}, snapshot(obj)))
+    return obj
+
+
+@transaction.atomic
+def update(obj: models.Model, data: Mapping[str, Any], *, by=None, code: str | None = None):
+    """Apply ``data`` to ``obj``; records only the fields that really changed.  Returns the changes."""
+    before = snapshot(obj)
+    for k, v in data.items():
+        setattr(obj, k, v)
+    obj.full_clean()
+    after = snapshot(obj)
+    changes = diff(before, after)
+    if changes:
+        obj.save(update_fields=[obj._meta.get_field(k).name for k in changes])
+        record(obj, code=code or _code(obj, "updated"), by=by, action=AuditEntry.Action.UPDATE, changes=changes)
+    return changes
+
+
+@transaction.atomic
+def delete(obj: models.Model, *, by=None, code: str | None = None):
+    before = snapshot(obj)
+    entry = record(obj, code=code or _code(obj, "deleted"), by=by, action=AuditEntry.Action.DELETE, changes=diff(before, {k: None for k in before}))
+    obj.delete()
+    return entry
+
+
+def history(obj: models.Model):
+    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related("actor")

@@ -1,0 +1,47 @@
+"""Shared API machinery: scoped viewsets, write permission, error format."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+
+from .errors import DomainError
+
+
+class ScopedWritePermission(permissions.IsAuthenticated):
+    """Authenticated users read within their scope; writes need the viewset's ``write_area``."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        area = getattr(view, "write_area", None)
+        return bool(area) and request.user.can_write(area)
+
+
+class ScopedViewSetMixin:
+    """Every API queryset goes through ``for_user``: out-of-scope ids are 404, never 403."""
+
+    write_area: str | None = None
+
+    def get_queryset(self):
+        return super().get_queryset().for_user(self.request.user)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(
+            {"code": exc.code, "detail": str(exc.message), "errors": exc.as_list()},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found."))
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(exc, context)

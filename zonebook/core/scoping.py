@@ -1,0 +1,51 @@
+"""The one scope rule: province > city > zone > enterprise.
+
+Every scoped model declares ``SCOPE_PATHS``: for each scope level, the ORM lookup
+path from the model to the value that identifies the scope.  The user carries
+the matching values (``user.scope_values()``).  ``ScopedQuerySet.for_user`` is the
+only place the rule is applied; every view, API viewset, export and search goes
+through it (see ``core.views.ScopedMixin`` and ``core.api.ScopedViewSetMixin``).
+
+Example::
+
+    class Enterprise(models.Model):
+        SCOPE_PATHS = {
+            "province": "zone__province_code",
+            "city": "zone__city_code",
+            "zone": "zone_id",
+            "enterprise": "id",
+        }
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+PROVINCE, CITY, ZONE, ENTERPRISE, ALL = "province", "city", "zone", "enterprise", "all"
+LEVELS = (ALL, PROVINCE, CITY, ZONE, ENTERPRISE)
+
+
+def apply_scope(qs: models.QuerySet, user) -> models.QuerySet:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if getattr(user, "is_superuser", False) or getattr(user, "scope_level", None) == ALL:
+        return qs
+    level = getattr(user, "scope_level", None)
+    paths = getattr(qs.model, "SCOPE_PATHS", None)
+    if paths is None:
+        raise TypeError(f"{qs.model.__name__} has no SCOPE_PATHS; it cannot be scoped")
+    path = paths.get(level)
+    value = user.scope_values().get(level)
+    if path is None or value in (None, ""):
+        return qs.none()
+    if path.endswith("__startswith"):
+        return qs.filter(**{path: value})
+    return qs.filter(**{path: value})
+
+
+class ScopedQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return apply_scope(self, user)
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

@@ -1,0 +1,15 @@
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs):
+    """The current query string with some parameters replaced (keeps filters on paging/sorting/export)."""
+    query = context["request"].GET.copy()
+    for k, v in kwargs.items():
+        if v is None or v == "":
+            query.pop(k, None)
+        else:
+            query[k] = v
+    return query.urlencode()

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Views over scoped models: the queryset is always ``for_user``; objects outside are 404."""
+
+    write_area: str | None = None
+
+    def get_queryset(self):
+        return super().get_queryset().for_user(self.request.user)
+
+    def check_write(self):
+        if not self.write_area or not self.request.user.can_write(self.write_area):
+            raise PermissionDenied(_("Your role may not change this data."))
+
+
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+        db = {"status": "ok", "vendor": connection.vendor}
+        code = 200
+    except Exception as exc:  # noqa: BLE001 - health check reports any failure
+        db = {"status": "error", "vendor": connection.vendor, "error": exc.__class__.__name__}
+        code = 503
+    return JsonResponse({"status": "ok" if code == 200 else "error", "database": db}, status=code)
+
+
+@login_required
+def home(request):
+    from zonebook.registry.models import Enterprise, Zone
+
+    user = request.user
+    ctx = {
+        "zone_count": Zone.objects.for_user(user).count(),
+        "enterprise_count": Enterprise.objects.for_user(user).count(),
+    }
+    return render(request, "core/home.html", ctx)
+
+
+def error_400(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.html", {"reason": str(exception) if exception else ""}, status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/403.html", {"reason": _("The form expired or was sent from another page. Please reload and try again.")}, status=403)

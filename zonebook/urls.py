@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from zonebook.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("zonebook.accounts.urls")),
+    path("audit/", include("zonebook.audit.urls")),
+    path("registry/", include("zonebook.registry.urls")),
+    path("jobs/", include("zonebook.jobs.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("zonebook.core.api_urls")),
+    path("", include("zonebook.core.urls")),
+]
+if "zonebook.ledger" in settings.INSTALLED_APPS:
+    urlpatterns.insert(-1, path("ledger/", include("zonebook.ledger.urls")))
+
+handler400 = "zonebook.core.views.error_400"
+handler403 = "zonebook.core.views.error_403"
+handler404 = "zonebook.core.views.error_404"
+handler500 = "zonebook.core.views.error_500"
