@@ -131,3 +131,46 @@ def delete(obj: models.Model, *, by=None, code: str | None = None):
 
 def history(obj: models.Model):
     return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related("actor")
+
+
+def record_event(
+    code: str,
+    *,
+    by=None,
+    message: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    scope: Mapping[str, Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """An audit entry that is not about one row (exports, bulk reads); scoped by ``scope`` or the actor's scope."""
+    ctx = context.current()
+    actor = by if (by is not None and getattr(by, "is_authenticated", False)) else None
+    if scope is None and actor is not None:
+        scope = {
+            "province": actor.province_code,
+            "city": actor.city_code,
+            "zone": actor.zone_id,
+            "enterprise": actor.enterprise_id,
+        }
+    scope = scope or {}
+    with transaction.atomic():
+        return AuditEntry.objects.create(
+            actor=actor,
+            actor_name=actor.get_username() if actor else (ctx.source or "system"),
+            action=AuditEntry.Action.ACTION,
+            code=code,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=(object_repr or message)[:300],
+            changes=_plain(dict(changes or {})),
+            message=message[:500],
+            request_id=ctx.request_id,
+            ip=ctx.ip or None,
+            source=ctx.source,
+            province_code=scope.get("province") or "",
+            city_code=scope.get("city") or "",
+            zone_id=scope.get("zone"),
+            enterprise_id=scope.get("enterprise"),
+        )

@@ -19,6 +19,16 @@ class ScopedWritePermission(permissions.IsAuthenticated):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True
+        if getattr(view, "kwargs", {}).get(getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")):
+            # Detail route: the object is looked up first (out of scope → 404), then checked below.
+            return True
+        return self._may_write(request, view)
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in permissions.SAFE_METHODS or self._may_write(request, view)
+
+    @staticmethod
+    def _may_write(request, view) -> bool:
         area = getattr(view, "write_area", None)
         return bool(area) and request.user.can_write(area)
 

@@ -67,3 +67,18 @@ def error_500(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "errors/403.html", {"reason": _("The form expired or was sent from another page. Please reload and try again.")}, status=403)
+
+
+def scoped_object(model):
+    """Declare which scoped model a function view's URL ``pk`` refers to.
+
+    The URL-walking scope test (core/tests/test_scope_walk.py) reads this (or ``view_class.model``
+    / ``queryset.model`` for class-based views and viewsets) to prove that ids outside the user's
+    scope give 404.
+    """
+
+    def deco(fn):
+        fn.scoped_model = model
+        return fn
+
+    return deco

@@ -2,7 +2,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zonebook.core.scoping import ScopedQuerySet
+from zonebook.core.scoping import ALL, ScopedQuerySet
+
+
+class JobQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        """Jobs are private to the user who started them; installation-wide admins see all."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        if getattr(user, "is_superuser", False) or getattr(user, "scope_level", None) == ALL:
+            return self
+        return self.filter(created_by=user)
 
 
 class Job(models.Model):
@@ -28,15 +38,16 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    func_path = models.CharField(_("function"), max_length=200, blank=True)
 
-    # Jobs are private to the user who started them; admins see all.
+    # Jobs are private to the user who started them; admins see all (JobQuerySet.for_user).
     SCOPE_PATHS = {
         "province": "created_by__province_code",
         "city": "created_by__city_code",
         "zone": "created_by__zone_id",
         "enterprise": "created_by__enterprise_id",
     }
-    objects = ScopedQuerySet.as_manager()
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("job")
