@@ -7,6 +7,12 @@ import pytest
 from zonebook.core.testing.factories import EnterpriseFactory, ParkFactory, ZoneFactory, user_for
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 costs ~0.25 s per hash; tests use MD5 so creating users and logging in stay cheap."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     """Two provinces, three cities, four zones, one enterprise each (plus one extra in zone a1).

@@ -70,9 +70,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the idle-timeout middleware, which adds a message when it logs a user out.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "zonebook.core.middleware.SessionIdleTimeoutMiddleware",
     "zonebook.core.middleware.ForcePasswordChangeMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -200,6 +201,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by several serializers get one stable name each (apps add theirs here).
+    "ENUM_NAME_OVERRIDES": {
+        "ZoneEventEnum": "zonebook.registry.choices.ZoneEvent",
+        "ZoneLevelEnum": "zonebook.registry.choices.ZoneLevel",
+        "EnterpriseStatusEnum": "zonebook.registry.choices.EnterpriseStatus",
+        "ProcessingModeEnum": "zonebook.registry.choices.ProcessingMode",
+    },
 }
 
 TASKS = {
@@ -249,4 +257,8 @@ LOGGING = {
 ZONEBOOK = {
     "PHONE_MASK_IN_LISTS": True,
     "EXPORT_MAX_ROWS": 1_000_000,
+    # Ledger: a posting that takes a material or scrap balance below zero is refused or posted with a warning.
+    "LEDGER_NEGATIVE_BALANCE": os.environ.get("LEDGER_NEGATIVE_BALANCE", "refuse"),  # "refuse" | "warn"
+    # Ledger: apply the bonded share (保税料件比例) to scrap/intangible loss too (domain doc §12 open question).
+    "LEDGER_SCRAP_BONDED_SHARE": False,
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("zonebook.audit.urls")),
     path("registry/", include("zonebook.registry.urls")),
     path("jobs/", include("zonebook.jobs.urls")),
+    path("imports/", include("zonebook.core.imports.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("zonebook.core.api_urls")),

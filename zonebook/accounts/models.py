@@ -24,7 +24,12 @@ class User(AbstractUser):
     province_code = models.CharField(_("province code"), max_length=6, blank=True)
     city_code = models.CharField(_("city code"), max_length=6, blank=True)
     zone = models.ForeignKey(
-        "registry.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Zone",
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     enterprise = models.ForeignKey(
         "registry.Enterprise",
@@ -37,6 +42,11 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    can_manage_users = models.BooleanField(
+        _("user administrator"),
+        default=False,
+        help_text=_("May create and edit users, reset passwords and unlock accounts inside the own scope."),
+    )
 
     # Users are scoped like everything else: a city admin sees users of the city.
     SCOPE_PATHS = {
@@ -59,6 +69,21 @@ class User(AbstractUser):
             "zone": self.zone_id,
             "enterprise": self.enterprise_id,
         }
+
+    def audit_scope(self) -> dict:
+        return {
+            "province": self.province_code,
+            "city": self.city_code,
+            "zone": self.zone_id,
+            "enterprise": self.enterprise_id,
+        }
+
+    @property
+    def is_user_admin(self) -> bool:
+        """System administrators and scope administrators (``can_manage_users``) manage accounts."""
+        if not self.is_active:
+            return False
+        return self.is_superuser or self.role == Role.SYSTEM_ADMIN or self.can_manage_users
 
     @property
     def is_read_only(self) -> bool:
@@ -90,7 +115,9 @@ class LoginEvent(models.Model):
         LOGOUT = "logout", _("Logout")
         LOCKED = "locked", _("Locked out")
 
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events"
+    )
     username = models.CharField(_("username"), max_length=150)
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

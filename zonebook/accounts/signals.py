@@ -1,5 +1,6 @@
 """Login history.  Signals are used only for authentication events, never for business rules."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -17,7 +18,9 @@ def on_login(sender, request, user, **kwargs):
     from .models import LoginEvent
 
     ip, ua = _meta(request)
-    LoginEvent.objects.create(user=user, username=user.get_username(), kind=LoginEvent.Kind.SUCCESS, ip=ip, user_agent=ua)
+    LoginEvent.objects.create(
+        user=user, username=user.get_username(), kind=LoginEvent.Kind.SUCCESS, ip=ip, user_agent=ua
+    )
 
 
 @receiver(user_logged_out)
@@ -27,7 +30,9 @@ def on_logout(sender, request, user, **kwargs):
     if user is None:
         return
     ip, ua = _meta(request)
-    LoginEvent.objects.create(user=user, username=user.get_username(), kind=LoginEvent.Kind.LOGOUT, ip=ip, user_agent=ua)
+    LoginEvent.objects.create(
+        user=user, username=user.get_username(), kind=LoginEvent.Kind.LOGOUT, ip=ip, user_agent=ua
+    )
 
 
 @receiver(user_login_failed)
@@ -40,6 +45,21 @@ def on_failure(sender, credentials, request=None, **kwargs):
         user=User.objects.filter(username=username).first(),
         username=username,
         kind=LoginEvent.Kind.FAILURE,
+        ip=ip,
+        user_agent=ua,
+    )
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username=None, **kwargs):
+    from .models import LoginEvent, User
+
+    username = (username or "")[:150]
+    ip, ua = _meta(request)
+    LoginEvent.objects.create(
+        user=User.objects.filter(username=username).first(),
+        username=username,
+        kind=LoginEvent.Kind.LOCKED,
         ip=ip,
         user_agent=ua,
     )

@@ -18,7 +18,9 @@ class CharacterClassValidator:
     def validate(self, password, user=None):
         if self.classes(password) < self.min_classes:
             raise ValidationError(
-                _("The password must contain at least %(n)d of: lower-case letters, upper-case letters, digits, symbols.")
+                _(
+                    "The password must contain at least %(n)d of: lower-case letters, upper-case letters, digits, symbols."
+                )
                 % {"n": self.min_classes},
                 code="password_too_simple",
             )
@@ -32,7 +34,9 @@ class CharacterClassValidator:
 class NotUsernameValidator:
     def validate(self, password, user=None):
         if user is not None and user.get_username() and password.lower() == user.get_username().lower():
-            raise ValidationError(_("The password must not equal the user name."), code="password_is_username")
+            raise ValidationError(
+                _("The password must not equal the user name."), code="password_is_username"
+            )
 
     def get_help_text(self):
         return _("The password must not equal the user name.")

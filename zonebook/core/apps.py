@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "zonebook.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        # Every app's importers.py registers its import kinds (core.imports.kinds).
+        from zonebook.core.imports.kinds import autodiscover
+
+        autodiscover()

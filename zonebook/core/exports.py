@@ -31,12 +31,7 @@ def max_rows() -> int:
 
 
 def table_header(table_class, request=None) -> list[str]:
-    table = table_class([], request=request) if _accepts_request(table_class) else table_class([])
-    return next(iter(table.as_values()))
-
-
-def _accepts_request(table_class) -> bool:
-    return True
+    return next(iter(table_class([], request=request).as_values()))
 
 
 def iter_values(table_class, queryset, *, request=None, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:

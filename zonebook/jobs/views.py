@@ -1,7 +1,52 @@
+from __future__ import annotations
+
+import os
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+
+from .models import Job
+
+
+def _jobs(request):
+    return Job.objects.for_user(request.user).select_related("created_by")
 
 
 @login_required
 def job_list(request):
-    return HttpResponse("jobs")
+    page = Paginator(_jobs(request), 50).get_page(request.GET.get("page"))
+    return render(request, "jobs/list.html", {"page": page})
+
+
+@login_required
+@never_cache
+def job_detail(request, pk: int):
+    job = get_object_or_404(_jobs(request), pk=pk)
+    return render(request, "jobs/detail.html", {"job": job})
+
+
+@login_required
+@never_cache
+def job_progress(request, pk: int):
+    """The HTMX-polled progress fragment; it stops polling once the job has finished."""
+    job = get_object_or_404(_jobs(request), pk=pk)
+    return render(request, "jobs/_progress.html", {"job": job})
+
+
+@login_required
+def job_download(request, pk: int):
+    job = get_object_or_404(_jobs(request), pk=pk)
+    if not job.result_file:
+        raise Http404
+    try:
+        handle = job.result_file.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    return FileResponse(handle, as_attachment=True, filename=os.path.basename(job.result_file.name))
+
+
+for _view in (job_detail, job_progress, job_download):
+    _view.scoped_model = Job

@@ -26,13 +26,38 @@ from .models import Enterprise, EnterpriseContact, EnterpriseStatusEvent, Park, 
 AREA = "registry"
 
 ZONE_FIELDS = (
-    "name", "short_name", "kind", "level", "province_code", "city_code", "planned_area_km2", "fenced_area_km2",
-    "boundaries", "approval_doc", "approval_date", "acceptance_date", "customs_office", "is_converted",
+    "name",
+    "short_name",
+    "kind",
+    "level",
+    "province_code",
+    "city_code",
+    "planned_area_km2",
+    "fenced_area_km2",
+    "boundaries",
+    "approval_doc",
+    "approval_date",
+    "acceptance_date",
+    "customs_office",
+    "is_converted",
 )
 PARK_FIELDS = ("name", "bonded", "area_km2", "address", "boundaries")
 ENTERPRISE_FIELDS = (
-    "name", "uscc", "customs_code", "zone", "park", "industry", "ownership", "investor_country", "fortune500",
-    "credit_class", "processing_trade", "processing_mode", "registered_capital", "capital_currency", "address",
+    "name",
+    "uscc",
+    "customs_code",
+    "zone",
+    "park",
+    "industry",
+    "ownership",
+    "investor_country",
+    "fortune500",
+    "credit_class",
+    "processing_trade",
+    "processing_mode",
+    "registered_capital",
+    "capital_currency",
+    "address",
     "established",
 )
 CONTACT_FIELDS = ("name", "position", "phone", "email", "is_customs_contact")
@@ -131,7 +156,9 @@ def add_zone_status_event(
         raise ValidationError({"event": _("Unknown event.")})
     if event == ZoneEvent.INTEGRATED:
         if successor is None:
-            raise ValidationError({"successor": _("Integration needs the zone this zone was integrated into.")})
+            raise ValidationError(
+                {"successor": _("Integration needs the zone this zone was integrated into.")}
+            )
         if successor.pk == zone.pk:
             raise ValidationError({"successor": _("A zone cannot be integrated into itself.")})
         if not Zone.objects.for_user(by).filter(pk=successor.pk).exists():
@@ -225,7 +252,12 @@ def change_enterprise_status(
         code="registry.enterprise_status_event.created",
     )
     if enterprise.status_date is None or date >= enterprise.status_date:
-        audit.update(enterprise, {"status": status, "status_date": date}, by=by, code="registry.enterprise.status_changed")
+        audit.update(
+            enterprise,
+            {"status": status, "status_date": date},
+            by=by,
+            code="registry.enterprise.status_changed",
+        )
     return ev
 
 
@@ -237,7 +269,9 @@ def add_contact(enterprise: Enterprise, data: Mapping[str, Any], *, by) -> Enter
     check_write(by)
     _check_visible(by, Enterprise, enterprise.pk)
     data = _pick(data, CONTACT_FIELDS)
-    return audit.create(EnterpriseContact, {**data, "enterprise": enterprise}, by=by, code="registry.contact.created")
+    return audit.create(
+        EnterpriseContact, {**data, "enterprise": enterprise}, by=by, code="registry.contact.created"
+    )
 
 
 @transaction.atomic

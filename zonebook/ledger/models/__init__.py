@@ -1,0 +1,19 @@
+from .balance import BALANCE_COLUMNS, BALANCE_FIELDS, Balance
+from .book import Book, BookItem, BookStatusEvent
+from .consumption import Consumption
+from .inventory import InventoryList, InventoryListLine
+from .rules import ModeBookKind, PostingRule
+
+__all__ = [
+    "BALANCE_COLUMNS",
+    "BALANCE_FIELDS",
+    "Balance",
+    "Book",
+    "BookItem",
+    "BookStatusEvent",
+    "Consumption",
+    "InventoryList",
+    "InventoryListLine",
+    "ModeBookKind",
+    "PostingRule",
+]

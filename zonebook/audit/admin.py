@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: audit entries are never added, changed or deleted through the app."""
+
+    list_display = (
+        "at",
+        "actor_name",
+        "action",
+        "code",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "request_id",
+        "ip",
+    )
+    list_filter = ("action", "source", "object_type")
+    search_fields = ("actor_name", "code", "object_repr", "object_id", "request_id")
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)

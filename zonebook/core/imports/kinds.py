@@ -1,0 +1,154 @@
+"""Import kinds: what can be imported, with which columns, and how rows are written.
+
+Each app declares its kinds in ``<app>/importers.py`` and registers them::
+
+    @register
+    class EnterpriseImport(ImportKind):
+        key = "enterprises"
+        label = _("Enterprises")
+        columns = [Column("name", _("Name"), Text(200), required=True, aliases=("企业名称",)), ...]
+
+        def validate(self, rows): ...   # cross-row and database checks for one batch → [RowError]
+        def write(self, rows, by): ...  # bulk writes + audit entries; the pipeline holds the transaction
+
+``core.apps.CoreConfig.ready`` imports every installed app's ``importers`` module, so a new app
+only needs the file.  A kind object is created per import run, so it may keep per-run caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import translation
+from django.utils.functional import Promise
+
+from zonebook.core.errors import RowError
+
+from .parsers import Parser, to_ascii
+
+
+def normalize_header(text: Any) -> str:
+    """Header text compared loosely: ASCII, lower case, no blanks, no required-markers."""
+    if text is None:
+        return ""
+    value = to_ascii(str(text)).strip().lower()
+    for ch in (" ", "\n", "\r", "\t", "*", "（", "）"):
+        value = value.replace(ch, "")
+    return value.replace("(", "").replace(")", "")
+
+
+@dataclass
+class Column:
+    key: str
+    label: Promise | str
+    parser: Parser
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    example: Any = ""
+    help_text: Promise | str = ""
+
+    def header_names(self) -> set[str]:
+        names = {normalize_header(self.key)}
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                names.add(normalize_header(str(self.label)))
+        names.update(normalize_header(a) for a in self.aliases)
+        names.discard("")
+        return names
+
+    def template_header(self) -> str:
+        """The Chinese header used in templates and messages: the first alias, else the label."""
+        if self.aliases:
+            return self.aliases[0]
+        with translation.override("zh-hans"):
+            return str(self.label)
+
+
+@dataclass
+class Row:
+    """One data row: spreadsheet row number, parsed values by column key, and the raw cells."""
+
+    number: int
+    values: dict[str, Any]
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class ImportKind:
+    key: str = ""
+    label: Promise | str = ""
+    description: Promise | str = ""
+    columns: list[Column] = []
+    write_area: str = "registry"  # user.can_write(write_area) is required to import
+    batch_size: int = 1000
+
+    def __init__(self, user=None):
+        self.user = user
+        self.headers: dict[str, str] = {}  # column key → header text as found in the file
+
+    # -- hooks -------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Load per-run lookups (code tables, zones in scope) once, before the first row."""
+        for col in self.columns:
+            prep = getattr(col.parser, "prepare", None)
+            if callable(prep):
+                prep()
+
+    def validate(self, rows: list[Row]) -> list[RowError]:
+        """Cross-row and database checks for one batch of rows that parsed cleanly."""
+        return []
+
+    def write(self, rows: Iterable[Row], by) -> int:
+        """Write the rows (inside the pipeline's transaction); returns the number written."""
+        raise NotImplementedError
+
+    # -- helpers -----------------------------------------------------------------------------
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+    def header(self, key: str) -> str:
+        """The header text the user sees for a column (as in the file, else the Chinese label)."""
+        return self.headers.get(key) or str(self.column(key).label)
+
+    def error(self, row: Row, key: str, reason: str) -> RowError:
+        from .parsers import display
+
+        return RowError(row=row.number, column=self.header(key), value=display(row.raw.get(key)), reason=str(reason))
+
+
+_REGISTRY: dict[str, type[ImportKind]] = {}
+
+
+def register(cls: type[ImportKind]) -> type[ImportKind]:
+    if not cls.key:
+        raise ValueError(f"{cls.__name__} has no key")
+    _REGISTRY[cls.key] = cls
+    return cls
+
+
+def get_kind(key: str) -> type[ImportKind] | None:
+    return _REGISTRY.get(key)
+
+
+def all_kinds() -> list[type[ImportKind]]:
+    return sorted(_REGISTRY.values(), key=lambda k: k.key)
+
+
+def autodiscover() -> None:
+    """Import ``<app>.importers`` for every installed zonebook app."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("zonebook."):
+            continue
+        try:
+            import_module(f"{config.name}.importers")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.importers":
+                raise

@@ -1,0 +1,303 @@
+"""The import pipeline: read → find the header → parse cells → validate → (write all or nothing).
+
+Both steps stream (memory does not grow with the file):
+
+1. ``check()`` parses and validates every row, keeps the first ``PREVIEW_ROWS`` rows and up to
+   ``MAX_ERRORS`` errors.  Nothing is written.  This is the preview.
+2. ``run()`` parses again inside one transaction, validating each batch once more (the database may
+   have changed since the preview) and writing it.  Any error rolls the whole transaction back, so
+   a file is imported completely or not at all.
+
+Duplicates inside the file and against the database are errors (there is no update mode: an
+import only creates rows; changes go through the edit pages or the API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from zonebook.core.errors import DomainError, RowError
+
+from .kinds import ImportKind, Row, normalize_header
+from .parsers import CellError, display, is_blank
+from .readers import ImportRejected, open_rows
+
+PREVIEW_ROWS = 50
+MAX_ERRORS = 1000
+HEADER_SCAN_ROWS = 10
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0  # data rows read (blank rows not counted)
+    written: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    headers: list[str] = field(default_factory=list)  # mapped columns, in file order
+    preview: list[list[str]] = field(default_factory=list)  # first rows, display values per header
+    preview_numbers: list[int] = field(default_factory=list)
+    header_row: int | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, err: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(err)
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "written": self.written,
+            "errors": [e.__dict__ for e in self.errors],
+            "error_count": self.error_count,
+            "headers": self.headers,
+            "preview": self.preview,
+            "preview_numbers": self.preview_numbers,
+            "header_row": self.header_row,
+            "dry_run": self.dry_run,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportResult:
+        data = dict(data)
+        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+class _Rollback(Exception):
+    pass
+
+
+# -- header detection ---------------------------------------------------------------------------
+
+
+def _forward_fill(cells: list[Any]) -> list[Any]:
+    """Top row of a two-row header: a merged cell only has its value in the first column."""
+    out, last = [], None
+    for c in cells:
+        if not is_blank(c):
+            last = c
+        out.append(last)
+    return out
+
+
+def _match_header(kind: ImportKind, top: list[Any] | None, cells: list[Any]) -> dict[int, tuple[str, str]]:
+    """Column index → (column key, header text) for one candidate header row."""
+    names = {col.key: col.header_names() for col in kind.columns}
+    width = max(len(cells), len(top or []))
+    top = list(top) + [None] * (width - len(top)) if top else None
+    top_ff = _forward_fill(top) if top else []
+    mapping: dict[int, tuple[str, str]] = {}
+    used: set[str] = set()
+    for j in range(width):
+        lower = cells[j] if j < len(cells) else None
+        upper = top_ff[j] if j < len(top_ff) else None
+        candidates = []
+        if not is_blank(lower):
+            candidates.append((normalize_header(lower), str(lower).strip()))
+            if not is_blank(upper):
+                combined = f"{str(upper).strip()} {str(lower).strip()}"
+                candidates.append((normalize_header(f"{upper}{lower}"), combined))
+                candidates.append((normalize_header(f"{lower}{upper}"), combined))
+        elif not is_blank(upper) and top is not None and j < len(top) and not is_blank(top[j]):
+            # vertically merged: the label sits in the top row only
+            candidates.append((normalize_header(upper), str(upper).strip()))
+        for norm, text in candidates:
+            key = next((k for k, n in names.items() if norm in n and k not in used), None)
+            if key:
+                mapping[j] = (key, text)
+                used.add(key)
+                break
+    return mapping
+
+
+def _find_header(kind: ImportKind, head: list[tuple[int, list[Any]]]):
+    best = None  # (score, index, mapping)
+    for i, (_number, cells) in enumerate(head):
+        for top in ([None, head[i - 1][1]] if i > 0 else [None]):
+            mapping = _match_header(kind, top, cells)
+            score = len(mapping)
+            if score and (best is None or score > best[0]):
+                best = (score, i, mapping)
+    return best
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> Iterator[Row | RowError]:
+    """Yield parsed rows (or per-cell errors) in file order; sets the header info on ``result``."""
+    source = open_rows(path, filename)
+    head: list[tuple[int, list[Any]]] = []
+    for item in source:
+        head.append(item)
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    found = _find_header(kind, head)
+    if found is None:
+        expected = "、".join(col.template_header() for col in kind.columns if col.required)
+        raise ImportRejected(
+            _("No header row found in the first %(n)d rows; the first row must hold the column names (%(names)s).")
+            % {"n": HEADER_SCAN_ROWS, "names": expected},
+            code="no_header",
+        )
+    _score, index, mapping = found
+    header_number = head[index][0]
+    result.header_row = header_number
+    kind.headers = {key: text for key, text in mapping.values()}
+    result.headers = [text for _j, (_key, text) in sorted(mapping.items())]
+    missing = [col for col in kind.columns if col.required and col.key not in kind.headers]
+    if missing:
+        details = [
+            RowError(row=header_number, column=col.template_header(), value="",
+                     reason=_("This required column is missing from the header row."))
+            for col in missing
+        ]
+        raise ImportRejected(_("Required columns are missing."), code="missing_columns", details=details)
+
+    columns = [(j, key, kind.column(key)) for j, (key, _text) in sorted(mapping.items())]
+    all_keys = [col.key for col in kind.columns]  # columns absent from the file parse as blank
+    max_rows = settings.IMPORT_MAX_ROWS
+    count = 0
+
+    def remaining():
+        yield from head[index + 1:]
+        yield from source
+
+    for number, cells in remaining():
+        if all(is_blank(c) for c in cells):
+            continue  # blank rows (trailing or in between) are ignored
+        count += 1
+        if count > max_rows:
+            raise ImportRejected(
+                _("The file has more than %(n)d data rows; split it into smaller files.") % {"n": max_rows},
+                code="too_many_rows",
+            )
+        values: dict[str, Any] = dict.fromkeys(all_keys)
+        raw: dict[str, Any] = {}
+        errors: list[RowError] = []
+        for j, key, col in columns:
+            cell = cells[j] if j < len(cells) else None
+            raw[key] = cell
+            if is_blank(cell):
+                values[key] = None
+                if col.required:
+                    errors.append(RowError(row=number, column=kind.headers[key], value="",
+                                           reason=_("A value is required.")))
+                continue
+            try:
+                values[key] = col.parser(cell)
+            except CellError as exc:
+                errors.append(RowError(row=number, column=kind.headers[key], value=display(cell), reason=exc.reason))
+        if errors:
+            yield from errors
+        else:
+            yield Row(number=number, values=values, raw=raw)
+
+
+def _process(kind: ImportKind, path: Path, filename: str, result: ImportResult, *,
+             on_batch: Callable[[list[Row]], None] | None = None, progress: ProgressFn | None = None) -> None:
+    kind.prepare()
+    batch: list[Row] = []
+
+    def flush():
+        if not batch:
+            return
+        errs = kind.validate(batch)
+        for e in errs:
+            result.add_error(e)
+        if on_batch is not None and not result.error_count:
+            on_batch(batch)
+        if progress is not None:
+            progress(result.rows)
+        batch.clear()
+
+    try:
+        for item in _rows(kind, path, filename, result):
+            if isinstance(item, RowError):
+                result.add_error(item)
+                continue
+            result.rows += 1
+            if len(result.preview) < PREVIEW_ROWS:
+                result.preview.append([display(item.raw.get(k)) for k in kind.headers])
+                result.preview_numbers.append(item.number)
+            batch.append(item)
+            if len(batch) >= kind.batch_size:
+                flush()
+        flush()
+    except ImportRejected as exc:
+        if exc.details:
+            for d in exc.details:
+                result.add_error(d)
+        else:
+            result.add_error(RowError(row=None, column="", value="", reason=str(exc.message)))
+
+
+def check(kind_cls: type[ImportKind], path: Path | str, filename: str, user,
+          progress: ProgressFn | None = None) -> ImportResult:
+    """Parse and validate the whole file; write nothing."""
+    kind = kind_cls(user)
+    result = ImportResult(kind=kind_cls.key, dry_run=True)
+    _process(kind, Path(path), filename, result, progress=progress)
+    return result
+
+
+def run(kind_cls: type[ImportKind], path: Path | str, filename: str, user, *, dry_run: bool = False,
+        check_first: bool = False, progress: ProgressFn | None = None) -> ImportResult:
+    """Write every row of a clean file in one transaction; on any error write nothing.
+
+    Batches are validated and written in one pass inside the transaction; after the first error no
+    more rows are written but validation goes on so that every error is reported, then the
+    transaction rolls back.  ``check_first`` runs a read-only ``check`` pass before (outside the
+    transaction) — jobs use it so their progress is visible while the file is checked.
+    """
+    if dry_run:
+        return check(kind_cls, path, filename, user, progress=progress)
+    if check_first:
+        first = check(kind_cls, path, filename, user, progress=progress)
+        if not first.ok or first.rows == 0:
+            first.dry_run = False
+            return first
+    kind = kind_cls(user)
+    result = ImportResult(kind=kind_cls.key)
+    written = 0
+
+    def write(batch: list[Row]) -> None:
+        nonlocal written
+        written += kind.write(list(batch), user)
+
+    try:
+        with transaction.atomic():
+            _process(kind, Path(path), filename, result, on_batch=write,
+                     progress=None if check_first else progress)
+            if not result.ok:
+                raise _Rollback
+    except _Rollback:
+        result.written = 0
+        return result
+    result.written = written
+    return result
+
+
+def raise_if_errors(result: ImportResult) -> None:
+    if not result.ok:
+        raise DomainError(
+            _("The file has %(n)d errors; nothing was imported.") % {"n": result.error_count},
+            code="import_errors",
+            details=result.errors,
+        )

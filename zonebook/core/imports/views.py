@@ -1,0 +1,200 @@
+"""Import pages: choose a kind → upload → preview (all errors) → confirm (all rows or nothing).
+
+The uploaded file is kept under MEDIA_ROOT/imports/ between preview and confirm; the session
+holds its token (so only the uploader can confirm it).  Files larger than
+IMPORT_SYNC_MAX_BYTES are checked and written by background jobs with a progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from zonebook.jobs import services as job_services
+from zonebook.jobs.models import Job
+
+from . import pipeline
+from .forms import UploadForm
+from .kinds import all_kinds, get_kind
+from .readers import extension
+from .templates import build_template
+
+SESSION_KEY = "imports"
+JOB_FUNC = "zonebook.core.imports.jobs.run_import_job"
+
+
+def sync_limit() -> int:
+    return getattr(settings, "IMPORT_SYNC_MAX_BYTES", 2 * 1024 * 1024)
+
+
+# Uploads nobody confirmed or discarded are removed after this many seconds.
+UPLOAD_TTL = 24 * 3600
+
+
+def upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def prune_uploads(now: float | None = None) -> int:
+    """Delete abandoned uploads (older than UPLOAD_TTL); returns how many files went."""
+    now = now or time.time()
+    removed = 0
+    for f in upload_dir().iterdir():
+        try:
+            if f.is_file() and now - f.stat().st_mtime > UPLOAD_TTL:
+                f.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def _kind_or_404(key: str):
+    kind_cls = get_kind(key)
+    if kind_cls is None:
+        raise Http404
+    return kind_cls
+
+
+def _check_write(request, kind_cls) -> None:
+    if not request.user.can_write(kind_cls.write_area):
+        raise PermissionDenied(_("Your role may not import this data."))
+
+
+def _entry(request, kind_key: str, token: str) -> dict:
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    if not entry or entry.get("kind") != kind_key or not Path(entry["path"]).exists():
+        raise Http404
+    return entry
+
+
+def _drop(request, token: str) -> None:
+    store = request.session.get(SESSION_KEY, {})
+    entry = store.pop(token, None)
+    request.session[SESSION_KEY] = store
+    if entry:
+        for p in (Path(entry["path"]), Path(entry["path"]).with_suffix(".json")):
+            p.unlink(missing_ok=True)
+
+
+@login_required
+def import_index(request):
+    kinds = [{"cls": k, "can_write": request.user.can_write(k.write_area)} for k in all_kinds()]
+    return render(request, "imports/index.html", {"kinds": kinds})
+
+
+@login_required
+def import_template(request, kind: str):
+    kind_cls = _kind_or_404(kind)
+    response = HttpResponse(
+        build_template(kind_cls), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{kind_cls.key}-template.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request, kind: str):
+    kind_cls = _kind_or_404(kind)
+    _check_write(request, kind_cls)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        prune_uploads()
+        token = uuid.uuid4().hex
+        path = upload_dir() / f"{token}{extension(f.name)}"
+        with open(path, "wb") as out:
+            for chunk in f.chunks():
+                out.write(chunk)
+        entry = {"kind": kind_cls.key, "path": str(path), "filename": f.name, "job": None}
+        if f.size > sync_limit():
+            job = job_services.start_job(
+                f"import.{kind_cls.key}.check", _("Check import file %(name)s") % {"name": f.name}, request.user,
+                JOB_FUNC, params={"kind": kind_cls.key, "path": str(path), "filename": f.name, "write": False},
+            )
+            entry["job"] = job.pk
+        else:
+            result = pipeline.check(kind_cls, path, f.name, request.user)
+            path.with_suffix(".json").write_text(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+        store = request.session.get(SESSION_KEY, {})
+        store[token] = entry
+        request.session[SESSION_KEY] = store
+        return redirect("imports:preview", kind=kind_cls.key, token=token)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "imports/upload.html", {"kind": kind_cls, "form": form}, status=status)
+
+
+def _stored_result(entry) -> tuple[pipeline.ImportResult | None, Job | None]:
+    if entry.get("job"):
+        job = Job.objects.filter(pk=entry["job"]).first()
+        if job is None or not job.finished:
+            return None, job
+        if job.state == Job.State.FAILED:
+            return None, job
+        return pipeline.ImportResult.from_dict(job.result), job
+    data = json.loads(Path(entry["path"]).with_suffix(".json").read_text())
+    return pipeline.ImportResult.from_dict(data), None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request, kind: str, token: str):
+    kind_cls = _kind_or_404(kind)
+    _check_write(request, kind_cls)
+    entry = _entry(request, kind_cls.key, token)
+    result, job = _stored_result(entry)
+    status = 200
+    if request.method == "POST":
+        if result is None or not result.ok:
+            return redirect("imports:preview", kind=kind_cls.key, token=token)
+        path = Path(entry["path"])
+        if path.stat().st_size > sync_limit():
+            write_job = job_services.start_job(
+                f"import.{kind_cls.key}", _("Import %(kind)s from %(name)s") % {"kind": kind_cls.label, "name": entry["filename"]},
+                request.user, JOB_FUNC,
+                params={"kind": kind_cls.key, "path": str(path), "filename": entry["filename"], "write": True},
+            )
+            store = request.session.get(SESSION_KEY, {})
+            store.pop(token, None)
+            request.session[SESSION_KEY] = store
+            return redirect("jobs:detail", pk=write_job.pk)
+        final = pipeline.run(kind_cls, path, entry["filename"], request.user)
+        if final.ok:
+            _drop(request, token)
+            messages.success(request, _("%(n)d rows imported.") % {"n": final.written})
+            return redirect(reverse("imports:index"))
+        result = final
+        status = 400
+    return render(
+        request,
+        "imports/preview.html",
+        {"kind": kind_cls, "entry": entry, "token": token, "result": result, "job": job,
+         "preview_limit": pipeline.PREVIEW_ROWS,
+         "preview_rows": list(zip(result.preview_numbers, result.preview, strict=False)) if result else []},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def import_discard(request, kind: str, token: str):
+    kind_cls = _kind_or_404(kind)
+    _entry(request, kind_cls.key, token)
+    _drop(request, token)
+    messages.info(request, _("The uploaded file was discarded."))
+    return redirect("imports:upload", kind=kind_cls.key)

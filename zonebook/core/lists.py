@@ -1,0 +1,149 @@
+"""Generic list pages: one FilterSet and one table per list serve the page, its HTMX partial and the export.
+
+A list view only declares configuration::
+
+    class ZoneList(FilteredListView):
+        model = Zone
+        filterset_class = ZoneFilterSet
+        table_class = ZoneTable
+        template_name = "registry/zone_list.html"
+        export_filename = _("zones")
+        export_code = "registry.zone.exported"
+
+* the queryset always starts from ``model.objects.for_user(request.user)`` (scope);
+* the FilterSet filters it (the API viewset uses the same FilterSet class);
+* the table sorts (``?sort=``, the FilterSet accepts the same values) and paginates;
+* ``?export=xlsx|csv`` exports every filtered, sorted row through the same table's columns;
+* an HTMX request gets ``partial_template_name`` (the results block) from the same view.
+"""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import SuspiciousOperation
+from django.shortcuts import render
+from django.utils.functional import lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django_filters.widgets import BooleanWidget
+from django_tables2 import RequestConfig
+
+from . import exports
+
+SORT_PARAM = "sort"
+gettext_lazy_yes = _("Yes")
+gettext_lazy_no = _("No")
+
+
+def _cap(text) -> str:
+    return capfirst(str(text))
+
+
+cap = lazy(_cap, str)
+cap.__doc__ = "A lazily translated label with its first letter capitalised (English labels are field names)."
+
+
+def bootstrapify(form: forms.Form) -> forms.Form:
+    """Bootstrap classes on a filter form's widgets (small controls for a filter bar)."""
+    for field in form.fields.values():
+        w = field.widget
+        if isinstance(w, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(w, forms.Select | forms.SelectMultiple):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        if isinstance(w, forms.DateInput):
+            w.input_type = "date"
+        w.attrs["class"] = (w.attrs.get("class", "") + " " + css).strip()
+    return form
+
+
+class YesNoWidget(BooleanWidget):
+    """Boolean filter select: blank (any), yes, no."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "---------"), ("true", gettext_lazy_yes), ("false", gettext_lazy_no)]
+
+
+class YesNoColumn(tables.BooleanColumn):
+    """A boolean shown as ✔/✘ on the page and exported as the translated words."""
+
+    def value(self, value, **kwargs):
+        from django.utils.translation import gettext
+
+        if value is None:
+            return ""
+        return gettext("Yes") if value else gettext("No")
+
+
+class BaseTable(tables.Table):
+    """Common table settings: Bootstrap 5 look, ``?sort=`` as the sort parameter."""
+
+    class Meta:
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        order_by_field = SORT_PARAM
+        template_name = "django_tables2/bootstrap5-responsive.html"
+
+
+class FilteredListView(LoginRequiredMixin, View):
+    model = None
+    filterset_class = None
+    table_class = None
+    template_name: str = ""
+    partial_template_name = "includes/list_results.html"
+    paginate_by = 50
+    export_filename = _("export")
+    export_code: str = ""
+    title = ""
+
+    def get_queryset(self):
+        return self.model.objects.for_user(self.request.user)
+
+    def get_filterset(self):
+        return self.filterset_class(
+            self.request.GET or None, queryset=self.get_queryset(), request=self.request
+        )
+
+    def get_table(self, queryset):
+        return self.table_class(queryset, request=self.request)
+
+    def get_context_data(self, **kwargs):
+        return {"title": self.title, "view": self, **kwargs}
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.get_filterset()
+        bootstrapify(filterset.form)
+        queryset = filterset.qs
+        fmt = request.GET.get("export")
+        if fmt:
+            return self.export(filterset, queryset, fmt)
+        table = self.get_table(queryset)
+        RequestConfig(request, paginate={"per_page": self.paginate_by}).configure(table)
+        context = self.get_context_data(filterset=filterset, table=table)
+        template = self.partial_template_name if getattr(request, "htmx", False) else self.template_name
+        return render(request, template, context)
+
+    def export(self, filterset, queryset, fmt: str):
+        if fmt not in exports.FORMATS:
+            raise SuspiciousOperation(f"unknown export format {fmt!r}")
+        table = self.get_table(queryset)
+        RequestConfig(self.request, paginate=False).configure(table)
+        ordered = table.data.data  # the filtered queryset with the table's sort applied
+        if self.export_code:
+            from zonebook.audit.services import record_event
+
+            params = {k: v for k, v in self.request.GET.items() if k not in ("export", "page") and v}
+            record_event(
+                self.export_code,
+                by=self.request.user,
+                message=f"{fmt} {ordered.count()} rows",
+                changes={"filters": params},
+            )
+        return exports.export_table(
+            self.table_class, ordered, fmt, filename=str(self.export_filename), request=self.request
+        )

@@ -1,0 +1,115 @@
+"""The demo province: realistic, complete, deterministic and loaded only once."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from zonebook.accounts.choices import Role
+from zonebook.accounts.models import User
+from zonebook.audit.models import AuditEntry
+from zonebook.core.management.commands.load_demo import DEMO_USERS
+from zonebook.registry import calc
+from zonebook.registry.models import Enterprise, Zone
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_load_demo_builds_the_province_once(client):
+    assert "Demo province loaded" in _run("load_demo", "--if-empty")
+
+    # ~60 enterprises, every USCC valid, customs codes 10 characters, unique
+    ents = list(
+        Enterprise.objects.values_list("uscc", "customs_code", "industry__code", "zone__province_code")
+    )
+    assert len(ents) >= 60
+    assert all(calc.uscc_error(u) is None for u, *_ in ents)
+    assert all(len(c) == 10 for _, c, *_ in ents)
+    assert len({c for _, c, *_ in ents}) == len(ents)
+    assert {p for *_, p in ents} == {"510000"}
+    assert {"3973", "3982", "1819", "1441"} <= {i for _, _, i, _ in ents}
+    assert Enterprise.objects.filter(fortune500=True).count() >= 5
+    # deterministic: the fixed seed gives the same identifiers on every install
+    first = Enterprise.objects.get(name="芯汇微电子（成都）有限公司")
+    assert (first.uscc, first.customs_code) == ("91510100845252488J", "5101640001")
+    assert Enterprise.objects.exclude(contacts=None).count() == len(ents)
+    assert Enterprise.objects.filter(status_events__status="operating").distinct().count() >= 50
+
+    # The EPZ: two parks of 1.5 km², integrated into the 综保区 with its dated history
+    epz = Zone.objects.get(name="四川成都出口加工区")
+    gaoxin = Zone.objects.get(name="成都高新综合保税区")
+    assert epz.kind.code == "EPZ" and gaoxin.kind.code == "FTZ"
+    assert sorted((p.name, str(p.area_km2)) for p in epz.parks.all()) == [
+        ("南区", "1.5000"),
+        ("西区", "1.5000"),
+    ]
+    assert (epz.status, epz.integrated_into) == ("integrated", gaoxin)
+    events = list(epz.status_events.order_by("date").values_list("event", "date__year"))
+    assert events == [
+        ("approved", 2000),
+        ("accepted", 2001),
+        ("operating", 2001),
+        ("area_changed", 2002),
+        ("integrated", 2010),
+    ]
+    assert epz.status_events.get(event="integrated").successor == gaoxin
+    assert {z.kind.code for z in Zone.objects.select_related("kind")} >= {
+        "FTZ",
+        "EPZ",
+        "BONDED_SITE",
+        "ETDZ",
+        "HTZ",
+        "PROVINCIAL",
+    }
+
+    # Users for every role, usable at once with the printed passwords
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    for username, password, *_ in DEMO_USERS:
+        user = User.objects.get(username=username)
+        assert user.check_password(password)
+        assert user.must_change_password is False
+    assert User.objects.get(username="chengdu").city_code == "510100"
+    assert User.objects.get(username="customs_gaoxin").zone == gaoxin
+    assert (
+        client.post(
+            "/accounts/login/", {"username": "gaoxin_staff", "password": DEMO_USERS[4][1]}
+        ).status_code
+        == 302
+    )
+
+    # Everything went through the service layer: audited as "demo"
+    assert AuditEntry.objects.filter(code="registry.enterprise.created", source="demo").count() == len(ents)
+
+    # Idempotent with --if-empty; refuses to mix into existing data without it
+    counts = (
+        Zone.objects.count(),
+        Enterprise.objects.count(),
+        User.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    assert "not loaded" in _run("load_demo", "--if-empty")
+    with pytest.raises(CommandError):
+        _run("load_demo")
+    assert counts == (
+        Zone.objects.count(),
+        Enterprise.objects.count(),
+        User.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+    table = _run("print_demo_logins")
+    for username, password, *_ in DEMO_USERS:
+        assert username in table and password in table
+    assert "missing" not in table and "password changed" not in table
+
+
+def test_demo_passwords_satisfy_the_policy(db):
+    from django.contrib.auth.password_validation import validate_password
+
+    for username, password, *_ in DEMO_USERS:
+        validate_password(password, User(username=username))

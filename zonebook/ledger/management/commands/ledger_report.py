@@ -1,0 +1,74 @@
+"""manage.py ledger_report balances --book NUMBER [--as-of YYYY-MM-DD] --format csv|xlsx [--output FILE]
+
+One row per book item (materials then products, by sequence number) with every balance column.
+The header names are documented in docs/ledger.md ("Balance report").  CSV goes to stdout unless
+--output is given; xlsx needs --output (or writes the bytes to stdout).
+"""
+
+import csv
+import datetime as dt
+import io
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from zonebook.ledger.models import BALANCE_FIELDS, Book
+from zonebook.ledger.services import balances_as_of
+
+ITEM_HEADERS = [("kind", "kind"), ("seq_no", "seq_no"), ("part_no", "part_no"), ("hs_code", "hs_code"), ("name", "name"), ("unit", "unit")]
+HEADERS = [h for _, h in ITEM_HEADERS] + [h for _, _, h in BALANCE_FIELDS]
+KEYS = [k for k, _ in ITEM_HEADERS] + [k for k, _, _ in BALANCE_FIELDS]
+
+
+def report_rows(book: Book, as_of=None):
+    for r in balances_as_of(book, as_of):
+        yield [r[k] for k in KEYS]
+
+
+class Command(BaseCommand):
+    help = "Print a book's balances (one row per item, every balance column) as CSV or xlsx."
+
+    def add_arguments(self, parser):
+        parser.add_argument("report", choices=["balances"])
+        parser.add_argument("--book", required=True, help="Book number (备案号)")
+        parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: computed from lists declared up to this date")
+        parser.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="csv")
+        parser.add_argument("--output", help="File to write (default stdout)")
+
+    def handle(self, *args, report, book, as_of=None, fmt="csv", output=None, **opts):
+        try:
+            b = Book.objects.get(number=book.strip().upper())
+        except Book.DoesNotExist:
+            raise CommandError(f"unknown book number {book}")
+        date = None
+        if as_of:
+            try:
+                date = dt.date.fromisoformat(as_of)
+            except ValueError:
+                raise CommandError(f"--as-of: {as_of} is not a date (YYYY-MM-DD)")
+        rows = list(report_rows(b, date))
+        if fmt == "csv":
+            buf = io.StringIO()
+            w = csv.writer(buf)
+            w.writerow(HEADERS)
+            w.writerows(rows)
+            if output:
+                with open(output, "w", encoding="utf-8-sig", newline="") as fh:
+                    fh.write(buf.getvalue())
+            else:
+                self.stdout.write(buf.getvalue(), ending="")
+            return
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = b.number
+        ws.append(HEADERS)
+        for r in rows:
+            ws.append([float(v) if hasattr(v, "as_tuple") else v for v in r])
+        if output:
+            wb.save(output)
+        else:
+            data = io.BytesIO()
+            wb.save(data)
+            sys.stdout.buffer.write(data.getvalue())

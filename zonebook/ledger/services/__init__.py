@@ -1,0 +1,51 @@
+"""Ledger services: every write to ledger rows goes through these functions.
+
+* ``books``: create_book, update_book, change_book_status, add_item, update_item, set_opening_balance
+* ``consumption``: add_consumption, update_consumption, revise_consumption, versions_in_force
+* ``posting``: create_inventory_list, update_inventory_list, submit_inventory_list,
+  post_inventory_list (= approve_inventory_list), cancel_inventory_list, reverse_inventory_list,
+  preview_posting
+* ``recompute``: recompute, check_balances, balances_as_of
+* ``rules``: save_posting_rule (admin edits with audit)
+* ``reference``: load_reference_data (fixtures: posting rules, mode/book kinds, HS codes)
+"""
+
+from .books import add_item, change_book_status, create_book, set_opening_balance, update_book, update_item
+from .consumption import add_consumption, revise_consumption, update_consumption, versions_in_force
+from .posting import (
+    PostingResult,
+    approve_inventory_list,
+    cancel_inventory_list,
+    create_inventory_list,
+    post_inventory_list,
+    preview_posting,
+    reverse_inventory_list,
+    submit_inventory_list,
+    update_inventory_list,
+)
+from .recompute import balances_as_of, check_balances, recompute
+
+__all__ = [
+    "PostingResult",
+    "add_consumption",
+    "add_item",
+    "approve_inventory_list",
+    "balances_as_of",
+    "cancel_inventory_list",
+    "change_book_status",
+    "check_balances",
+    "create_book",
+    "create_inventory_list",
+    "post_inventory_list",
+    "preview_posting",
+    "recompute",
+    "reverse_inventory_list",
+    "revise_consumption",
+    "set_opening_balance",
+    "submit_inventory_list",
+    "update_book",
+    "update_consumption",
+    "update_inventory_list",
+    "update_item",
+    "versions_in_force",
+]

@@ -1,0 +1,57 @@
+"""Rebuild and verify balances from the posted lines (set-based; see ledger.sql)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from zonebook.core.errors import DomainError
+
+from .. import sql
+from ..models import BALANCE_COLUMNS, Balance, Book
+
+
+@transaction.atomic
+def recompute(book_ids=None) -> int:
+    """Overwrite the balances of the given books (all books when None) from the posted lines.
+
+    Two statements: INSERT missing balance rows, UPDATE … FROM the recomputed aggregate.  Locks the
+    balance rows of the books first (pk order).  Returns the number of balance rows written.
+    """
+    qs = Balance.objects.select_for_update().order_by("pk")
+    if book_ids is not None:
+        book_ids = list(book_ids)
+        qs = qs.filter(book_id__in=book_ids)
+    list(qs.values_list("pk", flat=True))
+    return sql.recompute(book_ids)
+
+
+def check_balances(book_ids=None, limit: int = 1000) -> list[dict]:
+    """Stored vs recomputed balances: a list of {item_id, book_id, missing, columns: {col: {stored, recomputed}}}.
+
+    Empty means every stored balance equals the recompute.  Read-only.
+    """
+    return sql.check(None if book_ids is None else list(book_ids), limit=limit)
+
+
+def balances_as_of(book: Book, as_of: dt.date | None = None) -> list[dict]:
+    """One dict per item of the book (material first, by sequence number) with every balance column.
+
+    Without ``as_of`` the stored balances are read; with it the balances are computed from the
+    lists declared up to and including that date (set-based, nothing stored).
+    """
+    items = list(book.items.order_by("kind", "seq_no").values("id", "kind", "seq_no", "part_no", "hs_code", "name", "unit"))
+    if as_of is None:
+        stored = {r["item_id"]: r for r in Balance.objects.filter(book=book).values("item_id", *BALANCE_COLUMNS)}
+        values = {k: {c: v[c] for c in BALANCE_COLUMNS} for k, v in stored.items()}
+    else:
+        if not isinstance(as_of, dt.date):
+            raise DomainError("as_of must be a date", code="invalid", field="as_of")
+        values = sql.as_of_rows(book.pk, as_of)
+    out = []
+    for it in items:
+        row = dict(it)
+        row.update(values.get(it["id"], dict.fromkeys(BALANCE_COLUMNS, 0)))
+        out.append(row)
+    return out
