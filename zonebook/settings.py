@@ -176,6 +176,8 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(200 * 1024 * 1024)
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000000"))
 IMPORT_MAX_UNCOMPRESSED_RATIO = 100
 IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(1024 * 1024 * 1024)))
+# Uploads above this size are checked and imported by background jobs (with a progress bar).
+IMPORT_SYNC_MAX_BYTES = int(os.environ.get("IMPORT_SYNC_MAX_BYTES", str(2 * 1024 * 1024)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -261,4 +263,9 @@ ZONEBOOK = {
     "LEDGER_NEGATIVE_BALANCE": os.environ.get("LEDGER_NEGATIVE_BALANCE", "refuse"),  # "refuse" | "warn"
     # Ledger: apply the bonded share (保税料件比例) to scrap/intangible loss too (domain doc §12 open question).
     "LEDGER_SCRAP_BONDED_SHARE": False,
+    # Ledger oversight: traffic lights of book validity / write-off deadlines (days), and "near zero" balances
+    # (expected remaining at most this percentage of what came into the book).
+    "LEDGER_EXPIRY_AMBER_DAYS": int(os.environ.get("LEDGER_EXPIRY_AMBER_DAYS", "60")),
+    "LEDGER_EXPIRY_RED_DAYS": int(os.environ.get("LEDGER_EXPIRY_RED_DAYS", "30")),
+    "LEDGER_NEAR_ZERO_PERCENT": 5,
 }

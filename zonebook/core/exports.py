@@ -34,9 +34,11 @@ def table_header(table_class, request=None) -> list[str]:
     return next(iter(table_class([], request=request).as_values()))
 
 
-def iter_values(table_class, queryset, *, request=None, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
+def iter_values(table_class, queryset, *, request=None, chunk_size: int | None = None) -> Iterator[list]:
     """The table's export values row by row, querying ``chunk_size`` rows at a time (header first)."""
     yield table_header(table_class, request)
+    queryset = _stable(queryset)
+    chunk_size = chunk_size or CHUNK_SIZE
     limit = max_rows()
     start = 0
     while start < limit:
@@ -51,6 +53,14 @@ def iter_values(table_class, queryset, *, request=None, chunk_size: int = CHUNK_
         if len(chunk) < stop - start:
             break
         start = stop
+
+
+def _stable(queryset):
+    """Add the primary key as a final sort key so chunked (OFFSET) reads never skip or repeat rows."""
+    order = list(queryset.query.order_by) or list(queryset.model._meta.ordering or [])
+    if not any(isinstance(o, str) and o.lstrip("-") in ("pk", "id") for o in order):
+        order.append("pk")
+    return queryset.order_by(*order)
 
 
 def _cell(value):

@@ -43,7 +43,9 @@ MAX_MESSAGES = 1000
 _last_write: dict[int, float] = {}
 
 
-def start_job(kind: str, label: str, user, func_path: str, params: dict[str, Any] | None = None, total: int = 0) -> Job:
+def start_job(
+    kind: str, label: str, user, func_path: str, params: dict[str, Any] | None = None, total: int = 0
+) -> Job:
     """Create a queued Job and enqueue its task once the current transaction commits."""
     import_string(func_path)  # fail early on a typo, not in the worker
     job = Job.objects.create(
@@ -71,7 +73,11 @@ def progress(job: Job, done: int, total: int | None = None, *, force: bool = Fal
     if total is not None:
         job.total = total
     now = time.monotonic()
-    if not force and now - _last_write.get(job.pk, 0.0) < PROGRESS_INTERVAL and (not job.total or done < job.total):
+    if (
+        not force
+        and now - _last_write.get(job.pk, 0.0) < PROGRESS_INTERVAL
+        and (not job.total or done < job.total)
+    ):
         return
     _last_write[job.pk] = now
     Job.objects.filter(pk=job.pk).update(done=job.done, total=job.total)
@@ -91,7 +97,9 @@ def attach_result(job: Job, filename: str, data: bytes) -> None:
 
 def _claim(job_id: int) -> Job | None:
     now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(state=Job.State.RUNNING, started_at=now)
+    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, started_at=now
+    )
     if not claimed:
         return None
     return Job.objects.select_related("created_by").get(pk=job_id)
@@ -112,12 +120,16 @@ def execute(job_id: int) -> str:
         messages.append({"level": "error", "text": str(exc.message)})
         for d in exc.details[:MAX_MESSAGES]:
             messages.append({"level": "error", "text": str(d)})
-        _finish(job, Job.State.FAILED, messages=messages, result={"error": str(exc.message), "code": exc.code})
+        _finish(
+            job, Job.State.FAILED, messages=messages, result={"error": str(exc.message), "code": exc.code}
+        )
         return Job.State.FAILED
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.func_path)
         messages = list(job.messages)
-        messages.append({"level": "error", "text": _("The job failed because of an internal error; it was logged.")})
+        messages.append(
+            {"level": "error", "text": _("The job failed because of an internal error; it was logged.")}
+        )
         _finish(job, Job.State.FAILED, messages=messages)
         return Job.State.FAILED
     _finish(job, Job.State.SUCCEEDED, messages=job.messages, result=result or {})

@@ -13,7 +13,17 @@ class _AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(PostingRule)
 class PostingRuleAdmin(_AuditedAdmin):
-    list_display = ("supervision_mode", "ie_mark", "item_kind", "target", "sign", "explode", "scrap", "valid_from", "valid_to")
+    list_display = (
+        "supervision_mode",
+        "ie_mark",
+        "item_kind",
+        "target",
+        "sign",
+        "explode",
+        "scrap",
+        "valid_from",
+        "valid_to",
+    )
     list_filter = ("ie_mark", "item_kind", "target", "explode", "scrap")
     search_fields = ("supervision_mode", "note", "source")
 

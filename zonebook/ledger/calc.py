@@ -57,7 +57,9 @@ class Explosion:
     intangible: Decimal  # disappears
 
 
-def explode(qty, unit_cons, tangible_rate=0, intangible_rate=0, bonded_share=100, scrap_bonded: bool = False) -> Explosion:
+def explode(
+    qty, unit_cons, tangible_rate=0, intangible_rate=0, bonded_share=100, scrap_bonded: bool = False
+) -> Explosion:
     """Explode ``qty`` product units into material use (§2.4 formulas 5–6).
 
     Every value is computed from the unrounded product qty × 单耗 and rounded once to 5 dp, as
@@ -90,7 +92,9 @@ class AmbiguousRuleError(ValueError):
     pass
 
 
-def find_rule(rules: Iterable[Mapping], supervision_mode: str, ie_mark: str, item_kind: str, on: dt.date) -> Mapping | None:
+def find_rule(
+    rules: Iterable[Mapping], supervision_mode: str, ie_mark: str, item_kind: str, on: dt.date
+) -> Mapping | None:
     """The rule row in force on ``on`` for the key, from plain dicts (PostingRule.as_dict()).
 
     Rows carry valid_from (inclusive) and valid_to (inclusive, None = open).  None when no row is
@@ -106,11 +110,15 @@ def find_rule(rules: Iterable[Mapping], supervision_mode: str, ie_mark: str, ite
         and (r.get("valid_to") is None or r["valid_to"] >= on)
     ]
     if len(hits) > 1:
-        raise AmbiguousRuleError(f"{len(hits)} rules in force for {supervision_mode} {ie_mark} {item_kind} on {on}")
+        raise AmbiguousRuleError(
+            f"{len(hits)} rules in force for {supervision_mode} {ie_mark} {item_kind} on {on}"
+        )
     return hits[0] if hits else None
 
 
-def sign_of(rules: Iterable[Mapping], supervision_mode: str, ie_mark: str, item_kind: str, on: dt.date) -> int:
+def sign_of(
+    rules: Iterable[Mapping], supervision_mode: str, ie_mark: str, item_kind: str, on: dt.date
+) -> int:
     """Material-effect sign (+1 / −1) of the rule in force, 0 if the rule posts nothing or none exists."""
     rule = find_rule(rules, supervision_mode, ie_mark, item_kind, on)
     if rule is None or not rule.get("target"):
@@ -155,7 +163,9 @@ def product_consumption_base(exported=0, carry_out=0, product_returns_out=0, pro
     return Decimal(exported) + Decimal(carry_out) + Decimal(product_returns_out) - Decimal(product_returns_in)
 
 
-def average_unit_price(opening_qty, opening_amount, plus_qty, plus_amount, minus_qty, minus_amount) -> Decimal | None:
+def average_unit_price(
+    opening_qty, opening_amount, plus_qty, plus_amount, minus_qty, minus_amount
+) -> Decimal | None:
     """平均单价 = (期初额 + 核增额 − 核减额)/(期初 + 核增 − 核减); opening dropped if 期初 < 0 (§6.3(b)).
 
     Unrounded (callers round money at the end); None when the quantity is zero.
@@ -169,9 +179,16 @@ def average_unit_price(opening_qty, opening_amount, plus_qty, plus_amount, minus
     return (oa + Decimal(plus_amount) - Decimal(minus_amount)) / qty
 
 
-def expected_remaining_value(opening_amount, plus_amount, minus_amount, consumption_qty, avg_price) -> Decimal:
+def expected_remaining_value(
+    opening_amount, plus_amount, minus_amount, consumption_qty, avg_price
+) -> Decimal:
     """应剩余价值 = 核增额 − 核减额 + 期初额 − 耗用 × 平均单价, rounded to 0.01."""
-    return money(Decimal(plus_amount) - Decimal(minus_amount) + Decimal(opening_amount) - Decimal(consumption_qty) * Decimal(avg_price))
+    return money(
+        Decimal(plus_amount)
+        - Decimal(minus_amount)
+        + Decimal(opening_amount)
+        - Decimal(consumption_qty) * Decimal(avg_price)
+    )
 
 
 @dataclass(frozen=True)
@@ -184,7 +201,11 @@ class Difference:
 def difference(actual, expected, unit_price=None) -> Difference:
     """差异, 差异率 and 差异金额 of a stocktake against 应剩余 (§6.3(c))."""
     d = Decimal(actual) - Decimal(expected)
-    rate = (d / Decimal(expected) * HUNDRED).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) if Decimal(expected) else None
+    rate = (
+        (d / Decimal(expected) * HUNDRED).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        if Decimal(expected)
+        else None
+    )
     amount = money(d * Decimal(unit_price)) if unit_price is not None else None
     return Difference(quantity=q5(d), rate_percent=rate, amount=amount)
 

@@ -111,7 +111,17 @@ COLUMN_SIGN = {
     "product_returns_in": 1,
     "product_returns_out": -1,
 }
-MATERIAL_COLUMNS = ("imports", "carry_in", "leftover_in", "returns_in", "returns_out", "reexport", "domestic_sale", "leftover_out", "destruction")
+MATERIAL_COLUMNS = (
+    "imports",
+    "carry_in",
+    "leftover_in",
+    "returns_in",
+    "returns_out",
+    "reexport",
+    "domestic_sale",
+    "leftover_out",
+    "destruction",
+)
 PRODUCT_COLUMNS = ("exported", "carry_out", "product_returns_in", "product_returns_out")
 SCRAP_COLUMNS = ("scrap_out",)
 # Every column moved by rules (direct quantity), in display order.

@@ -12,9 +12,20 @@ from .models import Balance, InventoryList
 
 
 def lock_list(list_id: int) -> InventoryList:
-    return InventoryList.objects.select_for_update().select_related("book", "book__zone").get(pk=list_id)
+    return (
+        InventoryList.objects.select_for_update(of=("self",))
+        .select_related("book", "book__zone")
+        .get(pk=list_id)
+    )
 
 
 def lock_book_balances(book_id: int) -> int:
     """Lock every balance row of the book in pk order; returns how many rows were locked."""
-    return len(list(Balance.objects.select_for_update().filter(book_id=book_id).order_by("pk").values_list("pk", flat=True)))
+    return len(
+        list(
+            Balance.objects.select_for_update()
+            .filter(book_id=book_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )

@@ -25,7 +25,15 @@ from django.utils import timezone
 
 from . import calc
 from .choices import RULE_COLUMNS
-from .models import BALANCE_COLUMNS, Balance, BookItem, Consumption, InventoryList, InventoryListLine, PostingRule
+from .models import (
+    BALANCE_COLUMNS,
+    Balance,
+    BookItem,
+    Consumption,
+    InventoryList,
+    InventoryListLine,
+    PostingRule,
+)
 
 T_BAL = Balance._meta.db_table
 T_ITEM = BookItem._meta.db_table
@@ -43,51 +51,65 @@ def scrap_bonded() -> bool:
     return bool(settings.ZONEBOOK.get("LEDGER_SCRAP_BONDED_SHARE", False))
 
 
-def movements_sql(where: str) -> str:
-    """Movements of the lines selected by ``where`` (on aliases l = line, lst = list, r = rule).
-
-    Columns: item_id, col (target column or ''), q (quantity added to col), cons / tang / intang
-    (exploded material consumption and losses), er (Δ expected remaining), sb (Δ scrap balance).
-    The ``where`` text appears twice: pass its parameters twice.
-    """
-    loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
-    gross = "l.qty * c.unit_consumption"
-    cons = f"ROUND({gross} * c.bonded_share * 0.01, 5)"
-    tang = f"ROUND({gross} * c.tangible_rate * 0.01{loss}, 5)"
-    intang = f"ROUND({gross} * c.intangible_rate * 0.01{loss}, 5)"
+def _from() -> str:
     return f"""
-        SELECT l.item_id AS item_id, r.target AS col, l.qty * lst.direction AS q,
-               0 AS cons, 0 AS tang, 0 AS intang,
-               CASE WHEN r.explode OR r.scrap THEN 0 ELSE r.sign * lst.direction * l.qty END AS er,
-               CASE WHEN r.scrap THEN r.sign * lst.direction * l.qty ELSE 0 END AS sb
           FROM {T_LINE} l
           JOIN {T_LIST} lst ON lst.id = l.inventory_list_id
           JOIN {T_RULE} r ON r.id = lst.rule_id
-         WHERE r.target <> '' AND ({where})
-        UNION ALL
-        SELECT c.material_id, '', 0,
-               -r.sign * lst.direction * {cons},
-               -r.sign * lst.direction * {tang},
-               -r.sign * lst.direction * {intang},
-               r.sign * lst.direction * {cons},
-               -r.sign * lst.direction * {tang}
-          FROM {T_LINE} l
-          JOIN {T_LIST} lst ON lst.id = l.inventory_list_id
-          JOIN {T_RULE} r ON r.id = lst.rule_id
-          JOIN {T_CONS} c ON c.product_id = l.item_id AND c.version = l.resolved_version
-         WHERE r.explode AND ({where})
     """
 
 
 def pivot_sql(where: str) -> str:
-    """One row per item: the sum of every movement column (Δ of the balance)."""
-    cols = ",\n".join(f"SUM(CASE WHEN m.col = '{c}' THEN m.q ELSE 0 END) AS {c}" for c in RULE_COLUMNS)
+    """One row per item: the delta of every balance column caused by the lines selected by ``where``
+    (on aliases l = line, lst = list, r = rule).  The ``where`` text appears twice: pass its
+    parameters twice.
+
+    Two aggregates are combined: the *direct* one (each line's own item: the rule's target column
+    gets qty x direction; er / sb get the signed quantity for material / scrap rules) and the
+    *exploded* one (product lines through the consumption rows of their resolved version, each
+    (line, material) amount rounded to 5 dp: consumption, tangible and intangible loss; the
+    material's expected remaining moves by -consumption and its scrap balance by +tangible loss).
+    """
+    loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
+    k = "-r.sign * lst.direction"
+    gross = "g.qty * c.unit_consumption"
+    direct_cols = ",\n".join(
+        f"SUM(CASE WHEN r.target = '{c}' THEN l.qty * lst.direction ELSE 0 END) AS {c}" for c in RULE_COLUMNS
+    )
+    zero_rule_cols = ", ".join(f"0 AS {c}" for c in RULE_COLUMNS)
+    outer_cols = ", ".join(f"SUM(x.{c}) AS {c}" for c in RULE_COLUMNS)
     return f"""
-        SELECT m.item_id AS item_id, {cols},
-               SUM(m.cons) AS consumption, SUM(m.tang) AS tangible_loss, SUM(m.intang) AS intangible_loss,
-               SUM(m.er) AS er, SUM(m.sb) AS sb
-          FROM ({movements_sql(where)}) m
-         GROUP BY m.item_id
+        SELECT x.item_id AS item_id, {outer_cols},
+               SUM(x.consumption) AS consumption, SUM(x.tangible_loss) AS tangible_loss,
+               SUM(x.intangible_loss) AS intangible_loss,
+               SUM(x.er) - SUM(x.consumption) AS er, SUM(x.sb) + SUM(x.tangible_loss) AS sb
+          FROM (
+            SELECT l.item_id AS item_id, {direct_cols},
+                   0 AS consumption, 0 AS tangible_loss, 0 AS intangible_loss,
+                   SUM(CASE WHEN r.explode OR r.scrap THEN 0 ELSE r.sign * lst.direction * l.qty END) AS er,
+                   SUM(CASE WHEN r.scrap THEN r.sign * lst.direction * l.qty ELSE 0 END) AS sb
+              {_from()}
+             WHERE r.target <> '' AND ({where})
+             GROUP BY l.item_id
+            UNION ALL
+            SELECT c.material_id, {zero_rule_cols},
+                   SUM(g.n * ROUND({gross} * c.bonded_share * 0.01, 5)),
+                   SUM(g.n * ROUND({gross} * c.tangible_rate * 0.01{loss}, 5)),
+                   SUM(g.n * ROUND({gross} * c.intangible_rate * 0.01{loss}, 5)),
+                   0, 0
+              FROM (
+                -- identical (product, version, qty) lines explode to identical rounded amounts:
+                -- fold them first into a signed count n (a reversal cancels its original)
+                SELECT l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, SUM({k}) AS n
+                  {_from()}
+                 WHERE r.explode AND ({where})
+                 GROUP BY l.item_id, l.resolved_version, l.qty
+                HAVING SUM({k}) <> 0
+              ) g
+              JOIN {T_CONS} c ON c.product_id = g.item_id AND c.version = g.version
+             GROUP BY c.material_id
+          ) x
+         GROUP BY x.item_id
     """
 
 
@@ -106,36 +128,39 @@ def _list_where() -> str:
     return "lst.id = %s"
 
 
-def shortfalls(list_id: int, book_id: int, limit: int = 50) -> list[dict]:
-    """Material items whose expected remaining or scrap balance the list would take below zero."""
+def negatives(book_id: int) -> dict[int, tuple]:
+    """{item_id: (seq_no, part_no, expected_remaining, scrap_balance)} of the book's materials whose
+    material or scrap balance is below zero (one indexed SELECT; normally empty)."""
     sql = f"""
-        SELECT i.seq_no, i.part_no, i.name, b.expected_remaining + d.er, b.scrap_balance + d.sb, d.er, d.sb
-          FROM {T_BAL} b
-          JOIN ({pivot_sql(_list_where())}) d ON d.item_id = b.item_id
-          JOIN {T_ITEM} i ON i.id = b.item_id
+        SELECT b.item_id, i.seq_no, i.part_no, b.expected_remaining, b.scrap_balance
+          FROM {T_BAL} b JOIN {T_ITEM} i ON i.id = b.item_id
          WHERE b.book_id = %s AND i.kind = 'material'
-           AND ((d.er < 0 AND b.expected_remaining + d.er < -{TOLERANCE})
-             OR (d.sb < 0 AND b.scrap_balance + d.sb < -{TOLERANCE}))
-         ORDER BY i.seq_no
-         LIMIT {int(limit)}
+           AND (b.expected_remaining < -{TOLERANCE} OR b.scrap_balance < -{TOLERANCE})
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [list_id, list_id, book_id])
-        rows = cur.fetchall()
+        cur.execute(sql, [book_id])
+        return {r[0]: (r[1], r[2], _dec(r[3]), _dec(r[4])) for r in cur.fetchall()}
+
+
+def shortfalls(before: dict[int, tuple], after: dict[int, tuple]) -> list[dict]:
+    """Items a posting took (further) below zero, from ``negatives()`` taken before and after it."""
     out = []
-    for seq, part, name, er_after, sb_after, der, dsb in rows:
-        er_after, sb_after = _dec(er_after), _dec(sb_after)
-        out.append(
-            {
-                "seq_no": seq,
-                "part_no": part,
-                "name": name,
-                "expected_remaining_after": er_after,
-                "scrap_balance_after": sb_after,
-                "material_shortfall": -er_after if er_after < 0 and _dec(der) < 0 else Decimal(0),
-                "scrap_shortfall": -sb_after if sb_after < 0 and _dec(dsb) < 0 else Decimal(0),
-            }
-        )
+    tol = Decimal(TOLERANCE)
+    for item_id, (seq, part, er, sb) in sorted(after.items(), key=lambda kv: kv[1][0]):
+        er0, sb0 = (before[item_id][2], before[item_id][3]) if item_id in before else (Decimal(0), Decimal(0))
+        material = -er if er < -tol and er < er0 - tol else Decimal(0)
+        scrap = -sb if sb < -tol and sb < sb0 - tol else Decimal(0)
+        if material or scrap:
+            out.append(
+                {
+                    "seq_no": seq,
+                    "part_no": part,
+                    "expected_remaining_after": er,
+                    "scrap_balance_after": sb,
+                    "material_shortfall": material,
+                    "scrap_shortfall": scrap,
+                }
+            )
     return out
 
 
@@ -154,19 +179,51 @@ def apply_list(list_id: int) -> int:
         return cur.rowcount
 
 
-def resolve_versions(list_id: int, on) -> None:
-    """Set ``resolved_version`` of every line of a product list in one UPDATE: the version named on
-    the line, else the only version in force on ``on``, else '' (reported by ``version_problems``)."""
-    sql = f"""
-        UPDATE {T_LINE} SET resolved_version = CASE WHEN consumption_version <> '' THEN consumption_version ELSE COALESCE((
-            SELECT MIN(c.version) FROM {T_CONS} c
-             WHERE c.product_id = {T_LINE}.item_id
-               AND (c.valid_from IS NULL OR c.valid_from <= %s) AND (c.valid_to IS NULL OR c.valid_to >= %s)
-            HAVING COUNT(DISTINCT c.version) = 1), '') END
-         WHERE inventory_list_id = %s
+def resolve_versions(list_id: int, on) -> int:
+    """Make ``resolved_version`` of every line of a product list current: the version named on the
+    line, else the only version in force on ``on``, else '' (reported by ``version_problems``).
+
+    ``create_inventory_list`` already stores the resolution of the creation time, so this normally
+    only verifies: one UPDATE for stale named versions, one DISTINCT scan of (product, stored
+    version), one query of the versions in force for those products; lines are rewritten only for
+    products whose resolution changed (one UPDATE per distinct new version).  Returns lines rewritten.
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [on, on, list_id])
+        cur.execute(
+            f"UPDATE {T_LINE} SET resolved_version = consumption_version"
+            f" WHERE inventory_list_id = %s AND consumption_version <> '' AND resolved_version <> consumption_version",
+            [list_id],
+        )
+        n = cur.rowcount
+        cur.execute(
+            f"SELECT DISTINCT item_id, resolved_version FROM {T_LINE} WHERE inventory_list_id = %s AND consumption_version = ''",
+            [list_id],
+        )
+        stored = cur.fetchall()
+        if not stored:
+            return n
+        marks, ids = _in_clause({pid for pid, _ in stored})
+        cur.execute(
+            f"""SELECT c.product_id, MIN(c.version) FROM {T_CONS} c
+                 WHERE c.product_id IN ({marks})
+                   AND (c.valid_from IS NULL OR c.valid_from <= %s) AND (c.valid_to IS NULL OR c.valid_to >= %s)
+                 GROUP BY c.product_id HAVING COUNT(DISTINCT c.version) = 1""",
+            [*ids, on, on],
+        )
+        current = dict(cur.fetchall())
+        stale: dict[str, set[int]] = {}
+        for pid, version in stored:
+            if current.get(pid, "") != version:
+                stale.setdefault(current.get(pid, ""), set()).add(pid)
+        for version, pids in stale.items():
+            marks, ids = _in_clause(pids)
+            cur.execute(
+                f"UPDATE {T_LINE} SET resolved_version = %s"
+                f" WHERE inventory_list_id = %s AND consumption_version = '' AND item_id IN ({marks})",
+                [version, list_id, *ids],
+            )
+            n += cur.rowcount
+        return n
 
 
 def version_problems(list_id: int, on, limit: int = 50) -> list[dict]:
@@ -185,7 +242,10 @@ def version_problems(list_id: int, on, limit: int = 50) -> list[dict]:
     """
     with connection.cursor() as cur:
         cur.execute(sql, [on, on, list_id])
-        return [dict(zip(("line_no", "item_seq_no", "part_no", "named", "in_force"), r, strict=True)) for r in cur.fetchall()]
+        return [
+            dict(zip(("line_no", "item_seq_no", "part_no", "named", "in_force"), r, strict=True))
+            for r in cur.fetchall()
+        ]
 
 
 # ---------------------------------------------------------------- recompute, check, as-of
@@ -290,8 +350,12 @@ def as_of_rows(book_id: int, as_of) -> dict[int, dict]:
     """{item_id: {column: Decimal}} computed from the lists declared up to ``as_of`` (inclusive)."""
     full, fparams = full_sql([book_id], as_of)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT f.item_id, {', '.join('f.' + c for c in BALANCE_COLUMNS)} FROM ({full}) f", fparams)
-        return {r[0]: {c: _dec(v) for c, v in zip(BALANCE_COLUMNS, r[1:], strict=True)} for r in cur.fetchall()}
+        cur.execute(
+            f"SELECT f.item_id, {', '.join('f.' + c for c in BALANCE_COLUMNS)} FROM ({full}) f", fparams
+        )
+        return {
+            r[0]: {c: _dec(v) for c, v in zip(BALANCE_COLUMNS, r[1:], strict=True)} for r in cur.fetchall()
+        }
 
 
 def _dec(value) -> Decimal:

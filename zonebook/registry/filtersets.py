@@ -78,9 +78,13 @@ class ZoneFilterSet(filters.FilterSet):
         regions = set(self.queryset.order_by().values_list("province_code", "city_code").distinct())
         provinces = sorted({p for p, _c in regions})
         cities = sorted({c for _p, c in regions})
-        names = dict(Code.objects.of("region").filter(code__in=provinces + cities).values_list("code", "name"))
+        names = dict(
+            Code.objects.of("region").filter(code__in=provinces + cities).values_list("code", "name")
+        )
         # Set on the form fields: a filter's field may already be cached (deep-copied from the class).
-        self.form.fields["province_code"].choices = [(c, f"{names.get(c, '')} {c}".strip()) for c in provinces]
+        self.form.fields["province_code"].choices = [
+            (c, f"{names.get(c, '')} {c}".strip()) for c in provinces
+        ]
         self.form.fields["city_code"].choices = [(c, f"{names.get(c, '')} {c}".strip()) for c in cities]
 
     def search(self, queryset, name, value):

@@ -80,10 +80,14 @@ class RegistryImport(ImportKind):
         return []
 
     def exists_message(self, field: str) -> str:
-        return msg.ALREADY_EXISTS % {"model": self.model._meta.verbose_name,
-                                     "field": self.model._meta.get_field(field).verbose_name}
+        return msg.ALREADY_EXISTS % {
+            "model": self.model._meta.verbose_name,
+            "field": self.model._meta.get_field(field).verbose_name,
+        }
 
-    def duplicates(self, rows: list[Row], key: str, seen: dict, existing: set, message_db: str) -> list[RowError]:
+    def duplicates(
+        self, rows: list[Row], key: str, seen: dict, existing: set, message_db: str
+    ) -> list[RowError]:
         errors = []
         for row in rows:
             value = row.values.get(key)
@@ -106,29 +110,91 @@ class ZoneImport(RegistryImport):
     model = Zone
     fk_fields = ("kind", "customs_office", "integrated_into")
     columns = [
-        Column("name", _label(Zone, "name"), Text(200), required=True, aliases=("区域名称", "名称", "zone name"),
-               example="成都高新综合保税区"),
-        Column("short_name", _label(Zone, "short_name"), Text(60), required=True, aliases=("简称", "short name"),
-               example="成都高新综保区"),
-        Column("kind", _label(Zone, "kind"), CodeRef("zone_type"), required=True,
-               aliases=("区域类型", "类型", "类型代码", "type", "type code"), example="综合保税区"),
-        Column("level", _label(Zone, "level"),
-               Choice(ZoneLevel, {"国家级": ZoneLevel.NATIONAL, "省级": ZoneLevel.PROVINCIAL, "市级": ZoneLevel.CITY}),
-               aliases=("级别", "level"), example="国家级"),
-        Column("province_code", _label(Zone, "province_code"), CodeRef("region"), required=True,
-               aliases=("省份", "省", "省级行政区划代码", "province"), example="510000"),
-        Column("city_code", _label(Zone, "city_code"), CodeRef("region"), required=True,
-               aliases=("城市", "市", "地市", "city"), example="510100"),
-        Column("planned_area_km2", _label(Zone, "planned_area_km2"), DecimalNumber(10, 4, min_value=0),
-               aliases=("规划面积", "规划面积平方公里", "planned area"), example="4.68"),
-        Column("fenced_area_km2", _label(Zone, "fenced_area_km2"), DecimalNumber(10, 4, min_value=0),
-               aliases=("围网面积", "围网面积平方公里", "fenced area"), example="4.68"),
-        Column("approval_doc", _label(Zone, "approval_doc"), Text(200),
-               aliases=("批复文件", "批复文号", "批准文号", "approval document"), example="国函〔2010〕126号"),
-        Column("approval_date", _label(Zone, "approval_date"), Date(),
-               aliases=("批复日期", "批准日期", "approval date"), example="2010-10-18"),
-        Column("customs_office", _label(Zone, "customs_office"), CodeRef("customs_office"),
-               aliases=("主管海关", "海关", "customs office"), example="7901"),
+        Column(
+            "name",
+            _label(Zone, "name"),
+            Text(200),
+            required=True,
+            aliases=("区域名称", "名称", "zone name"),
+            example="成都高新综合保税区",
+        ),
+        Column(
+            "short_name",
+            _label(Zone, "short_name"),
+            Text(60),
+            required=True,
+            aliases=("简称", "short name"),
+            example="成都高新综保区",
+        ),
+        Column(
+            "kind",
+            _label(Zone, "kind"),
+            CodeRef("zone_type"),
+            required=True,
+            aliases=("区域类型", "类型", "类型代码", "type", "type code"),
+            example="综合保税区",
+        ),
+        Column(
+            "level",
+            _label(Zone, "level"),
+            Choice(
+                ZoneLevel,
+                {"国家级": ZoneLevel.NATIONAL, "省级": ZoneLevel.PROVINCIAL, "市级": ZoneLevel.CITY},
+            ),
+            aliases=("级别", "level"),
+            example="国家级",
+        ),
+        Column(
+            "province_code",
+            _label(Zone, "province_code"),
+            CodeRef("region"),
+            required=True,
+            aliases=("省份", "省", "省级行政区划代码", "province"),
+            example="510000",
+        ),
+        Column(
+            "city_code",
+            _label(Zone, "city_code"),
+            CodeRef("region"),
+            required=True,
+            aliases=("城市", "市", "地市", "city"),
+            example="510100",
+        ),
+        Column(
+            "planned_area_km2",
+            _label(Zone, "planned_area_km2"),
+            DecimalNumber(10, 4, min_value=0),
+            aliases=("规划面积", "规划面积平方公里", "planned area"),
+            example="4.68",
+        ),
+        Column(
+            "fenced_area_km2",
+            _label(Zone, "fenced_area_km2"),
+            DecimalNumber(10, 4, min_value=0),
+            aliases=("围网面积", "围网面积平方公里", "fenced area"),
+            example="4.68",
+        ),
+        Column(
+            "approval_doc",
+            _label(Zone, "approval_doc"),
+            Text(200),
+            aliases=("批复文件", "批复文号", "批准文号", "approval document"),
+            example="国函〔2010〕126号",
+        ),
+        Column(
+            "approval_date",
+            _label(Zone, "approval_date"),
+            Date(),
+            aliases=("批复日期", "批准日期", "approval date"),
+            example="2010-10-18",
+        ),
+        Column(
+            "customs_office",
+            _label(Zone, "customs_office"),
+            CodeRef("customs_office"),
+            aliases=("主管海关", "海关", "customs office"),
+            example="7901",
+        ),
     ]
 
     def prepare(self):
@@ -156,7 +222,11 @@ class ZoneImport(RegistryImport):
                     level == "city" and city.code == user.city_code
                 )
                 if not allowed:
-                    errors.append(self.error(row, "city_code" if level == "city" else "province_code", msg.OUTSIDE_SCOPE))
+                    errors.append(
+                        self.error(
+                            row, "city_code" if level == "city" else "province_code", msg.OUTSIDE_SCOPE
+                        )
+                    )
                     continue
             row.obj = self._build(v)
             errors += self.model_errors(row, row.obj)
@@ -182,8 +252,11 @@ class ZoneImport(RegistryImport):
     def write(self, rows: Iterable[Row], by) -> int:
         zones = Zone.objects.bulk_create([r.obj for r in rows])
         ZoneStatusEvent.objects.bulk_create(
-            [ZoneStatusEvent(zone=z, event=ZoneEvent.APPROVED, date=z.approval_date, doc_no=z.approval_doc)
-             for z in zones if z.approval_date]
+            [
+                ZoneStatusEvent(zone=z, event=ZoneEvent.APPROVED, date=z.approval_date, doc_no=z.approval_doc)
+                for z in zones
+                if z.approval_date
+            ]
         )
         AuditEntry.objects.bulk_create(audit_entries(zones, by=by, code="registry.zone.imported"))
         return len(zones)
@@ -204,37 +277,113 @@ class EnterpriseImport(RegistryImport):
     key = "enterprises"
     label = Enterprise._meta.verbose_name_plural
     model = Enterprise
-    fk_fields = ("zone", "park", "industry", "ownership", "investor_country", "credit_class", "capital_currency")
+    fk_fields = (
+        "zone",
+        "park",
+        "industry",
+        "ownership",
+        "investor_country",
+        "credit_class",
+        "capital_currency",
+    )
     columns = [
-        Column("name", _label(Enterprise, "name"), Text(200), required=True,
-               aliases=("企业名称", "名称", "enterprise name"), example="成都甲电子有限公司"),
-        Column("uscc", _label(Enterprise, "uscc"), Text(18, upper=True, ascii_only=True), required=True,
-               aliases=("统一社会信用代码", "信用代码", "社会信用代码", "uscc"),
-               example=calc.make_uscc("9", "1", "510100", "MA6100001")),
-        Column("customs_code", _label(Enterprise, "customs_code"), Text(10, upper=True, ascii_only=True),
-               aliases=("海关编码", "海关注册编码", "海关代码", "customs code"), example="5101230001"),
-        Column("zone", _label(Enterprise, "zone"), Text(200), required=True,
-               aliases=("所在区域", "所属区域", "区域", "zone"), example="成都高新综保区"),
-        Column("park", _label(Enterprise, "park"), Text(200), aliases=("园区", "片区", "park"), example="西区"),
-        Column("industry", _label(Enterprise, "industry"), CodeRef("industry"),
-               aliases=("行业", "行业代码", "所属行业", "industry code"), example="3971"),
-        Column("ownership", _label(Enterprise, "ownership"), CodeRef("ownership"),
-               aliases=("企业性质", "所有制", "所有制类型", "ownership"), example="外商独资"),
-        Column("investor_country", _label(Enterprise, "investor_country"), CodeRef("country"),
-               aliases=("投资方国别", "投资国别", "国别", "investor country"), example="USA"),
-        Column("credit_class", _label(Enterprise, "credit_class"), CodeRef("credit_class"),
-               aliases=("海关信用等级", "信用等级", "credit class"), example="高级认证"),
-        Column("processing_trade", _label(Enterprise, "processing_trade"), Boolean(),
-               aliases=("加工贸易", "是否加工贸易", "processing trade"), example="是"),
-        Column("registered_capital", _label(Enterprise, "registered_capital"),
-               DecimalNumber(18, 2, min_value=0), aliases=("注册资本", "capital", "registered capital"),
-               example="1,000,000.00"),
-        Column("capital_currency", _label(Enterprise, "capital_currency"), CodeRef("currency"),
-               aliases=("币种", "币制", "资本币种", "currency"), example="CNY"),
-        Column("status", _label(Enterprise, "status"), Choice(EnterpriseStatus, _STATUS_ALIASES),
-               aliases=("状态", "企业状态", "status"), example="投产"),
-        Column("established", _label(Enterprise, "established"), Date(),
-               aliases=("成立日期", "成立时间", "established"), example="2020-05-01"),
+        Column(
+            "name",
+            _label(Enterprise, "name"),
+            Text(200),
+            required=True,
+            aliases=("企业名称", "名称", "enterprise name"),
+            example="成都甲电子有限公司",
+        ),
+        Column(
+            "uscc",
+            _label(Enterprise, "uscc"),
+            Text(18, upper=True, ascii_only=True),
+            required=True,
+            aliases=("统一社会信用代码", "信用代码", "社会信用代码", "uscc"),
+            example=calc.make_uscc("9", "1", "510100", "MA6100001"),
+        ),
+        Column(
+            "customs_code",
+            _label(Enterprise, "customs_code"),
+            Text(10, upper=True, ascii_only=True),
+            aliases=("海关编码", "海关注册编码", "海关代码", "customs code"),
+            example="5101230001",
+        ),
+        Column(
+            "zone",
+            _label(Enterprise, "zone"),
+            Text(200),
+            required=True,
+            aliases=("所在区域", "所属区域", "区域", "所在园区", "zone"),
+            example="成都高新综保区",
+        ),
+        Column(
+            "park", _label(Enterprise, "park"), Text(200), aliases=("片区", "所在片区", "park"), example=""
+        ),
+        Column(
+            "industry",
+            _label(Enterprise, "industry"),
+            CodeRef("industry"),
+            aliases=("行业", "行业代码", "所属行业", "industry code"),
+            example="3971",
+        ),
+        Column(
+            "ownership",
+            _label(Enterprise, "ownership"),
+            CodeRef("ownership"),
+            aliases=("企业性质", "所有制", "所有制类型", "ownership"),
+            example="外商独资",
+        ),
+        Column(
+            "investor_country",
+            _label(Enterprise, "investor_country"),
+            CodeRef("country"),
+            aliases=("投资方国别", "投资国别", "国别", "investor country"),
+            example="USA",
+        ),
+        Column(
+            "credit_class",
+            _label(Enterprise, "credit_class"),
+            CodeRef("credit_class"),
+            aliases=("海关信用等级", "信用等级", "credit class"),
+            example="高级认证企业",
+        ),
+        Column(
+            "processing_trade",
+            _label(Enterprise, "processing_trade"),
+            Boolean(),
+            aliases=("加工贸易", "是否加工贸易", "processing trade"),
+            example="是",
+        ),
+        Column(
+            "registered_capital",
+            _label(Enterprise, "registered_capital"),
+            DecimalNumber(18, 2, min_value=0),
+            aliases=("注册资本", "capital", "registered capital"),
+            example="1,000,000.00",
+        ),
+        Column(
+            "capital_currency",
+            _label(Enterprise, "capital_currency"),
+            CodeRef("currency"),
+            aliases=("币种", "币制", "资本币种", "currency"),
+            example="CNY",
+        ),
+        Column(
+            "status",
+            _label(Enterprise, "status"),
+            Choice(EnterpriseStatus, _STATUS_ALIASES),
+            aliases=("状态", "企业状态", "status"),
+            example="投产",
+        ),
+        Column(
+            "established",
+            _label(Enterprise, "established"),
+            Date(),
+            aliases=("成立日期", "成立时间", "established"),
+            example="2020-05-01",
+        ),
     ]
 
     def prepare(self):
@@ -248,8 +397,10 @@ class EnterpriseImport(RegistryImport):
             self.zones.setdefault(clean_text(z.short_name).lower(), z)
         for z in zone_list:
             self.zones[clean_text(z.name).lower()] = z
-        self.parks = {(p.zone_id, clean_text(p.name).lower()): p
-                      for p in Park.objects.filter(zone__in=[z.pk for z in zone_list])}
+        self.parks = {
+            (p.zone_id, clean_text(p.name).lower()): p
+            for p in Park.objects.filter(zone__in=[z.pk for z in zone_list])
+        }
 
     def validate(self, rows: list[Row]) -> list[RowError]:
         errors: list[RowError] = []
@@ -259,9 +410,12 @@ class EnterpriseImport(RegistryImport):
         existing = set(Enterprise.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
         errors += self.duplicates(rows, "uscc", self.seen_uscc, existing, self.exists_message("uscc"))
         customs = [r.values["customs_code"] for r in rows if r.values.get("customs_code")]
-        existing_customs = set(Enterprise.objects.filter(customs_code__in=customs).values_list("customs_code", flat=True))
-        errors += self.duplicates(rows, "customs_code", self.seen_customs, existing_customs,
-                                  self.exists_message("customs_code"))
+        existing_customs = set(
+            Enterprise.objects.filter(customs_code__in=customs).values_list("customs_code", flat=True)
+        )
+        errors += self.duplicates(
+            rows, "customs_code", self.seen_customs, existing_customs, self.exists_message("customs_code")
+        )
         for row in rows:
             v = row.values
             err = calc.uscc_error(v["uscc"])
@@ -270,22 +424,37 @@ class EnterpriseImport(RegistryImport):
                 continue
             zone = self.zones.get(clean_text(v["zone"]).lower())
             if zone is None:
-                errors.append(self.error(row, "zone", msg.NOT_FOUND_IN_SCOPE % {
-                    "model": Zone._meta.verbose_name, "value": v["zone"]}))
+                errors.append(
+                    self.error(
+                        row,
+                        "zone",
+                        msg.NOT_FOUND_IN_SCOPE % {"model": Zone._meta.verbose_name, "value": v["zone"]},
+                    )
+                )
                 continue
             park = None
             if v.get("park"):
                 park = self.parks.get((zone.pk, clean_text(v["park"]).lower()))
                 if park is None:
-                    errors.append(self.error(row, "park", msg.NOT_FOUND_IN_PARENT % {
-                        "model": Park._meta.verbose_name, "value": v["park"], "parent": Zone._meta.verbose_name}))
+                    errors.append(
+                        self.error(
+                            row,
+                            "park",
+                            msg.NOT_FOUND_IN_PARENT
+                            % {
+                                "model": Park._meta.verbose_name,
+                                "value": v["park"],
+                                "parent": Zone._meta.verbose_name,
+                            },
+                        )
+                    )
                     continue
             row.obj = self._build(v, zone, park)
             errors += self.model_errors(row, row.obj)
         return errors
 
     def _build(self, v, zone, park) -> Enterprise:
-        status = v.get("status") or EnterpriseStatus.OPERATING
+        status = v.get("status") or Enterprise._meta.get_field("status").default
         return Enterprise(
             name=v["name"],
             uscc=v["uscc"],
@@ -308,9 +477,12 @@ class EnterpriseImport(RegistryImport):
         objs = Enterprise.objects.bulk_create([r.obj for r in rows])
         today = dt.date.today()
         EnterpriseStatusEvent.objects.bulk_create(
-            [EnterpriseStatusEvent(enterprise=e, status=e.status, date=e.status_date or today,
-                                   note=str(msg.IMPORTED_NOTE)) for e in objs]
+            [
+                EnterpriseStatusEvent(
+                    enterprise=e, status=e.status, date=e.status_date or today, note=str(msg.IMPORTED_NOTE)
+                )
+                for e in objs
+            ]
         )
         AuditEntry.objects.bulk_create(audit_entries(objs, by=by, code="registry.enterprise.imported"))
         return len(objs)
-

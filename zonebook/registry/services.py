@@ -97,7 +97,7 @@ def _check_zone_area_in_scope(by, province_code: str, city_code: str) -> None:
         return
     if level == CITY and city_code == by.city_code:
         return
-    raise PermissionDenied(_("Zones outside your region cannot be created or moved there."))
+    raise ValidationError({"city_code": _("Zones outside your region cannot be created or moved there.")})
 
 
 def phone_visible(user, enterprise: Enterprise) -> bool:

@@ -20,6 +20,7 @@ from zonebook.audit.services import history
 from zonebook.core import tabs
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import FilteredListView
+from zonebook.core.views import scoped_object
 
 from . import services
 from .filtersets import EnterpriseFilterSet, ZoneFilterSet
@@ -205,6 +206,7 @@ def _zone(request, pk):
     )
 
 
+@scoped_object(Zone)
 @login_required
 def zone_detail(request, pk):
     zone = _zone(request, pk)
@@ -226,6 +228,7 @@ def zone_create(request):
     return _form_page(request, form, _("New zone"), cancel_url="registry:zone_list")
 
 
+@scoped_object(Zone)
 @login_required
 def zone_edit(request, pk):
     zone = _zone(request, pk)
@@ -242,6 +245,7 @@ def zone_edit(request, pk):
     return _form_page(request, form, _("Edit zone"), obj=zone)
 
 
+@scoped_object(Zone)
 @login_required
 @require_POST
 def zone_event_add(request, pk):
@@ -268,9 +272,10 @@ def zone_event_add(request, pk):
     )
 
 
+@scoped_object(Zone)
 @login_required
-def park_create(request, zone_pk):
-    zone = _zone(request, zone_pk)
+def park_create(request, pk):
+    zone = _zone(request, pk)
     _check_write(request)
     form = ParkForm(request.POST or None, zone=zone)
     if request.method == "POST" and form.is_valid():
@@ -284,6 +289,7 @@ def park_create(request, zone_pk):
     return _form_page(request, form, _("New park of %(zone)s") % {"zone": zone.short_name}, obj=zone)
 
 
+@scoped_object(Park)
 @login_required
 def park_edit(request, pk):
     park = get_object_or_404(Park.objects.for_user(request.user).select_related("zone").distinct(), pk=pk)
@@ -312,6 +318,7 @@ def _enterprise(request, pk):
     )
 
 
+@scoped_object(Enterprise)
 @login_required
 def enterprise_detail(request, pk):
     enterprise = _enterprise(request, pk)
@@ -336,6 +343,7 @@ def enterprise_create(request):
     return _form_page(request, form, _("New enterprise"), cancel_url="registry:enterprise_list")
 
 
+@scoped_object(Enterprise)
 @login_required
 def enterprise_edit(request, pk):
     enterprise = _enterprise(request, pk)
@@ -352,6 +360,7 @@ def enterprise_edit(request, pk):
     return _form_page(request, form, _("Edit enterprise"), obj=enterprise)
 
 
+@scoped_object(Enterprise)
 @login_required
 @require_POST
 def enterprise_status_add(request, pk):
@@ -378,6 +387,7 @@ def enterprise_status_add(request, pk):
     )
 
 
+@scoped_object(Enterprise)
 @login_required
 @require_POST
 def contact_add(request, pk):
@@ -410,6 +420,7 @@ def _contact(request, pk):
     )
 
 
+@scoped_object(EnterpriseContact)
 @login_required
 def contact_edit(request, pk):
     contact = _contact(request, pk)
@@ -426,6 +437,7 @@ def contact_edit(request, pk):
     return _form_page(request, form, _("Edit contact person"), obj=contact.enterprise)
 
 
+@scoped_object(EnterpriseContact)
 @login_required
 @require_POST
 def contact_delete(request, pk):

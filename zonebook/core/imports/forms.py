@@ -18,7 +18,8 @@ class UploadForm(forms.Form):
         ext = extension(f.name)
         if ext not in ALLOWED_EXTENSIONS:
             raise forms.ValidationError(
-                _("Unsupported file type “%(ext)s”; upload an .xlsx, .xls or .csv file."), params={"ext": ext or "?"}
+                _("Unsupported file type “%(ext)s”; upload an .xlsx, .xls or .csv file."),
+                params={"ext": ext or "?"},
             )
         if f.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(

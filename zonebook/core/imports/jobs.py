@@ -8,6 +8,7 @@ from zonebook.jobs import services as job_services
 
 from . import pipeline
 from .kinds import get_kind
+from .templates import build_error_report
 
 
 def _count_lines(path: Path) -> int:
@@ -49,6 +50,8 @@ def run_import_job(job, *, kind: str, path: str, filename: str, write: bool) -> 
     else:
         result = pipeline.check(kind_cls, path, filename, user, progress=progress)
     job_services.progress(job, total or result.rows, total or result.rows, force=True)
+    if result.errors:
+        job_services.attach_result(job, f"{kind}-errors.xlsx", build_error_report(result.errors))
     if write and not result.ok:
         pipeline.raise_if_errors(result)
     out = result.as_dict()

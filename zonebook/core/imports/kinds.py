@@ -117,7 +117,9 @@ class ImportKind:
     def error(self, row: Row, key: str, reason: str) -> RowError:
         from .parsers import display
 
-        return RowError(row=row.number, column=self.header(key), value=display(row.raw.get(key)), reason=str(reason))
+        return RowError(
+            row=row.number, column=self.header(key), value=display(row.raw.get(key)), reason=str(reason)
+        )
 
 
 _REGISTRY: dict[str, type[ImportKind]] = {}

@@ -67,6 +67,7 @@ class Parser:
     """Base parser; subclasses implement ``parse`` for a non-blank cell."""
 
     type_label = gettext_lazy("text")
+    do_not_call_in_templates = True
 
     def __call__(self, raw: Any) -> Any:
         return self.parse(raw)
@@ -108,6 +109,9 @@ def _number_text(raw: Any) -> str:
     return text
 
 
+FLOAT_NOISE = Decimal("1e-9")
+
+
 class DecimalNumber(Parser):
     type_label = gettext_lazy("number")
 
@@ -131,15 +135,15 @@ class DecimalNumber(Parser):
                 raise CellError(_("Not a number."))
         if not value.is_finite():
             raise CellError(_("Not a number."))
-        value = value.normalize() if value == value.to_integral_value() else value
-        exp = value.as_tuple().exponent
+        exp = value.normalize().as_tuple().exponent  # trailing zeros do not count
         places = -exp if isinstance(exp, int) and exp < 0 else 0
+        step = Decimal(1).scaleb(-self.decimal_places)
         if places > self.decimal_places:
-            raise CellError(
-                _("Too many decimal places: at most %(n)d.") % {"n": self.decimal_places}
-            )
-        quantized = value.quantize(Decimal(1).scaleb(-self.decimal_places))
-        if len(quantized.as_tuple().digits) > self.max_digits:
+            # Excel stores doubles: 1234.56 computed by a formula may read as 1234.5600000000002
+            if not (isinstance(raw, float) and abs(value - value.quantize(step)) < FLOAT_NOISE):
+                raise CellError(_("Too many decimal places: at most %(n)d.") % {"n": self.decimal_places})
+        quantized = value.quantize(step) if value.adjusted() < self.max_digits else None
+        if quantized is None or len(quantized.as_tuple().digits) > self.max_digits:
             raise CellError(
                 _("Too large: at most %(n)d digits before the decimal point.")
                 % {"n": self.max_digits - self.decimal_places}

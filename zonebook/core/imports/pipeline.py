@@ -14,13 +14,14 @@ import only creates rows; changes go through the edit pages or the API).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from zonebook.core.errors import DomainError, RowError
@@ -28,6 +29,8 @@ from zonebook.core.errors import DomainError, RowError
 from .kinds import ImportKind, Row, normalize_header
 from .parsers import CellError, display, is_blank
 from .readers import ImportRejected, open_rows
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 50
 MAX_ERRORS = 1000
@@ -129,7 +132,7 @@ def _match_header(kind: ImportKind, top: list[Any] | None, cells: list[Any]) -> 
 def _find_header(kind: ImportKind, head: list[tuple[int, list[Any]]]):
     best = None  # (score, index, mapping)
     for i, (_number, cells) in enumerate(head):
-        for top in ([None, head[i - 1][1]] if i > 0 else [None]):
+        for top in [None, head[i - 1][1]] if i > 0 else [None]:
             mapping = _match_header(kind, top, cells)
             score = len(mapping)
             if score and (best is None or score > best[0]):
@@ -152,7 +155,9 @@ def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> 
     if found is None:
         expected = "、".join(col.template_header() for col in kind.columns if col.required)
         raise ImportRejected(
-            _("No header row found in the first %(n)d rows; the first row must hold the column names (%(names)s).")
+            _(
+                "No header row found in the first %(n)d rows; the first row must hold the column names (%(names)s)."
+            )
             % {"n": HEADER_SCAN_ROWS, "names": expected},
             code="no_header",
         )
@@ -164,8 +169,12 @@ def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> 
     missing = [col for col in kind.columns if col.required and col.key not in kind.headers]
     if missing:
         details = [
-            RowError(row=header_number, column=col.template_header(), value="",
-                     reason=_("This required column is missing from the header row."))
+            RowError(
+                row=header_number,
+                column=col.template_header(),
+                value="",
+                reason=_("This required column is missing from the header row."),
+            )
             for col in missing
         ]
         raise ImportRejected(_("Required columns are missing."), code="missing_columns", details=details)
@@ -176,7 +185,7 @@ def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> 
     count = 0
 
     def remaining():
-        yield from head[index + 1:]
+        yield from head[index + 1 :]
         yield from source
 
     for number, cells in remaining():
@@ -197,21 +206,33 @@ def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> 
             if is_blank(cell):
                 values[key] = None
                 if col.required:
-                    errors.append(RowError(row=number, column=kind.headers[key], value="",
-                                           reason=_("A value is required.")))
+                    errors.append(
+                        RowError(
+                            row=number, column=kind.headers[key], value="", reason=_("A value is required.")
+                        )
+                    )
                 continue
             try:
                 values[key] = col.parser(cell)
             except CellError as exc:
-                errors.append(RowError(row=number, column=kind.headers[key], value=display(cell), reason=exc.reason))
+                errors.append(
+                    RowError(row=number, column=kind.headers[key], value=display(cell), reason=exc.reason)
+                )
         if errors:
             yield from errors
         else:
             yield Row(number=number, values=values, raw=raw)
 
 
-def _process(kind: ImportKind, path: Path, filename: str, result: ImportResult, *,
-             on_batch: Callable[[list[Row]], None] | None = None, progress: ProgressFn | None = None) -> None:
+def _process(
+    kind: ImportKind,
+    path: Path,
+    filename: str,
+    result: ImportResult,
+    *,
+    on_batch: Callable[[list[Row]], None] | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
     kind.prepare()
     batch: list[Row] = []
 
@@ -248,8 +269,9 @@ def _process(kind: ImportKind, path: Path, filename: str, result: ImportResult, 
             result.add_error(RowError(row=None, column="", value="", reason=str(exc.message)))
 
 
-def check(kind_cls: type[ImportKind], path: Path | str, filename: str, user,
-          progress: ProgressFn | None = None) -> ImportResult:
+def check(
+    kind_cls: type[ImportKind], path: Path | str, filename: str, user, progress: ProgressFn | None = None
+) -> ImportResult:
     """Parse and validate the whole file; write nothing."""
     kind = kind_cls(user)
     result = ImportResult(kind=kind_cls.key, dry_run=True)
@@ -257,8 +279,16 @@ def check(kind_cls: type[ImportKind], path: Path | str, filename: str, user,
     return result
 
 
-def run(kind_cls: type[ImportKind], path: Path | str, filename: str, user, *, dry_run: bool = False,
-        check_first: bool = False, progress: ProgressFn | None = None) -> ImportResult:
+def run(
+    kind_cls: type[ImportKind],
+    path: Path | str,
+    filename: str,
+    user,
+    *,
+    dry_run: bool = False,
+    check_first: bool = False,
+    progress: ProgressFn | None = None,
+) -> ImportResult:
     """Write every row of a clean file in one transaction; on any error write nothing.
 
     Batches are validated and written in one pass inside the transaction; after the first error no
@@ -283,12 +313,29 @@ def run(kind_cls: type[ImportKind], path: Path | str, filename: str, user, *, dr
 
     try:
         with transaction.atomic():
-            _process(kind, Path(path), filename, result, on_batch=write,
-                     progress=None if check_first else progress)
+            _process(
+                kind, Path(path), filename, result, on_batch=write, progress=None if check_first else progress
+            )
             if not result.ok:
                 raise _Rollback
     except _Rollback:
         result.written = 0
+        return result
+    except (IntegrityError, DataError):
+        # A concurrent change slipped between validation and the insert (e.g. the same USCC).
+        logger.warning("import %s: database refused the rows", kind_cls.key, exc_info=True)
+        result.written = 0
+        result.add_error(
+            RowError(
+                row=None,
+                column="",
+                value="",
+                reason=_(
+                    "The database refused the rows, probably because someone changed the same records at "
+                    "the same time; nothing was imported. Please check the file again."
+                ),
+            )
+        )
         return result
     result.written = written
     return result

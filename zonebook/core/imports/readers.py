@@ -65,18 +65,24 @@ def check_xlsx_container(path: Path) -> None:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _reject(
-            _("The file is not a valid Excel workbook (.xlsx): it is not a zip archive or it is damaged. "
-              "Open it in Excel and save it again as .xlsx, or save it as CSV."),
+            _(
+                "The file is not a valid Excel workbook (.xlsx): it is not a zip archive or it is damaged. "
+                "Open it in Excel and save it again as .xlsx, or save it as CSV."
+            ),
             "xlsx_malformed",
         )
     uncompressed = sum(i.file_size for i in infos)
     compressed = sum(i.compress_size for i in infos) or 1
     max_bytes = settings.IMPORT_MAX_UNCOMPRESSED_BYTES
     ratio = uncompressed / compressed
-    if uncompressed > max_bytes or (uncompressed > RATIO_CHECK_FLOOR and ratio > settings.IMPORT_MAX_UNCOMPRESSED_RATIO):
+    if uncompressed > max_bytes or (
+        uncompressed > RATIO_CHECK_FLOOR and ratio > settings.IMPORT_MAX_UNCOMPRESSED_RATIO
+    ):
         raise _reject(
-            _("The workbook expands to %(size)s (%(ratio)d times its file size); this is refused as unsafe "
-              "(limit %(limit)s or %(max_ratio)d times).")
+            _(
+                "The workbook expands to %(size)s (%(ratio)d times its file size); this is refused as unsafe "
+                "(limit %(limit)s or %(max_ratio)d times)."
+            )
             % {
                 "size": filesizeformat(uncompressed),
                 "ratio": int(ratio),
@@ -113,7 +119,9 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, list[Any]]]:
             raise
         except Exception:  # noqa: BLE001
             raise _reject(
-                _("The Excel workbook could not be read; it may be damaged. Open it in Excel and save it again."),
+                _(
+                    "The Excel workbook could not be read; it may be damaged. Open it in Excel and save it again."
+                ),
                 "xlsx_malformed",
             )
     finally:
@@ -129,7 +137,9 @@ def _read_xls(path: Path) -> Iterator[tuple[int, list[Any]]]:
         rows = sheet.iter_rows()
     except Exception:  # noqa: BLE001
         raise _reject(
-            _("The Excel 97-2003 workbook (.xls) could not be read; it may be damaged. Save it as .xlsx and try again."),
+            _(
+                "The Excel 97-2003 workbook (.xls) could not be read; it may be damaged. Save it as .xlsx and try again."
+            ),
             "xls_malformed",
         )
     start = getattr(sheet, "start", None)
@@ -155,7 +165,9 @@ def detect_encoding(path: Path) -> str:
         if _decodes(fh, "gb18030") and _plausible_gb(path):
             return "gb18030"
     raise _reject(
-        _("The file's text encoding is neither UTF-8 nor GB18030 (GBK); save it as CSV UTF-8 or as .xlsx and try again."),
+        _(
+            "The file's text encoding is neither UTF-8 nor GB18030 (GBK); save it as CSV UTF-8 or as .xlsx and try again."
+        ),
         "encoding",
     )
 

@@ -28,3 +28,28 @@ def build_template(kind_cls: type[ImportKind]) -> bytes:
     ws.freeze_panes(1, 0)
     wb.close()
     return buf.getvalue()
+
+
+def build_error_report(errors) -> bytes:
+    """The errors of a checked file as a workbook (row, column, value, problem)."""
+    import xlsxwriter
+    from django.utils.translation import gettext as _
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("errors")
+    head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+    for j, title in enumerate([_("Row"), _("Column"), _("Value"), _("Problem")]):
+        ws.write_string(0, j, str(title), head)
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 2, 24)
+    ws.set_column(3, 3, 80)
+    for i, e in enumerate(errors, start=1):
+        if e.row is not None:
+            ws.write_number(i, 0, e.row)
+        ws.write_string(i, 1, e.column or "")
+        ws.write_string(i, 2, str(e.value or ""))
+        ws.write_string(i, 3, str(e.reason))
+    ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()

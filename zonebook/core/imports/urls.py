@@ -9,4 +9,5 @@ urlpatterns = [
     path("<slug:kind>/", views.import_upload, name="upload"),
     path("<slug:kind>/preview/<str:token>/", views.import_preview, name="preview"),
     path("<slug:kind>/preview/<str:token>/discard/", views.import_discard, name="discard"),
+    path("<slug:kind>/preview/<str:token>/errors.xlsx", views.import_errors, name="errors"),
 ]

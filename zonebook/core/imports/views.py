@@ -29,7 +29,7 @@ from . import pipeline
 from .forms import UploadForm
 from .kinds import all_kinds, get_kind
 from .readers import extension
-from .templates import build_template
+from .templates import build_error_report, build_template
 
 SESSION_KEY = "imports"
 JOB_FUNC = "zonebook.core.imports.jobs.run_import_job"
@@ -94,14 +94,18 @@ def _drop(request, token: str) -> None:
 @login_required
 def import_index(request):
     kinds = [{"cls": k, "can_write": request.user.can_write(k.write_area)} for k in all_kinds()]
-    return render(request, "imports/index.html", {"kinds": kinds})
+    recent = (
+        Job.objects.for_user(request.user).filter(kind__startswith="import.").order_by("-created_at")[:10]
+    )
+    return render(request, "imports/index.html", {"kinds": kinds, "recent": recent})
 
 
 @login_required
 def import_template(request, kind: str):
     kind_cls = _kind_or_404(kind)
     response = HttpResponse(
-        build_template(kind_cls), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        build_template(kind_cls),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{kind_cls.key}-template.xlsx"'
     return response
@@ -124,13 +128,18 @@ def import_upload(request, kind: str):
         entry = {"kind": kind_cls.key, "path": str(path), "filename": f.name, "job": None}
         if f.size > sync_limit():
             job = job_services.start_job(
-                f"import.{kind_cls.key}.check", _("Check import file %(name)s") % {"name": f.name}, request.user,
-                JOB_FUNC, params={"kind": kind_cls.key, "path": str(path), "filename": f.name, "write": False},
+                f"import.{kind_cls.key}.check",
+                _("Check import file %(name)s") % {"name": f.name},
+                request.user,
+                JOB_FUNC,
+                params={"kind": kind_cls.key, "path": str(path), "filename": f.name, "write": False},
             )
             entry["job"] = job.pk
         else:
             result = pipeline.check(kind_cls, path, f.name, request.user)
-            path.with_suffix(".json").write_text(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+            path.with_suffix(".json").write_text(
+                json.dumps(result.as_dict(), ensure_ascii=False, default=str)
+            )
         store = request.session.get(SESSION_KEY, {})
         store[token] = entry
         request.session[SESSION_KEY] = store
@@ -165,9 +174,16 @@ def import_preview(request, kind: str, token: str):
         path = Path(entry["path"])
         if path.stat().st_size > sync_limit():
             write_job = job_services.start_job(
-                f"import.{kind_cls.key}", _("Import %(kind)s from %(name)s") % {"kind": kind_cls.label, "name": entry["filename"]},
-                request.user, JOB_FUNC,
-                params={"kind": kind_cls.key, "path": str(path), "filename": entry["filename"], "write": True},
+                f"import.{kind_cls.key}",
+                _("Import %(kind)s from %(name)s") % {"kind": kind_cls.label, "name": entry["filename"]},
+                request.user,
+                JOB_FUNC,
+                params={
+                    "kind": kind_cls.key,
+                    "path": str(path),
+                    "filename": entry["filename"],
+                    "write": True,
+                },
             )
             store = request.session.get(SESSION_KEY, {})
             store.pop(token, None)
@@ -183,9 +199,15 @@ def import_preview(request, kind: str, token: str):
     return render(
         request,
         "imports/preview.html",
-        {"kind": kind_cls, "entry": entry, "token": token, "result": result, "job": job,
-         "preview_limit": pipeline.PREVIEW_ROWS,
-         "preview_rows": list(zip(result.preview_numbers, result.preview, strict=False)) if result else []},
+        {
+            "kind": kind_cls,
+            "entry": entry,
+            "token": token,
+            "result": result,
+            "job": job,
+            "preview_limit": pipeline.PREVIEW_ROWS,
+            "preview_rows": list(zip(result.preview_numbers, result.preview, strict=False)) if result else [],
+        },
         status=status,
     )
 
@@ -198,3 +220,19 @@ def import_discard(request, kind: str, token: str):
     _drop(request, token)
     messages.info(request, _("The uploaded file was discarded."))
     return redirect("imports:upload", kind=kind_cls.key)
+
+
+@login_required
+def import_errors(request, kind: str, token: str):
+    """The preview's errors as an xlsx file."""
+    kind_cls = _kind_or_404(kind)
+    entry = _entry(request, kind_cls.key, token)
+    result, _job = _stored_result(entry)
+    if result is None:
+        raise Http404
+    response = HttpResponse(
+        build_error_report(result.errors),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{kind_cls.key}-errors.xlsx"'
+    return response

@@ -32,9 +32,9 @@ def _enterprise(world):
 
 @register("registry.park")
 def _park(world):
-    from zonebook.core.testing.factories import ParkFactory
+    from zonebook.registry.models import Park
 
-    return ParkFactory(zone=world.zones.c1, name="重庆园区")
+    return Park.objects.get_or_create(zone=world.zones.c1, name="重庆园区")[0]
 
 
 @register("registry.zonestatusevent")

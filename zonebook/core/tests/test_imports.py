@@ -24,7 +24,17 @@ from zonebook.core.testing.factories import EnterpriseFactory, ZoneFactory, code
 from zonebook.jobs.models import Job
 from zonebook.registry.models import Enterprise, EnterpriseStatusEvent, Zone
 
-HEAD = ["企业名称", "统一社会信用代码", "所在区域", "行业代码", "注册资本", "币种", "成立日期", "加工贸易", "状态"]
+HEAD = [
+    "企业名称",
+    "统一社会信用代码",
+    "所在区域",
+    "行业代码",
+    "注册资本",
+    "币种",
+    "成立日期",
+    "加工贸易",
+    "状态",
+]
 ENTERPRISES = get_kind("enterprises")
 ZONES = get_kind("zones")
 
@@ -50,7 +60,9 @@ def immediate_tasks(settings, tmp_path):
 
 @pytest.fixture
 def setup(db):
-    zone = ZoneFactory(name="成都高新综合保税区", short_name="高新综保区", province_code="510000", city_code="510100")
+    zone = ZoneFactory(
+        name="成都高新综合保税区", short_name="高新综保区", province_code="510000", city_code="510100"
+    )
     code("industry", "3971", "电子元件及电子专用材料制造")
     code("currency", "CNY", "人民币")
     code("region", "510000", "四川省")
@@ -61,8 +73,17 @@ def setup(db):
     return zone
 
 
-def row(name="甲电子有限公司", uscc=None, zone="高新综保区", industry="3971", capital="1,000,000.00", currency="CNY",
-        established="2020-05-01", processing="是", status="投产"):
+def row(
+    name="甲电子有限公司",
+    uscc=None,
+    zone="高新综保区",
+    industry="3971",
+    capital="1,000,000.00",
+    currency="CNY",
+    established="2020-05-01",
+    processing="是",
+    status="投产",
+):
     return [name, uscc or next_uscc(), zone, industry, capital, currency, established, processing, status]
 
 
@@ -114,7 +135,12 @@ def test_happy_path_writes_every_row_with_one_audit_entry_each(setup, tmp_path):
     assert entries.count() == 5
     e = Enterprise.objects.get(name="企业0")
     entry = entries.get(object_id=str(e.pk))
-    assert (entry.actor, entry.action, entry.zone_id, entry.province_code) == (user, "create", setup.pk, "510000")
+    assert (entry.actor, entry.action, entry.zone_id, entry.province_code) == (
+        user,
+        "create",
+        setup.pk,
+        "510000",
+    )
     assert entry.changes["name"] == [None, "企业0"]
     assert e.registered_capital == Decimal("1000000.00")
     assert e.established == dt.date(2020, 5, 1)
@@ -124,23 +150,60 @@ def test_happy_path_writes_every_row_with_one_audit_entry_each(setup, tmp_path):
 
 
 def test_zone_import(setup, tmp_path):
-    head = ["区域名称", "简称", "区域类型", "级别", "省份", "城市", "规划面积", "批复文号", "批复日期", "主管海关"]
-    path = xlsx(tmp_path, [head, ["成都国际铁路港综合保税区", "铁路港综保区", "综合保税区", "国家级", "四川省", "510100",
-                                  "3.56", "国函〔2019〕36号", "2019/4/1", "7901"]])
+    head = [
+        "区域名称",
+        "简称",
+        "区域类型",
+        "级别",
+        "省份",
+        "城市",
+        "规划面积",
+        "批复文号",
+        "批复日期",
+        "主管海关",
+    ]
+    path = xlsx(
+        tmp_path,
+        [
+            head,
+            [
+                "成都国际铁路港综合保税区",
+                "铁路港综保区",
+                "综合保税区",
+                "国家级",
+                "四川省",
+                "510100",
+                "3.56",
+                "国函〔2019〕36号",
+                "2019/4/1",
+                "7901",
+            ],
+        ],
+    )
     before = counts()
     result = run(path, user_for("province", "510000"), kind=ZONES)
     assert result.errors == [] and result.written == 1
     z = Zone.objects.get(name="成都国际铁路港综合保税区")
     assert (z.province_code, z.city_code, z.planned_area_km2, z.approval_date) == (
-        "510000", "510100", Decimal("3.5600"), dt.date(2019, 4, 1))
+        "510000",
+        "510100",
+        Decimal("3.5600"),
+        dt.date(2019, 4, 1),
+    )
     assert z.kind.code == "FTZ" and z.customs_office.code == "7901" and z.status_events.count() == 1
     assert AuditEntry.objects.count() == before[1] + 1
 
 
 def test_zone_outside_scope_and_city_mismatch(setup, tmp_path):
     head = ["区域名称", "简称", "区域类型", "省份", "城市"]
-    path = xlsx(tmp_path, [head, ["重庆某综保区", "重庆综保区", "FTZ", "500000", "510100"],
-                           ["另一综保区", "另一", "FTZ", "510000", "510100"]])
+    path = xlsx(
+        tmp_path,
+        [
+            head,
+            ["重庆某综保区", "重庆综保区", "FTZ", "500000", "510100"],
+            ["另一综保区", "另一", "FTZ", "510000", "510100"],
+        ],
+    )
     before = counts()
     result = run(path, user_for("province", "500000"), kind=ZONES)
     assert [(e.row, e.column, e.reason) for e in result.errors] == [
@@ -157,7 +220,11 @@ def test_utf8_bom_csv(setup, tmp_path):
 
 
 def test_gb18030_csv(setup, tmp_path):
-    path = csv_file(tmp_path, [HEAD, row(name="成都甲电子有限公司"), row(name="成都乙精密制造有限公司")], encoding="gb18030")
+    path = csv_file(
+        tmp_path,
+        [HEAD, row(name="成都甲电子有限公司"), row(name="成都乙精密制造有限公司")],
+        encoding="gb18030",
+    )
     result = run(path)
     assert result.errors == [] and result.written == 2
     assert Enterprise.objects.filter(name="成都乙精密制造有限公司").exists()
@@ -165,7 +232,9 @@ def test_gb18030_csv(setup, tmp_path):
 
 def test_english_headers_and_xls_like_aliases(setup, tmp_path):
     head = ["Name", "USCC", "Zone", "Registered capital", "Established"]
-    path = xlsx(tmp_path, [head, ["Alpha Ltd", next_uscc(), "成都高新综合保税区", 12.5, dt.datetime(2021, 3, 4)]])
+    path = xlsx(
+        tmp_path, [head, ["Alpha Ltd", next_uscc(), "成都高新综合保税区", 12.5, dt.datetime(2021, 3, 4)]]
+    )
     result = run(path)
     assert result.errors == [] and result.written == 1
     e = Enterprise.objects.get(name="Alpha Ltd")
@@ -200,8 +269,11 @@ def test_merged_header_with_combined_names(setup, tmp_path):
     # Top row "面积" merged over two columns whose lower cells are "规划" / "围网": matched as 规划面积/围网面积.
     head1 = ["区域名称", "简称", "区域类型", "省份", "城市", "面积", None]
     head2 = [None, None, None, None, None, "规划", "围网"]
-    path = xlsx(tmp_path, [head1, head2, ["某综保区", "某", "FTZ", "510000", "510100", "1.5", "1.2"]],
-                merge=["F1:G1", "A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2"])
+    path = xlsx(
+        tmp_path,
+        [head1, head2, ["某综保区", "某", "FTZ", "510000", "510100", "1.5", "1.2"]],
+        merge=["F1:G1", "A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2"],
+    )
     result = pipeline.check(ZONES, path, path.name, None)
     assert result.errors == []
     assert result.headers[-2:] == ["面积 规划", "面积 围网"]
@@ -210,13 +282,22 @@ def test_merged_header_with_combined_names(setup, tmp_path):
 def test_full_width_digits_and_serial_dates(setup, tmp_path):
     uscc = next_uscc()
     full = uscc.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
-    path = xlsx(tmp_path, [HEAD, row(uscc=full, capital="１，２３４．５０", established=45292),
-                           row(name="乙", established="2024年1月1日"), row(name="丙", established="2024/1/1")])
+    path = xlsx(
+        tmp_path,
+        [
+            HEAD,
+            row(uscc=full, capital="１，２３４．５０", established=45292),
+            row(name="乙", established="2024年1月1日"),
+            row(name="丙", established="2024/1/1"),
+        ],
+    )
     result = run(path)
     assert result.errors == [] and result.written == 3
     e = Enterprise.objects.get(uscc=uscc)
     assert (e.registered_capital, e.established) == (Decimal("1234.50"), dt.date(2024, 1, 1))
-    assert set(Enterprise.objects.filter(name__in=["乙", "丙"]).values_list("established", flat=True)) == {dt.date(2024, 1, 1)}
+    assert set(Enterprise.objects.filter(name__in=["乙", "丙"]).values_list("established", flat=True)) == {
+        dt.date(2024, 1, 1)
+    }
 
 
 # -- bad files --------------------------------------------------------------------------------
@@ -227,8 +308,12 @@ def test_shift_jis_csv_is_refused(setup, tmp_path):
     before = counts()
     result = run(path)
     assert [(e.row, e.column, e.reason) for e in result.errors] == [
-        (None, "", "The file's text encoding is neither UTF-8 nor GB18030 (GBK); save it as CSV UTF-8 or as .xlsx "
-                   "and try again."),
+        (
+            None,
+            "",
+            "The file's text encoding is neither UTF-8 nor GB18030 (GBK); save it as CSV UTF-8 or as .xlsx "
+            "and try again.",
+        ),
     ]
     assert_nothing_written(before, result)
 
@@ -257,7 +342,11 @@ def test_duplicate_against_the_database(setup, tmp_path):
     before = counts()
     result = run(path)
     assert [(e.row, e.column, e.reason) for e in result.errors] == [
-        (3, "统一社会信用代码", "Already exists: another enterprise has the same unified social credit code."),
+        (
+            3,
+            "统一社会信用代码",
+            "Already exists: another enterprise has the same unified social credit code.",
+        ),
     ]
     assert_nothing_written(before, result)
 
@@ -275,15 +364,35 @@ def test_missing_required_column(setup, tmp_path):
 def test_missing_required_value_unknown_code_negative_capital_bad_checksum(setup, tmp_path):
     good = next_uscc()
     bad_check = good[:17] + ("0" if good[17] != "0" else "1")
-    path = xlsx(tmp_path, [HEAD, row(), row(name=None), row(industry="9999"), row(capital="-100"),
-                           row(uscc=bad_check), row(zone="不存在的区")])
+    path = xlsx(
+        tmp_path,
+        [
+            HEAD,
+            row(),
+            row(name=None),
+            row(industry="9999"),
+            row(capital="-100"),
+            row(uscc=bad_check),
+            row(zone="不存在的区"),
+        ],
+    )
     before = counts()
     result = run(path)
     assert [(e.row, e.column, e.value, e.reason) for e in result.errors] == [
         (3, "企业名称", "", "A value is required."),
-        (4, "行业代码", "9999", "Unknown code “9999”: it is not in the code table “Industries (GB/T 4754-2017)”."),
+        (
+            4,
+            "行业代码",
+            "9999",
+            "Unknown code “9999”: it is not in the code table “Industries (GB/T 4754-2017)”.",
+        ),
         (5, "注册资本", "-100", "Must not be less than 0."),
-        (6, "统一社会信用代码", bad_check, "The check character (18th) of this unified social credit code is wrong."),
+        (
+            6,
+            "统一社会信用代码",
+            bad_check,
+            "The check character (18th) of this unified social credit code is wrong.",
+        ),
         (7, "所在区域", "不存在的区", "No zone called “不存在的区” in your scope."),
     ]
     assert_nothing_written(before, result)
@@ -364,7 +473,9 @@ def test_row_limit(setup, tmp_path, settings):
     path = xlsx(tmp_path, [HEAD, row(), row(name="乙"), row(name="丙")])
     before = counts()
     result = run(path)
-    assert [e.reason for e in result.errors] == ["The file has more than 2 data rows; split it into smaller files."]
+    assert [e.reason for e in result.errors] == [
+        "The file has more than 2 data rows; split it into smaller files."
+    ]
     assert_nothing_written(before, result)
 
 
@@ -401,7 +512,11 @@ def test_error_in_a_later_batch_rolls_back_batches_already_written(setup, tmp_pa
     monkeypatch.setattr(ENTERPRISES, "validate", flaky)
     written = []
     original_write = ENTERPRISES.write
-    monkeypatch.setattr(ENTERPRISES, "write", lambda self, rows, by: written.append(len(rows)) or original_write(self, rows, by))
+    monkeypatch.setattr(
+        ENTERPRISES,
+        "write",
+        lambda self, rows, by: written.append(len(rows)) or original_write(self, rows, by),
+    )
     before = counts()
     result = run(path)
     assert written == [2]  # the first batch was written …
@@ -475,7 +590,8 @@ def test_upload_preview_confirm(setup, client, tmp_path):
     user = user_for("zone", setup)
     client.force_login(user)
     assert client.get("/imports/").status_code == 200
-    assert client.get("/imports/enterprises/").status_code == 200
+    upload_page = client.get("/imports/enterprises/").content.decode()
+    assert "<td>date</td>" in upload_page and "<td>number</td>" in upload_page  # column types listed
     bad = xlsx(tmp_path, [HEAD, row(), row(capital="-1")], name="bad.xlsx")
     with open(bad, "rb") as fh:
         r = client.post("/imports/enterprises/", {"file": fh})
@@ -527,7 +643,9 @@ def test_upload_permissions_and_bad_file_type(setup, client, tmp_path):
     assert client.get("/imports/enterprises/preview/deadbeef/").status_code == 404
 
 
-def test_large_file_runs_as_jobs_with_progress(setup, client, tmp_path, settings, django_capture_on_commit_callbacks):
+def test_large_file_runs_as_jobs_with_progress(
+    setup, client, tmp_path, settings, django_capture_on_commit_callbacks
+):
     settings.IMPORT_SYNC_MAX_BYTES = 0  # every file counts as large
     user = user_for("zone", setup)
     client.force_login(user)
@@ -552,7 +670,9 @@ def test_large_file_runs_as_jobs_with_progress(setup, client, tmp_path, settings
     assert "3 rows written." in detail
 
 
-def test_failed_write_job_keeps_errors_and_writes_nothing(setup, tmp_path, django_capture_on_commit_callbacks):
+def test_failed_write_job_keeps_errors_and_writes_nothing(
+    setup, tmp_path, django_capture_on_commit_callbacks
+):
     from zonebook.jobs.services import start_job
 
     user = user_for("zone", setup)
@@ -560,10 +680,16 @@ def test_failed_write_job_keeps_errors_and_writes_nothing(setup, tmp_path, djang
     path = xlsx(tmp_path, [HEAD, row(uscc=existing.uscc)])
     before = counts()
     with django_capture_on_commit_callbacks(execute=True):
-        job = start_job("import.enterprises", "test", user, "zonebook.core.imports.jobs.run_import_job",
-                        params={"kind": "enterprises", "path": str(path), "filename": path.name, "write": True})
+        job = start_job(
+            "import.enterprises",
+            "test",
+            user,
+            "zonebook.core.imports.jobs.run_import_job",
+            params={"kind": "enterprises", "path": str(path), "filename": path.name, "write": True},
+        )
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
+    assert job.result_file.name.endswith(".xlsx") and "errors" in job.result_file.name
     assert [m["text"] for m in job.messages] == [
         "The file has 1 errors; nothing was imported.",
         "row 2, column 统一社会信用代码: Already exists: another enterprise has the same unified social credit code.",
@@ -577,3 +703,98 @@ def test_calamine_reader_gives_rows_with_spreadsheet_numbers(tmp_path):
 
     path = xlsx(tmp_path, [["a", "b"], [], [1, dt.date(2024, 1, 1)]])
     assert list(_read_xls(path)) == [(1, ["a", "b"]), (2, [None, None]), (3, [1.0, dt.date(2024, 1, 1)])]
+
+
+def test_preview_polls_while_the_check_job_runs_and_discard(setup, client, tmp_path, settings):
+    settings.IMPORT_SYNC_MAX_BYTES = 0
+    client.force_login(user_for("zone", setup))
+    path = xlsx(tmp_path, [HEAD, row()])
+    with open(path, "rb") as fh:
+        r = client.post("/imports/enterprises/", {"file": fh})  # on_commit never runs: the job stays queued
+    page = client.get(r.url).content.decode()
+    assert 'hx-trigger="every 1s"' in page and 'hx-select="#import-preview"' in page
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert page.count("hx-trigger") == 1  # the embedded progress bar does not poll on its own
+    stored = list((settings.MEDIA_ROOT / "imports").iterdir())
+    assert len(stored) == 1
+    d = client.post(r.url + "discard/")
+    assert d.status_code == 302
+    assert list((settings.MEDIA_ROOT / "imports").iterdir()) == []
+    assert client.get(r.url).status_code == 404
+
+
+def test_abandoned_uploads_are_pruned(settings, tmp_path):
+    import os
+    import time
+
+    from zonebook.core.imports.views import UPLOAD_TTL, prune_uploads, upload_dir
+
+    old = upload_dir() / "old.xlsx"
+    new = upload_dir() / "new.xlsx"
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    past = time.time() - UPLOAD_TTL - 10
+    os.utime(old, (past, past))
+    assert prune_uploads() == 1
+    assert [p.name for p in upload_dir().iterdir()] == ["new.xlsx"]
+
+
+def test_messages_are_translated(setup, tmp_path):
+    path = xlsx(tmp_path, [HEAD, row(capital="-1")])
+    with translation.override("zh-hans"):
+        result = run(path)
+    assert result.errors[0].reason == "不能小于 0。"
+
+
+def test_title_row_above_the_header_and_tab_separated_csv(setup, tmp_path):
+    path = xlsx(tmp_path, [["2024年企业名录"] + [None] * 8, HEAD, row(capital="x")], merge=["A1:I1"])
+    result = run(path)
+    assert result.header_row == 2
+    assert [(e.row, e.column, e.value, e.reason) for e in result.errors] == [
+        (3, "注册资本", "x", "Not a number.")
+    ]
+    tsv = tmp_path / "data.txt"
+    tsv.write_text("\n".join("\t".join(r) for r in [HEAD, row()]), encoding="utf-8")
+    assert run(tsv).written == 1
+
+
+def test_integrity_error_at_insert_is_reported_not_raised(setup, tmp_path, monkeypatch):
+    from django.db import IntegrityError
+
+    def boom(self, rows, by):
+        raise IntegrityError("UNIQUE constraint failed: registry_enterprise.uscc")
+
+    monkeypatch.setattr(ENTERPRISES, "write", boom)
+    before = counts()
+    result = run(xlsx(tmp_path, [HEAD, row()]))
+    assert [e.reason for e in result.errors] == [
+        "The database refused the rows, probably because someone changed the same records at the same time; "
+        "nothing was imported. Please check the file again."
+    ]
+    assert_nothing_written(before, result)
+
+
+def test_error_report_download(setup, client, tmp_path):
+    client.force_login(user_for("zone", setup))
+    path = xlsx(tmp_path, [HEAD, row(capital="-1"), row(industry="0000")])
+    with open(path, "rb") as fh:
+        r = client.post("/imports/enterprises/", {"file": fh})
+    report = client.get(r.url + "errors.xlsx")
+    assert report.status_code == 200
+    out = tmp_path / "errors.xlsx"
+    out.write_bytes(report.content)
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0] == ("Row", "Column", "Value", "Problem")
+    assert rows[1] == (2, "注册资本", "-1", "Must not be less than 0.")
+    assert rows[2][:3] == (3, "行业代码", "0000")
+
+
+def test_index_lists_the_users_recent_import_jobs(setup, client):
+    user = user_for("zone", setup)
+    other = user_for("zone", setup)
+    Job.objects.create(kind="import.enterprises", label="mine.xlsx", created_by=user, state=Job.State.RUNNING)
+    Job.objects.create(kind="import.enterprises", label="theirs.xlsx", created_by=other)
+    client.force_login(user)
+    page = client.get("/imports/").content.decode()
+    assert "mine.xlsx" in page and "theirs.xlsx" not in page
+    assert 'hx-trigger="every 1s"' in page

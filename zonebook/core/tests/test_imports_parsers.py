@@ -26,6 +26,8 @@ def english():
         (1234.5, Decimal("1234.50")),
         (7, Decimal("7.00")),
         ("-0", Decimal("0.00")),
+        ("1234.500", Decimal("1234.50")),  # trailing zeros are not extra places
+        (1234.5600000000002, Decimal("1234.56")),  # float noise from Excel formulas
     ],
 )
 def test_decimal_accepts_separators_and_full_width(raw, expected):
@@ -41,6 +43,9 @@ def test_decimal_accepts_separators_and_full_width(raw, expected):
         ("-5", "Must not be less than 0."),
         ("1234567890123456789", "Too large: at most 16 digits before the decimal point."),
         ("NaN", "Not a number."),
+        ("1E+99999", "Too large: at most 16 digits before the decimal point."),
+        ("1E-99999", "Too many decimal places: at most 2."),
+        (1234.567, "Too many decimal places: at most 2."),
     ],
 )
 def test_decimal_errors(raw, reason):
@@ -68,19 +73,34 @@ def test_dates(raw, expected):
     assert Date()(raw) == expected
 
 
-@pytest.mark.parametrize("raw, reason", [
-    ("2024-02-30", "No such date."),
-    ("yesterday", "Not a date; write it as 2024-01-31, 2024/1/31 or 2024年1月31日."),
-    (12, "Not a date; write it as 2024-01-31, 2024/1/31 or 2024年1月31日."),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ("2024-02-30", "No such date."),
+        ("yesterday", "Not a date; write it as 2024-01-31, 2024/1/31 or 2024年1月31日."),
+        (12, "Not a date; write it as 2024-01-31, 2024/1/31 or 2024年1月31日."),
+    ],
+)
 def test_date_errors(raw, reason):
     with pytest.raises(CellError) as exc:
         Date()(raw)
     assert exc.value.reason == reason
 
 
-@pytest.mark.parametrize("raw, expected", [("是", True), ("否", False), ("Y", True), ("n", False), ("TRUE", True),
-                                           ("false", False), (1, True), (0, False), (True, True)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("是", True),
+        ("否", False),
+        ("Y", True),
+        ("n", False),
+        ("TRUE", True),
+        ("false", False),
+        (1, True),
+        (0, False),
+        (True, True),
+    ],
+)
 def test_booleans(raw, expected):
     assert Boolean()(raw) is expected
 

@@ -70,8 +70,9 @@ def _fill(route: str, values: dict) -> str:
         name = m.group("name")
         return str(values[name])
 
-    url = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", sub, route)
-    url = re.sub(r"\(\?P<(?P<name>\w+)>[^)]*\)", sub, url)
+    # Regex groups first: their "(?P<name>" would otherwise look like a path converter "<name>".
+    url = re.sub(r"\(\?P<(?P<name>\w+)>[^)]*\)", sub, route)
+    url = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", sub, url)
     url = url.replace("^", "").replace("$", "").replace("\\.", ".").replace("\\Z", "")
     return "/" + url
 

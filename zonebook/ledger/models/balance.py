@@ -38,8 +38,12 @@ BALANCE_COLUMNS = [f[0] for f in BALANCE_FIELDS]
 class Balance(models.Model):
     """Balance of one book item.  Never written directly: ``services.posting`` and ``services.recompute``."""
 
-    book = models.ForeignKey("ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="balances")
-    item = models.OneToOneField("ledger.BookItem", verbose_name=_("book item"), on_delete=models.PROTECT, related_name="balance")
+    book = models.ForeignKey(
+        "ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="balances"
+    )
+    item = models.OneToOneField(
+        "ledger.BookItem", verbose_name=_("book item"), on_delete=models.PROTECT, related_name="balance"
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     SCOPE_PATHS = _prefixed("book")

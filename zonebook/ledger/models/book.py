@@ -22,9 +22,15 @@ QTY = {"max_digits": 20, "decimal_places": 5}
 def validate_book_number(value: str) -> None:
     """备案号: 12 characters, letters/digits, first letter one of the book kinds (B C D E H T L)."""
     if len(value or "") != 12:
-        raise ValidationError(_("A book number has exactly 12 characters (got %(n)d)."), code="book_number_length", params={"n": len(value or "")})
+        raise ValidationError(
+            _("A book number has exactly 12 characters (got %(n)d)."),
+            code="book_number_length",
+            params={"n": len(value or "")},
+        )
     if not BOOK_NUMBER_RE.match(value):
-        raise ValidationError(_("A book number uses only capital letters and digits."), code="book_number_characters")
+        raise ValidationError(
+            _("A book number uses only capital letters and digits."), code="book_number_characters"
+        )
     if value[0] not in BookKind.values:
         raise ValidationError(
             _("The first letter of a book number must be one of %(kinds)s (got %(letter)s)."),
@@ -35,12 +41,20 @@ def validate_book_number(value: str) -> None:
 
 def validate_hs_format(value: str) -> None:
     if not HS_RE.match(value or ""):
-        raise ValidationError(_("An HS code has exactly 10 digits (got “%(value)s”)."), code="hs_length", params={"value": value})
+        raise ValidationError(
+            _("An HS code has exactly 10 digits (got “%(value)s”)."),
+            code="hs_length",
+            params={"value": value},
+        )
 
 
 def validate_unit_code(value: str) -> None:
     if value and not UNIT_RE.match(value):
-        raise ValidationError(_("A unit code has 3 digits (customs unit table), got “%(value)s”."), code="unit_code", params={"value": value})
+        raise ValidationError(
+            _("A unit code has 3 digits (customs unit table), got “%(value)s”."),
+            code="unit_code",
+            params={"value": value},
+        )
 
 
 BOOK_SCOPE = {
@@ -62,24 +76,39 @@ class BookQuerySet(ScopedQuerySet):
 class Book(models.Model):
     """账册/手册: a bonded book of one enterprise; postings only through inventory lists (核注清单)."""
 
-    number = models.CharField(_("book number (备案号)"), max_length=12, unique=True, validators=[validate_book_number])
+    number = models.CharField(
+        _("book number (备案号)"), max_length=12, unique=True, validators=[validate_book_number]
+    )
     kind = models.CharField(_("kind"), max_length=1, choices=BookKind.choices)
     enterprise = models.ForeignKey(
-        "registry.Enterprise", verbose_name=_("operating enterprise"), on_delete=models.PROTECT, related_name="books"
+        "registry.Enterprise",
+        verbose_name=_("operating enterprise"),
+        on_delete=models.PROTECT,
+        related_name="books",
     )
-    zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="books")
+    zone = models.ForeignKey(
+        "registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="books"
+    )
     customs_office = models.CharField(_("customs office (主管关区)"), max_length=4, blank=True)
     trade_mode = models.CharField(_("supervision mode (监管方式)"), max_length=4, blank=True)
     cycle_start = models.DateField(_("write-off cycle start"), null=True, blank=True)
     cycle_end = models.DateField(_("write-off cycle end"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     max_import_value = models.DecimalField(
-        _("maximum import value (最大周转金额)"), max_digits=18, decimal_places=2, null=True, blank=True,
+        _("maximum import value (最大周转金额)"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     currency = models.CharField(_("currency"), max_length=3, blank=True, default="USD")
-    writeoff_method = models.CharField(_("write-off method"), max_length=16, choices=WriteOffMethod.choices, default=WriteOffMethod.BOM)
-    status = models.CharField(_("status"), max_length=16, choices=BookStatus.choices, default=BookStatus.DRAFT)
+    writeoff_method = models.CharField(
+        _("write-off method"), max_length=16, choices=WriteOffMethod.choices, default=WriteOffMethod.BOM
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=BookStatus.choices, default=BookStatus.DRAFT
+    )
     change_count = models.PositiveIntegerField(_("change count (变更次数)"), default=0)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -94,7 +123,9 @@ class Book(models.Model):
         ordering = ["number"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(cycle_end__isnull=True) | models.Q(cycle_start__isnull=True) | models.Q(cycle_end__gte=models.F("cycle_start")),
+                condition=models.Q(cycle_end__isnull=True)
+                | models.Q(cycle_start__isnull=True)
+                | models.Q(cycle_end__gte=models.F("cycle_start")),
                 name="ledger_book_cycle_order",
             ),
         ]
@@ -110,8 +141,12 @@ class Book(models.Model):
                     self.kind = self.number[0]
                 elif self.kind != self.number[0]:
                     raise ValidationError(
-                        {"number": _("The first letter of the book number (%(letter)s) does not match the book kind (%(kind)s).")
-                         % {"letter": self.number[0], "kind": self.kind}}
+                        {
+                            "number": _(
+                                "The first letter of the book number (%(letter)s) does not match the book kind (%(kind)s)."
+                            )
+                            % {"letter": self.number[0], "kind": self.kind}
+                        }
                     )
         if self.enterprise_id and self.zone_id and self.enterprise.zone_id != self.zone_id:
             raise ValidationError({"zone": _("The enterprise belongs to another zone.")})
@@ -130,12 +165,21 @@ class Book(models.Model):
 class BookStatusEvent(models.Model):
     """Append-only status history of a book."""
 
-    book = models.ForeignKey(Book, verbose_name=_("book"), on_delete=models.CASCADE, related_name="status_events")
+    book = models.ForeignKey(
+        Book, verbose_name=_("book"), on_delete=models.CASCADE, related_name="status_events"
+    )
     status = models.CharField(_("status"), max_length=16, choices=BookStatus.choices)
     previous = models.CharField(_("previous status"), max_length=16, choices=BookStatus.choices, blank=True)
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=300, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     SCOPE_PATHS = _prefixed("book")
@@ -164,15 +208,25 @@ class BookItem(models.Model):
     name = models.CharField(_("name"), max_length=200)
     spec = models.CharField(_("specification / model"), max_length=300, blank=True)
     unit = models.CharField(_("declared unit"), max_length=3, validators=[validate_unit_code])
-    legal_unit1 = models.CharField(_("legal unit 1"), max_length=3, blank=True, validators=[validate_unit_code])
-    legal_unit2 = models.CharField(_("legal unit 2"), max_length=3, blank=True, validators=[validate_unit_code])
-    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4, default=0, validators=[MinValueValidator(0)])
+    legal_unit1 = models.CharField(
+        _("legal unit 1"), max_length=3, blank=True, validators=[validate_unit_code]
+    )
+    legal_unit2 = models.CharField(
+        _("legal unit 2"), max_length=3, blank=True, validators=[validate_unit_code]
+    )
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=18, decimal_places=4, default=0, validators=[MinValueValidator(0)]
+    )
     currency = models.CharField(_("currency"), max_length=3, blank=True, default="USD")
     country = models.CharField(_("country of origin"), max_length=3, blank=True)
-    filed_qty = models.DecimalField(_("filed quantity (备案数量)"), **QTY, default=0, validators=[MinValueValidator(0)])
+    filed_qty = models.DecimalField(
+        _("filed quantity (备案数量)"), **QTY, default=0, validators=[MinValueValidator(0)]
+    )
     opening_qty = models.DecimalField(_("opening quantity (核销周期初始数量)"), **QTY, default=0)
     opening_amount = models.DecimalField(_("opening amount"), max_digits=18, decimal_places=2, default=0)
-    status = models.CharField(_("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.ACTIVE
+    )
 
     SCOPE_PATHS = _prefixed("book")
     objects = ScopedQuerySet.as_manager()

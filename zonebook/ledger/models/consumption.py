@@ -21,21 +21,47 @@ class Consumption(models.Model):
     edited in place: ``services.consumption.revise_consumption`` creates a new version.
     """
 
-    book = models.ForeignKey("ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="consumptions")
-    product = models.ForeignKey("ledger.BookItem", verbose_name=_("product"), on_delete=models.PROTECT, related_name="bom_lines")
-    material = models.ForeignKey("ledger.BookItem", verbose_name=_("material"), on_delete=models.PROTECT, related_name="used_in")
+    book = models.ForeignKey(
+        "ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="consumptions"
+    )
+    product = models.ForeignKey(
+        "ledger.BookItem", verbose_name=_("product"), on_delete=models.PROTECT, related_name="bom_lines"
+    )
+    material = models.ForeignKey(
+        "ledger.BookItem", verbose_name=_("material"), on_delete=models.PROTECT, related_name="used_in"
+    )
     version = models.CharField(_("consumption version (单耗版本号)"), max_length=8, default="0")
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    net = models.DecimalField(_("net consumption (净耗)"), max_digits=18, decimal_places=9, validators=[MinValueValidator(0)])
-    tangible_rate = models.DecimalField(_("tangible loss rate % (有形损耗率)"), **RATE, default=0, validators=[MinValueValidator(0), MaxValueValidator(100)])
-    intangible_rate = models.DecimalField(
-        _("intangible loss rate % (无形损耗率)"), **RATE, default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    net = models.DecimalField(
+        _("net consumption (净耗)"), max_digits=18, decimal_places=9, validators=[MinValueValidator(0)]
     )
-    bonded_share = models.DecimalField(_("bonded share % (保税料件比例)"), **RATE, default=100, validators=[MinValueValidator(0), MaxValueValidator(100)])
-    unit_consumption = models.DecimalField(_("unit consumption (单耗)"), max_digits=18, decimal_places=9, editable=False)
+    tangible_rate = models.DecimalField(
+        _("tangible loss rate % (有形损耗率)"),
+        **RATE,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    intangible_rate = models.DecimalField(
+        _("intangible loss rate % (无形损耗率)"),
+        **RATE,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    bonded_share = models.DecimalField(
+        _("bonded share % (保税料件比例)"),
+        **RATE,
+        default=100,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    unit_consumption = models.DecimalField(
+        _("unit consumption (单耗)"), max_digits=18, decimal_places=9, editable=False
+    )
     declaration_status = models.CharField(
-        _("declaration status"), max_length=1, choices=DeclarationStatus.choices, default=DeclarationStatus.DECLARED
+        _("declaration status"),
+        max_length=1,
+        choices=DeclarationStatus.choices,
+        default=DeclarationStatus.DECLARED,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -47,8 +73,13 @@ class Consumption(models.Model):
         verbose_name_plural = _("consumption lines (单损耗)")
         ordering = ["book", "product", "version", "material"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "material", "version"], name="ledger_consumption_unique"),
-            models.CheckConstraint(condition=models.Q(tangible_rate__gte=0, intangible_rate__gte=0), name="ledger_consumption_rates_nonneg"),
+            models.UniqueConstraint(
+                fields=["product", "material", "version"], name="ledger_consumption_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tangible_rate__gte=0, intangible_rate__gte=0),
+                name="ledger_consumption_rates_nonneg",
+            ),
         ]
         indexes = [models.Index(fields=["product", "version"], name="ledger_cons_product_ver")]
 

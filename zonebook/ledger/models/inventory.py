@@ -19,7 +19,9 @@ def validate_list_number(value: str) -> None:
     """bondInvtNo: "QD" + customs code 4 + year 2 + I|E + serial 9 = 18 characters."""
     if len(value or "") != 18 or not LIST_NUMBER_RE.match(value):
         raise ValidationError(
-            _("A list number has 18 characters: QD, a 4-character customs code, a 2-digit year, I or E and a 9-digit serial (got “%(value)s”)."),
+            _(
+                "A list number has 18 characters: QD, a 4-character customs code, a 2-digit year, I or E and a 9-digit serial (got “%(value)s”)."
+            ),
             code="list_number",
             params={"value": value},
         )
@@ -32,22 +34,40 @@ class InventoryList(models.Model):
     ``direction`` = −1) created by ``services.posting.reverse_inventory_list``.
     """
 
-    number = models.CharField(_("list number (清单编号)"), max_length=18, unique=True, validators=[validate_list_number])
+    number = models.CharField(
+        _("list number (清单编号)"), max_length=18, unique=True, validators=[validate_list_number]
+    )
     internal_number = models.CharField(_("enterprise internal number"), max_length=64)
-    book = models.ForeignKey("ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="inventory_lists")
-    enterprise = models.ForeignKey("registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+")
+    book = models.ForeignKey(
+        "ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="inventory_lists"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
     ie_mark = models.CharField(_("I/E mark"), max_length=1, choices=IEMark.choices)
     supervision_mode = models.CharField(_("supervision mode (监管方式)"), max_length=4)
-    item_kind = models.CharField(_("material/product mark (料件成品标记)"), max_length=8, choices=ItemKind.choices)
+    item_kind = models.CharField(
+        _("material/product mark (料件成品标记)"), max_length=8, choices=ItemKind.choices
+    )
     declaration_date = models.DateField(_("declaration date"))
     customs_declaration_no = models.CharField(_("customs declaration no."), max_length=18, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=ListState.choices, default=ListState.DRAFT)
     rule = models.ForeignKey(
-        "ledger.PostingRule", verbose_name=_("posting rule"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.PostingRule",
+        verbose_name=_("posting rule"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     direction = models.SmallIntegerField(_("direction"), default=1, editable=False)
     reverses = models.OneToOneField(
-        "self", verbose_name=_("reverses list"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+        "self",
+        verbose_name=_("reverses list"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
@@ -62,7 +82,9 @@ class InventoryList(models.Model):
         verbose_name_plural = _("inventory lists (核注清单)")
         ordering = ["-declaration_date", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "internal_number"], name="ledger_list_unique_internal"),
+            models.UniqueConstraint(
+                fields=["enterprise", "internal_number"], name="ledger_list_unique_internal"
+            ),
             models.CheckConstraint(condition=models.Q(direction__in=[1, -1]), name="ledger_list_direction"),
         ]
         indexes = [models.Index(fields=["book", "state", "declaration_date"], name="ledger_list_book_state")]
@@ -77,9 +99,13 @@ class InventoryList(models.Model):
 class InventoryListLine(models.Model):
     """表体 line: quantities are always positive; the list's direction and rule give the effect."""
 
-    inventory_list = models.ForeignKey(InventoryList, verbose_name=_("inventory list"), on_delete=models.CASCADE, related_name="lines")
+    inventory_list = models.ForeignKey(
+        InventoryList, verbose_name=_("inventory list"), on_delete=models.CASCADE, related_name="lines"
+    )
     line_no = models.PositiveIntegerField(_("line no."))
-    item = models.ForeignKey("ledger.BookItem", verbose_name=_("book item"), on_delete=models.PROTECT, related_name="list_lines")
+    item = models.ForeignKey(
+        "ledger.BookItem", verbose_name=_("book item"), on_delete=models.PROTECT, related_name="list_lines"
+    )
     item_seq_no = models.PositiveIntegerField(_("item sequence no. (备案序号)"))
     part_no = models.CharField(_("part no. (料号)"), max_length=40, blank=True)
     hs_code = models.CharField(_("HS code"), max_length=10, validators=[validate_hs_format])
@@ -92,7 +118,9 @@ class InventoryListLine(models.Model):
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     country = models.CharField(_("country"), max_length=3, blank=True)
     consumption_version = models.CharField(_("consumption version (单耗版本号)"), max_length=8, blank=True)
-    resolved_version = models.CharField(_("consumption version used"), max_length=8, blank=True, editable=False)
+    resolved_version = models.CharField(
+        _("consumption version used"), max_length=8, blank=True, editable=False
+    )
 
     SCOPE_PATHS = _prefixed("inventory_list__book")
     objects = ScopedQuerySet.as_manager()

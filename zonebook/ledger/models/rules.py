@@ -34,7 +34,10 @@ class PostingRule(models.Model):
         verbose_name_plural = _("posting rules (核扣方式)")
         ordering = ["supervision_mode", "ie_mark", "item_kind", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["supervision_mode", "ie_mark", "item_kind", "valid_from"], name="ledger_rule_unique_start"),
+            models.UniqueConstraint(
+                fields=["supervision_mode", "ie_mark", "item_kind", "valid_from"],
+                name="ledger_rule_unique_start",
+            ),
             models.CheckConstraint(condition=models.Q(sign__in=[1, -1]), name="ledger_rule_sign"),
         ]
 
@@ -66,7 +69,9 @@ class PostingRule(models.Model):
                     "sign": COLUMN_SIGN[self.target],
                 }
             if self.explode != (self.target in PRODUCT_COLUMNS):
-                errors["explode"] = _("Product columns, and only they, explode through the consumption table.")
+                errors["explode"] = _(
+                    "Product columns, and only they, explode through the consumption table."
+                )
             if self.scrap != (self.target in SCRAP_COLUMNS):
                 errors["scrap"] = _("Mark the rule as scrap exactly when it moves the scrap column.")
             if self.explode and self.item_kind != ItemKind.PRODUCT:
@@ -79,7 +84,9 @@ class PostingRule(models.Model):
             overlap = PostingRule.objects.filter(
                 supervision_mode=self.supervision_mode, ie_mark=self.ie_mark, item_kind=self.item_kind
             ).exclude(pk=self.pk)
-            overlap = overlap.filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from))
+            overlap = overlap.filter(
+                models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from)
+            )
             if self.valid_to:
                 overlap = overlap.filter(valid_from__lte=self.valid_to)
             if overlap.exists():
@@ -92,7 +99,9 @@ class ModeBookKind(models.Model):
     """监管方式 ↔ book letters allowed (domain doc §2.1), dated."""
 
     supervision_mode = models.CharField(_("supervision mode (监管方式)"), max_length=4)
-    book_kinds = models.CharField(_("allowed book kinds"), max_length=10, help_text=_("Book letters, e.g. BE"))
+    book_kinds = models.CharField(
+        _("allowed book kinds"), max_length=10, help_text=_("Book letters, e.g. BE")
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
@@ -101,7 +110,9 @@ class ModeBookKind(models.Model):
         verbose_name = _("supervision mode per book kind")
         verbose_name_plural = _("supervision modes per book kind")
         ordering = ["supervision_mode", "valid_from"]
-        constraints = [models.UniqueConstraint(fields=["supervision_mode", "valid_from"], name="ledger_modekind_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["supervision_mode", "valid_from"], name="ledger_modekind_unique")
+        ]
 
     def __str__(self):
         return f"{self.supervision_mode} → {self.book_kinds}"

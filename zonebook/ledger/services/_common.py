@@ -39,7 +39,10 @@ def hs_problem(code: str, known: set[str] | None = None) -> tuple[str, str] | No
     """(error code, message) when ``code`` is not a 10-digit HS code of the ``hs`` code table."""
     code = (code or "").strip()
     if not HS_RE.match(code):
-        return "hs_length", _("HS code “%(code)s” must have exactly 10 digits (it has %(n)d characters).") % {"code": code, "n": len(code)}
+        return "hs_length", _("HS code “%(code)s” must have exactly 10 digits (it has %(n)d characters).") % {
+            "code": code,
+            "n": len(code),
+        }
     if known is None:
         known = set(Code.objects.filter(table__key=HS_TABLE, code=code).values_list("code", flat=True))
     if code not in known:

@@ -19,19 +19,45 @@ from ..models import Balance, Book, BookItem, BookStatusEvent
 from ._common import check_hs, full_clean
 
 BOOK_FIELDS = {
-    "number", "kind", "enterprise", "zone", "customs_office", "trade_mode", "cycle_start", "cycle_end", "valid_until",
-    "max_import_value", "currency", "writeoff_method", "note",
+    "number",
+    "kind",
+    "enterprise",
+    "zone",
+    "customs_office",
+    "trade_mode",
+    "cycle_start",
+    "cycle_end",
+    "valid_until",
+    "max_import_value",
+    "currency",
+    "writeoff_method",
+    "note",
 }
 ITEM_FIELDS = {
-    "seq_no", "part_no", "hs_code", "name", "spec", "unit", "legal_unit1", "legal_unit2", "unit_price", "currency",
-    "country", "filed_qty", "status",
+    "seq_no",
+    "part_no",
+    "hs_code",
+    "name",
+    "spec",
+    "unit",
+    "legal_unit1",
+    "legal_unit2",
+    "unit_price",
+    "currency",
+    "country",
+    "filed_qty",
+    "status",
 }
 
 
 def _only(data: Mapping, allowed: set[str], what: str) -> dict:
     unknown = set(data) - allowed
     if unknown:
-        raise DomainError(_("Unknown %(what)s field(s): %(fields)s.") % {"what": what, "fields": ", ".join(sorted(unknown))}, code="unknown_field")
+        raise DomainError(
+            _("Unknown %(what)s field(s): %(fields)s.")
+            % {"what": what, "fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     return dict(data)
 
 
@@ -46,11 +72,17 @@ def create_book(data: Mapping, *, by=None) -> Book:
     if data.get("enterprise") is not None and data.get("zone") is None:
         data["zone"] = data["enterprise"].zone
     if Book.objects.filter(number=data.get("number")).exists():
-        raise DomainError(_("Book number %(number)s already exists.") % {"number": data["number"]}, code="duplicate", field="number")
+        raise DomainError(
+            _("Book number %(number)s already exists.") % {"number": data["number"]},
+            code="duplicate",
+            field="number",
+        )
     book = Book(**data)
     full_clean(book)
     book.save()
-    audit.record(book, code="ledger.book.created", by=by, action="create", changes=audit.diff({}, audit.snapshot(book)))
+    audit.record(
+        book, code="ledger.book.created", by=by, action="create", changes=audit.diff({}, audit.snapshot(book))
+    )
     BookStatusEvent.objects.create(book=book, status=book.status, date=timezone.localdate(), by=_user(by))
     return book
 
@@ -61,7 +93,10 @@ def update_book(book: Book, data: Mapping, *, by=None) -> dict:
     data = _only(data, BOOK_FIELDS - {"number", "kind", "enterprise", "zone"}, "book")
     book = Book.objects.select_for_update().get(pk=book.pk)
     if book.status == BookStatus.CLOSED:
-        raise DomainError(_("Book %(number)s is closed and cannot be changed.") % {"number": book.number}, code="book_closed")
+        raise DomainError(
+            _("Book %(number)s is closed and cannot be changed.") % {"number": book.number},
+            code="book_closed",
+        )
     before = audit.snapshot(book)
     for k, v in data.items():
         setattr(book, k, v)
@@ -77,13 +112,19 @@ def update_book(book: Book, data: Mapping, *, by=None) -> dict:
 
 
 @transaction.atomic
-def change_book_status(book: Book, status: str, *, by=None, date: dt.date | None = None, note: str = "") -> Book:
+def change_book_status(
+    book: Book, status: str, *, by=None, date: dt.date | None = None, note: str = ""
+) -> Book:
     """Move a book along draft → filed → in use → under write-off → closed, with a history row."""
     book = Book.objects.select_for_update().get(pk=book.pk)
     if status not in BOOK_TRANSITIONS.get(book.status, set()):
         raise DomainError(
             _("Book %(number)s cannot go from %(old)s to %(new)s.")
-            % {"number": book.number, "old": BookStatus(book.status).label, "new": BookStatus(status).label if status in BookStatus.values else status},
+            % {
+                "number": book.number,
+                "old": BookStatus(book.status).label,
+                "new": BookStatus(status).label if status in BookStatus.values else status,
+            },
             code="bad_transition",
             field="status",
         )
@@ -95,8 +136,17 @@ def _set_status(book: Book, status: str, *, by=None, date=None, note=""):
     old = book.status
     book.status = status
     book.save(update_fields=["status", "updated_at"])
-    BookStatusEvent.objects.create(book=book, status=status, previous=old, date=date or timezone.localdate(), note=note[:300], by=_user(by))
-    audit.record(book, code="ledger.book.status_changed", by=by, changes={"status": [old, status]}, message=note)
+    BookStatusEvent.objects.create(
+        book=book,
+        status=status,
+        previous=old,
+        date=date or timezone.localdate(),
+        note=note[:300],
+        by=_user(by),
+    )
+    audit.record(
+        book, code="ledger.book.status_changed", by=by, changes={"status": [old, status]}, message=note
+    )
 
 
 def _user(by):
@@ -124,15 +174,31 @@ def add_item(book: Book, kind: str, data: Mapping, *, by=None) -> BookItem:
         raise DomainError(_("Only materials have an opening balance."), code="invalid", field="opening_qty")
     dup = BookItem.objects.filter(book=book, kind=kind)
     if dup.filter(seq_no=data.get("seq_no")).exists():
-        raise DomainError(_("Sequence no. %(seq)s is already used on this book.") % {"seq": data.get("seq_no")}, code="duplicate", field="seq_no")
+        raise DomainError(
+            _("Sequence no. %(seq)s is already used on this book.") % {"seq": data.get("seq_no")},
+            code="duplicate",
+            field="seq_no",
+        )
     if dup.filter(part_no=data.get("part_no")).exists():
-        raise DomainError(_("Part no. %(part)s is already used on this book.") % {"part": data.get("part_no")}, code="duplicate", field="part_no")
+        raise DomainError(
+            _("Part no. %(part)s is already used on this book.") % {"part": data.get("part_no")},
+            code="duplicate",
+            field="part_no",
+        )
     item = BookItem(book=book, kind=kind, **data)
     full_clean(item)
     item.save()
-    Balance.objects.create(book=book, item=item, opening=item.opening_qty, expected_remaining=item.opening_qty)
+    Balance.objects.create(
+        book=book, item=item, opening=item.opening_qty, expected_remaining=item.opening_qty
+    )
     _count_change(book)
-    audit.record(item, code="ledger.bookitem.created", by=by, action="create", changes=audit.diff({}, audit.snapshot(item)))
+    audit.record(
+        item,
+        code="ledger.bookitem.created",
+        by=by,
+        action="create",
+        changes=audit.diff({}, audit.snapshot(item)),
+    )
     return item
 
 
@@ -142,8 +208,17 @@ def update_item(item: BookItem, data: Mapping, *, by=None) -> dict:
     data = _only(data, ITEM_FIELDS - {"seq_no"}, "item")
     if "hs_code" in data:
         check_hs(str(data["hs_code"]))
-    if "part_no" in data and BookItem.objects.filter(book=item.book, kind=item.kind, part_no=data["part_no"]).exclude(pk=item.pk).exists():
-        raise DomainError(_("Part no. %(part)s is already used on this book.") % {"part": data["part_no"]}, code="duplicate", field="part_no")
+    if (
+        "part_no" in data
+        and BookItem.objects.filter(book=item.book, kind=item.kind, part_no=data["part_no"])
+        .exclude(pk=item.pk)
+        .exists()
+    ):
+        raise DomainError(
+            _("Part no. %(part)s is already used on this book.") % {"part": data["part_no"]},
+            code="duplicate",
+            field="part_no",
+        )
     before = audit.snapshot(item)
     for k, v in data.items():
         setattr(item, k, v)
@@ -171,6 +246,13 @@ def set_opening_balance(item: BookItem, qty, amount=0, *, by=None) -> Balance:
     item.opening_qty, item.opening_amount = qty, amount
     full_clean(item)
     item.save(update_fields=["opening_qty", "opening_amount"])
-    Balance.objects.filter(item=item).update(opening=F("opening") + delta, expected_remaining=F("expected_remaining") + delta)
-    audit.record(item, code="ledger.bookitem.opening_set", by=by, changes=audit.diff(before, {"opening_qty": str(qty), "opening_amount": str(amount)}))
+    Balance.objects.filter(item=item).update(
+        opening=F("opening") + delta, expected_remaining=F("expected_remaining") + delta
+    )
+    audit.record(
+        item,
+        code="ledger.bookitem.opening_set",
+        by=by,
+        changes=audit.diff(before, {"opening_qty": str(qty), "opening_amount": str(amount)}),
+    )
     return Balance.objects.get(item=item)

@@ -14,12 +14,21 @@ from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError
 
 from .. import calc
-from ..choices import DeclarationStatus, ItemKind, ListState
+from ..choices import BookStatus, DeclarationStatus, ItemKind, ListState
 from ..models import Book, BookItem, Consumption, InventoryListLine
 from ._common import full_clean
 from .books import _count_change
 
-FIELDS = {"version", "valid_from", "valid_to", "net", "tangible_rate", "intangible_rate", "bonded_share", "declaration_status"}
+FIELDS = {
+    "version",
+    "valid_from",
+    "valid_to",
+    "net",
+    "tangible_rate",
+    "intangible_rate",
+    "bonded_share",
+    "declaration_status",
+}
 
 
 def _derive(row: Consumption) -> None:
@@ -27,7 +36,8 @@ def _derive(row: Consumption) -> None:
         row.unit_consumption = calc.unit_consumption(row.net, row.tangible_rate, row.intangible_rate)
     except calc.LossRateError:
         raise DomainError(
-            _("Tangible (%(t)s %%) plus intangible (%(i)s %%) loss rates must stay below 100 %%.") % {"t": row.tangible_rate, "i": row.intangible_rate},
+            _("Tangible (%(t)s %%) plus intangible (%(i)s %%) loss rates must stay below 100 %%.")
+            % {"t": row.tangible_rate, "i": row.intangible_rate},
             code="loss_rate",
             field="tangible_rate",
         ) from None
@@ -46,18 +56,39 @@ def add_consumption(product: BookItem, material: BookItem, data: Mapping, *, by=
     """Add one BOM line (product, material, version); 单耗 is derived and stored here."""
     unknown = set(data) - FIELDS
     if unknown:
-        raise DomainError(_("Unknown consumption field(s): %(f)s.") % {"f": ", ".join(sorted(unknown))}, code="unknown_field")
+        raise DomainError(
+            _("Unknown consumption field(s): %(f)s.") % {"f": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     if product.kind != ItemKind.PRODUCT:
-        raise DomainError(_("Item %(seq)s is not a product.") % {"seq": product.seq_no}, code="invalid", field="product")
+        raise DomainError(
+            _("Item %(seq)s is not a product.") % {"seq": product.seq_no}, code="invalid", field="product"
+        )
     if material.kind != ItemKind.MATERIAL:
-        raise DomainError(_("Item %(seq)s is not a material.") % {"seq": material.seq_no}, code="invalid", field="material")
+        raise DomainError(
+            _("Item %(seq)s is not a material.") % {"seq": material.seq_no}, code="invalid", field="material"
+        )
     if product.book_id != material.book_id:
-        raise DomainError(_("Product and material belong to different books."), code="invalid", field="material")
+        raise DomainError(
+            _("Product and material belong to different books."), code="invalid", field="material"
+        )
+    if product.book.status == BookStatus.CLOSED:
+        raise DomainError(
+            _("Book %(number)s is closed.") % {"number": product.book.number}, code="book_closed"
+        )
     row = Consumption(book_id=product.book_id, product=product, material=material, **data)
     row.version = (row.version or "0").strip()
+    if _used_in_posting(product.pk, row.version):
+        raise DomainError(
+            _("Version %(v)s was used by posted inventory lists: create a new version instead.")
+            % {"v": row.version},
+            code="used",
+            field="version",
+        )
     if Consumption.objects.filter(product=product, material=material, version=row.version).exists():
         raise DomainError(
-            _("Product %(p)s already has material %(m)s in version %(v)s.") % {"p": product.seq_no, "m": material.seq_no, "v": row.version},
+            _("Product %(p)s already has material %(m)s in version %(v)s.")
+            % {"p": product.seq_no, "m": material.seq_no, "v": row.version},
             code="duplicate",
             field="version",
         )
@@ -65,7 +96,13 @@ def add_consumption(product: BookItem, material: BookItem, data: Mapping, *, by=
     full_clean(row, exclude=["unit_consumption"])
     row.save()
     _count_change(product.book)
-    audit.record(row, code="ledger.consumption.created", by=by, action="create", changes=audit.diff({}, audit.snapshot(row)))
+    audit.record(
+        row,
+        code="ledger.consumption.created",
+        by=by,
+        action="create",
+        changes=audit.diff({}, audit.snapshot(row)),
+    )
     return row
 
 
@@ -77,17 +114,23 @@ def update_consumption(row: Consumption, data: Mapping, *, by=None) -> dict:
     """
     unknown = set(data) - (FIELDS - {"version"})
     if unknown:
-        raise DomainError(_("Unknown consumption field(s): %(f)s.") % {"f": ", ".join(sorted(unknown))}, code="unknown_field")
+        raise DomainError(
+            _("Unknown consumption field(s): %(f)s.") % {"f": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     row = Consumption.objects.select_for_update().get(pk=row.pk)
     if row.declaration_status == DeclarationStatus.CONFIRMED:
         raise DomainError(
-            _("Version %(v)s of this consumption line is confirmed (已确定): create a new version instead.") % {"v": row.version},
+            _("Version %(v)s of this consumption line is confirmed (已确定): create a new version instead.")
+            % {"v": row.version},
             code="confirmed",
         )
     rate_fields = {"net", "tangible_rate", "intangible_rate", "bonded_share"}
     if rate_fields & set(data) and _used_in_posting(row.product_id, row.version):
         raise DomainError(
-            _("Version %(v)s was used by posted inventory lists: create a new version instead.") % {"v": row.version}, code="used"
+            _("Version %(v)s was used by posted inventory lists: create a new version instead.")
+            % {"v": row.version},
+            code="used",
         )
     before = audit.snapshot(row)
     for k, v in data.items():
@@ -104,26 +147,52 @@ def update_consumption(row: Consumption, data: Mapping, *, by=None) -> dict:
 
 @transaction.atomic
 def revise_consumption(
-    product: BookItem, version: str, new_version: str, changes: Mapping[int, Mapping], *, valid_from: dt.date, by=None
+    product: BookItem,
+    version: str,
+    new_version: str,
+    changes: Mapping[int, Mapping],
+    *,
+    valid_from: dt.date,
+    by=None,
 ) -> list[Consumption]:
     """Create ``new_version`` of a product's BOM from ``version`` with ``changes`` applied
     ({material_id: {field: value}}, a value of None removes the material), valid from ``valid_from``;
     the old version ends the day before.  This is how a confirmed line changes (a 变更)."""
-    old_rows = list(Consumption.objects.select_for_update().filter(product=product, version=version).order_by("material_id"))
+    old_rows = list(
+        Consumption.objects.select_for_update()
+        .filter(product=product, version=version)
+        .order_by("material_id")
+    )
     if not old_rows:
-        raise DomainError(_("Product %(p)s has no consumption version %(v)s.") % {"p": product.seq_no, "v": version}, code="not_found", field="version")
+        raise DomainError(
+            _("Product %(p)s has no consumption version %(v)s.") % {"p": product.seq_no, "v": version},
+            code="not_found",
+            field="version",
+        )
     new_version = (new_version or "").strip()
     if Consumption.objects.filter(product=product, version=new_version).exists():
-        raise DomainError(_("Version %(v)s already exists for this product.") % {"v": new_version}, code="duplicate", field="version")
+        raise DomainError(
+            _("Version %(v)s already exists for this product.") % {"v": new_version},
+            code="duplicate",
+            field="version",
+        )
     new_rows = []
     for old in old_rows:
         change = changes.get(old.material_id, {})
         if change is None:
             continue
         row = Consumption(
-            book_id=old.book_id, product_id=old.product_id, material_id=old.material_id, version=new_version,
-            valid_from=valid_from, valid_to=None, net=old.net, tangible_rate=old.tangible_rate,
-            intangible_rate=old.intangible_rate, bonded_share=old.bonded_share, declaration_status=DeclarationStatus.DECLARED,
+            book_id=old.book_id,
+            product_id=old.product_id,
+            material_id=old.material_id,
+            version=new_version,
+            valid_from=valid_from,
+            valid_to=None,
+            net=old.net,
+            tangible_rate=old.tangible_rate,
+            intangible_rate=old.intangible_rate,
+            bonded_share=old.bonded_share,
+            declaration_status=DeclarationStatus.DECLARED,
         )
         for k, v in change.items():
             if k not in FIELDS - {"version", "valid_from", "valid_to"}:
@@ -136,17 +205,26 @@ def revise_consumption(
     for material_id, change in changes.items():
         if material_id not in known and change is not None:
             material = BookItem.objects.get(pk=material_id, book_id=product.book_id, kind=ItemKind.MATERIAL)
-            row = Consumption(book_id=product.book_id, product=product, material=material, version=new_version, valid_from=valid_from, **change)
+            row = Consumption(
+                book_id=product.book_id,
+                product=product,
+                material=material,
+                version=new_version,
+                valid_from=valid_from,
+                **change,
+            )
             _derive(row)
             full_clean(row, exclude=["unit_consumption"])
             new_rows.append(row)
     Consumption.objects.bulk_create(new_rows)
-    Consumption.objects.filter(product=product, version=version).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)).update(
-        valid_to=valid_from - dt.timedelta(days=1)
-    )
+    Consumption.objects.filter(product=product, version=version).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    ).update(valid_to=valid_from - dt.timedelta(days=1))
     _count_change(product.book)
     audit.record(
-        product, code="ledger.consumption.revised", by=by,
+        product,
+        code="ledger.consumption.revised",
+        by=by,
         changes={"version": [version, new_version], "valid_from": valid_from, "materials": len(new_rows)},
     )
     return new_rows
@@ -154,14 +232,28 @@ def revise_consumption(
 
 def versions_in_force(product: BookItem, on: dt.date) -> list[str]:
     """Distinct consumption versions of a product in force on ``on``."""
-    qs = Consumption.objects.filter(product=product).filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+    qs = Consumption.objects.filter(product=product).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on)
+    )
     qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
     return sorted(set(qs.values_list("version", flat=True)))
 
 
 def book_unit_consumptions(book: Book) -> dict:
     """{(product_id, version, material_id): Decimal 单耗} for display and checks."""
-    return {(r[0], r[1], r[2]): r[3] for r in Consumption.objects.filter(book=book).values_list("product_id", "version", "material_id", "unit_consumption")}
+    return {
+        (r[0], r[1], r[2]): r[3]
+        for r in Consumption.objects.filter(book=book).values_list(
+            "product_id", "version", "material_id", "unit_consumption"
+        )
+    }
 
 
-__all__ = ["add_consumption", "update_consumption", "revise_consumption", "versions_in_force", "book_unit_consumptions", "Decimal"]
+__all__ = [
+    "add_consumption",
+    "update_consumption",
+    "revise_consumption",
+    "versions_in_force",
+    "book_unit_consumptions",
+    "Decimal",
+]

@@ -30,10 +30,30 @@ from ..models.inventory import validate_list_number
 from ._common import full_clean, hs_problem, known_hs
 from .books import _set_status
 
-HEADER_FIELDS = {"number", "internal_number", "ie_mark", "supervision_mode", "item_kind", "declaration_date", "customs_declaration_no", "note"}
+HEADER_FIELDS = {
+    "number",
+    "internal_number",
+    "ie_mark",
+    "supervision_mode",
+    "item_kind",
+    "declaration_date",
+    "customs_declaration_no",
+    "note",
+}
 LINE_FIELDS = {
-    "line_no", "item_seq_no", "part_no", "hs_code", "name", "qty", "legal_qty", "legal_qty2", "unit_price", "amount",
-    "currency", "country", "consumption_version",
+    "line_no",
+    "item_seq_no",
+    "part_no",
+    "hs_code",
+    "name",
+    "qty",
+    "legal_qty",
+    "legal_qty2",
+    "unit_price",
+    "amount",
+    "currency",
+    "country",
+    "consumption_version",
 }
 LINE_BATCH = 5000
 
@@ -58,20 +78,24 @@ def check_book_accepts(book: Book, on: dt.date) -> None:
     """A list needs a filed/in-use book that has not expired on the declaration date."""
     if book.status not in POSTABLE_BOOK_STATUSES:
         raise DomainError(
-            _("Book %(number)s is %(status)s: it accepts no inventory lists.") % {"number": book.number, "status": BookStatus(book.status).label},
+            _("Book %(number)s is %(status)s: it accepts no inventory lists.")
+            % {"number": book.number, "status": BookStatus(book.status).label},
             code="book_not_open",
             field="book",
         )
     if book.valid_until and on > book.valid_until:
         raise DomainError(
-            _("Book %(number)s expired on %(date)s; the list is declared on %(on)s.") % {"number": book.number, "date": book.valid_until, "on": on},
+            _("Book %(number)s expired on %(date)s; the list is declared on %(on)s.")
+            % {"number": book.number, "date": book.valid_until, "on": on},
             code="book_expired",
             field="declaration_date",
         )
 
 
 def check_mode_allowed(book: Book, mode: str, on: dt.date) -> None:
-    rows = ModeBookKind.objects.filter(supervision_mode=mode, valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    rows = ModeBookKind.objects.filter(supervision_mode=mode, valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    )
     kinds = "".join(rows.values_list("book_kinds", flat=True))
     if book.kind not in kinds:
         raise DomainError(
@@ -84,14 +108,19 @@ def check_mode_allowed(book: Book, mode: str, on: dt.date) -> None:
 
 def find_rule(mode: str, ie_mark: str, item_kind: str, on: dt.date) -> PostingRule:
     rules = list(
-        PostingRule.objects.filter(supervision_mode=mode, ie_mark=ie_mark, item_kind=item_kind, valid_from__lte=on).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
-        )[:2]
+        PostingRule.objects.filter(
+            supervision_mode=mode, ie_mark=ie_mark, item_kind=item_kind, valid_from__lte=on
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))[:2]
     )
     if len(rules) != 1:
         raise DomainError(
             _("No single posting rule for supervision mode %(mode)s, %(ie)s, %(kind)s on %(on)s.")
-            % {"mode": mode, "ie": ie_mark, "kind": ItemKind(item_kind).label if item_kind in ItemKind.values else item_kind, "on": on},
+            % {
+                "mode": mode,
+                "ie": ie_mark,
+                "kind": ItemKind(item_kind).label if item_kind in ItemKind.values else item_kind,
+                "on": on,
+            },
             code="no_rule",
             field="supervision_mode",
         )
@@ -117,7 +146,9 @@ def _dec(value, row: int, column: str, errors: list, positive: bool = False, req
     return d
 
 
-def _build_lines(book: Book, item_kind: str, lines: Sequence[Mapping]) -> list[InventoryListLine]:
+def _build_lines(
+    book: Book, item_kind: str, lines: Sequence[Mapping], on: dt.date | None = None
+) -> list[InventoryListLine]:
     """Validate raw lines (dicts) and build unsaved line objects; all problems are reported together."""
     errors: list[RowError] = []
     if not lines:
@@ -126,9 +157,18 @@ def _build_lines(book: Book, item_kind: str, lines: Sequence[Mapping]) -> list[I
     items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
     hs_known = known_hs(str(r.get("hs_code") or "") for r in lines)
     hs_known |= known_hs(i.hs_code for i in items.values())
-    versions = set()
+    versions, in_force = set(), {}
     if item_kind == ItemKind.PRODUCT:
-        versions = set(Consumption.objects.filter(product__in=list(items.values())).values_list("product_id", "version").distinct())
+        cons = Consumption.objects.filter(product__in=list(items.values()))
+        versions = set(cons.values_list("product_id", "version").distinct())
+        if on is not None:  # the only version in force per product, stored now and re-checked at posting
+            live = cons.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+            )
+            by_product: dict[int, set] = {}
+            for pid, ver in live.values_list("product_id", "version").distinct():
+                by_product.setdefault(pid, set()).add(ver)
+            in_force = {pid: next(iter(v)) for pid, v in by_product.items() if len(v) == 1}
     out, seen_no = [], set()
     for n, raw in enumerate(lines, start=1):
         unknown = set(raw) - LINE_FIELDS
@@ -141,16 +181,38 @@ def _build_lines(book: Book, item_kind: str, lines: Sequence[Mapping]) -> list[I
         seq = str(raw.get("item_seq_no", "")).strip()
         item = items.get(int(seq)) if seq.isdigit() else None
         if item is None:
-            errors.append(RowError(n, "item_seq_no", seq, _("no %(kind)s with this sequence number on book %(book)s") % {"kind": ItemKind(item_kind).label, "book": book.number}))
+            errors.append(
+                RowError(
+                    n,
+                    "item_seq_no",
+                    seq,
+                    _("no %(kind)s with this sequence number on book %(book)s")
+                    % {"kind": ItemKind(item_kind).label, "book": book.number},
+                )
+            )
         part_no = str(raw.get("part_no") or (item.part_no if item else "")).strip()
         if item and part_no != item.part_no:
-            errors.append(RowError(n, "part_no", part_no, _("part no. differs from the filed part no. %(p)s") % {"p": item.part_no}))
+            errors.append(
+                RowError(
+                    n,
+                    "part_no",
+                    part_no,
+                    _("part no. differs from the filed part no. %(p)s") % {"p": item.part_no},
+                )
+            )
         hs = str(raw.get("hs_code") or (item.hs_code if item else "")).strip()
         problem = hs_problem(hs, hs_known) if (hs or item) else None
         if problem:
             errors.append(RowError(n, "hs_code", hs, problem[1]))
         elif item and hs != item.hs_code:
-            errors.append(RowError(n, "hs_code", hs, _("HS code differs from the filed HS code %(hs)s") % {"hs": item.hs_code}))
+            errors.append(
+                RowError(
+                    n,
+                    "hs_code",
+                    hs,
+                    _("HS code differs from the filed HS code %(hs)s") % {"hs": item.hs_code},
+                )
+            )
         qty = _dec(raw.get("qty"), n, "qty", errors, positive=True)
         legal_qty = _dec(raw.get("legal_qty"), n, "legal_qty", errors, positive=True, required=False)
         legal_qty2 = _dec(raw.get("legal_qty2"), n, "legal_qty2", errors, positive=True, required=False)
@@ -162,23 +224,47 @@ def _build_lines(book: Book, item_kind: str, lines: Sequence[Mapping]) -> list[I
             amount = (qty * price).quantize(Decimal("0.01"))
         version = str(raw.get("consumption_version") or "").strip()
         if version and item_kind != ItemKind.PRODUCT:
-            errors.append(RowError(n, "consumption_version", version, _("only product lines name a consumption version")))
+            errors.append(
+                RowError(
+                    n, "consumption_version", version, _("only product lines name a consumption version")
+                )
+            )
         elif len(version) > 8:
             errors.append(RowError(n, "consumption_version", version, _("at most 8 characters")))
         elif version and item and (item.pk, version) not in versions:
-            errors.append(RowError(n, "consumption_version", version, _("product %(seq)s has no consumption version %(v)s") % {"seq": item.seq_no, "v": version}))
+            errors.append(
+                RowError(
+                    n,
+                    "consumption_version",
+                    version,
+                    _("product %(seq)s has no consumption version %(v)s")
+                    % {"seq": item.seq_no, "v": version},
+                )
+            )
         if item is not None:
             out.append(
                 InventoryListLine(
-                    line_no=line_no, item=item, item_seq_no=item.seq_no, part_no=part_no, hs_code=hs, name=str(raw.get("name") or item.name)[:200],
-                    qty=qty, legal_qty=legal_qty, legal_qty2=legal_qty2, unit_price=price or 0, amount=amount or 0,
-                    currency=str(raw.get("currency") or item.currency or "")[:3], country=str(raw.get("country") or item.country or "")[:3],
+                    line_no=line_no,
+                    item=item,
+                    item_seq_no=item.seq_no,
+                    part_no=part_no,
+                    hs_code=hs,
+                    name=str(raw.get("name") or item.name)[:200],
+                    qty=qty,
+                    legal_qty=legal_qty,
+                    legal_qty2=legal_qty2,
+                    unit_price=price or 0,
+                    amount=amount or 0,
+                    currency=str(raw.get("currency") or item.currency or "")[:3],
+                    country=str(raw.get("country") or item.country or "")[:3],
                     consumption_version=version,
+                    resolved_version=version or in_force.get(item.pk, ""),
                 )
             )
     if errors:
         raise DomainError(
-            _("%(n)d problem(s) in the list lines; first: %(first)s") % {"n": len(errors), "first": errors[0]},
+            _("%(n)d problem(s) in the list lines; first: %(first)s")
+            % {"n": len(errors), "first": errors[0]},
             code="invalid_lines",
             field="lines",
             details=errors,
@@ -189,27 +275,43 @@ def _build_lines(book: Book, item_kind: str, lines: Sequence[Mapping]) -> list[I
 def _check_header(book: Book, header: Mapping, *, exclude_pk=None) -> dict:
     unknown = set(header) - HEADER_FIELDS
     if unknown:
-        raise DomainError(_("Unknown list field(s): %(f)s.") % {"f": ", ".join(sorted(unknown))}, code="unknown_field")
+        raise DomainError(
+            _("Unknown list field(s): %(f)s.") % {"f": ", ".join(sorted(unknown))}, code="unknown_field"
+        )
     h = dict(header)
     h["number"] = str(h.get("number") or "").strip().upper()
     try:
         validate_list_number(h["number"])
     except Exception as exc:  # ValidationError
-        raise DomainError(" ".join(getattr(exc, "messages", [str(exc)])), code="list_number", field="number") from None
+        raise DomainError(
+            " ".join(getattr(exc, "messages", [str(exc)])), code="list_number", field="number"
+        ) from None
     if InventoryList.objects.filter(number=h["number"]).exclude(pk=exclude_pk).exists():
-        raise DomainError(_("List number %(n)s already exists.") % {"n": h["number"]}, code="duplicate", field="number")
+        raise DomainError(
+            _("List number %(n)s already exists.") % {"n": h["number"]}, code="duplicate", field="number"
+        )
     if not h.get("internal_number"):
         h["internal_number"] = h["number"]
-    if InventoryList.objects.filter(enterprise_id=book.enterprise_id, internal_number=h["internal_number"]).exclude(pk=exclude_pk).exists():
+    if (
+        InventoryList.objects.filter(enterprise_id=book.enterprise_id, internal_number=h["internal_number"])
+        .exclude(pk=exclude_pk)
+        .exists()
+    ):
         raise DomainError(
-            _("Internal number %(n)s is already used by this enterprise.") % {"n": h["internal_number"]}, code="duplicate", field="internal_number"
+            _("Internal number %(n)s is already used by this enterprise.") % {"n": h["internal_number"]},
+            code="duplicate",
+            field="internal_number",
         )
     if h.get("ie_mark") not in IEMark.values:
         raise DomainError(_("The I/E mark must be I or E."), code="invalid", field="ie_mark")
     if h["number"][8] != h["ie_mark"]:
-        raise DomainError(_("The list number's I/E letter does not match the I/E mark."), code="invalid", field="number")
+        raise DomainError(
+            _("The list number's I/E letter does not match the I/E mark."), code="invalid", field="number"
+        )
     if h.get("item_kind") not in ItemKind.values:
-        raise DomainError(_("The material/product mark must be material or product."), code="invalid", field="item_kind")
+        raise DomainError(
+            _("The material/product mark must be material or product."), code="invalid", field="item_kind"
+        )
     if not isinstance(h.get("declaration_date"), dt.date):
         raise DomainError(_("The declaration date is required."), code="invalid", field="declaration_date")
     check_book_accepts(book, h["declaration_date"])
@@ -231,24 +333,40 @@ def create_inventory_list(book: Book, header: Mapping, lines: Sequence[Mapping],
     legal_qty, legal_qty2, unit_price, amount, currency, country, consumption_version.
     """
     h = _check_header(book, header)
-    objs = _build_lines(book, h["item_kind"], lines)
+    objs = _build_lines(book, h["item_kind"], lines, h["declaration_date"])
     inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
     full_clean(inv, exclude=["rule", "reverses"])
     inv.save()
     for o in objs:
         o.inventory_list = inv
     InventoryListLine.objects.bulk_create(objs, batch_size=LINE_BATCH)
-    audit.record(inv, code="ledger.inventory_list.created", by=by, action="create", changes={**audit.diff({}, audit.snapshot(inv)), "lines": len(objs)})
+    audit.record(
+        inv,
+        code="ledger.inventory_list.created",
+        by=by,
+        action="create",
+        changes={**audit.diff({}, audit.snapshot(inv)), "lines": len(objs)},
+    )
     return inv
 
 
 @transaction.atomic
-def update_inventory_list(inv: InventoryList, header: Mapping | None = None, lines: Sequence[Mapping] | None = None, *, by=None) -> InventoryList:
+def update_inventory_list(
+    inv: InventoryList, header: Mapping | None = None, lines: Sequence[Mapping] | None = None, *, by=None
+) -> InventoryList:
     """Edit a draft list: header fields and/or replace all lines."""
     inv = locks.lock_list(inv.pk)
     if inv.state != ListState.DRAFT:
-        raise DomainError(_("Only draft lists can be edited (list %(n)s is %(s)s).") % {"n": inv.number, "s": ListState(inv.state).label}, code="not_draft")
+        raise DomainError(
+            _("Only draft lists can be edited (list %(n)s is %(s)s).")
+            % {"n": inv.number, "s": ListState(inv.state).label},
+            code="not_draft",
+        )
     before = audit.snapshot(inv)
+    if header and lines is None and header.get("item_kind", inv.item_kind) != inv.item_kind:
+        raise DomainError(
+            _("Changing the material/product mark needs new lines."), code="invalid", field="item_kind"
+        )
     if header:
         merged = {k: getattr(inv, k) for k in HEADER_FIELDS}
         merged.update(header)
@@ -259,7 +377,7 @@ def update_inventory_list(inv: InventoryList, header: Mapping | None = None, lin
         inv.save()
     changes = audit.diff(before, audit.snapshot(inv))
     if lines is not None:
-        objs = _build_lines(inv.book, inv.item_kind, lines)
+        objs = _build_lines(inv.book, inv.item_kind, lines, inv.declaration_date)
         inv.lines.all().delete()
         for o in objs:
             o.inventory_list = inv
@@ -275,7 +393,11 @@ def submit_inventory_list(inv: InventoryList, *, by=None) -> InventoryList:
     """draft → submitted (申报).  Re-checks the book, the mode and the posting rule."""
     inv = locks.lock_list(inv.pk)
     if inv.state != ListState.DRAFT:
-        raise DomainError(_("List %(n)s is %(s)s; only drafts can be submitted.") % {"n": inv.number, "s": ListState(inv.state).label}, code="bad_state")
+        raise DomainError(
+            _("List %(n)s is %(s)s; only drafts can be submitted.")
+            % {"n": inv.number, "s": ListState(inv.state).label},
+            code="bad_state",
+        )
     if not inv.lines.exists():
         raise DomainError(_("An inventory list needs at least one line."), code="no_lines", field="lines")
     check_book_accepts(inv.book, inv.declaration_date)
@@ -283,7 +405,12 @@ def submit_inventory_list(inv: InventoryList, *, by=None) -> InventoryList:
     find_rule(inv.supervision_mode, inv.ie_mark, inv.item_kind, inv.declaration_date)
     inv.state, inv.submitted_at = ListState.SUBMITTED, timezone.now()
     inv.save(update_fields=["state", "submitted_at"])
-    audit.record(inv, code="ledger.inventory_list.submitted", by=by, changes={"state": [ListState.DRAFT, ListState.SUBMITTED]})
+    audit.record(
+        inv,
+        code="ledger.inventory_list.submitted",
+        by=by,
+        changes={"state": [ListState.DRAFT, ListState.SUBMITTED]},
+    )
     return inv
 
 
@@ -293,13 +420,20 @@ def cancel_inventory_list(inv: InventoryList, *, by=None, note: str = "") -> Inv
     inv = locks.lock_list(inv.pk)
     if inv.state not in (ListState.DRAFT, ListState.SUBMITTED):
         raise DomainError(
-            _("List %(n)s is %(s)s and cannot be cancelled; a posted list is corrected by a reversing list.") % {"n": inv.number, "s": ListState(inv.state).label},
+            _("List %(n)s is %(s)s and cannot be cancelled; a posted list is corrected by a reversing list.")
+            % {"n": inv.number, "s": ListState(inv.state).label},
             code="bad_state",
         )
     old = inv.state
     inv.state = ListState.CANCELLED
     inv.save(update_fields=["state"])
-    audit.record(inv, code="ledger.inventory_list.cancelled", by=by, changes={"state": [old, ListState.CANCELLED]}, message=note)
+    audit.record(
+        inv,
+        code="ledger.inventory_list.cancelled",
+        by=by,
+        changes={"state": [old, ListState.CANCELLED]},
+        message=note,
+    )
     return inv
 
 
@@ -313,9 +447,17 @@ def post_inventory_list(inv: InventoryList, *, by=None) -> PostingResult:
     with transaction.atomic():
         lst = locks.lock_list(inv.pk)
         if lst.state == ListState.POSTED:
-            return PostingResult(lst, changed=False, message=_("List %(n)s is already posted; nothing changed.") % {"n": lst.number})
+            return PostingResult(
+                lst,
+                changed=False,
+                message=_("List %(n)s is already posted; nothing changed.") % {"n": lst.number},
+            )
         if lst.state != ListState.SUBMITTED:
-            raise DomainError(_("List %(n)s is %(s)s; only submitted lists can be posted.") % {"n": lst.number, "s": ListState(lst.state).label}, code="bad_state")
+            raise DomainError(
+                _("List %(n)s is %(s)s; only submitted lists can be posted.")
+                % {"n": lst.number, "s": ListState(lst.state).label},
+                code="bad_state",
+            )
         check_book_accepts(lst.book, lst.declaration_date)
         check_mode_allowed(lst.book, lst.supervision_mode, lst.declaration_date)
         rule = find_rule(lst.supervision_mode, lst.ie_mark, lst.item_kind, lst.declaration_date)
@@ -334,18 +476,28 @@ def _post(lst: InventoryList, rule: PostingRule, *, by, resolve: bool = True) ->
         if problems:
             raise _version_error(problems, lst.declaration_date)
     locks.lock_book_balances(lst.book_id)
-    shortfalls = sql.shortfalls(lst.pk, lst.book_id) if rule.target else []
-    if shortfalls and negative_policy() != NegativeBalancePolicy.WARN:
-        raise _shortfall_error(shortfalls)
-    changed = sql.apply_list(lst.pk) if rule.target else 0
+    changed, shortfalls = 0, []
+    if rule.target:
+        before = sql.negatives(lst.book_id)
+        changed = sql.apply_list(lst.pk)
+        shortfalls = sql.shortfalls(before, sql.negatives(lst.book_id))
+        if shortfalls and negative_policy() != NegativeBalancePolicy.WARN:
+            raise _shortfall_error(shortfalls)  # rolls the whole posting back
     old = lst.state
     lst.state, lst.posted_at = ListState.POSTED, timezone.now()
     lst.save(update_fields=["state", "posted_at"])
     if lst.book.status == BookStatus.FILED:
         _set_status(lst.book, BookStatus.IN_USE, by=by, note=_("first posting"))
     audit.record(
-        lst, code="ledger.inventory_list.posted", by=by,
-        changes={"state": [old, ListState.POSTED], "rule": rule.pk, "balances": changed, "warnings": [_plain(s) for s in shortfalls]},
+        lst,
+        code="ledger.inventory_list.posted",
+        by=by,
+        changes={
+            "state": [old, ListState.POSTED],
+            "rule": rule.pk,
+            "balances": changed,
+            "warnings": [_plain(s) for s in shortfalls],
+        },
     )
     msg = _("List %(n)s posted: %(c)d balance rows changed.") % {"n": lst.number, "c": changed}
     return PostingResult(lst, changed=True, message=msg, balances_changed=changed, warnings=shortfalls)
@@ -359,35 +511,69 @@ def _version_error(problems: list[dict], on) -> DomainError:
     details = []
     for p in problems:
         if p["named"]:
-            reason = _("product %(seq)s (%(part)s) has no consumption version %(v)s") % {"seq": p["item_seq_no"], "part": p["part_no"], "v": p["named"]}
+            reason = _("product %(seq)s (%(part)s) has no consumption version %(v)s") % {
+                "seq": p["item_seq_no"],
+                "part": p["part_no"],
+                "v": p["named"],
+            }
         elif p["in_force"] == 0:
-            reason = _("product %(seq)s (%(part)s) has no consumption version in force on %(on)s") % {"seq": p["item_seq_no"], "part": p["part_no"], "on": on}
+            reason = _("product %(seq)s (%(part)s) has no consumption version in force on %(on)s") % {
+                "seq": p["item_seq_no"],
+                "part": p["part_no"],
+                "on": on,
+            }
         else:
-            reason = _("product %(seq)s (%(part)s) has %(n)d consumption versions in force on %(on)s: name one on the line") % {
-                "seq": p["item_seq_no"], "part": p["part_no"], "n": p["in_force"], "on": on,
+            reason = _(
+                "product %(seq)s (%(part)s) has %(n)d consumption versions in force on %(on)s: name one on the line"
+            ) % {
+                "seq": p["item_seq_no"],
+                "part": p["part_no"],
+                "n": p["in_force"],
+                "on": on,
             }
         details.append(RowError(p["line_no"], "consumption_version", p["named"] or "", reason))
-    return DomainError(_("Line %(line)s: %(reason)s.") % {"line": details[0].row, "reason": details[0].reason}, code="consumption_version", field="lines", details=details)
+    return DomainError(
+        _("Line %(line)s: %(reason)s.") % {"line": details[0].row, "reason": details[0].reason},
+        code="consumption_version",
+        field="lines",
+        details=details,
+    )
 
 
 def _shortfall_error(shortfalls: list[dict]) -> DomainError:
     details = []
     for s in shortfalls:
         if s["material_shortfall"]:
-            reason = _("material %(seq)s (%(part)s) would be short by %(q)s") % {"seq": s["seq_no"], "part": s["part_no"], "q": s["material_shortfall"]}
+            reason = _("material %(seq)s (%(part)s) would be short by %(q)s") % {
+                "seq": s["seq_no"],
+                "part": s["part_no"],
+                "q": s["material_shortfall"],
+            }
             details.append(RowError(None, "expected_remaining", str(s["expected_remaining_after"]), reason))
         if s["scrap_shortfall"]:
-            reason = _("scrap of material %(seq)s (%(part)s) would be short by %(q)s") % {"seq": s["seq_no"], "part": s["part_no"], "q": s["scrap_shortfall"]}
+            reason = _("scrap of material %(seq)s (%(part)s) would be short by %(q)s") % {
+                "seq": s["seq_no"],
+                "part": s["part_no"],
+                "q": s["scrap_shortfall"],
+            }
             details.append(RowError(None, "scrap_balance", str(s["scrap_balance_after"]), reason))
     return DomainError(
-        _("Posting refused: %(first)s (%(n)d item(s) affected).") % {"first": details[0].reason, "n": len(shortfalls)},
+        _("Posting refused: %(first)s (%(n)d item(s) affected).")
+        % {"first": details[0].reason, "n": len(shortfalls)},
         code="negative_balance",
         details=details,
     )
 
 
 @transaction.atomic
-def reverse_inventory_list(inv: InventoryList, *, number: str, internal_number: str | None = None, declaration_date: dt.date | None = None, by=None) -> PostingResult:
+def reverse_inventory_list(
+    inv: InventoryList,
+    *,
+    number: str,
+    internal_number: str | None = None,
+    declaration_date: dt.date | None = None,
+    by=None,
+) -> PostingResult:
     """Correct a posted list by a reversing list (negated effect, linked by ``reverses``), posted at once.
 
     The reversal uses the original rule and the consumption versions the original used.  Lines are
@@ -395,29 +581,75 @@ def reverse_inventory_list(inv: InventoryList, *, number: str, internal_number: 
     """
     orig = locks.lock_list(inv.pk)
     if orig.state != ListState.POSTED:
-        raise DomainError(_("Only posted lists can be reversed (list %(n)s is %(s)s).") % {"n": orig.number, "s": ListState(orig.state).label}, code="bad_state")
+        raise DomainError(
+            _("Only posted lists can be reversed (list %(n)s is %(s)s).")
+            % {"n": orig.number, "s": ListState(orig.state).label},
+            code="bad_state",
+        )
     if orig.direction != 1:
         raise DomainError(_("List %(n)s is itself a reversal.") % {"n": orig.number}, code="bad_state")
     if InventoryList.objects.filter(reverses=orig).exists():
-        raise DomainError(_("List %(n)s has already been reversed.") % {"n": orig.number}, code="already_reversed")
+        raise DomainError(
+            _("List %(n)s has already been reversed.") % {"n": orig.number}, code="already_reversed"
+        )
     on = declaration_date or timezone.localdate()
     check_book_accepts(orig.book, on)
+    if not number or str(number).strip().upper()[8:9] != orig.ie_mark:
+        raise DomainError(
+            _("The reversing list number must be a valid list number with the same I/E letter."),
+            code="list_number",
+            field="number",
+        )
     h = _check_header(
         orig.book,
-        {"number": number, "internal_number": internal_number or f"{orig.internal_number}-R"[:64], "ie_mark": orig.ie_mark,
-         "supervision_mode": orig.supervision_mode, "item_kind": orig.item_kind, "declaration_date": on,
-         "customs_declaration_no": "", "note": _("Reversal of %(n)s") % {"n": orig.number}},
-    ) if number and str(number)[8:9] == orig.ie_mark else None
-    if h is None:
-        raise DomainError(_("The reversing list number must be a valid list number with the same I/E letter."), code="list_number", field="number")
-    rev = InventoryList(book=orig.book, enterprise_id=orig.enterprise_id, direction=-1, reverses=orig, state=ListState.SUBMITTED, submitted_at=timezone.now(), **h)
+        {
+            "number": number,
+            "internal_number": internal_number or f"{orig.internal_number}-R"[:64],
+            "ie_mark": orig.ie_mark,
+            "supervision_mode": orig.supervision_mode,
+            "item_kind": orig.item_kind,
+            "declaration_date": on,
+            "customs_declaration_no": "",
+            "note": _("Reversal of %(n)s") % {"n": orig.number},
+        },
+    )
+    rev = InventoryList(
+        book=orig.book,
+        enterprise_id=orig.enterprise_id,
+        direction=-1,
+        reverses=orig,
+        state=ListState.SUBMITTED,
+        submitted_at=timezone.now(),
+        **h,
+    )
     full_clean(rev, exclude=["rule", "reverses"])
     rev.save()
-    cols = ["line_no", "item_id", "item_seq_no", "part_no", "hs_code", "name", "qty", "legal_qty", "legal_qty2", "unit_price", "amount", "currency", "country", "consumption_version", "resolved_version"]
+    cols = [
+        "line_no",
+        "item_id",
+        "item_seq_no",
+        "part_no",
+        "hs_code",
+        "name",
+        "qty",
+        "legal_qty",
+        "legal_qty2",
+        "unit_price",
+        "amount",
+        "currency",
+        "country",
+        "consumption_version",
+        "resolved_version",
+    ]
     t = InventoryListLine._meta.db_table
     with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {t} (inventory_list_id, {', '.join(cols)}) SELECT %s, {', '.join(cols)} FROM {t} WHERE inventory_list_id = %s", [rev.pk, orig.pk])
-    audit.record(rev, code="ledger.inventory_list.created", by=by, action="create", changes={"reverses": orig.number})
+        cur.execute(
+            f"INSERT INTO {t} (inventory_list_id, {', '.join(cols)}) SELECT %s, {', '.join(cols)} FROM {t} WHERE inventory_list_id = %s",
+            [rev.pk, orig.pk],
+        )
+    audit.record(
+        rev, code="ledger.inventory_list.created", by=by, action="create", changes={"reverses": orig.number}
+    )
     return _post(rev, orig.rule, by=by, resolve=False)
 
 
@@ -432,7 +664,11 @@ def preview_posting(inv: InventoryList) -> list[dict]:
     try:
         with transaction.atomic():
             lst = locks.lock_list(inv.pk)
-            rule = lst.rule if lst.state == ListState.POSTED else find_rule(lst.supervision_mode, lst.ie_mark, lst.item_kind, lst.declaration_date)
+            rule = (
+                lst.rule
+                if lst.state == ListState.POSTED
+                else find_rule(lst.supervision_mode, lst.ie_mark, lst.item_kind, lst.declaration_date)
+            )
             if lst.state != ListState.POSTED:
                 lst.rule = rule
                 lst.save(update_fields=["rule"])
@@ -441,7 +677,9 @@ def preview_posting(inv: InventoryList) -> list[dict]:
                     problems = sql.version_problems(lst.pk, lst.declaration_date)
                     if problems:
                         raise _version_error(problems, lst.declaration_date)
-            before = {b.item_id: b for b in Balance.objects.filter(book_id=lst.book_id).select_related("item")}
+            before = {
+                b.item_id: b for b in Balance.objects.filter(book_id=lst.book_id).select_related("item")
+            }
             if rule.target and lst.state != ListState.POSTED:
                 sql.apply_list(lst.pk)
                 after = {b.item_id: b for b in Balance.objects.filter(book_id=lst.book_id)}
@@ -451,8 +689,19 @@ def preview_posting(inv: InventoryList) -> list[dict]:
                 a = after[item_id]
                 delta = {c: getattr(a, c) - getattr(b, c) for c in BALANCE_COLUMNS}
                 if any(delta.values()):
-                    out.append({"item_id": item_id, "seq_no": b.item.seq_no, "kind": b.item.kind, "part_no": b.item.part_no,
-                                "columns": {c: (getattr(b, c), delta[c], getattr(a, c)) for c in BALANCE_COLUMNS if delta[c]}})
+                    out.append(
+                        {
+                            "item_id": item_id,
+                            "seq_no": b.item.seq_no,
+                            "kind": b.item.kind,
+                            "part_no": b.item.part_no,
+                            "columns": {
+                                c: (getattr(b, c), delta[c], getattr(a, c))
+                                for c in BALANCE_COLUMNS
+                                if delta[c]
+                            },
+                        }
+                    )
             raise _Rollback
     except _Rollback:
         pass

@@ -41,9 +41,15 @@ def balances_as_of(book: Book, as_of: dt.date | None = None) -> list[dict]:
     Without ``as_of`` the stored balances are read; with it the balances are computed from the
     lists declared up to and including that date (set-based, nothing stored).
     """
-    items = list(book.items.order_by("kind", "seq_no").values("id", "kind", "seq_no", "part_no", "hs_code", "name", "unit"))
+    items = list(
+        book.items.order_by("kind", "seq_no").values(
+            "id", "kind", "seq_no", "part_no", "hs_code", "name", "unit"
+        )
+    )
     if as_of is None:
-        stored = {r["item_id"]: r for r in Balance.objects.filter(book=book).values("item_id", *BALANCE_COLUMNS)}
+        stored = {
+            r["item_id"]: r for r in Balance.objects.filter(book=book).values("item_id", *BALANCE_COLUMNS)
+        }
         values = {k: {c: v[c] for c in BALANCE_COLUMNS} for k, v in stored.items()}
     else:
         if not isinstance(as_of, dt.date):

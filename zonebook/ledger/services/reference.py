@@ -38,7 +38,13 @@ def read_hs_codes() -> list[dict]:
         if not line.strip() or line.startswith("#"):
             continue
         code, name, unit1, unit2, group = (line.split("\t") + [""] * 5)[:5]
-        out.append({"code": code, "name": name, "extra": {"legal_unit1": unit1, "legal_unit2": unit2, "group": group}})
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "extra": {"legal_unit1": unit1, "legal_unit2": unit2, "group": group},
+            }
+        )
     return out
 
 
@@ -63,10 +69,18 @@ def load_reference_data(apps=None) -> dict[str, int]:
         created["mode_kinds"] += new
     table, _ = CodeTable.objects.get_or_create(
         key=HS_TABLE,
-        defaults={"name": "HS codes (商品编码)", "version": "2024 (subset)", "source": "zonebook/ledger/fixtures/hs_codes.tsv"},
+        defaults={
+            "name": "HS codes (商品编码)",
+            "version": "2024 (subset)",
+            "source": "zonebook/ledger/fixtures/hs_codes.tsv",
+        },
     )
     existing = set(Code.objects.filter(table=table).values_list("code", flat=True))
-    new_codes = [Code(table=table, code=h["code"], name=h["name"], extra=h["extra"]) for h in read_hs_codes() if h["code"] not in existing]
+    new_codes = [
+        Code(table=table, code=h["code"], name=h["name"], extra=h["extra"])
+        for h in read_hs_codes()
+        if h["code"] not in existing
+    ]
     Code.objects.bulk_create(new_codes)
     created["hs"] = len(new_codes)
     return created

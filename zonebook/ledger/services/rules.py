@@ -16,5 +16,11 @@ def save_posting_rule(rule, *, by=None, created: bool = False):
     full_clean(rule)
     rule.save()
     code = f"ledger.{rule._meta.model_name}.{'created' if not before else 'updated'}"
-    audit.record(rule, code=code, by=by, action="create" if not before else "update", changes=audit.diff(before, audit.snapshot(rule)))
+    audit.record(
+        rule,
+        code=code,
+        by=by,
+        action="create" if not before else "update",
+        changes=audit.diff(before, audit.snapshot(rule)),
+    )
     return rule

@@ -17,7 +17,12 @@ def test_example_a_unit_consumption_and_explosion():
     # 1,000 units: gross = 947.368421 → 947.36842; bonded = 947.368421 × 0.8 = 757.8947368 → 757.89474
     # scrap = 947.368421 × 4 % = 37.89473684 → 37.89474; intangible = 947.368421 × 1 % = 9.47368421 → 9.47368
     e = calc.explode(1000, uc, 4, 1, 80)
-    assert (e.gross, e.consumption, e.tangible, e.intangible) == (D("947.36842"), D("757.89474"), D("37.89474"), D("9.47368"))
+    assert (e.gross, e.consumption, e.tangible, e.intangible) == (
+        D("947.36842"),
+        D("757.89474"),
+        D("37.89474"),
+        D("9.47368"),
+    )
     # net use = 947.36842 − 37.89474 − 9.47368 = 900.00000
     assert calc.scrap_split(e.gross, 4, 1) == (D("37.89474"), D("9.47368"), D("900.00000"))
 
@@ -43,14 +48,24 @@ def test_example_c_handbook_balance():
     inflow = D(10000) + D(2000) + D(500) - D(200)
     assert inflow == D(12300)
     # products: 10,000 + 0654 out 1,500 − 4600 in 300 + 4600 out 300 = 11,500
-    base = calc.product_consumption_base(exported=10000, carry_out=1500, product_returns_in=300, product_returns_out=300)
+    base = calc.product_consumption_base(
+        exported=10000, carry_out=1500, product_returns_in=300, product_returns_out=300
+    )
     assert base == D(11500)
     # 耗用 = 11,500 × 0.947368421 = 10,894.7368415 → 10,894.73684; scrap = × 4 % = 435.78947366 → 435.78947
     e = calc.explode(base, uc, 4, 1)
     assert e.consumption == D("10894.73684")
     assert e.tangible == D("435.78947")
     # 应剩余 = 12,300 − 10,894.73684 − 复出 100 − 内销 300 = 1,005.26316
-    er = calc.expected_remaining(imports=10000, carry_in=2000, leftover_in=500, returns_out=200, consumption=e.consumption, reexport=100, domestic_sale=300)
+    er = calc.expected_remaining(
+        imports=10000,
+        carry_in=2000,
+        leftover_in=500,
+        returns_out=200,
+        consumption=e.consumption,
+        reexport=100,
+        domestic_sale=300,
+    )
     assert er == D("1005.26316")
     # stocktake: 820 + 100×uc (94.7368421→94.73684) + 60×uc (56.84210526→56.84211) + 10×uc (9.47368421→9.47368) = 981.05263
     actual = calc.actual_remaining(820, [100, 60, 10], uc)
@@ -62,7 +77,9 @@ def test_example_c_handbook_balance():
 
 def test_example_d_ebook_balance_and_average_price():
     # 应剩余 = 期初 1,000 + 核增 5,000 − 核减 500 − 耗用 4,200 = 1,300
-    assert calc.expected_remaining(opening=1000, adjust_plus=5000, adjust_minus=500, consumption=4200) == D(1300)
+    assert calc.expected_remaining(opening=1000, adjust_plus=5000, adjust_minus=500, consumption=4200) == D(
+        1300
+    )
     # 平均单价 = (10,000 + 52,000 − 5,100) / (1,000 + 5,000 − 500) = 56,900 / 5,500 = 10.3454545…
     avg = calc.average_unit_price(1000, 10000, 5000, 52000, 500, 5100)
     assert avg.quantize(D("0.000001")) == D("10.345455")
@@ -88,7 +105,9 @@ def test_sign_lookup_by_date():
     rules = read_posting_rules()
     # 0615 I material → imports, +1 (金二 row from 2018-07-01, H2000 row before)
     assert calc.sign_of(rules, "0615", "I", "material", dt.date(2026, 1, 1)) == 1
-    assert calc.find_rule(rules, "0615", "I", "material", dt.date(2010, 1, 1))["valid_to"] == dt.date(2018, 6, 30)
+    assert calc.find_rule(rules, "0615", "I", "material", dt.date(2010, 1, 1))["valid_to"] == dt.date(
+        2018, 6, 30
+    )
     # 0664 E material → re-export, −1; 4600 I product → returns, +1 (reversal of consumption)
     assert calc.sign_of(rules, "0664", "E", "material", dt.date(2026, 1, 1)) == -1
     assert calc.sign_of(rules, "4600", "I", "product", dt.date(2026, 1, 1)) == 1
@@ -100,7 +119,13 @@ def test_sign_lookup_by_date():
     # 0815 低值辅料 only from 2020-01-01
     assert calc.find_rule(rules, "0815", "I", "material", dt.date(2019, 12, 31)) is None
     with pytest.raises(calc.AmbiguousRuleError):
-        calc.find_rule(rules + [dict(rules[0])], rules[0]["supervision_mode"], rules[0]["ie_mark"], rules[0]["item_kind"], rules[0]["valid_from"])
+        calc.find_rule(
+            rules + [dict(rules[0])],
+            rules[0]["supervision_mode"],
+            rules[0]["ie_mark"],
+            rules[0]["item_kind"],
+            rules[0]["valid_from"],
+        )
 
 
 def test_fixture_rules_are_consistent_with_the_equation():

@@ -48,7 +48,9 @@ def test_report_as_of(book):
 
 def test_report_xlsx_and_errors(book, tmp_path):
     path = tmp_path / "b.xlsx"
-    call_command("ledger_report", "balances", "--book", book.number, "--format", "xlsx", "--output", str(path))
+    call_command(
+        "ledger_report", "balances", "--book", book.number, "--format", "xlsx", "--output", str(path)
+    )
     ws = openpyxl.load_workbook(path).active
     assert [c.value for c in ws[1]] == HEADERS and ws.max_row == 3
     with pytest.raises(CommandError, match="unknown book"):

@@ -1,10 +1,10 @@
 """Two (or more) users posting to the same book at once: PostgreSQL row locks keep balances exact."""
 
-import os
 import threading
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from zonebook.core.errors import DomainError
@@ -15,7 +15,9 @@ from . import factories as f
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif("postgres" not in os.environ.get("DATABASE_URL", ""), reason="row locks need PostgreSQL"),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="row locks need PostgreSQL"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -62,6 +64,8 @@ def test_same_list_posted_twice_at_once(world):
     b = f.book(world.enterprises.a1)
     m = f.material(b, 1)
     lst = f.inv_list(b, "0615", "I", "material", [(1, 7)])
-    results = _run_concurrently([lambda: services.post_inventory_list(lst), lambda: services.post_inventory_list(lst)])
+    results = _run_concurrently(
+        [lambda: services.post_inventory_list(lst), lambda: services.post_inventory_list(lst)]
+    )
     assert sorted(r.changed for r in results) == [False, True]
     assert Balance.objects.get(item=m).imports == D(7)

@@ -50,7 +50,12 @@ def test_example_c_posted_through_lists(handbook):
     assert (mb.reexport, mb.domestic_sale) == (D(100), D(300))
     assert mb.expected_remaining == D("1005.26316")
     pb = bal(p)
-    assert (pb.exported, pb.carry_out, pb.product_returns_in, pb.product_returns_out) == (D(10000), D(1500), D(300), D(300))
+    assert (pb.exported, pb.carry_out, pb.product_returns_in, pb.product_returns_out) == (
+        D(10000),
+        D(1500),
+        D(300),
+        D(300),
+    )
     assert pb.expected_remaining == 0
     assert services.check_balances() == []
     assert AuditEntry.objects.filter(code="ledger.inventory_list.posted").count() == 10
@@ -95,8 +100,14 @@ def test_reversal_nets_to_zero(handbook):
     b, m, p = handbook
     f.post(b, "0615", "I", "material", [(1, 1000)])
     res = f.post(b, "0615", "E", "product", [(1, 100)])
-    rev = services.reverse_inventory_list(res.inventory_list, number=f.list_number("E"), declaration_date=dt.date(2026, 3, 5))
-    assert rev.changed and rev.inventory_list.direction == -1 and rev.inventory_list.reverses == res.inventory_list
+    rev = services.reverse_inventory_list(
+        res.inventory_list, number=f.list_number("E"), declaration_date=dt.date(2026, 3, 5)
+    )
+    assert (
+        rev.changed
+        and rev.inventory_list.direction == -1
+        and rev.inventory_list.reverses == res.inventory_list
+    )
     mb = bal(m)
     assert (mb.consumption, mb.tangible_loss, mb.expected_remaining) == (0, 0, D(1000))
     assert bal(p).exported == 0
@@ -138,7 +149,11 @@ def test_first_posting_moves_filed_book_in_use(world):
     f.material(b, 1)
     f.post(b, "0615", "I", "material", [(1, 1)])
     b.refresh_from_db()
-    assert b.status == "in_use" and list(b.status_events.values_list("status", flat=True)) == ["draft", "filed", "in_use"]
+    assert b.status == "in_use" and list(b.status_events.values_list("status", flat=True)) == [
+        "draft",
+        "filed",
+        "in_use",
+    ]
 
 
 # ------------------------------------------------------------------ versions
@@ -170,7 +185,10 @@ def test_line_naming_missing_version_is_refused(handbook):
     b, m, p = handbook
     with pytest.raises(DomainError) as e:
         f.inv_list(b, "0615", "E", "product", [(1, 10, {"consumption_version": "X9"})])
-    assert e.value.details[0].column == "consumption_version" and "no consumption version X9" in e.value.details[0].reason
+    assert (
+        e.value.details[0].column == "consumption_version"
+        and "no consumption version X9" in e.value.details[0].reason
+    )
 
 
 def test_confirmed_consumption_changes_by_new_version(handbook):
@@ -294,7 +312,9 @@ def test_opening_balance_and_as_of(handbook):
     services.set_opening_balance(m, 50, 625)
     f.post(b, "0615", "I", "material", [(1, 100)], date=dt.date(2026, 3, 1))
     f.post(b, "0615", "I", "material", [(1, 40)], date=dt.date(2026, 4, 1))
-    rows = {r["seq_no"]: r for r in services.balances_as_of(b, dt.date(2026, 3, 31)) if r["kind"] == "material"}
+    rows = {
+        r["seq_no"]: r for r in services.balances_as_of(b, dt.date(2026, 3, 31)) if r["kind"] == "material"
+    }
     assert rows[1]["imports"] == D(100) and rows[1]["expected_remaining"] == D(150)
     now = {r["seq_no"]: r for r in services.balances_as_of(b) if r["kind"] == "material"}
     assert now[1]["expected_remaining"] == D(190)
@@ -307,7 +327,10 @@ def test_recompute_repairs_tampered_balances(handbook):
     f.post(b, "0615", "E", "product", [(1, 10)])
     Balance.objects.filter(item=m).update(imports=D(1), expected_remaining=D(0))
     diffs = services.check_balances([b.pk])
-    assert diffs[0]["item_id"] == m.pk and diffs[0]["columns"]["imports"] == {"stored": D(1), "recomputed": D(100)}
+    assert diffs[0]["item_id"] == m.pk and diffs[0]["columns"]["imports"] == {
+        "stored": D(1),
+        "recomputed": D(100),
+    }
     Balance.objects.filter(item=p).delete()
     assert any(d["missing"] for d in services.check_balances())
     services.recompute([b.pk])
@@ -328,3 +351,66 @@ def test_posting_query_count_is_independent_of_line_count(handbook, django_asser
     with django_assert_max_num_queries(20) as ctx_big:
         services.post_inventory_list(big)
     assert len(ctx_big.captured_queries) <= len(ctx_small.captured_queries)
+
+
+def test_versions_are_resolved_again_at_posting(world):
+    b = f.book(world.enterprises.a1)
+    m = f.material(b, 1, opening=1000)
+    p = f.product(b, 1)
+    # list created before any version exists: stored resolution is empty
+    lst = f.inv_list(b, "0615", "E", "product", [(1, 10)], date=dt.date(2026, 3, 1))
+    assert lst.lines.get().resolved_version == ""
+    f.bom(p, m, 2, version="A", valid_from=dt.date(2026, 1, 1))
+    services.post_inventory_list(lst)
+    assert lst.lines.get().resolved_version == "A" and bal(m).consumption == D(20)
+    # a second version appearing after creation makes the choice ambiguous at posting
+    lst2 = f.inv_list(b, "0615", "E", "product", [(1, 1)], date=dt.date(2026, 3, 1))
+    assert lst2.lines.get().resolved_version == "A"
+    f.bom(p, m, 3, version="B", valid_from=dt.date(2026, 2, 1))
+    with pytest.raises(DomainError, match="2 consumption versions in force"):
+        services.post_inventory_list(lst2)
+
+
+def test_version_used_by_postings_is_frozen(handbook):
+    b, m, p = handbook
+    f.post(b, "0615", "I", "material", [(1, 100)])
+    f.post(b, "0615", "E", "product", [(1, 10)])
+    m2 = f.material(b, 2)
+    with pytest.raises(DomainError) as e:
+        f.bom(p, m2, 1)  # adding a material to version "0" would change past postings
+    assert e.value.code == "used"
+    with pytest.raises(DomainError, match="used by posted"):
+        services.update_consumption(p.bom_lines.get(), {"net": D("1")})
+    services.revise_consumption(p, "0", "1", {m2.pk: {"net": D("1")}}, valid_from=dt.date(2026, 4, 1))
+    assert services.check_balances() == []
+
+
+def test_changing_list_kind_needs_new_lines(handbook):
+    b, m, p = handbook
+    lst = f.inv_list(b, "0615", "I", "material", [(1, 1)], submit=False)
+    with pytest.raises(DomainError) as e:
+        services.update_inventory_list(
+            lst, {"item_kind": "product", "ie_mark": "I", "supervision_mode": "4600"}
+        )
+    assert e.value.field == "item_kind"
+
+
+@pytest.mark.parametrize("scrap_bonded", [False, True])
+def test_bonded_share_and_scrap_setting(world, scrap_bonded):
+    from zonebook.ledger import calc
+
+    with override_settings(
+        ZONEBOOK={"LEDGER_NEGATIVE_BALANCE": "refuse", "LEDGER_SCRAP_BONDED_SHARE": scrap_bonded}
+    ):
+        b = f.book(world.enterprises.a1)
+        m = f.material(b, 1, opening=10000)
+        p = f.product(b, 1)
+        f.bom(p, m, "0.9", 4, 1, bonded=80)
+        f.post(b, "0615", "E", "product", [(1, 1000)])
+        # Example A: bonded consumption 757.89474; scrap 37.89474 (×0.8 = 30.31579 when the share applies)
+        e = calc.explode(1000, D("0.947368421"), 4, 1, 80, scrap_bonded=scrap_bonded)
+        mb = bal(m)
+        assert mb.consumption == e.consumption == D("757.89474")
+        assert mb.tangible_loss == e.tangible == (D("30.31579") if scrap_bonded else D("37.89474"))
+        assert mb.intangible_loss == e.intangible
+        assert services.check_balances() == []

@@ -14,21 +14,49 @@ from zonebook.ledger.models import BALANCE_COLUMNS, Balance, PostingRule
 
 from . import factories as f
 
-MATERIAL_OPS = [("0615", "I"), ("0654", "I"), ("0657", "I"), ("0700", "I"), ("0700", "E"), ("0664", "E"), ("0644", "I"), ("0200", "I"), ("0864", "E"), ("0844", "I")]
+MATERIAL_OPS = [
+    ("0615", "I"),
+    ("0654", "I"),
+    ("0657", "I"),
+    ("0700", "I"),
+    ("0700", "E"),
+    ("0664", "E"),
+    ("0644", "I"),
+    ("0200", "I"),
+    ("0864", "E"),
+    ("0844", "I"),
+]
 PRODUCT_OPS = [("0615", "E"), ("0654", "E"), ("4600", "I"), ("4600", "E")]
 
 qty = st.decimals(min_value=D("0.001"), max_value=D("5000"), places=3)
 rate = st.decimals(min_value=D(0), max_value=D("20"), places=2)
-bom_line = st.tuples(st.decimals(min_value=D("0.0001"), max_value=D("3"), places=4), rate, rate, st.sampled_from([D(100), D(80), D("55.5")]))
+bom_line = st.tuples(
+    st.decimals(min_value=D("0.0001"), max_value=D("3"), places=4),
+    rate,
+    rate,
+    st.sampled_from([D(100), D(80), D("55.5")]),
+)
 list_op = st.one_of(
-    st.tuples(st.just("material"), st.sampled_from(MATERIAL_OPS), st.lists(st.tuples(st.integers(1, 3), qty), min_size=1, max_size=4)),
-    st.tuples(st.just("product"), st.sampled_from(PRODUCT_OPS), st.lists(st.tuples(st.integers(1, 2), qty), min_size=1, max_size=4)),
+    st.tuples(
+        st.just("material"),
+        st.sampled_from(MATERIAL_OPS),
+        st.lists(st.tuples(st.integers(1, 3), qty), min_size=1, max_size=4),
+    ),
+    st.tuples(
+        st.just("product"),
+        st.sampled_from(PRODUCT_OPS),
+        st.lists(st.tuples(st.integers(1, 2), qty), min_size=1, max_size=4),
+    ),
     st.tuples(st.just("reverse"), st.integers(0, 50), st.just([])),
 )
 scenario = st.fixed_dictionaries(
     {
-        "openings": st.lists(st.decimals(min_value=D(0), max_value=D(1000), places=2), min_size=3, max_size=3),
-        "boms": st.lists(st.lists(st.one_of(st.none(), bom_line), min_size=3, max_size=3), min_size=2, max_size=2),
+        "openings": st.lists(
+            st.decimals(min_value=D(0), max_value=D(1000), places=2), min_size=3, max_size=3
+        ),
+        "boms": st.lists(
+            st.lists(st.one_of(st.none(), bom_line), min_size=3, max_size=3), min_size=2, max_size=2
+        ),
         "ops": st.lists(list_op, min_size=1, max_size=8),
     }
 )
@@ -57,7 +85,11 @@ def reference(book_items, boms, posted, rules):
 
 @pytest.mark.django_db
 @override_settings(ZONEBOOK={"LEDGER_NEGATIVE_BALANCE": "warn"})
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(sc=scenario)
 def test_incremental_equals_recompute_equals_reference(world, sc):
     b = f.book(world.enterprises.a1, kind="C")
@@ -72,7 +104,14 @@ def test_incremental_equals_recompute_equals_reference(world, sc):
         for mseq, line in enumerate(lines, start=1):
             if line is not None:
                 net, t, i, share = line
-                f.bom(p, services.books.BookItem.objects.get(pk=items[("material", mseq)]), net, t, i, bonded=share)
+                f.bom(
+                    p,
+                    services.books.BookItem.objects.get(pk=items[("material", mseq)]),
+                    net,
+                    t,
+                    i,
+                    bonded=share,
+                )
     posted, lists = [], []
     for kind, key, lines in sc["ops"]:
         if kind == "reverse":

@@ -35,15 +35,23 @@ def test_create_zone_records_audit(world):
     assert e.city_code == "510100" and e.zone_id == zone.pk
 
 
-def test_create_zone_outside_region_is_denied(world):
+def test_create_zone_outside_region_is_invalid(world):
     kind = code("zone_type", "FTZ", "综合保税区")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="city_code"):
         services.create_zone(
             {"name": "X", "short_name": "X", "kind": kind, "province_code": "500000", "city_code": "500100"},
             by=world.users.city,
         )
     assert not Zone.objects.filter(name="X").exists()
     assert not AuditEntry.objects.exists()
+
+
+def test_zone_user_cannot_move_zone_to_another_city(world):
+    with pytest.raises(ValidationError) as exc:
+        services.update_zone(world.zones.a1, {"city_code": "510700"}, by=world.users.zone)
+    assert "city_code" in exc.value.message_dict
+    world.zones.a1.refresh_from_db()
+    assert world.zones.a1.city_code == "510100"
 
 
 def test_update_zone_records_before_after(world):

@@ -74,10 +74,15 @@ def test_enterprise_list_is_scoped_and_filtered(world, client_for):
 
 
 def test_htmx_request_gets_partial(world, client_for):
-    r = client_for(world.users.admin).get(reverse("registry:enterprise_list"), HTTP_HX_REQUEST="true")
+    r = client_for(world.users.admin).get(
+        reverse("registry:enterprise_list"), {"zone": world.zones.a1.pk, "sort": "uscc"}, HTTP_HX_REQUEST="true"
+    )
     body = r.content.decode()
     assert r.status_code == 200
-    assert "<table" in body and "<html" not in body and "list-filter" not in body
+    assert "<table" in body and "<html" not in body and 'id="list-filter"' not in body
+    # The export links and the current sort are part of the partial, so they follow the filter.
+    assert f"zone={world.zones.a1.pk}&amp;sort=uscc&amp;export=csv" in body
+    assert 'name="sort" value="uscc" form="list-filter"' in body
 
 
 def test_export_csv_has_filtered_in_scope_rows_and_masked_phones(world, client_for):
@@ -378,3 +383,17 @@ def test_out_of_scope_park_and_contact_edit_is_404(world, client_for, kind):
 def test_anonymous_is_redirected_to_login(db, client):
     r = client.get(reverse("registry:enterprise_list"))
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+def test_csv_export_chunks_keep_every_row_once(world, client_for, monkeypatch):
+    from zonebook.core import exports
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    for i in range(10):
+        EnterpriseFactory(zone=world.zones.a1, name=f"同名状态公司{i}")
+    r = client_for(world.users.zone).get(
+        reverse("registry:enterprise_list"), {"export": "csv", "sort": "status"}
+    )
+    rows = _csv_rows(r)[1:]
+    names = [row[0] for row in rows]
+    assert len(names) == len(set(names)) == Enterprise.objects.filter(zone=world.zones.a1).count()

@@ -454,6 +454,12 @@ class Command(BaseCommand):
             self.style.SUCCESS("Demo province loaded: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
         )
         self.stdout.write("Run `manage.py print_demo_logins` for the user names and passwords.")
+        from django.apps import apps
+
+        if apps.is_installed("zonebook.ledger"):
+            from django.core.management import call_command
+
+            call_command("load_ledger_demo", stdout=self.stdout, stderr=self.stderr)
 
 
 class Loader:

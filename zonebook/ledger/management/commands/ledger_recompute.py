@@ -15,8 +15,12 @@ class Command(BaseCommand):
     help = "Recompute ledger balances from the posted inventory lists, or check them (--check)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true", help="Only compare stored balances with a recompute.")
-        parser.add_argument("--book", action="append", default=None, help="Book number (repeatable); default all books.")
+        parser.add_argument(
+            "--check", action="store_true", help="Only compare stored balances with a recompute."
+        )
+        parser.add_argument(
+            "--book", action="append", default=None, help="Book number (repeatable); default all books."
+        )
 
     def handle(self, *args, check=False, book=None, **opts):
         book_ids = None
@@ -29,8 +33,12 @@ class Command(BaseCommand):
         if check:
             diffs = check_balances(book_ids)
             for d in diffs:
-                cols = "; ".join(f"{c} stored={v['stored']} recomputed={v['recomputed']}" for c, v in d["columns"].items())
-                self.stdout.write(f"book {d['book_id']} item {d['item_id']}{' (missing row)' if d['missing'] else ''}: {cols}")
+                cols = "; ".join(
+                    f"{c} stored={v['stored']} recomputed={v['recomputed']}" for c, v in d["columns"].items()
+                )
+                self.stdout.write(
+                    f"book {d['book_id']} item {d['item_id']}{' (missing row)' if d['missing'] else ''}: {cols}"
+                )
             if diffs:
                 raise CommandError(f"{len(diffs)} balance row(s) differ from the recompute", returncode=1)
             self.stdout.write("balances match the posted lines")

@@ -15,7 +15,14 @@ from django.core.management.base import BaseCommand, CommandError
 from zonebook.ledger.models import BALANCE_FIELDS, Book
 from zonebook.ledger.services import balances_as_of
 
-ITEM_HEADERS = [("kind", "kind"), ("seq_no", "seq_no"), ("part_no", "part_no"), ("hs_code", "hs_code"), ("name", "name"), ("unit", "unit")]
+ITEM_HEADERS = [
+    ("kind", "kind"),
+    ("seq_no", "seq_no"),
+    ("part_no", "part_no"),
+    ("hs_code", "hs_code"),
+    ("name", "name"),
+    ("unit", "unit"),
+]
 HEADERS = [h for _, h in ITEM_HEADERS] + [h for _, _, h in BALANCE_FIELDS]
 KEYS = [k for k, _ in ITEM_HEADERS] + [k for k, _, _ in BALANCE_FIELDS]
 
@@ -31,7 +38,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("report", choices=["balances"])
         parser.add_argument("--book", required=True, help="Book number (备案号)")
-        parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: computed from lists declared up to this date")
+        parser.add_argument(
+            "--as-of", dest="as_of", help="YYYY-MM-DD: computed from lists declared up to this date"
+        )
         parser.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--output", help="File to write (default stdout)")
 

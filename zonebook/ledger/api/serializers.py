@@ -1,0 +1,229 @@
+"""Ledger API serializers: they validate the shape of the input; the services validate and write."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..choices import IEMark, ItemKind
+from ..models import BALANCE_COLUMNS, Balance, Book, BookItem, Consumption, InventoryList, InventoryListLine
+
+
+class BookSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    zone_name = serializers.CharField(source="zone.short_name", read_only=True)
+
+    class Meta:
+        model = Book
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "enterprise",
+            "enterprise_name",
+            "zone",
+            "zone_name",
+            "customs_office",
+            "trade_mode",
+            "cycle_start",
+            "cycle_end",
+            "valid_until",
+            "max_import_value",
+            "currency",
+            "writeoff_method",
+            "status",
+            "change_count",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class BookItemSerializer(serializers.ModelSerializer):
+    book_number = serializers.CharField(source="book.number", read_only=True)
+
+    class Meta:
+        model = BookItem
+        fields = [
+            "id",
+            "book",
+            "book_number",
+            "kind",
+            "seq_no",
+            "part_no",
+            "hs_code",
+            "name",
+            "spec",
+            "unit",
+            "legal_unit1",
+            "legal_unit2",
+            "unit_price",
+            "currency",
+            "country",
+            "filed_qty",
+            "opening_qty",
+            "opening_amount",
+            "status",
+        ]
+        read_only_fields = fields
+
+
+class ConsumptionSerializer(serializers.ModelSerializer):
+    product_seq_no = serializers.IntegerField(source="product.seq_no", read_only=True)
+    material_seq_no = serializers.IntegerField(source="material.seq_no", read_only=True)
+
+    class Meta:
+        model = Consumption
+        fields = [
+            "id",
+            "book",
+            "product",
+            "product_seq_no",
+            "material",
+            "material_seq_no",
+            "version",
+            "valid_from",
+            "valid_to",
+            "net",
+            "tangible_rate",
+            "intangible_rate",
+            "bonded_share",
+            "unit_consumption",
+            "declaration_status",
+        ]
+        read_only_fields = fields
+
+
+class BalanceSerializer(serializers.ModelSerializer):
+    book_number = serializers.CharField(source="book.number", read_only=True)
+    kind = serializers.CharField(source="item.kind", read_only=True)
+    seq_no = serializers.IntegerField(source="item.seq_no", read_only=True)
+    part_no = serializers.CharField(source="item.part_no", read_only=True)
+
+    class Meta:
+        model = Balance
+        fields = [
+            "id",
+            "book",
+            "book_number",
+            "item",
+            "kind",
+            "seq_no",
+            "part_no",
+            *BALANCE_COLUMNS,
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InventoryListLineSerializer(serializers.ModelSerializer):
+    item_seq_no = serializers.IntegerField(min_value=1)
+    qty = serializers.DecimalField(max_digits=20, decimal_places=5)
+    line_no = serializers.IntegerField(min_value=1, required=False)
+
+    class Meta:
+        model = InventoryListLine
+        fields = [
+            "line_no",
+            "item_seq_no",
+            "part_no",
+            "hs_code",
+            "name",
+            "qty",
+            "legal_qty",
+            "legal_qty2",
+            "unit_price",
+            "amount",
+            "currency",
+            "country",
+            "consumption_version",
+            "resolved_version",
+        ]
+        read_only_fields = ["resolved_version"]
+        extra_kwargs = {
+            "part_no": {"required": False},
+            "hs_code": {"required": False, "validators": []},
+            "name": {"required": False},
+            "unit_price": {"required": False},
+            "amount": {"required": False},
+        }
+
+
+class InventoryListSerializer(serializers.ModelSerializer):
+    """A list with its lines.  On create, ``book`` must be in the caller's scope; lines are required."""
+
+    book = serializers.PrimaryKeyRelatedField(queryset=Book.objects.all())
+    book_number = serializers.CharField(source="book.number", read_only=True)
+    ie_mark = serializers.ChoiceField(choices=IEMark.choices)
+    item_kind = serializers.ChoiceField(choices=ItemKind.choices)
+    lines = InventoryListLineSerializer(many=True)
+
+    class Meta:
+        model = InventoryList
+        fields = [
+            "id",
+            "number",
+            "internal_number",
+            "book",
+            "book_number",
+            "enterprise",
+            "ie_mark",
+            "supervision_mode",
+            "item_kind",
+            "declaration_date",
+            "customs_declaration_no",
+            "note",
+            "state",
+            "direction",
+            "reverses",
+            "submitted_at",
+            "posted_at",
+            "lines",
+        ]
+        read_only_fields = ["enterprise", "state", "direction", "reverses", "submitted_at", "posted_at"]
+        extra_kwargs = {"number": {"validators": []}, "internal_number": {"required": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["book"].queryset = Book.objects.for_user(request.user)
+        return fields
+
+
+class InventoryListSummarySerializer(InventoryListSerializer):
+    """List endpoint: the header and counts, without the lines."""
+
+    line_count = serializers.IntegerField(read_only=True)
+    total_amount = serializers.DecimalField(max_digits=24, decimal_places=2, read_only=True)
+
+    class Meta(InventoryListSerializer.Meta):
+        fields = [f for f in InventoryListSerializer.Meta.fields if f != "lines"] + [
+            "line_count",
+            "total_amount",
+        ]
+
+
+class ReverseSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=18)
+    declaration_date = serializers.DateField(required=False)
+
+
+class PostingResultSerializer(serializers.Serializer):
+    changed = serializers.BooleanField()
+    message = serializers.CharField()
+    balances_changed = serializers.IntegerField()
+    inventory_list = InventoryListSerializer()
+
+
+class EffectColumnSerializer(serializers.Serializer):
+    column = serializers.CharField()
+    before = serializers.DecimalField(max_digits=24, decimal_places=5)
+    delta = serializers.DecimalField(max_digits=24, decimal_places=5)
+    after = serializers.DecimalField(max_digits=24, decimal_places=5)
+
+
+class EffectSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    seq_no = serializers.IntegerField()
+    kind = serializers.CharField()
+    part_no = serializers.CharField()
+    columns = EffectColumnSerializer(many=True)

@@ -1,0 +1,9 @@
+from . import views
+
+
+def register(router):
+    router.register("ledger/books", views.BookViewSet, basename="ledger-book")
+    router.register("ledger/items", views.BookItemViewSet, basename="ledger-item")
+    router.register("ledger/consumption", views.ConsumptionViewSet, basename="ledger-consumption")
+    router.register("ledger/lists", views.InventoryListViewSet, basename="ledger-list")
+    router.register("ledger/balances", views.BalanceViewSet, basename="ledger-balance")

@@ -1,0 +1,219 @@
+"""Forms of the ledger pages: the inventory-list entry form (header + line grid) and the reversal form.
+
+The forms only parse input; the services validate against the book and write.  Service errors
+(``DomainError`` with ``RowError`` details) are mapped back onto the header field or the grid row
+and column they name, so the page re-renders with everything the user typed and the error in place.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from zonebook.core.errors import DomainError
+from zonebook.core.forms import BootstrapForm, BootstrapFormMixin
+from zonebook.core.lists import cap
+
+from .choices import IEMark, ItemKind
+
+LINE_FIELDS = (
+    "item_seq_no",
+    "qty",
+    "legal_qty",
+    "unit_price",
+    "amount",
+    "currency",
+    "country",
+    "consumption_version",
+)
+HEADER_FIELDS = (
+    "number",
+    "internal_number",
+    "ie_mark",
+    "supervision_mode",
+    "item_kind",
+    "declaration_date",
+    "customs_declaration_no",
+    "note",
+)
+EXTRA_ROWS = 8
+MAX_ROWS = 1000
+
+
+class InventoryListHeaderForm(BootstrapForm):
+    number = forms.CharField(
+        label=cap(_("list number (清单编号)")),
+        max_length=18,
+        help_text=_("18 characters: QD + customs code (4) + year (2) + I/E + serial (9)"),
+    )
+    internal_number = forms.CharField(
+        label=cap(_("enterprise internal number")), max_length=64, required=False
+    )
+    ie_mark = forms.ChoiceField(label=cap(_("I/E mark")), choices=IEMark.choices)
+    supervision_mode = forms.CharField(
+        label=cap(_("supervision mode (监管方式)")), max_length=4, min_length=4
+    )
+    item_kind = forms.ChoiceField(
+        label=cap(_("material/product mark (料件成品标记)")), choices=ItemKind.choices
+    )
+    declaration_date = forms.DateField(
+        label=cap(_("declaration date")),
+        initial=timezone.localdate,
+        widget=forms.DateInput(format="%Y-%m-%d"),
+    )
+    customs_declaration_no = forms.CharField(
+        label=cap(_("customs declaration no.")), max_length=18, required=False
+    )
+    note = forms.CharField(label=cap(_("note")), max_length=300, required=False)
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip().upper()
+
+    def header(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "") or k in ("number",)}
+
+
+class LineForm(BootstrapFormMixin, forms.Form):
+    item_seq_no = forms.IntegerField(
+        label=cap(_("item sequence no. (备案序号)")),
+        min_value=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"list": "book-items", "class": "form-control-sm"}),
+    )
+    qty = forms.DecimalField(
+        label=cap(_("quantity")), max_digits=20, decimal_places=5, required=False, min_value=0
+    )
+    legal_qty = forms.DecimalField(
+        label=cap(_("legal quantity")), max_digits=20, decimal_places=5, required=False
+    )
+    unit_price = forms.DecimalField(
+        label=cap(_("unit price")), max_digits=18, decimal_places=4, required=False
+    )
+    amount = forms.DecimalField(label=cap(_("amount")), max_digits=18, decimal_places=2, required=False)
+    currency = forms.CharField(label=cap(_("currency")), max_length=3, required=False)
+    country = forms.CharField(label=cap(_("country")), max_length=3, required=False)
+    consumption_version = forms.CharField(label=cap(_("consumption version")), max_length=8, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            f.widget.attrs["class"] = (f.widget.attrs.get("class", "") + " form-control-sm").strip()
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return all(data.get(k) in (None, "") for k in LINE_FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        if not self.is_blank():
+            if data.get("item_seq_no") in (None, ""):
+                self.add_error("item_seq_no", _("Enter the item's sequence number."))
+            if data.get("qty") in (None, ""):
+                self.add_error("qty", _("Enter a quantity."))
+            elif data["qty"] <= 0:
+                self.add_error("qty", _("The quantity must be greater than zero."))
+        return data
+
+    def line(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def filled(self) -> list[tuple[int, LineForm]]:
+        """(line number, form) of the non-blank rows, in order; line numbers count only filled rows."""
+        out = []
+        for form in self.forms:
+            if form.is_valid() and not form.is_blank():
+                out.append((len(out) + 1, form))
+        return out
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any(not f.is_blank() for f in self.forms):
+            raise forms.ValidationError(_("An inventory list needs at least one line."))
+
+
+LineFormSet = forms.formset_factory(
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=EXTRA_ROWS,
+    max_num=MAX_ROWS,
+    validate_max=True,
+    absolute_max=MAX_ROWS,
+)
+
+
+def line_formset(data=None, initial=None, extra_rows: int = 0):
+    cls = forms.formset_factory(
+        LineForm,
+        formset=BaseLineFormSet,
+        extra=EXTRA_ROWS + max(0, min(extra_rows, 200)),
+        max_num=MAX_ROWS,
+        validate_max=True,
+        absolute_max=MAX_ROWS,
+    )
+    return cls(data, initial=initial, prefix="lines")
+
+
+def apply_list_error(exc: DomainError, header_form: forms.Form, formset: BaseLineFormSet) -> None:
+    """Put a service error where it belongs: a grid cell (row/column), a header field, or the form."""
+    rows = dict(formset.filled())
+    placed = False
+    for d in exc.details or []:
+        row, column = getattr(d, "row", None), getattr(d, "column", "")
+        form = rows.get(row) if row else None
+        if form is not None:
+            field = column if column in form.fields else None
+            _add(form, field, d.reason)
+            placed = True
+    if placed:
+        n = len(exc.details)
+        formset._non_form_errors = formset.error_class(
+            [
+                ngettext(
+                    "%(n)d problem in the lines: see the marked row.",
+                    "%(n)d problems in the lines: see the marked rows.",
+                    n,
+                )
+                % {"n": n}
+            ]
+        )
+        return
+    field = exc.field if exc.field in header_form.fields else None
+    if exc.field == "lines" and not exc.details:
+        formset._non_form_errors = formset.error_class([str(exc.message)])
+        return
+    _add(header_form, field, str(exc.message))
+
+
+def _add(form, field, message):
+    form.add_error(field, message)
+    if field and field in form.fields:
+        w = form.fields[field].widget
+        if "is-invalid" not in w.attrs.get("class", ""):
+            w.attrs["class"] = (w.attrs.get("class", "") + " is-invalid").strip()
+
+
+class ReverseForm(BootstrapForm):
+    number = forms.CharField(
+        label=cap(_("number of the reversing list")),
+        max_length=18,
+        help_text=_("A new list number with the same I/E letter as the original."),
+    )
+    declaration_date = forms.DateField(
+        label=cap(_("declaration date")),
+        initial=timezone.localdate,
+        widget=forms.DateInput(format="%Y-%m-%d"),
+    )
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip().upper()
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation page posts this; ``token`` guards against posting a list that changed meanwhile."""
+
+    token = forms.CharField(widget=forms.HiddenInput)

@@ -1,0 +1,863 @@
+"""Import kinds of the ledger (see ``core.imports``): books, items, consumption, inventory lists, opening balances.
+
+Every row is written through the ledger services (which validate against the book and the code
+tables and record audit entries).  To report every bad row before anything is written, ``validate``
+runs the same writes inside a savepoint that is always rolled back (each row or list in its own
+nested savepoint, so one bad row does not hide the next); ``write`` then repeats them for real inside
+the pipeline's transaction.  A file is therefore imported completely or not at all, and every error
+names the spreadsheet row, the column (as headed in the file) and the reason.
+
+Inventory lists come in one sheet: the header fields are repeated on every line and the rows are
+grouped by list number (the rows of one list need not be adjacent).  Each list is created with one
+bulk insert of its lines (``services.create_inventory_list``) and optionally submitted and posted
+(set-based posting, ``services.post_inventory_list``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zonebook.core.errors import DomainError, RowError
+from zonebook.core.imports.kinds import Column, ImportKind, Row, register
+from zonebook.core.imports.parsers import Choice, Date, DecimalNumber, Integer, Text
+from zonebook.registry.models import Enterprise
+
+from . import services
+from .choices import BookStatus, DeclarationStatus, IEMark, ItemKind, WriteOffMethod
+from .models import Book, BookItem
+
+ITEM_KIND_ALIASES = {
+    "料件": ItemKind.MATERIAL,
+    "成品": ItemKind.PRODUCT,
+    "i": ItemKind.MATERIAL,
+    "e": ItemKind.PRODUCT,
+    "m": ItemKind.MATERIAL,
+    "p": ItemKind.PRODUCT,
+}
+IE_ALIASES = {"进口": IEMark.IMPORT, "出口": IEMark.EXPORT, "进": IEMark.IMPORT, "出": IEMark.EXPORT}
+STATUS_ALIASES = {
+    "暂存": BookStatus.DRAFT,
+    "备案": BookStatus.FILED,
+    "已备案": BookStatus.FILED,
+    "使用中": BookStatus.IN_USE,
+    "正常": BookStatus.IN_USE,
+    "正常执行": BookStatus.IN_USE,
+}
+DECL_ALIASES = {
+    "1": DeclarationStatus.UNDECLARED,
+    "2": DeclarationStatus.DECLARED,
+    "3": DeclarationStatus.CONFIRMED,
+    "未申报": DeclarationStatus.UNDECLARED,
+    "已申报": DeclarationStatus.DECLARED,
+    "已确定": DeclarationStatus.CONFIRMED,
+}
+WRITEOFF_ALIASES = {"单耗": WriteOffMethod.BOM, "bom": WriteOffMethod.BOM, "工单": WriteOffMethod.WORK_ORDER}
+
+
+class ListAction:
+    DRAFT, SUBMIT, POST = "draft", "submit", "post"
+    choices = [
+        (DRAFT, gettext_lazy("Save as draft")),
+        (SUBMIT, gettext_lazy("Submit list")),
+        (POST, gettext_lazy("Submit and post")),
+    ]
+
+
+ACTION_ALIASES = {
+    "暂存": ListAction.DRAFT,
+    "草稿": ListAction.DRAFT,
+    "申报": ListAction.SUBMIT,
+    "提交": ListAction.SUBMIT,
+    "过账": ListAction.POST,
+    "核扣": ListAction.POST,
+    "审核通过": ListAction.POST,
+}
+
+# Book statuses an imported book is moved to, and the path from draft.
+STATUS_PATH = {
+    BookStatus.DRAFT: [],
+    BookStatus.FILED: [BookStatus.FILED],
+    BookStatus.IN_USE: [BookStatus.FILED, BookStatus.IN_USE],
+}
+
+
+class _DryRun(Exception):
+    pass
+
+
+def book_col(required=True):
+    return Column(
+        "book",
+        gettext_lazy("book number"),
+        Text(12),
+        required=required,
+        aliases=("备案号", "账册号", "手册号", "账册编号"),
+        example="H79086000001",
+    )
+
+
+class LedgerImport(ImportKind):
+    write_area = "ledger"
+    # DomainError.field → column key of this kind (when the names differ).
+    field_columns: dict[str, str] = {}
+
+    # -- the two passes ------------------------------------------------------------------------
+    def validate(self, rows: list[Row]) -> list[RowError]:
+        errors: list[RowError] = []
+        try:
+            with transaction.atomic():
+                errors = self.apply(rows, self.user)
+                raise _DryRun
+        except _DryRun:
+            pass
+        return errors
+
+    def write(self, rows: Iterable[Row], by) -> int:
+        rows = list(rows)
+        errors = self.apply(rows, by)
+        if errors:  # the data changed between validate and write: the pipeline rolls back and reports it
+            raise IntegrityError(str(errors[0]))
+        return len(rows)
+
+    def apply(self, rows: list[Row], by) -> list[RowError]:
+        raise NotImplementedError
+
+    # -- helpers -------------------------------------------------------------------------------
+    def attempt(self, fn: Callable[[], object]) -> DomainError | None:
+        """Run ``fn`` in a savepoint; a DomainError (or a database conflict) is returned, not raised."""
+        try:
+            with transaction.atomic():
+                fn()
+        except DomainError as exc:
+            return exc
+        except IntegrityError:
+            return DomainError(_("The row conflicts with existing data."), code="conflict")
+        return None
+
+    def column_for(self, field: str | None) -> str | None:
+        if not field:
+            return None
+        key = self.field_columns.get(field, field)
+        return key if any(c.key == key for c in self.columns) else None
+
+    def errors_for(self, row: Row, exc: DomainError) -> list[RowError]:
+        details = [d for d in exc.details if isinstance(d, RowError)]
+        if details:
+            out = []
+            for d in details:
+                key = self.column_for(d.column)
+                out.append(
+                    self.error(row, key, d.reason) if key else RowError(row.number, "", d.value, d.reason)
+                )
+            return out
+        key = self.column_for(exc.field)
+        return [
+            self.error(row, key, str(exc.message)) if key else RowError(row.number, "", "", str(exc.message))
+        ]
+
+    def books(self, rows: list[Row], key: str = "book") -> dict[str, Book]:
+        numbers = {str(r.values.get(key) or "").strip().upper() for r in rows}
+        qs = Book.objects.filter(number__in=numbers).select_related("enterprise", "zone")
+        if self.user is not None:
+            qs = qs.for_user(self.user)
+        return {b.number: b for b in qs}
+
+    def book_of(self, row: Row, books: dict, errors: list, key: str = "book") -> Book | None:
+        number = str(row.values.get(key) or "").strip().upper()
+        book = books.get(number)
+        if book is None:
+            errors.append(self.error(row, key, _("No book %(n)s in your scope.") % {"n": number}))
+        return book
+
+
+@register
+class BookImport(LedgerImport):
+    key = "ledger_books"
+    label = gettext_lazy("Bonded books (header)")
+    description = gettext_lazy(
+        "One row per book (账册/手册表头). The enterprise is found by customs code, credit code or name."
+    )
+    columns = [
+        Column(
+            "number",
+            gettext_lazy("book number"),
+            Text(12),
+            required=True,
+            aliases=("备案号", "账册号", "手册号", "账册编号"),
+            example="H79086000001",
+        ),
+        Column(
+            "enterprise",
+            gettext_lazy("operating enterprise"),
+            Text(200),
+            required=True,
+            aliases=("经营企业", "经营企业编码", "企业", "企业海关编码"),
+            example="5101640001",
+        ),
+        Column("kind", gettext_lazy("book kind"), Text(1), aliases=("账册类型", "手册类型"), example="H"),
+        Column(
+            "customs_office",
+            gettext_lazy("customs office"),
+            Text(4),
+            aliases=("主管关区", "主管海关"),
+            example="7908",
+        ),
+        Column(
+            "trade_mode", gettext_lazy("supervision mode"), Text(4), aliases=("监管方式",), example="5015"
+        ),
+        Column(
+            "cycle_start",
+            gettext_lazy("write-off cycle start"),
+            Date(),
+            aliases=("核销周期起", "核销周期开始"),
+            example="2026-01-01",
+        ),
+        Column(
+            "cycle_end",
+            gettext_lazy("write-off cycle end"),
+            Date(),
+            aliases=("核销周期止", "核销周期结束"),
+            example="2026-12-31",
+        ),
+        Column(
+            "valid_until",
+            gettext_lazy("valid until"),
+            Date(),
+            aliases=("有效期", "有效期至", "结束有效期"),
+            example="2027-12-31",
+        ),
+        Column(
+            "max_import_value",
+            gettext_lazy("maximum import value"),
+            DecimalNumber(18, 2, min_value=0),
+            aliases=("最大周转金额",),
+            example="5000000",
+        ),
+        Column("currency", gettext_lazy("currency"), Text(3), aliases=("币制",), example="USD"),
+        Column(
+            "writeoff_method",
+            gettext_lazy("write-off method"),
+            Choice(WriteOffMethod, WRITEOFF_ALIASES),
+            aliases=("核销方式",),
+            example="单耗",
+        ),
+        Column(
+            "status",
+            gettext_lazy("status"),
+            Choice(BookStatus, STATUS_ALIASES),
+            aliases=("状态", "账册状态"),
+            example="使用中",
+        ),
+        Column("note", gettext_lazy("note"), Text(2000), aliases=("备注",)),
+    ]
+
+    def apply(self, rows, by):
+        errors: list[RowError] = []
+        keys = {str(r.values["enterprise"]).strip() for r in rows}
+        ents = Enterprise.objects.filter(Q(customs_code__in=keys) | Q(uscc__in=keys) | Q(name__in=keys))
+        if self.user is not None:
+            ents = ents.for_user(self.user)
+        lookup: dict[str, Enterprise] = {}
+        for e in ents:
+            for k in (e.name, e.uscc, e.customs_code):
+                if k:
+                    lookup.setdefault(k, e)
+        for row in rows:
+            v = row.values
+            ent = lookup.get(str(v["enterprise"]).strip())
+            if ent is None:
+                errors.append(
+                    self.error(
+                        row, "enterprise", _("No enterprise “%(v)s” in your scope.") % {"v": v["enterprise"]}
+                    )
+                )
+                continue
+            if v["status"] and v["status"] not in STATUS_PATH:
+                errors.append(self.error(row, "status", _("An imported book can be draft, filed or in use.")))
+                continue
+            data = {
+                k: v[k]
+                for k in (
+                    "number",
+                    "kind",
+                    "customs_office",
+                    "trade_mode",
+                    "cycle_start",
+                    "cycle_end",
+                    "valid_until",
+                    "max_import_value",
+                    "currency",
+                    "writeoff_method",
+                    "note",
+                )
+                if v.get(k) not in (None, "")
+            }
+            data["enterprise"] = ent
+
+            def create(data=data, status=v["status"]):
+                book = services.create_book(data, by=by)
+                for s in STATUS_PATH.get(status or BookStatus.DRAFT, []):
+                    services.change_book_status(book, s, by=by, note=_("imported"))
+
+            exc = self.attempt(create)
+            if exc is not None:
+                errors += self.errors_for(row, exc)
+        return errors
+
+
+ITEM_COLUMNS = [
+    book_col(),
+    Column(
+        "kind",
+        gettext_lazy("material/product mark"),
+        Choice(ItemKind, ITEM_KIND_ALIASES),
+        required=True,
+        aliases=("料件成品标记", "料件/成品", "类型"),
+        example="料件",
+    ),
+    Column(
+        "seq_no",
+        gettext_lazy("sequence no."),
+        Integer(min_value=1),
+        required=True,
+        aliases=("备案序号", "序号"),
+        example="1",
+    ),
+    Column(
+        "part_no",
+        gettext_lazy("part no."),
+        Text(40),
+        required=True,
+        aliases=("料号", "企业料号", "商品料号"),
+        example="IC-0001",
+    ),
+    Column(
+        "hs_code",
+        gettext_lazy("HS code"),
+        Text(10),
+        required=True,
+        aliases=("商品编码", "HS编码"),
+        example="8542319000",
+    ),
+    Column(
+        "name",
+        gettext_lazy("name"),
+        Text(200),
+        required=True,
+        aliases=("商品名称", "品名"),
+        example="集成电路",
+    ),
+    Column(
+        "spec", gettext_lazy("specification / model"), Text(300), aliases=("规格型号",), example="BGA-256"
+    ),
+    Column(
+        "unit",
+        gettext_lazy("declared unit"),
+        Text(3),
+        required=True,
+        aliases=("申报计量单位", "计量单位", "申报单位"),
+        example="007",
+    ),
+    Column(
+        "legal_unit1",
+        gettext_lazy("legal unit 1"),
+        Text(3),
+        aliases=("法定计量单位", "法定单位"),
+        example="007",
+    ),
+    Column(
+        "legal_unit2", gettext_lazy("legal unit 2"), Text(3), aliases=("第二法定计量单位", "第二法定单位")
+    ),
+    Column(
+        "unit_price",
+        gettext_lazy("unit price"),
+        DecimalNumber(18, 4, min_value=0),
+        aliases=("申报单价", "单价"),
+        example="1.25",
+    ),
+    Column("currency", gettext_lazy("currency"), Text(3), aliases=("币制",), example="USD"),
+    Column(
+        "country",
+        gettext_lazy("country of origin"),
+        Text(3),
+        aliases=("原产国", "原产国(地区)", "产销国"),
+        example="KOR",
+    ),
+    Column(
+        "filed_qty",
+        gettext_lazy("filed quantity"),
+        DecimalNumber(20, 5, min_value=0),
+        aliases=("备案数量", "申报数量"),
+        example="100000",
+    ),
+]
+
+
+@register
+class BookItemImport(LedgerImport):
+    key = "ledger_items"
+    label = gettext_lazy("Book items (materials and products)")
+    description = gettext_lazy(
+        "One row per material (料件) or product (成品) of a book; the HS code must be in the HS table."
+    )
+    columns = ITEM_COLUMNS
+
+    def apply(self, rows, by):
+        errors: list[RowError] = []
+        books = self.books(rows)
+        for row in rows:
+            book = self.book_of(row, books, errors)
+            if book is None:
+                continue
+            v = row.values
+            data = {
+                k: v[k]
+                for k in (
+                    "seq_no",
+                    "part_no",
+                    "hs_code",
+                    "name",
+                    "spec",
+                    "unit",
+                    "legal_unit1",
+                    "legal_unit2",
+                    "unit_price",
+                    "currency",
+                    "country",
+                    "filed_qty",
+                )
+                if v.get(k) not in (None, "")
+            }
+            exc = self.attempt(
+                lambda book=book, kind=v["kind"], data=data: services.add_item(book, kind, data, by=by)
+            )
+            if exc is not None:
+                errors += self.errors_for(row, exc)
+        return errors
+
+
+@register
+class ConsumptionImport(LedgerImport):
+    key = "ledger_consumption"
+    label = gettext_lazy("Consumption table (单损耗)")
+    description = gettext_lazy(
+        "One row per (product, material, version). Unit consumption is computed, never imported."
+    )
+    field_columns = {"product": "product_seq_no", "material": "material_seq_no"}
+    columns = [
+        book_col(),
+        Column(
+            "product_seq_no",
+            gettext_lazy("product sequence no."),
+            Integer(min_value=1),
+            required=True,
+            aliases=("成品序号", "成品备案序号"),
+            example="1",
+        ),
+        Column(
+            "material_seq_no",
+            gettext_lazy("material sequence no."),
+            Integer(min_value=1),
+            required=True,
+            aliases=("料件序号", "料件备案序号"),
+            example="1",
+        ),
+        Column(
+            "version",
+            gettext_lazy("consumption version"),
+            Text(8),
+            aliases=("单耗版本号", "版本号"),
+            example="1",
+        ),
+        Column(
+            "valid_from",
+            gettext_lazy("valid from"),
+            Date(),
+            aliases=("开始有效日期", "生效日期"),
+            example="2026-01-01",
+        ),
+        Column("valid_to", gettext_lazy("valid to"), Date(), aliases=("结束有效日期", "失效日期")),
+        Column(
+            "net",
+            gettext_lazy("net consumption"),
+            DecimalNumber(18, 9, min_value=0),
+            required=True,
+            aliases=("净耗",),
+            example="0.9",
+        ),
+        Column(
+            "tangible_rate",
+            gettext_lazy("tangible loss rate %"),
+            DecimalNumber(9, 5, min_value=0),
+            aliases=("有形损耗率", "有形损耗率%"),
+            example="4",
+        ),
+        Column(
+            "intangible_rate",
+            gettext_lazy("intangible loss rate %"),
+            DecimalNumber(9, 5, min_value=0),
+            aliases=("无形损耗率", "无形损耗率%"),
+            example="1",
+        ),
+        Column(
+            "bonded_share",
+            gettext_lazy("bonded share %"),
+            DecimalNumber(9, 5, min_value=0),
+            aliases=("保税料件比例", "保税料件比例%"),
+            example="100",
+        ),
+        Column(
+            "declaration_status",
+            gettext_lazy("declaration status"),
+            Choice(DeclarationStatus, DECL_ALIASES),
+            aliases=("单耗申报状态", "申报状态"),
+            example="已申报",
+        ),
+    ]
+
+    def apply(self, rows, by):
+        errors: list[RowError] = []
+        books = self.books(rows)
+        items = {}
+        if books:
+            for it in BookItem.objects.filter(book__in=books.values()):
+                items[(it.book_id, it.kind, it.seq_no)] = it
+        for row in rows:
+            book = self.book_of(row, books, errors)
+            if book is None:
+                continue
+            v = row.values
+            product = items.get((book.pk, ItemKind.PRODUCT, v["product_seq_no"]))
+            material = items.get((book.pk, ItemKind.MATERIAL, v["material_seq_no"]))
+            if product is None:
+                errors.append(
+                    self.error(
+                        row,
+                        "product_seq_no",
+                        _("No product with this sequence number on book %(b)s.") % {"b": book.number},
+                    )
+                )
+            if material is None:
+                errors.append(
+                    self.error(
+                        row,
+                        "material_seq_no",
+                        _("No material with this sequence number on book %(b)s.") % {"b": book.number},
+                    )
+                )
+            if product is None or material is None:
+                continue
+            data = {
+                k: v[k]
+                for k in (
+                    "version",
+                    "valid_from",
+                    "valid_to",
+                    "net",
+                    "tangible_rate",
+                    "intangible_rate",
+                    "bonded_share",
+                    "declaration_status",
+                )
+                if v.get(k) not in (None, "")
+            }
+            exc = self.attempt(
+                lambda p=product, m=material, data=data: services.add_consumption(p, m, data, by=by)
+            )
+            if exc is not None:
+                errors += self.errors_for(row, exc)
+        return errors
+
+
+LIST_HEADER = (
+    "number",
+    "internal_number",
+    "book",
+    "ie_mark",
+    "supervision_mode",
+    "item_kind",
+    "declaration_date",
+    "customs_declaration_no",
+    "note",
+    "action",
+)
+LIST_LINE = (
+    "line_no",
+    "item_seq_no",
+    "part_no",
+    "hs_code",
+    "name",
+    "qty",
+    "legal_qty",
+    "legal_qty2",
+    "unit_price",
+    "amount",
+    "currency",
+    "country",
+    "consumption_version",
+)
+
+
+@register
+class InventoryListImport(LedgerImport):
+    key = "ledger_lists"
+    label = gettext_lazy("Inventory lists (核注清单)")
+    description = gettext_lazy(
+        "Header and lines in one sheet: repeat the header fields on every line; rows are grouped by list number. "
+        "The action column saves each list as a draft, submits it, or submits and posts it."
+    )
+    batch_size = 200_000  # a list must not be split across batches: its rows are grouped in one pass
+    field_columns = {"lines": "item_seq_no"}
+    columns = [
+        Column(
+            "number",
+            gettext_lazy("list number"),
+            Text(18),
+            required=True,
+            aliases=("清单编号", "核注清单编号"),
+            example="QD790826I000000001",
+        ),
+        Column(
+            "internal_number",
+            gettext_lazy("enterprise internal number"),
+            Text(64),
+            aliases=("企业内部编号", "清单预录入编号"),
+        ),
+        book_col(),
+        Column(
+            "ie_mark",
+            gettext_lazy("I/E mark"),
+            Choice(IEMark, IE_ALIASES),
+            required=True,
+            aliases=("进出口标记", "进出标志"),
+            example="I",
+        ),
+        Column(
+            "supervision_mode",
+            gettext_lazy("supervision mode"),
+            Text(4),
+            required=True,
+            aliases=("监管方式",),
+            example="5000",
+        ),
+        Column(
+            "item_kind",
+            gettext_lazy("material/product mark"),
+            Choice(ItemKind, ITEM_KIND_ALIASES),
+            required=True,
+            aliases=("料件成品标记", "料件/成品"),
+            example="料件",
+        ),
+        Column(
+            "declaration_date",
+            gettext_lazy("declaration date"),
+            Date(),
+            required=True,
+            aliases=("申报日期", "清单申报日期"),
+            example="2026-03-01",
+        ),
+        Column(
+            "customs_declaration_no",
+            gettext_lazy("customs declaration no."),
+            Text(18),
+            aliases=("报关单号", "对应报关单编号"),
+        ),
+        Column("note", gettext_lazy("note"), Text(300), aliases=("备注",)),
+        Column(
+            "action",
+            gettext_lazy("action"),
+            Choice(ListAction.choices, ACTION_ALIASES),
+            aliases=("处理方式", "操作"),
+            example="过账",
+        ),
+        Column(
+            "line_no",
+            gettext_lazy("line no."),
+            Integer(min_value=1),
+            aliases=("商品序号", "表体序号"),
+            example="1",
+        ),
+        Column(
+            "item_seq_no",
+            gettext_lazy("item sequence no."),
+            Integer(min_value=1),
+            required=True,
+            aliases=("备案序号", "账册备案序号"),
+            example="1",
+        ),
+        Column("part_no", gettext_lazy("part no."), Text(40), aliases=("料号", "商品料号")),
+        Column("hs_code", gettext_lazy("HS code"), Text(10), aliases=("商品编码",)),
+        Column("name", gettext_lazy("name"), Text(200), aliases=("商品名称",)),
+        Column(
+            "qty",
+            gettext_lazy("declared quantity"),
+            DecimalNumber(20, 5),
+            required=True,
+            aliases=("申报数量", "数量"),
+            example="1000",
+        ),
+        Column("legal_qty", gettext_lazy("legal quantity"), DecimalNumber(20, 5), aliases=("法定数量",)),
+        Column(
+            "legal_qty2",
+            gettext_lazy("second legal quantity"),
+            DecimalNumber(20, 5),
+            aliases=("第二法定数量",),
+        ),
+        Column(
+            "unit_price",
+            gettext_lazy("unit price"),
+            DecimalNumber(18, 4, min_value=0),
+            aliases=("申报单价", "单价"),
+            example="1.25",
+        ),
+        Column(
+            "amount", gettext_lazy("amount"), DecimalNumber(18, 2, min_value=0), aliases=("申报总价", "总价")
+        ),
+        Column("currency", gettext_lazy("currency"), Text(3), aliases=("币制",)),
+        Column("country", gettext_lazy("country"), Text(3), aliases=("原产国", "最终目的国", "原产国(地区)")),
+        Column("consumption_version", gettext_lazy("consumption version"), Text(8), aliases=("单耗版本号",)),
+    ]
+
+    def apply(self, rows, by):
+        errors: list[RowError] = []
+        books = self.books(rows)
+        groups: dict[str, list[Row]] = {}
+        for row in rows:
+            groups.setdefault(str(row.values["number"]).strip().upper(), []).append(row)
+        for number, group in groups.items():
+            first = group[0]
+            bad = False
+            for row in group[1:]:
+                for key in LIST_HEADER:
+                    if row.values.get(key) != first.values.get(key):
+                        errors.append(
+                            self.error(
+                                row,
+                                key,
+                                _(
+                                    "Differs from row %(r)d of the same list %(n)s: repeat the same header on every line."
+                                )
+                                % {"r": first.number, "n": number},
+                            )
+                        )
+                        bad = True
+            book = self.book_of(first, books, errors)
+            if bad or book is None:
+                continue
+            header = {
+                k: first.values[k]
+                for k in LIST_HEADER
+                if k not in ("book", "action") and first.values.get(k) not in (None, "")
+            }
+            header["number"] = number
+            lines = [{k: r.values[k] for k in LIST_LINE if r.values.get(k) not in (None, "")} for r in group]
+            action = first.values.get("action") or ListAction.DRAFT
+            result: dict = {}
+
+            def go(book=book, header=header, lines=lines, action=action, result=result):
+                lst = services.create_inventory_list(book, header, lines, by=by)
+                if action in (ListAction.SUBMIT, ListAction.POST):
+                    services.submit_inventory_list(lst, by=by)
+                if action == ListAction.POST:
+                    services.post_inventory_list(lst, by=by)
+                result["list"] = lst
+
+            exc = self.attempt(go)
+            if exc is not None:
+                errors += self.group_errors(group, exc)
+        return errors
+
+    def group_errors(self, group: list[Row], exc: DomainError) -> list[RowError]:
+        details = [d for d in exc.details if isinstance(d, RowError)]
+        if not details:
+            return self.errors_for(group[0], exc)
+        out = []
+        for d in details:
+            row = group[d.row - 1] if d.row and 0 < d.row <= len(group) else group[0]
+            key = self.column_for(d.column)
+            out.append(self.error(row, key, d.reason) if key else RowError(row.number, "", d.value, d.reason))
+        return out
+
+
+@register
+class OpeningBalanceImport(LedgerImport):
+    key = "ledger_opening"
+    label = gettext_lazy("Opening balances (期初)")
+    description = gettext_lazy(
+        "One row per material: the quantity (and amount) at the start of the write-off cycle."
+    )
+    field_columns = {"opening_qty": "qty"}
+    columns = [
+        book_col(),
+        Column(
+            "seq_no",
+            gettext_lazy("material sequence no."),
+            Integer(min_value=1),
+            required=True,
+            aliases=("料件序号", "备案序号"),
+            example="1",
+        ),
+        Column(
+            "qty",
+            gettext_lazy("opening quantity"),
+            DecimalNumber(20, 5),
+            required=True,
+            aliases=("期初数量", "核销周期初始数量"),
+            example="1000",
+        ),
+        Column(
+            "amount",
+            gettext_lazy("opening amount"),
+            DecimalNumber(18, 2),
+            aliases=("期初金额",),
+            example="12500",
+        ),
+    ]
+
+    def apply(self, rows, by):
+        errors: list[RowError] = []
+        books = self.books(rows)
+        items = {}
+        if books:
+            for it in BookItem.objects.filter(book__in=books.values(), kind=ItemKind.MATERIAL):
+                items[(it.book_id, it.seq_no)] = it
+        seen: dict = {}
+        for row in rows:
+            book = self.book_of(row, books, errors)
+            if book is None:
+                continue
+            v = row.values
+            item = items.get((book.pk, v["seq_no"]))
+            if item is None:
+                errors.append(
+                    self.error(
+                        row,
+                        "seq_no",
+                        _("No material with this sequence number on book %(b)s.") % {"b": book.number},
+                    )
+                )
+                continue
+            if item.pk in seen:
+                errors.append(
+                    self.error(
+                        row,
+                        "seq_no",
+                        _("Duplicate: the same material is already in row %(row)d of this file.")
+                        % {"row": seen[item.pk]},
+                    )
+                )
+                continue
+            seen[item.pk] = row.number
+            exc = self.attempt(
+                lambda item=item, q=v["qty"], a=v["amount"] or 0: services.set_opening_balance(
+                    item, q, a, by=by
+                )
+            )
+            if exc is not None:
+                errors += self.errors_for(row, exc)
+        return errors

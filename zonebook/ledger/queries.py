@@ -1,0 +1,351 @@
+"""Read-only, set-based queries of the ledger pages: list querysets, the oversight figures, drill-downs.
+
+Nothing here writes.  Every function starts from ``Model.objects.for_user(user)`` so the scope rule
+applies; every figure is one aggregate statement (no Python loop over rows), so the pages have a
+fixed number of queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .choices import BookStatus, ItemKind, ListState
+from .models import Balance, Book, BookItem, Consumption, InventoryList, InventoryListLine
+
+MONEY = DecimalField(max_digits=24, decimal_places=2)
+QTY = DecimalField(max_digits=24, decimal_places=5)
+# Balance columns that bring material into the book (the base of "near zero").
+INFLOW_COLUMNS = ("opening", "imports", "carry_in", "leftover_in", "returns_in", "adjust_plus")
+TOP_ROWS = 10
+
+
+# ------------------------------------------------------------------ settings
+
+
+def _setting(name: str, default):
+    return getattr(settings, "ZONEBOOK", {}).get(name, default)
+
+
+def amber_days() -> int:
+    return int(_setting("LEDGER_EXPIRY_AMBER_DAYS", 60))
+
+
+def red_days() -> int:
+    return int(_setting("LEDGER_EXPIRY_RED_DAYS", 30))
+
+
+def near_zero_percent() -> Decimal:
+    return Decimal(str(_setting("LEDGER_NEAR_ZERO_PERCENT", 5)))
+
+
+def traffic_light(days: int | None) -> str:
+    """``red`` (≤ red days, or past), ``amber`` (≤ amber days), ``green``; '' without a date."""
+    if days is None:
+        return ""
+    if days <= red_days():
+        return "red"
+    if days <= amber_days():
+        return "amber"
+    return "green"
+
+
+# ------------------------------------------------------------------ balance levels
+
+
+def _inflow():
+    expr = F(INFLOW_COLUMNS[0])
+    for c in INFLOW_COLUMNS[1:]:
+        expr = expr + F(c)
+    return expr
+
+
+def negative_q() -> Q:
+    """Material balances below zero (expected remaining or scrap)."""
+    return Q(item__kind=ItemKind.MATERIAL) & (Q(expected_remaining__lt=0) | Q(scrap_balance__lt=0))
+
+
+def near_zero_q() -> Q:
+    """Material balances ≥ 0 but at most LEDGER_NEAR_ZERO_PERCENT % of what came in (and something came in)."""
+    pct = near_zero_percent() / Decimal(100)
+    return (
+        Q(item__kind=ItemKind.MATERIAL)
+        & Q(expected_remaining__gte=0)
+        & Q(scrap_balance__gte=0)
+        & Q(inflow__gt=0)
+        & Q(expected_remaining__lte=ExpressionWrapper(F("inflow") * Value(pct), output_field=QTY))
+    )
+
+
+def balances(user):
+    """Balances in scope with the item and book, annotated with ``inflow`` (for the near-zero rule)."""
+    return (
+        Balance.objects.for_user(user)
+        .select_related("item", "book", "book__enterprise")
+        .annotate(inflow=ExpressionWrapper(_inflow(), output_field=QTY))
+    )
+
+
+# ------------------------------------------------------------------ list querysets
+
+
+def books(user):
+    return Book.objects.for_user(user).select_related("enterprise", "zone")
+
+
+def inventory_lists(user):
+    lines = (
+        InventoryListLine.objects.filter(inventory_list=OuterRef("pk")).order_by().values("inventory_list")
+    )
+    return (
+        InventoryList.objects.for_user(user)
+        .select_related("book", "enterprise")
+        .annotate(
+            line_count=Coalesce(
+                Subquery(lines.annotate(c=Count("id")).values("c"), output_field=IntegerField()), 0
+            ),
+            total_amount=Coalesce(
+                Subquery(lines.annotate(s=Sum("amount")).values("s"), output_field=MONEY),
+                Value(Decimal(0)),
+                output_field=MONEY,
+            ),
+        )
+    )
+
+
+# ------------------------------------------------------------------ oversight
+
+
+def month_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    first = today.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def bonded_value_expr():
+    """Value of the remaining bonded material: expected remaining × unit price (materials only)."""
+    return ExpressionWrapper(F("expected_remaining") * F("item__unit_price"), output_field=MONEY)
+
+
+def oversight(user, today: dt.date | None = None) -> dict:
+    """Every figure of the oversight page, each from one aggregate query over the user's scope."""
+    today = today or timezone.localdate()
+    amber = today + dt.timedelta(days=amber_days())
+    red = today + dt.timedelta(days=red_days())
+    scoped_books = Book.objects.for_user(user)
+    open_books = scoped_books.exclude(status=BookStatus.CLOSED)
+
+    # 1. books by status (one GROUP BY)
+    by_status = dict(scoped_books.order_by().values_list("status").annotate(n=Count("id")))
+    status_rows = [(s, label, by_status.get(s, 0)) for s, label in BookStatus.choices]
+
+    # 2. expiry and write-off deadlines: counts per light (one query) and the nearest books (one query)
+    def light_counts(field):
+        return {
+            "red": Count("id", filter=Q(**{f"{field}__lte": red})),
+            "amber": Count("id", filter=Q(**{f"{field}__gt": red, f"{field}__lte": amber})),
+        }
+
+    c_exp, c_wo = light_counts("valid_until"), light_counts("cycle_end")
+    counts = open_books.aggregate(
+        expiry_red=c_exp["red"],
+        expiry_amber=c_exp["amber"],
+        writeoff_red=c_wo["red"],
+        writeoff_amber=c_wo["amber"],
+    )
+    deadline = Case(
+        When(
+            Q(cycle_end__isnull=False) & (Q(valid_until__isnull=True) | Q(cycle_end__lt=F("valid_until"))),
+            then=F("cycle_end"),
+        ),
+        default=F("valid_until"),
+    )
+    nearest = list(
+        open_books.select_related("enterprise", "zone")
+        .annotate(deadline=deadline)
+        .filter(deadline__isnull=False, deadline__lte=amber)
+        .order_by("deadline", "number")[: TOP_ROWS * 2]
+    )
+    for b in nearest:
+        b.days_to_expiry = (b.valid_until - today).days if b.valid_until else None
+        b.days_to_writeoff = (b.cycle_end - today).days if b.cycle_end else None
+        b.light_expiry = traffic_light(b.days_to_expiry)
+        b.light_writeoff = traffic_light(b.days_to_writeoff)
+
+    # 3. negative / near-zero material balances: counts (one query) and the worst rows (one query)
+    bal = balances(user)
+    low = bal.aggregate(
+        negative=Count("id", filter=negative_q()),
+        near_zero=Count("id", filter=near_zero_q()),
+    )
+    low_rows = list(
+        bal.filter(negative_q() | near_zero_q()).order_by(
+            "expected_remaining", "book__number", "item__seq_no"
+        )[: TOP_ROWS * 2]
+    )
+
+    # 4. lists posted this month (one aggregate)
+    first, last = month_bounds(today)
+    posted = InventoryList.objects.for_user(user).filter(
+        state=ListState.POSTED, posted_at__date__gte=first, posted_at__date__lte=last
+    )
+    posted_counts = posted.aggregate(
+        total=Count("id"),
+        imports=Count("id", filter=Q(ie_mark="I")),
+        exports=Count("id", filter=Q(ie_mark="E")),
+        reversals=Count("id", filter=Q(direction=-1)),
+    )
+    posted_lines = (
+        InventoryListLine.objects.for_user(user)
+        .filter(
+            inventory_list__state=ListState.POSTED,
+            inventory_list__posted_at__date__gte=first,
+            inventory_list__posted_at__date__lte=last,
+        )
+        .aggregate(n=Count("id"), amount=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY))
+    )
+
+    # 5. top enterprises by bonded value (one GROUP BY)
+    top = list(
+        Balance.objects.for_user(user)
+        .filter(item__kind=ItemKind.MATERIAL, expected_remaining__gt=0)
+        .order_by()
+        .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
+        .annotate(value=Sum(bonded_value_expr()), books=Count("book_id", distinct=True))
+        .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
+    )
+
+    # 6. per zone (province/city users see their zones side by side; one GROUP BY)
+    zones = list(
+        scoped_books.order_by()
+        .values("zone_id", "zone__short_name")
+        .annotate(
+            books=Count("id"),
+            open=Count("id", filter=~Q(status=BookStatus.CLOSED)),
+            red=Count(
+                "id", filter=~Q(status=BookStatus.CLOSED) & (Q(valid_until__lte=red) | Q(cycle_end__lte=red))
+            ),
+            amber=Count(
+                "id",
+                filter=~Q(status=BookStatus.CLOSED)
+                & ~(Q(valid_until__lte=red) | Q(cycle_end__lte=red))
+                & (Q(valid_until__lte=amber) | Q(cycle_end__lte=amber)),
+            ),
+        )
+        .order_by("zone__short_name")
+    )
+    return {
+        "today": today,
+        "amber_days": amber_days(),
+        "red_days": red_days(),
+        "near_zero_percent": near_zero_percent(),
+        "status_rows": status_rows,
+        "book_total": sum(n for *_x, n in status_rows),
+        "deadline_counts": counts,
+        "nearest": nearest,
+        "low_counts": low,
+        "low_rows": low_rows,
+        "month_first": first,
+        "month_last": last,
+        "posted_counts": posted_counts,
+        "posted_lines": posted_lines,
+        "top_enterprises": top,
+        "zones": zones,
+    }
+
+
+# ------------------------------------------------------------------ balance drill-down
+
+EXPLODED_COLUMNS = ("consumption", "tangible_loss", "intangible_loss")
+
+
+def direct_lines(item: BookItem, column: str | None = None):
+    """Posted lines that moved a balance column of ``item`` directly (rule target), newest first."""
+    qs = (
+        InventoryListLine.objects.filter(item=item, inventory_list__state=ListState.POSTED)
+        .exclude(inventory_list__rule__target="")
+        .select_related("inventory_list", "inventory_list__rule")
+        .annotate(signed_qty=ExpressionWrapper(F("qty") * F("inventory_list__direction"), output_field=QTY))
+        .order_by("-inventory_list__declaration_date", "-inventory_list_id", "line_no")
+    )
+    if column:
+        qs = qs.filter(inventory_list__rule__target=column)
+    return qs
+
+
+def exploded_lines(material: BookItem):
+    """Posted product lines that consumed ``material`` through their consumption version, with the
+    share of each line in consumption, tangible and intangible loss (computed in the query, 5 dp as posted)."""
+    cons = Consumption.objects.filter(
+        product=OuterRef("item_id"), material=material, version=OuterRef("resolved_version")
+    )
+    uc = Subquery(cons.values("unit_consumption")[:1])
+    share = Subquery(cons.values("bonded_share")[:1])
+    tang = Subquery(cons.values("tangible_rate")[:1])
+    intang = Subquery(cons.values("intangible_rate")[:1])
+    sign = F("inventory_list__direction") * F("inventory_list__rule__sign")
+    return (
+        InventoryListLine.objects.filter(
+            inventory_list__state=ListState.POSTED, inventory_list__rule__explode=True
+        )
+        .filter(Exists(cons))
+        .select_related("inventory_list", "item")
+        .annotate(
+            unit_consumption=uc,
+            bonded_share=share,
+            tangible_rate=tang,
+            intangible_rate=intang,
+            consumed=ExpressionWrapper(-sign * F("qty") * uc * share / Value(Decimal(100)), output_field=QTY),
+            tangible=ExpressionWrapper(-sign * F("qty") * uc * tang / Value(Decimal(100)), output_field=QTY),
+        )
+        .order_by("-inventory_list__declaration_date", "-inventory_list_id", "line_no")
+    )
+
+
+def versions_used(material: BookItem):
+    """Consumption versions (product, version) of the material that posted lines used."""
+    used = InventoryListLine.objects.filter(
+        inventory_list__state=ListState.POSTED,
+        item_id=OuterRef("product_id"),
+        resolved_version=OuterRef("version"),
+    )
+    return (
+        Consumption.objects.filter(material=material)
+        .annotate(used=Exists(used))
+        .select_related("product")
+        .order_by("product__seq_no", "version")
+    )
+
+
+def direct_totals(item: BookItem) -> dict:
+    """Σ signed quantity per target column of the posted direct lines of the item (one GROUP BY)."""
+    rows = (
+        InventoryListLine.objects.filter(item=item, inventory_list__state=ListState.POSTED)
+        .exclude(inventory_list__rule__target="")
+        .order_by()
+        .values("inventory_list__rule__target")
+        .annotate(
+            total=Sum(ExpressionWrapper(F("qty") * F("inventory_list__direction"), output_field=QTY)),
+            n=Count("id"),
+        )
+    )
+    return {r["inventory_list__rule__target"]: r for r in rows}

@@ -1,0 +1,166 @@
+"""The zone-office oversight page: figures equal hand-computed values; fixed query count; drill-down links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from zonebook.ledger import queries
+from zonebook.ledger.tests import factories as f
+
+
+@pytest.fixture
+def oversight_data(world, settings):
+    """Given three books in Sichuan and one in Chongqing:
+
+    A (a1, zone a1): valid 20 days (red), write-off cycle ends in 50 days (amber).  Material 1 (12.50):
+      import 1,000, export 980 products at 单耗 1 → expected remaining 20 (2 % of 1,000: near zero),
+      bonded value 20 × 12.50 = 250.00.
+    B (a1b, zone a1): valid 45 days (amber).  Material 1 (10.00): import 100 → 100, value 1,000.00;
+      material 2: import 10, export 15 products at 单耗 1 (posted with the "warn" policy) → −5 (negative).
+    C (b1, zone b1): valid 400 days.  Material 1 (2.00): import 50 → value 100.00.
+    D (c1, Chongqing): valid 10 days; never visible to Sichuan users.
+    """
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_NEGATIVE_BALANCE": "warn"}
+    today = timezone.localdate()
+    e = world.enterprises
+    a = f.book(
+        e.a1, kind="H", valid_until=today + dt.timedelta(days=20), cycle_end=today + dt.timedelta(days=50)
+    )
+    f.material(a, 1, unit_price=Decimal("12.50"))
+    f.bom(f.product(a, 1), a.items.get(kind="material", seq_no=1), "1")
+    f.post(a, "5000", "I", "material", [(1, 1000)], date=today)
+    f.post(a, "5100", "E", "product", [(1, 980)], date=today)
+
+    b = f.book(e.a1b, kind="H", valid_until=today + dt.timedelta(days=45))
+    f.material(b, 1, unit_price=Decimal("10"))
+    m2 = f.material(b, 2, unit_price=Decimal("3"))
+    f.bom(f.product(b, 1), m2, "1")
+    f.post(b, "5000", "I", "material", [(1, 100), (2, 10)], date=today)
+    f.post(b, "5100", "E", "product", [(1, 15)], date=today)
+
+    c = f.book(e.b1, kind="H", valid_until=today + dt.timedelta(days=400))
+    f.material(c, 1, unit_price=Decimal("2"))
+    f.post(c, "5000", "I", "material", [(1, 50)], date=today)
+
+    d = f.book(e.c1, kind="H", valid_until=today + dt.timedelta(days=10))
+    f.material(d, 1)
+    f.post(d, "5000", "I", "material", [(1, 7)], date=today)
+    return {"a": a, "b": b, "c": c, "d": d, "today": today}
+
+
+@pytest.mark.django_db
+def test_zone_figures_equal_hand_computed_values(world, oversight_data):
+    data = queries.oversight(world.users.zone)
+    assert dict((s, n) for s, _l, n in data["status_rows"]) == {
+        "draft": 0,
+        "filed": 0,
+        "in_use": 2,
+        "under_writeoff": 0,
+        "closed": 0,
+    }
+    assert data["deadline_counts"] == {
+        "expiry_red": 1,
+        "expiry_amber": 1,
+        "writeoff_red": 0,
+        "writeoff_amber": 1,
+    }
+    assert data["low_counts"] == {"negative": 1, "near_zero": 1}
+    low = {(b.book.number, b.item.seq_no): b.expected_remaining for b in data["low_rows"]}
+    assert low == {
+        (oversight_data["b"].number, 2): Decimal("-5"),
+        (oversight_data["a"].number, 1): Decimal("20"),
+    }
+    # lists: A 1 import + 1 export, B 1 import + 1 export; lines 1 + 1 + 2 + 1
+    assert data["posted_counts"] == {"total": 4, "imports": 2, "exports": 2, "reversals": 0}
+    assert data["posted_lines"]["n"] == 5
+    top = [
+        (t["book__enterprise__name"], Decimal(t["value"]).quantize(Decimal("0.01")))
+        for t in data["top_enterprises"]
+    ]
+    assert top == [("成都乙精密制造有限公司", Decimal("1000.00")), ("成都甲电子有限公司", Decimal("250.00"))]
+    assert [b.number for b in data["nearest"]] == [oversight_data["a"].number, oversight_data["b"].number]
+    assert data["nearest"][0].light_expiry == "red" and data["nearest"][0].light_writeoff == "amber"
+    assert data["nearest"][1].light_expiry == "amber"
+
+
+@pytest.mark.django_db
+def test_province_sees_every_zone_and_nothing_else(world, oversight_data):
+    data = queries.oversight(world.users.province)
+    assert data["book_total"] == 3
+    assert data["deadline_counts"]["expiry_red"] == 1  # D (Chongqing, 10 days) is not counted
+    assert data["posted_counts"]["total"] == 5
+    top = [
+        (t["book__enterprise__name"], Decimal(t["value"]).quantize(Decimal("0.01")))
+        for t in data["top_enterprises"]
+    ]
+    assert top[-1] == ("绵阳丁科技有限公司", Decimal("100.00"))
+    assert {z["zone__short_name"]: z["books"] for z in data["zones"]} == {
+        "成都高新综保区": 2,
+        "绵阳综保区": 1,
+    }
+
+
+@pytest.mark.django_db
+def test_page_renders_figures_with_drill_down_links(world, client, oversight_data):
+    client.force_login(world.users.zone)
+    r = client.get("/ledger/oversight/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "重庆戊电脑有限公司" not in html and oversight_data["d"].number not in html
+    assert 'data-figure="expiry_red" href="/ledger/books/?open=true&amp;expiry=30">1<' in html
+    assert 'data-figure="negative" href="/ledger/balances/?level=negative"' in html
+    # the drill-down targets list exactly the rows behind the figures
+    red = client.get("/ledger/books/?open=true&expiry=30")
+    assert (
+        oversight_data["a"].number in red.content.decode()
+        and oversight_data["b"].number not in red.content.decode()
+    )
+    amber = client.get("/ledger/books/?open=true&expiry=31-60")
+    assert (
+        oversight_data["b"].number in amber.content.decode()
+        and oversight_data["a"].number not in amber.content.decode()
+    )
+    zone = world.zones.a1.pk
+    z_red = client.get(f"/ledger/books/?zone={zone}&open=true&deadline=30").context["table"].paginator.count
+    z_amber = (
+        client.get(f"/ledger/books/?zone={zone}&open=true&deadline=31-60").context["table"].paginator.count
+    )
+    by_zone = {z["zone_id"]: z for z in r.context["zones"]}
+    assert (z_red, z_amber) == (by_zone[zone]["red"], by_zone[zone]["amber"]) == (1, 1)
+    neg = client.get("/ledger/balances/?level=negative").content.decode()
+    assert oversight_data["b"].number in neg and oversight_data["a"].number not in neg
+    first, last = queries.month_bounds(oversight_data["today"])
+    lists = client.get(f"/ledger/lists/?state=posted&posted_from={first}&posted_to={last}")
+    assert lists.context["table"].paginator.count == 4
+
+
+@pytest.mark.django_db
+def test_thresholds_are_configurable(world, oversight_data, settings):
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_EXPIRY_RED_DAYS": 10, "LEDGER_EXPIRY_AMBER_DAYS": 30}
+    data = queries.oversight(world.users.zone)
+    assert data["deadline_counts"]["expiry_red"] == 0
+    assert data["deadline_counts"]["expiry_amber"] == 1  # A at 20 days
+    assert queries.traffic_light(31) == "green" and queries.traffic_light(-3) == "red"
+
+
+def _books(world, n):
+    today = timezone.localdate()
+    for i in range(n):
+        b = f.book(world.enterprises.a1, kind="H", valid_until=today + dt.timedelta(days=10 + i))
+        f.material(b, 1)
+        f.post(b, "5000", "I", "material", [(1, 5)], date=today)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 8])
+def test_oversight_query_count_is_fixed(world, client, django_assert_max_num_queries, n):
+    _books(world, n)
+    client.force_login(world.users.province)
+    client.get("/ledger/oversight/")  # warm caches (session, content types)
+    with django_assert_max_num_queries(16):
+        r = client.get("/ledger/oversight/")
+    assert r.status_code == 200
