@@ -152,11 +152,18 @@ def test_inline_item_check_in_the_grid(world, client, lw):
     assert f'hx-get="/ledger/books/{lw.book.pk}/items/lookup/"' in page
     url = f"/ledger/books/{lw.book.pk}/items/lookup/"
     ok = client.get(url, {"lines-0-item_seq_no": "1", "item_kind": "material"}, HTTP_HX_REQUEST="true")
-    assert ok.status_code == 200 and f'data-item="{lw.m1.pk}"' in ok.content.decode() and "M0001" in ok.content.decode()
+    assert (
+        ok.status_code == 200
+        and f'data-item="{lw.m1.pk}"' in ok.content.decode()
+        and "M0001" in ok.content.decode()
+    )
     bad = client.get(url, {"lines-0-item_seq_no": "7", "item_kind": "product"}, HTTP_HX_REQUEST="true")
     assert 'data-item=""' in bad.content.decode()
     other = ledger_world.build(world, enterprise=world.enterprises.c1)
-    assert client.get(f"/ledger/books/{other.book.pk}/items/lookup/", {"lines-0-item_seq_no": "1"}).status_code == 404
+    assert (
+        client.get(f"/ledger/books/{other.book.pk}/items/lookup/", {"lines-0-item_seq_no": "1"}).status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db
@@ -317,13 +324,17 @@ def test_list_pages_have_a_fixed_query_count(world, client, django_assert_max_nu
 
 @pytest.mark.django_db
 def test_edit_submit_and_cancel_a_draft_through_the_pages(world, client, lw):
-    lst = f.inv_list(lw.book, "5000", "I", "material", [(1, 10), (2, 4)], date=ledger_world.DATE, submit=False)
+    lst = f.inv_list(
+        lw.book, "5000", "I", "material", [(1, 10), (2, 4)], date=ledger_world.DATE, submit=False
+    )
     client.force_login(world.users.enterprise)
     page = client.get(f"/ledger/lists/{lst.pk}/edit/")
     assert page.status_code == 200 and len([fm for fm in page.context["formset"].forms if fm.initial]) == 2
     header = {k: getattr(lst, k) for k in ("number", "ie_mark", "supervision_mode", "item_kind")}
     header["declaration_date"] = "2026-03-02"
-    r = client.post(f"/ledger/lists/{lst.pk}/edit/", _form(header, [{"item_seq_no": "2", "qty": "6"}], then="draft"))
+    r = client.post(
+        f"/ledger/lists/{lst.pk}/edit/", _form(header, [{"item_seq_no": "2", "qty": "6"}], then="draft")
+    )
     assert r.status_code == 302
     lst.refresh_from_db()
     assert lst.state == "draft" and [(x.item_seq_no, x.qty) for x in lst.lines.all()] == [(2, Decimal("6"))]
