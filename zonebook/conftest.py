@@ -59,3 +59,17 @@ def client_for(client):
         return client
 
     return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests restore the data migrations' rows (code tables, posting rules, HS codes).
+
+    A transactional test flushes the database when it ends; without serialized rollback the rows
+    loaded by data migrations would be gone for the tests that run after it on the same worker, and
+    mixing both kinds makes Django re-create content types twice. So every transactional test uses
+    serialized rollback.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))

@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "zonebook.jobs",
 ]
 # Domain apps added by later issues register themselves here.
-for _optional in ("zonebook.ledger",):
+for _optional in ("zonebook.ledger", "zonebook.bench"):
     if (BASE_DIR / _optional.replace(".", "/") / "apps.py").exists():
         INSTALLED_APPS.append(_optional)
 

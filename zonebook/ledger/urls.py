@@ -19,3 +19,8 @@ urlpatterns = [
     path("lists/<int:pk>/reverse/", views.list_reverse, name="list_reverse"),
     path("oversight/", views.oversight, name="oversight"),
 ]
+
+# write-off (报核/核销) pages
+from .urls_writeoff import urlpatterns as _writeoff_urls  # noqa: E402
+
+urlpatterns += _writeoff_urls

@@ -7,3 +7,6 @@ def register(router):
     router.register("ledger/consumption", views.ConsumptionViewSet, basename="ledger-consumption")
     router.register("ledger/lists", views.InventoryListViewSet, basename="ledger-list")
     router.register("ledger/balances", views.BalanceViewSet, basename="ledger-balance")
+    from .writeoff import register as register_writeoff  # write-off (报核) endpoints
+
+    register_writeoff(router)

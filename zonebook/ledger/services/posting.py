@@ -90,6 +90,9 @@ def check_book_accepts(book: Book, on: dt.date) -> None:
             code="book_expired",
             field="declaration_date",
         )
+    from .writeoff import check_cycle_open  # a submitted/accepted/closed write-off locks its cycle
+
+    check_cycle_open(book, on)
 
 
 def check_mode_allowed(book: Book, mode: str, on: dt.date) -> None:
@@ -592,6 +595,9 @@ def reverse_inventory_list(
         raise DomainError(
             _("List %(n)s has already been reversed.") % {"n": orig.number}, code="already_reversed"
         )
+    from .writeoff import check_list_unlocked
+
+    check_list_unlocked(orig)
     on = declaration_date or timezone.localdate()
     check_book_accepts(orig.book, on)
     if not number or str(number).strip().upper()[8:9] != orig.ie_mark:

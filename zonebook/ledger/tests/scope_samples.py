@@ -43,3 +43,31 @@ def _consumption(world):
 @register("ledger.inventorylist")
 def _list(world):
     return _c1_book(world).inventory_lists.order_by("pk").first()
+
+
+# --- write-off (h7) ---------------------------------------------------------------------------------------
+
+
+def _c1_writeoff(world):
+    import datetime as dt
+
+    from zonebook.ledger.models import WriteOff
+    from zonebook.ledger.services import writeoff as wsvc
+
+    book = _c1_book(world)
+    existing = WriteOff.objects.filter(book=book).first()
+    if existing is not None:
+        return existing
+    wo = wsvc.create_writeoff(book, dt.date(2026, 1, 1), dt.date(2026, 6, 30))
+    wsvc.import_stocktake(wo, [{"kind": "material", "seq_no": 1, "stock": 0}])  # 100 expected → a case
+    return wsvc.change_writeoff_state(wo, "pre_check")
+
+
+@register("ledger.writeoff")
+def _writeoff(world):
+    return _c1_writeoff(world)
+
+
+@register("ledger.differencecase")
+def _case(world):
+    return _c1_writeoff(world).cases.order_by("pk").first()

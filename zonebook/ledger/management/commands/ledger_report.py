@@ -1,4 +1,8 @@
 """manage.py ledger_report balances --book NUMBER [--as-of YYYY-MM-DD] --format csv|xlsx [--output FILE]
+manage.py ledger_report writeoff --book NUMBER --from YYYY-MM-DD --to YYYY-MM-DD --format csv|xlsx [--output FILE]
+
+``writeoff``: one row per material with the write-off columns (docs/ledger-writeoff.md); the stored
+write-off of exactly that cycle if there is one (its lists and stocktake), else computed on the fly.
 
 One row per book item (materials then products, by sequence number) with every balance column.
 The header names are documented in docs/ledger.md ("Balance report").  CSV goes to stdout unless
@@ -36,11 +40,13 @@ class Command(BaseCommand):
     help = "Print a book's balances (one row per item, every balance column) as CSV or xlsx."
 
     def add_arguments(self, parser):
-        parser.add_argument("report", choices=["balances"])
+        parser.add_argument("report", choices=["balances", "writeoff"])
         parser.add_argument("--book", required=True, help="Book number (备案号)")
         parser.add_argument(
             "--as-of", dest="as_of", help="YYYY-MM-DD: computed from lists declared up to this date"
         )
+        parser.add_argument("--from", dest="date_from", help="writeoff: cycle start YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", help="writeoff: cycle end YYYY-MM-DD")
         parser.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--output", help="File to write (default stdout)")
 
@@ -49,6 +55,8 @@ class Command(BaseCommand):
             b = Book.objects.get(number=book.strip().upper())
         except Book.DoesNotExist:
             raise CommandError(f"unknown book number {book}")
+        if report == "writeoff":
+            return self._writeoff(b, opts.get("date_from"), opts.get("date_to"), fmt, output)
         date = None
         if as_of:
             try:
@@ -74,6 +82,46 @@ class Command(BaseCommand):
         ws.title = b.number
         ws.append(HEADERS)
         for r in rows:
+            ws.append([float(v) if hasattr(v, "as_tuple") else v for v in r])
+        if output:
+            wb.save(output)
+        else:
+            data = io.BytesIO()
+            wb.save(data)
+            sys.stdout.buffer.write(data.getvalue())
+
+    def _writeoff(self, book, date_from, date_to, fmt, output):
+        from zonebook.core.errors import DomainError
+        from zonebook.ledger.export_writeoff import MATERIAL_HEADERS, material_csv, material_table
+        from zonebook.ledger.services.writeoff import report_for_cycle
+
+        dates = []
+        for name, value in (("--from", date_from), ("--to", date_to)):
+            if not value:
+                raise CommandError(f"{name} is required for the writeoff report")
+            try:
+                dates.append(dt.date.fromisoformat(value))
+            except ValueError:
+                raise CommandError(f"{name}: {value} is not a date (YYYY-MM-DD)")
+        try:
+            _wo, rows = report_for_cycle(book, *dates)
+        except DomainError as exc:
+            raise CommandError(str(exc.message))
+        if fmt == "csv":
+            text = material_csv(book.pk, rows)
+            if output:
+                with open(output, "w", encoding="utf-8-sig", newline="") as fh:
+                    fh.write(text)
+            else:
+                self.stdout.write(text, ending="")
+            return
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = book.number
+        ws.append(MATERIAL_HEADERS)
+        for r in material_table(book.pk, rows):
             ws.append([float(v) if hasattr(v, "as_tuple") else v for v in r])
         if output:
             wb.save(output)

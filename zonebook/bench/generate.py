@@ -1,0 +1,285 @@
+"""Deterministic synthetic province for the benchmarks (``manage.py bench generate``).
+
+Everything is written through the project's own service functions (registry, accounts, ledger):
+zones, enterprises, books, items and consumption one service call each (that is the only path the
+project has for them), inventory lists through ``create_inventory_list`` → ``submit`` → ``post``
+(validation, bulk insert, set-based posting with balances kept current, audit entries).
+
+Per book: two thirds of the items are materials, one third products; every product has about
+``consumption / products`` BOM lines (version "0", always in force).  The first list of every book
+imports every material (0615 I) in a quantity large enough for three years of consumption; the rest
+is a deterministic mix of product exports (0615 E, exploded through the BOM), material imports,
+re-exports (0664 E) and domestic sales (0644 I) spread over ``years`` years, posted in date order.
+Book 1 of zone 1 is the *heavy* book that holds ``heavy_lines`` lines (report measurement).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from zonebook.accounts.models import User
+from zonebook.core.context import acting_as
+from zonebook.ledger import services as ledger
+from zonebook.ledger.models import Book
+from zonebook.ledger.services.reference import load_reference_data
+from zonebook.registry import calc as registry_calc
+from zonebook.registry import services as registry
+from zonebook.registry.models import Code
+
+from .scales import Scale
+
+PROVINCE = "510000"
+CITIES = ["510100", "510300", "510400", "510500", "510600", "510700", "510800", "510900", "511000", "511100"]
+START = dt.date(2023, 1, 1)
+ADMIN = "bench-admin"
+PASSWORD = "Bench-Zonebook-2026"  # bench database only (documented in docs/performance.md)
+INITIAL_QTY = Decimal("100000000")
+# (weight, supervision mode, I/E, item kind)
+LIST_MIX = [
+    (70, "0615", "E", "product"),
+    (20, "0615", "I", "material"),
+    (5, "0664", "E", "material"),
+    (5, "0644", "I", "material"),
+]
+
+
+@dataclass
+class Generated:
+    scale: str
+    seed: int
+    counts: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    heavy_book: str = ""
+
+
+class _Serial:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self) -> int:
+        self.n += 1
+        return self.n
+
+
+def bench_admin() -> User:
+    """The bench superuser (created directly, like ``createsuperuser``: it is the first user)."""
+    user = User.objects.filter(username=ADMIN).first()
+    if user is None:
+        user = User.objects.create_superuser(
+            ADMIN, "bench@example.invalid", PASSWORD, role="system_admin", scope_level="all"
+        )
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+        user.refresh_from_db()
+    return user
+
+
+def _qty(rnd: random.Random) -> Decimal:
+    if rnd.random() < 0.7:
+        return Decimal(rnd.randint(1, 500))
+    return Decimal(rnd.randint(1, 500_000)) / 1000
+
+
+def _split(total: int, parts: int) -> list[int]:
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def generate(scale: Scale, seed: int = 1, log=print) -> Generated:
+    """Build the dataset into the configured (empty) database.  Deterministic for (scale, seed)."""
+    if Book.objects.exists():
+        raise RuntimeError("The database already holds books: generate into an empty (flushed) database.")
+    rnd = random.Random(seed)
+    out = Generated(scale=scale.name, seed=seed)
+    t0 = time.perf_counter()
+    with acting_as("command"):
+        load_reference_data()
+        admin = bench_admin()
+        zone_type = Code.objects.get(table__key="zone_type", code="FTZ")
+        hs_codes = list(
+            Code.objects.filter(table__key="hs").order_by("code").values_list("code", flat=True)[:40]
+        )
+        zones = []
+        for z in range(scale.zones):
+            zones.append(
+                registry.create_zone(
+                    {
+                        "name": f"基准综合保税区{z + 1:02d}",
+                        "short_name": f"基准{z + 1:02d}",
+                        "kind": zone_type,
+                        "province_code": PROVINCE,
+                        "city_code": CITIES[z % len(CITIES)],
+                    },
+                    by=admin,
+                )
+            )
+        enterprises = []
+        for e in range(scale.enterprises):
+            zone = zones[e % len(zones)]
+            enterprises.append(
+                registry.create_enterprise(
+                    {
+                        "name": f"基准电子制造有限公司{e + 1:05d}",
+                        "uscc": registry_calc.make_uscc("9", "1", zone.city_code, f"{seed % 10}{e + 1:07d}0"),
+                        "customs_code": f"51{e + 1:08d}",
+                        "zone": zone,
+                    },
+                    by=admin,
+                )
+            )
+        _bench_users(admin, zones[0], enterprises[0])
+        out.seconds["registry"] = time.perf_counter() - t0
+        log(f"registry: {len(zones)} zones, {len(enterprises)} enterprises ({out.seconds['registry']:.1f} s)")
+
+        items_per_book = _split(scale.items, scale.books)
+        other_lines = _split(max(0, scale.lines - scale.heavy_lines), max(1, scale.books - 1))
+        n_products_total = sum(max(1, n // 3) for n in items_per_book)
+        bom = max(1, round(scale.consumption / n_products_total))
+        serial = _Serial()
+        counts = {"books": 0, "items": 0, "consumption": 0, "lists": 0, "lines": 0}
+        t_setup = t_lists = 0.0
+        for b in range(scale.books):
+            ent = enterprises[b % len(enterprises)]
+            n_lines = scale.heavy_lines if b == 0 else other_lines[b - 1]
+            ts = time.perf_counter()
+            with transaction.atomic():
+                book, mats, prods = _book(rnd, b, ent, items_per_book[b], bom, hs_codes, counts)
+            t_setup += time.perf_counter() - ts
+            if b == 0:
+                out.heavy_book = book.number
+            ts = time.perf_counter()
+            _lists(rnd, book, ent, mats, prods, n_lines, scale, serial, counts)
+            t_lists += time.perf_counter() - ts
+            if (b + 1) % max(1, scale.books // 10) == 0 or b == 0:
+                log(
+                    f"book {b + 1}/{scale.books}: {counts['items']:,} items, {counts['consumption']:,} BOM lines, "
+                    f"{counts['lists']:,} lists, {counts['lines']:,} lines (setup {t_setup:.0f} s, lists {t_lists:.0f} s)"
+                )
+        counts["zones"] = len(zones)
+        counts["enterprises"] = len(enterprises)
+        out.counts = counts
+        out.seconds.update(books_items_consumption=t_setup, lists_create_post=t_lists)
+        out.seconds["total"] = time.perf_counter() - t0
+    return out
+
+
+def _bench_users(admin, zone, enterprise) -> None:
+    """Users for the load test: one province user and one enterprise user (password ``PASSWORD``)."""
+    from zonebook.accounts import services as accounts
+
+    for username, data in (
+        (
+            "bench-province",
+            {"role": "province_commerce", "scope_level": "province", "province_code": PROVINCE},
+        ),
+        ("bench-enterprise", {"role": "enterprise", "scope_level": "enterprise", "enterprise": enterprise}),
+    ):
+        if not User.objects.filter(username=username).exists():
+            accounts.create_user(
+                {"username": username, **data}, password=PASSWORD, by=admin, must_change_password=False
+            )
+
+
+def _book(rnd, b, ent, n_items, bom, hs_codes, counts):
+    number = f"E{ent.zone_id % 100:02d}{b + 1:09d}"
+    book = ledger.create_book(
+        {
+            "number": number,
+            "enterprise": ent,
+            "customs_office": "7908",
+            "trade_mode": "0615",
+            "cycle_start": START,
+            "cycle_end": dt.date(2025, 12, 31),
+            "valid_until": dt.date(2027, 12, 31),
+        }
+    )
+    book = ledger.change_book_status(book, "filed", date=START)
+    n_prod = max(1, n_items // 3)
+    n_mat = max(1, n_items - n_prod)
+    mats = [
+        ledger.add_item(
+            book,
+            "material",
+            {
+                "seq_no": i,
+                "part_no": f"M{b + 1}-{i}",
+                "hs_code": hs_codes[rnd.randrange(len(hs_codes))],
+                "name": f"料件{i}",
+                "unit": "007",
+                "unit_price": Decimal(rnd.randint(1, 100000)) / 100,
+            },
+        )
+        for i in range(1, n_mat + 1)
+    ]
+    prods = [
+        ledger.add_item(
+            book,
+            "product",
+            {
+                "seq_no": i,
+                "part_no": f"P{b + 1}-{i}",
+                "hs_code": hs_codes[rnd.randrange(len(hs_codes))],
+                "name": f"成品{i}",
+                "unit": "001",
+            },
+        )
+        for i in range(1, n_prod + 1)
+    ]
+    for p in prods:
+        for m in rnd.sample(mats, min(bom, len(mats))):
+            ledger.add_consumption(
+                p,
+                m,
+                {
+                    "net": Decimal(rnd.randint(1, 3000)) / 1000,
+                    "tangible_rate": Decimal(rnd.randint(0, 500)) / 100,
+                    "intangible_rate": Decimal(rnd.randint(0, 100)) / 100,
+                    "bonded_share": Decimal(100)
+                    if rnd.random() < 0.8
+                    else Decimal(rnd.randint(5000, 9999)) / 100,
+                },
+            )
+            counts["consumption"] += 1
+    counts["books"] += 1
+    counts["items"] += len(mats) + len(prods)
+    return book, mats, prods
+
+
+def _lists(rnd, book, ent, mats, prods, n_lines, scale: Scale, serial, counts) -> None:
+    days = 365 * scale.years
+    # the opening import of every material, then a dated mix
+    plan = [(START, "0615", "I", "material", [(m.seq_no, INITIAL_QTY) for m in mats])]
+    left = max(0, n_lines - len(mats))
+    weights = [w for w, *_ in LIST_MIX]
+    dated = []
+    while left > 0:
+        size = min(left, rnd.randint(1, 2 * scale.list_lines - 1))
+        _, mode, ie, kind = rnd.choices(LIST_MIX, weights)[0]
+        pool = prods if kind == "product" else mats
+        lines = [(pool[rnd.randrange(len(pool))].seq_no, _qty(rnd)) for _ in range(size)]
+        dated.append((START + dt.timedelta(days=rnd.randrange(1, days)), mode, ie, kind, lines))
+        left -= size
+    dated.sort(key=lambda p: p[0])
+    for on, mode, ie, kind, lines in plan + dated:
+        n = serial()
+        lst = ledger.create_inventory_list(
+            book,
+            {
+                "number": f"QD7908{on.year % 100:02d}{ie}{n:09d}",
+                "internal_number": f"BN{n:010d}",
+                "ie_mark": ie,
+                "supervision_mode": mode,
+                "item_kind": kind,
+                "declaration_date": on,
+            },
+            [{"line_no": i + 1, "item_seq_no": seq, "qty": qty} for i, (seq, qty) in enumerate(lines)],
+        )
+        ledger.submit_inventory_list(lst)
+        ledger.post_inventory_list(lst)
+        counts["lists"] += 1
+        counts["lines"] += len(lines)

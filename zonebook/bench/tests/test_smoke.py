@@ -1,0 +1,80 @@
+"""CI smoke test of the benchmark: the tiny scale, the three recompute implementations agree.
+
+No timing assertions (CI machines vary); the figures are in docs/performance.md.
+"""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from zonebook.bench import altcalc
+from zonebook.bench.generate import generate
+from zonebook.bench.scales import SCALES
+from zonebook.ledger import services as ledger
+from zonebook.ledger.models import Balance, InventoryListLine
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+
+
+BALANCE_CONSUMPTION = list(altcalc.BALANCE_COLUMNS).index("consumption")
+
+
+def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsys):
+    """One generation (the slow part) serves every check."""
+    scale = SCALES["tiny"]
+    gen = generate(scale, seed=3, log=lambda *a: None)
+    assert gen.counts["books"] == scale.books
+    assert gen.counts["items"] == scale.items
+    assert gen.counts["lines"] == scale.lines == InventoryListLine.objects.count()
+    heavy = InventoryListLine.objects.filter(inventory_list__book__number=gen.heavy_book)
+    assert heavy.count() == scale.heavy_lines
+    # posting kept every balance current: a recompute would change nothing
+    assert ledger.check_balances() == []
+
+    stored_before = altcalc.product_balances()
+    Balance.objects.update(consumption=0, expected_remaining=0)  # make the recompute do real work
+    ledger.recompute()
+    product = altcalc.product_balances()
+    assert product == stored_before
+    altcalc.export_parquet(tmp_path / "pq")
+    results = {
+        "product": product,
+        "duckdb": altcalc.duckdb_balances(tmp_path / "pq"),
+        "pandas": altcalc.pandas_balances(tmp_path / "pq"),
+    }
+    assert altcalc.compare(results) == []
+    assert any(v[BALANCE_CONSUMPTION] != 0 for v in product.values())
+
+    # the command: table + JSON; the posting measurement is rolled back
+    out = tmp_path / "results.json"
+    call_command(
+        "bench",
+        "run",
+        "--scale",
+        "tiny",
+        "--repeat",
+        "1",
+        "--post-lines",
+        "200",
+        "--only",
+        "post,recompute,report",
+        "--out",
+        str(out),
+    )
+    assert "checked equal" in capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert data["environment"]["cpu_count"] >= 1
+    assert data["environment"]["rows"]["inventory_list_lines"] == scale.lines
+    assert data["measurements"]["recompute"]["equal"] is True
+    assert InventoryListLine.objects.count() == scale.lines
+
+
+def test_compare_reports_a_difference():
+    a = {1: tuple(altcalc._q(0) for _ in altcalc.BALANCE_COLUMNS)}
+    b = {1: tuple(altcalc._q(1 if n == 3 else 0) for n, _ in enumerate(altcalc.BALANCE_COLUMNS))}
+    problems = altcalc.compare({"product": a, "duckdb": b})
+    assert problems and altcalc.BALANCE_COLUMNS[3] in problems[0]
+    assert "missing 1" in altcalc.compare({"product": a, "pandas": {}})[0]

@@ -1,0 +1,338 @@
+"""Set-based SQL of the write-off (报核) report: one SELECT per book and cycle, both databases.
+
+``report_sql`` yields one row per book item (materials and products) with every §6.3(c) column:
+
+* a *direct* aggregate of the cycle's list lines per item (rule target columns, inflow qty/amount
+  for the average price, product outflow amount) — the same CASE pivot as ``ledger.sql``;
+* the *consumption term* (消耗, 有形/无形损耗) from ONE pluggable function chosen by the book's
+  ``writeoff_method``: ``bom_consumption`` explodes product lines through their resolved consumption
+  version exactly like posting does (identical lines folded, each (line, material) amount 5 dp);
+* the opening (期初) = the previous write-off's closing (本期结余), else the item's 核销周期初始数量;
+* the stocktake: material stock + in transit, and products' WIP/finished/defectives converted to
+  materials (折料) through the version stored on the stocktake row, each term 5 dp;
+* expected remaining, actual remaining, difference (qty, rate %, amount at the average unit price),
+  scrap balance and closing, computed in an outer SELECT.
+
+Python twin: ``ledger.calc_settlement`` (tested against this on the same data).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from zonebook.core.errors import DomainError
+
+from .calc import EQUATION, Q2
+from .choices import PRODUCT_COLUMNS, RULE_COLUMNS
+from .models import (
+    WRITEOFF_LINE_COLUMNS,
+    BookItem,
+    Consumption,
+    InventoryList,
+    InventoryListLine,
+    PostingRule,
+    StocktakeRow,
+    WriteOffLine,
+    WriteOffList,
+)
+from .sql import _dec, scrap_bonded
+
+T_ITEM = BookItem._meta.db_table
+T_CONS = Consumption._meta.db_table
+T_LIST = InventoryList._meta.db_table
+T_LINE = InventoryListLine._meta.db_table
+T_RULE = PostingRule._meta.db_table
+T_WOL = WriteOffList._meta.db_table
+T_WOLINE = WriteOffLine._meta.db_table
+T_STOCK = StocktakeRow._meta.db_table
+
+INFLOW = ("imports", "carry_in", "leftover_in", "returns_in")
+FROM = f"""
+      FROM {T_LINE} l
+      JOIN {T_LIST} lst ON lst.id = l.inventory_list_id
+      JOIN {T_RULE} r ON r.id = lst.rule_id
+"""
+
+
+def frozen_lists(writeoff_id: int) -> tuple[str, list]:
+    """The lists frozen in a write-off (``ledger_writeofflist``)."""
+    return f"lst.id IN (SELECT w.inventory_list_id FROM {T_WOL} w WHERE w.writeoff_id = %s)", [writeoff_id]
+
+
+def posted_in_window(book_id: int, start, end) -> tuple[str, list]:
+    """Posted lists of a book declared in [start, end] (for a report computed on the fly)."""
+    return (
+        "lst.book_id = %s AND lst.state = 'posted' AND lst.declaration_date >= %s AND lst.declaration_date <= %s",
+        [book_id, start, end],
+    )
+
+
+def _in(cols) -> str:
+    return ", ".join(f"'{c}'" for c in cols)
+
+
+def direct_sql(where: str) -> str:
+    cols = ",\n".join(
+        f"SUM(CASE WHEN r.target = '{c}' THEN l.qty * lst.direction ELSE 0 END) AS {c}" for c in RULE_COLUMNS
+    )
+    # (SQLite stores whole DECIMAL values as integers: every division below starts with 1.0 or 100.0)
+    out_sign = "CASE WHEN r.target = 'product_returns_in' THEN -1 ELSE 1 END"
+    # declared amount; a line without one is valued at the item's filed unit price
+    amount = "CASE WHEN l.amount > 0 THEN l.amount ELSE l.qty * it.unit_price END"
+    return f"""
+        SELECT l.item_id AS item_id, {cols},
+               SUM(CASE WHEN r.target IN ({_in(INFLOW)}) THEN l.qty * lst.direction ELSE 0 END) AS in_qty,
+               SUM(CASE WHEN r.target IN ({_in(INFLOW)}) THEN {amount} * lst.direction ELSE 0 END) AS in_amount,
+               SUM(CASE WHEN r.target IN ({_in(PRODUCT_COLUMNS)})
+                        THEN {amount} * lst.direction * {out_sign} ELSE 0 END) AS out_amount
+          {FROM}
+          JOIN {T_ITEM} it ON it.id = l.item_id
+         WHERE r.target <> '' AND ({where})
+         GROUP BY l.item_id
+    """
+
+
+def bom_consumption(where: str) -> str:
+    """消耗 from the consumption table (单耗): product lines exploded through their resolved version."""
+    loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
+    gross = "g.qty * c.unit_consumption"
+    return f"""
+        SELECT c.material_id AS item_id,
+               SUM(g.n * ROUND({gross} * c.bonded_share * 0.01, 5)) AS consumption,
+               SUM(g.n * ROUND({gross} * c.tangible_rate * 0.01{loss}, 5)) AS tangible_loss,
+               SUM(g.n * ROUND({gross} * c.intangible_rate * 0.01{loss}, 5)) AS intangible_loss
+          FROM (
+            SELECT l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty,
+                   SUM(-r.sign * lst.direction) AS n
+              {FROM}
+             WHERE r.explode AND ({where})
+             GROUP BY l.item_id, l.resolved_version, l.qty
+            HAVING SUM(-r.sign * lst.direction) <> 0
+          ) g
+          JOIN {T_CONS} c ON c.product_id = g.item_id AND c.version = g.version
+         GROUP BY c.material_id
+    """
+
+
+# The consumption term is pluggable (domain doc §6.5): book.writeoff_method → function(where) → SQL
+# with columns (item_id, consumption, tangible_loss, intangible_loss).  Work-order consumption (工单核销)
+# plugs in here when work orders exist.
+CONSUMPTION_SOURCES = {"bom": bom_consumption}
+
+
+def consumption_source(method: str):
+    try:
+        return CONSUMPTION_SOURCES[method]
+    except KeyError:
+        raise DomainError(
+            _(
+                "The write-off method “%(m)s” has no consumption source yet; only the consumption table (单耗) is available."
+            )
+            % {"m": method},
+            code="writeoff_method",
+            field="writeoff_method",
+        ) from None
+
+
+def converted_sql() -> str:
+    """折料: products' stocktake units × 单耗 × 保税比例 through the version stored on the row."""
+    k = "c.unit_consumption * c.bonded_share * 0.01"
+    return f"""
+        SELECT c.material_id AS item_id,
+               SUM(ROUND(s.wip * {k}, 5) + ROUND(s.finished * {k}, 5) + ROUND(s.defective * {k}, 5)) AS converted
+          FROM {T_STOCK} s
+          JOIN {T_CONS} c ON c.product_id = s.item_id AND c.version = s.version
+         WHERE s.writeoff_id = %s
+         GROUP BY c.material_id
+    """
+
+
+MATERIAL_TERMS = [c for c in EQUATION if c not in ("opening", "adjust_plus", "adjust_minus")]
+
+
+def report_sql(
+    book_id: int,
+    lists: tuple[str, list],
+    *,
+    method: str = "bom",
+    previous_id: int | None = None,
+    stocktake_id: int | None = None,
+) -> tuple[str, list]:
+    """(sql, params) of the write-off report: one row per item of the book, columns
+    ``item_id, kind, seq_no, closing_amount`` + ``WRITEOFF_LINE_COLUMNS``, materials then products."""
+    where, wparams = lists
+    cons = consumption_source(method)(where)
+    mat = "i.kind = 'material'"
+    z = lambda c: f"COALESCE(ROUND(d.{c}, 5), 0)"  # noqa: E731
+    opening_qty = f"CASE WHEN {mat} THEN COALESCE(p.closing, i.opening_qty) ELSE 0 END"
+    opening_amt = f"CASE WHEN {mat} THEN COALESCE(p.closing_amount, i.opening_amount) ELSE 0 END"
+    # inner: every column of §6.3(c) for the cycle
+    inner_cols = [
+        "i.id AS item_id",
+        "i.kind AS kind",
+        "i.seq_no AS seq_no",
+        "i.unit_price AS unit_price",
+        f"{opening_qty} AS opening",
+        f"{opening_amt} AS opening_amount",
+        *(f"{z(c)} AS {c}" for c in RULE_COLUMNS),
+        "0 AS adjust_plus",
+        "0 AS adjust_minus",
+        "COALESCE(ROUND(c.consumption, 5), 0) AS consumption",
+        "COALESCE(ROUND(c.tangible_loss, 5), 0) AS tangible_loss",
+        "COALESCE(ROUND(c.intangible_loss, 5), 0) AS intangible_loss",
+        "COALESCE(d.in_qty, 0) AS in_qty",
+        "COALESCE(d.in_amount, 0) AS in_amount",
+        "COALESCE(ROUND(d.out_amount, 2), 0) AS out_amount",
+        f"CASE WHEN {mat} THEN COALESCE(p.scrap_balance, 0) ELSE 0 END AS scrap_opening",
+        "COALESCE(s.stock, 0) AS stock",
+        "COALESCE(s.in_transit, 0) AS in_transit",
+        "COALESCE(s.wip, 0) AS wip",
+        "COALESCE(s.finished, 0) AS finished",
+        "COALESCE(s.defective, 0) AS defective",
+        "COALESCE(ROUND(k.converted, 5), 0) AS converted",
+    ]
+    eq = " ".join(f"{'+' if EQUATION[c] > 0 else '-'} b.{c}" for c in MATERIAL_TERMS)
+    er = f"ROUND(b.opening {eq}, 5)"
+    has_stock = "1 = 1" if stocktake_id else "1 = 0"
+    actual = f"CASE WHEN b.kind = 'material' AND {has_stock} THEN ROUND(b.stock + b.in_transit + b.converted, 5) END"
+    pos_open = "CASE WHEN b.opening < 0 THEN 0 ELSE b.opening END"
+    pos_amt = "CASE WHEN b.opening < 0 THEN 0 ELSE b.opening_amount END"
+    price = (
+        f"CASE WHEN b.kind <> 'material' THEN NULL WHEN {pos_open} + b.in_qty > 0"
+        f" THEN ROUND(1.0 * ({pos_amt} + b.in_amount) / ({pos_open} + b.in_qty), 4) ELSE ROUND(b.unit_price, 4) END"
+    )
+    mid = f"""
+        SELECT b.*, CASE WHEN b.kind = 'material' THEN {er} ELSE 0 END AS expected_remaining,
+               {actual} AS actual_remaining, {price} AS avg_price
+          FROM (
+            SELECT {", ".join(inner_cols)}
+              FROM {T_ITEM} i
+              LEFT JOIN ({direct_sql(where)}) d ON d.item_id = i.id
+              LEFT JOIN ({cons}) c ON c.item_id = i.id
+              LEFT JOIN {T_WOLINE} p ON p.writeoff_id = %s AND p.item_id = i.id
+              LEFT JOIN {T_STOCK} s ON s.writeoff_id = %s AND s.item_id = i.id
+              LEFT JOIN ({converted_sql()}) k ON k.item_id = i.id
+             WHERE i.book_id = %s
+          ) b
+    """
+    diff = "ROUND(m.actual_remaining - m.expected_remaining, 5)"
+    outflow = "m.exported + m.carry_out + m.product_returns_out - m.product_returns_in"
+    outer = {
+        "difference_qty": diff,
+        "difference_rate": f"CASE WHEN m.expected_remaining <> 0 THEN ROUND(100.0 * {diff} / m.expected_remaining, 4) END",
+        "difference_amount": f"ROUND({diff} * m.avg_price, 2)",
+        "scrap_balance": "CASE WHEN m.kind = 'material' THEN ROUND(m.scrap_opening + m.tangible_loss - m.scrap_out, 5) ELSE 0 END",
+        "closing": "CASE WHEN m.kind = 'material' THEN COALESCE(m.actual_remaining, m.expected_remaining) ELSE 0 END",
+        "outflow": f"CASE WHEN m.kind = 'product' THEN ROUND({outflow}, 5) ELSE 0 END",
+        "wip": "m.wip",
+        "finished": "m.finished",
+        "defective": "m.defective",
+    }
+    select = []
+    for c in WRITEOFF_LINE_COLUMNS:
+        select.append(f"{outer[c]} AS {c}" if c in outer else f"m.{c} AS {c}")
+    closing_amount = (
+        "CASE WHEN m.kind = 'material' THEN"
+        " ROUND(COALESCE(m.actual_remaining, m.expected_remaining) * COALESCE(m.avg_price, 0), 2) ELSE 0 END"
+    )
+    sql = f"""
+        SELECT m.item_id AS item_id, m.kind AS kind, m.seq_no AS seq_no, {closing_amount} AS closing_amount,
+               m.in_amount AS in_amount, m.out_amount AS out_amount, {", ".join(select)}
+          FROM ({mid}) m
+    """
+    params = [*wparams, *wparams, previous_id or 0, stocktake_id or 0, stocktake_id or 0, book_id]
+    return sql, params
+
+
+OUT_COLUMNS = [
+    "item_id",
+    "kind",
+    "seq_no",
+    "closing_amount",
+    "in_amount",
+    "out_amount",
+    *WRITEOFF_LINE_COLUMNS,
+]
+NULLABLE = {"actual_remaining", "difference_qty", "difference_rate", "difference_amount", "avg_price"}
+MONEY_COLUMNS = {"closing_amount", "in_amount", "out_amount", "difference_amount"}
+
+
+def _value(col, v):
+    if v is None:
+        return None
+    if col in ("item_id", "kind", "seq_no"):
+        return v
+    d = _dec(v)  # 5 dp (floats on SQLite)
+    if col in MONEY_COLUMNS:
+        return d.quantize(Q2)
+    if col in ("difference_rate", "avg_price"):
+        from .calc_settlement import q4
+
+        return q4(repr(v) if isinstance(v, float) else v)
+    return d
+
+
+def report_rows(book_id: int, lists, **kw) -> list[dict]:
+    """The report as dicts (materials then products, by sequence number)."""
+    sql, params = report_sql(book_id, lists, **kw)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT * FROM ({sql}) x ORDER BY CASE WHEN x.kind = 'material' THEN 0 ELSE 1 END, x.seq_no",
+            params,
+        )
+        names = [c[0] for c in cur.description]
+        return [{n: _value(n, v) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+
+
+def store(writeoff_id: int, book_id: int, lists, **kw) -> int:
+    """Replace the write-off's lines by the report: one DELETE and one INSERT … SELECT."""
+    sql, params = report_sql(book_id, lists, **kw)
+    cols = ["item_id", "kind", "seq_no", "closing_amount", *WRITEOFF_LINE_COLUMNS]
+    insert = f"""
+        INSERT INTO {T_WOLINE} (writeoff_id, {", ".join(cols)})
+        SELECT %s, {", ".join("x." + c for c in cols)} FROM ({sql}) x
+    """
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {T_WOLINE} WHERE writeoff_id = %s", [writeoff_id])
+        cur.execute(insert, [writeoff_id, *params])
+        return cur.rowcount
+
+
+def totals(writeoff_id: int, lists) -> dict:
+    """Header totals: lists, lines, inflow/outflow amounts, shortage/surplus amounts (one query each)."""
+    where, wparams = lists
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT COUNT(DISTINCT lst.id), COUNT(l.id) FROM {T_LIST} lst"
+            f" LEFT JOIN {T_LINE} l ON l.inventory_list_id = lst.id WHERE {where}",
+            wparams,
+        )
+        n_lists, n_lines = cur.fetchone()
+        cur.execute(
+            f"""SELECT SUM(CASE WHEN kind = 'material' THEN 1 ELSE 0 END),
+                       SUM(CASE WHEN kind = 'product' THEN 1 ELSE 0 END),
+                       SUM(CASE WHEN difference_amount < 0 THEN difference_amount ELSE 0 END),
+                       SUM(CASE WHEN difference_amount > 0 THEN difference_amount ELSE 0 END)
+                  FROM {T_WOLINE} WHERE writeoff_id = %s""",
+            [writeoff_id],
+        )
+        n_mat, n_prod, short, surplus = cur.fetchone()
+    return {
+        "list_count": n_lists or 0,
+        "line_count": n_lines or 0,
+        "material_count": n_mat or 0,
+        "product_count": n_prod or 0,
+        "shortage_amount": _dec(short or 0).quantize(Q2),
+        "surplus_amount": _dec(surplus or 0).quantize(Q2),
+    }
+
+
+def amounts(lists) -> tuple:
+    """(material inflow amount, product outflow amount) of the lists, 0.01."""
+    where, wparams = lists
+    sql = f"SELECT SUM(x.in_amount), SUM(x.out_amount) FROM ({direct_sql(where)}) x"
+    with connection.cursor() as cur:
+        cur.execute(sql, wparams)
+        a, b = cur.fetchone()
+    return _dec(a or 0).quantize(Q2), _dec(b or 0).quantize(Q2)
