@@ -86,6 +86,9 @@ class BaseTable(tables.Table):
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle"}
+        # Sorting and paging links are boosted (HTMX swaps the results block); links in rows open
+        # their page normally.
+        row_attrs = {"hx-boost": "false"}
         order_by_field = SORT_PARAM
         template_name = "django_tables2/bootstrap5-responsive.html"
 
