@@ -21,7 +21,7 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "zonebook_request_context", default=RequestContext(source="system")
+    "zonebook_request_context", default=RequestContext(source="system")  # noqa: B039 - frozen dataclass
 )
 
 

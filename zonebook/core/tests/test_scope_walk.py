@@ -132,7 +132,7 @@ def test_out_of_scope_ids_are_404_on_every_route(world, client, who):
 def test_list_routes_never_show_other_scopes(world, client, who):
     client.force_login(getattr(world.users, who))
     leaks = []
-    for route, p in _list_routes():
+    for route, _p in _list_routes():
         url = _fill(route, {})
         r = client.get(url, HTTP_ACCEPT="text/html")
         if r.status_code >= 500:
@@ -157,7 +157,7 @@ def test_list_routes_never_show_other_scopes(world, client, who):
 @pytest.mark.django_db
 def test_anonymous_users_are_sent_to_login(client):
     open_routes = []
-    for route, p in _list_routes():
+    for route, _p in _list_routes():
         url = _fill(route, {})
         r = client.get(url)
         if r.status_code == 200:
