@@ -208,6 +208,18 @@ SPECTACULAR_SETTINGS = {
         "ZoneLevelEnum": "zonebook.registry.choices.ZoneLevel",
         "EnterpriseStatusEnum": "zonebook.registry.choices.EnterpriseStatus",
         "ProcessingModeEnum": "zonebook.registry.choices.ProcessingMode",
+        "BookKindEnum": "zonebook.ledger.choices.BookKind",
+        "BookStatusEnum": "zonebook.ledger.choices.BookStatus",
+        "WriteOffMethodEnum": "zonebook.ledger.choices.WriteOffMethod",
+        "ItemKindEnum": "zonebook.ledger.choices.ItemKind",
+        "ItemStatusEnum": "zonebook.ledger.choices.ItemStatus",
+        "DeclarationStatusEnum": "zonebook.ledger.choices.DeclarationStatus",
+        "IEMarkEnum": "zonebook.ledger.choices.IEMark",
+        "ListStateEnum": "zonebook.ledger.choices.ListState",
+        "WriteOffStateEnum": "zonebook.ledger.models.writeoff.WriteOffState",
+        "ReasonCodeEnum": "zonebook.ledger.models.writeoff.ReasonCode",
+        "CaseStatusEnum": "zonebook.ledger.models.writeoff.CaseStatus",
+        "SettlementKindEnum": "zonebook.ledger.models.writeoff.SettlementKind",
     },
 }
 
