@@ -220,6 +220,9 @@ SPECTACULAR_SETTINGS = {
         "ReasonCodeEnum": "zonebook.ledger.models.writeoff.ReasonCode",
         "CaseStatusEnum": "zonebook.ledger.models.writeoff.CaseStatus",
         "SettlementKindEnum": "zonebook.ledger.models.writeoff.SettlementKind",
+        "CarryOverStateEnum": "zonebook.ledger.models.carryover.CarryOverState",
+        "CarryOverSideEnum": "zonebook.ledger.models.carryover.CarryOverSide",
+        "QueueStatusEnum": "zonebook.ledger.models.carryover.QueueStatus",
     },
 }
 
@@ -279,4 +282,17 @@ ZONEBOOK = {
     "LEDGER_EXPIRY_AMBER_DAYS": int(os.environ.get("LEDGER_EXPIRY_AMBER_DAYS", "60")),
     "LEDGER_EXPIRY_RED_DAYS": int(os.environ.get("LEDGER_EXPIRY_RED_DAYS", "30")),
     "LEDGER_NEAR_ZERO_PERCENT": 5,
+    # Write-off (报核): |差异率| above this percentage opens a difference case; where the consumption term is
+    # rounded: "product" (§6.3 write-off formula, per product total) or "line" (per list line, as posting).
+    "LEDGER_WRITEOFF_DIFF_THRESHOLD": os.environ.get("LEDGER_WRITEOFF_DIFF_THRESHOLD", "1"),
+    "LEDGER_WRITEOFF_ROUNDING": "product",
+    # Carry-over (深加工结转) matching (对碰), docs/ledger-carryover.md: the 监管方式 codes of carry-over lists,
+    # the most days between the first and last declaration of one pairing (zones: 30, GG2016-86),
+    # partial pairings (shipped ≠ received) and many lists on a side of one pairing (domain doc §7 rule 5).
+    "LEDGER_CARRYOVER": {
+        "MODES": ("0654", "0255"),
+        "WINDOW_DAYS": 30,
+        "PARTIAL": False,
+        "MANY_TO_ONE": True,
+    },
 }

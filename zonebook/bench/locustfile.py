@@ -1,8 +1,9 @@
 """Locust load test of the Zonebook pages and API (started by ``manage.py bench web``).
 
 Environment: ``BENCH_IDS`` = a JSON file with sample ids (written by ``bench web``),
-``BENCH_USERS`` = comma-separated user names (round robin), ``BENCH_PASSWORD``.
-Every simulated user logs in once through the login form, then browses with think time 0.5–2 s.
+``BENCH_USERS`` = comma-separated user names (round robin), ``BENCH_PASSWORD``, ``BENCH_WAIT`` =
+"min,max" think time in seconds (default 2,8: people read the page before the next click).
+Every simulated user logs in once through the login form, then browses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from locust import HttpUser, between, task
 IDS = json.load(open(os.environ["BENCH_IDS"])) if os.environ.get("BENCH_IDS") else {}
 USERS = itertools.cycle((os.environ.get("BENCH_USERS") or "bench-province").split(","))
 PASSWORD = os.environ.get("BENCH_PASSWORD", "")
+WAIT = [float(x) for x in os.environ.get("BENCH_WAIT", "2,8").split(",")]
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -27,7 +29,7 @@ def pick(key: str):
 
 
 class ZonebookUser(HttpUser):
-    wait_time = between(0.5, 2)
+    wait_time = between(WAIT[0], WAIT[1])
 
     def on_start(self):
         username = next(USERS)

@@ -100,6 +100,13 @@ def row_counts() -> dict:
     }
 
 
+def vacuum() -> None:
+    """PostgreSQL: VACUUM ANALYZE (dead tuples of rolled-back measurements, fresh statistics)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+
+
 def heavy_book() -> Book:
     return Book.objects.order_by("pk").first()
 
@@ -419,29 +426,49 @@ def table(results: dict) -> str:
 
 
 def run_all(
-    scale: Scale, *, repeat: int, post_lines: int, import_lines: int, only: set[str], out, log
+    scale: Scale,
+    *,
+    repeat: int,
+    post_lines: int,
+    import_lines: int,
+    only: set[str],
+    out,
+    log,
+    import_repeat=None,
 ) -> dict:
     if not Book.objects.exists():
         raise CommandError("No data: run `manage.py bench generate` first.")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+    vacuum()
     results = {"environment": environment(scale), "measurements": {}}
     book = heavy_book()
     m = results["measurements"]
+
+    def done(name):
+        log(table({"environment": results["environment"], "measurements": {name: m[name]}}))
+        if out:  # partial results survive an interrupted run
+            Path(out).write_text(json.dumps(results, indent=2, default=str))
+
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         if "post" in only:
             log(f"1. posting {post_lines:,} lines × {repeat} …")
             m["post"] = measure_post(book, post_lines, repeat)
+            done("post")
+            vacuum()  # the rolled-back rows left dead tuples that later scans would read
         if "recompute" in only:
             log(f"2. recompute × {repeat} (product, DuckDB, pandas) …")
             m["recompute"] = measure_recompute(repeat, Path(tmp) / "parquet", log)
+            done("recompute")
         if "report" in only:
             log(f"3. report of book {book.number} × {repeat} …")
             m["report"] = measure_report(book, repeat)
+            done("report")
         if "import" in only:
-            log(f"4. import of {import_lines:,} lines × {repeat} (subprocess each) …")
-            m["import"] = measure_import(book, import_lines, repeat, log)
+            n = import_repeat or repeat
+            log(f"4. import of {import_lines:,} lines × {n} (subprocess each) …")
+            # another book than the heavy one: no lock waits with a concurrent run on the same data
+            other = Book.objects.order_by("pk")[1:2].first() or book
+            m["import"] = measure_import(other, import_lines, n, log)
+            done("import")
     log("")
     log(table(results))
     if out:
@@ -471,6 +498,21 @@ def explain(log) -> dict:
 
     full, params = sql.full_sql()
     plan("recompute: full query over all posted lines", full, params)
+    captured = {}
+
+    class _Captured(Exception):
+        pass
+
+    def capture(execute, text, params, many, context):
+        captured["sql"], captured["params"] = text, params
+        raise _Captured
+
+    try:
+        with connection.execute_wrapper(capture):
+            sql.check()
+    except _Captured:
+        pass
+    plan("check_balances: full query joined with the stored balances", captured["sql"], captured["params"])
     full, params = sql.full_sql([book.pk], dt.date(2025, 12, 31))
     plan(f"report: book {book.number} as of 2025-12-31", full, params)
     try:

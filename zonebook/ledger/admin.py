@@ -10,6 +10,10 @@ class _AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         save_posting_rule(obj, by=request.user, created=not change)
 
+    def has_delete_permission(self, request, obj=None):
+        # Dated rules are ended with valid_to, never deleted: postings made under them stay explainable.
+        return False
+
 
 @admin.register(PostingRule)
 class PostingRuleAdmin(_AuditedAdmin):
@@ -32,3 +36,6 @@ class PostingRuleAdmin(_AuditedAdmin):
 class ModeBookKindAdmin(_AuditedAdmin):
     list_display = ("supervision_mode", "book_kinds", "valid_from", "valid_to", "source")
     search_fields = ("supervision_mode",)
+
+
+from .admin_dutytax import InterestRateAdmin, TaxRateAdmin  # noqa: E402, F401  (domestic-sale rate tables)

@@ -122,3 +122,52 @@ def material_line(
     diff = difference(actual, er, avg_price)
     scrap = q5(Decimal(scrap_opening) + Decimal(tangible_loss) - Decimal(scrap_out))
     return MaterialResult(er, actual, diff, scrap, actual if has_stocktake else er)
+
+
+# ------------------------------------------------------------------ domestic sale (内销): duty and interest (§8)
+
+LEFTOVER_SHARE_PERCENT = Decimal(3)  # ≤ 3 % of the actual imported value of the material …
+LEFTOVER_CAP = Decimal(10000)  # … and ≤ RMB 10,000 → licence exemption (limits inclusive)
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    value: Decimal  # customs value (完税价格), CNY
+    tariff: Decimal
+    consumption_tax: Decimal
+    vat: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.tariff + self.consumption_tax + self.vat
+
+
+def taxes(value, tariff_rate=0, consumption_rate=0, vat_rate=0) -> TaxLine:
+    """§8.2, rates in %: 关税 = 价格 × rate; 消费税 = (价格 + 关税)/(1 − t) × t; 增值税 = (价格 + 关税 + 消费税) × VAT;
+    each rounded to 0.01 (half up) before the next uses it."""
+    v = money(value)
+    tariff = money(v * Decimal(tariff_rate) / HUNDRED)
+    t = Decimal(consumption_rate) / HUNDRED
+    consumption = money((v + tariff) / (1 - t) * t) if t else ZERO.quantize(Decimal("0.01"))
+    vat = money((v + tariff + consumption) * Decimal(vat_rate) / HUNDRED)
+    return TaxLine(v, tariff, consumption, vat)
+
+
+def interest_days(start, end, inclusive: bool = False) -> int:
+    """Days of deferred tax from ``start`` to ``end`` (the tax-notice date); +1 when both ends count."""
+    if start is None or end < start:
+        return 0
+    return (end - start).days + (1 if inclusive else 0)
+
+
+def deferred_interest(total_tax, days: int, rate_percent) -> Decimal:
+    """缓税利息 = 应征税额 × days × rate / 360, 0.01 half up (GG2009-13; Example G: 22,040 × 180 × 0.35 % / 360 = 38.57)."""
+    return money(Decimal(total_tax) * Decimal(days) * Decimal(rate_percent) / HUNDRED / Decimal(360))
+
+
+def leftover_licence_exempt(
+    value, imported_value, share_percent=LEFTOVER_SHARE_PERCENT, cap=LEFTOVER_CAP
+) -> bool:
+    """剩余料件/残次品: no licence when value ≤ share % of the actual imported value of the material AND ≤ cap."""
+    v = Decimal(value)
+    return v <= Decimal(imported_value) * Decimal(share_percent) / HUNDRED and v <= Decimal(cap)

@@ -187,3 +187,34 @@ def workbook(wo: WriteOff) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def pdf(wo: WriteOff) -> bytes:
+    """The customs layout as a print-ready PDF (A3 landscape, Noto CJK fonts) through WeasyPrint."""
+    try:
+        import weasyprint
+    except ImportError:  # pragma: no cover - optional system dependency
+        from django.utils.translation import gettext as _
+
+        from zonebook.core.errors import DomainError
+
+        raise DomainError(
+            _("PDF export needs WeasyPrint, which is not installed."), code="pdf_unavailable"
+        ) from None
+    from django.template.loader import render_to_string
+
+    rows = stored_rows(wo)
+    mats = material_table(wo.book_id, rows)
+    diff_col = len(ITEM_HEADERS) + [f[0] for f in WRITEOFF_MATERIAL_FIELDS].index("difference_qty")
+    html = render_to_string(
+        "ledger/writeoff/print.html",
+        {
+            "wo": wo,
+            "mat_titles": ITEM_TITLES + [t for *_x, t in WRITEOFF_MATERIAL_FIELDS],
+            "prod_titles": ITEM_TITLES + [t for *_x, t in WRITEOFF_PRODUCT_FIELDS],
+            "mat_rows": [{"values": r, "short": (r[diff_col] or 0) < 0} for r in mats],
+            "prod_rows": product_table(wo.book_id, rows),
+            "text_cols": {1, 2, 3, 4},
+        },
+    )
+    return weasyprint.HTML(string=html).write_pdf()

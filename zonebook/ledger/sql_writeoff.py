@@ -18,12 +18,16 @@ Python twin: ``ledger.calc_settlement`` (tested against this on the same data).
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from zonebook.core.errors import DomainError
 
-from .calc import EQUATION, Q2
+from .calc import EQUATION, Q2, Q5
+from .calc_settlement import Q4
 from .choices import PRODUCT_COLUMNS, RULE_COLUMNS
 from .models import (
     WRITEOFF_LINE_COLUMNS,
@@ -73,45 +77,82 @@ def _in(cols) -> str:
 
 
 def direct_sql(where: str) -> str:
-    cols = ",\n".join(
-        f"SUM(CASE WHEN r.target = '{c}' THEN l.qty * lst.direction ELSE 0 END) AS {c}" for c in RULE_COLUMNS
-    )
+    """Per item: the rule target columns, inflow qty/amount and product outflow amount of the lines.
+
+    Two steps: the lines are first summed per (item, target) — a narrow aggregate — and only those few
+    rows are pivoted into columns (much cheaper than many CASE sums over every line)."""
+    cols = ",\n".join(f"SUM(CASE WHEN t.target = '{c}' THEN t.qty ELSE 0 END) AS {c}" for c in RULE_COLUMNS)
     # (SQLite stores whole DECIMAL values as integers: every division below starts with 1.0 or 100.0)
-    out_sign = "CASE WHEN r.target = 'product_returns_in' THEN -1 ELSE 1 END"
-    # declared amount; a line without one is valued at the item's filed unit price
-    amount = "CASE WHEN l.amount > 0 THEN l.amount ELSE l.qty * it.unit_price END"
+    out_sign = "CASE WHEN t.target = 'product_returns_in' THEN -1 ELSE 1 END"
+    # declared amount; a line without one is valued at the item's filed unit price (applied per item
+    # after the aggregate: the unpriced quantity is summed separately)
+    amount = "t.amount + t.unpriced * it.unit_price"
     return f"""
-        SELECT l.item_id AS item_id, {cols},
-               SUM(CASE WHEN r.target IN ({_in(INFLOW)}) THEN l.qty * lst.direction ELSE 0 END) AS in_qty,
-               SUM(CASE WHEN r.target IN ({_in(INFLOW)}) THEN {amount} * lst.direction ELSE 0 END) AS in_amount,
-               SUM(CASE WHEN r.target IN ({_in(PRODUCT_COLUMNS)})
-                        THEN {amount} * lst.direction * {out_sign} ELSE 0 END) AS out_amount
-          {FROM}
-          JOIN {T_ITEM} it ON it.id = l.item_id
-         WHERE r.target <> '' AND ({where})
-         GROUP BY l.item_id
+        SELECT t.item_id AS item_id, {cols},
+               SUM(CASE WHEN t.target IN ({_in(INFLOW)}) THEN t.qty ELSE 0 END) AS in_qty,
+               SUM(CASE WHEN t.target IN ({_in(INFLOW)}) THEN {amount} ELSE 0 END) AS in_amount,
+               SUM(CASE WHEN t.target IN ({_in(PRODUCT_COLUMNS)}) THEN ({amount}) * {out_sign} ELSE 0 END) AS out_amount
+          FROM (
+            SELECT l.item_id AS item_id, r.target AS target, SUM(l.qty * lst.direction) AS qty,
+                   SUM(CASE WHEN l.amount > 0 THEN l.amount * lst.direction ELSE 0 END) AS amount,
+                   SUM(CASE WHEN l.amount > 0 THEN 0 ELSE l.qty * lst.direction END) AS unpriced
+              {FROM}
+             WHERE r.target <> '' AND ({where})
+             GROUP BY l.item_id, r.target
+          ) t
+          JOIN {T_ITEM} it ON it.id = t.item_id
+         GROUP BY t.item_id
     """
 
 
+def rounding_mode() -> str:
+    """Where the write-off rounds the consumption term (``settings.ZONEBOOK["LEDGER_WRITEOFF_ROUNDING"]``):
+
+    * ``"product"`` (default): the §6.3 write-off formula — 消耗 = Σ(p, version) 成品出口总数量 × 单耗 ×
+      保税比例, each (product, version, material) term rounded to 5 dp (Example C's scrap 435.78947);
+    * ``"line"``: every (list line, material) amount rounded to 5 dp, exactly as posting does (the
+      write-off then equals the balances' cycle delta to the last digit, at ~5× the cost).
+    """
+    return str(settings.ZONEBOOK.get("LEDGER_WRITEOFF_ROUNDING", "product"))
+
+
 def bom_consumption(where: str) -> str:
-    """消耗 from the consumption table (单耗): product lines exploded through their resolved version."""
+    """消耗 from the consumption table (单耗): product lines exploded through their resolved version.
+
+    The product lines are first summed per (product, version) — signed: exports and carry-overs
+    out add, product returns in subtract — (``"line"`` rounding: per (product, version, qty), so
+    identical lines fold); the per-unit factors (单耗 × 保税比例, × loss rates) are multiplied once per
+    consumption row (exact numeric products, equal to posting's ROUND(qty × 单耗 × …, 5) per unit).
+    """
     loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
-    gross = "g.qty * c.unit_consumption"
+    by_line = rounding_mode() == "line"
+    qty_key = ", l.qty" if by_line else ""
+    g_qty = (
+        "l.qty AS qty, SUM(-r.sign * lst.direction) AS n"
+        if by_line
+        else "SUM(-r.sign * lst.direction * l.qty) AS qty, 1 AS n"
+    )
+    having = "SUM(-r.sign * lst.direction)" if by_line else "SUM(-r.sign * lst.direction * l.qty)"
     return f"""
-        SELECT c.material_id AS item_id,
-               SUM(g.n * ROUND({gross} * c.bonded_share * 0.01, 5)) AS consumption,
-               SUM(g.n * ROUND({gross} * c.tangible_rate * 0.01{loss}, 5)) AS tangible_loss,
-               SUM(g.n * ROUND({gross} * c.intangible_rate * 0.01{loss}, 5)) AS intangible_loss
+        SELECT f.material_id AS item_id,
+               SUM(g.n * ROUND(g.qty * f.k_cons, 5)) AS consumption,
+               SUM(g.n * ROUND(g.qty * f.k_tang, 5)) AS tangible_loss,
+               SUM(g.n * ROUND(g.qty * f.k_intang, 5)) AS intangible_loss
           FROM (
-            SELECT l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty,
-                   SUM(-r.sign * lst.direction) AS n
+            SELECT l.item_id AS item_id, l.resolved_version AS version, {g_qty}
               {FROM}
              WHERE r.explode AND ({where})
-             GROUP BY l.item_id, l.resolved_version, l.qty
-            HAVING SUM(-r.sign * lst.direction) <> 0
+             GROUP BY l.item_id, l.resolved_version{qty_key}
+            HAVING {having} <> 0
           ) g
-          JOIN {T_CONS} c ON c.product_id = g.item_id AND c.version = g.version
-         GROUP BY c.material_id
+          JOIN (
+            SELECT c.product_id, c.version, c.material_id,
+                   c.unit_consumption * c.bonded_share * 0.01 AS k_cons,
+                   c.unit_consumption * c.tangible_rate * 0.01{loss} AS k_tang,
+                   c.unit_consumption * c.intangible_rate * 0.01{loss} AS k_intang
+              FROM {T_CONS} c
+          ) f ON f.product_id = g.item_id AND f.version = g.version
+         GROUP BY f.material_id
     """
 
 
@@ -182,7 +223,7 @@ def report_sql(
         "COALESCE(ROUND(c.tangible_loss, 5), 0) AS tangible_loss",
         "COALESCE(ROUND(c.intangible_loss, 5), 0) AS intangible_loss",
         "COALESCE(d.in_qty, 0) AS in_qty",
-        "COALESCE(d.in_amount, 0) AS in_amount",
+        "COALESCE(ROUND(d.in_amount, 2), 0) AS in_amount",
         "COALESCE(ROUND(d.out_amount, 2), 0) AS out_amount",
         f"CASE WHEN {mat} THEN COALESCE(p.scrap_balance, 0) ELSE 0 END AS scrap_opening",
         "COALESCE(s.stock, 0) AS stock",
@@ -259,18 +300,17 @@ MONEY_COLUMNS = {"closing_amount", "in_amount", "out_amount", "difference_amount
 
 
 def _value(col, v):
-    if v is None:
-        return None
-    if col in ("item_id", "kind", "seq_no"):
+    """PostgreSQL returns exact numerics already rounded by the SQL: kept as they are.  SQLite returns
+    floats (and integers for whole values): converted to Decimal at the column's precision."""
+    if v is None or isinstance(v, Decimal) or col in ("item_id", "kind", "seq_no"):
         return v
-    d = _dec(v)  # 5 dp (floats on SQLite)
+    if isinstance(v, float):
+        v = Decimal(repr(v))
     if col in MONEY_COLUMNS:
-        return d.quantize(Q2)
+        return Decimal(v).quantize(Q2, rounding=ROUND_HALF_UP)
     if col in ("difference_rate", "avg_price"):
-        from .calc_settlement import q4
-
-        return q4(repr(v) if isinstance(v, float) else v)
-    return d
+        return Decimal(v).quantize(Q4, rounding=ROUND_HALF_UP)
+    return Decimal(v).quantize(Q5, rounding=ROUND_HALF_UP)
 
 
 def report_rows(book_id: int, lists, **kw) -> list[dict]:

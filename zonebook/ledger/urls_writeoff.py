@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import views_duty
 from . import views_writeoff as v
 
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("writeoffs/<int:pk>/export/", v.writeoff_export, name="writeoff_export"),
     path("difference-cases/", v.case_list, name="case_list"),
     path("difference-cases/<int:pk>/", v.case_resolve, name="case_resolve"),
+    path("duty-calculator/", views_duty.duty_calculator, name="duty_calculator"),
 ]

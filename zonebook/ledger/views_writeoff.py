@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zonebook.audit.services import history, record_event
+from zonebook.core import tabs
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import FilteredListView
 from zonebook.core.views import scoped_object
@@ -283,7 +284,8 @@ def writeoff_transition(request, pk, target):
 @login_required
 @scoped_object(WriteOff)
 def writeoff_export(request, pk):
-    """The customs layout (料件/成品核销核算表) as xlsx, or the material table as CSV (``?format=csv``)."""
+    """The customs layout (料件/成品核销核算表) as xlsx, as a print-ready PDF (``?format=pdf``), or the
+    material table as CSV (``?format=csv``)."""
     wo = _writeoff(request, pk)
     fmt = request.GET.get("format", "xlsx")
     record_event(
@@ -296,6 +298,15 @@ def writeoff_export(request, pk):
         scope=wo.audit_scope(),
     )
     name = f"writeoff-{wo.book.number}-{wo.report_no}"
+    if fmt == "pdf":
+        try:
+            data = export_writeoff.pdf(wo)
+        except DomainError as exc:
+            _errors(request, exc)
+            return redirect("ledger:writeoff_detail", pk=wo.pk)
+        resp = HttpResponse(data, content_type="application/pdf")
+        resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return resp
     if fmt == "csv":
         text = export_writeoff.material_csv(wo.book_id, export_writeoff.stored_rows(wo))
         resp = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
@@ -344,3 +355,39 @@ def case_resolve(request, pk):
         "entries": history(case)[:50],
     }
     return render(request, "ledger/writeoff/case_resolve.html", ctx, status=400 if form.errors else 200)
+
+
+# --- the book page's write-off tab ----------------------------------------------------------------------
+
+
+def _book_writeoffs_tab(request, book):
+    qs = WriteOff.objects.filter(book=book).order_by("-end")
+    return {"writeoffs": qs[:PER_PAGE], "can_write_writeoff": can_write(request.user)}
+
+
+tabs.register(
+    "ledger.book",
+    tabs.Tab(
+        "writeoffs",
+        gettext_lazy("Write-offs (报核)"),
+        "ledger/writeoff/_book_tab.html",
+        order=70,
+        context=_book_writeoffs_tab,
+    ),
+)
+
+
+def _book_deposits_tab(request, book):
+    return {"deposits": book.deposits.order_by("opened", "id")[:PER_PAGE]}
+
+
+tabs.register(
+    "ledger.book",
+    tabs.Tab(
+        "deposits",
+        gettext_lazy("Deposit ledger (保证金台账)"),
+        "ledger/writeoff/_deposits_tab.html",
+        order=80,
+        context=_book_deposits_tab,
+    ),
+)

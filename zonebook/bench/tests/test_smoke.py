@@ -78,3 +78,29 @@ def test_compare_reports_a_difference():
     problems = altcalc.compare({"product": a, "duckdb": b})
     assert problems and altcalc.BALANCE_COLUMNS[3] in problems[0]
     assert "missing 1" in altcalc.compare({"product": a, "pandas": {}})[0]
+
+
+def test_web_reads_locust_statistics(tmp_path):
+    from zonebook.bench.web import read_stats
+
+    path = tmp_path / "locust_stats.csv"
+    path.write_text(
+        "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+        "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,"
+        "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\n"
+        "GET,ledger: book list,61,0,120,150,10,460,5000,1.0,0.0,120,150,170,190,250,320,400,460,460,460,460\n"
+        ",Aggregated,615,0,69,90,5,1600,4000,9.8,0.0,69,80,100,120,200,330,390,420,1600,1600,1600\n"
+    )
+    rows = read_stats(path)
+    assert rows[0]["name"] == "ledger: book list" and rows[0]["p95_ms"] == 320
+    assert rows[1] == {
+        "type": "",
+        "name": "Aggregated",
+        "requests": 615,
+        "failures": 0,
+        "p50_ms": 69.0,
+        "p95_ms": 330.0,
+        "p99_ms": 420.0,
+        "max_ms": 1600.0,
+        "rps": 9.8,
+    }

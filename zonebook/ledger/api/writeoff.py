@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from zonebook.core.api import ScopedViewSetMixin
@@ -17,6 +18,7 @@ from ..filtersets_writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
 from ..models import WRITEOFF_LINE_COLUMNS, Book, DifferenceCase, WriteOff, WriteOffLine
 from ..models.writeoff import ReasonCode, SettlementKind, WriteOffState
 from ..services import writeoff as svc
+from ..services.duty import CATEGORIES, simulate_domestic_sale
 
 
 class WriteOffSerializer(serializers.ModelSerializer):
@@ -240,6 +242,62 @@ class DifferenceCaseViewSet(
         return Response(DifferenceCaseSerializer(case, context=self.get_serializer_context()).data)
 
 
+class DutyCalcSerializer(serializers.Serializer):
+    book = serializers.CharField(help_text="book number (备案号)")
+    item_kind = serializers.ChoiceField(choices=["material", "product"], default="material")
+    seq_no = serializers.IntegerField(min_value=1)
+    qty = serializers.DecimalField(max_digits=20, decimal_places=5, min_value=0)
+    date = serializers.DateField(help_text="acceptance / tax-notice date")
+    category = serializers.ChoiceField(choices=list(CATEGORIES), required=False, allow_blank=True)
+    variant = serializers.ChoiceField(choices=["product", "materials"], required=False, allow_blank=True)
+    value = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
+    exchange_rate = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, default=1)
+
+
+class DutyCalcViewSet(viewsets.ViewSet):
+    """Domestic-sale calculator (内销试算): POST the sale; the taxes, deferred-tax interest, rules and balance
+    effect come back (nothing is written).  The book must be in the caller's scope (else 404)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=DutyCalcSerializer, responses=None)
+    def create(self, request):
+        ser = DutyCalcSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        book = get_object_or_404(Book.objects.for_user(request.user), number=d["book"].strip().upper())
+        result = simulate_domestic_sale(
+            book,
+            item_kind=d["item_kind"],
+            seq_no=d["seq_no"],
+            qty=d["qty"],
+            on=d["date"],
+            category=d.get("category") or None,
+            value=d.get("value"),
+            exchange_rate=d.get("exchange_rate") or 1,
+            variant=d.get("variant") or None,
+        )
+        return Response(_jsonable(result))
+
+
+def _jsonable(value):
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "_meta"):
+        return value.pk
+    return value
+
+
 def register(router):
     router.register("ledger/writeoffs", WriteOffViewSet, basename="ledger-writeoff")
     router.register("ledger/difference-cases", DifferenceCaseViewSet, basename="ledger-difference-case")
+    router.register("ledger/duty-calc", DutyCalcViewSet, basename="ledger-duty-calc")

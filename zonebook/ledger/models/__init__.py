@@ -1,6 +1,9 @@
 from .balance import BALANCE_COLUMNS, BALANCE_FIELDS, Balance
 from .book import Book, BookItem, BookStatusEvent
+from .carryover import CarryOver, CarryOverLink, CarryOverMatch
 from .consumption import Consumption
+from .deposit import LegacyDeposit
+from .dutytax import InterestRate, TaxRate
 from .inventory import InventoryList, InventoryListLine
 from .rules import ModeBookKind, PostingRule
 from .writeoff import (
@@ -21,11 +24,17 @@ __all__ = [
     "Book",
     "BookItem",
     "BookStatusEvent",
+    "CarryOver",
+    "CarryOverLink",
+    "CarryOverMatch",
     "Consumption",
+    "InterestRate",
     "InventoryList",
     "InventoryListLine",
+    "LegacyDeposit",
     "ModeBookKind",
     "PostingRule",
+    "TaxRate",
     "WRITEOFF_LINE_COLUMNS",
     "WRITEOFF_MATERIAL_FIELDS",
     "WRITEOFF_PRODUCT_FIELDS",

@@ -585,7 +585,7 @@ def _flagged(wo: WriteOff):
 
 def _provenance(wo: WriteOff, item_ids: list[int]) -> dict[int, dict]:
     """Per flagged material: the lists that moved it (directly or through products), the consumption
-    versions used and the stocktake rows that make up its actual remaining (three queries)."""
+    versions used and the stocktake rows that make up its actual remaining (four queries)."""
     out = {i: {"lists": [], "list_count": 0, "versions": [], "stocktake_rows": []} for i in item_ids}
     if not item_ids:
         return out
@@ -595,49 +595,59 @@ def _provenance(wo: WriteOff, item_ids: list[int]) -> dict[int, dict]:
         WriteOffList._meta.db_table,
         InventoryList._meta.db_table,
     )
-    marks = ", ".join(["%s"] * len(item_ids))
-    sql = f"""
-        SELECT x.material_id, lst.number FROM (
-            SELECT l.item_id AS material_id, l.inventory_list_id AS list_id FROM {t_line} l
-             WHERE l.item_id IN ({marks})
-            UNION
-            SELECT c.material_id, l.inventory_list_id FROM {t_line} l
-              JOIN {t_cons} c ON c.product_id = l.item_id AND c.version = l.resolved_version
-             WHERE c.material_id IN ({marks})
-        ) x
-        JOIN {t_wol} w ON w.inventory_list_id = x.list_id AND w.writeoff_id = %s
-        JOIN {t_list} lst ON lst.id = x.list_id
-        ORDER BY x.material_id, lst.declaration_date, lst.number
+    # Plain joins from the write-off's frozen lists and stocktake (no filter on the flagged items in SQL:
+    # just-written rows have stale planner statistics); the flagged items are picked in Python.
+    t_stock = StocktakeRow._meta.db_table
+    products = f"""SELECT DISTINCT l.inventory_list_id AS list_id, l.item_id AS product_id, l.resolved_version AS version
+                     FROM {t_wol} w JOIN {t_line} l ON l.inventory_list_id = w.inventory_list_id
+                    WHERE w.writeoff_id = %s AND l.resolved_version <> ''"""
+    pairs = f"""
+        SELECT DISTINCT l.item_id AS material_id, l.inventory_list_id AS list_id
+          FROM {t_wol} w JOIN {t_line} l ON l.inventory_list_id = w.inventory_list_id
+         WHERE w.writeoff_id = %s AND l.resolved_version = ''
+        UNION
+        SELECT c.material_id, p.list_id FROM ({products}) p
+          JOIN {t_cons} c ON c.product_id = p.product_id AND c.version = p.version
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [*item_ids, *item_ids, wo.pk])
-        for mid, number in cur.fetchall():
-            entry = out[mid]
-            entry["list_count"] += 1
-            if len(entry["lists"]) < PROVENANCE_LISTS:
-                entry["lists"].append(number)
         cur.execute(
-            f"""SELECT DISTINCT c.material_id, c.product_id, c.version FROM {t_line} l
-                  JOIN {t_wol} w ON w.inventory_list_id = l.inventory_list_id AND w.writeoff_id = %s
-                  JOIN {t_cons} c ON c.product_id = l.item_id AND c.version = l.resolved_version
-                 WHERE c.material_id IN ({marks}) ORDER BY c.material_id, c.product_id, c.version""",
-            [wo.pk, *item_ids],
+            f"SELECT lst.id, lst.declaration_date, lst.number FROM {t_wol} w JOIN {t_list} lst ON lst.id = w.inventory_list_id"
+            " WHERE w.writeoff_id = %s",
+            [wo.pk],
+        )
+        lists = {i: (d, n) for i, d, n in cur.fetchall()}
+        cur.execute(pairs, [wo.pk, wo.pk])
+        found: dict[int, list] = {}
+        for mid, list_id in cur.fetchall():
+            if mid in out:
+                found.setdefault(mid, []).append(lists[list_id])
+        for mid, entries in found.items():
+            entries.sort()
+            out[mid]["list_count"] = len(entries)
+            out[mid]["lists"] = [n for _d, n in entries[:PROVENANCE_LISTS]]
+        cur.execute(
+            f"""SELECT DISTINCT c.material_id, c.product_id, c.version
+                  FROM (SELECT DISTINCT p.product_id, p.version FROM ({products}) p) q
+                  JOIN {t_cons} c ON c.product_id = q.product_id AND c.version = q.version
+                 ORDER BY c.material_id, c.product_id, c.version""",
+            [wo.pk],
         )
         seqs = dict(BookItem.objects.filter(book=wo.book, kind=ItemKind.PRODUCT).values_list("id", "seq_no"))
         for mid, pid, version in cur.fetchall():
-            out[mid]["versions"].append({"product_seq_no": seqs.get(pid), "version": version})
-        t_stock = StocktakeRow._meta.db_table
+            if mid in out:
+                out[mid]["versions"].append({"product_seq_no": seqs.get(pid), "version": version})
         cur.execute(
-            f"""SELECT s.row_no, s.item_id FROM {t_stock} s WHERE s.writeoff_id = %s AND s.item_id IN ({marks})
+            f"""SELECT s.row_no, s.item_id FROM {t_stock} s WHERE s.writeoff_id = %s
                 UNION
                 SELECT s.row_no, c.material_id FROM {t_stock} s
                   JOIN {t_cons} c ON c.product_id = s.item_id AND c.version = s.version
-                 WHERE s.writeoff_id = %s AND c.material_id IN ({marks})
+                 WHERE s.writeoff_id = %s
                 ORDER BY 1""",
-            [wo.pk, *item_ids, wo.pk, *item_ids],
+            [wo.pk, wo.pk],
         )
         for row_no, mid in cur.fetchall():
-            out[mid]["stocktake_rows"].append(row_no)
+            if mid in out:
+                out[mid]["stocktake_rows"].append(row_no)
     return out
 
 

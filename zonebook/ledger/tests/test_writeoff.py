@@ -59,18 +59,18 @@ def test_example_c_shortage(world):
     ln = line(wo, m)
     # 进口 10,000 + 转入 2,000 + 余料转入 500 − 退换出口 200 = 12,300
     assert (ln.imports, ln.carry_in, ln.leftover_in, ln.returns_out) == (D(10000), D(2000), D(500), D(200))
-    # 消耗 = Σ lines × 0.947368421, each 5 dp: 10,000 → 9,473.68421; 1,500 → 1,421.05263 (1,421.0526315);
-    # 退换 300 in / 300 out cancel → 10,894.73684
+    # 消耗 (§6.3: product totals × 单耗): 成品出口总数量 = 10,000 + 1,500 + 300 − 300 = 11,500;
+    # 11,500 × 0.947368421 = 10,894.7368415 → 10,894.73684
     assert ln.consumption == D("10894.73684")
-    # 有形 4 %: 378.94737 (378.9473684) + 56.84211 (56.8421053) = 435.78948 (the doc's 435.78947 rounds the total once)
-    assert ln.tangible_loss == D("435.78948")
-    # 无形 1 %: 94.73684 (94.7368421) + 14.21053 (14.2105263) = 108.94737
+    # 有形 4 %: 11,500 × 0.947368421 × 0.04 = 435.78947366 → 435.78947 (as the doc)
+    assert ln.tangible_loss == D("435.78947")
+    # 无形 1 %: 108.947368415 → 108.94737
     assert ln.intangible_loss == D("108.94737")
     # 应剩余 = 12,300 − 10,894.73684 − 复出 100 − 内销 300 = 1,005.26316
     assert (ln.reexport, ln.domestic_sale) == (D(100), D(300))
     assert ln.expected_remaining == D("1005.26316")
     assert ln.actual_remaining is None and ln.difference_qty is None  # no stocktake yet
-    assert ln.scrap_balance == D("435.78948")
+    assert ln.scrap_balance == D("435.78947")
     pl = line(wo, p)
     # outflow = 10,000 + 1,500 + 300 − 300 = 11,500
     assert (pl.exported, pl.carry_out, pl.product_returns_in, pl.product_returns_out) == (
@@ -162,8 +162,28 @@ def test_example_c_shortage(world):
     nxt = svc.create_writeoff(book, dt.date(2026, 7, 1), dt.date(2026, 12, 31))
     n1 = line(nxt, m)
     assert nxt.report_no == 2 and n1.opening == D("981.05263") and n1.expected_remaining == D("981.05263")
-    assert n1.scrap_opening == D("435.78948") and n1.avg_price == D("12.5")
+    assert n1.scrap_opening == D("435.78947") and n1.avg_price == D("12.5")
     assert nxt.list_count == 0
+
+
+def test_line_rounding_mode_matches_posting(world, settings):
+    """LEDGER_WRITEOFF_ROUNDING = "line": each (line, material) amount is rounded like posting does:
+    有形 10,000 → 378.94737 (378.9473684) + 1,500 → 56.84211 (56.8421053) = 435.78948 (300 in/out cancel),
+    which is exactly the balance's tangible loss."""
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_WRITEOFF_ROUNDING": "line"}
+    book, m, p = example_c(world)
+    wo = svc.create_writeoff(book, START, END)
+    ln = line(wo, m)
+    assert (ln.consumption, ln.tangible_loss, ln.intangible_loss) == (
+        D("10894.73684"),
+        D("435.78948"),
+        D("108.94737"),
+    )
+    m.balance.refresh_from_db()
+    assert (m.balance.tangible_loss, m.balance.expected_remaining) == (
+        ln.tangible_loss,
+        ln.expected_remaining,
+    )
 
 
 def surplus_book(world):
@@ -362,3 +382,47 @@ def test_report_for_cycle_on_the_fly(world):
     assert wo is None
     mat = next(r for r in rows if r["kind"] == "material")
     assert mat["expected_remaining"] == D(900) and mat["actual_remaining"] is None
+
+
+def test_stocktake_file_and_version_problems(world, tmp_path):
+    import openpyxl
+
+    book, m, p = surplus_book(world)
+    f.bom(p, m, "3", version="2", valid_from=dt.date(2026, 6, 1))  # two versions in force on the cycle end
+    wo = svc.create_writeoff(book, START, END)
+    path = tmp_path / "st.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["类型", "备案序号", "料件库存", "成品库存", "单耗版本号"])
+    wb.active.append(["料件", 1, 900, None, None])
+    wb.active.append(["成品", 1, None, 5, None])
+    wb.save(path)
+    rows = svc.read_stocktake_file(path, "st.xlsx")
+    assert [r["row"] for r in rows] == [2, 3]
+    with pytest.raises(DomainError) as exc:
+        svc.import_stocktake(wo, rows)
+    d = exc.value.details[0]
+    assert (d.row, d.column) == (3, "version") and "2 consumption versions" in d.reason
+    rows[1]["version"] = "9"
+    with pytest.raises(DomainError) as exc:
+        svc.import_stocktake(wo, rows)
+    assert exc.value.details[0].column == "version"
+    rows[1]["version"] = "2"  # 5 × 3 = 15 → actual 915
+    wo = svc.import_stocktake(wo, rows)
+    assert line(wo, m).actual_remaining == D(915)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,seq,stock\nmaterial,1,2\n", encoding="utf-8")
+    with pytest.raises(DomainError) as exc:
+        svc.read_stocktake_file(bad, "bad.csv")
+    assert (
+        exc.value.code == "stocktake_header" and "seq" in exc.value.message and "seq_no" in exc.value.message
+    )
+
+
+def test_work_order_method_is_refused_until_it_exists(world):
+    from zonebook.ledger import services
+
+    book, m, p = surplus_book(world)
+    services.update_book(book, {"writeoff_method": "work_order"})
+    with pytest.raises(DomainError) as exc:
+        svc.create_writeoff(book, START, END)
+    assert exc.value.code == "writeoff_method"

@@ -102,7 +102,9 @@ def test_create_page_stocktake_upload_transitions_and_case_resolution(world, cli
     assert wb["报核清单"].max_row == 11  # header + 10 lists
     r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=csv")
     assert "difference_amount" in r.content.decode("utf-8-sig").splitlines()[0]
-    assert AuditEntry.objects.filter(code="ledger.writeoff.exported").count() == 2
+    r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert AuditEntry.objects.filter(code="ledger.writeoff.exported").count() == 3
 
 
 def test_scope_and_write_rights(world, client_for):
@@ -304,3 +306,14 @@ def test_sql_report_matches_python_twin_on_random_data(world):
 
 
 DAY_ = dt.date(2026, 2, 1)
+
+
+def test_book_page_write_off_tab(world, client_for):
+    book, m, p = surplus_book(world)
+    wo = svc.create_writeoff(book, START, END)
+    c = client_for(world.users.enterprise)
+    r = c.get(reverse("ledger:book_detail", args=[book.pk]) + "?tab=writeoffs")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert reverse("ledger:writeoff_detail", args=[wo.pk]) in body
+    assert reverse("ledger:writeoff_create") + f"?book={book.pk}" in body

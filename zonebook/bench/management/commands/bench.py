@@ -49,6 +49,9 @@ class Command(BaseCommand):
         run.add_argument("--post-lines", type=int, default=50_000, help="lines of the posting measurement")
         run.add_argument("--import-lines", type=int, default=1_000_000, help="lines of the import file")
         run.add_argument(
+            "--import-repeat", type=int, help="repetitions of the (slow) import measurement; default --repeat"
+        )
+        run.add_argument(
             "--only",
             default="post,recompute,report,import",
             help="comma-separated subset of the measurements",
@@ -60,6 +63,13 @@ class Command(BaseCommand):
         web.add_argument("--seconds", type=int, default=60)
         web.add_argument("--workers", type=int, default=4)
         web.add_argument("--port", type=int, default=8765)
+        web.add_argument(
+            "--spawn-rate",
+            type=int,
+            default=2,
+            help="users started (and logged in) per second before the measurement",
+        )
+        web.add_argument("--wait", default="2,8", help="think time min,max in seconds (default 2,8)")
         web.add_argument("--out", help="write the JSON results to this file")
 
     def _reexec(self, db: str | None, argv: list[str]) -> bool:
@@ -98,6 +108,7 @@ class Command(BaseCommand):
                 only=set(opts["only"].split(",")),
                 out=opts.get("out"),
                 log=self.stdout.write,
+                import_repeat=opts.get("import_repeat"),
             )
         elif action == "explain":
             if self._reexec(opts.get("db"), argv):
@@ -113,6 +124,8 @@ class Command(BaseCommand):
                 seconds=opts["seconds"],
                 workers=opts["workers"],
                 port=opts["port"],
+                wait=opts["wait"],
+                spawn_rate=opts["spawn_rate"],
                 out=opts.get("out"),
                 log=self.stdout.write,
             )

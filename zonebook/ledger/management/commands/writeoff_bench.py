@@ -65,7 +65,7 @@ class Command(BaseCommand):
             ent = EnterpriseFactory()
         book = services.create_book(
             {
-                "number": f"C9998{rnd.randrange(10**7):07d}",
+                "number": f"C9998{random.randrange(10**7):07d}",
                 "enterprise": ent,
                 "valid_until": dt.date(2030, 12, 31),
             }
@@ -107,7 +107,7 @@ class Command(BaseCommand):
                     },
                 )
         self.stdout.write(f"setup {materials + products} items: {time.perf_counter() - t0:.1f} s")
-        serial = iter(range(10**8 + rnd.randrange(10**8), 10**9))
+        serial = iter(range(10**8 + random.randrange(10**8), 10**9))
         t0 = time.perf_counter()
         imp = services.create_inventory_list(
             book,
