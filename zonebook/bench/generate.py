@@ -11,6 +11,14 @@ imports every material (0615 I) in a quantity large enough for three years of co
 is a deterministic mix of product exports (0615 E, exploded through the BOM), material imports,
 re-exports (0664 E) and domestic sales (0644 I) spread over ``years`` years, posted in date order.
 Book 1 of zone 1 is the *heavy* book that holds ``heavy_lines`` lines (report measurement).
+
+Write-offs (报核) and stocktakes (盘点): every book is written off once per calendar year through
+``ledger.services.writeoff`` — create (freezes the year's lists and computes), stocktake import
+(every material counted at its expected remaining times a deterministic factor: most within ±0.8 %,
+every seventh short by 2–6 %, every eleventh over by 1.5–4 %), pre-check (opens the difference
+cases); every year but the last is then settled (cases resolved), submitted, accepted and closed,
+so the next year opens with its closing.  The last year stays in pre-check: its lists remain open
+for the posting measurement (declared 2025-12-30).
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ from django.db import transaction
 from zonebook.accounts.models import User
 from zonebook.core.context import acting_as
 from zonebook.ledger import services as ledger
-from zonebook.ledger.models import Book
+from zonebook.ledger.calc import q5
+from zonebook.ledger.models import Book, DifferenceCase
+from zonebook.ledger.services import writeoff as writeoffs
 from zonebook.ledger.services.reference import load_reference_data
 from zonebook.registry import calc as registry_calc
 from zonebook.registry import services as registry
@@ -141,8 +151,17 @@ def generate(scale: Scale, seed: int = 1, log=print) -> Generated:
         n_products_total = sum(max(1, n // 3) for n in items_per_book)
         bom = max(1, round(scale.consumption / n_products_total))
         serial = _Serial()
-        counts = {"books": 0, "items": 0, "consumption": 0, "lists": 0, "lines": 0}
-        t_setup = t_lists = 0.0
+        counts = {
+            "books": 0,
+            "items": 0,
+            "consumption": 0,
+            "lists": 0,
+            "lines": 0,
+            "writeoffs": 0,
+            "stocktake_rows": 0,
+            "difference_cases": 0,
+        }
+        t_setup = t_lists = t_wo = 0.0
         for b in range(scale.books):
             ent = enterprises[b % len(enterprises)]
             n_lines = scale.heavy_lines if b == 0 else other_lines[b - 1]
@@ -155,15 +174,19 @@ def generate(scale: Scale, seed: int = 1, log=print) -> Generated:
             ts = time.perf_counter()
             _lists(rnd, book, ent, mats, prods, n_lines, scale, serial, counts)
             t_lists += time.perf_counter() - ts
+            ts = time.perf_counter()
+            _writeoffs(rnd, book, scale, counts)
+            t_wo += time.perf_counter() - ts
             if (b + 1) % max(1, scale.books // 10) == 0 or b == 0:
                 log(
                     f"book {b + 1}/{scale.books}: {counts['items']:,} items, {counts['consumption']:,} BOM lines, "
-                    f"{counts['lists']:,} lists, {counts['lines']:,} lines (setup {t_setup:.0f} s, lists {t_lists:.0f} s)"
+                    f"{counts['lists']:,} lists, {counts['lines']:,} lines, {counts['writeoffs']:,} write-offs "
+                    f"(setup {t_setup:.0f} s, lists {t_lists:.0f} s, write-offs {t_wo:.0f} s)"
                 )
         counts["zones"] = len(zones)
         counts["enterprises"] = len(enterprises)
         out.counts = counts
-        out.seconds.update(books_items_consumption=t_setup, lists_create_post=t_lists)
+        out.seconds.update(books_items_consumption=t_setup, lists_create_post=t_lists, writeoffs=t_wo)
         out.seconds["total"] = time.perf_counter() - t0
     return out
 
@@ -283,3 +306,42 @@ def _lists(rnd, book, ent, mats, prods, n_lines, scale: Scale, serial, counts) -
         ledger.post_inventory_list(lst)
         counts["lists"] += 1
         counts["lines"] += len(lines)
+
+
+def _stock_factor(rnd: random.Random, n: int) -> Decimal:
+    if n % 7 == 3:
+        return 1 - Decimal(rnd.randint(200, 600)) / 10000
+    if n % 11 == 5:
+        return 1 + Decimal(rnd.randint(150, 400)) / 10000
+    return 1 + Decimal(rnd.randint(-80, 80)) / 10000
+
+
+def _writeoffs(rnd: random.Random, book, scale: Scale, counts) -> None:
+    """One write-off per calendar year (see the module docstring), all through the services."""
+    years = [START.year + y for y in range(scale.years)]
+    for year in years:
+        with transaction.atomic():
+            wo = writeoffs.create_writeoff(book, dt.date(year, 1, 1), dt.date(year, 12, 31), note="bench")
+            rows = [
+                {"kind": "material", "seq_no": seq, "stock": max(q5(er * _stock_factor(rnd, n)), Decimal(0))}
+                for n, (seq, er) in enumerate(
+                    wo.lines.filter(kind="material").order_by("seq_no").values_list("seq_no", "expected_remaining")
+                )
+            ]
+            writeoffs.import_stocktake(wo, rows, source="bench")
+            writeoffs.change_writeoff_state(wo, "pre_check", note="bench")
+            counts["writeoffs"] += 1
+            counts["stocktake_rows"] += len(rows)
+            cases = list(DifferenceCase.objects.filter(writeoff=wo, status="open"))
+            counts["difference_cases"] += len(cases)
+            if year == years[-1]:
+                continue
+            for case in cases:
+                writeoffs.resolve_case(
+                    case,
+                    reason_code="consumption_low" if case.difference_qty < 0 else "consumption_high",
+                    settlement_kind=case.proposed_kind,
+                    resolution="bench: settled",
+                )
+            for state in ("submitted", "accepted", "closed"):
+                writeoffs.change_writeoff_state(wo, state, note="bench")

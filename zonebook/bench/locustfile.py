@@ -100,6 +100,14 @@ class ZonebookUser(HttpUser):
         self.client.get(f"/ledger/lists/{pick('lists')}/", name="ledger: inventory-list page")
 
     @task(1)
+    def writeoff_list(self):
+        self.client.get("/ledger/writeoffs/", name="ledger: write-off list")
+
+    @task(2)
+    def writeoff_detail(self):
+        self.client.get(f"/ledger/writeoffs/{pick('writeoffs')}/", name="ledger: write-off page")
+
+    @task(1)
     def oversight(self):
         self.client.get("/ledger/oversight/", name="ledger: oversight")
 

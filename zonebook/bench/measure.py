@@ -30,7 +30,7 @@ from zonebook.ledger.models import Balance, Book, BookItem, Consumption, Invento
 from zonebook.registry.models import Enterprise, Zone
 
 from . import altcalc
-from .generate import _qty
+from .generate import START, _qty
 from .scales import Scale
 
 GOALS = {
@@ -248,13 +248,49 @@ def measure_recompute(repeat: int, workdir: Path, log) -> dict:
 
 
 def measure_report(book: Book, repeat: int) -> dict:
+    """3. The write-off report (报核核算表) of the heavy book over all its lines, the stored write-off of its
+    last year, the command-line report, and the balance report (stored and as of a date)."""
+    from zonebook.ledger.models import WriteOff
+    from zonebook.ledger.services import writeoff as writeoffs
+
     n_lines = InventoryListLine.objects.filter(inventory_list__book=book).count()
-    stored, as_of, command = [], [], []
+    first = START
+    last = dt.date(2025, 12, 31)
+    stored_wo = WriteOff.objects.filter(book=book).order_by("-end").first()
+    wo_lines = (
+        InventoryListLine.objects.filter(inventory_list__writeoff_link__writeoff=stored_wo).count()
+        if stored_wo
+        else 0
+    )
+    wo_all, wo_stored, wo_command, stored, as_of, command = [], [], [], [], [], []
     out = Path(tempfile.gettempdir()) / f"bench-report-{os.getpid()}.csv"
+    materials = 0
     for _ in range(repeat):
+        (_, rows), t = altcalc.timed(writeoffs.report_for_cycle, book, first, last)
+        materials = sum(1 for r in rows if r.get("kind") == "material")
+        wo_all.append(t)
+        if stored_wo is not None:
+            _, t = altcalc.timed(writeoffs.report_for_cycle, book, stored_wo.start, stored_wo.end)
+            wo_stored.append(t)
+        _, t = altcalc.timed(
+            call_command,
+            "ledger_report",
+            "writeoff",
+            "--book",
+            book.number,
+            "--from",
+            first.isoformat(),
+            "--to",
+            last.isoformat(),
+            "--format",
+            "csv",
+            "--output",
+            str(out),
+        )
+        wo_command.append(t)
         _, t = altcalc.timed(ledger.balances_as_of, book)
         stored.append(t)
-        _, t = altcalc.timed(ledger.balances_as_of, book, dt.date(2025, 12, 31))
+        _, t = altcalc.timed(ledger.balances_as_of, book, last)
         as_of.append(t)
         _, t = altcalc.timed(
             call_command,
@@ -263,20 +299,30 @@ def measure_report(book: Book, repeat: int) -> dict:
             "--book",
             book.number,
             "--as-of",
-            "2025-12-31",
+            last.isoformat(),
             "--output",
             str(out),
         )
         command.append(t)
     out.unlink(missing_ok=True)
-    return {
+    result = {
         "book": book.number,
         "lines": n_lines,
         "items": book.items.count(),
+        "writeoff_materials": materials,
+        "writeoff_seconds": stats(wo_all),
+        "writeoff_command_seconds": stats(wo_command),
         "stored_seconds": stats(stored),
         "as_of_seconds": stats(as_of),
         "command_as_of_seconds": stats(command),
     }
+    if stored_wo is not None:
+        result.update(
+            stored_writeoff=f"{stored_wo.start}..{stored_wo.end}",
+            stored_writeoff_lines=wo_lines,
+            stored_writeoff_seconds=stats(wo_stored),
+        )
+    return result
 
 
 # ----------------------------------------------------------------------------- 4. import
@@ -381,12 +427,21 @@ def table(results: dict) -> str:
         add("same computation in pandas (Decimal)", "s", r["pandas_seconds"])
     if "report" in m:
         r = m["report"]
-        add(
-            f"book {r['book']} balances, stored ({r['lines']:,} lines)",
-            "s",
-            r["stored_seconds"],
-            GOALS["report"],
-        )
+        if "writeoff_seconds" in r:
+            add(
+                f"write-off report of book {r['book']} ({r['lines']:,} lines, {r['writeoff_materials']:,} materials)",
+                "s",
+                r["writeoff_seconds"],
+                GOALS["report"],
+            )
+            add("  ledger_report writeoff (CSV file)", "s", r["writeoff_command_seconds"])
+            if "stored_writeoff_seconds" in r:
+                add(
+                    f"  stored write-off {r['stored_writeoff']} ({r['stored_writeoff_lines']:,} lines, stocktake)",
+                    "s",
+                    r["stored_writeoff_seconds"],
+                )
+        add(f"book {r['book']} balances, stored ({r['lines']:,} lines)", "s", r["stored_seconds"])
         add("  same, computed as of a date from the lines", "s", r["as_of_seconds"])
         add("  ledger_report balances --as-of (CSV file)", "s", r["command_as_of_seconds"])
     if "import" in m:

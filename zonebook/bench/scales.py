@@ -2,8 +2,9 @@
 
 ``province`` is the goal size; ``small`` is 1/100 of it (zones stay 12: a fraction of a zone makes
 no sense); ``medium`` is 1/10; ``tiny`` is the CI smoke size.  Only what the project has is
-generated: zones, enterprises, books, items, consumption and posted inventory lists.  Write-offs,
-stocktakes, gate passes, tickets, projects and statistics do not exist yet.
+generated: zones, enterprises, books, items, consumption, posted inventory lists, and one write-off
+with a stocktake per book and calendar year.  Gate passes, tickets, projects and statistics do not
+exist yet.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
 
-from zonebook.ledger.models import Book, BookItem, InventoryList
+from zonebook.ledger.models import Book, BookItem, InventoryList, WriteOff
 from zonebook.registry.models import Enterprise
 
 from .generate import PASSWORD
@@ -39,6 +39,7 @@ def sample_ids() -> dict:
         "items": list(BookItem.objects.order_by("?").values_list("pk", flat=True)[:500]),
         "lists": list(InventoryList.objects.order_by("?").values_list("pk", flat=True)[:500]),
         "enterprises": list(Enterprise.objects.order_by("?").values_list("pk", flat=True)[:200]),
+        "writeoffs": list(WriteOff.objects.order_by("?").values_list("pk", flat=True)[:200]),
     }
 
 

@@ -12,3 +12,7 @@ class CoreConfig(AppConfig):
         from zonebook.core.imports.kinds import autodiscover
 
         autodiscover()
+
+        from zonebook.core.tables_speedup import install
+
+        install()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import django_tables2 as tables
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -153,8 +155,16 @@ class InventoryListTable(BaseTable):
         return record.get_item_kind_display()
 
 
+@functools.cache
+def _drilldown_url_parts(prefix: str) -> tuple[str, str]:
+    # reverse() once; a cell only substitutes the item id (reverse per cell cost ~0.1 ms x 500 cells)
+    head, _sep, tail = reverse("ledger:balance_drilldown", kwargs={"pk": 987654321}).partition("987654321")
+    return head, tail
+
+
 def balance_link(record, column: str, value) -> str:
-    url = reverse("ledger:balance_drilldown", kwargs={"pk": record.item_id})
+    head, tail = _drilldown_url_parts(get_script_prefix())
+    url = f"{head}{int(record.item_id)}{tail}"
     return format_html(
         '<a href="{}?column={}" title="{}" hx-boost="false">{}</a>',
         url,
