@@ -17,6 +17,7 @@ See docs/ledger.md.
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,10 +60,15 @@ def _from() -> str:
     """
 
 
-def pivot_sql(where: str) -> str:
+def pivot_sql(where: str, partitions: int = 1) -> str:
     """One row per item: the delta of every balance column caused by the lines selected by ``where``
-    (on aliases l = line, lst = list, r = rule).  The ``where`` text appears twice: pass its
-    parameters twice.
+    (on aliases l = line, lst = list, r = rule).  The ``where`` text appears ``1 + partitions``
+    times: pass its parameters that many times.
+
+    ``partitions`` > 1 splits the exploded part into that many UNION ALL branches by product
+    (``product id mod partitions``); every (product, version, qty) fold lies in exactly one branch,
+    so the sums are the same, and PostgreSQL can run the branches side by side (Parallel Append) —
+    used by the full recompute, never by the one-list posting (docs/performance.md).
 
     Two aggregates are combined: the *direct* one (each line's own item: the rule's target column
     gets qty x direction; er / sb get the signed quantity for material / scrap rules) and the
@@ -93,6 +99,23 @@ def pivot_sql(where: str) -> str:
     )
     zero_rule_cols = ", ".join(f"0 AS {c}" for c in RULE_COLUMNS)
     outer_cols = ", ".join(f"SUM(x.{c}) AS {c}" for c in RULE_COLUMNS)
+    branches = []
+    for part in range(max(1, int(partitions))):
+        split = f" AND MOD(l.item_id, {int(partitions)}) = {part}" if partitions > 1 else ""
+        branches.append(
+            _EXPLODED_BRANCH.format(
+                zero_rule_cols=zero_rule_cols,
+                f_cons=f_cons,
+                f_tang=f_tang,
+                f_intang=f_intang,
+                k=k,
+                frm=_from(),
+                where=where,
+                split=split,
+                cons=cons,
+            )
+        )
+    exploded = "            UNION ALL\n".join(branches)
     return f"""
         SELECT x.item_id AS item_id, {outer_cols},
                SUM(x.consumption) AS consumption, SUM(x.tangible_loss) AS tangible_loss,
@@ -107,7 +130,12 @@ def pivot_sql(where: str) -> str:
              WHERE r.target <> '' AND ({where})
              GROUP BY l.item_id
             UNION ALL
-            SELECT c.material_id, {zero_rule_cols},
+{exploded}          ) x
+         GROUP BY x.item_id
+    """
+
+
+_EXPLODED_BRANCH = """            SELECT c.material_id, {zero_rule_cols},
                    SUM(g.n * ROUND({f_cons}, 5)),
                    SUM(g.n * ROUND({f_tang}, 5)),
                    SUM(g.n * ROUND({f_intang}, 5)),
@@ -116,16 +144,14 @@ def pivot_sql(where: str) -> str:
                 -- identical (product, version, qty) lines explode to identical rounded amounts:
                 -- fold them first into a signed count n (a reversal cancels its original)
                 SELECT l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, SUM({k}) AS n
-                  {_from()}
-                 WHERE r.explode AND ({where})
+                  {frm}
+                 WHERE r.explode AND ({where}){split}
                  GROUP BY l.item_id, l.resolved_version, l.qty
                 HAVING SUM({k}) <> 0
               ) g
               JOIN {cons} c ON c.product_id = g.item_id AND c.version = g.version
              GROUP BY c.material_id
-          ) x
-         GROUP BY x.item_id
-    """
+"""
 
 
 DELTA_COLUMNS = list(RULE_COLUMNS) + list(EXPLODED)
@@ -278,7 +304,18 @@ def _posted_where(book_ids, as_of) -> tuple[str, list]:
     return where, params
 
 
-def full_sql(book_ids=None, as_of=None) -> tuple[str, list]:
+def recompute_partitions() -> int:
+    """Branches of the exploded part in a full recompute: ``LEDGER_RECOMPUTE_PARTITIONS`` (default:
+    the CPU count, at most 4) on PostgreSQL, which runs them in parallel; 1 on SQLite."""
+    if connection.vendor != "postgresql":
+        return 1
+    configured = settings.ZONEBOOK.get("LEDGER_RECOMPUTE_PARTITIONS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def full_sql(book_ids=None, as_of=None, partitions: int = 1) -> tuple[str, list]:
     """Every balance column of every item of the books, recomputed from the posted lines.
 
     Expected remaining is the §6.3(c) equation over the recomputed columns (not the incremental
@@ -304,10 +341,10 @@ def full_sql(book_ids=None, as_of=None) -> tuple[str, list]:
         SELECT i.id AS item_id, i.book_id AS book_id, {opening} AS opening, 0 AS adjust_plus, 0 AS adjust_minus,
                {", ".join(cols)}, {er} AS expected_remaining, {sb} AS scrap_balance
           FROM {T_ITEM} i
-          LEFT JOIN ({pivot_sql(where)}) d ON d.item_id = i.id
+          LEFT JOIN ({pivot_sql(where, partitions)}) d ON d.item_id = i.id
          WHERE {item_where}
     """
-    return sql, wparams + wparams + iparams
+    return sql, wparams * (1 + max(1, int(partitions))) + iparams
 
 
 def recompute(book_ids=None) -> int:
@@ -324,7 +361,7 @@ def recompute(book_ids=None) -> int:
         SELECT i.book_id, i.id, %s, {zeros} FROM {T_ITEM} i
          WHERE {item_where} AND NOT EXISTS (SELECT 1 FROM {T_BAL} b WHERE b.item_id = i.id)
     """
-    full, fparams = full_sql(book_ids)
+    full, fparams = full_sql(book_ids, partitions=recompute_partitions())
     sets = ", ".join(f"{c} = f.{c}" for c in BALANCE_COLUMNS)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(insert, [now, *iparams])
@@ -341,14 +378,16 @@ def recompute(book_ids=None) -> int:
             n = cur.rowcount
             cur.execute("DROP TABLE zb_recomputed")
             return n
-        update = f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM ({full}) f WHERE {T_BAL}.item_id = f.item_id"
+        update = (
+            f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM ({full}) f WHERE {T_BAL}.item_id = f.item_id"
+        )
         cur.execute(update, [now, *fparams])
         return cur.rowcount
 
 
 def check(book_ids=None, limit: int = 1000) -> list[dict]:
     """Differences between stored balances and a recompute (missing rows included), set-based."""
-    full, fparams = full_sql(book_ids)
+    full, fparams = full_sql(book_ids, partitions=recompute_partitions())
     cond = " OR ".join(f"ABS(f.{c} - b.{c}) > {TOLERANCE}" for c in BALANCE_COLUMNS)
     sel = ", ".join(f"f.{c}, b.{c}" for c in BALANCE_COLUMNS)
     # MATERIALIZED: the recomputed rows are built once, with the plan of ``recompute``.  Inlined,
@@ -380,7 +419,7 @@ def check(book_ids=None, limit: int = 1000) -> list[dict]:
 
 def as_of_rows(book_id: int, as_of) -> dict[int, dict]:
     """{item_id: {column: Decimal}} computed from the lists declared up to ``as_of`` (inclusive)."""
-    full, fparams = full_sql([book_id], as_of)
+    full, fparams = full_sql([book_id], as_of, partitions=recompute_partitions())
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT f.item_id, {', '.join('f.' + c for c in BALANCE_COLUMNS)} FROM ({full}) f", fparams
