@@ -56,9 +56,12 @@ INSTALLED_APPS = [
     "zonebook.jobs",
 ]
 # Domain apps added by later issues register themselves here.
-for _optional in ("zonebook.ledger", "zonebook.bench"):
+for _optional in ("zonebook.ledger", "zonebook.bench", "zonebook.alerts"):
     if (BASE_DIR / _optional.replace(".", "/") / "apps.py").exists():
         INSTALLED_APPS.append(_optional)
+
+if "zonebook.alerts" in INSTALLED_APPS and "zonebook.ledger" not in INSTALLED_APPS:
+    INSTALLED_APPS.remove("zonebook.alerts")  # the alerts read the ledger
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -99,6 +102,8 @@ TEMPLATES = [
         },
     }
 ]
+if "zonebook.alerts" in INSTALLED_APPS:
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("zonebook.alerts.context_processors.alerts")
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'zonebook.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}
@@ -220,6 +225,12 @@ SPECTACULAR_SETTINGS = {
         "ReasonCodeEnum": "zonebook.ledger.models.writeoff.ReasonCode",
         "CaseStatusEnum": "zonebook.ledger.models.writeoff.CaseStatus",
         "SettlementKindEnum": "zonebook.ledger.models.writeoff.SettlementKind",
+        "AlertKindEnum": "zonebook.alerts.choices.AlertKind",
+        "AlertStateEnum": "zonebook.alerts.choices.AlertState",
+        "FlagKindEnum": "zonebook.alerts.choices.FlagKind",
+        "FlagStateEnum": "zonebook.alerts.choices.FlagState",
+        "MetricEnum": "zonebook.alerts.choices.Metric",
+        "NotificationKindEnum": "zonebook.alerts.choices.NotificationKind",
         "CarryOverStateEnum": "zonebook.ledger.models.carryover.CarryOverState",
         "CarryOverSideEnum": "zonebook.ledger.models.carryover.CarryOverSide",
         "QueueStatusEnum": "zonebook.ledger.models.carryover.QueueStatus",

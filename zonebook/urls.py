@@ -23,6 +23,8 @@ urlpatterns = [
 ]
 if "zonebook.ledger" in settings.INSTALLED_APPS:
     urlpatterns.insert(-1, path("ledger/", include("zonebook.ledger.urls")))
+if "zonebook.alerts" in settings.INSTALLED_APPS:
+    urlpatterns.insert(-1, path("alerts/", include("zonebook.alerts.urls")))
 
 handler400 = "zonebook.core.views.error_400"
 handler403 = "zonebook.core.views.error_403"

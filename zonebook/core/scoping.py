@@ -15,11 +15,17 @@ Example::
             "zone": "zone_id",
             "enterprise": "id",
         }
+
+A path may also be a tuple of paths: the object is in scope when ANY of them matches (an OR), for
+rows that belong to two parties, e.g. a carry-over between a transferring and a receiving book::
+
+    SCOPE_PATHS = {"zone": ("transferor_book__zone_id", "transferee_book__zone_id"), ...}
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 PROVINCE, CITY, ZONE, ENTERPRISE, ALL = "province", "city", "zone", "enterprise", "all"
 LEVELS = (ALL, PROVINCE, CITY, ZONE, ENTERPRISE)
@@ -38,8 +44,11 @@ def apply_scope(qs: models.QuerySet, user) -> models.QuerySet:
     value = user.scope_values().get(level)
     if path is None or value in (None, ""):
         return qs.none()
-    if path.endswith("__startswith"):
-        return qs.filter(**{path: value})
+    if isinstance(path, tuple | list):
+        either = Q()
+        for p in path:
+            either |= Q(**{p: value})
+        return qs.filter(either)
     return qs.filter(**{path: value})
 
 

@@ -861,3 +861,7 @@ class OpeningBalanceImport(LedgerImport):
             if exc is not None:
                 errors += self.errors_for(row, exc)
         return errors
+
+
+# carry-over applications (深加工结转申报表)
+from . import importers_carryover  # noqa: E402, F401

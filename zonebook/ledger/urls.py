@@ -24,3 +24,8 @@ urlpatterns = [
 from .urls_writeoff import urlpatterns as _writeoff_urls  # noqa: E402
 
 urlpatterns += _writeoff_urls
+
+# carry-over (深加工结转) pages
+from .urls_carryover import urlpatterns as _carryover_urls  # noqa: E402
+
+urlpatterns += _carryover_urls

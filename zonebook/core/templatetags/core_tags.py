@@ -13,3 +13,14 @@ def query_replace(context, **kwargs):
         else:
             query[k] = v
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def render_panels(context, page, obj=None):
+    """Panels other apps registered for ``page`` (see ``core.panels``); '' when none."""
+    from zonebook.core import panels
+
+    request = context.get("request")
+    if request is None:
+        return ""
+    return panels.render(page, request, obj)

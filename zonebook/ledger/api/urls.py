@@ -10,3 +10,6 @@ def register(router):
     from .writeoff import register as register_writeoff  # write-off (报核) endpoints
 
     register_writeoff(router)
+    from .carryover import register as register_carryover  # carry-over (深加工结转) endpoints
+
+    register_carryover(router)

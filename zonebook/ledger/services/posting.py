@@ -595,9 +595,11 @@ def reverse_inventory_list(
         raise DomainError(
             _("List %(n)s has already been reversed.") % {"n": orig.number}, code="already_reversed"
         )
+    from .carryover import check_list_not_linked
     from .writeoff import check_list_unlocked
 
     check_list_unlocked(orig)
+    check_list_not_linked(orig)
     on = declaration_date or timezone.localdate()
     check_book_accepts(orig.book, on)
     if not number or str(number).strip().upper()[8:9] != orig.ie_mark:

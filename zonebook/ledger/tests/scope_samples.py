@@ -71,3 +71,52 @@ def _writeoff(world):
 @register("ledger.differencecase")
 def _case(world):
     return _c1_writeoff(world).cases.order_by("pk").first()
+
+
+# --- carry-over (深加工结转) -------------------------------------------------------------------------------
+
+
+def _c1_carryover(world):
+    import datetime as dt
+
+    from zonebook.ledger.models import CarryOver
+    from zonebook.ledger.services import carryover as csvc
+    from zonebook.ledger.tests import factories as f
+
+    existing = CarryOver.objects.filter(number="JZSAMPLE1").first()
+    if existing is not None:
+        return existing
+    out_book = f.book(world.enterprises.c1, kind="C", number="C5000SAMPLE2")
+    m = f.material(out_book, 1, opening=1000)
+    p = f.product(out_book, 1)
+    f.bom(p, m, "0.5")
+    in_book = f.book(world.enterprises.c1, kind="C", number="C5000SAMPLE3")
+    mi = f.material(in_book, 1, hs_code=p.hs_code, unit=p.unit, legal_unit1=p.legal_unit1)
+    co = csvc.create_carryover(
+        {
+            "number": "JZSAMPLE1",
+            "transferor_book": out_book,
+            "transferor_item": p,
+            "transferee_book": in_book,
+            "transferee_item": mi,
+            "planned_qty": "100",
+            "valid_from": dt.date(2026, 1, 1),
+            "valid_to": dt.date(2026, 12, 31),
+        }
+    )
+    csvc.change_carryover_state(co, "approved")
+    day = dt.date(2026, 3, 2)
+    a = csvc.link_list(co, f.post(out_book, "0654", "E", "product", [(1, 10)], date=day).inventory_list)
+    b = csvc.link_list(co, f.post(in_book, "0654", "I", "material", [(1, 10)], date=day).inventory_list)
+    csvc.match_halves(co, [a[0].pk], [b[0].pk])
+    return co
+
+
+@register("ledger.carryover")
+def _carryover(world):
+    return _c1_carryover(world)
+
+
+@register("ledger.carryovermatch")
+def _carryover_match(world):
+    return _c1_carryover(world).matches.order_by("pk").first()

@@ -460,6 +460,10 @@ class Command(BaseCommand):
             from django.core.management import call_command
 
             call_command("load_ledger_demo", stdout=self.stdout, stderr=self.stderr)
+        if apps.is_installed("zonebook.alerts"):
+            from django.core.management import call_command
+
+            call_command("load_alerts_demo", stdout=self.stdout, stderr=self.stderr)
 
 
 class Loader:

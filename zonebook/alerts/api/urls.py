@@ -1,0 +1,7 @@
+from . import views
+
+
+def register(router):
+    router.register("alerts/alerts", views.AlertViewSet, basename="alerts-alert")
+    router.register("alerts/flags", views.PlausibilityFlagViewSet, basename="alerts-flag")
+    router.register("alerts/notifications", views.NotificationViewSet, basename="alerts-notification")

@@ -1,0 +1,117 @@
+"""Forms of the carry-over pages: parse input only; the services validate and write."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zonebook.core.lists import cap
+
+from .models import Book, BookItem
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
+class CarryOverCreateForm(forms.Form):
+    """Both books are named by their number (备案号): the counterpart's book usually lies outside the
+    user's scope, and its number and item sequence come from the counterpart's documents.  At least
+    one of the two books must be in the user's scope."""
+
+    number = forms.CharField(
+        label=cap(_("application number (申报表编号)")),
+        required=False,
+        max_length=20,
+        help_text=_("Empty = the next JZ + year + serial number."),
+    )
+    transferor_book = forms.CharField(label=cap(_("transfer-out book number (转出方备案号)")), max_length=12)
+    transferor_item = forms.IntegerField(
+        label=cap(_("transfer-out product sequence no. (成品序号)")), min_value=1
+    )
+    transferee_book = forms.CharField(label=cap(_("transfer-in book number (转入方备案号)")), max_length=12)
+    transferee_item = forms.IntegerField(
+        label=cap(_("transfer-in material sequence no. (料件序号)")), min_value=1
+    )
+    planned_qty = forms.DecimalField(
+        label=cap(_("planned quantity (申报数量)")), max_digits=20, decimal_places=5, min_value=0
+    )
+    valid_from = forms.DateField(label=cap(_("valid from")), widget=DATE)
+    valid_to = forms.DateField(label=cap(_("valid to")), widget=DATE)
+    note = forms.CharField(label=cap(_("note")), required=False, max_length=300)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for name, field in self.fields.items():
+            if name not in ("valid_from", "valid_to"):
+                field.widget.attrs.setdefault("class", "form-control")
+
+    def clean(self):
+        data = super().clean()
+        scoped = Book.objects.for_user(self.user) if self.user is not None else Book.objects.all()
+        in_scope = False
+        for book_key, item_key, kind in (
+            ("transferor_book", "transferor_item", "product"),
+            ("transferee_book", "transferee_item", "material"),
+        ):
+            number = (data.get(book_key) or "").strip().upper()
+            if not number:
+                continue
+            book = Book.objects.filter(number=number).first()
+            if book is None:
+                self.add_error(book_key, _("No book %(n)s.") % {"n": number})
+                continue
+            in_scope = in_scope or scoped.filter(pk=book.pk).exists()
+            data[book_key] = book
+            seq = data.get(item_key)
+            if seq is None:
+                continue
+            item = BookItem.objects.filter(book=book, kind=kind, seq_no=seq).first()
+            if item is None:
+                self.add_error(
+                    item_key,
+                    _("Book %(b)s has no %(kind)s with sequence number %(seq)s.")
+                    % {
+                        "b": book.number,
+                        "kind": _("product") if kind == "product" else _("material"),
+                        "seq": seq,
+                    },
+                )
+            else:
+                data[item_key] = item
+        if not self.errors and not in_scope:
+            raise forms.ValidationError(_("At least one of the two books must be in your scope."))
+        return data
+
+
+class LinkListForm(forms.Form):
+    list_number = forms.CharField(
+        label=cap(_("list number (核注清单编号)")),
+        max_length=18,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "QD…"}),
+        help_text=_(
+            "A posted carry-over list (0654/0255) of either book: E lists of the product, I lists of the material."
+        ),
+    )
+
+
+class MatchForm(forms.Form):
+    halves = forms.CharField(required=False, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.shipments = []
+        self.receipts = []
+        if data is not None:
+            self.shipments = [int(v) for v in data.getlist("shipment") if re.fullmatch(r"\d+", v)]
+            self.receipts = [int(v) for v in data.getlist("receipt") if re.fullmatch(r"\d+", v)]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=cap(_("note")),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
