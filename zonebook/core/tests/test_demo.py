@@ -85,6 +85,24 @@ def test_load_demo_builds_the_province_once(client):
     # Everything went through the service layer: audited as "demo"
     assert AuditEntry.objects.filter(code="registry.enterprise.created", source="demo").count() == len(ents)
 
+    # The ledger demo: books with lists, a write-off with a stocktake per book whose differences
+    # open cases, carry-overs, and the alerts and plausibility flags that follow from them
+    from django.apps import apps
+
+    if apps.is_installed("zonebook.ledger"):
+        from zonebook.ledger.models import Book, CarryOver, DifferenceCase, WriteOff
+
+        assert Book.objects.count() == WriteOff.objects.count() == 30
+        assert DifferenceCase.objects.count() > 30
+        assert CarryOver.objects.count() >= 3
+    if apps.is_installed("zonebook.alerts"):
+        from zonebook.alerts.models import Alert, PlausibilityFlag
+
+        assert Alert.objects.count() > 0
+        assert {"writeoff_actual", "previous_version"} <= set(
+            PlausibilityFlag.objects.values_list("kind", flat=True)
+        )
+
     # Idempotent with --if-empty; refuses to mix into existing data without it
     counts = (
         Zone.objects.count(),

@@ -460,6 +460,7 @@ class Command(BaseCommand):
             from django.core.management import call_command
 
             call_command("load_ledger_demo", stdout=self.stdout, stderr=self.stderr)
+            call_command("load_writeoff_demo", stdout=self.stdout, stderr=self.stderr)
         if apps.is_installed("zonebook.alerts"):
             from django.core.management import call_command
 

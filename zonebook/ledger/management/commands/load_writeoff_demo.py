@@ -4,7 +4,8 @@
 For each book without a write-off: cycle = the book's cycle start (else its first list) … today;
 the stocktake counts every material at its expected remaining times a deterministic factor — most
 within ±0.8 %, every seventh material short by 2–6 % (an undeclared sale), every eleventh over by
-1.5–4 % (consumption declared too high) — then the write-off moves to pre-check, which opens the
+1.5–4 % (consumption declared too high), every thirteenth counted over all books short by 6–9 % of its filed consumption
+(consumption declared too low; the alerts' write-off flag) — then the write-off moves to pre-check, which opens the
 difference cases.  Deterministic (fixed seed); all through the services, in one transaction.
 """
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
 
         rnd = random.Random(SEED)
         today = timezone.localdate()
-        made = skipped = 0
+        made = skipped = counted = 0
         with acting_as("command"), transaction.atomic():
             for book in Book.objects.exclude(writeoffs__isnull=False).order_by("number"):
                 first = book.inventory_lists.filter(state="posted").aggregate(d=Min("declaration_date"))["d"]
@@ -44,11 +45,22 @@ class Command(BaseCommand):
                 try:
                     wo = svc.create_writeoff(book, start, today, note="demo")
                     rows = []
-                    for n, (seq, er) in enumerate(
+                    for n, (seq, er, used) in enumerate(
                         wo.lines.filter(kind="material")
                         .order_by("seq_no")
-                        .values_list("seq_no", "expected_remaining")
+                        .values_list("seq_no", "expected_remaining", "consumption")
                     ):
+                        counted += 1
+                        if counted % 13 == 9 and used > 0:
+                            # actual consumption 6–9 % above the filed one (单耗 declared too low)
+                            rows.append(
+                                {
+                                    "kind": "material",
+                                    "seq_no": seq,
+                                    "stock": max(q5(er - used * Decimal(rnd.randint(6, 9)) / 100), Decimal(0)),
+                                }
+                            )
+                            continue
                         if n % 7 == 3:
                             factor = 1 - Decimal(rnd.randint(200, 600)) / 10000
                         elif n % 11 == 5:
