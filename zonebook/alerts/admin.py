@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AlertSettings
 from .services import SETTINGS_FIELDS, save_settings
@@ -10,20 +11,21 @@ class AlertSettingsAdmin(admin.ModelAdmin):
 
     list_display = ("__str__", "writeoff_grace_days", "tax_due_day", "consumption_previous_pct", "updated_at")
     fieldsets = (
-        (None, {"fields": ("writeoff_grace_days", "tax_due_day", "domestic_sale_modes")}),
+        (None, {"fields": ("writeoff_grace_days", "tax_due_day", "domestic_sale_modes", "carryover_match_days")}),
         (
-            "Traffic lights (days left)",
+            _("Traffic lights (days left)"),
             {
                 "fields": (
                     ("expiry_amber_days", "expiry_red_days"),
                     ("writeoff_amber_days", "writeoff_red_days"),
                     ("tax_amber_days", "tax_red_days"),
+                    ("carryover_amber_days", "carryover_red_days"),
                 )
             },
         ),
-        ("Notifications", {"fields": ("notify_amber", "notify_flags")}),
+        (_("Notifications"), {"fields": ("notify_amber", "notify_flags")}),
         (
-            "Consumption plausibility",
+            _("Consumption plausibility"),
             {
                 "fields": (
                     "consumption_previous_pct",

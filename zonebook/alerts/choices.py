@@ -8,6 +8,7 @@ class AlertKind(models.TextChoices):
     EXPIRY = "expiry", _("Book expiry")
     WRITEOFF = "writeoff", _("Write-off deadline")
     TAX_DUE = "tax_due", _("Domestic-sale tax due")
+    CARRYOVER = "carryover", _("Carry-over half unmatched")
 
 
 class AlertState(models.TextChoices):
@@ -44,6 +45,7 @@ class NotificationKind(models.TextChoices):
     EXPIRY = "expiry", _("Book expiry")
     WRITEOFF = "writeoff", _("Write-off deadline")
     TAX_DUE = "tax_due", _("Domestic-sale tax due")
+    CARRYOVER = "carryover", _("Carry-over half unmatched")
     FLAG = "flag", _("Consumption plausibility flag")
 
 

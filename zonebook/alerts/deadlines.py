@@ -14,6 +14,10 @@ Decisions (docs/alerts.md):
   list (not reversed) and ``valid_until``; done once any write-off of the book is submitted,
   accepted or closed.  Periodic books (E/H/T/L): grace days after ``cycle_end``; done once a
   write-off whose cycle ends on or after ``cycle_end`` is submitted, accepted or closed;
+* **carry-over half unmatched** (domain doc §11 R10) — a linked carry-over half (shipment or
+  receipt, ``CarryOverLink``) with an open quantity must be matched (对碰) within
+  ``carryover_match_days`` (default 30, the zones' window of GG2016-86) of its declaration date:
+  one alert per (book of the half, application), due = earliest open half + the days;
 * **domestic-sale tax due** — posted, not reversed lists of the configured 内销 modes, grouped per
   book and declaration month M → due on the tax-due day of M+1.  Whether the tax was paid is not
   recorded in the ledger, so the alert stays until the lists are in a closed write-off or a user
@@ -25,11 +29,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from zonebook.ledger.choices import BookStatus, ListState
-from zonebook.ledger.models import Book, InventoryList, InventoryListLine, WriteOff
+from zonebook.ledger.models import Book, CarryOverLink, InventoryList, InventoryListLine, WriteOff
+from zonebook.ledger.models.carryover import CarryOverState
 
 from . import calc
 from .choices import HANDBOOK_KINDS, AlertKind
@@ -174,6 +179,36 @@ def tax_rows(today: dt.date, cfg) -> list[dict]:
     return out
 
 
+def carryover_rows(today: dt.date, cfg) -> list[dict]:
+    # due = earliest open half + N days ≤ today + amber  ⇔  earliest ≤ today + amber − N
+    horizon = today + dt.timedelta(days=cfg.carryover_amber_days - cfg.carryover_match_days)
+    rows = (
+        CarryOverLink.objects.filter(
+            carry_over__state__in=[CarryOverState.APPROVED, CarryOverState.CLOSED],
+            open_qty__gt=0,
+            inventory_list__book__status__in=OPEN_BOOK_STATUSES,
+        )
+        .order_by()
+        .values(book_id=F("inventory_list__book_id"), co_id=F("carry_over_id"))
+        .annotate(first=Min("declaration_date"), halves=Count("id"))
+        .filter(first__lte=horizon)
+    )
+    return [
+        {
+            "key": f"carryover:{r['book_id']}:{r['co_id']}:{r['first']:%Y%m%d}",
+            "kind": AlertKind.CARRYOVER,
+            "book_id": r["book_id"],
+            "carry_over_id": r["co_id"],
+            "due_date": r["first"] + dt.timedelta(days=cfg.carryover_match_days),
+            "basis_date": r["first"],
+            "period": f"{r['first']:%Y-%m}",
+            "list_count": r["halves"],
+            "amount": None,
+        }
+        for r in rows
+    ]
+
+
 def current_rows(today: dt.date, cfg) -> list[dict]:
-    """Every deadline that is amber or red today (or overdue), all kinds (three queries)."""
-    return expiry_rows(today, cfg) + writeoff_rows(today, cfg) + tax_rows(today, cfg)
+    """Every deadline that is amber or red today (or overdue), all kinds (four queries)."""
+    return expiry_rows(today, cfg) + writeoff_rows(today, cfg) + tax_rows(today, cfg) + carryover_rows(today, cfg)

@@ -23,6 +23,13 @@ def title(n) -> str:
             "period": p.get("period", ""),
             "due": p.get("due", ""),
         }
+    if n.kind == NotificationKind.CARRYOVER:
+        return _("Carry-over %(co)s: halves of book %(book)s since %(period)s must be matched by %(due)s") % {
+            "co": p.get("carry_over", ""),
+            "book": book,
+            "period": p.get("period", ""),
+            "due": p.get("due", ""),
+        }
     if n.kind == NotificationKind.FLAG:
         return _("Consumption plausibility flag on book %(book)s") % {"book": book}
     return str(n.kind)

@@ -102,6 +102,11 @@ class AlertSettings(models.Model):
         default=Decimal("5"),
         validators=[MinValueValidator(0)],
     )
+    carryover_match_days = models.PositiveSmallIntegerField(
+        _("carry-over: days to match a half (对碰)"), default=30, validators=[MinValueValidator(1)]
+    )
+    carryover_amber_days = models.PositiveSmallIntegerField(_("carry-over: amber at days left"), default=10)
+    carryover_red_days = models.PositiveSmallIntegerField(_("carry-over: red at days left"), default=3)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -111,7 +116,8 @@ class AlertSettings(models.Model):
             models.CheckConstraint(
                 condition=models.Q(expiry_red_days__lte=models.F("expiry_amber_days"))
                 & models.Q(writeoff_red_days__lte=models.F("writeoff_amber_days"))
-                & models.Q(tax_red_days__lte=models.F("tax_amber_days")),
+                & models.Q(tax_red_days__lte=models.F("tax_amber_days"))
+                & models.Q(carryover_red_days__lte=models.F("carryover_amber_days")),
                 name="alerts_settings_red_before_amber",
             ),
         ]
@@ -136,6 +142,7 @@ class AlertSettings(models.Model):
             AlertKind.EXPIRY: (self.expiry_amber_days, self.expiry_red_days),
             AlertKind.WRITEOFF: (self.writeoff_amber_days, self.writeoff_red_days),
             AlertKind.TAX_DUE: (self.tax_amber_days, self.tax_red_days),
+            AlertKind.CARRYOVER: (self.carryover_amber_days, self.carryover_red_days),
         }[kind]
 
 
@@ -147,6 +154,14 @@ class Alert(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
     book = models.ForeignKey(
         "ledger.Book", verbose_name=_("book"), on_delete=models.CASCADE, related_name="+"
+    )
+    carry_over = models.ForeignKey(
+        "ledger.CarryOver",
+        verbose_name=_("carry-over"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     due_date = models.DateField(_("due date"), db_index=True)
     basis_date = models.DateField(_("basis date"), null=True, blank=True)

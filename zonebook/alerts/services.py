@@ -188,6 +188,7 @@ def send_due_alerts(today: dt.date | None = None, *, refresh: bool = True) -> di
             "book__enterprise_id",
             "book__zone_id",
             "book__enterprise__name",
+            "carry_over__number",
         )
     )
     flags = []
@@ -218,6 +219,8 @@ def send_due_alerts(today: dt.date | None = None, *, refresh: bool = True) -> di
             "period": a["period"],
             "light": a["light"],
         }
+        if a["carry_over__number"]:
+            params["carry_over"] = a["carry_over__number"]
         url = reverse("alerts:alert_detail", args=[a["id"]])
         for uid in by_ent.get(a["book__enterprise_id"], []) + by_zone.get(a["book__zone_id"], []):
             objs.append(

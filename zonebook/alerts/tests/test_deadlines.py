@@ -190,3 +190,44 @@ def test_thresholds_are_configurable_and_audited(world, cfg):
 
     with pytest.raises(ValidationError):
         services.save_settings({"tax_due_day": 31})
+
+
+@pytest.mark.django_db
+def test_unmatched_carry_over_halves_must_be_matched_within_the_window(world, cfg):
+    from zonebook.alerts.models import Notification
+    from zonebook.ledger.services import carryover as co_svc
+    from zonebook.ledger.tests.test_carryover import receive, setup_pair, ship
+
+    co = setup_pair(world)
+    # shipment declared 2026-05-20 and receipt 2026-05-25, both linked, not matched:
+    # due = earliest open half + 30 days → transferor 2026-06-19 (9 days left on 06-10 → amber, amber ≤ 10),
+    # transferee 2026-06-24 (14 days left → not yet in the register)
+    co_svc.link_list(co, ship(co, 100, d(2026, 5, 20)))
+    co_svc.link_list(co, receive(co, 100, d(2026, 5, 25)))
+    services.refresh_alerts(TODAY)
+    got = _alerts("carryover")
+    assert set(got) == {co.transferor_book_id}
+    alert = got[co.transferor_book_id]
+    assert (alert.due_date, alert.basis_date, alert.list_count, alert.carry_over_id) == (
+        d(2026, 6, 19),
+        d(2026, 5, 20),
+        1,
+        co.pk,
+    )
+    assert _light(alert, cfg) == "amber"
+    # on 2026-06-17 (2 days left ≤ red 3) it is red; the transferee's half (2026-06-24: 7 left) is amber
+    later = TODAY + dt.timedelta(days=7)
+    services.refresh_alerts(later)
+    got = _alerts("carryover")
+    assert set(got) == {co.transferor_book_id, co.transferee_book_id}
+    assert _light(got[co.transferor_book_id], cfg, later) == "red"
+    assert _light(got[co.transferee_book_id], cfg, later) == "amber"
+    # the enterprise's users are told, naming the application
+    services.send_due_alerts(later, refresh=False)
+    n = Notification.objects.filter(kind="carryover").first()
+    assert n is not None and co.number in n.title and "2026-06-19" in n.title
+    # matching the two halves ends both alerts at the next refresh
+    co_svc.auto_match([co])
+    services.refresh_alerts(later)
+    assert _alerts("carryover") == {}
+    assert Alert.objects.filter(kind="carryover", state=AlertState.RESOLVED).count() == 2
