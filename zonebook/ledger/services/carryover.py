@@ -56,7 +56,13 @@ from ..models.carryover import CARRYOVER_TRANSITIONS, CarryOverSide, CarryOverSt
 
 SHIP, RECV = CarryOverSide.SHIPMENT, CarryOverSide.RECEIPT
 TOLERANCE = Decimal("0.000005")  # SQLite keeps decimals as floats
-DEFAULTS = {"MODES": ("0654", "0255"), "WINDOW_DAYS": 30, "PARTIAL": False, "MANY_TO_ONE": True}
+DEFAULTS = {
+    "MODES": ("0654", "0255"),
+    "WINDOW_DAYS": 30,
+    "PARTIAL": False,
+    "MANY_TO_ONE": True,
+    "RECEIPT_FIRST": False,
+}
 QTY_FIELD = DecimalField(max_digits=20, decimal_places=5)
 
 
@@ -418,6 +424,18 @@ def link_list(co: CarryOver, lst: InventoryList | str, *, by=None) -> list[Carry
             code="outside_period",
             field="list_number",
         )
+    if side == SHIP and config()["RECEIPT_FIRST"]:
+        # 先报进口，再报出口 (domain doc §7): the shipment quotes a receipt declared on or before it
+        if not co.links.filter(side=RECV, declaration_date__lte=lst.declaration_date).exists():
+            raise DomainError(
+                _(
+                    "Application %(n)s declares the receipt first (先报进口，再报出口): link the transferee's "
+                    "receipt list declared on or before %(d)s before shipment list %(l)s."
+                )
+                % {"n": co.number, "d": lst.declaration_date, "l": lst.number},
+                code="receipt_first",
+                field="list_number",
+            )
     lines = list(
         lst.lines.filter(item=item)
         .order_by("line_no")

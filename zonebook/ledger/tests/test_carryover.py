@@ -309,6 +309,23 @@ def test_cross_year_is_refused(world):
     assert svc.auto_match([co]) == []  # months differ: never grouped either
 
 
+def test_receipt_first_when_configured(world, settings):
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_CARRYOVER": {"RECEIPT_FIRST": True}}
+    co = setup_pair(world)
+    early = ship(co, 100, dt.date(2026, 3, 2))
+    # no receipt linked yet: the shipment of 03-02 is refused (先报进口，再报出口)
+    with pytest.raises(DomainError) as exc:
+        svc.link_list(co, early)
+    assert exc.value.code == "receipt_first" and "2026-03-02" in exc.value.message
+    assert not CarryOverLink.objects.filter(carry_over=co).exists()
+    # a receipt declared 03-04 does not cover a shipment declared before it, but one on 03-05 is fine
+    svc.link_list(co, receive(co, 100, dt.date(2026, 3, 4)))
+    with pytest.raises(DomainError):
+        svc.link_list(co, early)
+    svc.link_list(co, ship(co, 100, dt.date(2026, 3, 5)))
+    assert CarryOverLink.objects.filter(carry_over=co).count() == 2
+
+
 def test_partial_matching_when_configured(world, settings):
     settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_CARRYOVER": {"PARTIAL": True}}
     co = setup_pair(world)
