@@ -18,7 +18,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -113,23 +112,8 @@ def books(user):
 
 
 def inventory_lists(user):
-    lines = (
-        InventoryListLine.objects.filter(inventory_list=OuterRef("pk")).order_by().values("inventory_list")
-    )
-    return (
-        InventoryList.objects.for_user(user)
-        .select_related("book", "enterprise")
-        .annotate(
-            line_count=Coalesce(
-                Subquery(lines.annotate(c=Count("id")).values("c"), output_field=IntegerField()), 0
-            ),
-            total_amount=Coalesce(
-                Subquery(lines.annotate(s=Sum("amount")).values("s"), output_field=MONEY),
-                Value(Decimal(0)),
-                output_field=MONEY,
-            ),
-        )
-    )
+    # line_count / total_amount are header columns kept by the posting services
+    return InventoryList.objects.for_user(user).select_related("book", "enterprise")
 
 
 # ------------------------------------------------------------------ oversight
@@ -213,16 +197,11 @@ def oversight(user, today: dt.date | None = None) -> dict:
         imports=Count("id", filter=Q(ie_mark="I")),
         exports=Count("id", filter=Q(ie_mark="E")),
         reversals=Count("id", filter=Q(direction=-1)),
+        # from the header totals (one aggregate over the month's lists, not over their lines)
+        lines=Coalesce(Sum("line_count"), Value(0)),
+        amount=Coalesce(Sum("total_amount"), Value(Decimal(0)), output_field=MONEY),
     )
-    posted_lines = (
-        InventoryListLine.objects.for_user(user)
-        .filter(
-            inventory_list__state=ListState.POSTED,
-            inventory_list__posted_at__date__gte=first,
-            inventory_list__posted_at__date__lte=last,
-        )
-        .aggregate(n=Count("id"), amount=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY))
-    )
+    posted_lines = {"n": posted_counts.pop("lines"), "amount": posted_counts.pop("amount")}
 
     # 5. top enterprises by bonded value (one GROUP BY)
     top = list(

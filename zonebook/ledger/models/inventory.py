@@ -71,6 +71,12 @@ class InventoryList(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    # Kept by the services whenever the lines are written (create, replace, reverse), so list pages
+    # and the oversight totals read the header instead of aggregating the lines.
+    line_count = models.PositiveIntegerField(_("lines"), default=0, editable=False)
+    total_amount = models.DecimalField(
+        _("amount"), max_digits=18, decimal_places=2, default=0, editable=False
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

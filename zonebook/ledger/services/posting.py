@@ -326,6 +326,11 @@ def _check_header(book: Book, header: Mapping, *, exclude_pk=None) -> dict:
 # ------------------------------------------------------------------ services
 
 
+def _totals(objs) -> tuple[int, Decimal]:
+    """(line count, declared amount) of built lines, stored on the list header."""
+    return len(objs), sum((o.amount or Decimal(0) for o in objs), Decimal(0)).quantize(Decimal("0.01"))
+
+
 @transaction.atomic
 def create_inventory_list(book: Book, header: Mapping, lines: Sequence[Mapping], *, by=None) -> InventoryList:
     """Create a draft list with its lines.  Everything is validated first; nothing is written on error.
@@ -338,6 +343,7 @@ def create_inventory_list(book: Book, header: Mapping, lines: Sequence[Mapping],
     h = _check_header(book, header)
     objs = _build_lines(book, h["item_kind"], lines, h["declaration_date"])
     inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
+    inv.line_count, inv.total_amount = _totals(objs)
     full_clean(inv, exclude=["rule", "reverses"])
     inv.save()
     for o in objs:
@@ -385,6 +391,8 @@ def update_inventory_list(
         for o in objs:
             o.inventory_list = inv
         InventoryListLine.objects.bulk_create(objs, batch_size=LINE_BATCH)
+        inv.line_count, inv.total_amount = _totals(objs)
+        inv.save(update_fields=["line_count", "total_amount"])
         changes["lines"] = len(objs)
     if changes:
         audit.record(inv, code="ledger.inventory_list.updated", by=by, action="update", changes=changes)
@@ -628,6 +636,8 @@ def reverse_inventory_list(
         reverses=orig,
         state=ListState.SUBMITTED,
         submitted_at=timezone.now(),
+        line_count=orig.line_count,
+        total_amount=orig.total_amount,
         **h,
     )
     full_clean(rev, exclude=["rule", "reverses"])

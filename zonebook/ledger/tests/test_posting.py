@@ -414,3 +414,31 @@ def test_bonded_share_and_scrap_setting(world, scrap_bonded):
         assert mb.tangible_loss == e.tangible == (D("30.31579") if scrap_bonded else D("37.89474"))
         assert mb.intangible_loss == e.intangible
         assert services.check_balances() == []
+
+
+def test_list_header_keeps_line_count_and_amount(handbook):
+    """The header totals (read by list pages and the oversight) follow every write of the lines."""
+    from django.db.models import Count, Sum
+
+    b, m, p = handbook
+    # 2 lines: 10 × 1.25 = 12.50 and 4 × 0.10 = 0.40 → 12.90
+    lst = f.inv_list(
+        b,
+        "0615",
+        "I",
+        "material",
+        [(1, 10, {"unit_price": "1.25"}), (1, 4, {"unit_price": "0.10"})],
+        submit=False,
+    )
+    assert (lst.line_count, lst.total_amount) == (2, D("12.90"))
+    # replaced by one line of 12 × 2.00 = 24.00
+    services.update_inventory_list(lst, lines=[{"item_seq_no": 1, "qty": "12", "unit_price": "2"}])
+    lst.refresh_from_db()
+    assert (lst.line_count, lst.total_amount) == (1, D("24.00"))
+    services.submit_inventory_list(lst)
+    services.post_inventory_list(lst)
+    rev = services.reverse_inventory_list(lst, number=f.list_number("I")).inventory_list
+    assert (rev.line_count, rev.total_amount) == (1, D("24.00"))
+    # every header equals its lines' aggregate
+    for row in InventoryList.objects.annotate(n=Count("lines"), s=Sum("lines__amount")):
+        assert (row.line_count, row.total_amount) == (row.n, row.s)

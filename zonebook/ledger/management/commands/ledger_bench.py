@@ -159,6 +159,8 @@ class Command(BaseCommand):
                 declaration_date=dt.date(2026, 2, 2),
                 state="posted",
                 rule=lst.rule,
+                line_count=lst.line_count,
+                total_amount=lst.total_amount,
             )
             with connection.cursor() as cur:
                 sel = cols.replace("qty, legal_qty", "qty + %s, legal_qty") if self.vary_qty else cols
