@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,20 +40,11 @@ from .forms import (
 )
 from .models import BALANCE_FIELDS, Balance, Book, BookItem, BookStatusEvent, Consumption, InventoryList
 from .tables import BalanceTable, BookTable, InventoryListTable
+from .view_helpers import can_write, check_write
 
-AREA = "ledger"
 BOOK_PAGE = "ledger.book"
 PER_PAGE = 50
 AUDIT_HISTORY_LIMIT = 200
-
-
-def can_write(user) -> bool:
-    return user.can_write(AREA)
-
-
-def check_write(request):
-    if not can_write(request.user):
-        raise PermissionDenied(_("Your role may not change ledger data."))
 
 
 # --- lists ------------------------------------------------------------------------------------------------

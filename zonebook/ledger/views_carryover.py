@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,18 +29,9 @@ from .models import CarryOver, CarryOverLink, CarryOverMatch
 from .models.carryover import CARRYOVER_TRANSITIONS, CarryOverSide, CarryOverState
 from .services import carryover as svc
 from .tables_carryover import CarryOverTable, QueueTable
+from .view_helpers import can_write, check_write, message_errors
 
-AREA = "ledger"
 PER_PAGE = 100
-
-
-def can_write(user) -> bool:
-    return user.can_write(AREA)
-
-
-def check_write(request):
-    if not can_write(request.user):
-        raise PermissionDenied(_("Your role may not change ledger data."))
 
 
 def _carryover(request, pk):
@@ -54,12 +44,6 @@ def _carryover(request, pk):
         "transferee_item",
     )
     return get_object_or_404(qs, pk=pk)
-
-
-def _errors(request, exc: DomainError, limit=20):
-    messages.error(request, str(exc.message))
-    for d in exc.details[:limit]:
-        messages.error(request, str(d))
 
 
 # --- lists ------------------------------------------------------------------------------------------------
@@ -195,7 +179,7 @@ def carryover_link(request, pk):
         try:
             links = svc.link_list(co, form.cleaned_data["list_number"], by=request.user)
         except DomainError as exc:
-            _errors(request, exc)
+            message_errors(request, exc)
         else:
             over = sum(lk.over_plan_qty for lk in links)
             messages.success(
@@ -230,7 +214,7 @@ def carryover_unlink(request, pk):
         try:
             svc.unlink_list(co, lst, by=request.user)
         except DomainError as exc:
-            _errors(request, exc)
+            message_errors(request, exc)
         else:
             messages.success(request, _("List %(l)s was unlinked.") % {"l": lst.number})
     return redirect("ledger:carryover_matching", pk=co.pk)
@@ -246,7 +230,7 @@ def carryover_match(request, pk):
     try:
         m = svc.match_halves(co, form.shipments, form.receipts, by=request.user)
     except DomainError as exc:
-        _errors(request, exc)
+        message_errors(request, exc)
     else:
         messages.success(
             request,
@@ -278,7 +262,7 @@ def carryover_unmatch(request, pk):
     try:
         svc.unmatch(m, by=request.user)
     except DomainError as exc:
-        _errors(request, exc)
+        message_errors(request, exc)
     else:
         messages.success(request, _("The pairing was undone; its halves are back in the queue."))
     return redirect("ledger:carryover_matching", pk=m.carry_over_id)
@@ -295,7 +279,7 @@ def carryover_transition(request, pk, target):
     try:
         svc.change_carryover_state(co, target, by=request.user, note=note)
     except DomainError as exc:
-        _errors(request, exc)
+        message_errors(request, exc)
     else:
         messages.success(
             request,

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,8 +32,8 @@ from .models import WRITEOFF_MATERIAL_FIELDS, WRITEOFF_PRODUCT_FIELDS, Book, Dif
 from .models.writeoff import WRITEOFF_TRANSITIONS, CaseStatus, WriteOffState
 from .services import writeoff as svc
 from .tables_writeoff import DifferenceCaseTable, WriteOffTable
+from .view_helpers import can_write, check_write, message_errors
 
-AREA = "ledger"
 PER_PAGE = 50
 # what the confirmation page says each transition does
 TRANSITION_TEXT = {
@@ -52,26 +51,11 @@ TRANSITION_TEXT = {
 }
 
 
-def can_write(user) -> bool:
-    return user.can_write(AREA)
-
-
-def check_write(request):
-    if not can_write(request.user):
-        raise PermissionDenied(_("Your role may not change ledger data."))
-
-
 def _writeoff(request, pk):
     qs = WriteOff.objects.for_user(request.user).select_related(
         "book", "book__enterprise", "book__zone", "previous"
     )
     return get_object_or_404(qs, pk=pk)
-
-
-def _errors(request, exc: DomainError, limit=20):
-    messages.error(request, str(exc.message))
-    for d in exc.details[:limit]:
-        messages.error(request, str(d))
 
 
 # --- lists ------------------------------------------------------------------------------------------------
@@ -212,7 +196,7 @@ def writeoff_recompute(request, pk):
     try:
         svc.compute_writeoff(wo, by=request.user)
     except DomainError as exc:
-        _errors(request, exc)
+        message_errors(request, exc)
     else:
         messages.success(request, _("Write-off %(wo)s was recomputed.") % {"wo": wo})
     return redirect("ledger:writeoff_detail", pk=wo.pk)
@@ -262,7 +246,7 @@ def writeoff_transition(request, pk, target):
         try:
             svc.change_writeoff_state(wo, target, by=request.user, note=form.cleaned_data["note"])
         except DomainError as exc:
-            _errors(request, exc)
+            message_errors(request, exc)
             return redirect("ledger:writeoff_detail", pk=wo.pk)
         messages.success(
             request,
@@ -302,7 +286,7 @@ def writeoff_export(request, pk):
         try:
             data = export_writeoff.pdf(wo)
         except DomainError as exc:
-            _errors(request, exc)
+            message_errors(request, exc)
             return redirect("ledger:writeoff_detail", pk=wo.pk)
         resp = HttpResponse(data, content_type="application/pdf")
         resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
