@@ -4,6 +4,11 @@ Environment: ``BENCH_IDS`` = a JSON file with sample ids (written by ``bench web
 ``BENCH_USERS`` = comma-separated user names (round robin), ``BENCH_PASSWORD``, ``BENCH_WAIT`` =
 "min,max" think time in seconds (default 2,8: people read the page before the next click).
 Every simulated user logs in once through the login form, then browses.
+
+``BENCH_MEASURE_S`` (set by ``bench web``): the statistics are reset when the LAST user has logged
+in, and locust stops that many seconds later, so the figures are steady-state browsing.  (Resetting
+when spawning completes, locust's ``--reset-stats``, left the last logins — PBKDF2, ~0.5–0.9 s of
+CPU each — inside the measured window.)
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import os
 import random
 import re
 
+import gevent
 from locust import HttpUser, between, task
 
 IDS = json.load(open(os.environ["BENCH_IDS"])) if os.environ.get("BENCH_IDS") else {}
 USERS = itertools.cycle((os.environ.get("BENCH_USERS") or "bench-province").split(","))
 PASSWORD = os.environ.get("BENCH_PASSWORD", "")
 WAIT = [float(x) for x in os.environ.get("BENCH_WAIT", "2,8").split(",")]
+MEASURE_S = float(os.environ.get("BENCH_MEASURE_S") or 0)
+EXPECTED_USERS = int(os.environ.get("BENCH_USER_COUNT") or 0)
+_logged_in = 0
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -46,6 +55,15 @@ class ZonebookUser(HttpUser):
         ) as resp:
             if resp.status_code != 302:
                 resp.failure(f"login of {username} failed: HTTP {resp.status_code}")
+        self._count_login()
+
+    def _count_login(self):
+        global _logged_in
+        _logged_in += 1
+        if MEASURE_S and _logged_in == EXPECTED_USERS:
+            runner = self.environment.runner
+            runner.stats.reset_all()
+            gevent.spawn_later(MEASURE_S, runner.quit)
 
     # -- pages ---------------------------------------------------------------------------------
     @task(2)

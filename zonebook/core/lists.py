@@ -90,7 +90,7 @@ class BaseTable(tables.Table):
         # their page normally.
         row_attrs = {"hx-boost": "false"}
         order_by_field = SORT_PARAM
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "core/table.html"
 
 
 class FilteredListView(LoginRequiredMixin, View):

@@ -10,13 +10,26 @@ function object (weakly: functions built on the fly are not kept alive).
 for every cell; compiled templates are cached by their source text (a compiled Django template
 is reusable and renders with whatever context it is given, as the template loaders' cache does).
 
-Installed once from ``CoreConfig.ready``; behaviour is unchanged.
+``DateColumn``/``DateTimeColumn`` cells (``{{ value|date:"…"|default:default }}``) are rendered by
+calling the ``date`` filter directly, with the template engine's local-time conversion, instead of
+rendering a template per cell.
+
+``Model.get_FOO_display()`` (which django-tables2 calls for every choices column cell) rebuilds
+``dict(make_hashable(field.flatchoices))`` on every call, hashing each lazy label and so running
+``gettext`` for every choice; the dictionary is cached per field (keyed by the identity of
+``field.choices``, so a field whose choices are replaced gets a new one) and only the label that
+is returned is translated.
+
+Installed once from ``CoreConfig.ready``; behaviour is unchanged (``core/tests/test_rendering.py``).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import weakref
+
+_DATE_TEMPLATE = re.compile(r'^\{\{ value\|date:"([^"]*)"\|default:default \}\}$')
 
 _installed = False
 
@@ -49,4 +62,53 @@ def install() -> None:
     from django_tables2.columns import templatecolumn
 
     templatecolumn.Template = functools.lru_cache(maxsize=256)(Template)
+    _install_date_columns()
+    _install_choice_display()
     _installed = True
+
+
+def _install_date_columns() -> None:
+    from django.template.defaultfilters import date as date_filter
+    from django.utils.html import conditional_escape
+    from django.utils.timezone import template_localtime
+    from django_tables2.columns import DateColumn, DateTimeColumn
+
+    for cls in (DateColumn, DateTimeColumn):
+        original = cls.render
+
+        def render(self, record, table, value, bound_column, _original=original, **kwargs):
+            match = _DATE_TEMPLATE.match(self.template_code or "")
+            if match is None or self.extra_context:
+                return _original(
+                    self, record=record, table=table, value=value, bound_column=bound_column, **kwargs
+                )
+            text = date_filter(template_localtime(value), match.group(1))
+            return conditional_escape(text if text else bound_column.default)
+
+        cls.render = render
+
+
+def _install_choice_display() -> None:
+    from django.apps import apps
+    from django.db.models import Model
+    from django.utils.encoding import force_str
+    from django.utils.hashable import make_hashable
+
+    cache: dict[int, tuple[object, object, dict]] = {}
+
+    def _get_FIELD_display(self, field):  # noqa: N802 (Django's name)
+        value = getattr(self, field.attname)
+        entry = cache.get(id(field))
+        if entry is None or entry[0] is not field or entry[1] is not field.choices:
+            choices = {make_hashable(k): v for k, v in field.flatchoices}
+            entry = cache[id(field)] = (field, field.choices, choices)
+        return force_str(entry[2].get(make_hashable(value), value), strings_only=True)
+
+    # Field.contribute_to_class bound ``partialmethod(Model._get_FIELD_display, field=…)`` when the
+    # model class was created; rebind those (and only those) to the cached version.
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            name = f"get_{field.name}_display"
+            method = model.__dict__.get(name)
+            if isinstance(method, functools.partialmethod) and method.func is Model._get_FIELD_display:
+                setattr(model, name, functools.partialmethod(_get_FIELD_display, field=field))

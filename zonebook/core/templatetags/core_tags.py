@@ -24,3 +24,11 @@ def render_panels(context, page, obj=None):
     if request is None:
         return ""
     return panels.render(page, request, obj)
+
+
+@register.simple_tag(takes_context=True)
+def table_body(context, table):
+    """The ``<tr>`` rows of a django-tables2 table (``core/table.html``)."""
+    from zonebook.core.table_render import render_body
+
+    return render_body(context, table)
