@@ -7,10 +7,12 @@ fixed number of queries whatever the data size.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -29,7 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .choices import BookStatus, ItemKind, ListState
-from .models import Balance, Book, BookItem, Consumption, InventoryList, InventoryListLine
+from .models import Balance, Book, BookItem, BookSummary, Consumption, InventoryList, InventoryListLine
 
 MONEY = DecimalField(max_digits=24, decimal_places=2)
 QTY = DecimalField(max_digits=24, decimal_places=5)
@@ -93,6 +95,56 @@ def near_zero_q() -> Q:
         & Q(inflow__gt=0)
         & Q(expected_remaining__lte=ExpressionWrapper(F("inflow") * Value(pct), output_field=QTY))
     )
+
+
+VALUE = DecimalField(max_digits=30, decimal_places=9)
+
+
+def _summary_rows(balances_qs):
+    """(book_id, negative, near_zero, stocked, bonded_value) per book: one GROUP BY over the balances."""
+    return (
+        balances_qs.annotate(inflow=_inflow())
+        .order_by()
+        .values("book_id")
+        .annotate(
+            negative=Count("id", filter=negative_q()),
+            near_zero=Count("id", filter=near_zero_q()),
+            stocked=Count("id", filter=Q(item__kind=ItemKind.MATERIAL, expected_remaining__gt=0)),
+            bonded_value=Coalesce(
+                Sum(bonded_value_expr(), filter=Q(item__kind=ItemKind.MATERIAL, expected_remaining__gt=0)),
+                Value(Decimal(0)),
+                output_field=VALUE,
+            ),
+        )
+        .values_list("book_id", "negative", "near_zero", "stocked", "bonded_value")
+    )
+
+
+def refresh_book_summaries(book_ids=None) -> int:
+    """Rebuild the ``BookSummary`` rows of the books (every book when None) from their balances.
+
+    Set-based: one DELETE and one ``INSERT … SELECT`` of the GROUP BY above, in the caller's
+    transaction.  Called by the services that change balances or item prices.  Returns the rows written.
+    """
+    balances_qs = Balance.objects.all()
+    where, where_params = "", []
+    if book_ids is not None:
+        book_ids = list(book_ids)
+        balances_qs = balances_qs.filter(book_id__in=book_ids)
+        where = f" WHERE book_id IN ({', '.join(['%s'] * len(book_ids))})" if book_ids else " WHERE 1 = 0"
+        where_params = book_ids
+    select, params = _summary_rows(balances_qs).query.sql_with_params()
+    table = BookSummary._meta.db_table
+    # the caller's transaction when there is one (no savepoint: two statements per posting), else its own
+    atomic = contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
+    with atomic, connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {table}{where}", where_params)
+        cur.execute(
+            f"INSERT INTO {table} (book_id, negative, near_zero, stocked, bonded_value, near_zero_percent, refreshed_at)"
+            f" SELECT s.*, %s, %s FROM ({select}) s",
+            [near_zero_percent(), timezone.now(), *params],  # the two columns come first in the text
+        )
+        return cur.rowcount
 
 
 def balances(user):
@@ -176,13 +228,25 @@ def oversight(user, today: dt.date | None = None) -> dict:
         b.light_writeoff = traffic_light(b.days_to_writeoff)
 
     # 3. negative / near-zero material balances: counts (one query) and the worst rows (one query)
+    #    From the per-book summaries when they were built with the current near-zero threshold
+    #    (one row per book instead of every balance); else from the balances themselves.
     bal = balances(user)
-    low = bal.aggregate(
-        negative=Count("id", filter=negative_q()),
-        near_zero=Count("id", filter=near_zero_q()),
-    )
+    summaries = BookSummary.objects.for_user(user)
+    current = not summaries.exclude(near_zero_percent=near_zero_percent()).exists()
+    if current:
+        low = summaries.aggregate(
+            negative=Coalesce(Sum("negative"), Value(0)), near_zero=Coalesce(Sum("near_zero"), Value(0))
+        )
+        low_books = summaries.filter(Q(negative__gt=0) | Q(near_zero__gt=0)).values("book_id")
+        low_source = bal.filter(book_id__in=low_books)
+    else:
+        low = bal.aggregate(
+            negative=Count("id", filter=negative_q()),
+            near_zero=Count("id", filter=near_zero_q()),
+        )
+        low_source = bal
     low_rows = list(
-        bal.filter(negative_q() | near_zero_q()).order_by(
+        low_source.filter(negative_q() | near_zero_q()).order_by(
             "expected_remaining", "book__number", "item__seq_no"
         )[: TOP_ROWS * 2]
     )
@@ -204,14 +268,23 @@ def oversight(user, today: dt.date | None = None) -> dict:
     posted_lines = {"n": posted_counts.pop("lines"), "amount": posted_counts.pop("amount")}
 
     # 5. top enterprises by bonded value (one GROUP BY)
-    top = list(
-        Balance.objects.for_user(user)
-        .filter(item__kind=ItemKind.MATERIAL, expected_remaining__gt=0)
-        .order_by()
-        .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
-        .annotate(value=Sum(bonded_value_expr()), books=Count("book_id", distinct=True))
-        .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
-    )
+    if current:
+        top = list(
+            summaries.filter(stocked__gt=0)
+            .order_by()
+            .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
+            .annotate(value=Sum("bonded_value", output_field=MONEY), books=Count("book_id", distinct=True))
+            .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
+        )
+    else:
+        top = list(
+            Balance.objects.for_user(user)
+            .filter(item__kind=ItemKind.MATERIAL, expected_remaining__gt=0)
+            .order_by()
+            .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
+            .annotate(value=Sum(bonded_value_expr()), books=Count("book_id", distinct=True))
+            .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
+        )
 
     # 6. per zone (province/city users see their zones side by side; one GROUP BY)
     zones = list(

@@ -1,4 +1,4 @@
-from .balance import BALANCE_COLUMNS, BALANCE_FIELDS, Balance
+from .balance import BALANCE_COLUMNS, BALANCE_FIELDS, Balance, BookSummary
 from .book import Book, BookItem, BookStatusEvent
 from .carryover import CarryOver, CarryOverLink, CarryOverMatch
 from .consumption import Consumption
@@ -24,6 +24,7 @@ __all__ = [
     "Book",
     "BookItem",
     "BookStatusEvent",
+    "BookSummary",
     "CarryOver",
     "CarryOverLink",
     "CarryOverMatch",

@@ -64,3 +64,34 @@ class Balance(models.Model):
 
 for _name, _label, _header in BALANCE_FIELDS:
     Balance.add_to_class(_name, models.DecimalField(_label, **QTY, default=0))
+
+
+class BookSummary(models.Model):
+    """Per-book figures of the oversight page, derived from the book's balances.
+
+    Kept by every service that changes balances or item prices (posting, reversal, recompute,
+    opening balance, item edit) with ``queries.refresh_book_summaries`` — one ``INSERT … SELECT``
+    per call, in the same transaction — so the province oversight reads one row per book instead of
+    every balance (docs/performance.md, "oversight").  A book without a row has only zero balances.
+    """
+
+    book = models.OneToOneField(
+        "ledger.Book", verbose_name=_("book"), on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    negative = models.PositiveIntegerField(_("negative material balances"), default=0)
+    near_zero = models.PositiveIntegerField(_("near-zero material balances"), default=0)
+    stocked = models.PositiveIntegerField(_("materials in stock"), default=0)
+    # expected remaining (5 dp) x unit price (4 dp): 9 dp keeps the product exact
+    bonded_value = models.DecimalField(_("bonded value"), max_digits=30, decimal_places=9, default=0)
+    near_zero_percent = models.DecimalField(_("near-zero threshold (%)"), max_digits=7, decimal_places=3)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    SCOPE_PATHS = _prefixed("book")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("book summary")
+        verbose_name_plural = _("book summaries")
+
+    def __str__(self):
+        return f"{self.book_id}"

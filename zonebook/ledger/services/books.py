@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError
 
+from .. import queries
 from ..choices import BOOK_TRANSITIONS, BookKind, BookStatus, ItemKind
 from ..models import Balance, Book, BookItem, BookStatusEvent
 from ._common import check_hs, full_clean
@@ -228,6 +229,8 @@ def update_item(item: BookItem, data: Mapping, *, by=None) -> dict:
         item.save()
         _count_change(item.book)
         audit.record(item, code="ledger.bookitem.updated", by=by, action="update", changes=changes)
+        if "unit_price" in changes or "kind" in changes:
+            queries.refresh_book_summaries([item.book_id])  # the bonded value
     return changes
 
 
@@ -249,6 +252,7 @@ def set_opening_balance(item: BookItem, qty, amount=0, *, by=None) -> Balance:
     Balance.objects.filter(item=item).update(
         opening=F("opening") + delta, expected_remaining=F("expected_remaining") + delta
     )
+    queries.refresh_book_summaries([item.book_id])
     audit.record(
         item,
         code="ledger.bookitem.opening_set",

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError, RowError
 
-from .. import locks, sql
+from .. import locks, queries, sql
 from ..choices import POSTABLE_BOOK_STATUSES, BookStatus, IEMark, ItemKind, ListState, NegativeBalancePolicy
 from ..models import Book, BookItem, Consumption, InventoryList, InventoryListLine, ModeBookKind, PostingRule
 from ..models.inventory import validate_list_number
@@ -528,6 +528,7 @@ def _post(lst: InventoryList, rule: PostingRule, *, by, resolve: bool = True) ->
         shortfalls = sql.shortfalls(before, sql.negatives(lst.book_id))
         if shortfalls and negative_policy() != NegativeBalancePolicy.WARN:
             raise _shortfall_error(shortfalls)  # rolls the whole posting back
+        queries.refresh_book_summaries([lst.book_id])
     old = lst.state
     lst.state, lst.posted_at = ListState.POSTED, timezone.now()
     lst.save(update_fields=["state", "posted_at"])

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from zonebook.core.errors import DomainError
 
-from .. import sql
+from .. import queries, sql
 from ..models import BALANCE_COLUMNS, Balance, Book
 
 
@@ -24,7 +24,9 @@ def recompute(book_ids=None) -> int:
         book_ids = list(book_ids)
         qs = qs.filter(book_id__in=book_ids)
     list(qs.values_list("pk", flat=True))
-    return sql.recompute(book_ids)
+    written = sql.recompute(book_ids)
+    queries.refresh_book_summaries(book_ids)
+    return written
 
 
 def check_balances(book_ids=None, limit: int = 1000) -> list[dict]:

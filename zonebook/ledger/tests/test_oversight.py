@@ -164,3 +164,75 @@ def test_oversight_query_count_is_fixed(world, client, django_assert_max_num_que
     with django_assert_max_num_queries(16):
         r = client.get("/ledger/oversight/")
     assert r.status_code == 200
+
+
+def _live_summaries():
+    """The per-book figures computed directly from the balances (what the summaries must equal)."""
+    from zonebook.ledger.models import Balance
+
+    return {
+        book_id: (neg, near, stocked, Decimal(value).quantize(Decimal("0.000000001")))
+        for book_id, neg, near, stocked, value in queries._summary_rows(Balance.objects.all())
+        if neg or near or stocked or value
+    }
+
+
+def _stored_summaries():
+    from zonebook.ledger.models import BookSummary
+
+    return {
+        s.book_id: (s.negative, s.near_zero, s.stocked, s.bonded_value.quantize(Decimal("0.000000001")))
+        for s in BookSummary.objects.all()
+        if s.negative or s.near_zero or s.stocked or s.bonded_value
+    }
+
+
+@pytest.mark.django_db
+def test_book_summaries_hand_computed_and_kept_by_every_balance_change(world, oversight_data):
+    from zonebook.ledger import services as ledger
+    from zonebook.ledger.models import BookSummary
+
+    a, b = oversight_data["a"], oversight_data["b"]
+    # hand-computed (fixture docstring): A: near zero 1, stocked 1, 20 x 12.50; B: negative 1 (m2 = -5),
+    # stocked 1 (m1 = 100), 100 x 10.00
+    sa, sb = BookSummary.objects.get(book=a), BookSummary.objects.get(book=b)
+    assert (sa.negative, sa.near_zero, sa.stocked, sa.bonded_value) == (0, 1, 1, Decimal("250"))
+    assert (sb.negative, sb.near_zero, sb.stocked, sb.bonded_value) == (1, 0, 1, Decimal("1000"))
+    assert _stored_summaries() == _live_summaries()
+    # posting: B's m2 import of 20 → 15 (no longer negative, not near zero: 15 of 30)
+    f.post(b, "5000", "I", "material", [(2, 20)], date=oversight_data["today"])
+    sb = BookSummary.objects.get(book=b)
+    assert (sb.negative, sb.near_zero, sb.stocked, sb.bonded_value) == (0, 0, 2, Decimal("1045"))
+    # a price change: A's material 12.50 → 13.00 → 20 x 13 = 260
+    ledger.update_item(a.items.get(kind="material", seq_no=1), {"unit_price": Decimal("13")})
+    assert BookSummary.objects.get(book=a).bonded_value == Decimal("260")
+    # an opening balance of 5 on C's material: 55 x 2 = 110
+    c = oversight_data["c"]
+    ledger.set_opening_balance(c.items.get(kind="material", seq_no=1), 5)
+    assert BookSummary.objects.get(book=c).bonded_value == Decimal("110")
+    # a reversal of B's last import → back to -5
+    last = b.inventory_lists.filter(ie_mark="I").order_by("-pk").first()
+    ledger.reverse_inventory_list(last, number=f.list_number("I"))
+    assert BookSummary.objects.get(book=b).negative == 1
+    assert _stored_summaries() == _live_summaries()
+    # summaries removed behind the ledger's back are rebuilt by a recompute
+    BookSummary.objects.all().delete()
+    ledger.recompute()
+    assert _stored_summaries() == _live_summaries() != {}
+
+
+@pytest.mark.django_db
+def test_oversight_falls_back_to_balances_when_the_threshold_changed(world, oversight_data, settings):
+    from zonebook.ledger.models import BookSummary
+
+    before = queries.oversight(world.users.zone)
+    # a higher near-zero threshold (the summaries were built with 5 %): B's material 1 (100 of 100) is
+    # still not near zero, C is out of scope; A stays near zero → same counts, computed from the balances
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_NEAR_ZERO_PERCENT": 2}
+    low = queries.oversight(world.users.zone)["low_counts"]
+    assert low == {"negative": 1, "near_zero": 1}  # 20 ≤ 2 % of 1,000 = 20
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_NEAR_ZERO_PERCENT": 1}
+    assert queries.oversight(world.users.zone)["low_counts"] == {"negative": 1, "near_zero": 0}
+    assert BookSummary.objects.exclude(near_zero_percent=1).exists()  # stale rows were only read around
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_NEAR_ZERO_PERCENT": 5}
+    assert queries.oversight(world.users.zone)["top_enterprises"] == before["top_enterprises"]
