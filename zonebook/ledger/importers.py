@@ -124,6 +124,11 @@ class LedgerImport(ImportKind):
             raise IntegrityError(str(errors[0]))
         return len(rows)
 
+    def write_checked(self, rows: list[Row], by) -> list[RowError]:
+        # One pass instead of validate (writes rolled back) + write (the same writes again): the
+        # pipeline's transaction is rolled back when any batch reports errors.
+        return self.apply(list(rows), by)
+
     def apply(self, rows: list[Row], by) -> list[RowError]:
         raise NotImplementedError
 

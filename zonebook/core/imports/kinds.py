@@ -104,6 +104,16 @@ class ImportKind:
         raise NotImplementedError
 
     # -- helpers -----------------------------------------------------------------------------
+    def write_checked(self, rows: list[Row], by) -> list[RowError] | None:
+        """Optional single pass: validate AND write a batch (inside the pipeline's transaction).
+
+        Return the batch's errors (the pipeline then rolls everything back and reports them), or None
+        when the kind has no single pass (then ``validate`` and ``write`` run one after the other).
+        Kinds whose validation is "run the writes and roll back" implement it, halving the work of
+        a clean file (the ledger kinds: ``ledger.importers.LedgerImport``).
+        """
+        return None
+
     def column(self, key: str) -> Column:
         for col in self.columns:
             if col.key == key:

@@ -230,7 +230,7 @@ def _process(
     filename: str,
     result: ImportResult,
     *,
-    on_batch: Callable[[list[Row]], None] | None = None,
+    on_batch: Callable[[list[Row], bool], None] | None = None,
     progress: ProgressFn | None = None,
 ) -> None:
     kind.prepare()
@@ -239,11 +239,21 @@ def _process(
     def flush():
         if not batch:
             return
-        errs = kind.validate(batch)
-        for e in errs:
-            result.add_error(e)
+        checked = None
         if on_batch is not None and not result.error_count:
-            on_batch(batch)
+            # single pass where the kind has one: validate and write together (rolled back on error)
+            checked = kind.write_checked(batch, kind.user)
+        if checked is not None:
+            for e in checked:
+                result.add_error(e)
+            if not checked:
+                on_batch(batch, True)
+        else:
+            errs = kind.validate(batch)
+            for e in errs:
+                result.add_error(e)
+            if on_batch is not None and not result.error_count:
+                on_batch(batch, False)
         if progress is not None:
             progress(result.rows)
         batch.clear()
@@ -307,9 +317,9 @@ def run(
     result = ImportResult(kind=kind_cls.key)
     written = 0
 
-    def write(batch: list[Row]) -> None:
+    def write(batch: list[Row], already_written: bool) -> None:
         nonlocal written
-        written += kind.write(list(batch), user)
+        written += len(batch) if already_written else kind.write(list(batch), user)
 
     try:
         with transaction.atomic():
