@@ -222,7 +222,9 @@ def apply_list(list_id: int, line_count: int = 0) -> int:
     sets.append(f"scrap_balance = ROUND({T_BAL}.scrap_balance + d.sb, 5)")
     sets.append("updated_at = %s")
     sql = f"UPDATE {T_BAL} SET {', '.join(sets)} FROM ({pivot_sql(_list_where())}) d WHERE {T_BAL}.item_id = d.item_id"
-    large = connection.vendor == "postgresql" and line_count >= LARGE_LIST_LINES and connection.in_atomic_block
+    large = (
+        connection.vendor == "postgresql" and line_count >= LARGE_LIST_LINES and connection.in_atomic_block
+    )
     with connection.cursor() as cur:
         if large:
             cur.execute(f"SET LOCAL work_mem = '{LARGE_LIST_WORK_MEM}'")

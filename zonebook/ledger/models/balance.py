@@ -76,7 +76,11 @@ class BookSummary(models.Model):
     """
 
     book = models.OneToOneField(
-        "ledger.Book", verbose_name=_("book"), on_delete=models.CASCADE, primary_key=True, related_name="summary"
+        "ledger.Book",
+        verbose_name=_("book"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="summary",
     )
     negative = models.PositiveIntegerField(_("negative material balances"), default=0)
     near_zero = models.PositiveIntegerField(_("near-zero material balances"), default=0)

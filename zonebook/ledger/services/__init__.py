@@ -10,7 +10,15 @@
 * ``reference``: load_reference_data (fixtures: posting rules, mode/book kinds, HS codes)
 """
 
-from .books import add_item, change_book_status, create_book, set_opening_balance, update_book, update_item
+from .books import (
+    add_item,
+    add_items,
+    change_book_status,
+    create_book,
+    set_opening_balance,
+    update_book,
+    update_item,
+)
 from .consumption import add_consumption, revise_consumption, update_consumption, versions_in_force
 from .posting import (
     PostingResult,
@@ -29,6 +37,7 @@ __all__ = [
     "PostingResult",
     "add_consumption",
     "add_item",
+    "add_items",
     "approve_inventory_list",
     "balances_as_of",
     "cancel_inventory_list",

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zonebook.audit import services as audit
-from zonebook.core.errors import DomainError
+from zonebook.core.errors import DomainError, RowError
 
 from .. import queries
 from ..choices import BOOK_TRANSITIONS, BookKind, BookStatus, ItemKind
 from ..models import Balance, Book, BookItem, BookStatusEvent
-from ._common import check_hs, full_clean
+from ._common import check_hs, full_clean, hs_problem, known_hs
 
 BOOK_FIELDS = {
     "number",
@@ -201,6 +202,98 @@ def add_item(book: Book, kind: str, data: Mapping, *, by=None) -> BookItem:
         changes=audit.diff({}, audit.snapshot(item)),
     )
     return item
+
+
+@transaction.atomic
+def add_items(book: Book, kind: str, rows: Sequence[Mapping], *, by=None) -> list[BookItem]:
+    """File many materials or products on one book at once (item imports, the benchmark generator).
+
+    The rules of ``add_item`` — known fields, HS code in the code table, field validation, sequence
+    and part numbers unique on the book — plus uniqueness inside ``rows``, checked set-based (one
+    query per rule, not per row).  Every problem is reported as a ``RowError`` (row = position in
+    ``rows``, from 1) and nothing is written.  Items, their balance rows and one audit entry per item
+    are inserted in bulk; the book's change count moves once (one change filing).
+    """
+    if book.status == BookStatus.CLOSED:
+        raise DomainError(_("Book %(number)s is closed.") % {"number": book.number}, code="book_closed")
+    if kind not in ItemKind.values:
+        raise DomainError(_("Unknown item kind %(kind)s.") % {"kind": kind}, code="invalid", field="kind")
+    allowed = ITEM_FIELDS | {"opening_qty", "opening_amount"}
+    errors: list[RowError] = []
+    items: list[BookItem] = []
+    hs_codes = known_hs(str(r.get("hs_code", "")).strip() for r in rows)
+    for n, raw in enumerate(rows, start=1):
+        unknown = set(raw) - allowed
+        if unknown:
+            errors.append(RowError(n, ", ".join(sorted(unknown)), "", _("unknown column")))
+            continue
+        item = BookItem(book=book, kind=kind, **raw)
+        problem = hs_problem(str(raw.get("hs_code", "")), hs_codes)
+        if problem:
+            errors.append(RowError(n, "hs_code", str(raw.get("hs_code", "")), problem[1]))
+        try:
+            item.full_clean(
+                exclude=["book"], validate_unique=False, validate_constraints=False
+            )  # book: given
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.append(RowError(n, field, str(raw.get(field, "")), " ".join(messages)))
+            continue
+        if kind == ItemKind.PRODUCT and item.opening_qty:
+            errors.append(
+                RowError(
+                    n, "opening_qty", str(item.opening_qty), _("Only materials have an opening balance.")
+                )
+            )
+        items.append((n, item))
+    existing = BookItem.objects.filter(book=book, kind=kind)
+    taken_seq = set(
+        existing.filter(seq_no__in=[i.seq_no for _n, i in items]).values_list("seq_no", flat=True)
+    )
+    taken_part = set(
+        existing.filter(part_no__in=[i.part_no for _n, i in items]).values_list("part_no", flat=True)
+    )
+    for n, item in items:
+        if item.seq_no in taken_seq:
+            errors.append(
+                RowError(
+                    n,
+                    "seq_no",
+                    str(item.seq_no),
+                    _("Sequence no. %(seq)s is already used on this book.") % {"seq": item.seq_no},
+                )
+            )
+        if item.part_no in taken_part:
+            errors.append(
+                RowError(
+                    n,
+                    "part_no",
+                    item.part_no,
+                    _("Part no. %(part)s is already used on this book.") % {"part": item.part_no},
+                )
+            )
+        taken_seq.add(item.seq_no)
+        taken_part.add(item.part_no)
+    if errors:
+        errors.sort(key=lambda e: e.row or 0)
+        raise DomainError(
+            _("%(n)d problem(s) in the items; first: %(first)s") % {"n": len(errors), "first": errors[0]},
+            code="invalid_items",
+            details=errors,
+        )
+    created = BookItem.objects.bulk_create([i for _n, i in items], batch_size=2000)
+    Balance.objects.bulk_create(
+        [
+            Balance(book=book, item=i, opening=i.opening_qty, expected_remaining=i.opening_qty)
+            for i in created
+        ],
+        batch_size=2000,
+    )
+    if created:
+        _count_change(book)
+        audit.record_many(created, code="ledger.bookitem.created", by=by, action="create")
+        queries.refresh_book_summaries([book.pk])  # opening quantities are balances
+    return created
 
 
 @transaction.atomic

@@ -57,7 +57,9 @@ class Command(BaseCommand):
                                 {
                                     "kind": "material",
                                     "seq_no": seq,
-                                    "stock": max(q5(er - used * Decimal(rnd.randint(6, 9)) / 100), Decimal(0)),
+                                    "stock": max(
+                                        q5(er - used * Decimal(rnd.randint(6, 9)) / 100), Decimal(0)
+                                    ),
                                 }
                             )
                             continue
