@@ -224,10 +224,11 @@ def _book(rnd, b, ent, n_items, bom, hs_codes, counts):
     book = ledger.change_book_status(book, "filed", date=START)
     n_prod = max(1, n_items // 3)
     n_mat = max(1, n_items - n_prod)
-    mats = [
-        ledger.add_item(
-            book,
-            "material",
+    # the bulk services: the rules of add_item / add_consumption, checked set-based, bulk inserts
+    mats = ledger.add_items(
+        book,
+        "material",
+        [
             {
                 "seq_no": i,
                 "part_no": f"M{b + 1}-{i}",
@@ -235,39 +236,43 @@ def _book(rnd, b, ent, n_items, bom, hs_codes, counts):
                 "name": f"料件{i}",
                 "unit": "007",
                 "unit_price": Decimal(rnd.randint(1, 100000)) / 100,
-            },
-        )
-        for i in range(1, n_mat + 1)
-    ]
-    prods = [
-        ledger.add_item(
-            book,
-            "product",
+            }
+            for i in range(1, n_mat + 1)
+        ],
+    )
+    prods = ledger.add_items(
+        book,
+        "product",
+        [
             {
                 "seq_no": i,
                 "part_no": f"P{b + 1}-{i}",
                 "hs_code": hs_codes[rnd.randrange(len(hs_codes))],
                 "name": f"成品{i}",
                 "unit": "001",
-            },
-        )
-        for i in range(1, n_prod + 1)
-    ]
+            }
+            for i in range(1, n_prod + 1)
+        ],
+    )
+    bom_rows = []
     for p in prods:
         for m in rnd.sample(mats, min(bom, len(mats))):
-            ledger.add_consumption(
-                p,
-                m,
-                {
-                    "net": Decimal(rnd.randint(1, 3000)) / 1000,
-                    "tangible_rate": Decimal(rnd.randint(0, 500)) / 100,
-                    "intangible_rate": Decimal(rnd.randint(0, 100)) / 100,
-                    "bonded_share": Decimal(100)
-                    if rnd.random() < 0.8
-                    else Decimal(rnd.randint(5000, 9999)) / 100,
-                },
+            bom_rows.append(
+                (
+                    p,
+                    m,
+                    {
+                        "net": Decimal(rnd.randint(1, 3000)) / 1000,
+                        "tangible_rate": Decimal(rnd.randint(0, 500)) / 100,
+                        "intangible_rate": Decimal(rnd.randint(0, 100)) / 100,
+                        "bonded_share": Decimal(100)
+                        if rnd.random() < 0.8
+                        else Decimal(rnd.randint(5000, 9999)) / 100,
+                    },
+                )
             )
-            counts["consumption"] += 1
+    ledger.add_consumptions(book, bom_rows)
+    counts["consumption"] += len(bom_rows)
     counts["books"] += 1
     counts["items"] += len(mats) + len(prods)
     return book, mats, prods

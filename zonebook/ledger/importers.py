@@ -415,6 +415,7 @@ class BookItemImport(LedgerImport):
     def apply(self, rows, by):
         errors: list[RowError] = []
         books = self.books(rows)
+        groups: dict[tuple[str, str], list[tuple[Row, dict]]] = {}
         for row in rows:
             book = self.book_of(row, books, errors)
             if book is None:
@@ -438,11 +439,23 @@ class BookItemImport(LedgerImport):
                 )
                 if v.get(k) not in (None, "")
             }
+            groups.setdefault((book.number, v["kind"]), []).append((row, data))
+        # one set-based add_items per (book, kind): its RowErrors count positions in the group
+        for (number, kind), members in groups.items():
             exc = self.attempt(
-                lambda book=book, kind=v["kind"], data=data: services.add_item(book, kind, data, by=by)
+                lambda book=books[number], kind=kind, members=members: services.add_items(
+                    book, kind, [data for _row, data in members], by=by
+                )
             )
-            if exc is not None:
-                errors += self.errors_for(row, exc)
+            if exc is None:
+                continue
+            details = [d for d in exc.details if isinstance(d, RowError)]
+            if not details:  # about the whole group (a closed book): every row gets it
+                for row, _data in members:
+                    errors += self.errors_for(row, exc)
+            for d in details:
+                row = members[d.row - 1][0]
+                errors += self.errors_for(row, DomainError(d.reason, field=d.column))
         return errors
 
 

@@ -19,7 +19,13 @@ from .books import (
     update_book,
     update_item,
 )
-from .consumption import add_consumption, revise_consumption, update_consumption, versions_in_force
+from .consumption import (
+    add_consumption,
+    add_consumptions,
+    revise_consumption,
+    update_consumption,
+    versions_in_force,
+)
 from .posting import (
     PostingResult,
     approve_inventory_list,
@@ -36,6 +42,7 @@ from .recompute import balances_as_of, check_balances, recompute
 __all__ = [
     "PostingResult",
     "add_consumption",
+    "add_consumptions",
     "add_item",
     "add_items",
     "approve_inventory_list",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from zonebook.audit import services as audit
-from zonebook.core.errors import DomainError
+from zonebook.core.errors import DomainError, RowError
 
 from .. import calc
 from ..choices import BookStatus, DeclarationStatus, ItemKind, ListState
@@ -104,6 +105,98 @@ def add_consumption(product: BookItem, material: BookItem, data: Mapping, *, by=
         changes=audit.diff({}, audit.snapshot(row)),
     )
     return row
+
+
+@transaction.atomic
+def add_consumptions(
+    book: Book, rows: Sequence[tuple[BookItem, BookItem, Mapping]], *, by=None
+) -> list[Consumption]:
+    """Add many BOM lines of one book at once: ``rows`` = (product, material, data) as for
+    ``add_consumption``, whose rules are checked set-based (one query per rule, not per row): known
+    fields, product/material kinds and book, loss rates, field validation, the (product, material,
+    version) unique on the book and inside ``rows``, versions not used by posted lists.  Every problem
+    is a ``RowError`` (row = position in ``rows``, from 1) and nothing is written; else one bulk insert,
+    one audit entry per line and one change on the book.
+    """
+    if book.status == BookStatus.CLOSED:
+        raise DomainError(_("Book %(number)s is closed.") % {"number": book.number}, code="book_closed")
+    errors: list[RowError] = []
+    built: list[tuple[int, Consumption]] = []
+    for n, (product, material, data) in enumerate(rows, start=1):
+        unknown = set(data) - FIELDS
+        if unknown:
+            errors.append(RowError(n, ", ".join(sorted(unknown)), "", _("unknown column")))
+            continue
+        if product.kind != ItemKind.PRODUCT or product.book_id != book.pk:
+            errors.append(RowError(n, "product", str(product.seq_no), _("not a product of this book")))
+            continue
+        if material.kind != ItemKind.MATERIAL or material.book_id != book.pk:
+            errors.append(RowError(n, "material", str(material.seq_no), _("not a material of this book")))
+            continue
+        row = Consumption(book_id=book.pk, product=product, material=material, **data)
+        row.version = (row.version or "0").strip()
+        try:
+            _derive(row)
+            row.full_clean(
+                exclude=["unit_consumption", "book", "product", "material"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except DomainError as exc:
+            errors.append(RowError(n, exc.field or "", "", str(exc.message)))
+            continue
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.append(RowError(n, field, str(data.get(field, "")), " ".join(messages)))
+            continue
+        built.append((n, row))
+    product_ids = {r.product_id for _n, r in built}
+    taken = set(
+        Consumption.objects.filter(product_id__in=product_ids).values_list(
+            "product_id", "material_id", "version"
+        )
+    )
+    used = set(
+        InventoryListLine.objects.filter(item_id__in=product_ids, inventory_list__state=ListState.POSTED)
+        .values_list("item_id", "resolved_version")
+        .distinct()
+    )
+    for n, row in built:
+        key = (row.product_id, row.material_id, row.version)
+        if (row.product_id, row.version) in used:
+            errors.append(
+                RowError(
+                    n,
+                    "version",
+                    row.version,
+                    _("Version %(v)s was used by posted inventory lists: create a new version instead.")
+                    % {"v": row.version},
+                )
+            )
+        if key in taken:
+            errors.append(
+                RowError(
+                    n,
+                    "version",
+                    row.version,
+                    _("Product %(p)s already has material %(m)s in version %(v)s.")
+                    % {"p": row.product.seq_no, "m": row.material.seq_no, "v": row.version},
+                )
+            )
+        taken.add(key)
+    if errors:
+        errors.sort(key=lambda e: e.row or 0)
+        raise DomainError(
+            _("%(n)d problem(s) in the consumption rows; first: %(first)s")
+            % {"n": len(errors), "first": errors[0]},
+            code="invalid_consumption",
+            details=errors,
+        )
+    created = Consumption.objects.bulk_create([r for _n, r in built], batch_size=2000)
+    if created:
+        _count_change(book)
+        audit.record_many(created, code="ledger.consumption.created", by=by, action="create")
+    return created
 
 
 @transaction.atomic

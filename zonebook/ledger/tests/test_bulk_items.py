@@ -109,3 +109,46 @@ def test_bulk_insert_is_set_based(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
         services.add_items(b, "material", _rows(200, start=6))
     assert BookItem.objects.filter(book=b).aggregate(n=Count("id"))["n"] == 205
+
+
+def test_add_consumptions_same_as_one_by_one_and_reports_every_row(world):
+    from zonebook.ledger.models import Consumption
+
+    one, bulk = f.book(world.enterprises.a1, kind="C"), f.book(world.enterprises.a1, kind="C")
+    for b in (one, bulk):
+        f.material(b, 1)
+        f.material(b, 2)
+        f.product(b, 1)
+    data = {"net": D("0.9"), "tangible_rate": D("4"), "intangible_rate": D("1")}
+    services.add_consumption(one.items.get(kind="product"), one.items.get(kind="material", seq_no=1), data)
+    p, m1, m2 = (
+        bulk.items.get(kind="product"),
+        bulk.items.get(kind="material", seq_no=1),
+        bulk.items.get(seq_no=2, kind="material"),
+    )
+    created = services.add_consumptions(bulk, [(p, m1, data)])
+    # Example C: 单耗 = 0.9 / (1 - 5 %) = 0.947368421, the same as add_consumption stores
+    assert (
+        created[0].unit_consumption == D("0.947368421") == Consumption.objects.get(book=one).unit_consumption
+    )
+    assert AuditEntry.objects.filter(code="ledger.consumption.created", object_id=str(created[0].pk)).exists()
+    with pytest.raises(DomainError) as exc:
+        services.add_consumptions(
+            bulk,
+            [
+                (p, m1, data),  # row 1: already on the book in version 0
+                (p, m2, {**data, "tangible_rate": D("99")}),  # row 2: loss rates ≥ 100 %
+                (m1, m2, data),  # row 3: not a product
+                (p, m2, data),  # row 4: fine alone...
+                (p, m2, data),  # row 5: ...but repeated
+                (p, m2, {**data, "colour": 1}),  # row 6: unknown field
+            ],
+        )
+    assert sorted((e.row, e.column) for e in exc.value.details) == [
+        (1, "version"),
+        (2, "tangible_rate"),
+        (3, "product"),
+        (5, "version"),
+        (6, "colour"),
+    ]
+    assert Consumption.objects.filter(book=bulk).count() == 1

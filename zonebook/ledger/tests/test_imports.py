@@ -208,3 +208,43 @@ def test_command_exit_code_and_error_lines(world, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "row 2, column 有形损耗率:" in err and "nothing was written" in err
     assert not Consumption.objects.filter(version="7").exists()
+
+
+@pytest.mark.django_db
+def test_item_import_is_one_set_based_call_per_book_and_kind_with_spreadsheet_rows(world, tmp_path):
+    """Items of one (book, kind) go through ``add_items`` together; its errors land on the right
+    spreadsheet row: a part number repeated inside the file, a sequence number taken on the book."""
+    lw = ledger_world.build(world)
+    taken = lw.book.items.filter(kind="material").order_by("seq_no").first().seq_no
+    header = "备案号,料件成品标记,备案序号,料号,商品编码,商品名称,申报计量单位\n"
+    result = _run(
+        "ledger_items",
+        _csv(
+            tmp_path,
+            "dup.csv",
+            header
+            + f"{lw.book.number},料件,31,MX31,8542319000,芯片,007\n"
+            + f"{lw.book.number},成品,31,PX31,8471300000,电脑,001\n"
+            + f"{lw.book.number},料件,32,MX31,8542319000,芯片,007\n"
+            + f"{lw.book.number},料件,{taken},MX33,8542319000,芯片,007\n",
+        ),
+        world.users.enterprise,
+    )
+    msgs = [str(e) for e in result.errors]
+    assert any(m.startswith("row 4, column 料号:") for m in msgs), msgs
+    assert any(m.startswith("row 5, column 备案序号:") for m in msgs), msgs
+    assert len(msgs) == 2 and not BookItem.objects.filter(book=lw.book, seq_no__in=[31, 32]).exists()
+    ok = _run(
+        "ledger_items",
+        _csv(
+            tmp_path,
+            "ok.csv",
+            header
+            + f"{lw.book.number},料件,31,MX31,8542319000,芯片,007\n"
+            + f"{lw.book.number},成品,31,PX31,8471300000,电脑,001\n",
+        ),
+        world.users.enterprise,
+    )
+    assert ok.ok and ok.written == 2
+    assert BookItem.objects.filter(book=lw.book, seq_no=31).count() == 2
+    assert Balance.objects.filter(item__book=lw.book, item__seq_no=31).count() == 2
