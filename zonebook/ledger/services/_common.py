@@ -28,9 +28,15 @@ def domain_error(exc: ValidationError, code: str = "invalid") -> DomainError:
     return DomainError(" ".join(exc.messages), code=getattr(exc, "code", None) or code)
 
 
-def full_clean(obj, exclude=None) -> None:
+def full_clean(obj, exclude=None, *, checked_in_sql: bool = False) -> None:
+    """``obj.full_clean()`` with errors as a DomainError.  ``checked_in_sql``: the caller has checked
+    uniqueness itself and the database enforces the constraints, so Django's per-object queries
+    (unique checks, constraint checks) are skipped."""
     try:
-        obj.full_clean(exclude=exclude)
+        if checked_in_sql:
+            obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        else:
+            obj.full_clean(exclude=exclude)
     except ValidationError as exc:
         raise domain_error(exc) from None
 

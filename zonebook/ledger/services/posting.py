@@ -178,19 +178,21 @@ def _build_lines(
         raise DomainError(_("An inventory list needs at least one line."), code="no_lines", field="lines")
     seqs = {int(r["item_seq_no"]) for r in lines if str(r.get("item_seq_no", "")).isdigit()}
     items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
-    hs_known = known_hs(str(r.get("hs_code") or "") for r in lines)
-    hs_known |= known_hs(i.hs_code for i in items.values())
+    hs_known = known_hs([str(r.get("hs_code") or "") for r in lines] + [i.hs_code for i in items.values()])
     versions, in_force = set(), {}
     if item_kind == ItemKind.PRODUCT:
-        cons = Consumption.objects.filter(product__in=list(items.values()))
-        versions = set(cons.values_list("product_id", "version").distinct())
+        # one query: every (product, version) with its validity (distinct), split in Python
+        spans = set(
+            Consumption.objects.filter(product__in=list(items.values()))
+            .values_list("product_id", "version", "valid_from", "valid_to")
+            .distinct()
+        )
+        versions = {(pid, ver) for pid, ver, _f, _t in spans}
         if on is not None:  # the only version in force per product, stored now and re-checked at posting
-            live = cons.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
-                Q(valid_to__isnull=True) | Q(valid_to__gte=on)
-            )
             by_product: dict[int, set] = {}
-            for pid, ver in live.values_list("product_id", "version").distinct():
-                by_product.setdefault(pid, set()).add(ver)
+            for pid, ver, start, end in spans:
+                if (start is None or start <= on) and (end is None or end >= on):
+                    by_product.setdefault(pid, set()).add(ver)
             in_force = {pid: next(iter(v)) for pid, v in by_product.items() if len(v) == 1}
     out, seen_no = [], set()
     for n, raw in enumerate(lines, start=1):
@@ -382,7 +384,8 @@ def create_inventory_list(book: Book, header: Mapping, lines: Sequence[Mapping],
     objs = _build_lines(book, h["item_kind"], lines, h["declaration_date"])
     inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
     inv.line_count, inv.total_amount = _totals(objs)
-    full_clean(inv, exclude=["rule", "reverses"])
+    # _check_header checked both unique numbers; book and enterprise are the book's own
+    full_clean(inv, exclude=["rule", "reverses", "book", "enterprise"], checked_in_sql=True)
     inv.save()
     _insert_lines(inv.pk, objs)
     audit.record(
