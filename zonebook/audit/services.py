@@ -56,7 +56,7 @@ def _scope_of(obj: models.Model) -> dict[str, Any]:
     return fn() if callable(fn) else {}
 
 
-def record(
+def entry(
     obj: models.Model,
     *,
     code: str,
@@ -65,12 +65,11 @@ def record(
     changes: Mapping[str, Any] | None = None,
     message: str = "",
 ) -> AuditEntry:
+    """An unsaved audit entry for ``obj``: actor, request context and scope filled in."""
     ctx = context.current()
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record must run inside the transaction of the change it records")
     actor = by if (by is not None and getattr(by, "is_authenticated", False)) else None
     scope = _scope_of(obj)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor,
         actor_name=actor.get_username() if actor else (ctx.source or "system"),
         action=action,
@@ -90,6 +89,26 @@ def record(
     )
 
 
+def _require_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"audit.{name} must run inside the transaction of the change it records")
+
+
+def record(
+    obj: models.Model,
+    *,
+    code: str,
+    by=None,
+    action: str = AuditEntry.Action.ACTION,
+    changes: Mapping[str, Any] | None = None,
+    message: str = "",
+) -> AuditEntry:
+    _require_transaction("record")
+    e = entry(obj, code=code, by=by, action=action, changes=changes, message=message)
+    e.save()
+    return e
+
+
 def record_many(
     objs: Iterable[models.Model],
     *,
@@ -100,33 +119,11 @@ def record_many(
 ) -> int:
     """One audit entry per created object (changes = every field, as ``record`` with ``diff({}, …)``),
     inserted with one ``bulk_create`` — for the bulk services (``ledger.services.add_items``)."""
-    ctx = context.current()
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record_many must run inside the transaction of the change it records")
-    actor = by if (by is not None and getattr(by, "is_authenticated", False)) else None
-    entries = []
-    for obj in objs:
-        scope = _scope_of(obj)
-        entries.append(
-            AuditEntry(
-                actor=actor,
-                actor_name=actor.get_username() if actor else (ctx.source or "system"),
-                action=action,
-                code=code,
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:300],
-                changes=_plain(diff({}, snapshot(obj))),
-                message=message[:500],
-                request_id=ctx.request_id,
-                ip=ctx.ip or None,
-                source=ctx.source,
-                province_code=scope.get("province") or "",
-                city_code=scope.get("city") or "",
-                zone_id=scope.get("zone"),
-                enterprise_id=scope.get("enterprise"),
-            )
-        )
+    _require_transaction("record_many")
+    entries = [
+        entry(obj, code=code, by=by, action=action, changes=diff({}, snapshot(obj)), message=message)
+        for obj in objs
+    ]
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     return len(entries)
 

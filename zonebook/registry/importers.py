@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.audit.services import diff, snapshot
-from zonebook.core import context
 from zonebook.core.errors import RowError
 from zonebook.core.imports import messages as msg
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
@@ -32,32 +32,17 @@ def _label(model, name):
 
 def audit_entries(objs: Iterable, *, by, code: str, message: str = "") -> list[AuditEntry]:
     """Unsaved AuditEntry rows for freshly created objects (same content as ``audit.services.create``)."""
-    ctx = context.current()
-    actor = by if (by is not None and getattr(by, "is_authenticated", False)) else None
-    entries = []
-    for obj in objs:
-        scope = obj.audit_scope() if hasattr(obj, "audit_scope") else {}
-        entries.append(
-            AuditEntry(
-                actor=actor,
-                actor_name=actor.get_username() if actor else (ctx.source or "system"),
-                action=AuditEntry.Action.CREATE,
-                code=code,
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:300],
-                changes=diff({}, snapshot(obj)),
-                message=message[:500],
-                request_id=ctx.request_id,
-                ip=ctx.ip or None,
-                source=ctx.source,
-                province_code=scope.get("province") or "",
-                city_code=scope.get("city") or "",
-                zone_id=scope.get("zone"),
-                enterprise_id=scope.get("enterprise"),
-            )
+    return [
+        audit.entry(
+            obj,
+            code=code,
+            by=by,
+            action=AuditEntry.Action.CREATE,
+            changes=diff({}, snapshot(obj)),
+            message=message,
         )
-    return entries
+        for obj in objs
+    ]
 
 
 class RegistryImport(ImportKind):

@@ -680,23 +680,7 @@ def reverse_inventory_list(
     )
     full_clean(rev, exclude=["rule", "reverses"])
     rev.save()
-    cols = [
-        "line_no",
-        "item_id",
-        "item_seq_no",
-        "part_no",
-        "hs_code",
-        "name",
-        "qty",
-        "legal_qty",
-        "legal_qty2",
-        "unit_price",
-        "amount",
-        "currency",
-        "country",
-        "consumption_version",
-        "resolved_version",
-    ]
+    cols = list(LINE_COLUMNS)
     t = InventoryListLine._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
