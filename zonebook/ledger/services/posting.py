@@ -40,21 +40,6 @@ HEADER_FIELDS = {
     "customs_declaration_no",
     "note",
 }
-LINE_FIELDS = {
-    "line_no",
-    "item_seq_no",
-    "part_no",
-    "hs_code",
-    "name",
-    "qty",
-    "legal_qty",
-    "legal_qty2",
-    "unit_price",
-    "amount",
-    "currency",
-    "country",
-    "consumption_version",
-}
 LINE_BATCH = 5000
 # Column order of the rows built by _build_lines and written by _insert_lines (after inventory_list_id).
 LINE_COLUMNS = (
@@ -75,6 +60,8 @@ LINE_COLUMNS = (
     "resolved_version",
 )
 _AMOUNT = LINE_COLUMNS.index("amount")
+# The keys a caller may give per line: the columns but the two the service derives.
+LINE_FIELDS = set(LINE_COLUMNS) - {"item_id", "resolved_version"}
 
 
 @dataclass
