@@ -165,6 +165,22 @@ class LedgerImport(ImportKind):
             self.error(row, key, str(exc.message)) if key else RowError(row.number, "", "", str(exc.message))
         ]
 
+    def apply_groups(self, groups: dict, call: Callable) -> list[RowError]:
+        """Run ``call(key, [data, …])`` once per group of ``(row, data)`` pairs (a set-based bulk
+        service); its ``RowError``s count positions in the group and are put back on the rows."""
+        errors: list[RowError] = []
+        for key, members in groups.items():
+            exc = self.attempt(lambda key=key, members=members: call(key, [data for _row, data in members]))
+            if exc is None:
+                continue
+            details = [d for d in exc.details if isinstance(d, RowError)]
+            if not details:  # about the whole group (a closed book): every row gets it
+                for row, _data in members:
+                    errors += self.errors_for(row, exc)
+            for d in details:
+                errors += self.errors_for(members[d.row - 1][0], DomainError(d.reason, field=d.column))
+        return errors
+
     def books(self, rows: list[Row], key: str = "book") -> dict[str, Book]:
         numbers = {str(r.values.get(key) or "").strip().upper() for r in rows}
         qs = Book.objects.filter(number__in=numbers).select_related("enterprise", "zone")
@@ -440,23 +456,10 @@ class BookItemImport(LedgerImport):
                 if v.get(k) not in (None, "")
             }
             groups.setdefault((book.number, v["kind"]), []).append((row, data))
-        # one set-based add_items per (book, kind): its RowErrors count positions in the group
-        for (number, kind), members in groups.items():
-            exc = self.attempt(
-                lambda book=books[number], kind=kind, members=members: services.add_items(
-                    book, kind, [data for _row, data in members], by=by
-                )
-            )
-            if exc is None:
-                continue
-            details = [d for d in exc.details if isinstance(d, RowError)]
-            if not details:  # about the whole group (a closed book): every row gets it
-                for row, _data in members:
-                    errors += self.errors_for(row, exc)
-            for d in details:
-                row = members[d.row - 1][0]
-                errors += self.errors_for(row, DomainError(d.reason, field=d.column))
-        return errors
+        # one set-based add_items per (book, kind)
+        return errors + self.apply_groups(
+            groups, lambda key, datas: services.add_items(books[key[0]], key[1], datas, by=by)
+        )
 
 
 @register
@@ -545,6 +548,7 @@ class ConsumptionImport(LedgerImport):
         if books:
             for it in BookItem.objects.filter(book__in=books.values()):
                 items[(it.book_id, it.kind, it.seq_no)] = it
+        groups: dict[str, list] = {}
         for row in rows:
             book = self.book_of(row, books, errors)
             if book is None:
@@ -584,12 +588,11 @@ class ConsumptionImport(LedgerImport):
                 )
                 if v.get(k) not in (None, "")
             }
-            exc = self.attempt(
-                lambda p=product, m=material, data=data: services.add_consumption(p, m, data, by=by)
-            )
-            if exc is not None:
-                errors += self.errors_for(row, exc)
-        return errors
+            groups.setdefault(book.number, []).append((row, (product, material, data)))
+        # one set-based add_consumptions per book
+        return errors + self.apply_groups(
+            groups, lambda number, datas: services.add_consumptions(books[number], datas, by=by)
+        )
 
 
 LIST_HEADER = (

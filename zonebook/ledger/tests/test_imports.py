@@ -248,3 +248,30 @@ def test_item_import_is_one_set_based_call_per_book_and_kind_with_spreadsheet_ro
     assert ok.ok and ok.written == 2
     assert BookItem.objects.filter(book=lw.book, seq_no=31).count() == 2
     assert Balance.objects.filter(item__book=lw.book, item__seq_no=31).count() == 2
+
+
+@pytest.mark.django_db
+def test_consumption_import_maps_bulk_errors_to_spreadsheet_rows(world, tmp_path):
+    """BOM lines of a book go through ``add_consumptions`` together: a line repeated inside the file
+    and loss rates of 100 % are reported on their own rows; nothing is written."""
+    lw = ledger_world.build(world)
+    p = lw.book.items.filter(kind="product").order_by("seq_no").first().seq_no
+    m = lw.book.items.filter(kind="material").order_by("seq_no").first().seq_no
+    before = Consumption.objects.count()
+    head = "备案号,成品序号,料件序号,单耗版本号,净耗,有形损耗率,无形损耗率\n"
+    result = _run(
+        "ledger_consumption",
+        _csv(
+            tmp_path,
+            "c.csv",
+            head
+            + f"{lw.book.number},{p},{m},V9,0.9,4,1\n"
+            + f"{lw.book.number},{p},{m},V9,0.9,4,1\n"
+            + f"{lw.book.number},{p},{m},V8,0.9,60,40\n",
+        ),
+        world.users.enterprise,
+    )
+    msgs = [str(e) for e in result.errors]
+    assert any(m.startswith("row 3, column 单耗版本号:") for m in msgs), msgs
+    assert any(m.startswith("row 4, column 有形损耗率:") for m in msgs), msgs
+    assert len(msgs) == 2 and Consumption.objects.count() == before
