@@ -182,6 +182,17 @@ def bonded_value_expr():
     return ExpressionWrapper(F("expected_remaining") * F("item__unit_price"), output_field=MONEY)
 
 
+def _top_enterprises(rows, value) -> list[dict]:
+    """The enterprises with the highest bonded value: ``rows`` are balances or book summaries (both
+    reach the enterprise through ``book``), ``value`` the sum that values them."""
+    return list(
+        rows.order_by()
+        .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
+        .annotate(value=value, books=Count("book_id", distinct=True))
+        .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
+    )
+
+
 def oversight(user, today: dt.date | None = None) -> dict:
     """Every figure of the oversight page, each from one aggregate query over the user's scope."""
     today = today or timezone.localdate()
@@ -269,21 +280,11 @@ def oversight(user, today: dt.date | None = None) -> dict:
 
     # 5. top enterprises by bonded value (one GROUP BY)
     if current:
-        top = list(
-            summaries.filter(stocked__gt=0)
-            .order_by()
-            .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
-            .annotate(value=Sum("bonded_value", output_field=MONEY), books=Count("book_id", distinct=True))
-            .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
-        )
+        top = _top_enterprises(summaries.filter(stocked__gt=0), Sum("bonded_value", output_field=MONEY))
     else:
-        top = list(
-            Balance.objects.for_user(user)
-            .filter(item__kind=ItemKind.MATERIAL, expected_remaining__gt=0)
-            .order_by()
-            .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
-            .annotate(value=Sum(bonded_value_expr()), books=Count("book_id", distinct=True))
-            .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
+        top = _top_enterprises(
+            Balance.objects.for_user(user).filter(item__kind=ItemKind.MATERIAL, expected_remaining__gt=0),
+            Sum(bonded_value_expr()),
         )
 
     # 6. per zone (province/city users see their zones side by side; one GROUP BY)
