@@ -60,7 +60,7 @@ def _from() -> str:
     """
 
 
-def pivot_sql(where: str, partitions: int = 1) -> str:
+def pivot_sql(where: str, partitions: int = 1, by_list: bool = False) -> str:
     """One row per item: the delta of every balance column caused by the lines selected by ``where``
     (on aliases l = line, lst = list, r = rule).  The ``where`` text appears ``1 + partitions``
     times: pass its parameters that many times.
@@ -75,6 +75,9 @@ def pivot_sql(where: str, partitions: int = 1) -> str:
     *exploded* one (product lines through the consumption rows of their resolved version, each
     (line, material) amount rounded to 5 dp: consumption, tangible and intangible loss; the
     material's expected remaining moves by -consumption and its scrap balance by +tangible loss).
+
+    ``by_list``: one row per (list, item) with a leading ``list_id`` column instead of one per item
+    (the running-balance check of a batch posting, ``batch_shortfalls``).
     """
     loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
     k = "-r.sign * lst.direction"
@@ -99,6 +102,10 @@ def pivot_sql(where: str, partitions: int = 1) -> str:
     )
     zero_rule_cols = ", ".join(f"0 AS {c}" for c in RULE_COLUMNS)
     outer_cols = ", ".join(f"SUM(x.{c}) AS {c}" for c in RULE_COLUMNS)
+    lid, glid, lgrp, ggrp, xsel, xgrp = ("",) * 6
+    if by_list:
+        lid, glid, lgrp, ggrp = "lst.id AS list_id, ", "g.list_id, ", "lst.id, ", "g.list_id, "
+        xsel, xgrp = "x.list_id AS list_id, ", "x.list_id, "
     branches = []
     for part in range(max(1, int(partitions))):
         split = f" AND MOD(l.item_id, {int(partitions)}) = {part}" if partitions > 1 else ""
@@ -113,29 +120,33 @@ def pivot_sql(where: str, partitions: int = 1) -> str:
                 where=where,
                 split=split,
                 cons=cons,
+                lid=lid,
+                glid=glid,
+                lgrp=lgrp,
+                ggrp=ggrp,
             )
         )
     exploded = "            UNION ALL\n".join(branches)
     return f"""
-        SELECT x.item_id AS item_id, {outer_cols},
+        SELECT {xsel}x.item_id AS item_id, {outer_cols},
                SUM(x.consumption) AS consumption, SUM(x.tangible_loss) AS tangible_loss,
                SUM(x.intangible_loss) AS intangible_loss,
                SUM(x.er) - SUM(x.consumption) AS er, SUM(x.sb) + SUM(x.tangible_loss) AS sb
           FROM (
-            SELECT l.item_id AS item_id, {direct_cols},
+            SELECT {lid}l.item_id AS item_id, {direct_cols},
                    0 AS consumption, 0 AS tangible_loss, 0 AS intangible_loss,
                    SUM(CASE WHEN r.explode OR r.scrap THEN 0 ELSE r.sign * lst.direction * l.qty END) AS er,
                    SUM(CASE WHEN r.scrap THEN r.sign * lst.direction * l.qty ELSE 0 END) AS sb
               {_from()}
              WHERE r.target <> '' AND ({where})
-             GROUP BY l.item_id
+             GROUP BY {lgrp}l.item_id
             UNION ALL
 {exploded}          ) x
-         GROUP BY x.item_id
+         GROUP BY {xgrp}x.item_id
     """
 
 
-_EXPLODED_BRANCH = """            SELECT c.material_id, {zero_rule_cols},
+_EXPLODED_BRANCH = """            SELECT {glid}c.material_id, {zero_rule_cols},
                    SUM(g.n * ROUND({f_cons}, 5)),
                    SUM(g.n * ROUND({f_tang}, 5)),
                    SUM(g.n * ROUND({f_intang}, 5)),
@@ -143,14 +154,14 @@ _EXPLODED_BRANCH = """            SELECT c.material_id, {zero_rule_cols},
               FROM (
                 -- identical (product, version, qty) lines explode to identical rounded amounts:
                 -- fold them first into a signed count n (a reversal cancels its original)
-                SELECT l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, SUM({k}) AS n
+                SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, SUM({k}) AS n
                   {frm}
                  WHERE r.explode AND ({where}){split}
-                 GROUP BY l.item_id, l.resolved_version, l.qty
+                 GROUP BY {lgrp}l.item_id, l.resolved_version, l.qty
                 HAVING SUM({k}) <> 0
               ) g
               JOIN {cons} c ON c.product_id = g.item_id AND c.version = g.version
-             GROUP BY c.material_id
+             GROUP BY {ggrp}c.material_id
 """
 
 
@@ -217,22 +228,87 @@ def apply_list(list_id: int, line_count: int = 0) -> int:
 
     Returns the number of balance rows changed.
     """
+    return _apply(_list_where(), [list_id], line_count)
+
+
+def apply_lists(list_ids, line_count: int = 0) -> int:
+    """Add the effect of several lists (one batch) to the stored balances: ONE statement."""
+    marks, ids = _in_clause(list_ids)
+    return _apply(f"lst.id IN ({marks})", ids, line_count)
+
+
+def _apply(where: str, wparams: list, line_count: int) -> int:
     sets = [f"{c} = ROUND({T_BAL}.{c} + d.{c}, 5)" for c in DELTA_COLUMNS]
     sets.append(f"expected_remaining = ROUND({T_BAL}.expected_remaining + d.er, 5)")
     sets.append(f"scrap_balance = ROUND({T_BAL}.scrap_balance + d.sb, 5)")
     sets.append("updated_at = %s")
-    sql = f"UPDATE {T_BAL} SET {', '.join(sets)} FROM ({pivot_sql(_list_where())}) d WHERE {T_BAL}.item_id = d.item_id"
+    sql = (
+        f"UPDATE {T_BAL} SET {', '.join(sets)} FROM ({pivot_sql(where)}) d WHERE {T_BAL}.item_id = d.item_id"
+    )
     large = (
         connection.vendor == "postgresql" and line_count >= LARGE_LIST_LINES and connection.in_atomic_block
     )
     with connection.cursor() as cur:
         if large:
             cur.execute(f"SET LOCAL work_mem = '{LARGE_LIST_WORK_MEM}'")
-        cur.execute(sql, [timezone.now(), list_id, list_id])
+        cur.execute(sql, [timezone.now(), *wparams, *wparams])
         changed = cur.rowcount
         if large:
             cur.execute("SET LOCAL work_mem TO DEFAULT")
         return changed
+
+
+def batch_shortfalls(list_ids, limit: int = 200) -> list[dict]:
+    """The shortfalls a batch posting would cause, list by list, as if the lists were posted one
+    after the other in (declaration date, id) order — ONE statement, before anything is applied.
+
+    The material and scrap deltas per (list, item) come from the by-list pivot; a running SUM per
+    item over the batch order added to the stored balance gives the balance after each list.  A
+    list causes a shortfall of an item when it lowers the balance (delta < 0) and the balance after
+    it is below zero: exactly ``shortfalls(negatives() before, negatives() after)`` of a one-list
+    posting (after < before ⇔ delta < 0).  Returns dicts like ``shortfalls()`` plus ``list_id``.
+    """
+    marks, ids = _in_clause(list_ids)
+    where = f"lst.id IN ({marks})"
+    sql = f"""
+        WITH d AS ({pivot_sql(where, by_list=True)}),
+        s AS (
+            SELECT d.list_id, d.item_id, d.er, d.sb,
+                   SUM(d.er) OVER w AS cer, SUM(d.sb) OVER w AS csb, o.declaration_date AS on_date
+              FROM d JOIN {T_LIST} o ON o.id = d.list_id
+            WINDOW w AS (PARTITION BY d.item_id ORDER BY o.declaration_date, o.id ROWS UNBOUNDED PRECEDING)
+        )
+        SELECT s.list_id, i.seq_no, i.part_no,
+               b.expected_remaining + s.cer AS er_after, b.scrap_balance + s.csb AS sb_after, s.er, s.sb
+          FROM s
+          JOIN {T_BAL} b ON b.item_id = s.item_id
+          JOIN {T_ITEM} i ON i.id = s.item_id
+         WHERE i.kind = 'material'
+           AND ((s.er < -{TOLERANCE} AND b.expected_remaining + s.cer < -{TOLERANCE})
+             OR (s.sb < -{TOLERANCE} AND b.scrap_balance + s.csb < -{TOLERANCE}))
+         ORDER BY s.on_date, s.list_id, i.seq_no
+         LIMIT {int(limit)}
+    """
+    tol = Decimal(TOLERANCE)
+    out = []
+    with connection.cursor() as cur:
+        cur.execute(sql, ids * 2)
+        for list_id, seq, part, er_after, sb_after, er, sb in cur.fetchall():
+            er_after, sb_after = _dec(er_after), _dec(sb_after)
+            material = -er_after if _dec(er) < -tol and er_after < -tol else Decimal(0)
+            scrap = -sb_after if _dec(sb) < -tol and sb_after < -tol else Decimal(0)
+            out.append(
+                {
+                    "list_id": list_id,
+                    "seq_no": seq,
+                    "part_no": part,
+                    "expected_remaining_after": er_after,
+                    "scrap_balance_after": sb_after,
+                    "material_shortfall": material,
+                    "scrap_shortfall": scrap,
+                }
+            )
+    return out
 
 
 def resolve_versions(list_id: int, on) -> int:
@@ -312,6 +388,98 @@ def version_problems(list_id: int, on, limit: int = 50) -> list[dict]:
             dict(zip(("line_no", "item_seq_no", "part_no", "named", "in_force"), r, strict=True))
             for r in cur.fetchall()
         ]
+
+
+def resolve_versions_many(list_ids) -> int:
+    """``resolve_versions`` for the lists of one batch, each at its own declaration date: the same
+    statements once for the batch (one UPDATE of stale named versions, one DISTINCT scan of
+    (product, date, stored version), one query of the products' version spans; lines rewritten only
+    where the resolution changed, one UPDATE per (new version, date))."""
+    marks, ids = _in_clause(list_ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {T_LINE} SET resolved_version = consumption_version"
+            f" WHERE inventory_list_id IN ({marks}) AND consumption_version <> ''"
+            f" AND resolved_version <> consumption_version",
+            ids,
+        )
+        n = cur.rowcount
+        cur.execute(
+            f"""SELECT DISTINCT l.item_id, o.declaration_date, l.resolved_version
+                  FROM {T_LINE} l JOIN {T_LIST} o ON o.id = l.inventory_list_id
+                 WHERE l.inventory_list_id IN ({marks}) AND l.consumption_version = ''""",
+            ids,
+        )
+        stored = cur.fetchall()
+        if not stored:
+            return n
+        pmarks, pids = _in_clause({pid for pid, _d, _v in stored})
+        cur.execute(
+            f"SELECT DISTINCT product_id, version, valid_from, valid_to FROM {T_CONS} WHERE product_id IN ({pmarks})",
+            pids,
+        )
+        spans: dict[int, list] = {}
+        for pid, version, start, end in cur.fetchall():
+            spans.setdefault(pid, []).append((version, start, end))
+        stale: dict[tuple, set[int]] = {}
+        for pid, on, version in stored:
+            on = _date(on)
+            now = {
+                v
+                for v, start, end in spans.get(pid, ())
+                if (start is None or start <= on) and (end is None or end >= on)
+            }
+            current = next(iter(now)) if len(now) == 1 else ""
+            if current != version:
+                stale.setdefault((current, on), set()).add(pid)
+        for (version, on), products in stale.items():
+            pmarks, pids = _in_clause(products)
+            cur.execute(
+                f"""UPDATE {T_LINE} SET resolved_version = %s
+                     WHERE inventory_list_id IN (SELECT id FROM {T_LIST} WHERE id IN ({marks}) AND declaration_date = %s)
+                       AND consumption_version = '' AND item_id IN ({pmarks})""",
+                [version, *ids, on, *pids],
+            )
+            n += cur.rowcount
+        return n
+
+
+def version_problems_many(list_ids, limit: int = 50) -> list[dict]:
+    """``version_problems`` for the lists of one batch (each at its own date), with ``list_id``."""
+    marks, ids = _in_clause(list_ids)
+    sql = f"""
+        WITH pairs AS (
+            SELECT DISTINCT item_id, resolved_version FROM {T_LINE} WHERE inventory_list_id IN ({marks})
+        ), bad AS (
+            SELECT p.item_id, p.resolved_version FROM pairs p
+             WHERE p.resolved_version = '' OR NOT EXISTS (
+                   SELECT 1 FROM {T_CONS} c WHERE c.product_id = p.item_id AND c.version = p.resolved_version)
+        )
+        SELECT l.inventory_list_id, l.line_no, l.item_seq_no, l.part_no, l.consumption_version,
+               (SELECT COUNT(DISTINCT c.version) FROM {T_CONS} c
+                 WHERE c.product_id = l.item_id
+                   AND (c.valid_from IS NULL OR c.valid_from <= o.declaration_date)
+                   AND (c.valid_to IS NULL OR c.valid_to >= o.declaration_date)) AS n
+          FROM {T_LINE} l
+          JOIN {T_LIST} o ON o.id = l.inventory_list_id
+          JOIN bad b ON b.item_id = l.item_id AND b.resolved_version = l.resolved_version
+         WHERE l.inventory_list_id IN ({marks})
+         ORDER BY o.declaration_date, l.inventory_list_id, l.line_no
+         LIMIT {int(limit)}
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, ids * 2)
+        return [
+            dict(zip(("list_id", "line_no", "item_seq_no", "part_no", "named", "in_force"), r, strict=True))
+            for r in cur.fetchall()
+        ]
+
+
+def _date(value):
+    """SQLite returns dates of raw queries as text."""
+    import datetime as dt
+
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # ---------------------------------------------------------------- recompute, check, as-of

@@ -10,6 +10,7 @@
 * ``reference``: load_reference_data (fixtures: posting rules, mode/book kinds, HS codes)
 """
 
+from .batch import BatchResult, create_inventory_lists, post_inventory_lists
 from .books import (
     add_item,
     add_items,
@@ -40,7 +41,10 @@ from .posting import (
 from .recompute import balances_as_of, check_balances, recompute
 
 __all__ = [
+    "BatchResult",
     "PostingResult",
+    "create_inventory_lists",
+    "post_inventory_lists",
     "add_consumption",
     "add_consumptions",
     "add_item",

@@ -80,8 +80,9 @@ def negative_policy() -> str:
     return settings.ZONEBOOK.get("LEDGER_NEGATIVE_BALANCE", NegativeBalancePolicy.REFUSE)
 
 
-def check_book_accepts(book: Book, on: dt.date) -> None:
-    """A list needs a filed/in-use book that has not expired on the declaration date."""
+def check_book_accepts(book: Book, on: dt.date, locked_writeoffs: Sequence | None = None) -> None:
+    """A list needs a filed/in-use book that has not expired on the declaration date.
+    ``locked_writeoffs``: the book's submitted/accepted/closed write-offs, preloaded by a batch."""
     if book.status not in POSTABLE_BOOK_STATUSES:
         raise DomainError(
             _("Book %(number)s is %(status)s: it accepts no inventory lists.")
@@ -98,14 +99,24 @@ def check_book_accepts(book: Book, on: dt.date) -> None:
         )
     from .writeoff import check_cycle_open  # a submitted/accepted/closed write-off locks its cycle
 
-    check_cycle_open(book, on)
+    check_cycle_open(book, on, locked_writeoffs)
 
 
-def check_mode_allowed(book: Book, mode: str, on: dt.date) -> None:
-    rows = ModeBookKind.objects.filter(supervision_mode=mode, valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
-    )
-    kinds = "".join(rows.values_list("book_kinds", flat=True))
+def _in_force(row, on: dt.date) -> bool:
+    return row.valid_from <= on and (row.valid_to is None or row.valid_to >= on)
+
+
+def check_mode_allowed(
+    book: Book, mode: str, on: dt.date, table: Sequence[ModeBookKind] | None = None
+) -> None:
+    """``table``: preloaded ModeBookKind rows (a batch loads them once); else one query."""
+    if table is None:
+        rows = ModeBookKind.objects.filter(supervision_mode=mode, valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+        kinds = "".join(rows.values_list("book_kinds", flat=True))
+    else:
+        kinds = "".join(r.book_kinds for r in table if r.supervision_mode == mode and _in_force(r, on))
     if book.kind not in kinds:
         raise DomainError(
             _("Supervision mode %(mode)s is not allowed on %(kind)s books (allowed: %(allowed)s).")
@@ -115,12 +126,22 @@ def check_mode_allowed(book: Book, mode: str, on: dt.date) -> None:
         )
 
 
-def find_rule(mode: str, ie_mark: str, item_kind: str, on: dt.date) -> PostingRule:
-    rules = list(
-        PostingRule.objects.filter(
-            supervision_mode=mode, ie_mark=ie_mark, item_kind=item_kind, valid_from__lte=on
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))[:2]
-    )
+def find_rule(
+    mode: str, ie_mark: str, item_kind: str, on: dt.date, table: Sequence[PostingRule] | None = None
+) -> PostingRule:
+    """``table``: preloaded posting rules (a batch loads them once); else one query."""
+    if table is None:
+        rules = list(
+            PostingRule.objects.filter(
+                supervision_mode=mode, ie_mark=ie_mark, item_kind=item_kind, valid_from__lte=on
+            ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))[:2]
+        )
+    else:
+        rules = [
+            r
+            for r in table
+            if (r.supervision_mode, r.ie_mark, r.item_kind) == (mode, ie_mark, item_kind) and _in_force(r, on)
+        ][:2]
     if len(rules) != 1:
         raise DomainError(
             _("No single posting rule for supervision mode %(mode)s, %(ie)s, %(kind)s on %(on)s.")
@@ -155,29 +176,59 @@ def _dec(value, row: int, column: str, errors: list, positive: bool = False, req
     return d
 
 
-def _build_lines(
-    book: Book, item_kind: str, lines: Sequence[Mapping], on: dt.date | None = None
-) -> list[tuple]:
-    """Validate raw lines (dicts) and build the rows to insert (``LINE_COLUMNS`` order, plain tuples:
-    no model instance per line); all problems are reported together."""
-    errors: list[RowError] = []
-    if not lines:
-        raise DomainError(_("An inventory list needs at least one line."), code="no_lines", field="lines")
-    seqs = {int(r["item_seq_no"]) for r in lines if str(r.get("item_seq_no", "")).isdigit()}
+@dataclass
+class LineContext:
+    """What validating lines needs from the database, loaded once for one or many lists of a book
+    and one item kind: the items by sequence number, the known HS codes, and every (product,
+    version, valid_from, valid_to) of the products (three queries whatever the number of lists)."""
+
+    items: dict[int, BookItem]
+    hs_known: set[str]
+    spans: set[tuple]
+
+
+def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]]) -> LineContext:
+    seqs = {
+        int(r["item_seq_no"]) for lines in line_sets for r in lines if str(r.get("item_seq_no", "")).isdigit()
+    }
     items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
-    hs_known = known_hs([str(r.get("hs_code") or "") for r in lines] + [i.hs_code for i in items.values()])
-    versions, in_force = set(), {}
-    if item_kind == ItemKind.PRODUCT:
+    hs_known = known_hs(
+        [str(r.get("hs_code") or "") for lines in line_sets for r in lines]
+        + [i.hs_code for i in items.values()]
+    )
+    spans: set[tuple] = set()
+    if item_kind == ItemKind.PRODUCT and items:
         # one query: every (product, version) with its validity (distinct), split in Python
         spans = set(
             Consumption.objects.filter(product__in=list(items.values()))
             .values_list("product_id", "version", "valid_from", "valid_to")
             .distinct()
         )
-        versions = {(pid, ver) for pid, ver, _f, _t in spans}
+    return LineContext(items, hs_known, spans)
+
+
+def _build_lines(
+    book: Book,
+    item_kind: str,
+    lines: Sequence[Mapping],
+    on: dt.date | None = None,
+    ctx: LineContext | None = None,
+) -> list[tuple]:
+    """Validate raw lines (dicts) and build the rows to insert (``LINE_COLUMNS`` order, plain tuples:
+    no model instance per line); all problems are reported together.  ``ctx``: a ``line_context``
+    shared by the lists of one batch (built here for this list otherwise)."""
+    errors: list[RowError] = []
+    if not lines:
+        raise DomainError(_("An inventory list needs at least one line."), code="no_lines", field="lines")
+    if ctx is None:
+        ctx = line_context(book, item_kind, [lines])
+    items, hs_known = ctx.items, ctx.hs_known
+    versions, in_force = set(), {}
+    if item_kind == ItemKind.PRODUCT:
+        versions = {(pid, ver) for pid, ver, _f, _t in ctx.spans}
         if on is not None:  # the only version in force per product, stored now and re-checked at posting
             by_product: dict[int, set] = {}
-            for pid, ver, start, end in spans:
+            for pid, ver, start, end in ctx.spans:
                 if (start is None or start <= on) and (end is None or end >= on):
                     by_product.setdefault(pid, set()).add(ver)
             in_force = {pid: next(iter(v)) for pid, v in by_product.items() if len(v) == 1}
@@ -284,7 +335,8 @@ def _build_lines(
     return out
 
 
-def _check_header(book: Book, header: Mapping, *, exclude_pk=None) -> dict:
+def clean_header(header: Mapping) -> dict:
+    """The checks of a list header that need no database: fields, number format, marks, date."""
     unknown = set(header) - HEADER_FIELDS
     if unknown:
         raise DomainError(
@@ -298,22 +350,8 @@ def _check_header(book: Book, header: Mapping, *, exclude_pk=None) -> dict:
         raise DomainError(
             " ".join(getattr(exc, "messages", [str(exc)])), code="list_number", field="number"
         ) from None
-    if InventoryList.objects.filter(number=h["number"]).exclude(pk=exclude_pk).exists():
-        raise DomainError(
-            _("List number %(n)s already exists.") % {"n": h["number"]}, code="duplicate", field="number"
-        )
     if not h.get("internal_number"):
         h["internal_number"] = h["number"]
-    if (
-        InventoryList.objects.filter(enterprise_id=book.enterprise_id, internal_number=h["internal_number"])
-        .exclude(pk=exclude_pk)
-        .exists()
-    ):
-        raise DomainError(
-            _("Internal number %(n)s is already used by this enterprise.") % {"n": h["internal_number"]},
-            code="duplicate",
-            field="internal_number",
-        )
     if h.get("ie_mark") not in IEMark.values:
         raise DomainError(_("The I/E mark must be I or E."), code="invalid", field="ie_mark")
     if h["number"][8] != h["ie_mark"]:
@@ -326,6 +364,25 @@ def _check_header(book: Book, header: Mapping, *, exclude_pk=None) -> dict:
         )
     if not isinstance(h.get("declaration_date"), dt.date):
         raise DomainError(_("The declaration date is required."), code="invalid", field="declaration_date")
+    return h
+
+
+def _check_header(book: Book, header: Mapping, *, exclude_pk=None) -> dict:
+    h = clean_header(header)
+    if InventoryList.objects.filter(number=h["number"]).exclude(pk=exclude_pk).exists():
+        raise DomainError(
+            _("List number %(n)s already exists.") % {"n": h["number"]}, code="duplicate", field="number"
+        )
+    if (
+        InventoryList.objects.filter(enterprise_id=book.enterprise_id, internal_number=h["internal_number"])
+        .exclude(pk=exclude_pk)
+        .exists()
+    ):
+        raise DomainError(
+            _("Internal number %(n)s is already used by this enterprise.") % {"n": h["internal_number"]},
+            code="duplicate",
+            field="internal_number",
+        )
     check_book_accepts(book, h["declaration_date"])
     check_mode_allowed(book, str(h.get("supervision_mode") or ""), h["declaration_date"])
     find_rule(h["supervision_mode"], h["ie_mark"], h["item_kind"], h["declaration_date"])
@@ -344,18 +401,31 @@ def _insert_lines(list_id: int, rows: Sequence[tuple]) -> None:
     """Write validated line rows: ``COPY … FROM STDIN`` on PostgreSQL, batched ``executemany`` on
     SQLite.  (``bulk_create`` built a model instance and prepared 16 fields per line: 9,000 lines/s
     for a 50,000-line list; docs/performance.md, "posting".)"""
+    _insert_many([(list_id, rows)])
+
+
+def _insert_many(lists: Sequence[tuple[int, Sequence[tuple]]]) -> None:
+    """The lines of several lists, ``[(list_id, rows), …]``, in one ``COPY`` (PostgreSQL)."""
     table = InventoryListLine._meta.db_table
     cols = ", ".join(("inventory_list_id", *LINE_COLUMNS))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((list_id, *row))
+                for list_id, rows in lists:
+                    for row in rows:
+                        copy.write_row((list_id, *row))
             return
         marks = ", ".join(["%s"] * (len(LINE_COLUMNS) + 1))
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-        for start in range(0, len(rows), LINE_BATCH):
-            cur.executemany(sql, [(list_id, *row) for row in rows[start : start + LINE_BATCH]])
+        batch: list[tuple] = []
+        for list_id, rows in lists:
+            for row in rows:
+                batch.append((list_id, *row))
+                if len(batch) >= LINE_BATCH:
+                    cur.executemany(sql, batch)
+                    batch = []
+        if batch:
+            cur.executemany(sql, batch)
 
 
 @transaction.atomic

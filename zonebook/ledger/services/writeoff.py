@@ -9,7 +9,7 @@ it runs while the write-off is a draft, and once more when it moves to pre-check
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -80,9 +80,22 @@ def closed_cycle_on(book_id: int, on: dt.date) -> WriteOff | None:
     )
 
 
-def check_cycle_open(book: Book, on: dt.date) -> None:
-    """Lists dated inside a submitted/accepted/closed write-off cycle are refused (the cycle is locked)."""
-    wo = closed_cycle_on(book.pk, on)
+def locked_writeoffs(book_id: int) -> list[WriteOff]:
+    """The book's submitted/accepted/closed write-offs (their cycles are locked), for a batch."""
+    return list(
+        WriteOff.objects.filter(book_id=book_id).exclude(
+            state__in=[WriteOffState.DRAFT, WriteOffState.PRE_CHECK]
+        )
+    )
+
+
+def check_cycle_open(book: Book, on: dt.date, locked: Sequence[WriteOff] | None = None) -> None:
+    """Lists dated inside a submitted/accepted/closed write-off cycle are refused (the cycle is locked).
+    ``locked``: ``locked_writeoffs(book)`` preloaded by a batch; else one query."""
+    if locked is None:
+        wo = closed_cycle_on(book.pk, on)
+    else:
+        wo = next((w for w in locked if w.start <= on <= w.end), None)
     if wo is not None:
         raise DomainError(
             _("The date %(on)s lies in write-off %(wo)s, which is %(state)s: its lists are locked.")

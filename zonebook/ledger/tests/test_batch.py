@@ -1,0 +1,246 @@
+"""Batches of inventory lists (``create_inventory_lists`` / ``post_inventory_lists``): the same
+balances, checks, errors and audit entries as one list at a time, with a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from zonebook.audit.models import AuditEntry
+from zonebook.core.errors import DomainError
+from zonebook.ledger import services
+from zonebook.ledger.models import Balance, BookSummary, InventoryList
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLE_C = [
+    ("0615", "I", "material", [(1, 10000)]),
+    ("0654", "I", "material", [(1, 2000)]),
+    ("0657", "I", "material", [(1, 500)]),
+    ("0700", "E", "material", [(1, 200)]),
+    ("0615", "E", "product", [(1, 10000)]),
+    ("0654", "E", "product", [(1, 1500)]),
+    ("4600", "I", "product", [(1, 300)]),
+    ("4600", "E", "product", [(1, 300)]),
+    ("0664", "E", "material", [(1, 100)]),
+    ("0644", "I", "material", [(1, 300)]),
+]
+
+
+def entry(mode, ie, kind, lines, on=dt.date(2026, 3, 1), **kw):
+    header = {
+        "number": kw.pop("number", None) or f.list_number(ie),
+        "ie_mark": ie,
+        "supervision_mode": mode,
+        "item_kind": kind,
+        "declaration_date": on,
+        **kw,
+    }
+    return header, [{"item_seq_no": s, "qty": str(q)} for s, q in lines]
+
+
+@pytest.fixture
+def handbook(world):
+    b = f.book(world.enterprises.a1, kind="C")
+    m = f.material(b, 1)
+    p = f.product(b, 1)
+    f.bom(p, m, "0.9", 4, 1)
+    return b, m, p
+
+
+def test_example_c_in_one_batch(handbook):
+    b, m, p = handbook
+    entries = [entry(*e, on=dt.date(2026, 3, 1) + dt.timedelta(days=k)) for k, e in enumerate(EXAMPLE_C)]
+    result = services.create_inventory_lists(b, entries, action="post")
+    assert result.posted == 10 and result.warnings == []
+    mb = Balance.objects.get(item=m)
+    # the hand-computed figures of worked example C (test_posting.test_example_c_posted_through_lists)
+    assert (mb.imports, mb.carry_in, mb.leftover_in, mb.returns_out) == (D(10000), D(2000), D(500), D(200))
+    assert mb.consumption == D("10894.73684")
+    assert mb.tangible_loss == D("435.78948") and mb.scrap_balance == D("435.78948")
+    assert (mb.reexport, mb.domestic_sale) == (D(100), D(300))
+    assert mb.expected_remaining == D("1005.26316")
+    pb = Balance.objects.get(item=p)
+    assert (pb.exported, pb.carry_out, pb.product_returns_in, pb.product_returns_out) == (
+        D(10000),
+        D(1500),
+        D(300),
+        D(300),
+    )
+    assert services.check_balances() == []
+    assert set(InventoryList.objects.filter(book=b).values_list("state", flat=True)) == {"posted"}
+    assert BookSummary.objects.get(book=b).stocked == 1
+
+
+def test_batch_equals_one_list_at_a_time(world):
+    books = []
+    for _ in range(2):
+        b = f.book(world.enterprises.a1, kind="C")
+        for s in (1, 2, 3):
+            f.material(b, s, opening=0)
+        for s in (1, 2):
+            f.product(b, s)
+        books.append(b)
+    for b in books:
+        prods = {p.seq_no: p for p in b.items.filter(kind="product")}
+        mats = {m.seq_no: m for m in b.items.filter(kind="material")}
+        f.bom(prods[1], mats[1], "0.333", "2.5", "0.5")
+        f.bom(prods[1], mats[2], "1.7", 0, 0, bonded="60")
+        f.bom(prods[2], mats[3], "0.01234", "7", 0)
+    plan = [
+        ("0615", "I", "material", [(1, 5000), (2, 800), (3, "12.5")]),
+        ("0615", "E", "product", [(1, 333), (2, 99), (1, "0.5")]),
+        ("0664", "E", "material", [(2, 10)]),
+        ("0654", "E", "product", [(2, 7)]),
+        ("0644", "I", "material", [(1, "0.25")]),
+    ]
+    for k, (mode, ie, kind, lines) in enumerate(plan):
+        f.post(books[0], mode, ie, kind, lines, date=dt.date(2026, 4, 1 + k))
+    services.create_inventory_lists(
+        books[1], [entry(*e, on=dt.date(2026, 4, 1 + k)) for k, e in enumerate(plan)], action="post"
+    )
+    cols = [fld.name for fld in Balance._meta.fields if fld.name not in ("id", "book", "item", "updated_at")]
+
+    def state(b):
+        return sorted(
+            (r["item__kind"], r["item__seq_no"], *(r[c] for c in cols))
+            for r in Balance.objects.filter(book=b).values("item__kind", "item__seq_no", *cols)
+        )
+
+    assert state(books[0]) == state(books[1])
+    assert services.check_balances([books[1].pk]) == []
+
+
+def test_running_shortfall_names_the_list_even_if_a_later_one_refills(handbook):
+    b, m, p = handbook
+    services.create_inventory_lists(
+        b, [entry("0615", "I", "material", [(1, 100)], on=dt.date(2026, 3, 1))], action="post"
+    )
+    # given out of date order: the 3-2 refill comes after the 3-1 export that takes 180 of 100
+    big_export = entry(
+        "0615", "E", "product", [(1, 200)], on=dt.date(2026, 3, 10)
+    )  # 0.9/0.95 x 200 = 189.47368
+    refill = entry("0615", "I", "material", [(1, 1000)], on=dt.date(2026, 3, 20))
+    with pytest.raises(DomainError) as exc:
+        services.create_inventory_lists(b, [refill, big_export], action="post")
+    assert exc.value.code == "negative_balance"
+    assert [d.value for d in exc.value.details] == [big_export[0]["number"]]
+    assert "89.47368" in exc.value.details[0].reason
+    assert not InventoryList.objects.filter(
+        number__in=[refill[0]["number"], big_export[0]["number"]]
+    ).exists()
+    # the same two lists in the opposite dates: no shortfall
+    refill[0]["declaration_date"] = dt.date(2026, 3, 5)
+    result = services.create_inventory_lists(b, [big_export, refill], action="post")
+    assert result.posted == 2 and result.warnings == []
+    assert Balance.objects.get(item=m).expected_remaining == D("910.52632")
+
+
+@override_settings(ZONEBOOK={"LEDGER_NEGATIVE_BALANCE": "warn"})
+def test_warn_policy_posts_and_keeps_each_lists_warnings(handbook):
+    b, m, p = handbook
+    first = entry("0615", "E", "product", [(1, 10)], on=dt.date(2026, 3, 2))  # 9.47368 below zero
+    second = entry("0615", "I", "material", [(1, 5)], on=dt.date(2026, 3, 3))  # −4.47368: raises, no warning
+    third = entry("0615", "E", "product", [(1, 1)], on=dt.date(2026, 3, 4))  # −5.42105: further down
+    result = services.create_inventory_lists(b, [first, second, third], action="post")
+    assert result.posted == 3
+    assert [(w["list"], w["material_shortfall"]) for w in result.warnings] == [
+        (first[0]["number"], D("9.47368")),
+        (third[0]["number"], D("5.42105")),
+    ]
+    posted = AuditEntry.objects.filter(code="ledger.inventory_list.posted").order_by("id")
+    warned = {e.object_repr: e.changes["warnings"] for e in posted}
+    assert len(warned[first[0]["number"]]) == 1 and warned[second[0]["number"]] == []
+    assert Balance.objects.get(item=m).expected_remaining == D("-5.42105")
+
+
+def test_every_problem_named_by_row_and_nothing_written(handbook, world):
+    b, m, p = handbook
+    existing = f.inv_list(b, "0615", "I", "material", [(1, 1)])
+    entries = [
+        entry("0615", "I", "material", [(1, 5), (1, 6)]),  # rows 1-2: fine
+        entry("0615", "I", "material", [(1, 1), (9, 2)], number=existing.number),  # rows 3-4
+        entry("0615", "E", "product", [(1, "-3")]),  # row 5: negative quantity
+        entry("0615", "I", "material", [(1, 1)], ie_mark="X"),  # row 6: bad I/E mark
+    ]
+    entries.append(entry("0615", "I", "material", [(1, 1)], number=entries[0][0]["number"]))  # row 7
+    with pytest.raises(DomainError) as exc:
+        services.create_inventory_lists(b, entries, action="post")
+    got = {(d.row, d.column) for d in exc.value.details}
+    assert got == {(3, "number"), (4, "item_seq_no"), (5, "qty"), (6, "ie_mark"), (7, "number")}
+    assert InventoryList.objects.filter(book=b).count() == 1
+
+
+def test_post_checks_state_book_and_is_idempotent(handbook, world):
+    b, m, p = handbook
+    other = f.book(world.enterprises.a1, kind="C")
+    f.material(other, 1)
+    draft = f.inv_list(b, "0615", "I", "material", [(1, 1)], submit=False)
+    foreign = f.inv_list(other, "0615", "I", "material", [(1, 1)])
+    ok = f.inv_list(b, "0615", "I", "material", [(1, 1)])
+    with pytest.raises(DomainError) as exc:
+        services.post_inventory_lists(b, [draft.pk, foreign.pk, ok.pk, 999_999])
+    assert {d.value for d in exc.value.details} == {draft.number, foreign.number, "999999"}
+    ok.refresh_from_db()
+    assert ok.state == "submitted"
+    first = services.post_inventory_lists(b, [ok.pk])
+    again = services.post_inventory_lists(b, [ok.pk])
+    assert (first.posted, again.posted) == (1, 0)
+    assert Balance.objects.get(item=m).imports == D(1)
+    assert AuditEntry.objects.filter(code="ledger.inventory_list.posted", object_id=str(ok.pk)).count() == 1
+
+
+def test_audit_entries_per_list_and_step(handbook):
+    b, m, p = handbook
+    entries = [entry("0615", "I", "material", [(1, k + 1)]) for k in range(3)]
+    result = services.create_inventory_lists(b, entries, action="post")
+    ids = [str(inv.pk) for inv in result.lists]
+    for code in ("created", "submitted", "posted"):
+        rows = AuditEntry.objects.filter(code=f"ledger.inventory_list.{code}", object_id__in=ids)
+        assert rows.count() == 3
+    created = AuditEntry.objects.get(code="ledger.inventory_list.created", object_id=ids[0])
+    assert created.changes["lines"] == 1 and created.changes["state"] == [None, "draft"]
+    assert created.zone_id == b.zone_id
+
+
+def test_draft_and_submit_actions(handbook):
+    b, m, p = handbook
+    drafts = services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 1)])])
+    submitted = services.create_inventory_lists(
+        b, [entry("0615", "I", "material", [(1, 1)])], action="submit"
+    )
+    assert drafts.lists[0].state == "draft" and submitted.lists[0].state == "submitted"
+    assert Balance.objects.get(item=m).imports == 0
+    with pytest.raises(DomainError):
+        services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 1)])], action="approve")
+
+
+def test_version_problems_named_per_list(handbook):
+    b, m, p = handbook
+    e = entry("0615", "E", "product", [(1, 1)])
+    e[1][0]["consumption_version"] = "7"
+    with pytest.raises(DomainError) as exc:
+        services.create_inventory_lists(b, [e], action="post")
+    assert exc.value.details[0].column == "consumption_version" and exc.value.details[0].row == 1
+
+
+def test_fixed_query_count(handbook):
+    b, m, p = handbook
+    services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 10**6)])], action="post")
+
+    def run(n):
+        entries = [
+            entry("0615", "E", "product", [(1, 1), (1, 2)], on=dt.date(2026, 3, 1 + k % 20)) for k in range(n)
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            services.create_inventory_lists(b, entries, action="post")
+        return len(ctx)
+
+    assert run(3) == run(25)
