@@ -8,13 +8,15 @@ the pipeline's transaction.  A file is therefore imported completely or not at a
 names the spreadsheet row, the column (as headed in the file) and the reason.
 
 Inventory lists come in one sheet: the header fields are repeated on every line and the rows are
-grouped by list number (the rows of one list need not be adjacent).  Each list is created with one
-bulk insert of its lines (``services.create_inventory_list``) and optionally submitted and posted
-(set-based posting, ``services.post_inventory_list``).
+grouped by list number (the rows of one list need not be adjacent).  The lists of one book and
+action go to the batch service ``services.create_inventory_lists`` (about ``CHUNK_LINES`` lines
+per call, in declaration-date order): one COPY of their lines, and with "submit and post" one
+set-based posting whose negative-balance check runs list by list in date order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
@@ -88,6 +90,24 @@ STATUS_PATH = {
 
 class _DryRun(Exception):
     pass
+
+
+# Lines per call of ``services.create_inventory_lists`` in the list import: big enough to share
+# the lookups, the COPY and the posting statement; small enough to keep the built rows of one call
+# well inside the import's memory budget (DESIGN.md §4: 1M-line import ≤ 500 MB).
+CHUNK_LINES = 20_000
+
+
+def _chunks(items: list, limit: int):
+    chunk, n = [], 0
+    for it in items:
+        chunk.append(it)
+        n += len(it[2])
+        if n >= limit:
+            yield chunk
+            chunk, n = [], 0
+    if chunk:
+        yield chunk
 
 
 def book_col(required=True):
@@ -633,7 +653,7 @@ class InventoryListImport(LedgerImport):
         "The action column saves each list as a draft, submits it, or submits and posts it."
     )
     batch_size = 200_000  # a list must not be split across batches: its rows are grouped in one pass
-    field_columns = {"lines": "item_seq_no"}
+    field_columns = {"lines": "item_seq_no", "list": "number"}
     columns = [
         Column(
             "number",
@@ -748,6 +768,7 @@ class InventoryListImport(LedgerImport):
         errors: list[RowError] = []
         books = self.books(rows)
         groups: dict[str, list[Row]] = {}
+        batches: dict[tuple, tuple] = {}
         for row in rows:
             groups.setdefault(str(row.values["number"]).strip().upper(), []).append(row)
         for number, group in groups.items():
@@ -778,28 +799,34 @@ class InventoryListImport(LedgerImport):
             header["number"] = number
             lines = [{k: r.values[k] for k in LIST_LINE if r.values.get(k) not in (None, "")} for r in group]
             action = first.values.get("action") or ListAction.DRAFT
-            result: dict = {}
-
-            def go(book=book, header=header, lines=lines, action=action, result=result):
-                lst = services.create_inventory_list(book, header, lines, by=by)
-                if action in (ListAction.SUBMIT, ListAction.POST):
-                    services.submit_inventory_list(lst, by=by)
-                if action == ListAction.POST:
-                    services.post_inventory_list(lst, by=by)
-                result["list"] = lst
-
-            exc = self.attempt(go)
-            if exc is not None:
-                errors += self.group_errors(group, exc)
+            batches.setdefault((book.pk, action), (book, []))[1].append((group, header, lines))
+        for (_pk, action), (book, items) in batches.items():
+            # posting order is the declaration date (stable: sheet order within a day), chunk by chunk
+            items.sort(key=lambda it: it[1].get("declaration_date") or dt.date.min)
+            for chunk in _chunks(items, CHUNK_LINES):
+                exc = self.attempt(
+                    lambda book=book, chunk=chunk, action=action: services.create_inventory_lists(
+                        book, [(h, lines) for _g, h, lines in chunk], action=action, by=by
+                    )
+                )
+                if exc is not None:
+                    errors += self.batch_errors(chunk, exc)
         return errors
 
-    def group_errors(self, group: list[Row], exc: DomainError) -> list[RowError]:
+    def batch_errors(self, chunk: list[tuple], exc: DomainError) -> list[RowError]:
+        """Put the errors of one batch back on the spreadsheet rows: a numbered detail counts the
+        lines of the batch in order; a detail naming a list (posting) goes to the list's first row."""
+        rows = [row for group, _h, _l in chunk for row in group]
+        firsts = {h["number"]: group[0] for group, h, _l in chunk}
         details = [d for d in exc.details if isinstance(d, RowError)]
         if not details:
-            return self.errors_for(group[0], exc)
+            return [e for group, _h, _l in chunk for e in self.errors_for(group[0], exc)]
         out = []
         for d in details:
-            row = group[d.row - 1] if d.row and 0 < d.row <= len(group) else group[0]
+            if d.row and 0 < d.row <= len(rows):
+                row = rows[d.row - 1]
+            else:
+                row = firsts.get(str(d.value), chunk[0][0][0])
             key = self.column_for(d.column)
             out.append(self.error(row, key, d.reason) if key else RowError(row.number, "", d.value, d.reason))
         return out

@@ -275,3 +275,37 @@ def test_consumption_import_maps_bulk_errors_to_spreadsheet_rows(world, tmp_path
     assert any(m.startswith("row 3, column 单耗版本号:") for m in msgs), msgs
     assert any(m.startswith("row 4, column 有形损耗率:") for m in msgs), msgs
     assert len(msgs) == 2 and Consumption.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_lists_post_in_date_order_and_a_shortfall_points_at_its_list(world, tmp_path):
+    lw = ledger_world.build(world)
+    n = lw.book.number
+    head = "清单编号,备案号,进出口标记,监管方式,料件成品标记,申报日期,处理方式,备案序号,申报数量\n"
+    # the export (row 2) needs the import of row 3, which is dated a day earlier: posted first
+    ok = _csv(
+        tmp_path,
+        "ok.csv",
+        head + f"QD510126E900000951,{n},E,5100,成品,2026-03-05,过账,1,1000\n"
+        f"QD510126I900000952,{n},I,5000,料件,2026-03-04,过账,1,1000000\n"
+        f"QD510126I900000952,{n},I,5000,料件,2026-03-04,过账,2,1000000\n",
+    )
+    result = _run("ledger_lists", ok, world.users.enterprise)
+    assert result.ok, [str(e) for e in result.errors]
+    assert (
+        InventoryList.objects.filter(
+            number__in=["QD510126E900000951", "QD510126I900000952"], state="posted"
+        ).count()
+        == 2
+    )
+    # now the export comes first in time: refused, and the error is on the export's row (row 3)
+    bad = _csv(
+        tmp_path,
+        "bad.csv",
+        head + f"QD510126I900000953,{n},I,5000,料件,2026-03-09,过账,1,10\n"
+        f"QD510126E900000954,{n},E,5100,成品,2026-03-08,过账,1,2000000\n",
+    )
+    result = _run("ledger_lists", bad, world.users.enterprise)
+    assert not result.ok and result.errors[0].row == 3 and "short" in str(result.errors[0])
+    assert str(result.errors[0]).startswith("row 3, column 清单编号:")
+    assert not InventoryList.objects.filter(number__in=["QD510126I900000953", "QD510126E900000954"]).exists()
