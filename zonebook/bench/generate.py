@@ -1,9 +1,12 @@
 """Deterministic synthetic province for the benchmarks (``manage.py bench generate``).
 
 Everything is written through the project's own service functions (registry, accounts, ledger):
-zones, enterprises, books, items and consumption one service call each (that is the only path the
-project has for them), inventory lists through ``create_inventory_list`` → ``submit`` → ``post``
-(validation, bulk insert, set-based posting with balances kept current, audit entries).
+zones, enterprises and books one service call each, items and consumption through the bulk
+services ``add_items`` / ``add_consumptions`` (one call per book and kind), inventory lists created,
+submitted and posted (validation, bulk insert, set-based posting with balances kept current, audit
+entries) — in
+batches of about ``BATCH_LINES`` lines through ``create_inventory_lists(…, action="post")``, the
+path of the list import.
 
 Per book: two thirds of the items are materials, one third products; every product has about
 ``consumption / products`` BOM lines (version "0", always in force).  The first list of every book
@@ -50,6 +53,7 @@ START = dt.date(2023, 1, 1)
 ADMIN = "bench-admin"
 PASSWORD = "Bench-Zonebook-2026"  # bench database only (documented in docs/performance.md)
 INITIAL_QTY = Decimal("100000000")
+BATCH_LINES = 20_000  # lines per create_inventory_lists call (as the list import)
 # (weight, supervision mode, I/E, item kind)
 LIST_MIX = [
     (70, "0615", "E", "product"),
@@ -293,24 +297,30 @@ def _lists(rnd, book, ent, mats, prods, n_lines, scale: Scale, serial, counts) -
         dated.append((START + dt.timedelta(days=rnd.randrange(1, days)), mode, ie, kind, lines))
         left -= size
     dated.sort(key=lambda p: p[0])
+    entries, n_lines = [], 0
     for on, mode, ie, kind, lines in plan + dated:
         n = serial()
-        lst = ledger.create_inventory_list(
-            book,
-            {
-                "number": f"QD7908{on.year % 100:02d}{ie}{n:09d}",
-                "internal_number": f"BN{n:010d}",
-                "ie_mark": ie,
-                "supervision_mode": mode,
-                "item_kind": kind,
-                "declaration_date": on,
-            },
-            [{"line_no": i + 1, "item_seq_no": seq, "qty": qty} for i, (seq, qty) in enumerate(lines)],
+        entries.append(
+            (
+                {
+                    "number": f"QD7908{on.year % 100:02d}{ie}{n:09d}",
+                    "internal_number": f"BN{n:010d}",
+                    "ie_mark": ie,
+                    "supervision_mode": mode,
+                    "item_kind": kind,
+                    "declaration_date": on,
+                },
+                [{"line_no": i + 1, "item_seq_no": seq, "qty": qty} for i, (seq, qty) in enumerate(lines)],
+            )
         )
-        ledger.submit_inventory_list(lst)
-        ledger.post_inventory_list(lst)
+        n_lines += len(lines)
         counts["lists"] += 1
         counts["lines"] += len(lines)
+        if n_lines >= BATCH_LINES:
+            ledger.create_inventory_lists(book, entries, action="post")
+            entries, n_lines = [], 0
+    if entries:
+        ledger.create_inventory_lists(book, entries, action="post")
 
 
 def _stock_factor(rnd: random.Random, n: int) -> Decimal:

@@ -133,7 +133,7 @@ def add_consumptions(
         if material.kind != ItemKind.MATERIAL or material.book_id != book.pk:
             errors.append(RowError(n, "material", str(material.seq_no), _("not a material of this book")))
             continue
-        row = Consumption(book_id=book.pk, product=product, material=material, **data)
+        row = Consumption(book=book, product=product, material=material, **data)
         row.version = (row.version or "0").strip()
         try:
             _derive(row)

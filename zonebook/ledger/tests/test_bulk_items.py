@@ -152,3 +152,26 @@ def test_add_consumptions_same_as_one_by_one_and_reports_every_row(world):
         (6, "colour"),
     ]
     assert Consumption.objects.filter(book=bulk).count() == 1
+
+
+def test_add_consumptions_query_count_does_not_grow_with_rows(world):
+    """The audit entries take the book (and its zone) from the service, not one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (2, 30):
+        b = f.book(world.enterprises.a1, kind="C")
+        services.add_items(b, "material", _rows(n))
+        prods = services.add_items(
+            b,
+            "product",
+            [{"seq_no": 1, "part_no": "P1", "hs_code": f.HS_PRODUCT, "name": "成品", "unit": "001"}],
+        )
+        b = Book.objects.get(pk=b.pk)  # nothing cached
+        mats = list(BookItem.objects.filter(book=b, kind="material"))
+        rows = [(prods[0], m, {"net": D("0.5")}) for m in mats]
+        with CaptureQueriesContext(connection) as ctx:
+            services.add_consumptions(b, rows)
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
