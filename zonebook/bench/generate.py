@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from zonebook.accounts.models import User
 from zonebook.core.context import acting_as
@@ -70,15 +70,7 @@ class Generated:
     counts: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     heavy_book: str = ""
-
-
-class _Serial:
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self) -> int:
-        self.n += 1
-        return self.n
+    workers: int = 1
 
 
 def bench_admin() -> User:
@@ -104,11 +96,11 @@ def _split(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def generate(scale: Scale, seed: int = 1, log=print) -> Generated:
-    """Build the dataset into the configured (empty) database.  Deterministic for (scale, seed)."""
+def generate(scale: Scale, seed: int = 1, log=print, workers: int = 1) -> Generated:
+    """Build the dataset into the configured (empty) database.  Deterministic for (scale, seed),
+    whatever ``workers`` (processes that build the books side by side; PostgreSQL only)."""
     if Book.objects.exists():
         raise RuntimeError("The database already holds books: generate into an empty (flushed) database.")
-    rnd = random.Random(seed)
     out = Generated(scale=scale.name, seed=seed)
     t0 = time.perf_counter()
     with acting_as("command"):
@@ -150,49 +142,119 @@ def generate(scale: Scale, seed: int = 1, log=print) -> Generated:
         out.seconds["registry"] = time.perf_counter() - t0
         log(f"registry: {len(zones)} zones, {len(enterprises)} enterprises ({out.seconds['registry']:.1f} s)")
 
-        items_per_book = _split(scale.items, scale.books)
-        other_lines = _split(max(0, scale.lines - scale.heavy_lines), max(1, scale.books - 1))
-        n_products_total = sum(max(1, n // 3) for n in items_per_book)
-        bom = max(1, round(scale.consumption / n_products_total))
-        serial = _Serial()
-        counts = {
-            "books": 0,
-            "items": 0,
-            "consumption": 0,
-            "lists": 0,
-            "lines": 0,
-            "writeoffs": 0,
-            "stocktake_rows": 0,
-            "difference_cases": 0,
-        }
-        t_setup = t_lists = t_wo = 0.0
-        for b in range(scale.books):
-            ent = enterprises[b % len(enterprises)]
-            n_lines = scale.heavy_lines if b == 0 else other_lines[b - 1]
-            ts = time.perf_counter()
-            with transaction.atomic():
-                book, mats, prods = _book(rnd, b, ent, items_per_book[b], bom, hs_codes, counts)
-            t_setup += time.perf_counter() - ts
+        plan = _Plan(scale, seed, [e.pk for e in enterprises], hs_codes)
+        counts = dict.fromkeys(COUNT_KEYS, 0)
+        spent = {"setup": 0.0, "lists": 0.0, "writeoffs": 0.0}
+        done = 0
+        for b, number, c, sec in _run_books(plan, workers):
+            done += 1
             if b == 0:
-                out.heavy_book = book.number
-            ts = time.perf_counter()
-            _lists(rnd, book, ent, mats, prods, n_lines, scale, serial, counts)
-            t_lists += time.perf_counter() - ts
-            ts = time.perf_counter()
-            _writeoffs(rnd, book, scale, counts)
-            t_wo += time.perf_counter() - ts
-            if (b + 1) % max(1, scale.books // 10) == 0 or b == 0:
+                out.heavy_book = number
+            for k in COUNT_KEYS:
+                counts[k] += c[k]
+            for k in spent:
+                spent[k] += sec[k]
+            if done % max(1, scale.books // 10) == 0 or done == 1:
                 log(
-                    f"book {b + 1}/{scale.books}: {counts['items']:,} items, {counts['consumption']:,} BOM lines, "
+                    f"book {done}/{scale.books}: {counts['items']:,} items, {counts['consumption']:,} BOM lines, "
                     f"{counts['lists']:,} lists, {counts['lines']:,} lines, {counts['writeoffs']:,} write-offs "
-                    f"(setup {t_setup:.0f} s, lists {t_lists:.0f} s, write-offs {t_wo:.0f} s)"
+                    f"({time.perf_counter() - t0:.0f} s; per worker: setup {spent['setup']:.0f} s, "
+                    f"lists {spent['lists']:.0f} s, write-offs {spent['writeoffs']:.0f} s)"
                 )
         counts["zones"] = len(zones)
         counts["enterprises"] = len(enterprises)
         out.counts = counts
-        out.seconds.update(books_items_consumption=t_setup, lists_create_post=t_lists, writeoffs=t_wo)
+        out.seconds.update(
+            books_items_consumption=spent["setup"],
+            lists_create_post=spent["lists"],
+            writeoffs=spent["writeoffs"],
+        )
         out.seconds["total"] = time.perf_counter() - t0
+        out.workers = workers
     return out
+
+
+COUNT_KEYS = (
+    "books",
+    "items",
+    "consumption",
+    "lists",
+    "lines",
+    "writeoffs",
+    "stocktake_rows",
+    "difference_cases",
+)
+
+
+@dataclass
+class _Plan:
+    """What every book's generation needs (picklable: handed to the worker processes)."""
+
+    scale: Scale
+    seed: int
+    enterprise_ids: list[int]
+    hs_codes: list[str]
+
+    def __post_init__(self):
+        s = self.scale
+        self.items_per_book = _split(s.items, s.books)
+        self.other_lines = _split(max(0, s.lines - s.heavy_lines), max(1, s.books - 1))
+        n_products_total = sum(max(1, n // 3) for n in self.items_per_book)
+        self.bom = max(1, round(s.consumption / n_products_total))
+
+
+def _one_book(plan: _Plan, b: int) -> tuple[int, str, dict, dict]:
+    """Book ``b`` with its items, BOM, lists and write-offs; its own random stream (seed, b), so the
+    dataset is the same whatever the number of workers and the order they take the books in."""
+    from zonebook.registry.models import Enterprise
+
+    rnd = random.Random(f"{plan.seed}:{b}")
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    sec = {}
+    scale = plan.scale
+    with acting_as("command"):
+        ent = Enterprise.objects.get(pk=plan.enterprise_ids[b % len(plan.enterprise_ids)])
+        n_lines = scale.heavy_lines if b == 0 else plan.other_lines[b - 1]
+        ts = time.perf_counter()
+        with transaction.atomic():
+            book, mats, prods = _book(rnd, b, ent, plan.items_per_book[b], plan.bom, plan.hs_codes, counts)
+        sec["setup"] = time.perf_counter() - ts
+        ts = time.perf_counter()
+        _lists(rnd, book, ent, mats, prods, n_lines, scale, b, counts)
+        sec["lists"] = time.perf_counter() - ts
+        ts = time.perf_counter()
+        _writeoffs(rnd, book, scale, counts)
+        sec["writeoffs"] = time.perf_counter() - ts
+    return b, book.number, counts, sec
+
+
+_PLAN: _Plan | None = None
+
+
+def _worker_init(plan: _Plan) -> None:
+    global _PLAN
+    _PLAN = plan
+    connections.close_all()  # never share the parent's socket: each worker opens its own connection
+
+
+def _worker(b: int):
+    return _one_book(_PLAN, b)
+
+
+def _run_books(plan: _Plan, workers: int):
+    """Yield each book's result; with ``workers`` > 1 (PostgreSQL only) the books are spread over
+    that many processes, each with its own connection and transactions."""
+    books = range(plan.scale.books)
+    if workers <= 1 or connection.vendor != "postgresql":
+        for b in books:
+            yield _one_book(plan, b)
+        return
+    import multiprocessing
+
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(plan,)) as pool:
+        yield from pool.imap_unordered(_worker, books, chunksize=1)
 
 
 def _bench_users(admin, zone, enterprise) -> None:
@@ -282,7 +344,7 @@ def _book(rnd, b, ent, n_items, bom, hs_codes, counts):
     return book, mats, prods
 
 
-def _lists(rnd, book, ent, mats, prods, n_lines, scale: Scale, serial, counts) -> None:
+def _lists(rnd, book, ent, mats, prods, n_lines, scale: Scale, b: int, counts) -> None:
     days = 365 * scale.years
     # the opening import of every material, then a dated mix
     plan = [(START, "0615", "I", "material", [(m.seq_no, INITIAL_QTY) for m in mats])]
@@ -298,13 +360,13 @@ def _lists(rnd, book, ent, mats, prods, n_lines, scale: Scale, serial, counts) -
         left -= size
     dated.sort(key=lambda p: p[0])
     entries, n_lines = [], 0
-    for on, mode, ie, kind, lines in plan + dated:
-        n = serial()
+    for k, (on, mode, ie, kind, lines) in enumerate(plan + dated, start=1):
         entries.append(
             (
                 {
-                    "number": f"QD7908{on.year % 100:02d}{ie}{n:09d}",
-                    "internal_number": f"BN{n:010d}",
+                    # book (4 digits) + list of the book (5 digits): unique whatever the worker
+                    "number": f"QD7908{on.year % 100:02d}{ie}{b + 1:04d}{k:05d}",
+                    "internal_number": f"BN{b + 1:05d}{k:05d}",
                     "ie_mark": ie,
                     "supervision_mode": mode,
                     "item_kind": kind,
@@ -340,7 +402,9 @@ def _writeoffs(rnd: random.Random, book, scale: Scale, counts) -> None:
             rows = [
                 {"kind": "material", "seq_no": seq, "stock": max(q5(er * _stock_factor(rnd, n)), Decimal(0))}
                 for n, (seq, er) in enumerate(
-                    wo.lines.filter(kind="material").order_by("seq_no").values_list("seq_no", "expected_remaining")
+                    wo.lines.filter(kind="material")
+                    .order_by("seq_no")
+                    .values_list("seq_no", "expected_remaining")
                 )
             ]
             writeoffs.import_stocktake(wo, rows, source="bench")

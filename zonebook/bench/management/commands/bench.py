@@ -41,6 +41,9 @@ class Command(BaseCommand):
         gen.add_argument("--seed", type=int, default=1)
         gen.add_argument("--db", choices=sorted(DB_URLS))
         gen.add_argument("--migrate", action="store_true", help="migrate the database first")
+        gen.add_argument(
+            "--workers", type=int, default=1, help="processes building the books side by side (PostgreSQL)"
+        )
         run = sub.add_parser("run", help="measure and print the table")
         run.add_argument("--scale", choices=sorted(SCALES), default="small")
         run.add_argument("--db", choices=sorted(DB_URLS))
@@ -93,7 +96,12 @@ class Command(BaseCommand):
                 call_command("migrate", verbosity=0)
             from zonebook.bench.generate import generate
 
-            result = generate(SCALES[opts["scale"]], seed=opts["seed"], log=self.stdout.write)
+            result = generate(
+                SCALES[opts["scale"]],
+                seed=opts["seed"],
+                log=self.stdout.write,
+                workers=max(1, opts["workers"]),
+            )
             self.stdout.write(json.dumps(result.__dict__, indent=2, default=str))
         elif action == "run":
             if self._reexec(opts.get("db"), argv):
