@@ -95,7 +95,34 @@ class BookTable(BaseTable):
         return record.get_status_display()
 
 
+class PickColumn(tables.Column):
+    """A checkbox on every submitted list, owned by the page's "post selected" form (``form=``
+    attribute: the checkboxes stay inside the HTMX results block, the form outside it)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            verbose_name="",
+            accessor="pk",
+            orderable=False,
+            empty_values=(),
+            exclude_from_export=True,
+            attrs={"td": {"class": "pe-0"}},
+            **kwargs,
+        )
+
+    def render(self, record):
+        if record.state != "submitted":
+            return ""
+        return format_html(
+            '<input type="checkbox" class="form-check-input js-pick" form="post-selected" name="lists" '
+            'value="{}" aria-label="{}">',
+            record.pk,
+            record.number,
+        )
+
+
 class InventoryListTable(BaseTable):
+    pick = PickColumn()
     number = tables.Column(
         verbose_name=cap(_("list number")),
         linkify=("ledger:list_detail", {"pk": tables.A("pk")}),
@@ -125,6 +152,7 @@ class InventoryListTable(BaseTable):
         model = InventoryList
         fields = ()
         sequence = (
+            "pick",
             "number",
             "internal_number",
             "book",

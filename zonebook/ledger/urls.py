@@ -11,6 +11,7 @@ urlpatterns = [
     path("items/<int:pk>/balance/", views.balance_drilldown, name="balance_drilldown"),
     path("balances/", views.balance_list, name="balance_list"),
     path("lists/", views.list_list, name="list_list"),
+    path("lists/post-selected/", views.list_post_selected, name="list_post_selected"),
     path("lists/<int:pk>/", views.list_detail, name="list_detail"),
     path("lists/<int:pk>/edit/", views.list_edit, name="list_edit"),
     path("lists/<int:pk>/submit/", views.list_submit, name="list_submit"),

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -40,7 +41,7 @@ from .forms import (
 )
 from .models import BALANCE_FIELDS, Balance, Book, BookItem, BookStatusEvent, Consumption, InventoryList
 from .tables import BalanceTable, BookTable, InventoryListTable
-from .view_helpers import can_write, check_write
+from .view_helpers import can_write, check_write, message_errors
 
 BOOK_PAGE = "ledger.book"
 PER_PAGE = 50
@@ -74,6 +75,50 @@ class InventoryListList(FilteredListView):
 
     def get_queryset(self):
         return queries.inventory_lists(self.request.user)
+
+    def get_table(self, queryset):
+        # the checkboxes of "post selected" only for users who may post
+        exclude = () if can_write(self.request.user) else ("pick",)
+        return self.table_class(queryset, request=self.request, exclude=exclude)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_post=can_write(self.request.user), **kwargs)
+
+
+@login_required
+@require_POST
+def list_post_selected(request):
+    """Approve and post the ticked submitted lists together (``services.post_lists``): all or
+    nothing; the negative-balance check runs list by list in declaration-date order."""
+    check_write(request)
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith(
+        "/"
+    ):
+        back = reverse("ledger:list_list")
+    wanted = {int(v) for v in request.POST.getlist("lists") if str(v).isdigit()}
+    if not wanted:
+        messages.info(request, _("Tick the submitted lists to post first."))
+        return redirect(back)
+    visible = set(queries.inventory_lists(request.user).filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - visible:  # out of scope reads as "no such list"
+        messages.error(
+            request, _("No such list: %(ids)s.") % {"ids": ", ".join(map(str, sorted(wanted - visible)[:20]))}
+        )
+        return redirect(back)
+    try:
+        result = services.post_lists(sorted(visible), by=request.user)
+    except DomainError as exc:
+        message_errors(request, exc)
+        return redirect(back)
+    messages.success(request, result.message)
+    for w in result.warnings[:20]:
+        messages.warning(
+            request,
+            _("List %(l)s: item %(seq)s (%(part)s) is now below zero.")
+            % {"l": w.get("list", ""), "seq": w["seq_no"], "part": w["part_no"]},
+        )
+    return redirect(back)
 
 
 class BalanceList(FilteredListView):

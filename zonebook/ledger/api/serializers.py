@@ -214,6 +214,17 @@ class PostingResultSerializer(serializers.Serializer):
     inventory_list = InventoryListSerializer()
 
 
+class BatchApproveSerializer(serializers.Serializer):
+    lists = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000)
+
+
+class BatchResultSerializer(serializers.Serializer):
+    posted = serializers.IntegerField()
+    message = serializers.CharField()
+    balances_changed = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.DictField())
+
+
 class EffectColumnSerializer(serializers.Serializer):
     column = serializers.CharField()
     before = serializers.DecimalField(max_digits=24, decimal_places=5)

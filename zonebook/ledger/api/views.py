@@ -8,6 +8,7 @@ approved (posted) or reversed through actions.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from zonebook.core.api import ScopedViewSetMixin
+from zonebook.core.errors import DomainError
 
 from .. import queries, services
 from ..filtersets import (
@@ -152,6 +154,31 @@ class InventoryListViewSet(
             "inventory_list": lst,
         }
         return Response(s.PostingResultSerializer(data, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=s.BatchApproveSerializer, responses=s.BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="approve-batch")
+    def approve_batch(self, request):
+        """Approve and post many submitted lists at once (``{"lists": [id, …]}``, any books in
+        scope): all or nothing, the negative-balance check runs list by list in date order."""
+        ser = s.BatchApproveSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        wanted = ser.validated_data["lists"]
+        visible = list(self.get_queryset().filter(pk__in=wanted).values_list("pk", flat=True))
+        missing = sorted(set(wanted) - set(visible))
+        if missing:  # out of scope is "no such list", never a hint that it exists
+            raise DomainError(
+                _("No such list: %(ids)s.") % {"ids": ", ".join(map(str, missing[:20]))},
+                code="not_found",
+                field="lists",
+            )
+        result = services.post_lists(visible, by=request.user)
+        data = {
+            "posted": result.posted,
+            "message": result.message,
+            "balances_changed": result.balances_changed,
+            "warnings": [{k: str(v) for k, v in w.items()} for w in result.warnings],
+        }
+        return Response(s.BatchResultSerializer(data).data)
 
     @extend_schema(request=s.ReverseSerializer, responses=s.PostingResultSerializer)
     @action(detail=True, methods=["post"])

@@ -10,7 +10,7 @@
 * ``reference``: load_reference_data (fixtures: posting rules, mode/book kinds, HS codes)
 """
 
-from .batch import BatchResult, create_inventory_lists, post_inventory_lists
+from .batch import BatchResult, create_inventory_lists, post_inventory_lists, post_lists
 from .books import (
     add_item,
     add_items,
@@ -45,6 +45,7 @@ __all__ = [
     "PostingResult",
     "create_inventory_lists",
     "post_inventory_lists",
+    "post_lists",
     "add_consumption",
     "add_consumptions",
     "add_item",

@@ -387,3 +387,41 @@ def post_inventory_lists(book: Book, list_ids: Sequence[int], *, by=None) -> Bat
         message=_("%(n)d list(s) posted: %(c)d balance rows changed.") % {"n": len(todo), "c": changed},
         posted_at=now,
     )
+
+
+@transaction.atomic
+def post_lists(list_ids: Sequence[int], *, by=None) -> BatchResult:
+    """Post lists of any number of books: one ``post_inventory_lists`` per book (books in id order,
+    each in a savepoint).  All or nothing: the problems of every book are reported together.
+    The caller hands in only ids the user may see (the page and the API take them from the user's
+    scoped queryset)."""
+    ids = sorted({int(i) for i in list_ids})
+    books: dict[int, list[int]] = {}
+    for pk, book_id in InventoryList.objects.filter(pk__in=ids).values_list("pk", "book_id"):
+        books.setdefault(book_id, []).append(pk)
+    found = {pk for pks in books.values() for pk in pks}
+    errors = [RowError(None, "list", str(pk), _("no such list")) for pk in ids if pk not in found]
+    total = BatchResult([], message="")
+    for book in Book.objects.filter(pk__in=list(books)).order_by("pk"):
+        try:
+            with transaction.atomic():
+                r = post_inventory_lists(book, books[book.pk], by=by)
+        except DomainError as exc:
+            errors += exc.details or [RowError(None, "list", book.number, exc.message)]
+            continue
+        total.lists += r.lists
+        total.posted += r.posted
+        total.balances_changed += r.balances_changed
+        total.warnings += r.warnings
+    if errors:
+        raise DomainError(
+            _("Nothing was posted: %(n)d problem(s); first: %(first)s")
+            % {"n": len(errors), "first": f"{errors[0].value}: {errors[0].reason}"},
+            code="batch_refused",
+            details=errors,
+        )
+    total.message = _("%(n)d list(s) posted: %(c)d balance rows changed.") % {
+        "n": total.posted,
+        "c": total.balances_changed,
+    }
+    return total

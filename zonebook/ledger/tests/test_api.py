@@ -132,3 +132,37 @@ def test_api_lists_have_a_fixed_query_count(world, django_assert_max_num_queries
     ):
         with django_assert_max_num_queries(6):
             assert c.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_approve_batch_is_scoped_and_all_or_nothing(world, lw):
+    import datetime as dt
+
+    from . import factories as f
+
+    other = ledger_world.build(world, enterprise=world.enterprises.c1)
+    foreign = f.inv_list(other.book, "5000", "I", "material", [(1, 1)])
+    mine = [
+        f.inv_list(lw.book, "5000", "I", "material", [(2, 10)], date=dt.date(2026, 3, 7)),
+        f.inv_list(lw.book, "5000", "I", "material", [(2, 5)], date=dt.date(2026, 3, 8)),
+    ]
+    c = api(world.users.enterprise)
+    before = Balance.objects.get(item=lw.m2).imports
+    # a list of another enterprise is "no such list" (its existence is not confirmed) and nothing is posted
+    r = c.post("/api/ledger/lists/approve-batch/", {"lists": [mine[0].pk, foreign.pk]}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "not_found" and str(foreign.pk) in r.json()["detail"]
+    assert Balance.objects.get(item=lw.m2).imports == before
+    assert (
+        api(world.users.zone)
+        .post("/api/ledger/lists/approve-batch/", {"lists": [mine[0].pk]}, format="json")
+        .status_code
+        == 403
+    )
+    r = c.post("/api/ledger/lists/approve-batch/", {"lists": [m.pk for m in mine]}, format="json")
+    assert r.status_code == 200 and r.json()["posted"] == 2, r.json()
+    assert Balance.objects.get(item=lw.m2).imports == before + 15
+    # again: nothing changes; a draft is refused with its number
+    draft = f.inv_list(lw.book, "5000", "I", "material", [(2, 1)], submit=False)
+    r = c.post("/api/ledger/lists/approve-batch/", {"lists": [mine[0].pk, draft.pk]}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["value"] == draft.number
+    assert c.post("/api/ledger/lists/approve-batch/", {"lists": []}, format="json").status_code == 400

@@ -356,3 +356,41 @@ def test_list_filters_answer_htmx_with_the_results_block(world, client, lw):
     assert "<html" not in html and lw.exp.number in html and lw.imp.number not in html
     r = client.get("/ledger/books/", {"kind": "C"}, HTTP_HX_REQUEST="true")
     assert lw.book.number not in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_post_selected_lists_from_the_list_page(world, client, lw, django_assert_max_num_queries):
+    subs = [
+        f.inv_list(lw.book, "5000", "I", "material", [(2, k + 1)], date=ledger_world.DATE) for k in range(3)
+    ]
+    other = ledger_world.build(world, enterprise=world.enterprises.c1)
+    foreign = f.inv_list(other.book, "5000", "I", "material", [(1, 1)], date=ledger_world.DATE)
+    client.force_login(world.users.enterprise)
+    with django_assert_max_num_queries(12):
+        html = client.get("/ledger/lists/").content.decode()
+    # a checkbox on each submitted list (not on the posted ones), owned by the form outside the table
+    assert html.count('name="lists"') == 3 and 'id="post-selected"' in html
+    assert f'name="lists" value="{lw.imp.pk}"' not in html
+    before = _balance(lw.m2).imports
+    # an id out of the user's scope: "no such list", nothing posted
+    r = client.post(
+        "/ledger/lists/post-selected/",
+        {"lists": [subs[0].pk, foreign.pk], "next": "/ledger/lists/?state=submitted"},
+    )
+    assert r.status_code == 302 and r.url == "/ledger/lists/?state=submitted"
+    assert _balance(lw.m2).imports == before
+    r = client.post(
+        "/ledger/lists/post-selected/",
+        {"lists": [s.pk for s in subs[:2]], "next": "https://evil.example/"},
+        follow=True,
+    )
+    assert r.redirect_chain[-1][0] == "/ledger/lists/"
+    assert _balance(lw.m2).imports == before + 3
+    assert set(InventoryList.objects.filter(pk__in=[s.pk for s in subs]).values_list("state", flat=True)) == {
+        "posted",
+        "submitted",
+    }
+    # readers get neither the checkboxes nor the action
+    client.force_login(world.users.zone)
+    assert 'name="lists"' not in client.get("/ledger/lists/").content.decode()
+    assert client.post("/ledger/lists/post-selected/", {"lists": [subs[2].pk]}).status_code == 403
