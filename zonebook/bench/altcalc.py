@@ -228,38 +228,52 @@ def _from_named_rows(rows, order: list[str]) -> dict[int, tuple]:
 # ----------------------------------------------------------------------------- pandas
 
 
-def pandas_balances(directory: Path) -> dict[int, tuple]:
-    """What an analyst would write: merge, filter, multiply, round, group, pivot (Decimal objects)."""
-    import pandas as pd
+PANDAS_CHUNK_LINES = 1_000_000
 
-    lines = pd.read_parquet(directory / "lines.parquet")
+
+def pandas_balances(directory: Path, chunk_lines: int = PANDAS_CHUNK_LINES) -> dict[int, tuple]:
+    """What an analyst would write: merge, filter, multiply, round, group, pivot (Decimal objects).
+
+    The lines are read ``chunk_lines`` at a time (what an analyst does once the data no longer fits
+    in memory: 10 M lines explode to ~39 M rows of Decimal objects, far beyond 24 GB) and the sums
+    of the chunks are added up; the smaller tables are read whole."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
     lists = pd.read_parquet(directory / "lists.parquet")
     rules = pd.read_parquet(directory / "rules.parquet")
     cons = pd.read_parquet(directory / "consumption.parquet")
     items = pd.read_parquet(directory / "items.parquet")
-
-    lp = lines.merge(lists, left_on="inventory_list_id", right_on="id").merge(
-        rules, left_on="rule_id", right_on="id", suffixes=("", "_rule")
-    )
-    lp = lp[lp["state"] == "posted"]
-    direct = lp[lp["target"] != ""].copy()
-    direct["value"] = direct["qty"] * direct["direction"]
-    direct = direct.pivot_table(index="item_id", columns="target", values="value", aggfunc="sum")
-
-    ex = lp[lp["explode"] == 1].merge(
-        cons, left_on=["item_id", "resolved_version"], right_on=["product_id", "version"]
-    )
-    n = -ex["sign"] * ex["direction"]
-    gross = ex["qty"] * ex["unit_consumption"]
+    lr = lists.merge(rules, left_on="rule_id", right_on="id", suffixes=("", "_rule"))
+    lr = lr[lr["state"] == "posted"].drop(columns=["id_rule"])
     hundredth = Decimal("0.01")
 
     def r5(s):
         return s.map(lambda d: d.quantize(Q5, rounding=ROUND_HALF_UP))
 
-    ex["consumption"] = n * r5(gross * ex["bonded_share"] * hundredth)
-    ex["tangible_loss"] = n * r5(gross * ex["tangible_rate"] * hundredth)
-    ex["intangible_loss"] = n * r5(gross * ex["intangible_rate"] * hundredth)
-    exploded = ex.groupby("material_id")[list(EXPLODED)].sum()
+    direct_parts, exploded_parts = [], []
+    for batch in pq.ParquetFile(directory / "lines.parquet").iter_batches(batch_size=chunk_lines):
+        lines = batch.to_pandas()
+        lp = lines.merge(lr, left_on="inventory_list_id", right_on="id")
+        direct = lp[lp["target"] != ""].copy()
+        direct["value"] = direct["qty"] * direct["direction"]
+        direct_parts.append(direct.groupby(["item_id", "target"])["value"].sum())
+
+        ex = lp[lp["explode"] == 1].merge(
+            cons, left_on=["item_id", "resolved_version"], right_on=["product_id", "version"]
+        )
+        n = -ex["sign"] * ex["direction"]
+        gross = ex["qty"] * ex["unit_consumption"]
+        ex["consumption"] = n * r5(gross * ex["bonded_share"] * hundredth)
+        ex["tangible_loss"] = n * r5(gross * ex["tangible_rate"] * hundredth)
+        ex["intangible_loss"] = n * r5(gross * ex["intangible_rate"] * hundredth)
+        exploded_parts.append(ex.groupby("material_id")[list(EXPLODED)].sum())
+        del lines, lp, direct, ex
+    if direct_parts:
+        direct = pd.concat(direct_parts).groupby(level=[0, 1]).sum().unstack("target")
+        exploded = pd.concat(exploded_parts).groupby(level=0).sum()
+    else:  # no lines at all
+        direct, exploded = pd.DataFrame(), pd.DataFrame()
 
     zero = Decimal(0)
     out = items.set_index("id")
