@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import cap
-from zonebook.registry.filtersets import scoped_enterprises, scoped_zones
+from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
 from . import queries
 from .choices import AlertKind, AlertState, FlagKind, FlagState, Light, Metric
@@ -55,8 +55,9 @@ class AlertFilterSet(OpenByDefault, filters.FilterSet):
         empty_label=_("Open (default)"),
     )
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), field_name="book__zone", queryset=scoped_zones)
-    enterprise = filters.ModelChoiceFilter(
-        label=cap(_("enterprise")), field_name="book__enterprise", queryset=scoped_enterprises
+    enterprise = EnterpriseFilter(
+        label=cap(_("enterprise")),
+        field_name="book__enterprise",
     )
     due_from = filters.DateFilter(label=_("Due from"), field_name="due_date", lookup_expr="gte")
     due_to = filters.DateFilter(label=_("Due until"), field_name="due_date", lookup_expr="lte")
@@ -108,8 +109,9 @@ class PlausibilityFlagFilterSet(OpenByDefault, filters.FilterSet):
         empty_label=_("Open (default)"),
     )
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), field_name="book__zone", queryset=scoped_zones)
-    enterprise = filters.ModelChoiceFilter(
-        label=cap(_("enterprise")), field_name="book__enterprise", queryset=scoped_enterprises
+    enterprise = EnterpriseFilter(
+        label=cap(_("enterprise")),
+        field_name="book__enterprise",
     )
     book = filters.NumberFilter(field_name="book_id", widget=forms.HiddenInput)
     writeoff = filters.NumberFilter(field_name="writeoff_id", widget=forms.HiddenInput)

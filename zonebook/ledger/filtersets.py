@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import cap
-from zonebook.registry.filtersets import scoped_enterprises, scoped_zones
+from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
 from . import queries
 from .choices import BookKind, BookStatus, DeclarationStatus, IEMark, ItemKind, ListState
@@ -75,7 +75,9 @@ class BookFilterSet(filters.FilterSet):
         help_text=_("Book number or enterprise name"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    enterprise = filters.ModelChoiceFilter(label=cap(_("enterprise")), queryset=scoped_enterprises)
+    enterprise = EnterpriseFilter(
+        label=cap(_("enterprise")),
+    )
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), queryset=scoped_zones)
     kind = filters.ChoiceFilter(label=cap(_("book kind")), choices=BookKind.choices)
     status = filters.ChoiceFilter(label=cap(_("status")), choices=BookStatus.choices)
@@ -151,7 +153,9 @@ class InventoryListFilterSet(filters.FilterSet):
     book_number = filters.CharFilter(
         label=cap(_("book number")), field_name="book__number", lookup_expr="icontains"
     )
-    enterprise = filters.ModelChoiceFilter(label=cap(_("enterprise")), queryset=scoped_enterprises)
+    enterprise = EnterpriseFilter(
+        label=cap(_("enterprise")),
+    )
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), queryset=scoped_zones, field_name="book__zone")
     ie_mark = filters.ChoiceFilter(label=cap(_("I/E mark")), choices=IEMark.choices)
     supervision_mode = filters.CharFilter(label=cap(_("supervision mode")))
@@ -227,9 +231,7 @@ class BalanceFilterSet(filters.FilterSet):
     book_number = filters.CharFilter(
         label=cap(_("book number")), field_name="book__number", lookup_expr="icontains"
     )
-    enterprise = filters.ModelChoiceFilter(
-        label=cap(_("enterprise")), queryset=scoped_enterprises, field_name="book__enterprise"
-    )
+    enterprise = EnterpriseFilter(label=cap(_("enterprise")), field_name="book__enterprise")
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), queryset=scoped_zones, field_name="book__zone")
     kind = filters.ChoiceFilter(label=cap(_("item kind")), choices=ItemKind.choices, field_name="item__kind")
     level = filters.ChoiceFilter(

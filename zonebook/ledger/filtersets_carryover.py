@@ -7,12 +7,14 @@ import datetime as dt
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from zonebook.core.lists import YesNoWidget, cap
+from zonebook.core.widgets import PickerSelect
 from zonebook.registry.filtersets import scoped_enterprises, scoped_zones
 
 from .models import CarryOver, CarryOverLink
@@ -38,7 +40,10 @@ class CarryOverFilterSet(filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     enterprise = EitherSideChoiceFilter(
-        label=cap(_("enterprise (either side)")), queryset=scoped_enterprises, method="filter_enterprise"
+        label=cap(_("enterprise (either side)")),
+        queryset=scoped_enterprises,
+        method="filter_enterprise",
+        widget=PickerSelect(search_url=reverse_lazy("registry:enterprise_options")),
     )
     zone = EitherSideChoiceFilter(
         label=cap(_("zone (either side)")), queryset=scoped_zones, method="filter_zone"
@@ -105,7 +110,10 @@ class CarryOverQueueFilterSet(filters.FilterSet):
     )
     carry_over = filters.NumberFilter(field_name="carry_over_id", widget=forms.HiddenInput)
     enterprise = EitherSideChoiceFilter(
-        label=cap(_("enterprise (either side)")), queryset=scoped_enterprises, method="filter_enterprise"
+        label=cap(_("enterprise (either side)")),
+        queryset=scoped_enterprises,
+        method="filter_enterprise",
+        widget=PickerSelect(search_url=reverse_lazy("registry:enterprise_options")),
     )
     side = filters.ChoiceFilter(label=cap(_("side")), choices=CarryOverSide.choices)
     status = filters.ChoiceFilter(

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import cap
-from zonebook.registry.filtersets import scoped_enterprises, scoped_zones
+from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
 from .models import DifferenceCase, WriteOff
 from .models.writeoff import CaseStatus, ReasonCode, SettlementKind, WriteOffState
@@ -21,8 +21,9 @@ class WriteOffFilterSet(filters.FilterSet):
         help_text=_("Book number or enterprise name"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    enterprise = filters.ModelChoiceFilter(
-        label=cap(_("enterprise")), field_name="book__enterprise", queryset=scoped_enterprises
+    enterprise = EnterpriseFilter(
+        label=cap(_("enterprise")),
+        field_name="book__enterprise",
     )
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), field_name="book__zone", queryset=scoped_zones)
     book = filters.NumberFilter(field_name="book_id", widget=forms.HiddenInput)

@@ -39,6 +39,20 @@ def scoped_enterprises(request):
     )
 
 
+class EnterpriseFilter(filters.ModelChoiceFilter):
+    """The enterprise filter of every list: an ordinary select for a few enterprises, a search
+    picker (``core.widgets.PickerSelect``) above ``ZONEBOOK["PICKER_THRESHOLD"]``."""
+
+    def __init__(self, *args, **kwargs):
+        from django.urls import reverse_lazy
+
+        from zonebook.core.widgets import PickerSelect
+
+        kwargs.setdefault("queryset", scoped_enterprises)
+        kwargs.setdefault("widget", PickerSelect(search_url=reverse_lazy("registry:enterprise_options")))
+        super().__init__(*args, **kwargs)
+
+
 def codes(table: str):
     return Code.objects.of(table).only("id", "code", "name", "name_en")
 
@@ -184,7 +198,7 @@ class ZoneStatusEventFilterSet(filters.FilterSet):
 
 
 class ContactFilterSet(filters.FilterSet):
-    enterprise = filters.ModelChoiceFilter(label=cap(_("enterprise")), queryset=scoped_enterprises)
+    enterprise = EnterpriseFilter(label=cap(_("enterprise")))
     is_customs_contact = filters.BooleanFilter(label=cap(_("customs affairs contact")), widget=YesNoWidget)
     sort = filters.OrderingFilter(
         label=_("Sort"), fields=(("name", "name"), ("enterprise__name", "enterprise"))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("zones/<int:pk>/parks/new/", views.park_create, name="park_create"),
     path("parks/<int:pk>/edit/", views.park_edit, name="park_edit"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/options/", views.enterprise_options, name="enterprise_options"),
     path("enterprises/new/", views.enterprise_create, name="enterprise_create"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise_edit"),

@@ -77,6 +77,32 @@ class EnterpriseList(FilteredListView):
 zone_list = ZoneList.as_view()
 enterprise_list = EnterpriseList.as_view()
 
+PICKER_MATCHES = 30
+
+
+@login_required
+def enterprise_options(request):
+    """``<option>`` elements for the enterprise picker (``core.widgets.PickerSelect``): the user's
+    own enterprises whose name, USCC or customs code contains ``term`` (at most 30, by name)."""
+    from django.db.models import Q
+    from django.utils.html import format_html, format_html_join
+
+    term = (request.GET.get("term") or "").strip()[:100]
+    qs = Enterprise.objects.for_user(request.user).only("id", "name").order_by("name")
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(uscc__icontains=term) | Q(customs_code__icontains=term))
+    rows = list(qs.values_list("id", "name")[: PICKER_MATCHES + 1])
+    more = len(rows) > PICKER_MATCHES
+    html = format_html('<option value="">{}</option>', "---------")
+    html += format_html_join("", '<option value="{}">{}</option>', rows[:PICKER_MATCHES])
+    if more:
+        html += format_html(
+            '<option value="" disabled>{}</option>', _("… more: type more of the name or code")
+        )
+    from django.http import HttpResponse
+
+    return HttpResponse(html)
+
 
 # --- tabs -------------------------------------------------------------------------------------------------
 
