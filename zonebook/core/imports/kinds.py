@@ -99,6 +99,11 @@ class ImportKind:
         """Cross-row and database checks for one batch of rows that parsed cleanly."""
         return []
 
+    def batch_key(self, row: Row):
+        """Rows with the same key are kept in one batch when they follow each other: a full batch
+        is closed only where the key changes (the lines of one inventory list).  None: any row."""
+        return None
+
     def write(self, rows: Iterable[Row], by) -> int:
         """Write the rows (inside the pipeline's transaction); returns the number written."""
         raise NotImplementedError

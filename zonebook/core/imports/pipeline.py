@@ -267,9 +267,11 @@ def _process(
             if len(result.preview) < PREVIEW_ROWS:
                 result.preview.append([display(item.raw.get(k)) for k in kind.headers])
                 result.preview_numbers.append(item.number)
-            batch.append(item)
             if len(batch) >= kind.batch_size:
-                flush()
+                key = kind.batch_key(item)
+                if key is None or key != kind.batch_key(batch[-1]):
+                    flush()  # a full batch ends where the batch key changes (never inside one list)
+            batch.append(item)
         flush()
     except ImportRejected as exc:
         if exc.details:

@@ -309,3 +309,31 @@ def test_lists_post_in_date_order_and_a_shortfall_points_at_its_list(world, tmp_
     assert not result.ok and result.errors[0].row == 3 and "short" in str(result.errors[0])
     assert str(result.errors[0]).startswith("row 3, column 清单编号:")
     assert not InventoryList.objects.filter(number__in=["QD510126I900000953", "QD510126E900000954"]).exists()
+
+
+@pytest.mark.django_db
+def test_batches_close_between_lists_and_stragglers_are_named(world, tmp_path, monkeypatch):
+    from zonebook.ledger.importers import InventoryListImport
+
+    monkeypatch.setattr(InventoryListImport, "batch_size", 3)
+    lw = ledger_world.build(world)
+    n = lw.book.number
+    head = "清单编号,备案号,进出口标记,监管方式,料件成品标记,申报日期,处理方式,备案序号,申报数量\n"
+
+    def row(k, seq, qty=1):
+        return f"QD510126I90000097{k},{n},I,5000,料件,2026-03-04,过账,{seq},{qty}\n"
+
+    # lists of 2, 4 and 2 rows with batches of 3 rows: no list is cut in two
+    ok = _csv(
+        tmp_path,
+        "ok.csv",
+        head + row(1, 1) + row(1, 2) + row(2, 1) + row(2, 2) + row(2, 1) + row(2, 2) + row(3, 1) + row(3, 2),
+    )
+    result = _run("ledger_lists", ok, world.users.enterprise)
+    assert result.ok, [str(e) for e in result.errors]
+    assert InventoryList.objects.get(number="QD510126I900000972").line_count == 4
+    # a list whose rows come back after its batch was closed: named, nothing written
+    bad = _csv(tmp_path, "bad.csv", head + row(4, 1) + row(5, 1) + row(5, 2) + row(6, 1) + row(4, 2))
+    result = _run("ledger_lists", bad, world.users.enterprise)
+    assert not result.ok and result.errors[0].row == 6 and "follow each other" in str(result.errors[0])
+    assert not InventoryList.objects.filter(number__in=["QD510126I900000974", "QD510126I900000975"]).exists()
