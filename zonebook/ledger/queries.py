@@ -264,8 +264,12 @@ def oversight(user, today: dt.date | None = None) -> dict:
 
     # 4. lists posted this month (one aggregate)
     first, last = month_bounds(today)
+    # a range on the column itself (local midnights), so the posted_at index serves it; the
+    # __date lookup cast every list's timestamp first (a scan of all the province's lists)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
     posted = InventoryList.objects.for_user(user).filter(
-        state=ListState.POSTED, posted_at__date__gte=first, posted_at__date__lte=last
+        state=ListState.POSTED, posted_at__gte=start, posted_at__lt=end
     )
     posted_counts = posted.aggregate(
         total=Count("id"),

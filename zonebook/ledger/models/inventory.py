@@ -93,7 +93,14 @@ class InventoryList(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(direction__in=[1, -1]), name="ledger_list_direction"),
         ]
-        indexes = [models.Index(fields=["book", "state", "declaration_date"], name="ledger_list_book_state")]
+        indexes = [
+            models.Index(fields=["book", "state", "declaration_date"], name="ledger_list_book_state"),
+            # the list page and API order by the newest first: a scope-wide page walks this index
+            # and stops after 50 rows instead of sorting every list of the province
+            # (docs/performance.md, "web at province scale")
+            models.Index(fields=["-declaration_date", "-id"], name="ledger_list_newest"),
+            models.Index(fields=["posted_at"], name="ledger_list_posted_at"),  # "posted this month"
+        ]
 
     def __str__(self):
         return self.number

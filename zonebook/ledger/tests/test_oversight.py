@@ -236,3 +236,32 @@ def test_oversight_falls_back_to_balances_when_the_threshold_changed(world, over
     assert BookSummary.objects.exclude(near_zero_percent=1).exists()  # stale rows were only read around
     settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_NEAR_ZERO_PERCENT": 5}
     assert queries.oversight(world.users.zone)["top_enterprises"] == before["top_enterprises"]
+
+
+@pytest.mark.django_db
+def test_posted_this_month_uses_local_midnights(world, oversight_data):
+    """Asia/Shanghai: 2026-11-30 16:30 UTC is 2026-12-01 00:30 local (December); 2026-12-31 16:30
+    UTC is already January."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zonebook.ledger.models import InventoryList
+
+    lists = list(InventoryList.objects.for_user(world.users.province).filter(state="posted").order_by("pk"))
+    utc = dt.UTC
+    InventoryList.objects.filter(pk=lists[0].pk).update(
+        posted_at=dt.datetime(2026, 11, 30, 16, 30, tzinfo=utc)
+    )
+    InventoryList.objects.filter(pk=lists[1].pk).update(
+        posted_at=dt.datetime(2026, 11, 30, 15, 30, tzinfo=utc)
+    )
+    InventoryList.objects.filter(pk=lists[2].pk).update(
+        posted_at=dt.datetime(2026, 12, 31, 16, 30, tzinfo=utc)
+    )
+    InventoryList.objects.filter(pk__in=[x.pk for x in lists[3:]]).update(
+        posted_at=dt.datetime(2026, 12, 15, 4, 0, tzinfo=utc)
+    )
+    assert str(timezone.get_current_timezone()) == "Asia/Shanghai"
+    data = queries.oversight(world.users.province, today=dt.date(2026, 12, 20))
+    assert data["posted_counts"]["total"] == 1 + len(lists[3:])
