@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django import forms
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import SuspiciousOperation
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils.functional import lazy
 from django.utils.text import capfirst
@@ -92,6 +95,53 @@ class BaseTable(tables.Table):
         order_by_field = SORT_PARAM
         template_name = "core/table.html"
 
+    def paginate(self, paginator_class=None, per_page=None, page=1, *args, **kwargs):
+        # every list counts with CappedPaginator, including the pagination django-tables2 runs
+        # itself when a table is built with ``request=``
+        return super().paginate(paginator_class or CappedPaginator, per_page, page, *args, **kwargs)
+
+
+DEFAULT_COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``ZONEBOOK["LIST_COUNT_CAP"]`` + 1 rows (``SELECT COUNT(*) FROM (… LIMIT
+    cap + 1)``): a province-wide list of 200,000 balances is not counted row by row on every page
+    (≈ 140 ms at province scale, docs/performance.md "web").  Above the cap ``count`` is the cap,
+    ``capped`` is True (the page says "more than 10,000 rows"), and the pages of the first 10,000
+    rows can be browsed; filters narrow the rest.  Exports are never paginated."""
+
+    capped = False
+
+    @property
+    def cap(self) -> int:
+        return int(settings.ZONEBOOK.get("LIST_COUNT_CAP", DEFAULT_COUNT_CAP))
+
+    @property
+    def count(self):
+        if "_capped_count" not in self.__dict__:
+            self.__dict__["_capped_count"] = self._count()
+        return self.__dict__["_capped_count"]
+
+    def _count(self) -> int:
+        table_data = getattr(self.object_list, "data", None)  # django-tables2 BoundRows → TableData
+        if getattr(table_data, "_length", None) is not None:  # counted by an earlier paginate()
+            self.capped = getattr(table_data, "_capped", False)
+            return table_data._length
+        qs = getattr(table_data, "data", None)
+        if not isinstance(qs, QuerySet):
+            qs = self.object_list if isinstance(self.object_list, QuerySet) else None
+        if qs is None:
+            return super().count
+        n = qs.order_by()[: self.cap + 1].count()
+        if n > self.cap:
+            self.capped = True
+            n = self.cap
+        if table_data is not None:
+            table_data._length = n  # len(table.rows) without a second (full) COUNT
+            table_data._capped = self.capped
+        return n
+
 
 class FilteredListView(LoginRequiredMixin, View):
     model = None
@@ -126,7 +176,9 @@ class FilteredListView(LoginRequiredMixin, View):
         if fmt:
             return self.export(filterset, queryset, fmt)
         table = self.get_table(queryset)
-        RequestConfig(request, paginate={"per_page": self.paginate_by}).configure(table)
+        RequestConfig(
+            request, paginate={"per_page": self.paginate_by, "paginator_class": CappedPaginator}
+        ).configure(table)
         context = self.get_context_data(filterset=filterset, table=table)
         template = self.partial_template_name if getattr(request, "htmx", False) else self.template_name
         return render(request, template, context)

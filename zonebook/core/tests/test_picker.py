@@ -51,7 +51,9 @@ def test_options_endpoint_is_scoped_and_searches_name_and_codes(world, client):
     body = client.get("/registry/enterprises/options/?term=成都").content.decode()
     assert world.enterprises.a1.name in body and world.enterprises.a2.name in body
     assert world.enterprises.b1.name not in body
-    body = client.get(f"/registry/enterprises/options/?term={world.enterprises.b1.customs_code}").content.decode()
+    body = client.get(
+        f"/registry/enterprises/options/?term={world.enterprises.b1.customs_code}"
+    ).content.decode()
     assert f'value="{world.enterprises.b1.pk}"' in body and body.count("<option") == 2
     # never another province's enterprise, whatever the term
     body = client.get("/registry/enterprises/options/?term=重庆").content.decode()
@@ -61,3 +63,23 @@ def test_options_endpoint_is_scoped_and_searches_name_and_codes(world, client):
     assert body.count("<option") == 2 and world.enterprises.a1.name in body
     client.logout()
     assert client.get("/registry/enterprises/options/").status_code == 302
+
+
+@override_settings(ZONEBOOK={"LIST_COUNT_CAP": 2})
+def test_list_counts_are_capped(world, client):
+    """Above the cap the page says "more than N rows" and still browses the first N; the list is
+    counted once, by a COUNT over at most cap + 1 rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.users.province)  # four enterprises in Sichuan
+    client.get("/registry/enterprises/")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/registry/enterprises/?sort=name").content.decode()
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 3" in counts[0], counts
+    assert "More than 2 rows" in html or "超过 2 行" in html
+    assert html.count('href="/registry/enterprises/') >= 2
+    client.force_login(world.users.zone)  # two enterprises: exactly the cap, not capped
+    html = client.get("/registry/enterprises/").content.decode()
+    assert "More than" not in html and "超过" not in html
