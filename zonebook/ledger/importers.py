@@ -771,6 +771,10 @@ class InventoryListImport(LedgerImport):
         Column("consumption_version", gettext_lazy("consumption version"), Text(8), aliases=("单耗版本号",)),
     ]
 
+    def __init__(self, user=None):
+        super().__init__(user)
+        self.first_rows: dict[str, int] = {}  # list number → its first row, over the earlier batches
+
     def batch_key(self, row):
         return _list_number(row)
 
@@ -781,7 +785,7 @@ class InventoryListImport(LedgerImport):
         batches: dict[tuple, tuple] = {}
         for row in rows:
             groups.setdefault(_list_number(row), []).append(row)
-        done = self.__dict__.setdefault("_numbers_done", {})  # list → its first row, earlier batches
+        done = self.first_rows
         for number, group in groups.items():
             first = group[0]
             if done.get(number, first.number) != first.number:

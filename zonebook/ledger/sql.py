@@ -17,6 +17,7 @@ See docs/ledger.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from decimal import Decimal
 
@@ -477,8 +478,6 @@ def version_problems_many(list_ids, limit: int = 50) -> list[dict]:
 
 def _date(value):
     """SQLite returns dates of raw queries as text."""
-    import datetime as dt
-
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 

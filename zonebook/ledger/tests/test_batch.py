@@ -46,15 +46,6 @@ def entry(mode, ie, kind, lines, on=dt.date(2026, 3, 1), **kw):
     return header, [{"item_seq_no": s, "qty": str(q)} for s, q in lines]
 
 
-@pytest.fixture
-def handbook(world):
-    b = f.book(world.enterprises.a1, kind="C")
-    m = f.material(b, 1)
-    p = f.product(b, 1)
-    f.bom(p, m, "0.9", 4, 1)
-    return b, m, p
-
-
 def test_example_c_in_one_batch(handbook):
     b, m, p = handbook
     entries = [entry(*e, on=dt.date(2026, 3, 1) + dt.timedelta(days=k)) for k, e in enumerate(EXAMPLE_C)]

@@ -18,16 +18,6 @@ def bal(item):
     return Balance.objects.get(item=item)
 
 
-@pytest.fixture
-def handbook(world):
-    """Example C's handbook: one material (单耗 0.947368421 via net 0.9, 4 % + 1 %), one product."""
-    b = f.book(world.enterprises.a1, kind="C")
-    m = f.material(b, 1)
-    p = f.product(b, 1)
-    f.bom(p, m, "0.9", 4, 1)
-    return b, m, p
-
-
 def test_example_c_posted_through_lists(handbook):
     b, m, p = handbook
     f.post(b, "0615", "I", "material", [(1, 10000)])
