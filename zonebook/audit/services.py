@@ -37,10 +37,12 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """Plain values of the concrete fields of ``obj`` (FKs as ids)."""
+    """Plain values of the concrete fields of ``obj`` (FKs as ids).  Generated columns are left out:
+    the database derives them from the fields that are recorded (and reading one not yet loaded
+    would cost a query per object)."""
     out = {}
     for f in obj._meta.concrete_fields:
-        if fields is not None and f.name not in fields:
+        if f.generated or (fields is not None and f.name not in fields):
             continue
         out[f.name] = _plain(getattr(obj, f.attname))
     return out

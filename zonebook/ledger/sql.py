@@ -18,7 +18,6 @@ See docs/ledger.md.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 
 from django.conf import settings
@@ -61,15 +60,10 @@ def _from() -> str:
     """
 
 
-def pivot_sql(where: str, partitions: int = 1, by_list: bool = False) -> str:
+def pivot_sql(where: str, by_list: bool = False, fold: bool = True) -> str:
     """One row per item: the delta of every balance column caused by the lines selected by ``where``
-    (on aliases l = line, lst = list, r = rule).  The ``where`` text appears ``1 + partitions``
-    times: pass its parameters that many times.
-
-    ``partitions`` > 1 splits the exploded part into that many UNION ALL branches by product
-    (``product id mod partitions``); every (product, version, qty) fold lies in exactly one branch,
-    so the sums are the same, and PostgreSQL can run the branches side by side (Parallel Append) —
-    used by the full recompute, never by the one-list posting (docs/performance.md).
+    (on aliases l = line, lst = list, r = rule).  The ``where`` text appears twice: pass its
+    parameters twice.
 
     Two aggregates are combined: the *direct* one (each line's own item: the rule's target column
     gets qty x direction; er / sb get the signed quantity for material / scrap rules) and the
@@ -79,27 +73,34 @@ def pivot_sql(where: str, partitions: int = 1, by_list: bool = False) -> str:
 
     ``by_list``: one row per (list, item) with a leading ``list_id`` column instead of one per item
     (the running-balance check of a batch posting, ``batch_shortfalls``).
+
+    ``fold`` (posting): identical (product, version, qty) lines are folded into a signed count before
+    the explosion — a list's lines are few and the fold is cheap.  Without it (the full recompute and
+    the as-of report) every product line joins its consumption rows directly: one pipeline of hash
+    joins into one hash aggregate that PostgreSQL runs on every core, where the fold's sort of all
+    lines costs more than it saves (10 M lines: docs/performance.md, "fourth session").  The sums
+    are the same: each (line, material) amount is rounded on its own either way.
     """
     loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
     k = "-r.sign * lst.direction"
     if connection.vendor == "postgresql":
-        # numeric multiplication is exact, so q x (u x s x 0.01) = q x u x s x 0.01: the three factors
-        # of every consumption row are multiplied once instead of once per exploded row (~20 % of
-        # the exploded part; docs/performance.md).  SQLite's DECIMAL is a float: keep its order.
-        cons = f"""(SELECT product_id, version, material_id,
-                           unit_consumption * bonded_share * 0.01 AS f_cons,
-                           unit_consumption * tangible_rate * 0.01{loss.replace("c.", "")} AS f_tang,
-                           unit_consumption * intangible_rate * 0.01{loss.replace("c.", "")} AS f_intang
-                      FROM {T_CONS})"""
-        f_cons, f_tang, f_intang = "g.qty * c.f_cons", "g.qty * c.f_tang", "g.qty * c.f_intang"
+        # numeric multiplication is exact, so q x (u x s x 0.01) = q x u x s x 0.01: the factors of
+        # every consumption row are stored (generated columns k_cons, k_tang, k_intang) instead of
+        # being multiplied again for every exploded row (docs/performance.md).  SQLite's DECIMAL is
+        # a float: keep its order of operations.
+        cons = T_CONS
+        f_cons, f_tang, f_intang = "g.qty * c.k_cons", f"g.qty * c.k_tang{loss}", f"g.qty * c.k_intang{loss}"
     else:
         cons = T_CONS
         gross = "g.qty * c.unit_consumption"
         f_cons = f"{gross} * c.bonded_share * 0.01"
         f_tang = f"{gross} * c.tangible_rate * 0.01{loss}"
         f_intang = f"{gross} * c.intangible_rate * 0.01{loss}"
+    # FILTER instead of CASE … ELSE 0: a line adds to its own column only, not a numeric 0 to the 13
+    # others (~20 % of the direct part)
     direct_cols = ",\n".join(
-        f"SUM(CASE WHEN r.target = '{c}' THEN l.qty * lst.direction ELSE 0 END) AS {c}" for c in RULE_COLUMNS
+        f"COALESCE(SUM(l.qty * lst.direction) FILTER (WHERE r.target = '{c}'), 0) AS {c}"
+        for c in RULE_COLUMNS
     )
     zero_rule_cols = ", ".join(f"0 AS {c}" for c in RULE_COLUMNS)
     outer_cols = ", ".join(f"SUM(x.{c}) AS {c}" for c in RULE_COLUMNS)
@@ -107,27 +108,28 @@ def pivot_sql(where: str, partitions: int = 1, by_list: bool = False) -> str:
     if by_list:
         lid, glid, lgrp, ggrp = "lst.id AS list_id, ", "g.list_id, ", "lst.id, ", "g.list_id, "
         xsel, xgrp = "x.list_id AS list_id, ", "x.list_id, "
-    branches = []
-    for part in range(max(1, int(partitions))):
-        split = f" AND MOD(l.item_id, {int(partitions)}) = {part}" if partitions > 1 else ""
-        branches.append(
-            _EXPLODED_BRANCH.format(
-                zero_rule_cols=zero_rule_cols,
-                f_cons=f_cons,
-                f_tang=f_tang,
-                f_intang=f_intang,
-                k=k,
-                frm=_from(),
-                where=where,
-                split=split,
-                cons=cons,
-                lid=lid,
-                glid=glid,
-                lgrp=lgrp,
-                ggrp=ggrp,
-            )
-        )
-    exploded = "            UNION ALL\n".join(branches)
+    template, extra = _EXPLODED_BRANCH, {}
+    if not fold:
+        template = _UNFOLDED_BRANCH
+        extra = {
+            f"u_{name}": _signed_sum(f"ROUND({expr}, 5)")
+            for name, expr in zip(EXPLODED.values(), (f_cons, f_tang, f_intang), strict=True)
+        }
+    exploded = template.format(
+        **extra,
+        zero_rule_cols=zero_rule_cols,
+        f_cons=f_cons,
+        f_tang=f_tang,
+        f_intang=f_intang,
+        k=k,
+        frm=_from(),
+        where=where,
+        cons=cons,
+        lid=lid,
+        glid=glid,
+        lgrp=lgrp,
+        ggrp=ggrp,
+    )
     return f"""
         SELECT {xsel}x.item_id AS item_id, {outer_cols},
                SUM(x.consumption) AS consumption, SUM(x.tangible_loss) AS tangible_loss,
@@ -136,8 +138,8 @@ def pivot_sql(where: str, partitions: int = 1, by_list: bool = False) -> str:
           FROM (
             SELECT {lid}l.item_id AS item_id, {direct_cols},
                    0 AS consumption, 0 AS tangible_loss, 0 AS intangible_loss,
-                   SUM(CASE WHEN r.explode OR r.scrap THEN 0 ELSE r.sign * lst.direction * l.qty END) AS er,
-                   SUM(CASE WHEN r.scrap THEN r.sign * lst.direction * l.qty ELSE 0 END) AS sb
+                   COALESCE(SUM(r.sign * lst.direction * l.qty) FILTER (WHERE NOT (r.explode OR r.scrap)), 0) AS er,
+                   COALESCE(SUM(r.sign * lst.direction * l.qty) FILTER (WHERE r.scrap), 0) AS sb
               {_from()}
              WHERE r.target <> '' AND ({where})
              GROUP BY {lgrp}l.item_id
@@ -157,9 +159,35 @@ _EXPLODED_BRANCH = """            SELECT {glid}c.material_id, {zero_rule_cols},
                 -- fold them first into a signed count n (a reversal cancels its original)
                 SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, SUM({k}) AS n
                   {frm}
-                 WHERE r.explode AND ({where}){split}
+                 WHERE r.explode AND ({where})
                  GROUP BY {lgrp}l.item_id, l.resolved_version, l.qty
                 HAVING SUM({k}) <> 0
+              ) g
+              JOIN {cons} c ON c.product_id = g.item_id AND c.version = g.version
+             GROUP BY {ggrp}c.material_id
+"""
+
+
+def _signed_sum(expr: str) -> str:
+    """SUM(g.n * expr) for n = ±1 without a multiplication per row (two filtered sums)."""
+    return (
+        f"(COALESCE(SUM({expr}) FILTER (WHERE g.n > 0), 0) - COALESCE(SUM({expr}) FILTER (WHERE g.n < 0), 0))"
+    )
+
+
+# Without the fold: every product line joins its consumption rows directly (g = the line itself,
+# n = its sign).  One pipeline of hash joins into one hash aggregate, which PostgreSQL runs in
+# parallel; used by the full recompute, where the fold's sort of every line costs more than it saves
+# (docs/performance.md, "fourth session").
+_UNFOLDED_BRANCH = """            SELECT {glid}c.material_id, {zero_rule_cols},
+                   {u_cons},
+                   {u_tang},
+                   {u_intang},
+                   0, 0
+              FROM (
+                SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, {k} AS n
+                  {frm}
+                 WHERE r.explode AND ({where})
               ) g
               JOIN {cons} c ON c.product_id = g.item_id AND c.version = g.version
              GROUP BY {ggrp}c.material_id
@@ -496,18 +524,17 @@ def _posted_where(book_ids, as_of) -> tuple[str, list]:
     return where, params
 
 
-def recompute_partitions() -> int:
-    """Branches of the exploded part in a full recompute: ``LEDGER_RECOMPUTE_PARTITIONS`` (default:
-    the CPU count, at most 4) on PostgreSQL, which runs them in parallel; 1 on SQLite."""
-    if connection.vendor != "postgresql":
-        return 1
-    configured = settings.ZONEBOOK.get("LEDGER_RECOMPUTE_PARTITIONS")
-    if configured:
-        return max(1, int(configured))
-    return max(1, min(4, os.cpu_count() or 1))
+# The full statements (recompute, check) hash-aggregate every item of the province in each worker;
+# at the default 4 MB they spill to disk in batches (docs/performance.md, "fourth session").
+FULL_WORK_MEM = "256MB"
 
 
-def full_sql(book_ids=None, as_of=None, partitions: int = 1) -> tuple[str, list]:
+def _full_work_mem(cur) -> None:
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        cur.execute(f"SET LOCAL work_mem = '{FULL_WORK_MEM}'")
+
+
+def full_sql(book_ids=None, as_of=None) -> tuple[str, list]:
     """Every balance column of every item of the books, recomputed from the posted lines.
 
     Expected remaining is the §6.3(c) equation over the recomputed columns (not the incremental
@@ -533,10 +560,10 @@ def full_sql(book_ids=None, as_of=None, partitions: int = 1) -> tuple[str, list]
         SELECT i.id AS item_id, i.book_id AS book_id, {opening} AS opening, 0 AS adjust_plus, 0 AS adjust_minus,
                {", ".join(cols)}, {er} AS expected_remaining, {sb} AS scrap_balance
           FROM {T_ITEM} i
-          LEFT JOIN ({pivot_sql(where, partitions)}) d ON d.item_id = i.id
+          LEFT JOIN ({pivot_sql(where, fold=False)}) d ON d.item_id = i.id
          WHERE {item_where}
     """
-    return sql, wparams * (1 + max(1, int(partitions))) + iparams
+    return sql, wparams * 2 + iparams
 
 
 def recompute(book_ids=None) -> int:
@@ -553,9 +580,10 @@ def recompute(book_ids=None) -> int:
         SELECT i.book_id, i.id, %s, {zeros} FROM {T_ITEM} i
          WHERE {item_where} AND NOT EXISTS (SELECT 1 FROM {T_BAL} b WHERE b.item_id = i.id)
     """
-    full, fparams = full_sql(book_ids, partitions=recompute_partitions())
+    full, fparams = full_sql(book_ids)
     sets = ", ".join(f"{c} = f.{c}" for c in BALANCE_COLUMNS)
     with transaction.atomic(), connection.cursor() as cur:
+        _full_work_mem(cur)
         cur.execute(insert, [now, *iparams])
         if connection.vendor == "postgresql":
             # PostgreSQL never runs any part of an UPDATE in parallel; CREATE TABLE AS may.  The
@@ -579,7 +607,7 @@ def recompute(book_ids=None) -> int:
 
 def check(book_ids=None, limit: int = 1000) -> list[dict]:
     """Differences between stored balances and a recompute (missing rows included), set-based."""
-    full, fparams = full_sql(book_ids, partitions=recompute_partitions())
+    full, fparams = full_sql(book_ids)
     cond = " OR ".join(f"ABS(f.{c} - b.{c}) > {TOLERANCE}" for c in BALANCE_COLUMNS)
     sel = ", ".join(f"f.{c}, b.{c}" for c in BALANCE_COLUMNS)
     # MATERIALIZED: the recomputed rows are built once, with the plan of ``recompute``.  Inlined,
@@ -593,7 +621,8 @@ def check(book_ids=None, limit: int = 1000) -> list[dict]:
          ORDER BY f.book_id, f.item_id
          LIMIT {int(limit)}
     """
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        _full_work_mem(cur)
         cur.execute(sql, fparams)
         rows = cur.fetchall()
     out = []
@@ -611,7 +640,7 @@ def check(book_ids=None, limit: int = 1000) -> list[dict]:
 
 def as_of_rows(book_id: int, as_of) -> dict[int, dict]:
     """{item_id: {column: Decimal}} computed from the lists declared up to ``as_of`` (inclusive)."""
-    full, fparams = full_sql([book_id], as_of, partitions=recompute_partitions())
+    full, fparams = full_sql([book_id], as_of)
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT f.item_id, {', '.join('f.' + c for c in BALANCE_COLUMNS)} FROM ({full}) f", fparams

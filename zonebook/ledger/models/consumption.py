@@ -1,8 +1,11 @@
 """单损耗: versioned consumption lines (product, material, version)."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Value
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
@@ -56,6 +59,27 @@ class Consumption(models.Model):
     )
     unit_consumption = models.DecimalField(
         _("unit consumption (单耗)"), max_digits=18, decimal_places=9, editable=False
+    )
+    # Per-unit factors of the explosion (exact numeric products; the database keeps them current on
+    # every write).  Posting, recompute and the write-off report multiply each line's quantity by
+    # them instead of multiplying three columns again for every exploded (line, material) row.
+    k_cons = models.GeneratedField(
+        expression=F("unit_consumption") * F("bonded_share") * Value(Decimal("0.01")),
+        output_field=models.DecimalField(max_digits=32, decimal_places=16),
+        db_persist=True,
+        verbose_name=_("consumption factor"),
+    )
+    k_tang = models.GeneratedField(
+        expression=F("unit_consumption") * F("tangible_rate") * Value(Decimal("0.01")),
+        output_field=models.DecimalField(max_digits=32, decimal_places=16),
+        db_persist=True,
+        verbose_name=_("tangible loss factor"),
+    )
+    k_intang = models.GeneratedField(
+        expression=F("unit_consumption") * F("intangible_rate") * Value(Decimal("0.01")),
+        output_field=models.DecimalField(max_digits=32, decimal_places=16),
+        db_persist=True,
+        verbose_name=_("intangible loss factor"),
     )
     declaration_status = models.CharField(
         _("declaration status"),

@@ -432,3 +432,66 @@ def test_list_header_keeps_line_count_and_amount(handbook):
     # every header equals its lines' aggregate
     for row in InventoryList.objects.annotate(n=Count("lines"), s=Sum("lines__amount")):
         assert (row.line_count, row.total_amount) == (row.n, row.s)
+
+
+@pytest.mark.parametrize("scrap_bonded", [False, True])
+def test_unfolded_pivot_equals_folded_pivot(world, scrap_bonded):
+    """The full recompute explodes every line on its own (no fold); posting folds identical
+    (product, version, qty) lines first.  Both give the same deltas to the last digit, with
+    repeated lines, a reversal that cancels its original and lines that round at .5."""
+    from django.db import connection
+
+    from zonebook.ledger import sql
+
+    with override_settings(
+        ZONEBOOK={"LEDGER_NEGATIVE_BALANCE": "refuse", "LEDGER_SCRAP_BONDED_SHARE": scrap_bonded}
+    ):
+        b = f.book(world.enterprises.a1)
+        m1, m2 = f.material(b, 1, opening=100000), f.material(b, 2, opening=100000)
+        p = f.product(b, 1)
+        f.bom(p, m1, "0.9", 4, 1, bonded=80)
+        # 单耗 0.5 exactly: 0.00001 x 0.5 = 0.000005 rounds half away from zero to 0.00001
+        f.bom(p, m2, "0.5", 0, 0)
+        f.post(b, "0615", "E", "product", [(1, 1000), (1, 1000), (1, D("0.00001"))])
+        res = f.post(b, "0615", "E", "product", [(1, 7), (1, D("3.33333"))])
+        services.reverse_inventory_list(res.inventory_list, number=f.list_number("E"))
+        f.post(b, "0615", "E", "product", [(1, 7)])
+        where = "lst.state = 'posted' AND lst.book_id = %s"
+        rows = {}
+        with connection.cursor() as cur:
+            for fold in (True, False):
+                cur.execute(
+                    f"SELECT * FROM ({sql.pivot_sql(where, fold=fold)}) d ORDER BY item_id", [b.pk] * 2
+                )
+                rows[fold] = [tuple(sql._dec(v) for v in r) for r in cur.fetchall()]
+        assert rows[True] == rows[False]
+        cons = {r[0]: r for r in rows[False]}
+        names = ["item_id", *sql.RULE_COLUMNS, *sql.EXPLODED, "er", "sb"]
+        m2_row = dict(zip(names, cons[m2.pk], strict=True))
+        # 1000 + 1000 + 7 units x 0.5 = 1003.5, plus ROUND(0.000005, 5) = 0.00001
+        assert m2_row["consumption"] == D("1003.50001")
+        assert services.check_balances() == []
+
+
+def test_consumption_factors_are_kept_by_the_database(handbook):
+    """k_cons / k_tang / k_intang are generated columns: exact products of the stored rates."""
+    from zonebook.ledger.models import Consumption
+
+    b, m, p = handbook
+    c = Consumption.objects.filter(product=p).first()
+    exp = c.unit_consumption * c.bonded_share * D("0.01")
+    got = Consumption.objects.values_list("k_cons", "k_tang", "k_intang").get(pk=c.pk)
+    assert [sql_dec(v) for v in got] == [
+        sql_dec(exp),
+        sql_dec(c.unit_consumption * c.tangible_rate * D("0.01")),
+        sql_dec(c.unit_consumption * c.intangible_rate * D("0.01")),
+    ]
+    Consumption.objects.filter(pk=c.pk).update(bonded_share=50)
+    assert sql_dec(Consumption.objects.values_list("k_cons", flat=True).get(pk=c.pk)) == sql_dec(
+        c.unit_consumption * 50 * D("0.01")
+    )
+
+
+def sql_dec(v):
+    """Exact on PostgreSQL; SQLite keeps a float, compared to 12 dp."""
+    return D(repr(v)).quantize(D("1e-12")) if isinstance(v, float) else D(v).quantize(D("1e-12"))
