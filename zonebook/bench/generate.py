@@ -33,12 +33,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from zonebook.accounts.models import User
 from zonebook.core.context import acting_as
 from zonebook.ledger import services as ledger
 from zonebook.ledger.calc import q5
-from zonebook.ledger.models import Book, DifferenceCase
+from zonebook.ledger.choices import ListState
+from zonebook.ledger.models import Book, DifferenceCase, InventoryList
 from zonebook.ledger.services import writeoff as writeoffs
 from zonebook.ledger.services.reference import load_reference_data
 from zonebook.registry import calc as registry_calc
@@ -161,6 +163,11 @@ def generate(scale: Scale, seed: int = 1, log=print, workers: int = 1) -> Genera
                     f"({time.perf_counter() - t0:.0f} s; per worker: setup {spent['setup']:.0f} s, "
                     f"lists {spent['lists']:.0f} s, write-offs {spent['writeoffs']:.0f} s)"
                 )
+        t_back = time.perf_counter()
+        backdated = backdate_postings()
+        log(
+            f"postings backdated to their declaration dates: {backdated:,} lists ({time.perf_counter() - t_back:.1f} s)"
+        )
         counts["zones"] = len(zones)
         counts["enterprises"] = len(enterprises)
         out.counts = counts
@@ -172,6 +179,28 @@ def generate(scale: Scale, seed: int = 1, log=print, workers: int = 1) -> Genera
         out.seconds["total"] = time.perf_counter() - t0
         out.workers = workers
     return out
+
+
+def backdate_postings() -> int:
+    """Give the generated lists the history a real book has: the generator posts three years of lists
+    within one run, so every list would read "posted this month" (the oversight's monthly figures
+    would count the whole province).  One UPDATE stamps each posted list as submitted and posted on
+    its declaration date (10:00 and 11:00, local time); balances, lines and audit are untouched.
+    Synthetic data only: posted documents are never edited by the product."""
+    tz = timezone.get_current_timezone()
+    lists = InventoryList.objects.filter(state=ListState.POSTED).order_by()
+    stamps = {}
+    for day in lists.values_list("declaration_date", flat=True).distinct():
+        stamps[day] = (
+            dt.datetime.combine(day, dt.time(10), tzinfo=tz),
+            dt.datetime.combine(day, dt.time(11), tzinfo=tz),
+        )
+    n = 0
+    with transaction.atomic():
+        # one statement per declaration day (~1,100 over three years), not per list
+        for day, (submitted, posted) in stamps.items():
+            n += lists.filter(declaration_date=day).update(submitted_at=submitted, posted_at=posted)
+    return n
 
 
 COUNT_KEYS = (
