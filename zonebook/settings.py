@@ -300,6 +300,8 @@ ZONEBOOK = {
     # rounded: "product" (§6.3 write-off formula, per product total) or "line" (per list line, as posting).
     "LEDGER_WRITEOFF_DIFF_THRESHOLD": os.environ.get("LEDGER_WRITEOFF_DIFF_THRESHOLD", "1"),
     "LEDGER_WRITEOFF_ROUNDING": "product",
+    # PostgreSQL work_mem of the full recompute / check statements (per parallel worker and hash node).
+    "LEDGER_RECOMPUTE_WORK_MEM": os.environ.get("LEDGER_RECOMPUTE_WORK_MEM", "256MB"),
     # Carry-over (深加工结转) matching (对碰), docs/ledger-carryover.md: the 监管方式 codes of carry-over lists,
     # the most days between the first and last declaration of one pairing (zones: 30, GG2016-86),
     # partial pairings (shipped ≠ received) and many lists on a side of one pairing (domain doc §7 rule 5).

@@ -18,6 +18,7 @@ See docs/ledger.md.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -524,14 +525,19 @@ def _posted_where(book_ids, as_of) -> tuple[str, list]:
     return where, params
 
 
-# The full statements (recompute, check) hash-aggregate every item of the province in each worker;
-# at the default 4 MB they spill to disk in batches (docs/performance.md, "fourth session").
+# The full statements (recompute, check) hash-aggregate every item of the province in each parallel
+# worker; at the default 4 MB they spill to disk in batches (docs/performance.md, "fourth session").
+# ZONEBOOK["LEDGER_RECOMPUTE_WORK_MEM"] (default 256MB, per worker and hash node) may lower it.
 FULL_WORK_MEM = "256MB"
+_WORK_MEM_RE = re.compile(r"^\d{1,6}(kB|MB|GB)$")
 
 
 def _full_work_mem(cur) -> None:
+    value = str(settings.ZONEBOOK.get("LEDGER_RECOMPUTE_WORK_MEM") or FULL_WORK_MEM)
+    if not _WORK_MEM_RE.match(value):
+        raise ValueError(f"LEDGER_RECOMPUTE_WORK_MEM must look like 256MB, not {value!r}")
     if connection.vendor == "postgresql" and connection.in_atomic_block:
-        cur.execute(f"SET LOCAL work_mem = '{FULL_WORK_MEM}'")
+        cur.execute(f"SET LOCAL work_mem = '{value}'")
 
 
 def full_sql(book_ids=None, as_of=None) -> tuple[str, list]:

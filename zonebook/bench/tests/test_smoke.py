@@ -7,12 +7,13 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from zonebook.bench import altcalc
 from zonebook.bench.generate import generate
 from zonebook.bench.scales import SCALES
 from zonebook.ledger import services as ledger
-from zonebook.ledger.models import Balance, InventoryListLine
+from zonebook.ledger.models import Balance, InventoryList, InventoryListLine
 
 pytest.importorskip("duckdb")
 pytest.importorskip("pandas")
@@ -33,6 +34,12 @@ def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsy
     assert heavy.count() == scale.heavy_lines
     # posting kept every balance current: a recompute would change nothing
     assert ledger.check_balances() == []
+    # the generated history: each list posted on its declaration date (local time), not all today
+    posted = InventoryList.objects.filter(state="posted")
+    assert posted.exists()
+    assert all(
+        timezone.localtime(p).date() == d for p, d in posted.values_list("posted_at", "declaration_date")
+    )
 
     stored_before = altcalc.product_balances()
     Balance.objects.update(consumption=0, expected_remaining=0)  # make the recompute do real work

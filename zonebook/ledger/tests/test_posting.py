@@ -495,3 +495,12 @@ def test_consumption_factors_are_kept_by_the_database(handbook):
 def sql_dec(v):
     """Exact on PostgreSQL; SQLite keeps a float, compared to 12 dp."""
     return D(repr(v)).quantize(D("1e-12")) if isinstance(v, float) else D(v).quantize(D("1e-12"))
+
+
+def test_recompute_work_mem_setting_is_checked(handbook):
+    with override_settings(ZONEBOOK={"LEDGER_RECOMPUTE_WORK_MEM": "64MB'; DROP TABLE x; --"}):
+        with pytest.raises(ValueError, match="LEDGER_RECOMPUTE_WORK_MEM"):
+            services.recompute()
+    with override_settings(ZONEBOOK={"LEDGER_RECOMPUTE_WORK_MEM": "64MB"}):
+        services.recompute()
+        assert services.check_balances() == []
