@@ -49,6 +49,18 @@ def stats(values: list[float]) -> dict:
     return {"min": min(values), "median": statistics.median(values), "max": max(values), "n": len(values)}
 
 
+def cpu_probe(n: int = 5_000_000) -> float:
+    """Seconds for a fixed pure-Python loop: how fast this host runs right now.  Shared virtual
+    machines vary (the same run on the same 2-core VM took 1.7 s and 2.9 s an hour apart), so every
+    result file carries the probe and figures are compared only between runs with similar probes."""
+    t = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    assert total == n * (n - 1) // 2
+    return round(time.perf_counter() - t, 3)
+
+
 def environment(scale: Scale) -> dict:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -75,6 +87,7 @@ def environment(scale: Scale) -> dict:
     return {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
+        "cpu_probe_seconds": cpu_probe(),
         "machine": platform.machine(),
         "memory": mem,
         "python": platform.python_version(),

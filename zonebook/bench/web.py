@@ -29,6 +29,7 @@ from zonebook.ledger.models import Book, BookItem, InventoryList, WriteOff
 from zonebook.registry.models import Enterprise
 
 from .generate import PASSWORD
+from .measure import cpu_probe
 
 
 def sample_ids() -> dict:
@@ -109,6 +110,7 @@ def run_web(
     gunicorn = shutil.which("gunicorn", path=str(bindir)) or shutil.which("gunicorn")
     if not locust or not gunicorn:
         raise CommandError("locust and gunicorn are needed: pip install -e '.[bench]'")
+    probe_before = cpu_probe()
     tmp = Path(tempfile.mkdtemp(prefix="bench-web-"))
     ids = tmp / "ids.json"
     ids.write_text(json.dumps(sample_ids()))
@@ -195,6 +197,8 @@ def run_web(
         "think_time_s": wait,
         "spawn_rate": rate,
         "cpu_count": os.cpu_count(),
+        "cpu_probe_seconds_before": probe_before,
+        "cpu_probe_seconds_after": cpu_probe(),
         "load_average_after": os.getloadavg(),
         "endpoints": rows,
         "failures": failures,
@@ -216,6 +220,10 @@ def run_web(
             f"p50 {total['p50_ms']:.0f} ms, p95 {total['p95_ms']:.0f} ms, p99 {total['p99_ms']:.0f} ms "
             "(goal: p95 ≤ 200 ms, 0 errors)"
         )
+    log(
+        f"CPU probe {result['cpu_probe_seconds_before']:.2f} s before, {result['cpu_probe_seconds_after']:.2f} s after "
+        "(a fixed Python loop; higher = slower host right now)"
+    )
     if out:
         Path(out).write_text(json.dumps(result, indent=2))
     shutil.rmtree(tmp, ignore_errors=True)

@@ -76,6 +76,7 @@ def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsy
     assert "checked equal" in capsys.readouterr().out
     data = json.loads(out.read_text())
     assert data["environment"]["cpu_count"] >= 1
+    assert data["environment"]["cpu_probe_seconds"] > 0
     assert data["environment"]["rows"]["inventory_list_lines"] == scale.lines
     assert data["measurements"]["recompute"]["equal"] is True
     assert InventoryListLine.objects.count() == scale.lines
@@ -113,3 +114,9 @@ def test_web_reads_locust_statistics(tmp_path):
         "max_ms": 1600.0,
         "rps": 9.8,
     }
+
+
+def test_cpu_probe_is_a_positive_time():
+    from zonebook.bench.measure import cpu_probe
+
+    assert 0 < cpu_probe(10_000) < 60
