@@ -58,7 +58,7 @@ def cpu_probe(n: int = 5_000_000) -> float:
     for i in range(n):
         total += i
     assert total == n * (n - 1) // 2
-    return round(time.perf_counter() - t, 3)
+    return round(time.perf_counter() - t, 4)
 
 
 def environment(scale: Scale) -> dict:
