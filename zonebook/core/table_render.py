@@ -7,12 +7,16 @@ attribute dictionaries each time), ``column.localize`` twice and the cell — mo
 list page's CPU time.  ``render_body`` produces the same markup with the same escaping and
 localisation rules, and builds a column's ``<td>`` attributes once per table when they are static
 (no callables in the table's or column's ``td``/``cell`` attributes), else once per cell as
-django-tables2 does.  Cell values still come from ``BoundRow.items()`` (so ``render_*`` methods,
-links, ``empty_values`` and defaults behave exactly as before), except for *plain* columns — a
-``tables.Column`` with no ``render_<name>`` method, no link, no choices field and static ``<td>``
-attributes — whose cell is the attribute path read directly from the record (django-tables2
-builds an ``Accessor``, resolves the path twice and looks up the model field for every cell).  A
-path that ends on a callable or a dict record, or raises, falls back to django-tables2's own cell.
+django-tables2 does.  Cells of model records are filled by a per-column plan (``_plan``): a *plain*
+column — a ``tables.Column`` with no ``render_<name>`` method, no link and no choices field — is
+the attribute path read directly from the record; any other column without a link (choices,
+``render_*`` methods, date and custom columns) reads its value the same way (``get_FOO_display()``
+for a choices field) and calls its render method with the arguments it asks for, as
+``BoundRow._get_and_render_with`` does but without building an ``Accessor``, resolving the path
+twice and looking up the model field for every cell.  Links, link and many-to-many columns, dict
+records, callables in the path, paths that raise (a ``None`` relation) and non-static ``<td>``
+attributes fall back to django-tables2's own ``get_cell``.  ``core/tests/test_rendering.py``
+compares the output with django-tables2's template.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from django.templatetags.l10n import localize, unlocalize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2 import Column
-from django_tables2.utils import Accessor
+from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.columns.manytomanycolumn import ManyToManyColumn
+from django_tables2.utils import Accessor, call_with_appropriate
 
 
 def _static_td(bound_column) -> bool:
@@ -39,20 +45,30 @@ def _static_td(bound_column) -> bool:
 _MISSING = object()
 
 
-def _plain_path(bound_column, record) -> tuple[str, ...] | None:
-    """The attribute path of a plain column, or None when django-tables2 must render the cell."""
+def _plan(bound_column, record) -> tuple | None:
+    """How to fill the cells of a column from a model record without django-tables2's per-cell
+    accessor work, or None when django-tables2 must render every cell (links, link columns,
+    many-to-many, callables in the path, dict records):
+
+    * ``("plain", path)``: a ``tables.Column`` without ``render_<name>``: the value read is the cell;
+    * ``("render", path, display, fn)``: the value is read (``get_<field>_display()`` for a choices
+      field, as django-tables2 does) and passed to the render method (``render_<name>`` or the
+      column's ``render``) with the arguments it asks for — ``BoundRow._get_and_render_with``
+      without re-building the accessor and re-resolving the path for every cell.
+    """
     column = bound_column.column
-    if type(column) is not Column or bound_column.link or column.link:
+    if bound_column.link or column.link or isinstance(column, BaseLinkColumn | ManyToManyColumn):
         return None
-    if getattr(bound_column.render, "__func__", None) is not Column.render:
-        return None  # the table has a render_<name> method
     accessor = Accessor(bound_column.accessor)
     if accessor.callable_args or accessor.callable_kwargs or not isinstance(record, models.Model):
         return None
+    path = tuple(accessor.bits)
     field = accessor.get_field(record)
-    if field is not None and getattr(field, "choices", None):
-        return None  # get_FOO_display()
-    return tuple(accessor.bits)
+    choices = field is not None and getattr(field, "choices", None)
+    own_render = getattr(bound_column.render, "__func__", None) is not Column.render
+    if type(column) is Column and not own_render and not choices:
+        return ("plain", path)
+    return ("render", path, f"get_{path[-1]}_display" if choices else None, bound_column.render)
 
 
 def _read(record, path):
@@ -67,27 +83,58 @@ def _read(record, path):
     return value
 
 
+def _cell(plan, column, row, record, table):
+    """The cell of one record by a plan of ``_plan``; _MISSING when django-tables2 must do it."""
+    if plan[0] == "plain":
+        value = _read(record, plan[1])
+        if value is _MISSING:
+            return _MISSING
+        return column.default if value in column.column.empty_values else value
+    _kind, path, display, fn = plan
+    if display:
+        owner = _read(record, path[:-1]) if len(path) > 1 else record
+        if not isinstance(owner, models.Model):
+            return _MISSING
+        value = getattr(owner, display)()
+    else:
+        value = _read(record, path)
+        if value is _MISSING:
+            return _MISSING
+    if value in column.column.empty_values:
+        return column.default
+    column.current_value, column.current_record = value, record
+    return call_with_appropriate(
+        fn,
+        {
+            "value": value,
+            "record": record,
+            "column": column.column,
+            "bound_column": column,
+            "bound_row": row,
+            "table": table,
+        },
+    )
+
+
 def render_body(context, table) -> str:
     columns = list(table.columns)
     static = {column.name: _static_td(column) for column in columns}
     td_cache = {c.name: (c.attrs["td"].as_html() if static[c.name] else None) for c in columns}
-    plain: dict[str, tuple | None] | None = None
+    plans: dict[str, tuple | None] | None = None
     out: list[str] = []
     any_row = False
     for row in table.paginated_rows:
         any_row = True
         record = row.record
-        if plain is None:
-            plain = {c.name: (_plain_path(c, record) if static[c.name] else None) for c in columns}
+        if plans is None:
+            plans = {c.name: (_plan(c, record) if static[c.name] else None) for c in columns}
         out.append(format_html("<tr {}>", row.attrs.as_html()))
         for column in columns:
             name = column.name
-            path = plain[name]
+            plan = plans[name]
             cell = _MISSING
-            if path is not None:
-                value = _read(record, path)
-                if value is not _MISSING:
-                    cell = column.default if value in column.column.empty_values else value
+            if plan is not None:
+                cell = _cell(plan, column, row, record, table)
             if cell is _MISSING:
                 cell = row.get_cell(name)
                 column.current_value, column.current_record = cell, record
