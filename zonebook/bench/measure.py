@@ -572,6 +572,8 @@ def explain(log) -> dict:
         pass
 
     def capture(execute, text, params, many, context):
+        if not text.lstrip().upper().startswith(("WITH", "SELECT")):  # check()'s SET work_mem, savepoints
+            return execute(text, params, many, context)
         captured["sql"], captured["params"] = text, params
         raise _Captured
 

@@ -81,6 +81,22 @@ def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsy
     assert data["measurements"]["recompute"]["equal"] is True
     assert InventoryListLine.objects.count() == scale.lines
 
+    # the query plans (PostgreSQL only): all four heavy statements explained, nothing left behind
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        call_command("bench", "explain")
+        printed = capsys.readouterr().out
+        for title in (
+            "recompute: full query",
+            "check_balances: full query",
+            "report: book",
+            "posting: pivot",
+        ):
+            assert f"=== {title}" in printed
+        assert printed.count("Execution Time") == 4
+        assert InventoryListLine.objects.count() == scale.lines
+
 
 def test_compare_reports_a_difference():
     a = {1: tuple(altcalc._q(0) for _ in altcalc.BALANCE_COLUMNS)}
