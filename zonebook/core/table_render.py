@@ -93,9 +93,10 @@ def _cell(plan, column, row, record, table):
     _kind, path, display, fn = plan
     if display:
         owner = _read(record, path[:-1]) if len(path) > 1 else record
-        if not isinstance(owner, models.Model):
+        display_fn = getattr(owner, display, None) if isinstance(owner, models.Model) else None
+        if display_fn is None:
             return _MISSING
-        value = getattr(owner, display)()
+        value = display_fn()
     else:
         value = _read(record, path)
         if value is _MISSING:
