@@ -16,6 +16,16 @@ from .book import _prefixed
 RATE = {"max_digits": 9, "decimal_places": 5}
 
 
+def _factor(rate: str, label):
+    """单耗 × ``rate`` × 0.01 as a stored generated column (exact: 9 + 5 + 2 = 16 decimal places)."""
+    return models.GeneratedField(
+        expression=F("unit_consumption") * F(rate) * Value(Decimal("0.01")),
+        output_field=models.DecimalField(max_digits=32, decimal_places=16),
+        db_persist=True,
+        verbose_name=label,
+    )
+
+
 class Consumption(models.Model):
     """One BOM line of a product version (单损耗).
 
@@ -61,26 +71,11 @@ class Consumption(models.Model):
         _("unit consumption (单耗)"), max_digits=18, decimal_places=9, editable=False
     )
     # Per-unit factors of the explosion (exact numeric products; the database keeps them current on
-    # every write).  Posting, recompute and the write-off report multiply each line's quantity by
+    # every write).  Posting, recompute and the balance drill-down multiply each line's quantity by
     # them instead of multiplying three columns again for every exploded (line, material) row.
-    k_cons = models.GeneratedField(
-        expression=F("unit_consumption") * F("bonded_share") * Value(Decimal("0.01")),
-        output_field=models.DecimalField(max_digits=32, decimal_places=16),
-        db_persist=True,
-        verbose_name=_("consumption factor"),
-    )
-    k_tang = models.GeneratedField(
-        expression=F("unit_consumption") * F("tangible_rate") * Value(Decimal("0.01")),
-        output_field=models.DecimalField(max_digits=32, decimal_places=16),
-        db_persist=True,
-        verbose_name=_("tangible loss factor"),
-    )
-    k_intang = models.GeneratedField(
-        expression=F("unit_consumption") * F("intangible_rate") * Value(Decimal("0.01")),
-        output_field=models.DecimalField(max_digits=32, decimal_places=16),
-        db_persist=True,
-        verbose_name=_("intangible loss factor"),
-    )
+    k_cons = _factor("bonded_share", _("consumption factor"))
+    k_tang = _factor("tangible_rate", _("tangible loss factor"))
+    k_intang = _factor("intangible_rate", _("intangible loss factor"))
     declaration_status = models.CharField(
         _("declaration status"),
         max_length=1,
