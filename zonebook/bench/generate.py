@@ -189,17 +189,15 @@ def backdate_postings() -> int:
     Synthetic data only: posted documents are never edited by the product."""
     tz = timezone.get_current_timezone()
     lists = InventoryList.objects.filter(state=ListState.POSTED).order_by()
-    stamps = {}
-    for day in lists.values_list("declaration_date", flat=True).distinct():
-        stamps[day] = (
-            dt.datetime.combine(day, dt.time(10), tzinfo=tz),
-            dt.datetime.combine(day, dt.time(11), tzinfo=tz),
-        )
+    days = list(lists.values_list("declaration_date", flat=True).distinct())
     n = 0
     with transaction.atomic():
         # one statement per declaration day (~1,100 over three years), not per list
-        for day, (submitted, posted) in stamps.items():
-            n += lists.filter(declaration_date=day).update(submitted_at=submitted, posted_at=posted)
+        for day in days:
+            n += lists.filter(declaration_date=day).update(
+                submitted_at=dt.datetime.combine(day, dt.time(10), tzinfo=tz),
+                posted_at=dt.datetime.combine(day, dt.time(11), tzinfo=tz),
+            )
     return n
 
 
