@@ -1,18 +1,24 @@
-"""Consumption plausibility (domain doc §11 R1/R2/R8), computed set-based.
+"""Consumption plausibility (domain doc §11 R1/R2/R8), computed set-based in SQL.
 
 Three checks, each over whole tables (no query per row):
 
 1. **previous version** — every consumption row (product, material, version) of an open book against
    the same (product, material) pair's previous version in the same book (versions ordered by
-   ``valid_from``, then id): a pandas ``groupby().shift()``;
+   ``valid_from``, empty first, then id): a ``LAG(id)`` window over the pair;
 2. **peer median** — against the median of the other enterprises' rows with the same (product HS,
    material HS) pair in the same province (``zone.province_code``).  A peer row is the *latest*
-   version of each (product, material) pair of every other enterprise's open book.  The median is
-   exact (Decimal): the rows are ranked per target and the middle one (odd count) or the mean of the
-   two middle ones (even count) is taken — pandas ``cumcount`` + two merges, no float;
+   version of each (product, material) pair of every other enterprise's open book (``ROW_NUMBER``
+   over the pair, newest first).  The median is exact (Decimal): one SQL statement per metric joins
+   every target to its peers, ranks the peer values per target (``ROW_NUMBER``, ``COUNT`` windows)
+   and returns the id of the middle row (odd count) or of the two middle rows (even count); the
+   mean of the two is taken on the rows' Decimal values, never on a float;
 3. **write-off actual** — for every write-off material with a stocktake: actual consumption = filed
    consumption − 差异 (差异 = 实际剩余 − 应剩余), flagged when |差异| / filed > threshold: one ORM
    query.
+
+The database pairs and ranks the rows; each pair's comparison with its threshold is done on the
+rows' ``Decimal`` values, so it is exact on SQLite too, whose numeric columns are floating point.  No third-party data-frame library is needed: the running
+product imports only its main dependencies.
 
 Thresholds (``AlertSettings``): 单耗 relative % (previous version, peer median separately), loss
 rates in absolute percentage points, a minimum number of peer rows, the write-off %.
@@ -22,7 +28,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Value
+from django.db import connection
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Value, Window
+from django.db.models.functions import Lag, RowNumber
 
 from zonebook.ledger.choices import ItemKind
 from zonebook.ledger.models import Consumption, WriteOffLine
@@ -33,39 +41,43 @@ from .deadlines import OPEN_BOOK_STATUSES
 PCT = Decimal("0.0001")
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-KEYS = ["province", "product_hs", "material_hs"]
 METRICS = [str(m) for m in CONSUMPTION_METRICS]
 
 
-def consumption_rows() -> list[dict]:
-    qs = Consumption.objects.filter(book__status__in=OPEN_BOOK_STATUSES)
-    return list(
-        qs.order_by().values(
+def _base():
+    """Consumption rows of open books with their keys, their predecessor in the (product, material)
+    history (``prev_id``) and their place counted from the newest version (``newest`` = 1: latest).
+    The same query feeds Python (``consumption_rows``) and the peer-median SQL (``peer_medians``)."""
+    pair = [F("product_id"), F("material_id")]
+    return (
+        Consumption.objects.filter(book__status__in=OPEN_BOOK_STATUSES)
+        .order_by()
+        .values(
             "id",
             "book_id",
             "product_id",
             "material_id",
             "version",
-            "valid_from",
             *METRICS,
             enterprise_id=F("book__enterprise_id"),
             province=F("book__zone__province_code"),
             product_hs=F("product__hs_code"),
             material_hs=F("material__hs_code"),
+            prev_id=Window(
+                Lag("id"), partition_by=pair, order_by=[F("valid_from").asc(nulls_first=True), F("id").asc()]
+            ),
+            newest=Window(
+                RowNumber(),
+                partition_by=pair,
+                order_by=[F("valid_from").desc(nulls_last=True), F("id").desc()],
+            ),
         )
     )
 
 
-def _frame(rows):
-    import datetime as dt
-
-    import pandas as pd
-
-    df = pd.DataFrame.from_records(rows)
-    df["order_date"] = df["valid_from"].map(lambda d: d or dt.date.min)
-    return df.sort_values(["product_id", "material_id", "order_date", "id"], kind="stable").reset_index(
-        drop=True
-    )
+def consumption_rows() -> dict[int, dict]:
+    """Every consumption row of an open book (one query), by id."""
+    return {r["id"]: r for r in _base()}
 
 
 def _threshold(metric: str, cfg, peer: bool) -> Decimal:
@@ -74,17 +86,16 @@ def _threshold(metric: str, cfg, peer: bool) -> Decimal:
     return cfg.loss_rate_points
 
 
-def _compare(value, reference, metric: str, threshold: Decimal):
-    """(deviation series, flag mask) for object series of Decimals (vectorised elementwise)."""
+def _compare(value: Decimal, reference: Decimal, metric: str, threshold: Decimal):
+    """(deviation, flagged): relative metrics in % of the reference (a zero reference is never
+    compared), loss rates in percentage points.  The unrounded deviation is compared."""
     if metric in RELATIVE_METRICS:
-        nonzero = reference != ZERO
-        safe_ref = reference.where(nonzero, Decimal(1))
-        deviation = ((value - reference) / safe_ref * HUNDRED).where(nonzero, None)
-        mask = nonzero & (deviation.where(nonzero, ZERO).abs() > threshold)
+        if reference == ZERO:
+            return None, False
+        deviation = (value - reference) / reference * HUNDRED
     else:
         deviation = value - reference
-        mask = deviation.abs() > threshold
-    return deviation, mask
+    return deviation, abs(deviation) > threshold
 
 
 def _row(kind, metric, r, value, reference, deviation, threshold, **extra) -> dict:
@@ -103,7 +114,7 @@ def _row(kind, metric, r, value, reference, deviation, threshold, **extra) -> di
         "material_hs": r["material_hs"],
         "value": value,
         "reference": reference,
-        "deviation": None if deviation is None else Decimal(deviation).quantize(PCT, rounding=ROUND_HALF_UP),
+        "deviation": None if deviation is None else deviation.quantize(PCT, rounding=ROUND_HALF_UP),
         "threshold": threshold,
         "writeoff_id": None,
         "writeoff_line_id": None,
@@ -111,83 +122,85 @@ def _row(kind, metric, r, value, reference, deviation, threshold, **extra) -> di
     }
 
 
-def previous_version_flags(df, cfg) -> list[dict]:
-    grouped = df.groupby(["product_id", "material_id"], sort=False)
-    prev = grouped[["id", *METRICS]].shift(1)
-    has_prev = prev["id"].notna()
-    cur, prev = df[has_prev], prev[has_prev]
+def previous_version_flags(rows: dict[int, dict], cfg) -> list[dict]:
+    """Every version compared with its predecessor (``prev_id`` from the LAG window)."""
     out = []
-    for metric in METRICS:
-        threshold = _threshold(metric, cfg, peer=False)
-        deviation, mask = _compare(cur[metric], prev[metric], metric, threshold)
-        hit = cur[mask]
-        for r, ref, dev, prev_id in zip(
-            hit.to_dict("records"), prev[metric][mask], deviation[mask], prev["id"][mask], strict=True
-        ):
-            out.append(
-                _row(
-                    FlagKind.PREVIOUS_VERSION,
-                    metric,
-                    r,
-                    r[metric],
-                    ref,
-                    dev,
-                    threshold,
-                    previous_id=int(prev_id),
+    for r in rows.values():
+        prev = rows.get(r["prev_id"]) if r["prev_id"] is not None else None
+        if prev is None:
+            continue
+        for metric in METRICS:
+            threshold = _threshold(metric, cfg, peer=False)
+            deviation, flagged = _compare(r[metric], prev[metric], metric, threshold)
+            if flagged:
+                out.append(
+                    _row(
+                        FlagKind.PREVIOUS_VERSION,
+                        metric,
+                        r,
+                        r[metric],
+                        prev[metric],
+                        deviation,
+                        threshold,
+                        previous_id=prev["id"],
+                    )
                 )
-            )
     return out
 
 
-def peer_medians(df):
-    """Per (consumption id, metric): the exact median of the other enterprises' peer rows and their count.
-
-    Returns a DataFrame with columns id, metric, median, n.
-    """
-    import pandas as pd
-
-    latest = df.drop_duplicates(["product_id", "material_id"], keep="last")
-    peers = latest.melt(
-        id_vars=["enterprise_id", *KEYS], value_vars=METRICS, var_name="metric", value_name="pv"
-    ).rename(columns={"enterprise_id": "peer_enterprise"})
-    targets = df[["id", "enterprise_id", *KEYS]].merge(pd.DataFrame({"metric": METRICS}), how="cross")
-    pairs = targets.merge(peers, on=[*KEYS, "metric"])
-    pairs = pairs[pairs["enterprise_id"] != pairs["peer_enterprise"]]
-    if pairs.empty:
-        return pd.DataFrame(columns=["id", "metric", "median", "n"])
-    pairs = pairs.sort_values(["id", "metric", "pv"], kind="stable")
-    grouped = pairs.groupby(["id", "metric"], sort=False)
-    pairs = pairs.assign(rank=grouped.cumcount(), n=grouped["pv"].transform("size"))
-    lo = pairs[pairs["rank"] == (pairs["n"] - 1) // 2][["id", "metric", "pv", "n"]].rename(
-        columns={"pv": "lo"}
-    )
-    hi = pairs[pairs["rank"] == pairs["n"] // 2][["id", "metric", "pv"]].rename(columns={"pv": "hi"})
-    med = lo.merge(hi, on=["id", "metric"])
-    med["median"] = (med["lo"] + med["hi"]) / 2
-    return med[["id", "metric", "median", "n"]]
+# Per target row: its peers (latest rows of other enterprises with the same province and HS pair),
+# ranked by value; only the middle row(s) are returned.  ``{base}`` is the compiled ``_base`` query.
+PEER_MEDIAN_SQL = """
+WITH base AS ({base}),
+latest AS (SELECT id, enterprise_id, province, product_hs, material_hs, {metric} AS pv
+           FROM base WHERE newest = 1),
+pairs AS (
+    SELECT t.id AS cid, p.id AS pid, p.pv AS pv
+    FROM base t
+    JOIN latest p ON p.province = t.province AND p.product_hs = t.product_hs
+                 AND p.material_hs = t.material_hs AND p.enterprise_id <> t.enterprise_id
+),
+ranked AS (
+    SELECT cid, pid,
+           ROW_NUMBER() OVER (PARTITION BY cid ORDER BY pv, pid) - 1 AS rk,
+           COUNT(*) OVER (PARTITION BY cid) AS n
+    FROM pairs
+)
+SELECT cid, pid, n FROM ranked
+WHERE n >= %s AND (rk = (n - 1) / 2 OR rk = n / 2)
+"""
 
 
-def peer_flags(df, cfg) -> list[dict]:
-    med = peer_medians(df)
-    if med.empty:
-        return []
-    med = med[med["n"] >= cfg.peer_min_count]
-    records = df.set_index("id")
-    out = []
+def peer_medians(rows: dict[int, dict], cfg) -> dict[tuple[int, str], tuple[Decimal, int]]:
+    """(consumption id, metric) → (exact median of the peers' values, number of peers), for targets
+    with at least ``cfg.peer_min_count`` peers.  One SQL statement per metric."""
+    base_sql, base_params = _base().query.sql_with_params()
+    out: dict[tuple[int, str], tuple[Decimal, int]] = {}
     for metric in METRICS:
-        part = med[med["metric"] == metric]
-        if part.empty:
-            continue
-        value = records.loc[part["id"], metric].reset_index(drop=True)
-        part = part.reset_index(drop=True)
+        middle: dict[int, list] = {}
+        with connection.cursor() as cur:
+            cur.execute(
+                PEER_MEDIAN_SQL.format(base=base_sql, metric=connection.ops.quote_name(metric)),
+                [*base_params, cfg.peer_min_count],
+            )
+            for cid, pid, n in cur.fetchall():
+                middle.setdefault(cid, [int(n)]).append(rows[pid][metric])
+        for cid, (n, *values) in middle.items():
+            # odd count: one middle row; even count: the two middle rows
+            out[(cid, metric)] = (sum(values, ZERO) / len(values), n)
+    return out
+
+
+def peer_flags(rows: dict[int, dict], cfg) -> list[dict]:
+    out = []
+    for (cid, metric), (median, n) in peer_medians(rows, cfg).items():
+        r = rows[cid]
         threshold = _threshold(metric, cfg, peer=True)
-        deviation, mask = _compare(value, part["median"], metric, threshold)
-        for cid, v, ref, dev, n in zip(
-            part["id"][mask], value[mask], part["median"][mask], deviation[mask], part["n"][mask], strict=True
-        ):
-            r = records.loc[cid].to_dict()
-            r["id"] = int(cid)
-            out.append(_row(FlagKind.PEER_MEDIAN, metric, r, v, ref, dev, threshold, peer_count=int(n)))
+        deviation, flagged = _compare(r[metric], median, metric, threshold)
+        if flagged:
+            out.append(
+                _row(FlagKind.PEER_MEDIAN, metric, r, r[metric], median, deviation, threshold, peer_count=n)
+            )
     return out
 
 
@@ -253,9 +266,8 @@ def current_flags(cfg) -> list[dict]:
     rows = consumption_rows()
     out = []
     if rows:
-        df = _frame(rows)
-        out += previous_version_flags(df, cfg)
-        out += peer_flags(df, cfg)
+        out += previous_version_flags(rows, cfg)
+        out += peer_flags(rows, cfg)
     out += writeoff_flags(cfg)
     for r in out:
         r.setdefault("previous_id", None)
