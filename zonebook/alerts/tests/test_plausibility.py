@@ -148,3 +148,18 @@ def test_peer_evidence_is_anonymous(world, cfg, peers, client):
     assert "成都甲电子有限公司" in text and "成都乙精密制造有限公司" not in text
     other_flag = PlausibilityFlag.objects.filter(book__enterprise=world.enterprises.a1b).first()
     assert client.get(f"/alerts/plausibility/{other_flag.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_flags_need_only_the_main_dependencies(world, cfg, peers, monkeypatch):
+    """The running product (bin/start installs no extras) computes the flags without pandas, numpy,
+    DuckDB or pyarrow: importing any of them fails here."""
+    import sys
+
+    for name in ("pandas", "numpy", "duckdb", "pyarrow"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import name` now raises ImportError
+    _bk, p, m, _target = peers
+    ledger.revise_consumption(p, "1", "2", {m.pk: {"net": D("3")}}, valid_from=dt.date(2026, 7, 1))
+    result = services.refresh_flags()
+    assert result.open > 0
+    assert {"peer_median", "previous_version"} <= set(PlausibilityFlag.objects.values_list("kind", flat=True))
