@@ -1,6 +1,7 @@
 """The demo province: realistic, complete, deterministic and loaded only once."""
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -125,9 +126,66 @@ def test_load_demo_builds_the_province_once(client):
         assert username in table and password in table
     assert "missing" not in table and "password changed" not in table
 
+    if apps.is_installed("zonebook.alerts"):
+        _half_loaded_demo_is_completed(client)
+
+
+def _half_loaded_demo_is_completed(client):
+    """A demo that an earlier version left without its registers (the flags' refresh failed after the
+    rest was committed) is completed by the next `load_demo --if-empty`, not accepted."""
+    from unittest import mock
+
+    from zonebook.alerts.models import Alert, Notification, PlausibilityFlag
+    from zonebook.jobs import services as jobs
+    from zonebook.jobs.models import Job
+
+    Notification.objects.all().delete()
+    PlausibilityFlag.objects.all().delete()
+    Alert.objects.all().delete()
+    out = _run("load_demo", "--if-empty")
+    assert "missing: alerts" in out and "Demo province completed" in out
+    assert Alert.objects.exists()
+    assert {"writeoff_actual", "previous_version"} <= set(
+        PlausibilityFlag.objects.values_list("kind", flat=True)
+    )
+    assert "not loaded" in _run("load_demo", "--if-empty")  # complete now
+
+    # the plausibility page lists the flags, and its refresh job succeeds
+    client.post("/accounts/login/", {"username": "admin", "password": DEMO_USERS[0][1]})
+    page = client.get("/alerts/plausibility/")
+    assert page.status_code == 200
+    listed = {int(pk) for pk in re.findall(r"/alerts/plausibility/(\d+)/", page.content.decode())}
+    assert listed and listed <= set(
+        PlausibilityFlag.objects.filter(state="open").values_list("pk", flat=True)
+    )
+    with mock.patch.object(jobs, "_enqueue", lambda pk: None):  # no worker in tests
+        assert client.post("/alerts/refresh/").status_code == 302
+    job = Job.objects.get(kind="alerts.send")
+    assert jobs.execute(job.pk) == "succeeded"
+
 
 def test_demo_passwords_satisfy_the_policy(db):
     from django.contrib.auth.password_validation import validate_password
 
     for username, password, *_ in DEMO_USERS:
         validate_password(password, User(username=username))
+
+
+@pytest.mark.django_db
+def test_a_failed_demo_load_leaves_the_database_empty(monkeypatch):
+    """All or nothing: a step after the registry fails and nothing is left, so the next
+    `load_demo --if-empty` (bin/start) loads the whole demo instead of accepting a partial one."""
+    from django.apps import apps
+
+    if not apps.is_installed("zonebook.ledger"):
+        pytest.skip("the ledger app is not installed")
+    from zonebook.ledger.management.commands import load_ledger_demo
+
+    def boom(self):
+        raise RuntimeError("simulated failure in the ledger demo")
+
+    monkeypatch.setattr(load_ledger_demo.LedgerDemo, "run", boom)
+    with pytest.raises(RuntimeError):
+        _run("load_demo", "--if-empty")
+    assert (Zone.objects.count(), Enterprise.objects.count(), User.objects.count()) == (0, 0, 0)
+    assert not AuditEntry.objects.exists()

@@ -435,36 +435,87 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="do nothing when zones already exist")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when the database holds zones already (a demo left incomplete is completed)",
+        )
 
     def handle(self, *args, if_empty=False, **options):
         from zonebook.core.context import acting_as
         from zonebook.registry.models import Zone
 
         if Zone.objects.exists():
+            missing = missing_demo_parts() if demo_started() else []
+            if if_empty and missing:
+                # a demo left half-loaded (by a version that committed it in parts): complete it
+                self.stdout.write(
+                    f"The demo was loaded only in part (missing: {', '.join(missing)}); completing it."
+                )
+                with transaction.atomic():
+                    self._follow_ups()
+                self.stdout.write(self.style.SUCCESS("Demo province completed."))
+                return
             if if_empty:
                 self.stdout.write("Zones exist already; demo data not loaded.")
                 return
             raise CommandError(
                 "The database already holds zones; load the demo only into an empty database (or use --if-empty)."
             )
-        with acting_as("demo"), transaction.atomic():
-            stats = Loader().run()
-        self.stdout.write(
-            self.style.SUCCESS("Demo province loaded: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
-        )
+        # All or nothing: the registry, the ledger, the write-offs and the alerts are committed together,
+        # so a failure at any step leaves the database empty and the next run starts afresh.
+        with transaction.atomic():
+            with acting_as("demo"):
+                stats = Loader().run()
+            self.stdout.write(
+                self.style.SUCCESS("Demo province loaded: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
+            )
+            self._follow_ups()
         self.stdout.write("Run `manage.py print_demo_logins` for the user names and passwords.")
+
+    def _follow_ups(self):
+        """The ledger, write-off and alerts demos; each skips what is there already."""
         from django.apps import apps
+        from django.core.management import call_command
 
         if apps.is_installed("zonebook.ledger"):
-            from django.core.management import call_command
-
             call_command("load_ledger_demo", stdout=self.stdout, stderr=self.stderr)
             call_command("load_writeoff_demo", stdout=self.stdout, stderr=self.stderr)
         if apps.is_installed("zonebook.alerts"):
-            from django.core.management import call_command
-
             call_command("load_alerts_demo", stdout=self.stdout, stderr=self.stderr)
+
+
+def demo_started() -> bool:
+    """The registry part of the demo is in the database (its zones were created by the demo loader)."""
+    from zonebook.audit.models import AuditEntry
+
+    return AuditEntry.objects.filter(code="registry.zone.created", source="demo").exists()
+
+
+def missing_demo_parts() -> list[str]:
+    """The parts of the demo that a complete load would have written and the database lacks."""
+    from django.apps import apps
+
+    missing = []
+    if apps.is_installed("zonebook.ledger"):
+        from zonebook.ledger.models import Book, WriteOff
+
+        if not Book.objects.exists():
+            missing.append("ledger")
+        if not WriteOff.objects.exists():
+            missing.append("write-offs")
+    if apps.is_installed("zonebook.alerts"):
+        from zonebook.alerts.management.commands.load_alerts_demo import DEMO_NOTE
+        from zonebook.alerts.models import Alert, PlausibilityFlag
+        from zonebook.ledger.models import InventoryList
+
+        if not (
+            InventoryList.objects.filter(note=DEMO_NOTE).exists()
+            and Alert.objects.exists()
+            and PlausibilityFlag.objects.exists()
+        ):
+            missing.append("alerts")
+    return missing
 
 
 class Loader:
