@@ -2,7 +2,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-VENV="$ROOT/.venv"
+# ZONEBOOK_VENV selects another virtualenv (bin/smoke-start installs into a fresh one).
+VENV="${ZONEBOOK_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -23,7 +24,7 @@ apt_install() {
 
 ensure_venv() {
   if [ ! -x "$PY" ]; then
-    log "creating virtualenv in .venv"
+    log "creating virtualenv in $VENV"
     python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$VENV"; }
   fi
   local stamp="$VENV/.zonebook-installed"

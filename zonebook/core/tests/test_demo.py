@@ -189,3 +189,15 @@ def test_a_failed_demo_load_leaves_the_database_empty(monkeypatch):
         _run("load_demo", "--if-empty")
     assert (Zone.objects.count(), Enterprise.objects.count(), User.objects.count()) == (0, 0, 0)
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_print_demo_logins_prints_the_url_served(monkeypatch):
+    """bin/start passes the address it serves (PORT=8100 bash bin/start)."""
+    assert "Open http://127.0.0.1:8100/ and log in" in _run(
+        "print_demo_logins", "--url", "http://127.0.0.1:8100/"
+    )
+    monkeypatch.setenv("PORT", "8123")
+    assert "Open http://127.0.0.1:8123/ and log in" in _run("print_demo_logins")
+    monkeypatch.delenv("PORT")
+    assert "Open http://127.0.0.1:8000/ and log in" in _run("print_demo_logins")

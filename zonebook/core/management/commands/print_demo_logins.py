@@ -1,4 +1,7 @@
-"""``manage.py print_demo_logins``: the demo users, their passwords, roles and scopes as a table."""
+"""``manage.py print_demo_logins [--url URL]``: the demo users, their passwords, roles and scopes as a
+table, and the address to open (``bin/start`` passes the one it serves, e.g. with ``PORT=8100``)."""
+
+import os
 
 from django.core.management.base import BaseCommand
 
@@ -8,7 +11,14 @@ from .load_demo import DEMO_USERS
 class Command(BaseCommand):
     help = "Print the demo logins (user name, password, role, scope)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url",
+            default=None,
+            help="the address Zonebook is served at (default: http://127.0.0.1:$PORT/, PORT 8000 if unset)",
+        )
+
+    def handle(self, *args, url=None, **options):
         from zonebook.accounts.models import User
 
         users = User.objects.in_bulk([u[0] for u in DEMO_USERS], field_name="username")
@@ -30,7 +40,8 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(_pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
-        self.stdout.write("Open http://127.0.0.1:8000/ and log in with one of these.")
+        url = url or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}/"
+        self.stdout.write(f"Open {url} and log in with one of these.")
 
 
 def _width(s: str) -> int:
