@@ -101,10 +101,14 @@ def test_create_page_stocktake_upload_transitions_and_case_resolution(world, cli
     assert row[titles.index("差异金额")] == pytest.approx(-302.63)
     assert wb["报核清单"].max_row == 11  # header + 10 lists
     r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=csv")
-    assert "difference_amount" in r.content.decode("utf-8-sig").splitlines()[0]
+    # the page's CSV has its headers in the user's language (the CLI keeps the documented names)
+    assert "difference amount (差异金额)" in r.content.decode("utf-8-sig").splitlines()[0]
+    r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    head = r.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert head[:2] == ["备案序号", "料号"] and "差异金额" in head and "difference_amount" not in head
     r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=pdf")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
-    assert AuditEntry.objects.filter(code="ledger.writeoff.exported").count() == 3
+    assert AuditEntry.objects.filter(code="ledger.writeoff.exported").count() == 4
 
 
 def test_scope_and_write_rights(world, client_for):
