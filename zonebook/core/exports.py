@@ -35,7 +35,6 @@ from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
-from django.utils.functional import Promise
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 from django.utils.translation import gettext
@@ -162,8 +161,16 @@ class XlsxBook:
         )
         self._formats: dict[tuple, object] = {}
 
-    def format(self, *, num_format: str | None = None, bold: bool = False, size: int | None = None,
-               wrap: bool = False, align: str | None = None, fill: str | None = None):
+    def format(
+        self,
+        *,
+        num_format: str | None = None,
+        bold: bool = False,
+        size: int | None = None,
+        wrap: bool = False,
+        align: str | None = None,
+        fill: str | None = None,
+    ):
         key = (num_format, bold, size, wrap, align, fill)
         if key not in self._formats:
             props: dict = {}
@@ -232,8 +239,17 @@ class XlsxSheet:
         if width > self.widths.get(col, 0):
             self.widths[col] = width
 
-    def cell(self, row: int, col: int, value, *, bold: bool = False, decimals: int | None = None,
-             fit: bool = True, fmt=None):
+    def cell(
+        self,
+        row: int,
+        col: int,
+        value,
+        *,
+        bold: bool = False,
+        decimals: int | None = None,
+        fit: bool = True,
+        fmt=None,
+    ):
         ws = self.ws
         if value is None or value == "":
             if fmt is not None or bold:
@@ -244,19 +260,29 @@ class XlsxSheet:
                 return
             if decimals is None:
                 decimals = decimals_of(value)
-            ws.write_number(row, col, float(value) if isinstance(value, decimal.Decimal) else value,
-                            fmt or self.book.number_format(decimals, bold=bold))
+            ws.write_number(
+                row,
+                col,
+                float(value) if isinstance(value, decimal.Decimal) else value,
+                fmt or self.book.number_format(decimals, bold=bold),
+            )
             if fit:
                 self._track(col, len(f"{float(value):,.{decimals}f}") + 1)
             return
         if isinstance(value, dt.datetime):
-            ws.write_datetime(row, col, local_naive(value), fmt or self.book.format(num_format=DATETIME_FORMAT, bold=bold))
+            ws.write_datetime(
+                row, col, local_naive(value), fmt or self.book.format(num_format=DATETIME_FORMAT, bold=bold)
+            )
             if fit:
                 self._track(col, len("2000-01-01 00:00:00") + 1)
             return
         if isinstance(value, dt.date):
-            ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day),
-                              fmt or self.book.format(num_format=DATE_FORMAT, bold=bold))
+            ws.write_datetime(
+                row,
+                col,
+                dt.datetime(value.year, value.month, value.day),
+                fmt or self.book.format(num_format=DATE_FORMAT, bold=bold),
+            )
             if fit:
                 self._track(col, len("2000-01-01") + 1)
             return
@@ -281,8 +307,15 @@ class XlsxSheet:
         r = self.row(titles, fmt=fmt)
         return r
 
-    def note(self, text_: str, *, bold: bool = False, size: int | None = None, span: int = 0,
-             align: str | None = None) -> int:
+    def note(
+        self,
+        text_: str,
+        *,
+        bold: bool = False,
+        size: int | None = None,
+        span: int = 0,
+        align: str | None = None,
+    ) -> int:
         """A line of text above a table (title, filter, export time): not counted in column widths."""
         r = self.next_row
         fmt = self.book.format(bold=bold, size=size, align=align) if (bold or size or align) else None
@@ -474,8 +507,14 @@ def export_heading(filters: str) -> tuple[str, str]:
     return filter_line, time_line
 
 
-def xlsx_response(rows: Iterator[list], filename: str, sheet_title: str = "", *, filters: str = "",
-                  decimals: list[int | None] | None = None) -> FileResponse:
+def xlsx_response(
+    rows: Iterator[list],
+    filename: str,
+    sheet_title: str = "",
+    *,
+    filters: str = "",
+    decimals: list[int | None] | None = None,
+) -> FileResponse:
     book = XlsxBook()
     ws = book.sheet(sheet_title or filename)
     for line in export_heading(filters):
@@ -504,8 +543,9 @@ def _disposition(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
-def export_table(table_class, queryset, fmt: str, *, filename: str, request=None, sheet_title: str = "",
-                 filterset=None):
+def export_table(
+    table_class, queryset, fmt: str, *, filename: str, request=None, sheet_title: str = "", filterset=None
+):
     """Export response for ``queryset`` (already scoped, filtered and sorted) in ``fmt``."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"{filename}-{stamp}"

@@ -31,7 +31,9 @@ PRODUCT_HEADERS = ITEM_HEADERS + [h for _x, _y, h, _z in WRITEOFF_PRODUCT_FIELDS
 
 def material_labels() -> list[str]:
     """The material table's column headers in the active language."""
-    return [str(label) for label in ITEM_LABELS] + [str(label) for _f, label, _h, _t in WRITEOFF_MATERIAL_FIELDS]
+    return [str(label) for label in ITEM_LABELS] + [
+        str(label) for _f, label, _h, _t in WRITEOFF_MATERIAL_FIELDS
+    ]
 
 
 def _field_decimals(model, names) -> list[int | None]:
@@ -39,11 +41,15 @@ def _field_decimals(model, names) -> list[int | None]:
 
 
 def material_decimals() -> list[int | None]:
-    return [0, None, None, None, None] + _field_decimals(WriteOffLine, [f[0] for f in WRITEOFF_MATERIAL_FIELDS])
+    return [0, None, None, None, None] + _field_decimals(
+        WriteOffLine, [f[0] for f in WRITEOFF_MATERIAL_FIELDS]
+    )
 
 
 def product_decimals() -> list[int | None]:
-    return [0, None, None, None, None] + _field_decimals(WriteOffLine, [f[0] for f in WRITEOFF_PRODUCT_FIELDS])
+    return [0, None, None, None, None] + _field_decimals(
+        WriteOffLine, [f[0] for f in WRITEOFF_PRODUCT_FIELDS]
+    )
 
 
 def _items(book_id: int) -> dict[int, dict]:
@@ -186,7 +192,13 @@ def workbook(wo: WriteOff) -> bytes:
         [0]
         + _field_decimals(
             DifferenceCase,
-            ["difference_qty", "difference_rate", "difference_amount", "expected_remaining", "actual_remaining"],
+            [
+                "difference_qty",
+                "difference_rate",
+                "difference_amount",
+                "expected_remaining",
+                "actual_remaining",
+            ],
         )
     )
     for case in wo.cases.order_by("seq_no", "id"):

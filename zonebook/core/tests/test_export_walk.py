@@ -152,7 +152,9 @@ def read_xlsx(data) -> list[list]:
             for c in row:
                 assert c.data_type != "f", f"formula cell {ws.title}!{c.coordinate}: {c.value!r}"
             # openpyxl leaves OOXML's escape of a carriage return (_x000D_) as it is
-            rows.append([c.value.replace("_x000D_", "\r") if isinstance(c.value, str) else c.value for c in row])
+            rows.append(
+                [c.value.replace("_x000D_", "\r") if isinstance(c.value, str) else c.value for c in row]
+            )
     return rows
 
 
@@ -165,7 +167,6 @@ def poisoned(world):
     """Rows in every list (the out-of-scope samples of every model, a posted ledger) with formulas."""
     from zonebook.ledger.models import WriteOff
     from zonebook.ledger.tests import ledger_world
-
     from zonebook.ledger.tests.test_carryover import _queue_world
 
     ledger = ledger_world.build(world)
