@@ -435,8 +435,8 @@ def describe_filters(filterset) -> str:
         shown = _filter_value(field, value)
         if shown:
             label = force_str(field.label) if field.label else name.replace("_", " ")
-            parts.append(f"{label}: {shown}")
-    return "; ".join(parts)
+            parts.append(gettext("%(label)s: %(value)s") % {"label": label, "value": shown})
+    return gettext("; ").join(parts)
 
 
 def _filter_value(field, value) -> str:
