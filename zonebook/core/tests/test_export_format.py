@@ -75,7 +75,9 @@ def test_dates_are_dates_in_beijing_time_without_microseconds(world, client_for)
     rows = _csv(c.get("/ledger/lists/", {"export": "csv"}))
     head = rows[0]
     line = next(r for r in rows if r[head.index("清单编号")] == led.imp.number)
-    assert line[head.index("核扣时间")] == "2026-03-02 00:30:05" and line[head.index("申报日期")] == "2026-03-01"
+    assert (
+        line[head.index("核扣时间")] == "2026-03-02 00:30:05" and line[head.index("申报日期")] == "2026-03-01"
+    )
 
 
 def test_english_user_gets_english_sheet_and_headers(world, client_for):
