@@ -51,6 +51,9 @@ MAX_WIDTH = 60
 MIN_WIDTH = 6
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+# "decimals" of an integer identifier (sequence no., report no.): written as a number without separator
+IDENTIFIER = -1
+IDENTIFIER_SUFFIXES = ("seq_no", "_no", "_id", "number")
 # rows above the column headers of a list export: the filter line and the export time
 LIST_HEADER_ROWS = 2
 
@@ -115,12 +118,16 @@ def decimals_of(value) -> int:
 
 
 def field_decimals(field) -> int | None:
-    """Decimal places of a model field's values: its ``decimal_places``, 0 for integers, else None."""
+    """Decimal places of a model field's values: its ``decimal_places``, 0 for integers, ``IDENTIFIER``
+    for integer identifiers (备案序号, 报核次数: no thousands separator), None for other fields."""
     from django.db import models
 
     if isinstance(field, models.DecimalField):
         return min(field.decimal_places, MAX_DECIMALS)
     if isinstance(field, models.IntegerField | models.AutoField):
+        name = field.name
+        if field.primary_key or name.endswith(IDENTIFIER_SUFFIXES) or name in ("id", "year"):
+            return IDENTIFIER
         return 0
     return None
 
@@ -191,7 +198,9 @@ class XlsxBook:
         return self._formats[key]
 
     def number_format(self, decimals: int, *, bold: bool = False):
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        if decimals == IDENTIFIER:
+            return self.format(num_format="0", bold=bold)
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
         return self.format(num_format=pattern, bold=bold)
 
     def sheet(self, title) -> XlsxSheet:
@@ -267,7 +276,8 @@ class XlsxSheet:
                 fmt or self.book.number_format(decimals, bold=bold),
             )
             if fit:
-                self._track(col, len(f"{float(value):,.{decimals}f}") + 1)
+                shown = f"{value}" if decimals == IDENTIFIER else f"{float(value):,.{decimals}f}"
+                self._track(col, len(shown) + 1)
             return
         if isinstance(value, dt.datetime):
             ws.write_datetime(

@@ -41,13 +41,13 @@ def _field_decimals(model, names) -> list[int | None]:
 
 
 def material_decimals() -> list[int | None]:
-    return [0, None, None, None, None] + _field_decimals(
+    return [exports.IDENTIFIER, None, None, None, None] + _field_decimals(
         WriteOffLine, [f[0] for f in WRITEOFF_MATERIAL_FIELDS]
     )
 
 
 def product_decimals() -> list[int | None]:
-    return [0, None, None, None, None] + _field_decimals(
+    return [exports.IDENTIFIER, None, None, None, None] + _field_decimals(
         WriteOffLine, [f[0] for f in WRITEOFF_PRODUCT_FIELDS]
     )
 
@@ -189,7 +189,7 @@ def workbook(wo: WriteOff) -> bytes:
     )
     ws.ws.freeze_panes(1, 0)
     ws.set_decimals(
-        [0]
+        [exports.IDENTIFIER]
         + _field_decimals(
             DifferenceCase,
             [

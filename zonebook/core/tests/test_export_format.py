@@ -48,6 +48,7 @@ def test_balance_export_numbers_formats_widths_heading(world, client_for):
     opening = rows[1][header.index("期初")]
     # a number (not "<a href=…>1234567.12345</a>", not text), 5 decimals and a thousands separator
     assert opening.value == pytest.approx(1234567.12345) and opening.number_format == "#,##0.00000"
+    assert rows[1][header.index("备案序号")].number_format == "0"  # an identifier: no separator
     expected = rows[1][header.index("应剩余")]
     assert isinstance(expected.value, float) and expected.number_format == "#,##0.00000"
     # every column at least as wide as its header (CJK characters count double)

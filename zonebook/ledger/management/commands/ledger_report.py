@@ -17,7 +17,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from zonebook.core.exports import XlsxBook, csv_text, field_decimals
+from zonebook.core.exports import IDENTIFIER, XlsxBook, csv_text, field_decimals
 from zonebook.ledger.models import BALANCE_FIELDS, Balance, Book
 from zonebook.ledger.services import balances_as_of
 
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         if fmt == "csv":
             self._write_csv(csv_text([HEADERS, *rows]), output)
             return
-        decimals = [None, 0, None, None, None, None] + [
+        decimals = [None, IDENTIFIER, None, None, None, None] + [
             field_decimals(Balance._meta.get_field(k)) for k, _, _ in BALANCE_FIELDS
         ]
 
