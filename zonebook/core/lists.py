@@ -200,5 +200,11 @@ class FilteredListView(LoginRequiredMixin, View):
                 changes={"filters": params},
             )
         return exports.export_table(
-            self.table_class, ordered, fmt, filename=str(self.export_filename), request=self.request
+            self.table_class,
+            ordered,
+            fmt,
+            filename=str(self.export_filename),
+            request=self.request,
+            sheet_title=str(self.title or self.export_filename),
+            filterset=filterset,
         )

@@ -1,20 +1,55 @@
-"""Write-off exports: CSV (documented header names) and the customs layout (料件/成品核销核算表) as xlsx.
+"""Write-off exports: CSV and the customs layout (料件/成品核销核算表) as xlsx.
 
 The rows come from ``sql_writeoff.report_rows`` (or the stored ``WriteOffLine`` rows, same columns).
+Every cell goes through ``core.exports`` (text neutralised against formula injection, numbers as
+numbers with the column's decimals, real dates).  The page's CSV has headers in the user's language;
+``ledger_report writeoff`` keeps the documented machine header names (docs/ledger-writeoff.md).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
+from django.utils.translation import gettext_lazy as _
 
-from .models import WRITEOFF_MATERIAL_FIELDS, WRITEOFF_PRODUCT_FIELDS, BookItem, InventoryList, WriteOff
+from zonebook.core import exports
+
+from .models import (
+    WRITEOFF_MATERIAL_FIELDS,
+    WRITEOFF_PRODUCT_FIELDS,
+    BookItem,
+    DifferenceCase,
+    InventoryList,
+    WriteOff,
+    WriteOffLine,
+)
 
 ITEM_HEADERS = ["seq_no", "part_no", "hs_code", "name", "unit"]
 ITEM_TITLES = ["备案序号", "料号", "商品编码", "商品名称", "计量单位"]
-MATERIAL_HEADERS = ITEM_HEADERS + [h for _, _, h, _ in WRITEOFF_MATERIAL_FIELDS]
-PRODUCT_HEADERS = ITEM_HEADERS + [h for _, _, h, _ in WRITEOFF_PRODUCT_FIELDS]
+ITEM_LABELS = [_("sequence no."), _("part no."), _("HS code"), _("name"), _("unit")]
+MATERIAL_HEADERS = ITEM_HEADERS + [h for _x, _y, h, _z in WRITEOFF_MATERIAL_FIELDS]
+PRODUCT_HEADERS = ITEM_HEADERS + [h for _x, _y, h, _z in WRITEOFF_PRODUCT_FIELDS]
+
+
+def material_labels() -> list[str]:
+    """The material table's column headers in the active language."""
+    return [str(label) for label in ITEM_LABELS] + [
+        str(label) for _f, label, _h, _t in WRITEOFF_MATERIAL_FIELDS
+    ]
+
+
+def _field_decimals(model, names) -> list[int | None]:
+    return [exports.field_decimals(model._meta.get_field(n)) for n in names]
+
+
+def material_decimals() -> list[int | None]:
+    return [exports.IDENTIFIER, None, None, None, None] + _field_decimals(
+        WriteOffLine, [f[0] for f in WRITEOFF_MATERIAL_FIELDS]
+    )
+
+
+def product_decimals() -> list[int | None]:
+    return [exports.IDENTIFIER, None, None, None, None] + _field_decimals(
+        WriteOffLine, [f[0] for f in WRITEOFF_PRODUCT_FIELDS]
+    )
 
 
 def _items(book_id: int) -> dict[int, dict]:
@@ -40,17 +75,22 @@ def product_table(book_id: int, rows: list[dict]) -> list[list]:
     return [_row(items[r["item_id"]], r, WRITEOFF_PRODUCT_FIELDS) for r in rows if r["kind"] == "product"]
 
 
-def _cell(v):
-    return "" if v is None else v
+def material_csv(book_id: int, rows: list[dict], *, labels: bool = False) -> str:
+    """The material table as CSV: documented machine headers, or (``labels``) the user's language."""
+    header = material_labels() if labels else MATERIAL_HEADERS
+    return exports.csv_text([header, *material_table(book_id, rows)])
 
 
-def material_csv(book_id: int, rows: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(MATERIAL_HEADERS)
+def material_xlsx(book_id: int, rows: list[dict], target, *, sheet_title: str) -> None:
+    """The material table as a plain xlsx (``ledger_report writeoff --format xlsx``)."""
+    book = exports.XlsxBook(target)
+    ws = book.sheet(sheet_title)
+    ws.header(MATERIAL_HEADERS)
+    ws.ws.freeze_panes(1, 0)
+    ws.set_decimals(material_decimals())
     for r in material_table(book_id, rows):
-        w.writerow([_cell(v) for v in r])
-    return buf.getvalue()
+        ws.row(r)
+    book.close()
 
 
 def stored_rows(wo: WriteOff) -> list[dict]:
@@ -62,39 +102,20 @@ def stored_rows(wo: WriteOff) -> list[dict]:
     return list(wo.lines.order_by("kind", "seq_no").values(*cols))
 
 
-def _num(v):
-    if v is None:
-        return None
-    return float(v) if isinstance(v, Decimal) else v
-
-
 def workbook(wo: WriteOff) -> bytes:
     """The customs layout: sheet 料件核销核算表, 成品核销核算表, 报核清单 and 差异 (cases)."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
+    import io
 
     book = wo.book
     rows = stored_rows(wo)
-    wb = openpyxl.Workbook()
-    bold = Font(bold=True)
+    xb = exports.XlsxBook(io.BytesIO(), constant_memory=False)
+    money = exports.field_decimals(WriteOff._meta.get_field("import_amount"))
 
     def header(ws, title, n_cols):
-        ws.append([title])
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(n_cols, 1))
-        ws["A1"].font = Font(bold=True, size=14)
-        ws["A1"].alignment = Alignment(horizontal="center")
-        ws.append(["账册编号", book.number, "经营企业", book.enterprise.name, "报核次数", wo.report_no])
-        ws.append(
-            [
-                "报核开始时间",
-                wo.start.isoformat(),
-                "报核截止时间",
-                wo.end.isoformat(),
-                "状态",
-                wo.get_state_display(),
-            ]
-        )
-        ws.append(
+        ws.note(title, bold=True, size=14, span=max(n_cols, 1), align="center")
+        ws.row(["账册编号", book.number, "经营企业", book.enterprise.name, "报核次数", wo.report_no])
+        ws.row(["报核开始时间", wo.start, "报核截止时间", wo.end, "状态", wo.get_state_display()])
+        ws.row(
             [
                 "清单数",
                 wo.list_count,
@@ -106,54 +127,53 @@ def workbook(wo: WriteOff) -> bytes:
                 wo.product_count,
             ]
         )
-        ws.append(
+        ws.set_decimals([None, money, None, money, None, money, None, money])
+        ws.row(
             [
                 "进口金额",
-                _num(wo.import_amount),
+                wo.import_amount,
                 "出口金额",
-                _num(wo.export_amount),
+                wo.export_amount,
                 "短少金额",
-                _num(wo.shortage_amount),
+                wo.shortage_amount,
                 "盈余金额",
-                _num(wo.surplus_amount),
+                wo.surplus_amount,
             ]
         )
-        ws.append([])
+        ws.set_decimals([])
+        ws.skip()
 
-    ws = wb.active
-    ws.title = "料件核销核算表"
+    ws = xb.sheet("料件核销核算表")
     titles = ITEM_TITLES + [t for *_x, t in WRITEOFF_MATERIAL_FIELDS]
     header(ws, "料件核销核算表", len(titles))
-    ws.append(titles)
-    for c in ws[ws.max_row]:
-        c.font = bold
+    ws.header(titles)
+    ws.set_decimals(material_decimals())
     for r in material_table(book.pk, rows):
-        ws.append([_num(v) for v in r])
-    ws.freeze_panes = ws.cell(row=8, column=3)
+        ws.row(r)
+    ws.ws.freeze_panes(7, 2)
 
-    ws = wb.create_sheet("成品核销核算表")
+    ws = xb.sheet("成品核销核算表")
     titles = ITEM_TITLES + [t for *_x, t in WRITEOFF_PRODUCT_FIELDS]
     header(ws, "成品核销核算表", len(titles))
-    ws.append(titles)
-    for c in ws[ws.max_row]:
-        c.font = bold
+    ws.header(titles)
+    ws.set_decimals(product_decimals())
     for r in product_table(book.pk, rows):
-        ws.append([_num(v) for v in r])
+        ws.row(r)
+    ws.ws.freeze_panes(7, 2)
 
-    ws = wb.create_sheet("报核清单")
-    ws.append(["清单编号", "进出口标记", "监管方式", "料件成品标记", "申报日期", "方向"])
-    for c in ws[1]:
-        c.font = bold
+    ws = xb.sheet("报核清单")
+    ws.header(["清单编号", "进出口标记", "监管方式", "料件成品标记", "申报日期", "方向"])
+    ws.ws.freeze_panes(1, 0)
     lists = (
         InventoryList.objects.filter(writeoff_link__writeoff=wo)
         .order_by("declaration_date", "number")
         .values_list("number", "ie_mark", "supervision_mode", "item_kind", "declaration_date", "direction")
     )
-    for n, ie, mode, kind, d, direction in lists.iterator():
-        ws.append([n, ie, mode, kind, d.isoformat(), direction])
+    for values in lists.iterator():
+        ws.row(values)
 
-    ws = wb.create_sheet("差异")
-    ws.append(
+    ws = xb.sheet("差异")
+    ws.header(
         [
             "备案序号",
             "差异数量",
@@ -167,26 +187,36 @@ def workbook(wo: WriteOff) -> bytes:
             "处理结果",
         ]
     )
-    for c in ws[1]:
-        c.font = bold
+    ws.ws.freeze_panes(1, 0)
+    ws.set_decimals(
+        [exports.IDENTIFIER]
+        + _field_decimals(
+            DifferenceCase,
+            [
+                "difference_qty",
+                "difference_rate",
+                "difference_amount",
+                "expected_remaining",
+                "actual_remaining",
+            ],
+        )
+    )
     for case in wo.cases.order_by("seq_no", "id"):
-        ws.append(
+        ws.row(
             [
                 case.seq_no,
-                _num(case.difference_qty),
-                _num(case.difference_rate),
-                _num(case.difference_amount),
-                _num(case.expected_remaining),
-                _num(case.actual_remaining),
+                case.difference_qty,
+                case.difference_rate,
+                case.difference_amount,
+                case.expected_remaining,
+                case.actual_remaining,
                 case.get_reason_code_display(),
                 case.get_proposed_kind_display(),
                 case.get_status_display(),
                 case.resolution,
             ]
         )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xb.bytes()
 
 
 def pdf(wo: WriteOff) -> bytes:

@@ -213,6 +213,10 @@ class BalanceColumn(tables.Column):
     def render(self, value, record):
         return balance_link(record, self.column, value)
 
+    def value(self, value):
+        # exports get the number itself (a Decimal), never the drill-down link
+        return value
+
 
 class BalanceTable(BaseTable):
     book = tables.Column(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from zonebook.audit.services import history, record_event
 from zonebook.core import tabs
 from zonebook.core.errors import DomainError
+from zonebook.core.exports import CSV_BOM, XLSX_CONTENT_TYPE
 from zonebook.core.lists import FilteredListView
 from zonebook.core.views import scoped_object
 
@@ -292,14 +293,11 @@ def writeoff_export(request, pk):
         resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return resp
     if fmt == "csv":
-        text = export_writeoff.material_csv(wo.book_id, export_writeoff.stored_rows(wo))
-        resp = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
+        text = export_writeoff.material_csv(wo.book_id, export_writeoff.stored_rows(wo), labels=True)
+        resp = HttpResponse((CSV_BOM + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
         resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return resp
-    resp = HttpResponse(
-        export_writeoff.workbook(wo),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    resp = HttpResponse(export_writeoff.workbook(wo), content_type=XLSX_CONTENT_TYPE)
     resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return resp
 

@@ -64,10 +64,14 @@ def test_audit_export_is_filtered_and_scoped(history, client_for):
 def test_audit_export_xlsx(history, client_for):
     from openpyxl import load_workbook
 
+    from zonebook.core.exports import LIST_HEADER_ROWS
+
     r = client_for(history.users.admin).get(reverse("audit:list"), {"export": "xlsx"})
     wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
-    # header + three changes + the entry recording this export (written before the rows are read)
-    assert wb.active.max_row == 5
+    # filter line, export time, header + three changes + the entry recording this export (written
+    # before the rows are read)
+    assert wb.active.max_row == LIST_HEADER_ROWS + 5
+    assert wb.active["A1"].value.startswith("筛选条件") and wb.active["A2"].value.startswith("导出时间")
 
 
 def test_audit_list_query_count_is_flat(world, client_for, django_assert_max_num_queries):

@@ -6,6 +6,8 @@ import io
 
 from django.utils import translation
 
+from zonebook.core.exports import neutralise
+
 from .kinds import ImportKind
 
 
@@ -47,9 +49,10 @@ def build_error_report(errors) -> bytes:
     for i, e in enumerate(errors, start=1):
         if e.row is not None:
             ws.write_number(i, 0, e.row)
-        ws.write_string(i, 1, e.column or "")
-        ws.write_string(i, 2, str(e.value or ""))
-        ws.write_string(i, 3, str(e.reason))
+        # the rejected values come from the uploaded file: neutralised like every exported text cell
+        ws.write_string(i, 1, neutralise(str(e.column or "")))
+        ws.write_string(i, 2, neutralise(str(e.value if e.value is not None else "")))
+        ws.write_string(i, 3, neutralise(str(e.reason)))
     ws.freeze_panes(1, 0)
     wb.close()
     return buf.getvalue()

@@ -65,6 +65,8 @@ def test_login_search_open_export(world, live_server, page, tmp_path):
     import openpyxl
 
     ws = openpyxl.load_workbook(target, read_only=True).active
-    names = [row[0] for row in ws.iter_rows(min_row=2, values_only=True)]
+    from zonebook.core.exports import LIST_HEADER_ROWS
+
+    names = [row[0] for row in ws.iter_rows(min_row=LIST_HEADER_ROWS + 2, values_only=True)]
     assert "成都甲电子有限公司" in " ".join(str(n) for n in names)
     assert all("重庆" not in str(n) for n in names)

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
+from zonebook.core.exports import LIST_HEADER_ROWS
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
 from zonebook.core.testing.factories import user_for
@@ -407,6 +408,9 @@ def test_queue_page_ages_filters_and_exports(world, client_for, monkeypatch):
     # ages: 2026-06-01 − 2026-04-01 = 61 days; 2026-06-01 − 2026-05-20 = 12 days
     e = c.get(reverse("ledger:carryover_queue"), {"export": "xlsx", "min_age": "30", "sort": "-age"})
     rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(e.streaming_content))).active.values)
+    filter_line, time_line = rows[0][0], rows[1][0]
+    assert filter_line == "Filter: Older than (days): 30" and time_line.startswith("Exported at: ")
+    rows = rows[LIST_HEADER_ROWS:]
     assert len(rows) == 2  # header + the 61-day shipment only
     header, row = rows
     assert row[header.index("Age (days)")] == 61 and row[header.index("Quantity")] == 40

@@ -99,12 +99,21 @@ def test_create_page_stocktake_upload_transitions_and_case_resolution(world, cli
     row = [c.value for c in ws[8]]
     assert row[titles.index("实际剩余数量")] == pytest.approx(981.05263)
     assert row[titles.index("差异金额")] == pytest.approx(-302.63)
+    # numbers with the domain's decimals: quantities 5, money 2; the sequence number without separator
+    cells = list(ws[8])
+    assert cells[titles.index("实际剩余数量")].number_format == "#,##0.00000"
+    assert cells[titles.index("差异金额")].number_format == "#,##0.00"
+    assert cells[titles.index("备案序号")].number_format == "0"
     assert wb["报核清单"].max_row == 11  # header + 10 lists
     r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=csv")
-    assert "difference_amount" in r.content.decode("utf-8-sig").splitlines()[0]
+    # the page's CSV has its headers in the user's language (the CLI keeps the documented names)
+    assert "difference amount (差异金额)" in r.content.decode("utf-8-sig").splitlines()[0]
+    r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    head = r.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert head[:2] == ["备案序号", "料号"] and "差异金额" in head and "difference_amount" not in head
     r = c.get(reverse("ledger:writeoff_export", args=[wo.pk]) + "?format=pdf")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
-    assert AuditEntry.objects.filter(code="ledger.writeoff.exported").count() == 3
+    assert AuditEntry.objects.filter(code="ledger.writeoff.exported").count() == 4
 
 
 def test_scope_and_write_rights(world, client_for):

@@ -108,7 +108,9 @@ def test_export_xlsx_only_in_scope(world, client_for):
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
     ws = wb.active
-    names = sorted(row[0] for row in ws.iter_rows(min_row=2, values_only=True))
+    from zonebook.core.exports import LIST_HEADER_ROWS
+
+    names = sorted(row[0] for row in ws.iter_rows(min_row=LIST_HEADER_ROWS + 2, values_only=True))
     assert names == sorted([world.enterprises.a1.name, world.enterprises.a1b.name])
 
 

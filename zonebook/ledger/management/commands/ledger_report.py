@@ -6,17 +6,19 @@ write-off of exactly that cycle if there is one (its lists and stocktake), else 
 
 One row per book item (materials then products, by sequence number) with every balance column.
 The header names are documented in docs/ledger.md ("Balance report").  CSV goes to stdout unless
---output is given; xlsx needs --output (or writes the bytes to stdout).
+--output is given; xlsx needs --output (or writes the bytes to stdout).  Every cell goes through
+``core.exports``: text that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) gets a
+leading ``'``; numbers stay numbers (xlsx: with the column's decimals and a thousands separator).
 """
 
-import csv
 import datetime as dt
 import io
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from zonebook.ledger.models import BALANCE_FIELDS, Book
+from zonebook.core.exports import IDENTIFIER, XlsxBook, csv_text, field_decimals
+from zonebook.ledger.models import BALANCE_FIELDS, Balance, Book
 from zonebook.ledger.services import balances_as_of
 
 ITEM_HEADERS = [
@@ -65,34 +67,42 @@ class Command(BaseCommand):
                 raise CommandError(f"--as-of: {as_of} is not a date (YYYY-MM-DD)")
         rows = list(report_rows(b, date))
         if fmt == "csv":
-            buf = io.StringIO()
-            w = csv.writer(buf)
-            w.writerow(HEADERS)
-            w.writerows(rows)
-            if output:
-                with open(output, "w", encoding="utf-8-sig", newline="") as fh:
-                    fh.write(buf.getvalue())
-            else:
-                self.stdout.write(buf.getvalue(), ending="")
+            self._write_csv(csv_text([HEADERS, *rows]), output)
             return
-        import openpyxl
+        decimals = [None, IDENTIFIER, None, None, None, None] + [
+            field_decimals(Balance._meta.get_field(k)) for k, _, _ in BALANCE_FIELDS
+        ]
 
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = b.number
-        ws.append(HEADERS)
-        for r in rows:
-            ws.append([float(v) if hasattr(v, "as_tuple") else v for v in r])
+        def write(target):
+            book = XlsxBook(target)
+            ws = book.sheet(b.number)
+            ws.header(HEADERS)
+            ws.ws.freeze_panes(1, 0)
+            ws.set_decimals(decimals)
+            for r in rows:
+                ws.row(r)
+            book.close()
+
+        self._write_xlsx(write, output)
+
+    def _write_csv(self, text: str, output):
         if output:
-            wb.save(output)
+            with open(output, "w", encoding="utf-8-sig", newline="") as fh:
+                fh.write(text)
+        else:
+            self.stdout.write(text, ending="")
+
+    def _write_xlsx(self, write, output):
+        if output:
+            write(output)
         else:
             data = io.BytesIO()
-            wb.save(data)
+            write(data)
             sys.stdout.buffer.write(data.getvalue())
 
     def _writeoff(self, book, date_from, date_to, fmt, output):
         from zonebook.core.errors import DomainError
-        from zonebook.ledger.export_writeoff import MATERIAL_HEADERS, material_csv, material_table
+        from zonebook.ledger.export_writeoff import material_csv, material_xlsx
         from zonebook.ledger.services.writeoff import report_for_cycle
 
         dates = []
@@ -108,24 +118,6 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc.message))
         if fmt == "csv":
-            text = material_csv(book.pk, rows)
-            if output:
-                with open(output, "w", encoding="utf-8-sig", newline="") as fh:
-                    fh.write(text)
-            else:
-                self.stdout.write(text, ending="")
+            self._write_csv(material_csv(book.pk, rows), output)
             return
-        import openpyxl
-
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = book.number
-        ws.append(MATERIAL_HEADERS)
-        for r in material_table(book.pk, rows):
-            ws.append([float(v) if hasattr(v, "as_tuple") else v for v in r])
-        if output:
-            wb.save(output)
-        else:
-            data = io.BytesIO()
-            wb.save(data)
-            sys.stdout.buffer.write(data.getvalue())
+        self._write_xlsx(lambda target: material_xlsx(book.pk, rows, target, sheet_title=book.number), output)
