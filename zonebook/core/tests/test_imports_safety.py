@@ -29,7 +29,17 @@ from zonebook.core.testing.xlsx_bombs import shared_strings_bomb
 from zonebook.registry.models import Enterprise
 
 ENTERPRISES = get_kind("enterprises")
-HEAD = ["企业名称", "统一社会信用代码", "所在区域", "行业代码", "注册资本", "币种", "成立日期", "加工贸易", "状态"]
+HEAD = [
+    "企业名称",
+    "统一社会信用代码",
+    "所在区域",
+    "行业代码",
+    "注册资本",
+    "币种",
+    "成立日期",
+    "加工贸易",
+    "状态",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +115,12 @@ def test_the_upload_page_shows_the_refusal(setup, client, tmp_path, settings):
     path = tmp_path / "empty.csv"
     path.write_text(",".join(HEAD) + "\n", encoding="utf-8")
     with open(path, "rb") as fh:
-        r = client.post(reverse("imports:upload", kwargs={"kind": "enterprises"}), {"file": fh}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+        r = client.post(
+            reverse("imports:upload", kwargs={"kind": "enterprises"}),
+            {"file": fh},
+            HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
+        )
     page = r.content.decode()
     assert "no data rows" in page and "Import 0 rows" not in page
 
@@ -178,7 +193,12 @@ def test_the_preview_page_lists_the_formula_notice(setup, client, tmp_path, sett
     settings.MEDIA_ROOT = tmp_path / "media"
     client.force_login(user_for("zone", setup))
     with open(_cached_formula_file(tmp_path), "rb") as fh:
-        r = client.post(reverse("imports:upload", kwargs={"kind": "enterprises"}), {"file": fh}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+        r = client.post(
+            reverse("imports:upload", kwargs={"kind": "enterprises"}),
+            {"file": fh},
+            HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
+        )
     page = r.content.decode()
     assert 'id="import-notices"' in page
     assert "Row 3, column 注册资本 holds a formula; its computed value was used." in page
