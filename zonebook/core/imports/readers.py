@@ -318,7 +318,8 @@ def _sheet_rows(wb, ws, notes: SheetNotes | None) -> Iterator[tuple[int, list[An
     class Parser(WorkSheetParser):
         def parse_cell(self, element):
             cell = super().parse_cell(element)
-            if element.find(FORMULA_TAG) is not None:
+            # <f> is the first child of a formula cell (the schema's order: f, v, is)
+            if len(element) and element[0].tag == FORMULA_TAG:
                 cached = element.find(VALUE_TAG)
                 # an empty cached value is a real result only for a text formula (t="str": the
                 # formula gave ""); a program writing formulas leaves <v/> or no <v> at all
