@@ -52,7 +52,9 @@ def main() -> None:
     ap.add_argument("--padding-mb", type=float, default=0.5)
     ap.add_argument("--distinct", action="store_true")
     ap.add_argument("--old", action="store_true")
-    ap.add_argument("--undeclared", action="store_true", help="no uniqueCount attribute (counted by streaming)")
+    ap.add_argument(
+        "--undeclared", action="store_true", help="no uniqueCount attribute (counted by streaming)"
+    )
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
