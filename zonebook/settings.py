@@ -183,6 +183,14 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(200 * 1024 * 1024)
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000000"))
 IMPORT_MAX_UNCOMPRESSED_RATIO = 100
 IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(1024 * 1024 * 1024)))
+# xlsx bomb checks, per part of the archive (core.imports.readers.check_xlsx_container): the ratio
+# above applies to every part; worksheets are streamed (limit: the total above), the shared-string
+# table is loaded whole (its own size and entry limits), every other part (styles, workbook) is small.
+# A 1M-line file stays well inside: its cells are counted, not held.
+IMPORT_MAX_MEMBER_BYTES = int(os.environ.get("IMPORT_MAX_MEMBER_BYTES", str(64 * 1024 * 1024)))
+IMPORT_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("IMPORT_MAX_SHARED_STRINGS_BYTES", str(256 * 1024 * 1024)))
+IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("IMPORT_MAX_SHARED_STRINGS", "2000000"))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "60000000"))
 # Uploads above this size are checked and imported by background jobs (with a progress bar).
 IMPORT_SYNC_MAX_BYTES = int(os.environ.get("IMPORT_SYNC_MAX_BYTES", str(2 * 1024 * 1024)))
 

@@ -76,6 +76,9 @@ class InventoryListHeaderForm(BootstrapForm):
 
 
 class LineForm(BootstrapFormMixin, forms.Form):
+    # The stored line's number (hidden): the service merges an edited row with the stored line by
+    # it, so the fields the grid does not show (declared name, second legal quantity…) are kept.
+    line_no = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     item_seq_no = forms.IntegerField(
         label=cap(_("item sequence no. (备案序号)")),
         min_value=1,
@@ -117,7 +120,12 @@ class LineForm(BootstrapFormMixin, forms.Form):
         return data
 
     def line(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        """Every grid column (a cleared cell is given as empty, so that it clears the stored value),
+        plus the stored line number when the row shows a stored line."""
+        out = {k: self.cleaned_data.get(k) for k in LINE_FIELDS}
+        if self.cleaned_data.get("line_no"):
+            out["line_no"] = self.cleaned_data["line_no"]
+        return out
 
 
 class BaseLineFormSet(forms.BaseFormSet):

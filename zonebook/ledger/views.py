@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -389,8 +390,8 @@ def _more_rows(request, book, lst):
         total = min(int(data.get("lines-TOTAL_FORMS") or 0), MAX_ROWS)
     except ValueError:
         total = 0
-    rows = [{k: data.get(f"lines-{i}-{k}", "") for k in LINE_FIELDS} for i in range(total)]
-    rows = [r for r in rows if any(v not in ("", None) for v in r.values())]
+    rows = [{k: data.get(f"lines-{i}-{k}", "") for k in (*LINE_FIELDS, "line_no")} for i in range(total)]
+    rows = [r for r in rows if any(r[k] not in ("", None) for k in LINE_FIELDS)]
     header_form = InventoryListHeaderForm(initial={k: data.get(k, "") for k in HEADER_FIELDS})
     return _entry_page(request, book, header_form, line_formset(initial=rows), lst=lst)
 
@@ -410,6 +411,20 @@ def item_lookup(request, pk):
     return render(request, "ledger/_item_info.html", {"item": item, "seq": seq, "kind": kind, "book": book})
 
 
+def _numbered(lines: list[dict], lst) -> list[dict]:
+    """Rows showing a stored line keep its number; new rows are numbered after the highest one
+    (of the rows and of the stored lines, so a removed line's number is not given to a new one)."""
+    used = [ln["line_no"] for ln in lines if ln.get("line_no")]
+    if lst is not None:
+        used.append(lst.lines.aggregate(m=Max("line_no"))["m"] or 0)
+    top = max(used, default=0)
+    for ln in lines:
+        if not ln.get("line_no"):
+            top += 1
+            ln["line_no"] = top
+    return lines
+
+
 def _save_list(request, book, lst=None):
     """Parse the header and the grid; on success create or update the draft through the service."""
     if request.POST.get("then") == "rows":
@@ -418,12 +433,12 @@ def _save_list(request, book, lst=None):
     formset = line_formset(request.POST)
     if header_form.is_valid() and formset.is_valid():
         header = {k: header_form.cleaned_data.get(k) or "" for k in HEADER_FIELDS}
-        lines = [dict(form.line(), line_no=n) for n, form in formset.filled()]
+        lines = _numbered([form.line() for _n, form in formset.filled()], lst)
         try:
             if lst is None:
                 lst = services.create_inventory_list(book, header, lines, by=request.user)
             else:
-                services.update_inventory_list(lst, header, lines, by=request.user)
+                services.update_inventory_list(lst, header, lines, by=request.user, merge=True)
         except DomainError as exc:
             apply_list_error(exc, header_form, formset)
         else:
@@ -465,6 +480,7 @@ def list_edit(request, pk):
     header_form = InventoryListHeaderForm(initial={k: getattr(lst, k) for k in HEADER_FIELDS})
     initial = list(
         lst.lines.order_by("line_no").values(
+            "line_no",
             "item_seq_no",
             "qty",
             "legal_qty",

@@ -15,8 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from zonebook.audit.services import history, record_event
@@ -182,6 +184,7 @@ def writeoff_detail(request, pk):
         if writable
         else [],
         "can_edit": writable and wo.state == WriteOffState.DRAFT,
+        "stale_lists": svc.lists_posted_since(wo),
         "stocktake_count": wo.stocktake_rows.count(),
         "entries": history(wo)[:50],
     }
@@ -245,7 +248,7 @@ def writeoff_transition(request, pk, target):
     form = TransitionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            svc.change_writeoff_state(wo, target, by=request.user, note=form.cleaned_data["note"])
+            done = svc.change_writeoff_state(wo, target, by=request.user, note=form.cleaned_data["note"])
         except DomainError as exc:
             message_errors(request, exc)
             return redirect("ledger:writeoff_detail", pk=wo.pk)
@@ -253,6 +256,18 @@ def writeoff_transition(request, pk, target):
             request,
             _("Write-off %(wo)s is now %(state)s.") % {"wo": wo, "state": WriteOffState(target).label},
         )
+        if done.lists_added:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)d list posted since the figures were computed was included; the figures were "
+                    "recomputed at %(at)s.",
+                    "%(n)d lists posted since the figures were computed were included; the figures were "
+                    "recomputed at %(at)s.",
+                    done.lists_added,
+                )
+                % {"n": done.lists_added, "at": date_format(localtime(done.computed_at), "Y-m-d H:i")},
+            )
         return redirect("ledger:writeoff_detail", pk=wo.pk)
     ctx = {
         "wo": wo,
@@ -261,6 +276,7 @@ def writeoff_transition(request, pk, target):
         "target_label": WriteOffState(target).label,
         "allowed": target in WRITEOFF_TRANSITIONS[wo.state],
         "text": TRANSITION_TEXT.get(target, ""),
+        "stale_lists": svc.lists_posted_since(wo),
         "open_cases": wo.cases.filter(status=CaseStatus.OPEN).order_by("seq_no")[:PER_PAGE],
     }
     return render(request, "ledger/writeoff/confirm.html", ctx)

@@ -28,12 +28,19 @@ from zonebook.core.errors import DomainError, RowError
 
 from .kinds import ImportKind, Row, normalize_header
 from .parsers import CellError, display, is_blank
-from .readers import ImportRejected, open_rows
+from .readers import (
+    FORMULA_WITHOUT_VALUE,
+    ImportRejected,
+    SheetNotes,
+    formula_without_value_reason,
+    open_rows,
+)
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 50
 MAX_ERRORS = 1000
+MAX_NOTICES = 50
 HEADER_SCAN_ROWS = 10
 
 ProgressFn = Callable[[int], None]
@@ -51,6 +58,8 @@ class ImportResult:
     preview_numbers: list[int] = field(default_factory=list)
     header_row: int | None = None
     dry_run: bool = False
+    notices: list[str] = field(default_factory=list)  # accepted, but worth a look (formula results)
+    notice_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -60,6 +69,11 @@ class ImportResult:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(err)
+
+    def add_notice(self, text: str) -> None:
+        self.notice_count += 1
+        if len(self.notices) < MAX_NOTICES:
+            self.notices.append(text)
 
     def as_dict(self) -> dict:
         return {
@@ -73,6 +87,8 @@ class ImportResult:
             "preview_numbers": self.preview_numbers,
             "header_row": self.header_row,
             "dry_run": self.dry_run,
+            "notices": self.notices,
+            "notice_count": self.notice_count,
         }
 
     @classmethod
@@ -145,7 +161,8 @@ def _find_header(kind: ImportKind, head: list[tuple[int, list[Any]]]):
 
 def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> Iterator[Row | RowError]:
     """Yield parsed rows (or per-cell errors) in file order; sets the header info on ``result``."""
-    source = open_rows(path, filename)
+    notes = SheetNotes()
+    source = open_rows(path, filename, notes)
     head: list[tuple[int, list[Any]]] = []
     for item in source:
         head.append(item)
@@ -188,7 +205,16 @@ def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> 
         yield from head[index + 1 :]
         yield from source
 
+    headers_by_index = {j: kind.headers[key] for j, key, _col in columns}
     for number, cells in remaining():
+        if notes.formula_cells:
+            for row_no, j in notes.formula_cells:
+                if j in headers_by_index and row_no > header_number:
+                    result.add_notice(
+                        _("Row %(row)d, column %(column)s holds a formula; its computed value was used.")
+                        % {"row": row_no, "column": headers_by_index[j]}
+                    )
+            notes.formula_cells.clear()
         if all(is_blank(c) for c in cells):
             continue  # blank rows (trailing or in between) are ignored
         count += 1
@@ -202,6 +228,14 @@ def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> 
         errors: list[RowError] = []
         for j, key, col in columns:
             cell = cells[j] if j < len(cells) else None
+            if cell is FORMULA_WITHOUT_VALUE:
+                raw[key] = None
+                errors.append(
+                    RowError(
+                        row=number, column=kind.headers[key], value="", reason=formula_without_value_reason()
+                    )
+                )
+                continue
             raw[key] = cell
             if is_blank(cell):
                 values[key] = None
@@ -222,6 +256,12 @@ def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> 
             yield from errors
         else:
             yield Row(number=number, values=values, raw=raw)
+    if count == 0:
+        raise ImportRejected(
+            _("The file has a header row (row %(row)d) but no data rows; there is nothing to import.")
+            % {"row": header_number},
+            code="no_rows",
+        )
 
 
 def _process(

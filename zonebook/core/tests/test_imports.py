@@ -419,7 +419,7 @@ def test_zip_bomb_is_refused_before_parsing(setup, tmp_path, settings):
     assert len(result.errors) == 1
     err = result.errors[0]
     assert (err.row, err.column) == (None, "")
-    assert err.reason.startswith("The workbook expands to 8.0\xa0MB (")
+    assert err.reason.startswith("The part “xl/worksheets/sheet1.xml” of the workbook expands to 8.0\xa0MB (")
     assert "refused as unsafe" in err.reason
     assert_nothing_written(before, result)
     # the absolute limit applies too

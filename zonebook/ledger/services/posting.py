@@ -455,11 +455,53 @@ def create_inventory_list(book: Book, header: Mapping, lines: Sequence[Mapping],
     return inv
 
 
+# Line fields that come from the filed item when a line does not give them: a merged line whose
+# item changes takes them from the new item again.
+ITEM_DERIVED = ("part_no", "hs_code", "name")
+
+
+def merge_lines(inv: InventoryList, lines: Sequence[Mapping]) -> list[dict]:
+    """The edited lines completed from the stored ones, matched by line number.
+
+    A line naming the ``line_no`` of a stored line keeps every stored field it does not give
+    (declared name, second legal quantity…): an edit form shows only some columns, and saving it
+    unchanged must change nothing.  A given key wins, also when its value is empty (a cleared
+    cell).  When the line's item changes, the item-derived fields are taken from the new item.
+    Stored lines no edited line names are dropped; lines without a known ``line_no`` are new.
+    """
+    stored = {row[0]: row for row in inv.lines.values_list(*LINE_COLUMNS)}
+    out = []
+    for raw in lines:
+        no = raw.get("line_no")
+        old = stored.get(int(no)) if str(no or "").strip().isdigit() else None
+        if old is None:
+            out.append(dict(raw))
+            continue
+        merged = {k: v for k, v in zip(LINE_COLUMNS, old, strict=True) if k in LINE_FIELDS}
+        if "item_seq_no" in raw and str(raw["item_seq_no"]).strip() != str(merged["item_seq_no"]):
+            for k in ITEM_DERIVED:
+                merged.pop(k, None)
+        merged.update(raw)
+        merged["line_no"] = int(no)
+        out.append(merged)
+    return out
+
+
 @transaction.atomic
 def update_inventory_list(
-    inv: InventoryList, header: Mapping | None = None, lines: Sequence[Mapping] | None = None, *, by=None
+    inv: InventoryList,
+    header: Mapping | None = None,
+    lines: Sequence[Mapping] | None = None,
+    *,
+    by=None,
+    merge: bool = False,
 ) -> InventoryList:
-    """Edit a draft list: header fields and/or replace all lines."""
+    """Edit a draft list: header fields and/or its lines.
+
+    ``lines`` replace all lines; with ``merge`` (the edit page) they are first completed from the
+    stored lines by line number (``merge_lines``).  Lines that come out identical to the stored
+    ones are not rewritten (an unchanged save changes nothing and records no line change).
+    """
     inv = locks.lock_list(inv.pk)
     if inv.state != ListState.DRAFT:
         raise DomainError(
@@ -482,7 +524,16 @@ def update_inventory_list(
         inv.save()
     changes = audit.diff(before, audit.snapshot(inv))
     if lines is not None:
+        if merge:
+            lines = merge_lines(inv, lines)
         objs = _build_lines(inv.book, inv.item_kind, lines, inv.declaration_date)
+        stored = list(inv.lines.order_by("line_no").values_list(*LINE_COLUMNS))
+        if sorted(objs, key=lambda r: r[0]) == stored:
+            if changes:
+                audit.record(
+                    inv, code="ledger.inventory_list.updated", by=by, action="update", changes=changes
+                )
+            return inv
         inv.lines.all().delete()
         _insert_lines(inv.pk, objs)
         inv.line_count, inv.total_amount = _totals(objs)

@@ -273,6 +273,41 @@ def _freeze(wo: WriteOff, list_ids: list[int] | None = None) -> None:
         )
 
 
+def _missing_lists(wo: WriteOff):
+    """Posted lists of the book declared in the cycle that no write-off holds: lists posted after
+    the figures were computed (or left out of an explicit choice)."""
+    return InventoryList.objects.filter(
+        book_id=wo.book_id,
+        state=ListState.POSTED,
+        declaration_date__gte=wo.start,
+        declaration_date__lte=wo.end,
+        writeoff_link__isnull=True,
+    )
+
+
+def lists_posted_since(wo: WriteOff) -> int:
+    """How many posted lists of the cycle the figures leave out (0 once submitted: the cycle is
+    locked then, no list can be posted into it)."""
+    if wo.state not in (WriteOffState.DRAFT, WriteOffState.PRE_CHECK):
+        return 0
+    return _missing_lists(wo).count()
+
+
+def _include_missing_lists(wo: WriteOff) -> int:
+    """Add the cycle's posted lists no write-off holds (one INSERT … SELECT); returns how many."""
+    t_wol, t_list = WriteOffList._meta.db_table, InventoryList._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {t_wol} (writeoff_id, inventory_list_id)
+                SELECT %s, lst.id FROM {t_list} lst
+                 WHERE lst.book_id = %s AND lst.state = 'posted'
+                   AND lst.declaration_date >= %s AND lst.declaration_date <= %s
+                   AND NOT EXISTS (SELECT 1 FROM {t_wol} w WHERE w.inventory_list_id = lst.id)""",
+            [wo.pk, wo.book_id, wo.start, wo.end],
+        )
+        return max(cur.rowcount, 0)
+
+
 def _compute(wo: WriteOff) -> None:
     """Write the lines (one INSERT … SELECT) and the header totals."""
     lists = sql_writeoff.frozen_lists(wo.pk)
@@ -664,10 +699,35 @@ def _provenance(wo: WriteOff, item_ids: list[int]) -> dict[int, dict]:
     return out
 
 
-def _open_cases(wo: WriteOff, by=None) -> int:
-    """One case per flagged material line, with provenance and a proposed settlement (§6.4)."""
+def _recompute_cases(wo: WriteOff, by=None) -> dict:
+    """After a recomputation of a pre-checked write-off: open cases are superseded and opened again
+    from the new figures; a material whose case was resolved keeps it when its difference did not
+    change (else it gets a new case: the resolution answered another difference)."""
+    superseded = DifferenceCase.objects.filter(writeoff=wo, status=CaseStatus.OPEN).update(
+        status=CaseStatus.SUPERSEDED
+    )
+    resolved = set(
+        DifferenceCase.objects.filter(writeoff=wo, status=CaseStatus.RESOLVED).values_list(
+            "item_id", "difference_qty"
+        )
+    )
+    keep = {
+        item_id
+        for item_id, qty in WriteOffLine.objects.filter(writeoff=wo, kind=ItemKind.MATERIAL).values_list(
+            "item_id", "difference_qty"
+        )
+        if (item_id, qty) in resolved
+    }
+    return {"cases_superseded": superseded, "cases_opened": _open_cases(wo, by=by, skip=keep)}
+
+
+def _open_cases(wo: WriteOff, by=None, skip: set[int] | frozenset = frozenset()) -> int:
+    """One case per flagged material line, with provenance and a proposed settlement (§6.4);
+    ``skip``: materials that keep the case they have."""
     lines = list(
-        _flagged(wo).values(
+        _flagged(wo)
+        .exclude(item_id__in=skip)
+        .values(
             "item_id",
             "seq_no",
             "difference_qty",
@@ -801,8 +861,22 @@ def change_writeoff_state(wo: WriteOff, target: str, *, by=None, note: str = "")
                 code="no_stocktake",
                 field="state",
             )
+        # the figures are computed from the ledger as it stands now: lists posted since the
+        # last computation are taken in first
+        extra["lists_added"] = _include_missing_lists(wo)
         _compute(wo)
         extra["cases_opened"] = _open_cases(wo, by=by)
+    elif target == WriteOffState.SUBMITTED:
+        # 正式报核 submits figures computed from the ledger as it stands at this moment: lists
+        # posted since the pre-check are taken in and everything is recomputed in this transaction;
+        # the cases of the pre-check follow the new figures (see _recompute_cases).
+        added = _include_missing_lists(wo)
+        if added:
+            computed_before = wo.computed_at
+            _compute(wo)
+            extra.update(_recompute_cases(wo, by=by))
+            extra["lists_added"] = added
+            extra["figures_computed_before"] = computed_before.isoformat() if computed_before else None
     elif target == WriteOffState.DRAFT:
         extra["cases_superseded"] = DifferenceCase.objects.filter(writeoff=wo, status=CaseStatus.OPEN).update(
             status=CaseStatus.SUPERSEDED
@@ -822,6 +896,7 @@ def change_writeoff_state(wo: WriteOff, target: str, *, by=None, note: str = "")
         wo.closed_at = timezone.now()
     wo.state = target
     wo.save()
+    wo.lists_added = extra.get("lists_added", 0)  # for the caller's message
     audit.record(
         wo,
         code=f"ledger.writeoff.{target}",

@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"... and {result.error_count - len(result.errors)} more errors")
             self.stderr.write(f"{result.error_count} errors; nothing was written.")
             raise SystemExit(1)
+        for notice in result.notices:
+            self.stdout.write(notice)
         if opts["dry_run"]:
             self.stdout.write(f"{result.rows} rows checked, no errors (dry run: nothing written).")
         else:
