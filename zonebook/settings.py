@@ -1,9 +1,10 @@
 """Django settings for Zonebook.
 
 Everything that differs between machines comes from environment variables:
-DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, ZONEBOOK_PRODUCTION, SESSION_IDLE_SECONDS.
+DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, ZONEBOOK_PRODUCTION, SESSION_IDLE_SECONDS, TRUSTED_PROXIES.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -29,6 +30,12 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+# Reverse proxies (addresses or CIDR networks, comma separated) whose X-Forwarded-For and X-Request-ID
+# headers are believed, e.g. TRUSTED_PROXIES=127.0.0.1 for nginx on the same host.  From any other peer
+# both headers are ignored: the client address is the peer's and a new request id is generated.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo fails at start-up, not silently at run time
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -188,7 +195,7 @@ IMPORT_SYNC_MAX_BYTES = int(os.environ.get("IMPORT_SYNC_MAX_BYTES", str(2 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "zonebook.core.api.SessionAuthentication",  # refuses users who must change their password
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["zonebook.core.api.ScopedWritePermission"],

@@ -253,3 +253,42 @@ def test_post_without_csrf_token_is_refused_with_the_custom_page(db, alice):
     assert response.status_code == 403
     assert "errors/403.html" in [t.name for t in response.templates]
     assert "_auth_user_id" not in csrf_client.session
+
+
+# --- forced change of the initial password: the API is refused too ----------------------------
+
+
+def test_api_refuses_a_session_that_must_change_its_password(client, world):
+    user = world.users.admin
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    client.force_login(user)
+    enterprise = world.enterprises.a1
+    for response in (
+        client.get("/api/registry/enterprises/"),
+        client.patch(
+            f"/api/registry/enterprises/{enterprise.pk}/", {"address": "改了"}, content_type="application/json"
+        ),
+    ):
+        assert response.status_code == 403
+        assert response.json()["code"] == "password_change_required"
+        assert response.json()["detail"]
+    enterprise.refresh_from_db()
+    assert enterprise.address != "改了"
+    # the docs page is a page: redirected to the change form
+    assert client.get("/api/docs/")["Location"] == reverse("accounts:password_change")
+
+    user.must_change_password = False
+    user.save(update_fields=["must_change_password"])
+    assert client.get("/api/registry/enterprises/").status_code == 200
+
+
+def test_api_token_clients_are_not_affected_by_the_forced_change(db, world):
+    from rest_framework.authtoken.models import Token
+
+    user = world.users.admin
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    token = Token.objects.create(user=user)
+    response = Client().get("/api/registry/enterprises/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
