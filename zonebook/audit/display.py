@@ -132,6 +132,16 @@ def model_for(object_type: str) -> type[models.Model] | None:
         return None
 
 
+def object_type_choices() -> list[tuple[str, str]]:
+    """(``app_label.model``, verbose name) of Zonebook's models, for the audit log's object type filter."""
+    out = [
+        (m._meta.label_lower, f"{capfirst(str(m._meta.verbose_name))} ({m._meta.app_config.verbose_name})")
+        for m in apps.get_models()
+        if m.__module__.startswith("zonebook.")
+    ]
+    return sorted(out, key=lambda c: c[1])
+
+
 def object_type_label(object_type: str) -> str:
     model = model_for(object_type)
     if model is None:
@@ -266,6 +276,9 @@ class AuditDisplay:
         model = model_for(entry.object_type)
         out = []
         for key, pair in entry.changes.items():
+            f = _field(model, key)
+            if f is not None and f.primary_key:
+                continue  # the id of a created row is the entry's object id already
             if isinstance(pair, list | tuple) and len(pair) == 2:
                 before, after = pair
             else:

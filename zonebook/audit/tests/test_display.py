@@ -158,3 +158,13 @@ def test_contact_masking_rule_is_registered_once(db):
     rules = masked_fields()
     assert ("registry.enterprisecontact", "phone") in rules
     assert not EnterpriseContact._meta.get_field("phone").choices
+
+
+def test_admin_shows_the_masked_text(world, contact, client):
+    admin = world.users.admin
+    admin.is_staff = admin.is_superuser = True
+    admin.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(admin)
+    entry = AuditEntry.objects.filter(object_type="registry.enterprisecontact").first()
+    body = client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
+    assert "张三" in body and MASKED in body and PHONE not in body
