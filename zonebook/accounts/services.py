@@ -177,14 +177,18 @@ def _validate_model(user: User) -> None:
         raise DomainError(" ".join(messages), code="invalid", field=field) from exc
 
 
-def generate_password(length: int = 14) -> str:
-    """A random initial password that satisfies the password policy (four character classes)."""
+def generate_password(length: int = 14, *, avoid: str = "") -> str:
+    """A random initial password that satisfies the password policy (four character classes) and does
+    not contain ``avoid`` (the user name, which the policy forbids in a password)."""
     pools = [string.ascii_lowercase, string.ascii_uppercase, string.digits, "!@#$%^&*-_=+"]
-    chars = [secrets.choice(p) for p in pools]
     alphabet = "".join(pools)
-    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
+    while True:
+        chars = [secrets.choice(p) for p in pools]
+        chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+        secrets.SystemRandom().shuffle(chars)
+        password = "".join(chars)
+        if len(avoid) < 3 or avoid.casefold() not in password.casefold():
+            return password
 
 
 @transaction.atomic
@@ -248,7 +252,7 @@ def _current(user: User) -> dict:
 def reset_password(user: User, *, by: User, password: str | None = None) -> str:
     """Give the user a new initial password (returned once) that must be changed at next login."""
     check_can_manage(by, {"scope_level": user.scope_level, **_current(user)})
-    password = password or generate_password()
+    password = password or generate_password(avoid=user.get_username())
     _check_password(password, user)
     user.set_password(password)
     user.must_change_password = True

@@ -115,7 +115,7 @@ def user_create(request):
     form = NewUserForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        password = data.pop("password") or services.generate_password()
+        password = data.pop("password") or services.generate_password(avoid=data.get("username") or "")
         try:
             user = services.create_user(data, password=password, by=request.user)
         except DomainError as exc:

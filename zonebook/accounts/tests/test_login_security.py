@@ -330,3 +330,15 @@ def test_api_token_clients_are_not_affected_by_the_forced_change(db, world):
     token = Token.objects.create(user=user)
     response = Client().get("/api/registry/enterprises/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
+
+
+def test_generated_passwords_never_contain_the_user_name(monkeypatch):
+    from zonebook.accounts import services
+
+    # the first password drawn is "aA1!abcabcabca" (contains the user name "ABC"); the next one is not
+    planned = iter("aA1!abcabcabca")
+    monkeypatch.setattr(services.secrets, "choice", lambda seq: next(planned, seq[0]))
+    monkeypatch.setattr(services.secrets.SystemRandom, "shuffle", lambda self, chars: None)
+    assert services.generate_password(avoid="ABC") == "aA0!aaaaaaaaaa"
+    planned = iter("aA1!abcabcabca")
+    assert services.generate_password() == "aA1!abcabcabca"
