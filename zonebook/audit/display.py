@@ -175,9 +175,10 @@ def _field(model, name: str):
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
-    except Exception:  # FieldDoesNotExist, or a reverse relation name
+        f = model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist
         return None
+    return f if isinstance(f, models.Field) else None  # not a reverse relation with the same name
 
 
 def field_label(model, name: str) -> str:
