@@ -17,7 +17,9 @@ class AuditTable(BaseTable):
     at = tables.DateTimeColumn(verbose_name=cap(_("time")), format="Y-m-d H:i:s")
     actor = tables.Column(verbose_name=cap(_("actor")), accessor="actor_name", order_by=("actor_name",))
     action = tables.Column(verbose_name=cap(_("action")), empty_values=())
-    code = tables.Column(verbose_name=cap(_("action code")))
+    # The technical code (``registry.enterprise.updated``) is exported and filterable; on the page it is the
+    # action's tooltip, the column shows what happened in words.
+    code = tables.Column(verbose_name=cap(_("action code")), visible=False)
     object = tables.Column(
         verbose_name=cap(_("object")), accessor="object_repr", order_by=("object_type", "object_id")
     )
@@ -68,7 +70,7 @@ class AuditTable(BaseTable):
         return display.actor_label(record)
 
     def render_action(self, record):
-        return display.action_label(record)
+        return format_html('<span title="{}">{}</span>', record.code, display.action_label(record))
 
     def value_action(self, record):
         return display.action_label(record)

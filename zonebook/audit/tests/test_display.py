@@ -168,3 +168,12 @@ def test_admin_shows_the_masked_text(world, contact, client):
     entry = AuditEntry.objects.filter(object_type="registry.enterprisecontact").first()
     body = client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
     assert "张三" in body and MASKED in body and PHONE not in body
+
+
+def test_action_code_is_a_tooltip_on_the_page_and_a_column_in_the_export(changed, client_for):
+    c = client_for(changed.users.admin)
+    body = c.get(reverse("audit:list"), {"code": "registry.enterprise."}).content.decode()
+    assert '<span title="registry.enterprise.updated">修改</span>' in body
+    assert ">registry.enterprise.updated<" not in body
+    rows = _csv(c.get(reverse("audit:list"), {"export": "csv", "code": "registry.enterprise."}))
+    assert dict(zip(rows[0], rows[1], strict=True))["操作代码"] == "registry.enterprise.updated"
