@@ -177,14 +177,18 @@ def _validate_model(user: User) -> None:
         raise DomainError(" ".join(messages), code="invalid", field=field) from exc
 
 
-def generate_password(length: int = 14) -> str:
-    """A random initial password that satisfies the password policy (four character classes)."""
+def generate_password(length: int = 14, *, avoid: str = "") -> str:
+    """A random initial password that satisfies the password policy (four character classes) and does
+    not contain ``avoid`` (the user name, which the policy forbids in a password)."""
     pools = [string.ascii_lowercase, string.ascii_uppercase, string.digits, "!@#$%^&*-_=+"]
-    chars = [secrets.choice(p) for p in pools]
     alphabet = "".join(pools)
-    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
+    while True:
+        chars = [secrets.choice(p) for p in pools]
+        chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+        secrets.SystemRandom().shuffle(chars)
+        password = "".join(chars)
+        if len(avoid) < 3 or avoid.casefold() not in password.casefold():
+            return password
 
 
 @transaction.atomic
@@ -248,7 +252,7 @@ def _current(user: User) -> dict:
 def reset_password(user: User, *, by: User, password: str | None = None) -> str:
     """Give the user a new initial password (returned once) that must be changed at next login."""
     check_can_manage(by, {"scope_level": user.scope_level, **_current(user)})
-    password = password or generate_password()
+    password = password or generate_password(avoid=user.get_username())
     _check_password(password, user)
     user.set_password(password)
     user.must_change_password = True
@@ -281,3 +285,59 @@ def password_changed(user: User) -> dict:
     changes = audit.diff(before, audit.snapshot(user, ["must_change_password", "password_changed_at"]))
     audit.record(user, code="accounts.user.password_changed", by=user, changes=changes)
     return changes
+
+
+# --- login attacks -------------------------------------------------------------------------------------
+
+ATTACK_CODE = "accounts.login.attack_suspected"
+
+
+def check_login_attack(username: str):
+    """After a failed login: when one user name failed ``LOGIN_ALERT_FAILURES`` times within
+    ``LOGIN_ALERT_WINDOW_HOURS`` — from any addresses, so no single address is locked yet — alert the
+    administrators once per window instead of locking the account for everybody: a warning in the log,
+    ``mail_admins`` (``ADMINS``) and an audit entry (scoped like the user, so the user's administrators
+    see it in the audit log).  Returns the audit entry when an alert was raised."""
+    import datetime as dt
+    import logging
+
+    from django.conf import settings
+    from django.core.mail import mail_admins
+
+    from zonebook.audit.models import AuditEntry
+
+    from .models import LoginEvent
+
+    limit = int(getattr(settings, "LOGIN_ALERT_FAILURES", 20))
+    since = timezone.now() - dt.timedelta(hours=float(getattr(settings, "LOGIN_ALERT_WINDOW_HOURS", 1)))
+    if not username or limit <= 0:
+        return None
+    failures = LoginEvent.objects.filter(username=username, kind=LoginEvent.Kind.FAILURE, at__gte=since)
+    count = failures.count()
+    if count < limit:
+        return None
+    if AuditEntry.objects.filter(code=ATTACK_CODE, object_repr=username, at__gte=since).exists():
+        return None  # already alerted in this window
+    addresses = sorted({ip for ip in failures.values_list("ip", flat=True) if ip})
+    user = User.objects.filter(username=username).first()
+    message = _("%(n)d failed logins for user name %(user)s within %(hours)s h from %(ips)d addresses.") % {
+        "n": count,
+        "user": username,
+        "hours": getattr(settings, "LOGIN_ALERT_WINDOW_HOURS", 1),
+        "ips": len(addresses),
+    }
+    logging.getLogger("zonebook.security").warning("%s Addresses: %s", message, ", ".join(addresses[:50]))
+    mail_admins(
+        _("Zonebook: possible password attack on %(user)s") % {"user": username},
+        f"{message}\n\n" + "\n".join(addresses[:200]),
+        fail_silently=True,
+    )
+    return audit.record_event(
+        ATTACK_CODE,
+        message=message,
+        object_type="accounts.user" if user else "",
+        object_id=str(user.pk) if user else "",
+        object_repr=username,
+        scope=user.audit_scope() if user else {},
+        changes={"failures": [None, count], "addresses": [None, addresses[:50]]},
+    )

@@ -48,6 +48,9 @@ def on_failure(sender, credentials, request=None, **kwargs):
         ip=ip,
         user_agent=ua,
     )
+    from .services import check_login_attack
+
+    check_login_attack(username)
 
 
 @receiver(user_locked_out)

@@ -32,11 +32,20 @@ class CharacterClassValidator:
 
 
 class NotUsernameValidator:
+    """The password must not contain the user name, in any letter case (``pwtest-2026-Aa`` for the user
+    ``pwtest``): Django's ``UserAttributeSimilarityValidator`` compares similarity ratios of the whole
+    strings and lets such passwords through.  User names shorter than ``min_length`` are ignored (a
+    two-letter name would forbid too many passwords)."""
+
+    def __init__(self, min_length: int = 3):
+        self.min_length = min_length
+
     def validate(self, password, user=None):
-        if user is not None and user.get_username() and password.lower() == user.get_username().lower():
+        username = (user.get_username() if user is not None else "") or ""
+        if len(username) >= self.min_length and username.casefold() in (password or "").casefold():
             raise ValidationError(
-                _("The password must not equal the user name."), code="password_is_username"
+                _("The password must not contain the user name."), code="password_contains_username"
             )
 
     def get_help_text(self):
-        return _("The password must not equal the user name.")
+        return _("The password must not contain the user name.")

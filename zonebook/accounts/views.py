@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -36,6 +37,29 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         services.password_changed(self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return response
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """The lockout page (django-axes ``AXES_LOCKOUT_CALLABLE``): which account, from which address,
+    and until when — the last failure plus the cool-off time."""
+    from axes.helpers import get_client_username, get_cool_off
+    from axes.models import AccessAttempt
+
+    from zonebook.core.middleware import client_ip
+
+    username = get_client_username(request, credentials) or ""
+    ip = getattr(request, "axes_ip_address", None) or client_ip(request)
+    cool_off = get_cool_off(request)
+    last = (
+        AccessAttempt.objects.filter(username=username, ip_address=ip)
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    )
+    until = timezone.localtime(last + cool_off) if (last and cool_off) else None
+    minutes = int(cool_off.total_seconds() // 60) if cool_off else None
+    context = {"username": username, "ip": ip, "until": until, "minutes": minutes}
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
 
 
 @login_required
@@ -91,7 +115,7 @@ def user_create(request):
     form = NewUserForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        password = data.pop("password") or services.generate_password()
+        password = data.pop("password") or services.generate_password(avoid=data.get("username") or "")
         try:
             user = services.create_user(data, password=password, by=request.user)
         except DomainError as exc:

@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import cap
 
+from .display import object_type_choices
 from .models import AuditEntry
 
 
 class AuditFilterSet(filters.FilterSet):
     actor = filters.CharFilter(label=cap(_("actor")), field_name="actor_name", lookup_expr="iexact")
-    object_type = filters.CharFilter(
-        label=cap(_("object type")), field_name="object_type", help_text=_("e.g. registry.enterprise")
+    object_type = filters.ChoiceFilter(
+        label=cap(_("object type")), field_name="object_type", choices=object_type_choices
     )
     object_id = filters.CharFilter(label=cap(_("object id")), field_name="object_id")
     code = filters.CharFilter(

@@ -5,10 +5,32 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, status
+from rest_framework import authentication, exceptions, permissions, status
 from rest_framework.response import Response
 
 from .errors import DomainError
+
+
+class PasswordChangeRequired(exceptions.PermissionDenied):
+    default_code = "password_change_required"
+
+    def __init__(self):
+        super().__init__(
+            _("You must change your initial password before using the API. Change it on the web page first."),
+            code=self.default_code,
+        )
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, refusing a user who still has to change an initial or reset
+    password (the web pages redirect such a user; the API answers 403 ``password_change_required``).
+    Token authentication is separate: machine clients are not affected."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and getattr(result[0], "must_change_password", False):
+            raise PasswordChangeRequired()
+        return result
 
 
 class ScopedWritePermission(permissions.IsAuthenticated):
@@ -48,6 +70,8 @@ def exception_handler(exc, context):
             {"code": exc.code, "detail": str(exc.message), "errors": exc.as_list()},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, PasswordChangeRequired):
+        return Response({"code": exc.default_code, "detail": str(exc.detail)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
     if isinstance(exc, Http404):

@@ -1,4 +1,7 @@
+import ipaddress
+import re
 import time
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -8,12 +11,58 @@ from django.utils.translation import gettext as _
 
 from . import context
 
+# A request id a trusted proxy may hand over: nginx's $request_id (32 hex digits), a uuid without
+# dashes, or any short token of letters, digits, "-", "_" and "." (the audit column holds 32).
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{7,31}$")
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _is_trusted(address: str) -> bool:
+    proxies = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
+    if not proxies or not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in _networks(proxies))
+
+
+def from_trusted_proxy(request) -> bool:
+    """True when the direct peer (REMOTE_ADDR) is one of ``settings.TRUSTED_PROXIES`` (addresses or
+    CIDR networks, env ``TRUSTED_PROXIES``): only then are X-Forwarded-For and X-Request-ID believed."""
+    return _is_trusted(request.META.get("REMOTE_ADDR", ""))
+
 
 def client_ip(request) -> str:
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address.  Behind trusted proxies, the right-most X-Forwarded-For hop that is not
+    itself a trusted proxy (hops to its left could be written by the client); otherwise REMOTE_ADDR.
+    Also django-axes' ``AXES_CLIENT_IP_CALLABLE``, so lockouts see the same address as the audit log."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not from_trusted_proxy(request):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # a malformed hop: trust nothing further left
+        if not _is_trusted(hop):
+            return hop
+    return hops[0] if hops else remote
+
+
+def request_id_for(request) -> str:
+    """The id of this request: the proxy's X-Request-ID when the peer is a trusted proxy and the value
+    is well formed, else a new one — a client cannot make unrelated audit entries share an id."""
+    given = request.headers.get("X-Request-ID", "").strip()
+    if given and REQUEST_ID_RE.match(given) and from_trusted_proxy(request):
+        return given
+    return context.new_request_id()
 
 
 class RequestContextMiddleware:
@@ -23,9 +72,10 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        rid = request.headers.get("X-Request-ID", "")[:32] or context.new_request_id()
+        rid = request_id_for(request)
         request.request_id = rid
-        token = context.set_context(context.RequestContext(request_id=rid, ip=client_ip(request), source="web"))
+        source = "api" if request.path.startswith("/api/") else "web"
+        token = context.set_context(context.RequestContext(request_id=rid, ip=client_ip(request), source=source))
         try:
             response = self.get_response(request)
         finally:
@@ -61,7 +111,12 @@ class SessionIdleTimeoutMiddleware:
 
 
 class ForcePasswordChangeMiddleware:
-    """Users whose password is an initial or reset one must change it before anything else."""
+    """Users whose password is an initial or reset one must change it before anything else.
+
+    Pages redirect to the password change form.  The API (``/api/`` except the docs page) is left to
+    DRF: ``core.api.SessionAuthentication`` refuses such a session with 403
+    ``password_change_required``, while token clients, which authenticate separately, are not
+    affected — the middleware cannot tell which authentication a request will use."""
 
     ALLOWED_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/", "/healthz", "/jsi18n/")
 
@@ -74,7 +129,7 @@ class ForcePasswordChangeMiddleware:
             user.is_authenticated
             and getattr(user, "must_change_password", False)
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not request.path.startswith("/api/")
+            and (not request.path.startswith("/api/") or request.path.startswith("/api/docs/"))
         ):
             return redirect("accounts:password_change")
         return self.get_response(request)

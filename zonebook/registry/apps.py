@@ -6,3 +6,13 @@ class RegistryConfig(AppConfig):
     name = "zonebook.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self):
+        from zonebook.audit.display import register_masked_field
+
+        from . import calc, services
+
+        # Contact phone numbers: masked in the audit log, history tabs and exports by the contacts tab's rule.
+        register_masked_field(
+            "registry.enterprisecontact", "phone", mask=calc.mask_phone, visible=services.phone_visible_in
+        )

@@ -102,11 +102,17 @@ def _check_zone_area_in_scope(by, province_code: str, city_code: str) -> None:
 
 def phone_visible(user, enterprise: Enterprise) -> bool:
     """Full phone numbers are shown only to users scoped to that enterprise or its zone."""
+    return phone_visible_in(user, {"zone": enterprise.zone_id, "enterprise": enterprise.pk})
+
+
+def phone_visible_in(user, scope: Mapping[str, Any]) -> bool:
+    """The rule of ``phone_visible`` on scope values (``{"zone": id, "enterprise": id}``) — also what the
+    audit log applies to recorded contact phone numbers (registered in ``RegistryConfig.ready``)."""
     level = getattr(user, "scope_level", None)
     if level == "enterprise":
-        return user.enterprise_id == enterprise.pk
+        return scope.get("enterprise") is not None and user.enterprise_id == scope.get("enterprise")
     if level == "zone":
-        return user.zone_id == enterprise.zone_id
+        return scope.get("zone") is not None and user.zone_id == scope.get("zone")
     return False
 
 

@@ -40,8 +40,11 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, alic
     sixth = _login(client, "alice", PASSWORD)
     assert sixth.status_code == 429
     assert "_auth_user_id" not in client.session
-    assert "账号已锁定" in sixth.content.decode()
-    assert "15 分钟" in sixth.content.decode()
+    html = sixth.content.decode()
+    assert "账号已锁定" in html and "15 分钟" in html
+    last = AccessAttempt.objects.get(username="alice").attempt_time
+    until = timezone.localtime(last + dt.timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M")
+    assert f"{until} 之后" in html
     assert LoginEvent.objects.filter(username="alice", kind=LoginEvent.Kind.LOCKED).exists()
 
 
@@ -50,6 +53,30 @@ def test_lock_is_per_user_name_not_global(client, alice):
     for _ in range(5):
         _login(client, "alice", "nope-Nope-123")
     assert _login(client, "bob", PASSWORD).status_code == 302
+
+
+def test_lock_is_per_user_name_and_address(alice):
+    attacker, owner = Client(REMOTE_ADDR="198.51.100.66"), Client(REMOTE_ADDR="192.0.2.10")
+    for _ in range(5):
+        _login(attacker, "alice", "nope-Nope-123")
+    assert _login(attacker, "alice", PASSWORD).status_code == 429
+    # the owner, from another address, is not locked out by someone else's failures
+    assert _login(owner, "alice", PASSWORD).status_code == 302
+
+
+def test_many_failures_across_addresses_alert_the_administrators_once(alice, settings, mailoutbox):
+    settings.LOGIN_ALERT_FAILURES = 8
+    settings.ADMINS = [("sec", "security@example.gov.cn")]
+    for i in range(12):  # 3 failures from each of 4 addresses: no address is locked (limit 5)
+        _login(Client(REMOTE_ADDR=f"198.51.100.{i % 4 + 1}"), "alice", "nope-Nope-123")
+    alerts = AuditEntry.objects.filter(code="accounts.login.attack_suspected")
+    assert alerts.count() == 1
+    alert = alerts.get()
+    assert alert.object_id == str(alice.pk) and alert.changes["failures"][1] == 8
+    assert len(alert.changes["addresses"][1]) == 4
+    assert len(mailoutbox) == 1 and "alice" in mailoutbox[0].subject
+    # the account itself is not locked: the owner logs in from a fresh address
+    assert _login(Client(REMOTE_ADDR="192.0.2.10"), "alice", PASSWORD).status_code == 302
 
 
 def test_login_works_again_after_the_cool_off(client, alice):
@@ -113,8 +140,19 @@ def test_password_must_not_equal_the_user_name(db):
     user = UserFactory.build(username="Chengdu-Admin1")
     with pytest.raises(ValidationError) as exc:
         NotUsernameValidator().validate("chengdu-admin1", user)
-    assert exc.value.code == "password_is_username"
+    assert exc.value.code == "password_contains_username"
     NotUsernameValidator().validate("Other-Pass-2026", user)
+
+
+@pytest.mark.parametrize("password", ["pwtest-2026-Aa", "2026-PWTEST-aa", "Aa-2026-PwTest"])
+def test_password_containing_the_user_name_is_refused(db, password):
+    user = UserFactory.build(username="pwtest")
+    with pytest.raises(ValidationError) as exc:
+        validate_password(password, user)
+    assert "密码不能包含用户名" in " ".join(exc.value.messages)
+    validate_password("Zonebook-Test-2026", user)
+    # a very short user name does not forbid every password containing its letters
+    NotUsernameValidator().validate("Bob-2026-Aa", UserFactory.build(username="bo"))
 
 
 def test_character_class_counting():
@@ -253,3 +291,54 @@ def test_post_without_csrf_token_is_refused_with_the_custom_page(db, alice):
     assert response.status_code == 403
     assert "errors/403.html" in [t.name for t in response.templates]
     assert "_auth_user_id" not in csrf_client.session
+
+
+# --- forced change of the initial password: the API is refused too ----------------------------
+
+
+def test_api_refuses_a_session_that_must_change_its_password(client, world):
+    user = world.users.admin
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    client.force_login(user)
+    enterprise = world.enterprises.a1
+    for response in (
+        client.get("/api/registry/enterprises/"),
+        client.patch(
+            f"/api/registry/enterprises/{enterprise.pk}/", {"address": "改了"}, content_type="application/json"
+        ),
+    ):
+        assert response.status_code == 403
+        assert response.json()["code"] == "password_change_required"
+        assert response.json()["detail"]
+    enterprise.refresh_from_db()
+    assert enterprise.address != "改了"
+    # the docs page is a page: redirected to the change form
+    assert client.get("/api/docs/")["Location"] == reverse("accounts:password_change")
+
+    user.must_change_password = False
+    user.save(update_fields=["must_change_password"])
+    assert client.get("/api/registry/enterprises/").status_code == 200
+
+
+def test_api_token_clients_are_not_affected_by_the_forced_change(db, world):
+    from rest_framework.authtoken.models import Token
+
+    user = world.users.admin
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    token = Token.objects.create(user=user)
+    response = Client().get("/api/registry/enterprises/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+
+
+def test_generated_passwords_never_contain_the_user_name(monkeypatch):
+    from zonebook.accounts import services
+
+    # the first password drawn is "aA1!abcabcabca" (contains the user name "ABC"); the next one is not
+    planned = iter("aA1!abcabcabca")
+    monkeypatch.setattr(services.secrets, "choice", lambda seq: next(planned, seq[0]))
+    monkeypatch.setattr(services.secrets.SystemRandom, "shuffle", lambda self, chars: None)
+    assert services.generate_password(avoid="ABC") == "aA0!aaaaaaaaaa"
+    planned = iter("aA1!abcabcabca")
+    assert services.generate_password() == "aA1!abcabcabca"

@@ -25,7 +25,7 @@ PROVINCE = "510000"
 
 # username, password, role, scope kind, scope key, user administrator, display name
 DEMO_USERS = [
-    ("admin", "Zonebook-Admin-2026", "system_admin", "all", "", True, "系统管理员"),
+    ("admin", "Zonebook-Sys-2026!", "system_admin", "all", "", True, "系统管理员"),
     ("sichuan", "Shu-Province-2026", "province_commerce", "province", PROVINCE, True, "省商务厅 王明"),
     ("chengdu", "Rong-City-2026!", "city_commerce", "city", "510100", True, "成都市商务局 李华"),
     ("mianyang", "Mian-City-2026!", "city_commerce", "city", "510700", False, "绵阳市商务局 张伟"),
