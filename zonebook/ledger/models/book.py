@@ -1,8 +1,6 @@
 """Books (账册/手册), their status history and their items (料件/成品)."""
 
 import re
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,12 +9,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
+from zonebook.registry.models.codes import (  # noqa: F401  (unit checks live with the unit table)
+    UNIT_TABLE,
+    preloaded_units,
+    unit_problem,
+    validate_unit_code,
+)
 
 from ..choices import BookKind, BookStatus, ItemKind, ItemStatus, WriteOffMethod
 
 BOOK_NUMBER_RE = re.compile(r"^[A-Z][A-Z0-9]{11}$")
 HS_RE = re.compile(r"^\d{10}$")
-UNIT_RE = re.compile(r"^\d{3}$")
 
 QTY = {"max_digits": 20, "decimal_places": 5}
 
@@ -48,56 +51,6 @@ def validate_hs_format(value: str) -> None:
             code="hs_length",
             params={"value": value},
         )
-
-
-UNIT_TABLE = "unit"  # registry code table 海关计量单位代码
-_KNOWN_UNITS: ContextVar[frozenset[str] | None] = ContextVar("known_units", default=None)
-
-
-def unit_codes() -> frozenset[str]:
-    """Every code of the registry unit table (a few dozen rows: one query)."""
-    from zonebook.registry.models import Code
-
-    return frozenset(Code.objects.filter(table__key=UNIT_TABLE).values_list("code", flat=True))
-
-
-@contextmanager
-def preloaded_units():
-    """Inside the block ``validate_unit_code`` checks against one read of the unit table instead of
-    one query per value (bulk item services and imports validate thousands of items)."""
-    token = _KNOWN_UNITS.set(unit_codes())
-    try:
-        yield
-    finally:
-        _KNOWN_UNITS.reset(token)
-
-
-def unit_problem(value: str, known: frozenset[str] | set[str] | None = None) -> str | None:
-    """Why ``value`` is not a unit code of the registry unit table (None when it is, or is blank).
-
-    The one check of unit codes: model fields (hence forms, the API and the item services), the
-    item import and the HS code import all come here."""
-    if not value:
-        return None
-    if not UNIT_RE.match(value):
-        return _("A unit code has 3 digits (customs unit table), got “%(value)s”.") % {"value": value}
-    if known is None:
-        known = _KNOWN_UNITS.get()
-    if known is None:
-        from zonebook.registry.models import Code
-
-        found = Code.objects.filter(table__key=UNIT_TABLE, code=value).exists()
-    else:
-        found = value in known
-    if not found:
-        return _("Unit code “%(value)s” is not in the unit code table (海关计量单位代码).") % {"value": value}
-    return None
-
-
-def validate_unit_code(value: str) -> None:
-    problem = unit_problem(value)
-    if problem:
-        raise ValidationError(problem, code="unit_code")
 
 
 BOOK_SCOPE = {
