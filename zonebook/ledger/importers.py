@@ -1080,7 +1080,9 @@ class TaxRateImport(ImportKind):
             if v["rate"] >= 100:
                 errors.append(
                     self.error(
-                        row, "rate", _("A rate is a percentage from 0 to below 100 (write 13 for 13 per cent).")
+                        row,
+                        "rate",
+                        _("A rate is a percentage from 0 to below 100 (write 13 for 13 per cent)."),
                     )
                 )
                 continue
