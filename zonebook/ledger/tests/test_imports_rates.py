@@ -106,3 +106,27 @@ def test_who_may_import(world, client):
     ):
         client.force_login(user)
         assert client.get("/imports/tax_rates/").status_code == status
+
+
+def test_upload_preview_shows_row_errors_then_imports(world, client, tmp_path):
+    client.force_login(world.users.province)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        HEAD + "8542319000,关税,0,2024-01-01,,\n9999999999,关税,5,2024-01-01,,\n", encoding="utf-8"
+    )
+    with open(bad, "rb") as fh:
+        r = client.post("/imports/tax_rates/", {"file": fh})
+    assert r.status_code == 302
+    text = client.get(r.url).content.decode()
+    assert "HS code 9999999999 is not in the HS code table." in text and "Import 2 rows" not in text
+    assert not TaxRate.objects.exists()
+    good = tmp_path / "good.csv"
+    good.write_text(
+        HEAD + "8542319000,关税,0,2024-01-01,,\n8542319000,增值税,13,2024-01-01,,\n", encoding="utf-8"
+    )
+    with open(good, "rb") as fh:
+        r = client.post("/imports/tax_rates/", {"file": fh})
+    assert "Import 2 rows" in client.get(r.url).content.decode()
+    client.post(r.url)
+    assert TaxRate.objects.count() == 2
