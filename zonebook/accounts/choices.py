@@ -23,7 +23,9 @@ class ScopeLevel(models.TextChoices):
 # Which roles may write which kinds of data.  Read access is governed by scope alone.
 WRITE_AREAS = {
     Role.SYSTEM_ADMIN: {"registry", "reference", "ledger", "accounts", "stats", "ops"},
-    Role.PROVINCE: {"registry", "stats"},
+    # "reference": installation-wide reference data (HS codes, tax rates) — the provincial
+    # department maintains the tables its installation uses (docs/development/imports-and-jobs.md)
+    Role.PROVINCE: {"registry", "stats", "reference"},
     Role.CITY: {"registry", "stats"},
     Role.ZONE_STAFF: {"registry", "ops", "ledger_oversight"},
     Role.ZONE_LEADER: {"registry", "ops", "ledger_oversight"},

@@ -66,6 +66,13 @@ class DutyCalcForm(forms.Form):
         help_text=_("Empty: filed unit price × quantity × exchange rate."),
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}),
     )
+    scrap_hs = forms.CharField(
+        label=cap(_("scrap HS code (边角料商品编码)")),
+        required=False,
+        max_length=10,
+        help_text=_("Scrap only: the HS code of the scrap as presented; the value is its assessed price."),
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric"}),
+    )
     exchange_rate = forms.DecimalField(
         label=cap(_("exchange rate to CNY")),
         initial=1,
@@ -94,6 +101,7 @@ def duty_calculator(request):
                 value=d["value"],
                 exchange_rate=d["exchange_rate"] or 1,
                 variant=d["variant"] or None,
+                scrap_hs=d["scrap_hs"] or None,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))

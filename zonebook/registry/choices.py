@@ -57,4 +57,5 @@ CODE_TABLES = {
     "zone_type": _("Zone types"),
     "ownership": _("Ownership types"),
     "credit_class": _("Customs credit classes"),
+    "hs": _("HS codes (商品编码)"),
 }

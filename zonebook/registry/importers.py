@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
@@ -18,11 +20,23 @@ from zonebook.audit.services import diff, snapshot
 from zonebook.core.errors import RowError
 from zonebook.core.imports import messages as msg
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.parsers import Boolean, Choice, CodeRef, Date, DecimalNumber, Text, clean_text
+from zonebook.core.imports.parsers import (
+    Boolean,
+    CellError,
+    Choice,
+    CodeRef,
+    Date,
+    DecimalNumber,
+    Parser,
+    Text,
+    clean_text,
+    display,
+)
 
 from . import calc
-from .choices import EnterpriseStatus, ZoneEvent, ZoneLevel
-from .models import Enterprise, EnterpriseStatusEvent, Park, Zone, ZoneStatusEvent
+from .choices import CODE_TABLES, EnterpriseStatus, ZoneEvent, ZoneLevel
+from .models import Code, CodeTable, Enterprise, EnterpriseStatusEvent, Park, Zone, ZoneStatusEvent
+from .models.codes import HS_TABLE, UNIT_TABLE, unit_codes, unit_problem
 from .models.enterprise import USCC_ERRORS
 
 
@@ -471,3 +485,192 @@ class EnterpriseImport(RegistryImport):
         )
         AuditEntry.objects.bulk_create(audit_entries(objs, by=by, code="registry.enterprise.imported"))
         return len(objs)
+
+
+# ------------------------------------------------------------------ code tables: HS codes (商品编码)
+
+_HS_SEPARATORS = str.maketrans("", "", ". -")
+
+
+class HsCode(Parser):
+    """商品编码 as 8 digits (税则号列, a tariff line) or 10 digits (商品编码).
+
+    Full-width digits, dots, blanks and hyphens (``8542.31.90.00``) are normalised.  A number cell
+    that lost its leading zero in Excel (``402210000`` for 0402210000, chapters 01–09) gets it back;
+    a text cell must have the digits as written.  What an 8-digit code means is up to the kind."""
+
+    type_label = gettext_lazy("HS code")
+
+    def parse(self, raw) -> str:
+        if isinstance(raw, bool):
+            raise CellError(_("Not an HS code."))
+        numeric = isinstance(raw, int | float)
+        if isinstance(raw, float) and not raw.is_integer():
+            raise CellError(
+                _("An HS code has only digits (8 or 10), got “%(value)s”.") % {"value": display(raw)}
+            )
+        text = clean_text(raw).translate(_HS_SEPARATORS)
+        if not text.isdigit():
+            raise CellError(
+                _("An HS code has only digits (8 or 10), got “%(value)s”.") % {"value": display(raw)}
+            )
+        if numeric and len(text) in (7, 9):
+            text = "0" + text
+        if len(text) not in (8, 10):
+            raise CellError(
+                _("An HS code has 8 digits (tariff line) or 10 digits, got %(n)d: “%(value)s”.")
+                % {"n": len(text), "value": display(raw)}
+            )
+        return text
+
+
+class UnitCodes:
+    """The unit table read once per import: a unit is given by its code (``035``) or its name (千克)."""
+
+    def __init__(self):
+        self.known = unit_codes()
+        self.by_name: dict[str, str] = {}
+        for code, name, name_en in Code.objects.filter(table__key=UNIT_TABLE).values_list(
+            "code", "name", "name_en"
+        ):
+            for key in (name, name_en):
+                if key:
+                    self.by_name.setdefault(clean_text(key).lower(), code)
+
+    def resolve(self, value: str) -> tuple[str, str | None]:
+        """(code, problem): the code for a code or a name, and why it is not a unit (None if it is)."""
+        value = clean_text(value)
+        code = self.by_name.get(value.lower(), value)
+        return code, unit_problem(code, self.known)
+
+
+@register
+class HsCodeImport(RegistryImport):
+    """The HS code table (registry code table ``hs``) as published: 商品编码, name, legal units.
+
+    Installation-wide reference data: importing needs the ``reference`` write area (system
+    administrators and the provincial commerce department).  Codes only get added; a code already
+    in the table is an error (no update mode, like every kind)."""
+
+    key = "hs_codes"
+    label = CODE_TABLES["hs"]
+    description = gettext_lazy(
+        "One row per HS code (商品编码, 10 digits; an 8-digit tariff line is stored with 00 appended) with its "
+        "Chinese name and legal units of measure (code or name from the unit table)."
+    )
+    write_area = "reference"
+    model = Code
+    columns = [
+        Column(
+            "code",
+            gettext_lazy("HS code"),
+            HsCode(),
+            required=True,
+            aliases=("商品编码", "HS编码", "海关商品编码", "hs code"),
+            example="8542319000",
+        ),
+        Column(
+            "name",
+            _label(Code, "name"),
+            Text(200),
+            required=True,
+            aliases=("商品名称", "名称", "品名"),
+            example="其他处理器及控制器",
+        ),
+        Column(
+            "legal_unit1",
+            gettext_lazy("legal unit 1"),
+            Text(20),
+            aliases=("法定第一计量单位", "第一法定计量单位", "法定计量单位", "第一计量单位"),
+            example="007",
+        ),
+        Column(
+            "legal_unit2",
+            gettext_lazy("legal unit 2"),
+            Text(20),
+            aliases=("法定第二计量单位", "第二法定计量单位", "第二计量单位"),
+            example="千克",
+        ),
+        Column(
+            "valid_from",
+            _label(Code, "valid_from"),
+            Date(),
+            aliases=("生效日期", "开始有效日期", "启用日期"),
+            example="2024-01-01",
+        ),
+        Column(
+            "valid_to",
+            _label(Code, "valid_to"),
+            Date(),
+            aliases=("失效日期", "结束有效日期", "停用日期"),
+        ),
+    ]
+
+    def prepare(self):
+        super().prepare()
+        self.seen: dict[str, int] = {}
+        self.units = UnitCodes()
+
+    def validate(self, rows: list[Row]) -> list[RowError]:
+        errors: list[RowError] = []
+        for row in rows:
+            code = row.values["code"]
+            row.values["code"] = code + "00" if len(code) == 8 else code
+        existing = set(
+            Code.objects.filter(table__key=HS_TABLE, code__in=[r.values["code"] for r in rows]).values_list(
+                "code", flat=True
+            )
+        )
+        for row in rows:
+            v = row.values
+            bad = False
+            if v["code"] in self.seen:
+                errors.append(self.error(row, "code", msg.DUPLICATE_IN_FILE % {"row": self.seen[v["code"]]}))
+                bad = True
+            else:
+                self.seen[v["code"]] = row.number
+                if v["code"] in existing:
+                    errors.append(
+                        self.error(
+                            row,
+                            "code",
+                            _("HS code %(code)s is already in the HS code table.") % {"code": v["code"]},
+                        )
+                    )
+                    bad = True
+            units = {}
+            for key in ("legal_unit1", "legal_unit2"):
+                if not v.get(key):
+                    units[key] = ""
+                    continue
+                units[key], problem = self.units.resolve(v[key])
+                if problem:
+                    errors.append(self.error(row, key, problem))
+                    bad = True
+            if v.get("valid_from") and v.get("valid_to") and v["valid_to"] < v["valid_from"]:
+                errors.append(self.error(row, "valid_to", _("The code ends before it starts.")))
+                bad = True
+            if bad:
+                continue
+            row.obj = Code(
+                code=v["code"],
+                name=v["name"],
+                level=1,
+                valid_from=v.get("valid_from"),
+                valid_to=v.get("valid_to"),
+                extra={"legal_unit1": units["legal_unit1"], "legal_unit2": units["legal_unit2"]},
+            )
+        return errors
+
+    def write(self, rows: Iterable[Row], by) -> int:
+        table, _created = CodeTable.objects.get_or_create(
+            key=HS_TABLE,
+            defaults={"name": "HS codes (商品编码)", "version": "imported", "source": "import"},
+        )
+        objs = []
+        for r in rows:
+            r.obj.table = table
+            objs.append(r.obj)
+        codes = Code.objects.bulk_create(objs)
+        AuditEntry.objects.bulk_create(audit_entries(codes, by=by, code="registry.code.imported"))
+        return len(codes)

@@ -252,6 +252,12 @@ class DutyCalcSerializer(serializers.Serializer):
     variant = serializers.ChoiceField(choices=["product", "materials"], required=False, allow_blank=True)
     value = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
     exchange_rate = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, default=1)
+    scrap_hs = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="category scrap: HS code of the scrap as presented (value = its assessed price)",
+    )
 
 
 class DutyCalcViewSet(viewsets.ViewSet):
@@ -276,6 +282,7 @@ class DutyCalcViewSet(viewsets.ViewSet):
             value=d.get("value"),
             exchange_rate=d.get("exchange_rate") or 1,
             variant=d.get("variant") or None,
+            scrap_hs=d.get("scrap_hs") or None,
         )
         return Response(_jsonable(result))
 

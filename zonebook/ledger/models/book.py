@@ -9,12 +9,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
+from zonebook.registry.models.codes import (  # noqa: F401  (unit checks live with the unit table)
+    UNIT_TABLE,
+    preloaded_units,
+    unit_problem,
+    validate_unit_code,
+)
 
 from ..choices import BookKind, BookStatus, ItemKind, ItemStatus, WriteOffMethod
 
 BOOK_NUMBER_RE = re.compile(r"^[A-Z][A-Z0-9]{11}$")
 HS_RE = re.compile(r"^\d{10}$")
-UNIT_RE = re.compile(r"^\d{3}$")
 
 QTY = {"max_digits": 20, "decimal_places": 5}
 
@@ -44,15 +49,6 @@ def validate_hs_format(value: str) -> None:
         raise ValidationError(
             _("An HS code has exactly 10 digits (got “%(value)s”)."),
             code="hs_length",
-            params={"value": value},
-        )
-
-
-def validate_unit_code(value: str) -> None:
-    if value and not UNIT_RE.match(value):
-        raise ValidationError(
-            _("A unit code has 3 digits (customs unit table), got “%(value)s”."),
-            code="unit_code",
             params={"value": value},
         )
 

@@ -18,6 +18,7 @@ from zonebook.core.errors import DomainError, RowError
 from .. import queries
 from ..choices import BOOK_TRANSITIONS, BookKind, BookStatus, ItemKind
 from ..models import Balance, Book, BookItem, BookStatusEvent
+from ..models.book import preloaded_units
 from ._common import check_hs, full_clean, hs_problem, known_hs
 
 BOOK_FIELDS = {
@@ -220,32 +221,9 @@ def add_items(book: Book, kind: str, rows: Sequence[Mapping], *, by=None) -> lis
         raise DomainError(_("Unknown item kind %(kind)s.") % {"kind": kind}, code="invalid", field="kind")
     allowed = ITEM_FIELDS | {"opening_qty", "opening_amount"}
     errors: list[RowError] = []
-    items: list[BookItem] = []
     hs_codes = known_hs(str(r.get("hs_code", "")).strip() for r in rows)
-    for n, raw in enumerate(rows, start=1):
-        unknown = set(raw) - allowed
-        if unknown:
-            errors.append(RowError(n, ", ".join(sorted(unknown)), "", _("unknown column")))
-            continue
-        item = BookItem(book=book, kind=kind, **raw)
-        problem = hs_problem(str(raw.get("hs_code", "")), hs_codes)
-        if problem:
-            errors.append(RowError(n, "hs_code", str(raw.get("hs_code", "")), problem[1]))
-        try:
-            item.full_clean(
-                exclude=["book"], validate_unique=False, validate_constraints=False
-            )  # book: given
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors.append(RowError(n, field, str(raw.get(field, "")), " ".join(messages)))
-            continue
-        if kind == ItemKind.PRODUCT and item.opening_qty:
-            errors.append(
-                RowError(
-                    n, "opening_qty", str(item.opening_qty), _("Only materials have an opening balance.")
-                )
-            )
-        items.append((n, item))
+    with preloaded_units():  # unit codes: one read of the unit table, not a query per item
+        items = _build_items(book, kind, rows, allowed, hs_codes, errors)
     existing = BookItem.objects.filter(book=book, kind=kind)
     taken_seq = set(
         existing.filter(seq_no__in=[i.seq_no for _n, i in items]).values_list("seq_no", flat=True)
@@ -294,6 +272,36 @@ def add_items(book: Book, kind: str, rows: Sequence[Mapping], *, by=None) -> lis
         audit.record_many(created, code="ledger.bookitem.created", by=by, action="create")
         queries.refresh_book_summaries([book.pk])  # opening quantities are balances
     return created
+
+
+def _build_items(book, kind, rows, allowed, hs_codes, errors) -> list[tuple[int, BookItem]]:
+    """Unsaved items of ``add_items`` with their row numbers; problems are appended to ``errors``."""
+    items: list[tuple[int, BookItem]] = []
+    for n, raw in enumerate(rows, start=1):
+        unknown = set(raw) - allowed
+        if unknown:
+            errors.append(RowError(n, ", ".join(sorted(unknown)), "", _("unknown column")))
+            continue
+        item = BookItem(book=book, kind=kind, **raw)
+        problem = hs_problem(str(raw.get("hs_code", "")), hs_codes)
+        if problem:
+            errors.append(RowError(n, "hs_code", str(raw.get("hs_code", "")), problem[1]))
+        try:
+            item.full_clean(
+                exclude=["book"], validate_unique=False, validate_constraints=False
+            )  # book: given
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.append(RowError(n, field, str(raw.get(field, "")), " ".join(messages)))
+            continue
+        if kind == ItemKind.PRODUCT and item.opening_qty:
+            errors.append(
+                RowError(
+                    n, "opening_qty", str(item.opening_qty), _("Only materials have an opening balance.")
+                )
+            )
+        items.append((n, item))
+    return items
 
 
 @transaction.atomic

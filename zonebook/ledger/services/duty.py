@@ -28,10 +28,21 @@ from zonebook.core.errors import DomainError
 from .. import calc_settlement as cs
 from ..calc import q5
 from ..choices import ItemKind, ListState
-from ..models import Balance, Book, BookItem, Consumption, InterestRate, InventoryListLine, TaxRate, WriteOff
+from ..models import (
+    Balance,
+    Book,
+    BookItem,
+    Consumption,
+    InterestRate,
+    InventoryListLine,
+    ModeBookKind,
+    PostingRule,
+    TaxRate,
+    WriteOff,
+)
 from ..models.dutytax import InterestBasis, TaxKind
 from ..models.writeoff import WriteOffState
-from ._common import full_clean
+from ._common import full_clean, hs_problem
 
 CATEGORIES = {
     "material": gettext_lazy("Materials sold domestically (料件内销)"),
@@ -44,6 +55,10 @@ CATEGORIES = {
 MATERIALS_CONTENT = {"product", "defective"}
 AS_PRESENTED = {"byproduct", "scrap"}
 INFLOW_TARGETS = ("imports", "carry_in", "leftover_in", "returns_in")
+# 监管方式 of a scrap sale (边角料内销: 0844 进料 / 0845 来料; zone books 5200 区内边角调出), in order of
+# preference; which of them a book may use comes from the dated mode/book-kind table, the balance
+# effect from the dated posting rule of the mode (its scrap column), never from this list.
+SCRAP_SALE_MODES = ("0844", "0845", "5200")
 
 
 def inclusive_days() -> bool:
@@ -135,11 +150,16 @@ def simulate_domestic_sale(
     value=None,
     exchange_rate=1,
     variant: str | None = None,
+    scrap_hs: str | None = None,
 ) -> dict:
     """Simulate a domestic sale before filing (nothing is written).
 
     ``value``: customs value in CNY of the goods as presented (else filed unit price × qty ×
     ``exchange_rate``).  Materials content uses each material's filed unit price × ``exchange_rate``.
+    Scrap (边角料, domain doc §8.1) is sold as presented: ``seq_no`` names the material whose scrap it
+    is, ``scrap_hs`` the scrap's own HS code (its rates apply, not the material's), ``value`` the
+    assessed price (required); the quantity comes off the material's scrap balance through the
+    posting rule of the scrap-sale mode (0844/0845, zone books 5200), not off its remaining quantity.
     Returns ``{"variants": [...], "rules": [...], "balance_effect": [...], "leftover": {...}}``; zone
     books selling products get both variants (``product`` as presented, ``materials`` selective
     levy) side by side unless ``variant`` picks one.
@@ -172,6 +192,9 @@ def simulate_domestic_sale(
             code="invalid",
             field="category",
         )
+    scrap_rule = None
+    if category == "scrap":
+        scrap_hs, scrap_rule = _check_scrap_sale(book, item_kind, scrap_hs, value, on)
     zone = book.kind == "H"
     rules: list[str] = []
     presented_value = Decimal(str(value)) if value not in (None, "") else cs.money(qty * item.unit_price * fx)
@@ -237,7 +260,15 @@ def simulate_domestic_sale(
                 )
             )
     else:
-        if category in AS_PRESENTED:
+        if category == "scrap":
+            lines = [_tax_line(scrap_hs, _hs_name(scrap_hs), presented_value, on, qty=qty)]
+            rules.append(
+                _(
+                    "Scrap (边角料) is taxed as presented: its own HS code %(hs)s and the assessed price %(value)s, not the material's HS code %(material_hs)s."
+                )
+                % {"hs": scrap_hs, "value": cs.money(presented_value), "material_hs": item.hs_code}
+            )
+        elif category in AS_PRESENTED:
             lines = [_tax_line(item.hs_code, item.name, presented_value, on)]
             rules.append(_("Taxed as presented (HS and assessed value of the goods)."))
         elif item_kind == ItemKind.PRODUCT:
@@ -291,6 +322,16 @@ def simulate_domestic_sale(
                 _("Leftover rule: ≤ 3 %% of the actual imported value and ≤ RMB 10,000 → no licence: %(r)s.")
                 % {"r": _("exempt") if leftover["licence_exempt"] else _("licence required")}
             )
+    if scrap_rule is not None:
+        effect = _scrap_effect(item, qty, scrap_rule)
+        rules.append(
+            _(
+                "Scrap sale posts as %(mode)s: %(qty)s come off the scrap balance (边角料余额) of material %(seq)s, not off its remaining quantity."
+            )
+            % {"mode": scrap_rule.supervision_mode, "qty": qty, "seq": item.seq_no}
+        )
+    else:
+        effect = _balance_effect(item, qty, content)
     return {
         "book": book.number,
         "item": {
@@ -306,8 +347,94 @@ def simulate_domestic_sale(
         "variants": variants,
         "rules": [str(r) for r in rules],
         "leftover": leftover,
-        "balance_effect": _balance_effect(item, qty, content),
+        "scrap": (
+            {
+                "hs_code": scrap_hs,
+                "supervision_mode": scrap_rule.supervision_mode,
+                "ie_mark": scrap_rule.ie_mark,
+                "column": scrap_rule.target,
+            }
+            if scrap_rule is not None
+            else None
+        ),
+        "balance_effect": effect,
     }
+
+
+def _check_scrap_sale(book: Book, item_kind: str, scrap_hs, value, on: dt.date) -> tuple[str, PostingRule]:
+    """A scrap sale names a material, the scrap's own HS code and its assessed price; the book must
+    have a scrap-sale mode with a posting rule in force.  Returns (HS code, posting rule)."""
+    if item_kind != ItemKind.MATERIAL:
+        raise DomainError(
+            _(
+                "Scrap (边角料) belongs to a material: give the sequence number of the material whose scrap is sold."
+            ),
+            code="invalid",
+            field="item_kind",
+        )
+    if value in (None, ""):
+        raise DomainError(
+            _("Scrap is taxed at its assessed price: enter the customs value (估价) of the scrap."),
+            code="invalid",
+            field="value",
+        )
+    scrap_hs = str(scrap_hs or "").strip()
+    if not scrap_hs:
+        raise DomainError(
+            _("Enter the HS code of the scrap as presented (it is usually not the material's HS code)."),
+            code="invalid",
+            field="scrap_hs",
+        )
+    problem = hs_problem(scrap_hs)
+    if problem:
+        raise DomainError(problem[1], code=problem[0], field="scrap_hs")
+    allowed = {
+        m
+        for m, kinds in ModeBookKind.objects.filter(supervision_mode__in=SCRAP_SALE_MODES, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .values_list("supervision_mode", "book_kinds")
+        if book.kind in kinds
+    }
+    rules = {
+        r.supervision_mode: r
+        for r in PostingRule.objects.filter(
+            supervision_mode__in=allowed, item_kind=ItemKind.MATERIAL, scrap=True, valid_from__lte=on
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    }
+    for mode in SCRAP_SALE_MODES:
+        if mode in rules:
+            return scrap_hs, rules[mode]
+    raise DomainError(
+        _("No scrap-sale posting rule (%(modes)s) for a book of kind %(kind)s on %(date)s.")
+        % {"modes": "/".join(SCRAP_SALE_MODES), "kind": book.kind, "date": on},
+        code="no_rule",
+        field="date",
+    )
+
+
+def _hs_name(hs: str) -> str:
+    from zonebook.registry.models import Code
+
+    from .reference import HS_TABLE
+
+    return Code.objects.filter(table__key=HS_TABLE, code=hs).values_list("name", flat=True).first() or ""
+
+
+def _scrap_effect(item: BookItem, qty, rule: PostingRule) -> list[dict]:
+    """The sale moves the material's scrap balance by sign × qty (the rule's scrap column)."""
+    before = Balance.objects.filter(item=item).values_list("scrap_balance", flat=True).first() or Decimal(0)
+    delta = rule.sign * qty
+    return [
+        {
+            "seq_no": item.seq_no,
+            "part_no": item.part_no,
+            "column": "scrap_balance",
+            "before": before,
+            "delta": delta,
+            "after": before + delta,
+            "negative": before + delta < 0,
+        }
+    ]
 
 
 def _line_base(hs, name, value):
@@ -429,6 +556,7 @@ def _balance_effect(item: BookItem, qty, content) -> list[dict]:
             {
                 "seq_no": it.seq_no,
                 "part_no": it.part_no,
+                "column": "expected_remaining",
                 "before": before,
                 "delta": -q,
                 "after": before - q,

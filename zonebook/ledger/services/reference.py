@@ -2,6 +2,10 @@
 
 ``load_reference_data()`` is idempotent (get-or-create by natural key, existing rows are left as
 an admin edited them).  The data migration ``0002_reference_data`` calls it with historical models.
+
+``load_demo_tax_rates()`` loads the demo's tax rates (``fixtures/demo_tax_rates.csv``, a file in
+the format of the ``tax_rates`` import): only the demo loads them — the tariff figures are demo
+values, an office imports the official tables.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HS_TABLE = "hs"
+DEMO_TAX_RATES = FIXTURES / "demo_tax_rates.csv"
 
 
 def _date(value):
@@ -84,3 +89,22 @@ def load_reference_data(apps=None) -> dict[str, int]:
     Code.objects.bulk_create(new_codes)
     created["hs"] = len(new_codes)
     return created
+
+
+def load_demo_tax_rates() -> int:
+    """Tax rates (关税, 增值税, 消费税) for every HS code the demo books use, through the ``tax_rates``
+    import kind.  Left alone when the rate table has rows already (an office's own tables are never
+    mixed with demo values).  Returns the number of rows imported."""
+    from zonebook.core.errors import DomainError
+    from zonebook.core.imports import pipeline
+    from zonebook.core.imports.kinds import get_kind
+
+    from ..models import TaxRate
+
+    if TaxRate.objects.exists():
+        return 0
+    result = pipeline.run(get_kind("tax_rates"), DEMO_TAX_RATES, DEMO_TAX_RATES.name, None)
+    pipeline.raise_if_errors(result)
+    if not result.written:
+        raise DomainError(f"{DEMO_TAX_RATES.name}: no rates imported", code="demo_rates")
+    return result.written

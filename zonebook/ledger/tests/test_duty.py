@@ -123,17 +123,207 @@ def test_interest_waived_in_2020(world):
     assert r["leftover"]["applies"] and r["leftover"]["licence_exempt"]
 
 
-def test_scrap_sale_has_no_interest(world):
-    rate(MAT_HS, "tariff", 5)
+SCRAP_HS = "3915909000"  # 其他塑料的废碎料及下脚料: the scrap's own HS code, not the material's
+
+
+def scrap_book(world, kind="C"):
+    """Material 1 (12.50) imported 10,000 on 2026-01-05; product 1 uses it at net 0.95 with 4 % tangible
+    and 1 % intangible loss → 单耗 0.95 / 0.95 = 1; 1,000 products exported on 2026-02-10 consume 1,000
+    and leave 1,000 × 1 × 4 % = 40 of scrap (边角料余额 40) and 9,000 expected remaining."""
+    mode = {"C": "0615", "B": "0214"}[kind]
+    book = f.book(world.enterprises.a1, kind=kind)
+    m = f.material(book, 1)
+    p = f.product(book, 1)
+    f.bom(p, m, "0.95", 4, 1)
+    f.post(book, mode, "I", "material", [(1, 10000)], date=dt.date(2026, 1, 5))
+    f.post(book, mode, "E", "product", [(1, 1000)], date=dt.date(2026, 2, 10))
+    bal = m.balance
+    bal.refresh_from_db()
+    assert (bal.scrap_balance, bal.expected_remaining) == (D(40), D(9000))
+    return book
+
+
+def test_scrap_sale_uses_its_own_hs_and_assessed_price_and_the_scrap_balance(world):
+    """Worked example (spec §8.1): 25 of material 1's scrap sold at an assessed price of 600.00 under the
+    scrap's HS 3915909000 (tariff 6.5 %, VAT 13 %), not the material's 8542319000 (tariff 8 %):
+    tariff 600.00 × 6.5 % = 39.00; VAT (600.00 + 39.00) × 13 % = 83.07; total 122.07; interest exempt.
+    (With the material's HS and filed price it would have been 25 × 12.50 = 312.50 → 25.00 + 43.88.)
+    The sale posts as 0844 (进料 book): scrap balance 40 − 25 = 15; the remaining 9,000 is untouched."""
+    rate(MAT_HS, "tariff", 8)
     rate(MAT_HS, "vat", 13)
-    book = handbook(world, dt.date(2026, 1, 5))
+    rate(SCRAP_HS, "tariff", "6.5")
+    rate(SCRAP_HS, "vat", 13)
+    book = scrap_book(world)
     r = duty.simulate_domestic_sale(
-        book, item_kind="material", seq_no=1, qty=50, on=dt.date(2026, 3, 1), category="scrap", value="800"
+        book,
+        item_kind="material",
+        seq_no=1,
+        qty=25,
+        on=dt.date(2026, 3, 1),
+        category="scrap",
+        value="600",
+        scrap_hs=SCRAP_HS,
     )
     v = r["variants"][0]
-    # assessed value 800.00: tariff 40.00; VAT (840) × 13 % = 109.20 → 149.20; interest exempt
-    assert (v["total_tax"], v["interest"]["amount"], v["interest"]["days"]) == (D("149.20"), D("0.00"), 0)
-    assert any("exempt" in rule for rule in r["rules"])
+    ln = v["lines"][0]
+    assert (ln["hs_code"], ln["value"], ln["tariff_rate"], ln["tariff"], ln["vat"], ln["total"]) == (
+        SCRAP_HS,
+        D("600.00"),
+        D("6.5"),
+        D("39.00"),
+        D("83.07"),
+        D("122.07"),
+    )
+    assert ln["name"] == "其他塑料的废碎料及下脚料"
+    assert (v["total_tax"], v["interest"]["amount"], v["interest"]["days"], v["grand_total"]) == (
+        D("122.07"),
+        D("0.00"),
+        0,
+        D("122.07"),
+    )
+    assert r["scrap"] == {
+        "hs_code": SCRAP_HS,
+        "supervision_mode": "0844",
+        "ie_mark": "I",
+        "column": "scrap_out",
+    }
+    assert r["balance_effect"] == [
+        {
+            "seq_no": 1,
+            "part_no": "M0001",
+            "column": "scrap_balance",
+            "before": D(40),
+            "delta": D(-25),
+            "after": D(15),
+            "negative": False,
+        }
+    ]
+    assert any("exempt" in rule for rule in r["rules"]) and any("0844" in rule for rule in r["rules"])
+    # more than the scrap balance: flagged (R9), the material's remaining quantity is not the limit
+    over = duty.simulate_domestic_sale(
+        book,
+        item_kind="material",
+        seq_no=1,
+        qty=50,
+        on=dt.date(2026, 3, 1),
+        category="scrap",
+        value="1200",
+        scrap_hs=SCRAP_HS,
+    )
+    assert (over["balance_effect"][0]["after"], over["balance_effect"][0]["negative"]) == (D(-10), True)
+
+
+def test_scrap_sale_on_a_processing_handbook_posts_as_0845(world):
+    rate(SCRAP_HS, "tariff", "6.5")
+    rate(SCRAP_HS, "vat", 13)
+    book = scrap_book(world, kind="B")
+    r = duty.simulate_domestic_sale(
+        book,
+        item_kind="material",
+        seq_no=1,
+        qty=10,
+        on=dt.date(2026, 3, 1),
+        category="scrap",
+        value="240",
+        scrap_hs=SCRAP_HS,
+    )
+    # 240.00 × 6.5 % = 15.60; (255.60) × 13 % = 33.228 → 33.23; total 48.83
+    assert r["variants"][0]["total_tax"] == D("48.83")
+    assert r["scrap"]["supervision_mode"] == "0845" and r["balance_effect"][0]["after"] == D(30)
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"value": None}, "value"),  # the assessed price is required
+        ({"scrap_hs": ""}, "scrap_hs"),  # the scrap's HS code is required
+        ({"scrap_hs": "1234567890"}, "scrap_hs"),  # … and must be in the HS table
+        ({"item_kind": "product"}, "item_kind"),  # scrap belongs to a material
+    ],
+)
+def test_scrap_sale_needs_material_hs_and_assessed_price(world, kwargs, field):
+    rate(SCRAP_HS, "tariff", "6.5")
+    rate(SCRAP_HS, "vat", 13)
+    book = scrap_book(world)
+    args = {
+        "item_kind": "material",
+        "seq_no": 1,
+        "qty": 5,
+        "on": dt.date(2026, 3, 1),
+        "category": "scrap",
+        "value": "100",
+        "scrap_hs": SCRAP_HS,
+        **kwargs,
+    }
+    with pytest.raises(DomainError) as exc:
+        duty.simulate_domestic_sale(book, **args)
+    assert exc.value.field == field
+
+
+def test_scrap_sale_on_the_calculator_page_api_and_command(world, client_for):
+    from rest_framework.test import APIClient
+
+    rate(SCRAP_HS, "tariff", "6.5")
+    rate(SCRAP_HS, "vat", 13)
+    book = scrap_book(world)
+    params = {
+        "book": book.pk,
+        "item_kind": "material",
+        "seq_no": 1,
+        "qty": "25",
+        "date": "2026-03-01",
+        "category": "scrap",
+        "value": "600",
+        "scrap_hs": SCRAP_HS,
+        "exchange_rate": "1",
+    }
+    page = client_for(world.users.zone).get("/ledger/duty-calculator/", params)
+    html = page.content.decode()
+    assert page.status_code == 200 and "122.07" in html and 'id="duty-scrap"' in html and "0844" in html
+    missing = client_for(world.users.zone).get("/ledger/duty-calculator/", {**params, "scrap_hs": ""})
+    assert missing.status_code == 400
+    api = APIClient()
+    api.force_authenticate(world.users.zone)
+    r = api.post(
+        "/api/ledger/duty-calc/",
+        {
+            "book": book.number,
+            "seq_no": 1,
+            "qty": "25",
+            "date": "2026-03-01",
+            "category": "scrap",
+            "value": "600",
+            "scrap_hs": SCRAP_HS,
+        },
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["variants"][0]["grand_total"] == "122.07"
+    assert (
+        body["balance_effect"][0]["column"] == "scrap_balance"
+        and body["balance_effect"][0]["after"] == "15.00000"
+    )
+    out = io.StringIO()
+    call_command(
+        "duty_calc",
+        "--book",
+        book.number,
+        "--item",
+        "1",
+        "--qty",
+        "25",
+        "--date",
+        "2026-03-01",
+        "--category",
+        "scrap",
+        "--value",
+        "600",
+        "--scrap-hs",
+        SCRAP_HS,
+        stdout=out,
+    )
+    assert "grand_total 122.07" in out.getvalue() and "1,M0001,scrap_balance,40" in out.getvalue()
 
 
 def test_zone_selective_levy_comparison(world):
@@ -173,6 +363,7 @@ def test_zone_selective_levy_comparison(world):
         {
             "seq_no": 1,
             "part_no": "M0001",
+            "column": "expected_remaining",
             "before": D(1000),
             "delta": D(-200),
             "after": D(800),

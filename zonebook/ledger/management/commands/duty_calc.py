@@ -1,11 +1,12 @@
 """manage.py duty_calc --book NUMBER --item SEQ --qty Q --date YYYY-MM-DD [--kind material|product]
 [--category material|product|leftover|defective|byproduct|scrap] [--variant product|materials]
-[--value CNY] [--fx RATE]
+[--value CNY] [--fx RATE] [--scrap-hs HS]
 
 Simulates a domestic sale (内销) and prints the taxes, the deferred-tax interest, the rules applied
 and the balance effect — the figures of the calculator page (nothing is written).  --date is the
 acceptance / tax-notice date; --item is the 备案序号 of a material (default) or, with --kind product,
-of a product.
+of a product.  A scrap sale (--category scrap) names the material, the scrap's own HS code
+(--scrap-hs) and its assessed price (--value); it comes off the material's scrap balance.
 """
 
 import datetime as dt
@@ -32,8 +33,9 @@ class Command(BaseCommand):
             "--value", default=None, help="customs value in CNY (else filed price × qty × fx)"
         )
         parser.add_argument("--fx", default="1", help="exchange rate to CNY of the filed prices")
+        parser.add_argument("--scrap-hs", default=None, help="category scrap: HS code of the scrap")
 
-    def handle(self, *args, book, item, kind, qty, date, category, variant, value, fx, **o):
+    def handle(self, *args, book, item, kind, qty, date, category, variant, value, fx, scrap_hs, **o):
         b = Book.objects.filter(number=book.strip().upper()).first()
         if b is None:
             raise CommandError(f"unknown book number {book}")
@@ -54,6 +56,7 @@ class Command(BaseCommand):
                 value=value,
                 exchange_rate=fx,
                 variant=variant,
+                scrap_hs=scrap_hs,
             )
         except DomainError as exc:
             raise CommandError(str(exc.message))
@@ -95,6 +98,6 @@ class Command(BaseCommand):
         w("\nrules:")
         for rule in r["rules"]:
             w(f"- {rule}")
-        w("balance effect (expected remaining): seq_no,part_no,before,delta,after")
+        w("balance effect: seq_no,part_no,column,before,delta,after")
         for e in r["balance_effect"]:
-            w(f"{e['seq_no']},{e['part_no']},{e['before']},{e['delta']},{e['after']}")
+            w(f"{e['seq_no']},{e['part_no']},{e['column']},{e['before']},{e['delta']},{e['after']}")

@@ -204,9 +204,11 @@ class LedgerDemo:
 
     def run(self) -> dict:
         from zonebook.accounts.models import User
-        from zonebook.ledger.services.reference import load_reference_data
+        from zonebook.ledger.services.reference import load_demo_tax_rates, load_reference_data
 
-        load_reference_data()
+        load_reference_data()  # posting rules, mode/book kinds, the HS codes the demo uses
+        self.stats["tax rates"] = load_demo_tax_rates()  # what the domestic-sale calculator needs
+        self.legal_units = self.hs_legal_units()
         from zonebook.core.management.commands.load_demo import DEMO_USERS
 
         self.by = User.objects.filter(username="admin").first()
@@ -220,6 +222,21 @@ class LedgerDemo:
         load_carryovers(self)
         self.backdate()
         return self.stats
+
+    @staticmethod
+    def hs_legal_units() -> dict[str, tuple[str, str]]:
+        """HS code → (legal unit 1, legal unit 2) from the HS table: items file the legal units of their code."""
+        from zonebook.registry.models import Code
+        from zonebook.registry.models.codes import HS_TABLE
+
+        return {
+            c: ((extra or {}).get("legal_unit1", ""), (extra or {}).get("legal_unit2", ""))
+            for c, extra in Code.objects.filter(table__key=HS_TABLE).values_list("code", "extra")
+        }
+
+    def legal(self, hs: str, unit: str) -> dict[str, str]:
+        unit1, unit2 = self.legal_units.get(hs, ("", ""))
+        return {"legal_unit1": unit1 or unit, "legal_unit2": unit2}
 
     # -- one book -----------------------------------------------------------------------------------
     def next_list_number(self, office: str, date: dt.date, ie: str) -> str:
@@ -267,7 +284,7 @@ class LedgerDemo:
                         "name": name,
                         "spec": spec,
                         "unit": unit,
-                        "legal_unit1": unit,
+                        **self.legal(hs, unit),
                         "unit_price": Decimal(price),
                         "currency": "USD",
                         "country": rng.choice(["KOR", "JPN", "USA", "DEU", "VNM"]),
@@ -287,7 +304,7 @@ class LedgerDemo:
                     "hs_code": hs,
                     "name": name,
                     "unit": unit,
-                    "legal_unit1": unit,
+                    **self.legal(hs, unit),
                     "unit_price": Decimal(price),
                     "currency": "USD",
                     "filed_qty": Decimal(500_000),
