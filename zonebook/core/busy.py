@@ -1,4 +1,4 @@
-""""Busy, retry" instead of a server error when the database cannot take a write in time.
+""" "Busy, retry" instead of a server error when the database cannot take a write in time.
 
 On the embedded SQLite database one writer holds the write lock at a time; a request that waits
 longer than the busy timeout (``DATABASES["default"]["OPTIONS"]["timeout"]``) gets
@@ -83,7 +83,8 @@ def busy_response(request, exc: BaseException | None = None) -> HttpResponse:
         response: HttpResponse = JsonResponse(busy_payload(), status=503)
     else:
         html = render_to_string(
-            "errors/503.html", {"message": busy_message(), "retry_after": retry_after(), "reload": request.method == "GET"},
+            "errors/503.html",
+            {"message": busy_message(), "retry_after": retry_after(), "reload": request.method == "GET"},
             request=None,
         )
         response = HttpResponse(html, status=503)

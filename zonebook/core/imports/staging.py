@@ -47,7 +47,7 @@ def stage_pause() -> float:
     """Seconds to pause after each committed batch (SQLite only: there is one write lock)."""
     if connection.vendor != "sqlite":
         return 0.0
-    return float(getattr(settings, "IMPORT_STAGE_PAUSE", 0.2))
+    return float(getattr(settings, "IMPORT_STAGE_PAUSE", 0.1))
 
 
 def pause() -> None:
