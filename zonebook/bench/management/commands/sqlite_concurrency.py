@@ -101,6 +101,7 @@ class Command(BaseCommand):
                     import_with_writers_s=round(together["seconds"], 1),
                     import_errors=together["errors"],
                     import_written=together["written"],
+                    lock=together["lock"],
                 )
                 results["modes"][mode] = summary
                 self.stdout.write(
@@ -110,6 +111,14 @@ class Command(BaseCommand):
                     f"{summary['ok']} ok, {summary['errors']} errors, {summary['got_503']} got 503 "
                     f"({summary['503_ok_on_retry']} ok on retry); latency p50 {summary['p50_s']:.2f} s, "
                     f"p95 {summary['p95_s']:.2f} s, max {summary['max_s']:.2f} s"
+                )
+                steps = ", ".join(
+                    f"{k} {v['n']}× ≤ {v['max_s']:.2f} s"
+                    for k, v in sorted(together["lock"]["by_step"].items())
+                )
+                self.stdout.write(
+                    f"        import write-lock holds: {together['lock']['transactions']} transactions, longest "
+                    f"{together['lock']['longest_s']:.2f} s ({steps})"
                 )
                 if summary["error_samples"]:
                     self.stdout.write(f"        first errors: {summary['error_samples']}")
