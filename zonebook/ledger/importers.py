@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -903,6 +904,7 @@ class InventoryListImport(LedgerImport):
             items.sort(key=lambda it: it[1].get("declaration_date") or dt.date.min)
             for chunk in _chunks(items, STAGE_LINES if staged else CHUNK_LINES):
                 created: list = []
+                t0 = time.perf_counter()
                 exc = self.attempt(
                     lambda book=book, chunk=chunk, action=action, created=created: created.append(
                         services.create_inventory_lists(
@@ -915,7 +917,7 @@ class InventoryListImport(LedgerImport):
                 elif staged:
                     self.staged_books[book.pk] = book
                     self.staged_ids.setdefault((book.pk, action), []).extend(inv.pk for inv in created[0].lists)
-                    staging.pause()  # committed: let the writers queued behind the import in
+                    staging.pause(time.perf_counter() - t0)  # committed: let queued writers in
         return errors
 
     def batch_errors(self, chunk: list[tuple], exc: DomainError) -> list[RowError]:

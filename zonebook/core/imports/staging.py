@@ -6,9 +6,9 @@ session save of a request — then waits for the busy timeout and fails.  A stag
 
 1. writes each batch in its own short transaction, in a state no reader sees (the kind decides
    how: the inventory-list import creates its lists as ``ListState.IMPORTING``, hidden from
-   every page and the API), and pauses briefly after each commit on SQLite so the writers that
-   queued behind it get the lock (SQLite's busy handler polls; without the pause the import would
-   take the lock again before a sleeping writer wakes up);
+   every page and the API), and pauses after each commit on SQLite (at least as long as the
+   batch held the lock) so the writers that queued behind it get the lock (SQLite's busy handler
+   polls; without the pause the import would take the lock again before a sleeping writer wakes);
 2. when every row was written without an error, **publishes** everything in one short
    transaction (``kind.publish``: the hidden rows become visible, and posting, audit entries and
    derived rows are written there);
@@ -50,13 +50,16 @@ def stage_pause() -> float:
     return float(getattr(settings, "IMPORT_STAGE_PAUSE", 0.1))
 
 
-def pause() -> None:
-    """Let the writers queued behind the import take the lock (after a real commit only)."""
+def pause(held: float = 0.0) -> None:
+    """Let the writers queued behind the import take the lock (after a real commit only): wait at
+    least ``IMPORT_STAGE_PAUSE`` and at least as long as the batch just committed held the lock,
+    so queued writers get half of the time or more (SQLite's busy handler polls every 100 ms; it is
+    not a queue, so a writer that just missed the lock needs the next window to be long enough)."""
     if connection.in_atomic_block:
         return  # inside an outer transaction nothing was committed, no lock was released
     seconds = stage_pause()
     if seconds > 0:
-        time.sleep(seconds)
+        time.sleep(max(seconds, held))
 
 
 def run_staged(

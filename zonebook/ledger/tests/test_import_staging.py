@@ -80,12 +80,12 @@ def test_lists_are_staged_in_committed_batches_hidden_and_published_once(
     seen = []
     real_pause = staging.pause
 
-    def pause():
+    def pause(held=0.0):
         # after each stage the lists so far are committed (another connection sees them) yet hidden
         assert not connection.in_atomic_block
         seen.append(_committed_staged(numbers))
         assert not queries.inventory_lists(user).filter(number__in=numbers).exists()
-        real_pause()
+        real_pause(held)
 
     monkeypatch.setattr(staging, "pause", pause)
     api = APIClient()
