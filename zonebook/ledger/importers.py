@@ -12,6 +12,13 @@ grouped by list number (the rows of one list need not be adjacent).  The lists o
 action go to the batch service ``services.create_inventory_lists`` (about ``CHUNK_LINES`` lines
 per call, in declaration-date order): one COPY of their lines, and with "submit and post" one
 set-based posting whose negative-balance check runs list by list in date order.
+
+The list import is *staged* (``core/imports/staging.py``): when the file is written for real, its
+lists go to the database in committed chunks of ``STAGE_LINES`` lines in the hidden state
+``ListState.IMPORTING`` (no posting, no audit entry yet), so other writers are never locked out for
+the length of the import; ``publish`` then makes them drafts, submitted or posted lists of every
+book in one transaction (posting all lists of a book together, in declaration-date order), and
+``discard`` deletes them when anything failed.
 """
 
 from __future__ import annotations
