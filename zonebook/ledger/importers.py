@@ -923,7 +923,9 @@ class InventoryListImport(LedgerImport):
                     errors += self.batch_errors(chunk, exc)
                 elif staged:
                     self.staged_books[book.pk] = book
-                    self.staged_ids.setdefault((book.pk, action), []).extend(inv.pk for inv in created[0].lists)
+                    self.staged_ids.setdefault((book.pk, action), []).extend(
+                        inv.pk for inv in created[0].lists
+                    )
                     staging.pause(time.perf_counter() - t0)  # committed: let queued writers in
         return errors
 

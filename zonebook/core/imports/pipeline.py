@@ -326,7 +326,12 @@ def run(
             kind,
             result,
             lambda on_batch: _process(
-                kind, Path(path), filename, result, on_batch=on_batch, progress=None if check_first else progress
+                kind,
+                Path(path),
+                filename,
+                result,
+                on_batch=on_batch,
+                progress=None if check_first else progress,
             ),
             user=user,
             refused=_refused_error,

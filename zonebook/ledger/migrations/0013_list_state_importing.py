@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0012_consumption_factors'),
+        ("ledger", "0012_consumption_factors"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inventorylist',
-            name='state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('posted', 'Approved (posted)'), ('cancelled', 'Cancelled'), ('importing', 'Being imported (hidden)')], default='draft', max_length=16, verbose_name='state'),
+            model_name="inventorylist",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitted", "Submitted"),
+                    ("posted", "Approved (posted)"),
+                    ("cancelled", "Cancelled"),
+                    ("importing", "Being imported (hidden)"),
+                ],
+                default="draft",
+                max_length=16,
+                verbose_name="state",
+            ),
         ),
     ]

@@ -285,30 +285,43 @@ def publish_staged_lists(book: Book, list_ids: Sequence[int], *, action: str, by
     if action == "post":
         posted = post_inventory_lists(book, ids, by=by)
         posted.lists = objs
+        for inv in objs:
+            inv.state, inv.posted_at = ListState.POSTED, posted.posted_at
         return posted
     return BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
 
 
-def discard_staged_lists(list_ids: Sequence[int], *, chunk: int = 50) -> int:
-    """Delete staged lists and their lines (the compensating rollback of a failed import), a few
-    lists per transaction so the write lock is never held long.  Only lists still in the hidden
-    state ``IMPORTING`` are touched.  Returns the number of lists deleted."""
+def discard_staged_lists(list_ids: Sequence[int], *, lines_per_transaction: int = 20_000) -> int:
+    """Delete staged lists and their lines (the compensating rollback of a failed import), about
+    ``lines_per_transaction`` lines per transaction so the write lock is never held long.  Only lists
+    still in the hidden state ``IMPORTING`` are touched.  Returns the number of lists deleted."""
     from ..models import InventoryListLine
 
     ids = sorted({int(i) for i in list_ids})
-    deleted = 0
-    for k in range(0, len(ids), chunk):
-        part = ids[k : k + chunk]
+    staged = []
+    for k in range(0, len(ids), 500):
+        staged += InventoryList.objects.filter(
+            pk__in=ids[k : k + 500], state=ListState.IMPORTING
+        ).values_list("pk", "line_count")
+    deleted, part, lines = 0, [], 0
+
+    def flush() -> int:
         with transaction.atomic():
-            mine = list(
-                InventoryList.objects.filter(pk__in=part, state=ListState.IMPORTING).values_list("pk", flat=True)
+            InventoryListLine.objects.filter(inventory_list_id__in=part)._raw_delete(
+                InventoryListLine.objects.db
             )
-            if not mine:
-                continue
-            InventoryListLine.objects.filter(inventory_list_id__in=mine)._raw_delete(InventoryListLine.objects.db)
-            deleted += InventoryList.objects.filter(pk__in=mine, state=ListState.IMPORTING)._raw_delete(
+            return InventoryList.objects.filter(pk__in=part, state=ListState.IMPORTING)._raw_delete(
                 InventoryList.objects.db
             )
+
+    for pk, count in sorted(staged):
+        part.append(pk)
+        lines += count
+        if lines >= lines_per_transaction or len(part) >= 500:
+            deleted += flush()
+            part, lines = [], 0
+    if part:
+        deleted += flush()
     return deleted
 
 
