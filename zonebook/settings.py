@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "zonebook.core.middleware.RequestContextMiddleware",
+    # A write that cannot get the database in time answers 503 + Retry-After, not 500 (core/busy.py).
+    "zonebook.core.busy.BusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,12 +118,15 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'zoneboo
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
+        # seconds a writer waits for the write lock before "database is locked" (then: 503, core/busy.py)
+        "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "30")),
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
+# Seconds a client is told to wait (Retry-After) when the database is busy (core/busy.py).
+DATABASE_BUSY_RETRY_AFTER = int(os.environ.get("DATABASE_BUSY_RETRY_AFTER", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # <select> widgets are written in Python (zonebook/core/form_renderer.py); everything else as usual.
@@ -204,6 +209,13 @@ IMPORT_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("IMPORT_MAX_SHARED_STRINGS_
 IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("IMPORT_MAX_SHARED_STRINGS", "2000000"))
 IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "60000000"))
 # Uploads above this size are checked and imported by background jobs (with a progress bar).
+# Large imports of kinds that support it write in short committed batches to a hidden state and
+# publish at the end (core/imports/staging.py); 0 = one transaction for the whole file.
+IMPORT_STAGED = os.environ.get("IMPORT_STAGED", "1") != "0"
+# Pause after each committed batch on SQLite, so writers queued behind the import get the lock.
+IMPORT_STAGE_PAUSE = float(os.environ.get("IMPORT_STAGE_PAUSE", "0.1"))
+# Hidden rows of an import whose process died are removed by the next import after this long.
+IMPORT_STAGED_MAX_AGE_HOURS = 24
 IMPORT_SYNC_MAX_BYTES = int(os.environ.get("IMPORT_SYNC_MAX_BYTES", str(2 * 1024 * 1024)))
 
 REST_FRAMEWORK = {

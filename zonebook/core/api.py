@@ -65,6 +65,15 @@ class ScopedViewSetMixin:
 
 
 def exception_handler(exc, context):
+    from .busy import busy_payload, is_busy_error, retry_after
+
+    if is_busy_error(exc):
+        from rest_framework.views import set_rollback
+
+        set_rollback()
+        return Response(
+            busy_payload(), status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": str(retry_after())}
+        )
     if isinstance(exc, DomainError):
         return Response(
             {"code": exc.code, "detail": str(exc.message), "errors": exc.as_list()},

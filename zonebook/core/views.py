@@ -62,6 +62,13 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    import sys
+
+    from .busy import busy_response, is_busy_error
+
+    exc = sys.exc_info()[1]
+    if is_busy_error(exc):  # e.g. the session save of a middleware: busy, retry (core/busy.py)
+        return busy_response(request, exc)
     return render(request, "errors/500.html", status=500)
 
 

@@ -71,6 +71,10 @@ class ListState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     POSTED = "posted", _("Approved (posted)")
     CANCELLED = "cancelled", _("Cancelled")
+    # Written by a large import in committed batches and published (made draft/submitted/posted)
+    # by its short final transaction; hidden from every page and the API until then, deleted when
+    # the import fails (core/imports/staging.py).
+    IMPORTING = "importing", _("Being imported (hidden)")
 
 
 class BalanceColumn(models.TextChoices):

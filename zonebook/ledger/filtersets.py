@@ -160,7 +160,9 @@ class InventoryListFilterSet(filters.FilterSet):
     ie_mark = filters.ChoiceFilter(label=cap(_("I/E mark")), choices=IEMark.choices)
     supervision_mode = filters.CharFilter(label=cap(_("supervision mode")))
     item_kind = filters.ChoiceFilter(label=cap(_("material/product mark")), choices=ItemKind.choices)
-    state = filters.ChoiceFilter(label=cap(_("state")), choices=ListState.choices)
+    state = filters.ChoiceFilter(
+        label=cap(_("state")), choices=[c for c in ListState.choices if c[0] != ListState.IMPORTING]
+    )
     date_from = filters.DateFilter(
         label=cap(_("declared from")), field_name="declaration_date", lookup_expr="gte"
     )

@@ -82,6 +82,9 @@ class ImportKind:
     columns: list[Column] = []
     write_area: str = "registry"  # user.can_write(write_area) is required to import
     batch_size: int = 1000
+    # Staged writing (staging.py): batches are committed one by one in a state no reader sees,
+    # then ``publish`` makes them visible in one short transaction or ``discard`` deletes them.
+    staged: bool = False
 
     def __init__(self, user=None):
         self.user = user
@@ -106,6 +109,20 @@ class ImportKind:
 
     def write(self, rows: Iterable[Row], by) -> int:
         """Write the rows (inside the pipeline's transaction); returns the number written."""
+        raise NotImplementedError
+
+    # -- staged writing (staged = True) --------------------------------------------------------
+    def begin_staging(self) -> None:
+        """Called once before the first staged batch (``write``/``write_checked`` then commit each
+        batch in the hidden state)."""
+        raise NotImplementedError
+
+    def publish(self, by) -> list[RowError]:
+        """Make every staged row visible in one transaction; return errors (then nothing changed)."""
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        """Delete every staged row (the compensating rollback); called after any failure."""
         raise NotImplementedError
 
     # -- helpers -----------------------------------------------------------------------------

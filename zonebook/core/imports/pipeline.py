@@ -6,7 +6,9 @@ Both steps stream (memory does not grow with the file):
    ``MAX_ERRORS`` errors.  Nothing is written.  This is the preview.
 2. ``run()`` parses again inside one transaction, validating each batch once more (the database may
    have changed since the preview) and writing it.  Any error rolls the whole transaction back, so
-   a file is imported completely or not at all.
+   a file is imported completely or not at all.  Kinds with ``staged = True`` (large files) write
+   in short committed batches to a hidden state instead and publish at the end, or discard what
+   they staged (``staging.py``): other writers are not locked out for the length of the import.
 
 Duplicates inside the file and against the database are errors (there is no update mode: an
 import only creates rows; changes go through the edit pages or the API).
@@ -26,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from zonebook.core.errors import DomainError, RowError
 
+from . import staging
 from .kinds import ImportKind, Row, normalize_header
 from .parsers import CellError, display, is_blank
 from .readers import (
@@ -357,6 +360,22 @@ def run(
             return first
     kind = kind_cls(user)
     result = ImportResult(kind=kind_cls.key)
+    if staging.enabled(kind):
+        # short committed batches in a hidden state + one short publish (see staging.py)
+        return staging.run_staged(
+            kind,
+            result,
+            lambda on_batch: _process(
+                kind,
+                Path(path),
+                filename,
+                result,
+                on_batch=on_batch,
+                progress=None if check_first else progress,
+            ),
+            user=user,
+            refused=_refused_error,
+        )
     written = 0
 
     def write(batch: list[Row], already_written: bool) -> None:
@@ -377,20 +396,22 @@ def run(
         # A concurrent change slipped between validation and the insert (e.g. the same USCC).
         logger.warning("import %s: database refused the rows", kind_cls.key, exc_info=True)
         result.written = 0
-        result.add_error(
-            RowError(
-                row=None,
-                column="",
-                value="",
-                reason=_(
-                    "The database refused the rows, probably because someone changed the same records at "
-                    "the same time; nothing was imported. Please check the file again."
-                ),
-            )
-        )
+        result.add_error(_refused_error())
         return result
     result.written = written
     return result
+
+
+def _refused_error() -> RowError:
+    return RowError(
+        row=None,
+        column="",
+        value="",
+        reason=_(
+            "The database refused the rows, probably because someone changed the same records at "
+            "the same time; nothing was imported. Please check the file again."
+        ),
+    )
 
 
 def raise_if_errors(result: ImportResult) -> None:

@@ -27,6 +27,17 @@ def validate_list_number(value: str) -> None:
         )
 
 
+class InventoryListQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        """Lists in scope; lists still being imported (``ListState.IMPORTING``) are never shown."""
+        return super().for_user(user).exclude(state=ListState.IMPORTING)
+
+
+class InventoryListLineQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        return super().for_user(user).exclude(inventory_list__state=ListState.IMPORTING)
+
+
 class InventoryList(models.Model):
     """核注清单 header.  States: draft → submitted → posted (approved) ; draft/submitted → cancelled.
 
@@ -81,7 +92,7 @@ class InventoryList(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     SCOPE_PATHS = _prefixed("book")
-    objects = ScopedQuerySet.as_manager()
+    objects = InventoryListQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inventory list (核注清单)")
@@ -136,7 +147,7 @@ class InventoryListLine(models.Model):
     )
 
     SCOPE_PATHS = _prefixed("inventory_list__book")
-    objects = ScopedQuerySet.as_manager()
+    objects = InventoryListLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inventory list line")

@@ -10,7 +10,15 @@
 * ``reference``: load_reference_data (fixtures: posting rules, mode/book kinds, HS codes)
 """
 
-from .batch import BatchResult, create_inventory_lists, post_inventory_lists, post_lists
+from .batch import (
+    BatchResult,
+    create_inventory_lists,
+    discard_staged_lists,
+    post_inventory_lists,
+    post_lists,
+    publish_staged_lists,
+    purge_stale_staged_lists,
+)
 from .books import (
     add_item,
     add_items,
@@ -44,6 +52,9 @@ __all__ = [
     "BatchResult",
     "PostingResult",
     "create_inventory_lists",
+    "discard_staged_lists",
+    "publish_staged_lists",
+    "purge_stale_staged_lists",
     "post_inventory_lists",
     "post_lists",
     "add_consumption",

@@ -93,11 +93,21 @@ def _error(errors: list[RowError]) -> DomainError:
 
 @transaction.atomic
 def create_inventory_lists(
-    book: Book, entries: Sequence[tuple[Mapping, Sequence[Mapping]]], *, action: str = "draft", by=None
+    book: Book,
+    entries: Sequence[tuple[Mapping, Sequence[Mapping]]],
+    *,
+    action: str = "draft",
+    by=None,
+    staged: bool = False,
 ) -> BatchResult:
     """Create many lists of ``book`` — ``entries`` = [(header, lines), …] as for
     ``create_inventory_list`` — and, with ``action`` "submit" or "post", submit (and post) them.
-    All or nothing."""
+    All or nothing.
+
+    ``staged``: the lists and lines are written in the hidden state ``ListState.IMPORTING`` with no
+    audit entry and no posting; ``publish_staged_lists`` later makes them what ``action`` says (or
+    ``discard_staged_lists`` removes them).  A large import stages its lists in many short
+    transactions and publishes them in one (core/imports/staging.py)."""
     if action not in ACTIONS:
         raise DomainError(_("Unknown action %(a)s.") % {"a": action}, code="invalid", field="action")
     if not entries:
@@ -195,13 +205,30 @@ def create_inventory_lists(
         inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
         inv.line_count, inv.total_amount = _totals(rows)
         full_clean(inv, exclude=["rule", "reverses", "book", "enterprise"], checked_in_sql=True)
-        if state == ListState.SUBMITTED:
+        if staged:
+            inv.state = ListState.IMPORTING
+        elif state == ListState.SUBMITTED:
             inv.state, inv.submitted_at = state, now
         objs.append(inv)
     InventoryList.objects.bulk_create(objs, batch_size=1000)
     _insert_many([(inv.pk, rows) for inv, (_h, rows) in zip(objs, built, strict=True)])
+    if staged:
+        return BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
+    _audit_created(objs, state, by)
+    result = BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
+    if action == "post":
+        posted = post_inventory_lists(book, [inv.pk for inv in objs], by=by)
+        posted.lists = objs
+        for inv in objs:
+            inv.state, inv.posted_at = ListState.POSTED, posted.posted_at
+        return posted
+    return result
+
+
+def _audit_created(objs: Sequence[InventoryList], state: str, by) -> None:
+    """The "created" (and "submitted") audit entries of new lists, inserted together."""
     entries_out = []
-    for inv, (_h, rows) in zip(objs, built, strict=True):
+    for inv in objs:
         snap = audit.snapshot(inv)
         if state == ListState.SUBMITTED:
             snap["state"], snap["submitted_at"] = ListState.DRAFT, None
@@ -211,7 +238,7 @@ def create_inventory_lists(
                 code="ledger.inventory_list.created",
                 by=by,
                 action=AuditEntry.Action.CREATE,
-                changes={**audit.diff({}, snap), "lines": len(rows)},
+                changes={**audit.diff({}, snap), "lines": inv.line_count},
             )
         )
         if state == ListState.SUBMITTED:
@@ -224,14 +251,89 @@ def create_inventory_lists(
                 )
             )
     AuditEntry.objects.bulk_create(entries_out, batch_size=2000)
-    result = BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
+
+
+@transaction.atomic
+def publish_staged_lists(book: Book, list_ids: Sequence[int], *, action: str, by=None) -> BatchResult:
+    """Make staged lists of ``book`` (see ``create_inventory_lists(staged=True)``) drafts, submitted
+    or posted lists, with their audit entries — all or nothing.  A list that is no longer staged
+    (it was discarded meanwhile) makes the whole call fail."""
+    if action not in ACTIONS:
+        raise DomainError(_("Unknown action %(a)s.") % {"a": action}, code="invalid", field="action")
+    ids = sorted({int(i) for i in list_ids})
+    if not ids:
+        return BatchResult([], message=_("No lists."))
+    objs = list(
+        InventoryList.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, book_id=book.pk, state=ListState.IMPORTING)
+        .order_by("pk")
+    )
+    if len(objs) != len(ids):
+        raise DomainError(
+            _("%(n)d of the imported lists were removed before the import finished; nothing was imported.")
+            % {"n": len(ids) - len(objs)},
+            code="staged_lists_missing",
+        )
+    now = timezone.now()
+    state = ListState.DRAFT if action == "draft" else ListState.SUBMITTED
+    submitted_at = now if state == ListState.SUBMITTED else None
+    InventoryList.objects.filter(pk__in=ids).update(state=state, submitted_at=submitted_at)
+    for inv in objs:
+        inv.book = book  # one book for every audit scope
+        inv.state, inv.submitted_at = state, submitted_at
+    _audit_created(objs, state, by)
     if action == "post":
-        posted = post_inventory_lists(book, [inv.pk for inv in objs], by=by)
+        posted = post_inventory_lists(book, ids, by=by)
         posted.lists = objs
         for inv in objs:
             inv.state, inv.posted_at = ListState.POSTED, posted.posted_at
         return posted
-    return result
+    return BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
+
+
+def discard_staged_lists(list_ids: Sequence[int], *, lines_per_transaction: int = 20_000) -> int:
+    """Delete staged lists and their lines (the compensating rollback of a failed import), about
+    ``lines_per_transaction`` lines per transaction so the write lock is never held long.  Only lists
+    still in the hidden state ``IMPORTING`` are touched.  Returns the number of lists deleted."""
+    from ..models import InventoryListLine
+
+    ids = sorted({int(i) for i in list_ids})
+    staged = []
+    for k in range(0, len(ids), 500):
+        staged += InventoryList.objects.filter(
+            pk__in=ids[k : k + 500], state=ListState.IMPORTING
+        ).values_list("pk", "line_count")
+    deleted, part, lines = 0, [], 0
+
+    def flush() -> int:
+        with transaction.atomic():
+            InventoryListLine.objects.filter(inventory_list_id__in=part)._raw_delete(
+                InventoryListLine.objects.db
+            )
+            return InventoryList.objects.filter(pk__in=part, state=ListState.IMPORTING)._raw_delete(
+                InventoryList.objects.db
+            )
+
+    for pk, count in sorted(staged):
+        part.append(pk)
+        lines += count
+        if lines >= lines_per_transaction or len(part) >= 500:
+            deleted += flush()
+            part, lines = [], 0
+    if part:
+        deleted += flush()
+    return deleted
+
+
+def purge_stale_staged_lists(older_than) -> int:
+    """Delete staged lists created before ``older_than`` (a datetime): left behind by an import
+    whose process died before it could publish or discard them."""
+    ids = list(
+        InventoryList.objects.filter(state=ListState.IMPORTING, created_at__lt=older_than).values_list(
+            "pk", flat=True
+        )
+    )
+    return discard_staged_lists(ids) if ids else 0
 
 
 @dataclass
