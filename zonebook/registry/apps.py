@@ -6,3 +6,8 @@ class RegistryConfig(AppConfig):
     name = "zonebook.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self):
+        from . import names
+
+        names.connect()
