@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.formatting import quantity
-from zonebook.core.lists import MoneyColumn, BaseTable, cap
+from zonebook.core.lists import BaseTable, MoneyColumn, cap
 
 from .choices import Light
 from .models import Alert, PlausibilityFlag
