@@ -451,3 +451,21 @@ def test_post_selected_lists_from_the_list_page(world, client, lw, django_assert
     client.force_login(world.users.zone)
     assert 'name="lists"' not in client.get("/ledger/lists/").content.decode()
     assert client.post("/ledger/lists/post-selected/", {"lists": [subs[2].pk]}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_pages_show_units_and_posting_rules_in_words(world, client, lw):
+    """Names, not codes: unit 007 is 个, the posting rule (核扣方式) is a sentence; quantities read
+    with thousands separators and only the decimals they need."""
+    from zonebook.registry.names import code_name
+
+    client.force_login(world.users.enterprise)
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    page = client.get(f"/ledger/books/{lw.book.pk}/?tab=materials", **zh).content.decode()
+    assert f"<td>{code_name('unit', '007')}</td>" in page and "<td>007</td>" not in page
+    assert code_name("unit", "007") != "007"
+    page = client.get(f"/ledger/lists/{lw.exp.pk}/", **zh).content.decode()
+    rule = page.split('id="list-rule">')[1].split("</dd>")[0]
+    assert "按单耗折算后记入" in rule and "5100 E" not in rule
+    page = client.get(f"/ledger/lists/{lw.imp.pk}/", **zh).content.decode()
+    assert "500.00000" not in page and ">500<" in page

@@ -37,3 +37,12 @@ def wan_currency(amount, currency="CNY") -> str:
 
     currency = (currency or "CNY").upper()
     return wan_yuan(amount, currency, code_name("currency", currency, fallback=False))
+
+
+@register.filter
+def customs_office(code) -> str:
+    """A customs office code with its name: ``7908`` → 成都高新综合保税区海关（7908）."""
+    from zonebook.registry.names import code_name
+
+    name = code_name("customs_office", code, fallback=False)
+    return f"{name}（{code}）" if name else (code or "—")
