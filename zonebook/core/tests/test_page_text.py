@@ -213,3 +213,56 @@ def test_import_progress_moves_during_the_check_and_the_write(tmp_path, monkeypa
     assert dones[-1] == 12 and dones == sorted(dones)
     job.refresh_from_db()
     assert job.progress_text == "writing 6 of 6 rows" or job.done == 12
+
+
+def _seen_from_outside(job_id: int) -> int | None:
+    """The progress another process (the progress page) sees right now."""
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    from zonebook.jobs.services import read_live_progress
+
+    if connection.vendor == "postgresql":
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(f"SELECT done FROM {Job._meta.db_table} WHERE id = %s", [job_id])
+                row = cursor.fetchone()
+                return row[0] if row else None
+        finally:
+            other.close()
+    live = read_live_progress(job_id)
+    return live[0] if live else None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_write_progress_is_visible_while_the_import_transaction_is_open(tmp_path, monkeypatch):
+    from django.db import connection
+
+    from zonebook.core.imports.jobs import run_import_job
+    from zonebook.core.imports.kinds import get_kind
+    from zonebook.core.testing.factories import ZoneFactory, code, user_for
+    from zonebook.core.tests.test_imports import HEAD, row, xlsx
+    from zonebook.jobs import services
+
+    zone = ZoneFactory(name="成都高新综合保税区", short_name="高新综保区", province_code="510000", city_code="510100")
+    code("industry", "3971", "电子元件及电子专用材料制造")
+    code("currency", "CNY", "人民币")
+    user = user_for("zone", zone)
+    monkeypatch.setattr(get_kind("enterprises"), "batch_size", 2)
+    monkeypatch.setattr(services, "PROGRESS_INTERVAL", 0)
+    job = Job.objects.create(kind="import.enterprises", label="t", created_by=user, state=Job.State.RUNNING)
+    outside: list[tuple[int, int | None]] = []
+    real = services.progress
+
+    def spy(j, done, total=None, **kw):
+        real(j, done, total, **kw)
+        if connection.in_atomic_block:
+            outside.append((j.done, _seen_from_outside(j.pk)))
+
+    monkeypatch.setattr(services, "progress", spy)
+    path = xlsx(tmp_path, [HEAD] + [row(name=f"可见进度企业{i}") for i in range(6)])
+    with translation.override("en"):
+        result = run_import_job(job, kind="enterprises", path=str(path), filename=path.name, write=True)
+    assert result["created"] == 6
+    during = [(d, seen) for d, seen in outside if 6 < d < 12]
+    assert during and all(seen == d for d, seen in during)
