@@ -16,8 +16,9 @@ for a choices field) and calls its render method with the arguments it asks for,
 twice and looking up the model field for every cell.  Links, link and many-to-many columns, dict
 records, callables in the path, paths that raise (a ``None`` relation) and non-static ``<td>``
 attributes fall back to django-tables2's own ``get_cell``.  One deliberate difference: a Decimal
-cell reads as a number on a page — thousands separators and the decimals the value needs
-(``core.formatting.quantity``: 12345.50000 → 12,345.5); exports keep the raw value.  ``core/tests/test_rendering.py``
+cell (and an integer from 10,000 up) reads as a number on a page — thousands separators and the
+decimals the value needs (``core.formatting.quantity``: 12345.50000 → 12,345.5); exports keep the
+raw value.  ``core/tests/test_rendering.py``
 compares the output with django-tables2's template.
 """
 
@@ -148,8 +149,10 @@ def render_body(context, table) -> str:
             td = td_cache[name]
             if td is None:
                 td = column.attrs["td"].as_html()
-            if type(cell) is Decimal and column.localize is None:
-                cell = quantity(cell)  # 1,234.5 — grouped, the decimals the value needs
+            if column.localize is None and (
+                type(cell) is Decimal or (type(cell) is int and not -10_000 < cell < 10_000)
+            ):
+                cell = quantity(cell)  # 1,234.5 / 12,345 — grouped, the decimals the value needs
             elif column.localize is True:
                 cell = localize(cell)
             elif column.localize is False:
