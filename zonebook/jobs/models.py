@@ -108,14 +108,21 @@ class Job(models.Model):
 
         if not self.total:
             return ""
+        parts = self.kind.split(".")
         if self.is_import_write:
             rows = self.total // 2 or self.total
-            if self.done <= rows and not self.finished:
+            if self.finished:
+                return _("%(total)s rows checked and written") % {"total": number(rows)}
+            if self.done <= rows:
                 return _("checking %(done)s of %(total)s rows") % {"done": number(self.done), "total": number(rows)}
             return _("writing %(done)s of %(total)s rows") % {
                 "done": number(min(self.done - rows, rows)),
                 "total": number(rows),
             }
+        if parts[0] == "import":
+            if self.finished:
+                return _("%(total)s rows checked") % {"total": number(self.total)}
+            return _("checking %(done)s of %(total)s rows") % {"done": number(self.done), "total": number(self.total)}
         return _("%(done)s of %(total)s") % {"done": number(self.done), "total": number(self.total)}
 
     @property
