@@ -44,8 +44,8 @@ class UserForm(forms.Form):
                 regions = regions.filter(code__in=[actor.province_code, actor.city_code])
         rows = list(regions.values_list("code", "name", "level"))
         blank = [("", "---------")]
-        self.fields["province_code"].choices = blank + [(c, f"{c} {n}") for c, n, lvl in rows if lvl == 1]
-        self.fields["city_code"].choices = blank + [(c, f"{c} {n}") for c, n, lvl in rows if lvl == 2]
+        self.fields["province_code"].choices = blank + [(c, n) for c, n, lvl in rows if lvl == 1]
+        self.fields["city_code"].choices = blank + [(c, n) for c, n, lvl in rows if lvl == 2]
         self.fields["zone"].queryset = Zone.objects.for_user(actor).order_by("name")
         self.fields["enterprise"].queryset = Enterprise.objects.for_user(actor).order_by("name")
         if not (actor.is_superuser or actor.role == Role.SYSTEM_ADMIN):

@@ -99,10 +99,11 @@ class User(AbstractUser):
             return str(self.enterprise)
         if self.scope_level == ScopeLevel.ZONE and self.zone_id:
             return str(self.zone)
-        if self.scope_level == ScopeLevel.CITY:
-            return self.city_code
-        if self.scope_level == ScopeLevel.PROVINCE:
-            return self.province_code
+        if self.scope_level in (ScopeLevel.CITY, ScopeLevel.PROVINCE):
+            from zonebook.registry.names import region_name
+
+            code = self.city_code if self.scope_level == ScopeLevel.CITY else self.province_code
+            return region_name(code)
         return str(ScopeLevel(self.scope_level).label) if self.scope_level else ""
 
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from zonebook.core.lists import BaseTable, cap
+from zonebook.core.formatting import quantity
+from zonebook.core.lists import BaseTable, MoneyColumn, cap
 
 from .choices import Light
 from .models import Alert, PlausibilityFlag
@@ -50,7 +51,7 @@ class AlertTable(BaseTable):
     basis_date = tables.DateColumn(verbose_name=cap(_("basis date")), format="Y-m-d")
     period = tables.Column(verbose_name=cap(_("period")))
     list_count = tables.Column(verbose_name=cap(_("lists")), attrs=NUM)
-    amount = tables.Column(verbose_name=cap(_("declared amount")), attrs=NUM)
+    amount = MoneyColumn(verbose_name=cap(_("declared amount")), currency="book.currency")
     state = tables.Column(verbose_name=cap(_("state")))
 
     class Meta(BaseTable.Meta):
@@ -104,7 +105,9 @@ class PlausibilityFlagTable(BaseTable):
     product = tables.Column(verbose_name=cap(_("product")), accessor="product__part_no", orderable=False)
     material = tables.Column(verbose_name=cap(_("material")), accessor="material__part_no", orderable=False)
     version = tables.Column(verbose_name=cap(_("version")))
-    value = tables.Column(verbose_name=cap(_("value")), attrs=NUM)
+    # not "value": that word is 完税价格 (a customs value) in the catalogue; this column holds the
+    # flagged unit consumption, loss rate or quantity
+    value = tables.Column(verbose_name=cap(_("observed figure")), attrs=NUM)
     reference = tables.Column(verbose_name=cap(_("reference")), attrs=NUM)
     deviation = tables.Column(verbose_name=cap(_("deviation")), attrs=NUM)
     threshold = tables.Column(verbose_name=cap(_("threshold")), attrs=NUM)
@@ -132,7 +135,7 @@ class PlausibilityFlagTable(BaseTable):
 
     @staticmethod
     def _n(value):
-        return format(value.normalize(), "f") if value is not None else "—"
+        return quantity(value)
 
     def render_value(self, value):
         return self._n(value)

@@ -95,6 +95,20 @@ class BaseTable(tables.Table):
         order_by_field = SORT_PARAM
         template_name = "core/table.html"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Text cells wrap so a table fits its card (static/zonebook/zonebook.css); a date or time
+        # stays on one line ("2026-12-05", not "2026-" / "12-05").
+        for bound in self.columns:
+            column = bound.column
+            if isinstance(column, tables.DateColumn | tables.DateTimeColumn):
+                attrs = dict(column.attrs or {})
+                td = dict(attrs.get("td") or {})
+                if "text-nowrap" not in str(td.get("class", "")):
+                    td["class"] = f"{td.get('class', '')} text-nowrap".strip()
+                attrs["td"] = td
+                column.attrs = attrs
+
     def paginate(self, paginator_class=None, per_page=None, page=1, *args, **kwargs):
         # every list counts with CappedPaginator, including the pagination django-tables2 runs
         # itself when a table is built with ``request=``
@@ -208,3 +222,51 @@ class FilteredListView(LoginRequiredMixin, View):
             sheet_title=str(self.title or self.export_filename),
             filterset=filterset,
         )
+
+
+NUMERIC_ATTRS = {"td": {"class": "text-end font-monospace text-nowrap"}, "th": {"class": "text-end"}}
+
+
+class MoneyColumn(tables.Column):
+    """An amount with thousands separators, two decimals and its currency (``3,150.00 USD``);
+    ``currency`` is an accessor on the record (``"book.currency"``) or, quoted with ``=``, a
+    fixed code (``"=CNY"``).  Exports keep the bare number."""
+
+    def __init__(self, *args, currency: str = "", **kwargs):
+        kwargs.setdefault("attrs", NUMERIC_ATTRS)
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def currency_of(self, record) -> str:
+        if self.currency.startswith("="):
+            return self.currency[1:]
+        value = record
+        for bit in self.currency.replace("__", ".").split(".") if self.currency else ():
+            value = value.get(bit) if isinstance(value, dict) else getattr(value, bit, None)
+            if value is None:
+                return ""
+        return value if isinstance(value, str) else ""
+
+    def render(self, value, record):
+        from zonebook.core.formatting import money
+
+        return money(value, self.currency_of(record))
+
+    def value(self, value):
+        return value
+
+
+class QuantityColumn(tables.Column):
+    """A quantity with thousands separators and the decimals it needs (``1,234.5``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", NUMERIC_ATTRS)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        from zonebook.core.formatting import quantity
+
+        return quantity(value)
+
+    def value(self, value):
+        return value

@@ -15,11 +15,16 @@ for a choices field) and calls its render method with the arguments it asks for,
 ``BoundRow._get_and_render_with`` does but without building an ``Accessor``, resolving the path
 twice and looking up the model field for every cell.  Links, link and many-to-many columns, dict
 records, callables in the path, paths that raise (a ``None`` relation) and non-static ``<td>``
-attributes fall back to django-tables2's own ``get_cell``.  ``core/tests/test_rendering.py``
+attributes fall back to django-tables2's own ``get_cell``.  One deliberate difference: a Decimal
+cell (and an integer from 10,000 up) reads as a number on a page — thousands separators and the
+decimals the value needs (``core.formatting.quantity``: 12345.50000 → 12,345.5); exports keep the
+raw value.  ``core/tests/test_rendering.py``
 compares the output with django-tables2's template.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.db import models
 from django.template.base import render_value_in_context
@@ -30,6 +35,8 @@ from django_tables2 import Column
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.utils import Accessor, call_with_appropriate
+
+from zonebook.core.formatting import quantity
 
 
 def _static_td(bound_column) -> bool:
@@ -142,7 +149,11 @@ def render_body(context, table) -> str:
             td = td_cache[name]
             if td is None:
                 td = column.attrs["td"].as_html()
-            if column.localize is True:
+            if column.localize is None and (
+                type(cell) is Decimal or (type(cell) is int and not -10_000 < cell < 10_000)
+            ):
+                cell = quantity(cell)  # 1,234.5 / 12,345 — grouped, the decimals the value needs
+            elif column.localize is True:
                 cell = localize(cell)
             elif column.localize is False:
                 cell = unlocalize(cell)

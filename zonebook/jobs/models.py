@@ -15,6 +15,14 @@ class JobQuerySet(ScopedQuerySet):
         return self.filter(created_by=user)
 
 
+# The type of a job in words, by kind or by the kind's first part (``alerts.send`` → "alerts");
+# import jobs are named from their import kind (``Job.kind_label``).
+KIND_LABELS = {
+    "alerts.send": _("Refresh alerts and send notifications"),
+    "export": _("Export"),
+}
+
+
 class Job(models.Model):
     """One long-running piece of work (import, export, recompute, report) and its progress."""
 
@@ -60,6 +68,62 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.get_state_display()})"
+
+    @property
+    def kind_label(self) -> str:
+        """The job's type in words: "导入检查：企业" for ``import.enterprise.check``."""
+        parts = self.kind.split(".")
+        if parts[0] == "import" and len(parts) > 1:
+            from zonebook.core.imports.kinds import get_kind
+
+            kind = get_kind(parts[1])
+            name = str(kind.label) if kind else parts[1]
+            if parts[-1] == "check":
+                return _("Import check: %(kind)s") % {"kind": name}
+            return _("Import: %(kind)s") % {"kind": name}
+        label = KIND_LABELS.get(self.kind) or KIND_LABELS.get(parts[0])
+        return str(label) if label else self.kind
+
+    def with_live_progress(self) -> "Job":
+        """The job with the progress its worker reported from inside a transaction (an import
+        writing every row in one transaction: ``services.progress``), when newer than the row's."""
+        if self.state == self.State.RUNNING:
+            from .services import read_live_progress
+
+            live = read_live_progress(self.pk)
+            if live is not None and live[0] >= self.done:
+                self.done, self.total = live[0], live[1] or self.total
+        return self
+
+    @property
+    def is_import_write(self) -> bool:
+        parts = self.kind.split(".")
+        return parts[0] == "import" and parts[-1] != "check"
+
+    @property
+    def progress_text(self) -> str:
+        """What the bar stands for: "checking 1,200 of 5,000 rows", then "writing …" (an import
+        that writes checks the file first; its total counts both passes)."""
+        from zonebook.core.formatting import number
+
+        if not self.total:
+            return ""
+        parts = self.kind.split(".")
+        if self.is_import_write:
+            rows = self.total // 2 or self.total
+            if self.finished:
+                return _("%(total)s rows checked and written") % {"total": number(rows)}
+            if self.done <= rows:
+                return _("checking %(done)s of %(total)s rows") % {"done": number(self.done), "total": number(rows)}
+            return _("writing %(done)s of %(total)s rows") % {
+                "done": number(min(self.done - rows, rows)),
+                "total": number(rows),
+            }
+        if parts[0] == "import":
+            if self.finished:
+                return _("%(total)s rows checked") % {"total": number(self.total)}
+            return _("checking %(done)s of %(total)s rows") % {"done": number(self.done), "total": number(self.total)}
+        return _("%(done)s of %(total)s") % {"done": number(self.done), "total": number(self.total)}
 
     @property
     def percent(self) -> int:

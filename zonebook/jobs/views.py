@@ -18,22 +18,26 @@ def _jobs(request):
 @login_required
 def job_list(request):
     page = Paginator(_jobs(request), 50).get_page(request.GET.get("page"))
+    for job in page:
+        job.with_live_progress()
     return render(request, "jobs/list.html", {"page": page})
 
 
 @login_required
 @never_cache
 def job_detail(request, pk: int):
-    job = get_object_or_404(_jobs(request), pk=pk)
+    job = get_object_or_404(_jobs(request), pk=pk).with_live_progress()
     return render(request, "jobs/detail.html", {"job": job})
 
 
 @login_required
 @never_cache
 def job_progress(request, pk: int):
-    """The HTMX-polled progress fragment; it stops polling once the job has finished."""
-    job = get_object_or_404(_jobs(request), pk=pk)
-    return render(request, "jobs/_progress.html", {"job": job})
+    """The HTMX-polled progress fragment; it stops polling once the job has finished.  ``?detail=1``:
+    the job page's whole status block (bar, state, start and end times, messages)."""
+    job = get_object_or_404(_jobs(request), pk=pk).with_live_progress()
+    template = "jobs/_status.html" if request.GET.get("detail") else "jobs/_progress.html"
+    return render(request, template, {"job": job})
 
 
 @login_required

@@ -205,6 +205,24 @@ def _add(form, field, message):
             w.attrs["class"] = (w.attrs.get("class", "") + " is-invalid").strip()
 
 
+class ReceiptForm(BootstrapForm):
+    """Customs' approval receipt (回执) recorded when a list is posted (核扣)."""
+
+    receipt_number = forms.CharField(
+        label=cap(_("customs receipt number (回执编号)")),
+        max_length=64,
+        help_text=_("As printed on customs' approval receipt for this list."),
+    )
+    receipt_date = forms.DateField(
+        label=cap(_("customs receipt date (回执日期)")),
+        initial=timezone.localdate,
+        widget=forms.DateInput(format="%Y-%m-%d"),
+    )
+
+    def clean_receipt_number(self):
+        return self.cleaned_data["receipt_number"].strip()
+
+
 class ReverseForm(BootstrapForm):
     number = forms.CharField(
         label=cap(_("number of the reversing list")),

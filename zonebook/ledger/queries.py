@@ -187,7 +187,8 @@ def _top_enterprises(rows, value) -> list[dict]:
     reach the enterprise through ``book``), ``value`` the sum that values them."""
     return list(
         rows.order_by()
-        .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name")
+        # one row per enterprise and book currency: amounts in different currencies are not added
+        .values("book__enterprise_id", "book__enterprise__name", "book__zone__short_name", "book__currency")
         .annotate(value=value, books=Count("book_id", distinct=True))
         .order_by("-value", "book__enterprise__name")[:TOP_ROWS]
     )
@@ -281,6 +282,12 @@ def oversight(user, today: dt.date | None = None) -> dict:
         amount=Coalesce(Sum("total_amount"), Value(Decimal(0)), output_field=MONEY),
     )
     posted_lines = {"n": posted_counts.pop("lines"), "amount": posted_counts.pop("amount")}
+    # the declared amount split by the books' currencies (a sum over USD and CNY means nothing)
+    posted_lines["by_currency"] = list(
+        posted.order_by("book__currency")
+        .values_list("book__currency")
+        .annotate(amount=Coalesce(Sum("total_amount"), Value(Decimal(0)), output_field=MONEY))
+    )
 
     # 5. top enterprises by bonded value (one GROUP BY)
     if current:

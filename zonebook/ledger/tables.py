@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from zonebook.core.lists import BaseTable, cap
+from zonebook.core.formatting import quantity
+from zonebook.core.lists import BaseTable, MoneyColumn, cap
 
 from . import queries
 from .models import Balance, Book, InventoryList
@@ -145,7 +146,7 @@ class InventoryListTable(BaseTable):
     declaration_date = tables.DateColumn(verbose_name=cap(_("declaration date")), format="Y-m-d")
     state = tables.Column(verbose_name=cap(_("state")))
     line_count = tables.Column(verbose_name=cap(_("lines")), attrs=NUM, orderable=False)
-    total_amount = tables.Column(verbose_name=cap(_("amount")), attrs=NUM, orderable=False)
+    total_amount = MoneyColumn(verbose_name=cap(_("amount")), currency="book.currency", orderable=False)
     posted_at = tables.DateTimeColumn(verbose_name=cap(_("posted at")), format="Y-m-d H:i")
 
     class Meta(BaseTable.Meta):
@@ -211,7 +212,7 @@ class BalanceColumn(tables.Column):
         self.column = column
 
     def render(self, value, record):
-        return balance_link(record, self.column, value)
+        return balance_link(record, self.column, quantity(value))
 
     def value(self, value):
         # exports get the number itself (a Decimal), never the drill-down link

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from zonebook.core.lists import BaseTable, cap
+from zonebook.core.lists import BaseTable, MoneyColumn, cap
 
 from .models import DifferenceCase, WriteOff
 
@@ -33,8 +33,8 @@ class WriteOffTable(BaseTable):
     list_count = tables.Column(verbose_name=cap(_("lists")), attrs=NUM)
     material_count = tables.Column(verbose_name=cap(_("materials")), attrs=NUM)
     over_threshold = tables.Column(verbose_name=cap(_("items over the threshold")), attrs=NUM)
-    shortage_amount = tables.Column(verbose_name=cap(_("shortage amount")), attrs=NUM)
-    surplus_amount = tables.Column(verbose_name=cap(_("surplus amount")), attrs=NUM)
+    shortage_amount = MoneyColumn(verbose_name=cap(_("shortage amount")), currency="book.currency")
+    surplus_amount = MoneyColumn(verbose_name=cap(_("surplus amount")), currency="book.currency")
 
     class Meta(BaseTable.Meta):
         model = WriteOff
@@ -73,7 +73,7 @@ class DifferenceCaseTable(BaseTable):
     actual_remaining = tables.Column(verbose_name=cap(_("actual remaining")), attrs=NUM)
     difference_qty = tables.Column(verbose_name=cap(_("difference")), attrs=NUM)
     difference_rate = tables.Column(verbose_name=cap(_("difference rate %")), attrs=NUM)
-    difference_amount = tables.Column(verbose_name=cap(_("difference amount")), attrs=NUM)
+    difference_amount = MoneyColumn(verbose_name=cap(_("difference amount")), currency="writeoff.book.currency")
     reason_code = tables.Column(verbose_name=cap(_("reason")))
     proposed_kind = tables.Column(verbose_name=cap(_("proposed settlement")))
     status = tables.Column(verbose_name=cap(_("status")))

@@ -36,6 +36,7 @@ from .forms import (
     LINE_FIELDS,
     MAX_ROWS,
     InventoryListHeaderForm,
+    ReceiptForm,
     ReverseForm,
     apply_list_error,
     line_formset,
@@ -271,6 +272,12 @@ def book_detail(request, pk):
 # --- balance drill-down --------------------------------------------------------------------------------
 
 
+def _labelled_totals(totals: dict) -> list[tuple[str, dict]]:
+    """The direct-line totals per balance column under the column's name (进口, not "imports")."""
+    labels = {c: label for c, label, _h in BALANCE_FIELDS}
+    return [(labels.get(col, col), t) for col, t in totals.items()]
+
+
 @login_required
 @scoped_object(BookItem)
 def balance_drilldown(request, pk):
@@ -283,7 +290,8 @@ def balance_drilldown(request, pk):
     if column not in known:
         column = ""
     cells = [(c, label, getattr(balance, c) if balance else 0) for c, label, _h in BALANCE_FIELDS]
-    show_direct = column not in queries.EXPLODED_COLUMNS
+    # the opening balance is not a posting: its view says so once and lists no lines
+    show_direct = column not in queries.EXPLODED_COLUMNS and column != "opening"
     show_exploded = item.kind == ItemKind.MATERIAL and column in (
         "",
         "consumption",
@@ -305,7 +313,7 @@ def balance_drilldown(request, pk):
         "direct_page": _page(request, queries.direct_lines(item, direct_col), "dpage")
         if show_direct
         else None,
-        "direct_totals": queries.direct_totals(item) if show_direct else {},
+        "direct_totals": _labelled_totals(queries.direct_totals(item)) if show_direct else [],
         "exploded_page": _page(request, queries.exploded_lines(item), "xpage") if show_exploded else None,
         "versions": list(queries.versions_used(item)) if item.kind == ItemKind.MATERIAL else [],
     }
@@ -543,24 +551,35 @@ def _preview_rows(effect: list[dict]) -> list[dict]:
 @login_required
 @scoped_object(InventoryList)
 def list_post(request, pk):
-    """GET: confirmation page with the balance effect per item; POST: approve and post the list."""
+    """GET: the customs receipt form and the balance effect per item; POST: record customs'
+    approval receipt (回执) and post (核扣) the list."""
     lst = _list(request, pk)
     check_write(request)
-    if request.method == "POST":
+    form = ReceiptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            result = services.post_inventory_list(lst, by=request.user)
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-            for d in exc.details[:20]:
-                messages.error(request, str(d.reason) if hasattr(d, "reason") else str(d))
-            return redirect("ledger:list_post", pk=lst.pk)
-        (messages.success if result.changed else messages.info)(request, result.message)
-        for w in result.warnings:
-            messages.warning(
-                request,
-                _("Item %(seq)s (%(part)s) is now below zero.") % {"seq": w["seq_no"], "part": w["part_no"]},
+            result = services.post_inventory_list(
+                lst,
+                by=request.user,
+                receipt_number=form.cleaned_data["receipt_number"],
+                receipt_date=form.cleaned_data["receipt_date"],
             )
-        return redirect("ledger:list_detail", pk=lst.pk)
+        except DomainError as exc:
+            if exc.field in form.fields:
+                form.add_error(exc.field, str(exc.message))
+            else:
+                messages.error(request, str(exc.message))
+                for d in exc.details[:20]:
+                    messages.error(request, str(d.reason) if hasattr(d, "reason") else str(d))
+                return redirect("ledger:list_post", pk=lst.pk)
+        else:
+            (messages.success if result.changed else messages.info)(request, result.message)
+            for w in result.warnings:
+                messages.warning(
+                    request,
+                    _("Item %(seq)s (%(part)s) is now below zero.") % {"seq": w["seq_no"], "part": w["part_no"]},
+                )
+            return redirect("ledger:list_detail", pk=lst.pk)
     if lst.state != ListState.SUBMITTED:
         messages.info(
             request,
@@ -575,11 +594,13 @@ def list_post(request, pk):
         error = exc
     ctx = {
         "lst": lst,
+        "form": form,
         "rows": rows,
         "error": error,
         "refused": any(r["negative"] for r in rows) and services.posting.negative_policy() != "warn",
     }
-    return render(request, "ledger/list_post_confirm.html", ctx, status=400 if error else 200)
+    status = 400 if error or form.errors else 200
+    return render(request, "ledger/list_post_confirm.html", ctx, status=status)
 
 
 @login_required

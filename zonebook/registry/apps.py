@@ -10,9 +10,10 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from zonebook.audit.display import register_masked_field
 
-        from . import calc, services
+        from . import calc, names, services
 
         # Contact phone numbers: masked in the audit log, history tabs and exports by the contacts tab's rule.
         register_masked_field(
             "registry.enterprisecontact", "phone", mask=calc.mask_phone, visible=services.phone_visible_in
         )
+        names.connect()

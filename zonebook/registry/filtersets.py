@@ -97,9 +97,9 @@ class ZoneFilterSet(filters.FilterSet):
         )
         # Set on the form fields: a filter's field may already be cached (deep-copied from the class).
         self.form.fields["province_code"].choices = [
-            (c, f"{names.get(c, '')} {c}".strip()) for c in provinces
+            (c, names.get(c) or c) for c in provinces
         ]
-        self.form.fields["city_code"].choices = [(c, f"{names.get(c, '')} {c}".strip()) for c in cities]
+        self.form.fields["city_code"].choices = [(c, names.get(c) or c) for c in cities]
 
     def search(self, queryset, name, value):
         value = (value or "").strip()

@@ -98,10 +98,10 @@ class ZoneTable(BaseTable):
         )
 
     def render_city(self, value, record):
-        return f"{record.city_name or ''} {value}".strip()
+        return record.city_name or value
 
     def value_city(self, value, record):
-        return self.render_city(value, record)
+        return f"{record.city_name or ''} {value}".strip()
 
 
 class EnterpriseTable(BaseTable):

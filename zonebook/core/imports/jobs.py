@@ -34,7 +34,9 @@ def run_import_job(job, *, kind: str, path: str, filename: str, write: bool) -> 
     kind_cls = get_kind(kind)
     if kind_cls is None:
         raise ValueError(kind)
-    total = _count_lines(Path(path))
+    rows = _count_lines(Path(path))
+    # a write job checks the whole file, then writes it: the bar covers both passes
+    total = rows * 2 if write else rows
     job_services.progress(job, 0, total, force=True)
 
     def progress(done: int) -> None:
@@ -49,7 +51,8 @@ def run_import_job(job, *, kind: str, path: str, filename: str, write: bool) -> 
                 p.unlink(missing_ok=True)
     else:
         result = pipeline.check(kind_cls, path, filename, user, progress=progress)
-    job_services.progress(job, total or result.rows, total or result.rows, force=True)
+    done = total or result.rows * (2 if write else 1)
+    job_services.progress(job, done, done, force=True)
     if result.errors:
         job_services.attach_result(job, f"{kind}-errors.xlsx", build_error_report(result.errors))
     if write and not result.ok:

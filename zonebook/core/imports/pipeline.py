@@ -349,7 +349,8 @@ def run(
     Batches are validated and written in one pass inside the transaction; after the first error no
     more rows are written but validation goes on so that every error is reported, then the
     transaction rolls back.  ``check_first`` runs a read-only ``check`` pass before (outside the
-    transaction) — jobs use it so their progress is visible while the file is checked.
+    transaction) — jobs use it so their progress is visible while the file is checked; the write
+    pass then reports rows checked + rows written.
     """
     if dry_run:
         return check(kind_cls, path, filename, user, progress=progress)
@@ -377,6 +378,13 @@ def run(
             refused=_refused_error,
         )
     written = 0
+    write_progress = progress
+    if check_first and progress is not None:
+        # the write pass goes on from where the check ended (the job's total covers both passes)
+        checked_rows = first.rows
+
+        def write_progress(done: int) -> None:
+            progress(checked_rows + done)
 
     def write(batch: list[Row], already_written: bool) -> None:
         nonlocal written
@@ -385,7 +393,7 @@ def run(
     try:
         with transaction.atomic():
             _process(
-                kind, Path(path), filename, result, on_batch=write, progress=None if check_first else progress
+                kind, Path(path), filename, result, on_batch=write, progress=write_progress
             )
             if not result.ok:
                 raise _Rollback

@@ -32,3 +32,35 @@ def table_body(context, table):
     from zonebook.core.table_render import render_body
 
     return render_body(context, table)
+
+
+@register.filter
+def qty(value) -> str:
+    """A quantity with thousands separators and the decimals it needs (``core.formatting``)."""
+    from zonebook.core.formatting import quantity
+
+    return quantity(value)
+
+
+@register.filter
+def money(value, currency="") -> str:
+    """An amount with thousands separators, two decimals and its currency: ``3,150.00 USD``."""
+    from zonebook.core.formatting import money as fmt
+
+    return fmt(value, currency or "")
+
+
+@register.filter
+def num(value, places=None) -> str:
+    """A number with thousands separators (``places`` fixes the decimals)."""
+    from zonebook.core.formatting import number
+
+    return number(value, None if places in (None, "") else int(places))
+
+
+@register.filter
+def wan(value, currency="CNY") -> str:
+    """An amount in 元 / 万元 / 亿元 as an official expects it (``core.formatting.wan_yuan``)."""
+    from zonebook.core.formatting import wan_yuan
+
+    return wan_yuan(value, currency or "CNY")

@@ -176,9 +176,20 @@ class InventoryListSerializer(serializers.ModelSerializer):
             "reverses",
             "submitted_at",
             "posted_at",
+            "receipt_number",
+            "receipt_date",
             "lines",
         ]
-        read_only_fields = ["enterprise", "state", "direction", "reverses", "submitted_at", "posted_at"]
+        read_only_fields = [
+            "enterprise",
+            "state",
+            "direction",
+            "reverses",
+            "submitted_at",
+            "posted_at",
+            "receipt_number",
+            "receipt_date",
+        ]
         extra_kwargs = {"number": {"validators": []}, "internal_number": {"required": False}}
 
     def get_fields(self):
@@ -212,6 +223,13 @@ class PostingResultSerializer(serializers.Serializer):
     message = serializers.CharField()
     balances_changed = serializers.IntegerField()
     inventory_list = InventoryListSerializer()
+
+
+class ApproveSerializer(serializers.Serializer):
+    """Customs' approval receipt (回执) recorded with the posting: both or neither."""
+
+    receipt_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    receipt_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class BatchApproveSerializer(serializers.Serializer):

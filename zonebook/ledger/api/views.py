@@ -140,12 +140,16 @@ class InventoryListViewSet(
         ]
         return Response(s.EffectSerializer(data, many=True).data)
 
-    @extend_schema(request=None, responses=s.PostingResultSerializer)
+    @extend_schema(request=s.ApproveSerializer, responses=s.PostingResultSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve (审核通过) and post a submitted list; posting twice changes nothing (``changed`` false)."""
+        """Post (核扣) a submitted list that customs approved, recording customs' approval receipt
+        (``receipt_number`` and ``receipt_date``, both or neither); posting twice changes nothing
+        (``changed`` false)."""
         lst = self.get_object()
-        result = services.post_inventory_list(lst, by=request.user)
+        receipt = s.ApproveSerializer(data=request.data)
+        receipt.is_valid(raise_exception=True)
+        result = services.post_inventory_list(lst, by=request.user, **receipt.validated_data)
         lst = get_object_or_404(self.get_queryset(), pk=lst.pk)
         data = {
             "changed": result.changed,

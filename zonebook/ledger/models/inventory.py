@@ -82,6 +82,10 @@ class InventoryList(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    # Customs approves (审核) and writes off (核扣) the list; the enterprise (or the zone office)
+    # records customs' approval receipt (回执) here when it posts the list (docs/ledger.md).
+    receipt_number = models.CharField(_("customs receipt number (回执编号)"), max_length=64, blank=True)
+    receipt_date = models.DateField(_("customs receipt date (回执日期)"), null=True, blank=True)
     # Kept by the services whenever the lines are written (create, replace, reverse), so list pages
     # and the oversight totals read the header instead of aggregating the lines.
     line_count = models.PositiveIntegerField(_("lines"), default=0, editable=False)

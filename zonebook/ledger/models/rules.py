@@ -44,6 +44,25 @@ class PostingRule(models.Model):
     def __str__(self):
         return f"{self.supervision_mode} {self.ie_mark} {self.item_kind} {self.target or '-'} {self.sign:+d}"
 
+    @property
+    def description(self) -> str:
+        """核扣方式 in words, as a page shows it: "进口 料件 → 记入“进口”，增加料件余额"."""
+        from django.utils.translation import gettext
+
+        head = f"{self.get_ie_mark_display()} {self.get_item_kind_display()}"
+        if not self.target:
+            return gettext("%(head)s: moves no balance") % {"head": head}
+        if self.explode:
+            how = gettext("exploded through the consumption table into “%(column)s”")
+        elif self.sign > 0:
+            how = gettext("added to “%(column)s”, the balance grows")
+        else:
+            how = gettext("recorded in “%(column)s”, the balance falls")
+        text = f"{head} → {how % {'column': self.get_target_display()}}"
+        if self.scrap:
+            text += gettext(" (scrap balance)")
+        return text
+
     def as_dict(self) -> dict:
         return {
             "id": self.pk,

@@ -593,13 +593,23 @@ def cancel_inventory_list(inv: InventoryList, *, by=None, note: str = "") -> Inv
     return inv
 
 
-def post_inventory_list(inv: InventoryList, *, by=None) -> PostingResult:
-    """Approve (审核通过) and post a submitted list; idempotent (a posted list is left unchanged).
+def post_inventory_list(
+    inv: InventoryList, *, by=None, receipt_number: str = "", receipt_date: dt.date | None = None
+) -> PostingResult:
+    """Post (核扣) a submitted list that customs has approved (审核通过); idempotent (a posted list is
+    left unchanged).
+
+    Customs approves the list and writes it off; whoever posts it here records that decision from
+    customs' approval receipt (回执): ``receipt_number`` and ``receipt_date`` are stored on the list
+    and named in the audit entry ("customs receipt … recorded, list posted").  The pages ask for
+    both; machine clients and the bulk paths may post without them (docs/ledger.md, "Who does what").
 
     Raises DomainError for a draft/cancelled list, a closed or expired book, a mode not allowed on the
-    book, no posting rule, unusable consumption versions, and — with LEDGER_NEGATIVE_BALANCE =
-    "refuse" — a material or scrap balance that would go below zero (details name the items).
+    book, no posting rule, unusable consumption versions, a receipt number without a date (or a date
+    before the declaration or in the future), and — with LEDGER_NEGATIVE_BALANCE = "refuse" — a
+    material or scrap balance that would go below zero (details name the items).
     """
+    receipt_number = (receipt_number or "").strip()
     with transaction.atomic():
         lst = locks.lock_list(inv.pk)
         if lst.state == ListState.POSTED:
@@ -614,10 +624,34 @@ def post_inventory_list(inv: InventoryList, *, by=None) -> PostingResult:
                 % {"n": lst.number, "s": ListState(lst.state).label},
                 code="bad_state",
             )
+        _check_receipt(lst, receipt_number, receipt_date)
         check_book_accepts(lst.book, lst.declaration_date)
         check_mode_allowed(lst.book, lst.supervision_mode, lst.declaration_date)
         rule = find_rule(lst.supervision_mode, lst.ie_mark, lst.item_kind, lst.declaration_date)
+        lst.receipt_number, lst.receipt_date = receipt_number, receipt_date
         return _post(lst, rule, by=by)
+
+
+def _check_receipt(lst: InventoryList, number: str, date: dt.date | None) -> None:
+    if bool(number) != bool(date):
+        raise DomainError(
+            _("A customs receipt needs both its number and its date."),
+            code="receipt_incomplete",
+            field="receipt_date" if number else "receipt_number",
+        )
+    if date and date < lst.declaration_date:
+        raise DomainError(
+            _("The customs receipt date %(d)s is before the declaration date %(decl)s.")
+            % {"d": date.isoformat(), "decl": lst.declaration_date.isoformat()},
+            code="receipt_date",
+            field="receipt_date",
+        )
+    if date and date > timezone.localdate():
+        raise DomainError(
+            _("The customs receipt date %(d)s is in the future.") % {"d": date.isoformat()},
+            code="receipt_date",
+            field="receipt_date",
+        )
 
 
 approve_inventory_list = post_inventory_list
@@ -642,20 +676,24 @@ def _post(lst: InventoryList, rule: PostingRule, *, by, resolve: bool = True) ->
         queries.refresh_book_summaries([lst.book_id])
     old = lst.state
     lst.state, lst.posted_at = ListState.POSTED, timezone.now()
-    lst.save(update_fields=["state", "posted_at"])
+    lst.save(update_fields=["state", "posted_at", "receipt_number", "receipt_date"])
     if lst.book.status == BookStatus.FILED:
         _set_status(lst.book, BookStatus.IN_USE, by=by, note=_("first posting"))
-    audit.record(
-        lst,
-        code="ledger.inventory_list.posted",
-        by=by,
-        changes={
-            "state": [old, ListState.POSTED],
-            "rule": rule.pk,
-            "balances": changed,
-            "warnings": [_plain(s) for s in shortfalls],
-        },
-    )
+    changes = {
+        "state": [old, ListState.POSTED],
+        "rule": rule.pk,
+        "balances": changed,
+        "warnings": [_plain(s) for s in shortfalls],
+    }
+    receipt = ""
+    if lst.receipt_number:
+        changes["receipt_number"] = lst.receipt_number
+        changes["receipt_date"] = lst.receipt_date.isoformat()
+        receipt = _("Customs approval receipt %(r)s of %(d)s recorded; list posted (核扣).") % {
+            "r": lst.receipt_number,
+            "d": lst.receipt_date.isoformat(),
+        }
+    audit.record(lst, code="ledger.inventory_list.posted", by=by, changes=changes, message=receipt)
     msg = _("List %(n)s posted: %(c)d balance rows changed.") % {"n": lst.number, "c": changed}
     return PostingResult(lst, changed=True, message=msg, balances_changed=changed, warnings=shortfalls)
 

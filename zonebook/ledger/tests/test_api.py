@@ -33,6 +33,21 @@ LIST = {
 
 
 @pytest.mark.django_db
+def test_approve_records_the_customs_receipt(world, lw):
+    c = api(world.users.enterprise)
+    pk = c.post("/api/ledger/lists/", {**LIST, "book": lw.book.pk}, format="json").json()["id"]
+    c.post(f"/api/ledger/lists/{pk}/submit/")
+    r = c.post(f"/api/ledger/lists/{pk}/approve/", {"receipt_number": "R-77"}, format="json")
+    assert r.status_code == 400 and InventoryList.objects.get(pk=pk).state == "submitted"  # no date
+    r = c.post(
+        f"/api/ledger/lists/{pk}/approve/", {"receipt_number": "R-77", "receipt_date": "2026-03-08"}, format="json"
+    )
+    assert r.status_code == 200, r.json()
+    body = r.json()["inventory_list"]
+    assert (body["state"], body["receipt_number"], body["receipt_date"]) == ("posted", "R-77", "2026-03-08")
+
+
+@pytest.mark.django_db
 def test_create_submit_preview_approve_reverse(world, lw):
     c = api(world.users.enterprise)
     r = c.post("/api/ledger/lists/", {**LIST, "book": lw.book.pk}, format="json")

@@ -433,7 +433,7 @@ def test_calculator_page_and_api(world, client_for):
         "exchange_rate": "1",
     }
     r = c.get("/ledger/duty-calculator/", params)
-    assert r.status_code == 200 and "3300.08" in r.content.decode()
+    assert r.status_code == 200 and "3,300.08" in r.content.decode()  # amounts read with separators
     r = c.get("/ledger/duty-calculator/", {**params, "date": "1999-01-01"})
     assert r.status_code == 400  # no rate on that date: the form names HS and date
     o = client_for(world.users.other_enterprise)

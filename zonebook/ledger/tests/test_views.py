@@ -220,19 +220,61 @@ def test_posting_through_the_pages_with_confirmation(world, client, lw):
     lst.refresh_from_db()
     assert lst.state == "submitted" and lst.rule_id is None
 
-    r = client.post(f"/ledger/lists/{lst.pk}/post/")
+    r = client.post(f"/ledger/lists/{lst.pk}/post/", _receipt())
     assert r.status_code == 302
     lst.refresh_from_db()
     assert lst.state == "posted"
     assert _balance(lw.m1).expected_remaining == Decimal("1395.78948")
     assert _balance(lw.m2).expected_remaining == Decimal("80")
     # posting twice changes nothing and says so
-    r = client.post(f"/ledger/lists/{lst.pk}/post/", follow=True)
+    r = client.post(f"/ledger/lists/{lst.pk}/post/", _receipt(), follow=True)
     assert _balance(lw.m1).expected_remaining == Decimal("1395.78948")
     assert any(
         "already posted" in str(m) or "已过账" in str(m) or lst.number in str(m)
         for m in r.context["messages"]
     )
+
+
+def _receipt(number="HGHZ-2026-000123"):
+    from django.utils import timezone
+
+    return {"receipt_number": number, "receipt_date": timezone.localdate().isoformat()}
+
+
+@pytest.mark.django_db
+def test_posting_records_the_customs_receipt(world, client, lw):
+    """The enterprise does not approve its own list: it records customs' approval receipt (回执),
+    and the button, the list and the audit entry say so."""
+    from django.utils import timezone, translation
+
+    lst = f.inv_list(lw.book, "5000", "I", "material", [(1, 5)], date=ledger_world.DATE)
+    client.force_login(world.users.enterprise)
+    with translation.override("zh-hans"):
+        page = client.get(f"/ledger/lists/{lst.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "登记海关审核回执并核扣" in page and "审核通过并核扣" not in page
+        confirm = client.get(f"/ledger/lists/{lst.pk}/post/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "回执编号" in confirm and "回执日期" in confirm
+    # without the receipt nothing is posted
+    r = client.post(f"/ledger/lists/{lst.pk}/post/", {"receipt_number": "", "receipt_date": ""})
+    assert r.status_code == 400 and r.context["form"].errors
+    lst.refresh_from_db()
+    assert lst.state == "submitted"
+    # a receipt dated before the declaration is refused on the field
+    early = (ledger_world.DATE - dt.timedelta(days=1)).isoformat()
+    r = client.post(f"/ledger/lists/{lst.pk}/post/", {"receipt_number": "R1", "receipt_date": early})
+    assert r.status_code == 400 and "receipt_date" in r.context["form"].errors
+    r = client.post(f"/ledger/lists/{lst.pk}/post/", _receipt())
+    assert r.status_code == 302
+    lst.refresh_from_db()
+    assert lst.state == "posted"
+    assert (lst.receipt_number, lst.receipt_date) == ("HGHZ-2026-000123", timezone.localdate())
+    entry = AuditEntry.objects.filter(code="ledger.inventory_list.posted", object_id=str(lst.pk)).get()
+    assert entry.changes["receipt_number"] == "HGHZ-2026-000123"
+    assert entry.changes["receipt_date"] == timezone.localdate().isoformat()
+    assert "HGHZ-2026-000123" in entry.message
+    with translation.override("zh-hans"):
+        page = client.get(f"/ledger/lists/{lst.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "HGHZ-2026-000123" in page
 
 
 @pytest.mark.django_db
@@ -243,7 +285,7 @@ def test_confirmation_warns_of_a_refused_posting(world, client, lw):
     client.force_login(world.users.enterprise)
     r = client.get(f"/ledger/lists/{lst.pk}/post/")
     assert r.status_code == 200 and r.context["refused"]  # material 2: 100 − 2,000 < 0
-    r = client.post(f"/ledger/lists/{lst.pk}/post/")
+    r = client.post(f"/ledger/lists/{lst.pk}/post/", _receipt())
     lst.refresh_from_db()
     assert lst.state == "submitted" and _balance(lw.m2).expected_remaining == Decimal("100")
 
@@ -287,8 +329,23 @@ def test_balance_drill_down_shows_the_lines_behind_a_cell(world, client, lw):
     assert round(Decimal(str(rows[0].consumed)), 5) == Decimal("94.73684")  # 100 × 0.947368421
     r = client.get(f"/ledger/items/{lw.m1.pk}/balance/?column=imports")
     assert [x.inventory_list_id for x in r.context["direct_page"]] == [lw.imp.pk]
-    assert r.context["direct_totals"]["imports"]["total"] == Decimal("500")
+    assert [t["total"] for _label, t in r.context["direct_totals"]] == [Decimal("500")]
     assert [v.version for v in r.context["versions"]] == ["1"] and r.context["versions"][0].used
+
+
+@pytest.mark.django_db
+def test_balance_drill_down_of_the_opening_balance_says_it_once(world, client, lw):
+    """The opening balance is not a posting: one sentence says so (not twice, not next to a list
+    of import postings), numbers read as numbers and the totals name their column."""
+    client.force_login(world.users.enterprise)
+    r = client.get(f"/ledger/items/{lw.m1.pk}/balance/?column=opening", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = r.content.decode()
+    assert page.count("核销周期开始时的数量") == 1
+    assert "显示构成" not in page and r.context["direct_page"] is None
+    r = client.get(f"/ledger/items/{lw.m1.pk}/balance/?column=imports", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = r.content.decode()
+    assert "imports:" not in page and "进口: 500 (" in page
+    assert "500.00000" not in page
 
 
 def _many(world, n):
@@ -394,3 +451,21 @@ def test_post_selected_lists_from_the_list_page(world, client, lw, django_assert
     client.force_login(world.users.zone)
     assert 'name="lists"' not in client.get("/ledger/lists/").content.decode()
     assert client.post("/ledger/lists/post-selected/", {"lists": [subs[2].pk]}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_pages_show_units_and_posting_rules_in_words(world, client, lw):
+    """Names, not codes: unit 007 is 个, the posting rule (核扣方式) is a sentence; quantities read
+    with thousands separators and only the decimals they need."""
+    from zonebook.registry.names import code_name
+
+    client.force_login(world.users.enterprise)
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    page = client.get(f"/ledger/books/{lw.book.pk}/?tab=materials", **zh).content.decode()
+    assert f"<td>{code_name('unit', '007')}</td>" in page and "<td>007</td>" not in page
+    assert code_name("unit", "007") != "007"
+    page = client.get(f"/ledger/lists/{lw.exp.pk}/", **zh).content.decode()
+    rule = page.split('id="list-rule">')[1].split("</dd>")[0]
+    assert "按单耗折算后记入" in rule and "5100 E" not in rule
+    page = client.get(f"/ledger/lists/{lw.imp.pk}/", **zh).content.decode()
+    assert "500.00000" not in page and ">500<" in page

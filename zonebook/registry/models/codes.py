@@ -69,7 +69,9 @@ class Code(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} {self.name}"
+        # Pages and dropdowns show names, not codes ("综合保税区", not "FTZ 综合保税区"); where the code
+        # is what an official reads (HS codes, 关区代码) the template shows ``code`` beside it.
+        return self.label
 
     @property
     def label(self) -> str:
