@@ -108,7 +108,7 @@ def test_saving_the_edit_page_unchanged_keeps_every_field(world, client, importe
         assert not blank, f"the import leaves {blank} empty: give them a value in IMPORT"
     assert lines[10]["name"] == "整机（申报名称甲）" and lines[10]["legal_qty2"] == Decimal("7")
     blank = [k for k, v in header.items() if v in (None, "") and k not in ("rule_id", "reverses_id")]
-    assert blank == ["submitted_at", "posted_at"]  # a draft's, by nature
+    assert blank == ["submitted_at", "posted_at", "receipt_number", "receipt_date"]  # a draft's, by nature (posting sets them)
 
     client.force_login(world.users.enterprise)
     page = client.get(f"/ledger/lists/{imported.pk}/edit/")
