@@ -5,10 +5,30 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 
 from .errors import DomainError
+from .filters import BIGINT_MAX
+
+
+class IdField(serializers.IntegerField):
+    """A row id in a request body: a whole number from 1 to the database's 64-bit limit (a larger one
+    is a 400 naming the field, never an ``OverflowError``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)
+
+
+class SeqNoField(serializers.IntegerField):
+    """A sequence or line number (1 … 2³¹−1, the range of the positive integer columns)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(**kwargs)
 
 
 class ScopedWritePermission(permissions.IsAuthenticated):

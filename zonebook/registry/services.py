@@ -113,7 +113,7 @@ def region_error(by, province_code: str, city_code: str) -> tuple[str, str] | No
         if province_code != (by.province_code or city_code[:2] + "0000"):
             return "province_code", outside
         return None
-    return "province_code", outside
+    return "city_code", outside
 
 
 def _check_zone_area_in_scope(by, province_code: str, city_code: str) -> None:

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from zonebook.core.api import ScopedViewSetMixin, ScopedWritePermission
+from zonebook.core.api import IdField, ScopedViewSetMixin, ScopedWritePermission, SeqNoField
 from zonebook.core.errors import DomainError
 
 from ..filtersets_carryover import CarryOverFilterSet, CarryOverQueueFilterSet
@@ -69,9 +69,9 @@ class CarryOverCreateSerializer(serializers.Serializer):
     transferor_book = serializers.CharField(
         max_length=12, help_text="transfer-out book number (转出方备案号)"
     )
-    transferor_seq_no = serializers.IntegerField(min_value=1, help_text="product sequence no. (成品序号)")
+    transferor_seq_no = SeqNoField(help_text="product sequence no. (成品序号)")
     transferee_book = serializers.CharField(max_length=12, help_text="transfer-in book number (转入方备案号)")
-    transferee_seq_no = serializers.IntegerField(min_value=1, help_text="material sequence no. (料件序号)")
+    transferee_seq_no = SeqNoField(help_text="material sequence no. (料件序号)")
     planned_qty = serializers.DecimalField(max_digits=20, decimal_places=5)
     valid_from = serializers.DateField()
     valid_to = serializers.DateField()
@@ -88,8 +88,8 @@ class CarryOverLinkSerializer(serializers.Serializer):
 
 
 class CarryOverMatchSerializer(serializers.Serializer):
-    shipments = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True)
-    receipts = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True)
+    shipments = serializers.ListField(child=IdField(), allow_empty=True, max_length=5000)
+    receipts = serializers.ListField(child=IdField(), allow_empty=True, max_length=5000)
 
 
 class CarryOverHalfSerializer(serializers.ModelSerializer):

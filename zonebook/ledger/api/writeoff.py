@@ -12,7 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from zonebook.core.api import ScopedViewSetMixin
+from zonebook.core.api import ScopedViewSetMixin, SeqNoField
 
 from ..filtersets_writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
 from ..models import WRITEOFF_LINE_COLUMNS, Book, DifferenceCase, WriteOff, WriteOffLine
@@ -245,7 +245,7 @@ class DifferenceCaseViewSet(
 class DutyCalcSerializer(serializers.Serializer):
     book = serializers.CharField(help_text="book number (备案号)")
     item_kind = serializers.ChoiceField(choices=["material", "product"], default="material")
-    seq_no = serializers.IntegerField(min_value=1)
+    seq_no = SeqNoField()
     qty = serializers.DecimalField(max_digits=20, decimal_places=5, min_value=0)
     date = serializers.DateField(help_text="acceptance / tax-notice date")
     category = serializers.ChoiceField(choices=list(CATEGORIES), required=False, allow_blank=True)
