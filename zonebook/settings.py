@@ -238,6 +238,12 @@ SPECTACULAR_SETTINGS = {
         "CarryOverSideEnum": "zonebook.ledger.models.carryover.CarryOverSide",
         "QueueStatusEnum": "zonebook.ledger.models.carryover.QueueStatus",
     },
+    # every operation documents its error answers (400/401/403/404), so clients and the schemathesis
+    # run (zonebook/core/tests/test_api_schemathesis.py) can hold the API to the schema
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "zonebook.core.api.document_error_responses",
+    ],
 }
 
 TASKS = {

@@ -75,3 +75,36 @@ def exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     return drf_exception_handler(exc, context)
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: ``detail`` (and ``code``/``errors`` for domain errors), or one list of "
+    "messages per invalid field.",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
+ERROR_ANSWERS = {
+    "400": "Invalid input: the fields and why, or a domain rule (``code``) that refused it.",
+    "401": "Not authenticated.",
+    "403": "Authenticated, but the role may not do this.",
+    "404": "No such object in your scope.",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error answers every operation can give, with one
+    ``Error`` schema (see ``exception_handler``)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, text in ERROR_ANSWERS.items():  # (a list answers 404 for a page beyond its end)
+                operation["responses"].setdefault(code, {"description": text, "content": ref})
+    return result

@@ -257,7 +257,7 @@ class CarryOverViewSet(
         return Response(CarryOverPairingSerializer(m).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=CarryOverPairingSerializer(many=True))
-    @action(detail=True, methods=["post"], url_path="auto-match")
+    @action(detail=True, methods=["post"], url_path="auto-match", pagination_class=None)
     def auto_match(self, request, pk=None):
         co = self.get_object()
         made = svc.auto_match([co], by=request.user)
@@ -275,7 +275,7 @@ class CarryOverViewSet(
         return pager.get_paginated_response(CarryOverHalfSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=CarryOverPairingSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def pairings(self, request, pk=None):
         co = self.get_object()
         return Response(CarryOverPairingSerializer(co.matches.order_by("period", "id"), many=True).data)

@@ -101,8 +101,22 @@ class TransitionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as "" until it is made (e.g. the settlement of an open case): ``null`` in the
+    API, so the value is always one of the schema's enum values or null."""
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
 class DifferenceCaseSerializer(serializers.ModelSerializer):
     book_number = serializers.CharField(source="writeoff.book.number", read_only=True)
+    settlement_kind = BlankAsNullChoiceField(
+        choices=SettlementKind.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="The settlement chosen when the case was resolved; null while it is open.",
+    )
 
     class Meta:
         model = DifferenceCase
