@@ -32,6 +32,7 @@ from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django_filters import OrderingFilter
 from django_filters.widgets import BooleanWidget
 from django_tables2 import RequestConfig
 
@@ -172,7 +173,13 @@ class FilteredListView(LoginRequiredMixin, View):
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset()
         bootstrapify(filterset.form)
-        invalid = filterset.is_bound and not filterset.form.is_valid()
+        # a refused filter value is a client error; an unknown sort key is left to the table (its
+        # columns sort beyond the FilterSet's ordering choices)
+        invalid = filterset.is_bound and any(
+            name in filterset.form.errors
+            for name, flt in filterset.filters.items()
+            if not isinstance(flt, OrderingFilter)
+        )
         queryset = filterset.qs
         fmt = request.GET.get("export")
         if fmt:

@@ -151,4 +151,5 @@ def test_no_server_errors_nor_schema_violations(world, client, who):
     # one line per distinct problem (the same violation on many generated cases is reported once)
     distinct = sorted({re.sub(r"/\d+/", "/N/", f)[:400] for f in failures})
     assert not distinct, f"{len(failures)} failing cases:\n" + "\n".join(distinct[:60])
+    print(f"schemathesis as {who}: {count} cases, {len(failures)} failing")
     assert count > 100, count
