@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditentry',
-            name='other_city_code',
+            model_name="auditentry",
+            name="other_city_code",
             field=models.CharField(blank=True, max_length=6),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='other_enterprise_id',
+            model_name="auditentry",
+            name="other_enterprise_id",
             field=models.BigIntegerField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='other_province_code',
+            model_name="auditentry",
+            name="other_province_code",
             field=models.CharField(blank=True, max_length=6),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='other_zone_id',
+            model_name="auditentry",
+            name="other_zone_id",
             field=models.BigIntegerField(blank=True, db_index=True, null=True),
         ),
     ]

@@ -126,7 +126,9 @@ def _run(schema, headers, known) -> tuple[list[str], int]:
                 check()
             except Exception as exc:  # noqa: BLE001 - a strategy that cannot generate is not a finding
                 if "Unsatisfiable" not in type(exc).__name__:
-                    failures.append(f"{operation.method.upper()} {operation.path}: {type(exc).__name__}: {exc}")
+                    failures.append(
+                        f"{operation.method.upper()} {operation.path}: {type(exc).__name__}: {exc}"
+                    )
     return failures, count
 
 

@@ -84,8 +84,12 @@ def test_carryover_sides_sweep(world, client):
         sees = CarryOver.objects.for_user(user).filter(pk=approved.pk).exists()
         for lst in (ship, recv):
             for send in (
-                lambda n: api.post(f"/api/ledger/carryovers/{approved.pk}/link/", {"list_number": n}, format="json"),
-                lambda n: page.post(reverse("ledger:carryover_link", args=[approved.pk]), {"list_number": n}),
+                lambda n, api=api: api.post(
+                    f"/api/ledger/carryovers/{approved.pk}/link/", {"list_number": n}, format="json"
+                ),
+                lambda n, page=page: page.post(
+                    reverse("ledger:carryover_link", args=[approved.pk]), {"list_number": n}
+                ),
             ):
                 send(lst.number)
                 tried += 1
@@ -99,8 +103,10 @@ def test_carryover_sides_sweep(world, client):
         if r.status_code == 200 and not sees:
             crossings.append(f"{who} read the halves without scope")
         for send in (
-            lambda: api.post(f"/api/ledger/carryovers/{draft.pk}/transition/", {"state": "approved"}, format="json"),
-            lambda: page.post(reverse("ledger:carryover_transition", args=[draft.pk, "approved"])),
+            lambda api=api: api.post(
+                f"/api/ledger/carryovers/{draft.pk}/transition/", {"state": "approved"}, format="json"
+            ),
+            lambda page=page: page.post(reverse("ledger:carryover_transition", args=[draft.pk, "approved"])),
         ):
             send()
             tried += 1
@@ -132,8 +138,13 @@ def test_zone_region_sweep(world, client):
         api, page = _clients(client, user)
         for n, (province, city) in enumerate(targets):
             name = f"扫描综保区{who}{n}"
-            payload = {"name": name, "short_name": name, "level": "national", "province_code": province,
-                       "city_code": city}
+            payload = {
+                "name": name,
+                "short_name": name,
+                "level": "national",
+                "province_code": province,
+                "city_code": city,
+            }
             api.post("/api/registry/zones/", {**payload, "kind": kind.code}, format="json")
             page.post(reverse("registry:zone_create"), {**payload, "name": name + "页", "kind": kind.pk})
             tried += 2
@@ -142,8 +153,11 @@ def test_zone_region_sweep(world, client):
                     crossings.append(f"{who} created {z.name} in {z.province_code}/{z.city_code}")
             for zone in list(Zone.objects.for_user(user).exclude(name__startswith="扫描")):
                 before = (zone.province_code, zone.city_code)
-                api.patch(f"/api/registry/zones/{zone.pk}/", {"province_code": province, "city_code": city},
-                          format="json")
+                api.patch(
+                    f"/api/registry/zones/{zone.pk}/",
+                    {"province_code": province, "city_code": city},
+                    format="json",
+                )
                 api.patch(f"/api/registry/zones/{zone.pk}/", {"province_code": province}, format="json")
                 tried += 2
                 zone.refresh_from_db()
@@ -167,8 +181,15 @@ def test_enterprise_user_of_both_books_cannot_self_approve(world):
     mb = f.material(b, 1, hs_code=HS_IN, unit="007", legal_unit1="007")
     other = user_for("enterprise", world.enterprises.a1, username="e_a1_colleague")
     co = csvc.create_carryover(
-        {"transferor_book": a, "transferor_item": prod, "transferee_book": b, "transferee_item": mb,
-         "planned_qty": "5", "valid_from": dt.date(2026, 1, 1), "valid_to": dt.date(2026, 6, 30)},
+        {
+            "transferor_book": a,
+            "transferor_item": prod,
+            "transferee_book": b,
+            "transferee_item": mb,
+            "planned_qty": "5",
+            "valid_from": dt.date(2026, 1, 1),
+            "valid_to": dt.date(2026, 6, 30),
+        },
         by=world.users.enterprise,
     )
     assert not csvc.may_approve(co, other) and not csvc.may_approve(co, world.users.enterprise)

@@ -33,9 +33,13 @@ def _books(world):
     prod = f.product(out_book, 1, hs_code=HS_OUT, name="塑料外壳", unit="007", legal_unit1="007")
     f.bom(prod, mat, "0.5")
     in_book = f.book(world.enterprises.a2, kind="C")
-    f.material(in_book, 1, hs_code=HS_IN, name="丙方秘密料件", part_no="SECRET-M1", unit="007", legal_unit1="007")
+    f.material(
+        in_book, 1, hs_code=HS_IN, name="丙方秘密料件", part_no="SECRET-M1", unit="007", legal_unit1="007"
+    )
     f.material(in_book, 2, hs_code="8542319000", name="丙方芯片", part_no="SECRET-M2")
-    f.material(in_book, 3, hs_code=HS_IN, name="丙方千克料件", part_no="SECRET-M3", unit="035", legal_unit1="035")
+    f.material(
+        in_book, 3, hs_code=HS_IN, name="丙方千克料件", part_no="SECRET-M3", unit="035", legal_unit1="035"
+    )
     return out_book, in_book
 
 
@@ -68,8 +72,11 @@ def test_counterpart_errors_reveal_nothing(world, client_for):
     secrets = ("SECRET", "丙方", "8542319000", "035", world.enterprises.a2.name)
     details = set()
     for seq, book in ((2, in_book.number), (3, in_book.number), (9, in_book.number), (1, "ZZ9999999999")):
-        r = a.post("/api/ledger/carryovers/", _payload(out_book, in_book, transferee_book=book, transferee_seq_no=seq),
-                   format="json")
+        r = a.post(
+            "/api/ledger/carryovers/",
+            _payload(out_book, in_book, transferee_book=book, transferee_seq_no=seq),
+            format="json",
+        )
         body = r.content.decode()
         assert r.status_code == 400 and r.json()["code"] == "counterpart", body
         assert not any(s in body for s in secrets), body
@@ -106,7 +113,10 @@ def test_draft_hides_the_counterpart_until_approved(world, client_for):
     for url in (reverse("ledger:carryover_detail", args=[pk]), reverse("ledger:carryover_list")):
         body = c.get(url).content.decode()
         assert in_book.number in body and "SECRET-M1" not in body and world.enterprises.a2.name not in body
-    assert "SECRET-M1" in client_for(u["e_a2"]).get(reverse("ledger:carryover_detail", args=[pk])).content.decode()
+    assert (
+        "SECRET-M1"
+        in client_for(u["e_a2"]).get(reverse("ledger:carryover_detail", args=[pk])).content.decode()
+    )
     svc.change_carryover_state(CarryOver.objects.get(pk=pk), "approved", by=u["a1_staff"])
     body = client_for(u["e_a1"]).get(reverse("ledger:carryover_detail", args=[pk])).content.decode()
     assert "SECRET-M1" in body and world.enterprises.a2.name in body
@@ -117,8 +127,9 @@ def test_approval_by_zone_office_or_counterpart_never_applicant(world, client_fo
     u = _users(world)
     pks = []
     for n in range(3):
-        r = api(u["e_a1"]).post("/api/ledger/carryovers/", _payload(out_book, in_book, number=f"JZP{n}"),
-                                format="json")
+        r = api(u["e_a1"]).post(
+            "/api/ledger/carryovers/", _payload(out_book, in_book, number=f"JZP{n}"), format="json"
+        )
         assert r.status_code == 201
         pks.append(r.json()["id"])
     url = "/api/ledger/carryovers/{}/transition/"
@@ -126,14 +137,20 @@ def test_approval_by_zone_office_or_counterpart_never_applicant(world, client_fo
     r = api(u["e_a1"]).post(url.format(pks[0]), {"state": "approved"}, format="json")
     assert r.status_code == 400 and r.json()["code"] == "approval_refused"
     c = client_for(u["e_a1"])
-    assert 'state/approved/' not in c.get(reverse("ledger:carryover_detail", args=[pks[0]])).content.decode()
+    assert "state/approved/" not in c.get(reverse("ledger:carryover_detail", args=[pks[0]])).content.decode()
     c.post(reverse("ledger:carryover_transition", args=[pks[0], "approved"]))
     assert CarryOver.objects.get(pk=pks[0]).state == "draft"
     # a zone office of another zone: not found
-    assert api(u["b1_staff"]).post(url.format(pks[0]), {"state": "approved"}, format="json").status_code == 404
+    assert (
+        api(u["b1_staff"]).post(url.format(pks[0]), {"state": "approved"}, format="json").status_code == 404
+    )
     # either side's zone office, or the counterpart enterprise confirming
-    assert api(u["a1_staff"]).post(url.format(pks[0]), {"state": "approved"}, format="json").status_code == 200
-    assert api(u["a2_staff"]).post(url.format(pks[1]), {"state": "approved"}, format="json").status_code == 200
+    assert (
+        api(u["a1_staff"]).post(url.format(pks[0]), {"state": "approved"}, format="json").status_code == 200
+    )
+    assert (
+        api(u["a2_staff"]).post(url.format(pks[1]), {"state": "approved"}, format="json").status_code == 200
+    )
     assert api(u["e_a2"]).post(url.format(pks[2]), {"state": "approved"}, format="json").status_code == 200
     assert set(CarryOver.objects.values_list("state", flat=True)) == {"approved"}
 
@@ -172,14 +189,23 @@ def test_audit_entries_visible_to_both_zone_offices(world, client_for):
     r = api(u["e_a1"]).post("/api/ledger/carryovers/", _payload(out_book, in_book), format="json")
     pk = r.json()["id"]
     co = svc.change_carryover_state(CarryOver.objects.get(pk=pk), "approved", by=u["a2_staff"])
-    api(u["e_a2"]).post(f"/api/ledger/carryovers/{pk}/link/",
-                        {"list_number": receive(co, 10, dt.date(2026, 3, 3)).number}, format="json")
+    api(u["e_a2"]).post(
+        f"/api/ledger/carryovers/{pk}/link/",
+        {"list_number": receive(co, 10, dt.date(2026, 3, 3)).number},
+        format="json",
+    )
     codes = {"ledger.carryover.created", "ledger.carryover.approved", "ledger.carryover.linked"}
     for who in ("a1_staff", "a2_staff", "e_a1", "e_a2"):
         seen = set(
-            AuditEntry.objects.for_user(u[who]).filter(object_type="ledger.carryover").values_list("code", flat=True)
+            AuditEntry.objects.for_user(u[who])
+            .filter(object_type="ledger.carryover")
+            .values_list("code", flat=True)
         )
         assert codes <= seen, who
-        body = client_for(u[who]).get(reverse("audit:list"), {"code": "ledger.carryover.linked"}).content.decode()
+        body = (
+            client_for(u[who])
+            .get(reverse("audit:list"), {"code": "ledger.carryover.linked"})
+            .content.decode()
+        )
         assert co.number in body, who
     assert not AuditEntry.objects.for_user(u["b1_staff"]).filter(object_type="ledger.carryover").exists()

@@ -51,7 +51,9 @@ def test_region_rule():
 
 def test_city_user_cannot_move_a_zone_to_another_province_by_api(world):
     zone = world.zones.a1
-    r = api(world.users.city).patch(f"/api/registry/zones/{zone.pk}/", {"province_code": "110000"}, format="json")
+    r = api(world.users.city).patch(
+        f"/api/registry/zones/{zone.pk}/", {"province_code": "110000"}, format="json"
+    )
     assert r.status_code == 400, r.content
     assert "province_code" in r.content.decode() or "city_code" in r.content.decode()
     zone.refresh_from_db()
@@ -68,12 +70,16 @@ def test_city_user_cannot_move_a_zone_to_another_province_by_api(world):
     zone.refresh_from_db()
     assert (zone.province_code, zone.city_code) == ("510000", "510100")
     # moving inside the own scope still works
-    r = api(world.users.province).patch(f"/api/registry/zones/{zone.pk}/", {"city_code": "510700"}, format="json")
+    r = api(world.users.province).patch(
+        f"/api/registry/zones/{zone.pk}/", {"city_code": "510700"}, format="json"
+    )
     assert r.status_code == 200, r.content
 
 
 def test_city_user_cannot_create_a_zone_in_another_province_by_api_or_form(world, client_for):
-    r = api(world.users.city).post("/api/registry/zones/", _zone_payload(province_code="110000"), format="json")
+    r = api(world.users.city).post(
+        "/api/registry/zones/", _zone_payload(province_code="110000"), format="json"
+    )
     assert r.status_code == 400, r.content
     assert not Zone.objects.filter(name="越界综保区").exists()
     c = client_for(world.users.city)
@@ -88,7 +94,10 @@ def test_city_user_cannot_create_a_zone_in_another_province_by_api_or_form(world
     assert not Zone.objects.filter(name="越界综保区").exists()
     # the edit form: a city user moving the zone to another province
     zone = world.zones.a1
-    r = c.post(reverse("registry:zone_edit", args=[zone.pk]), {**form, "name": zone.name, "short_name": zone.short_name})
+    r = c.post(
+        reverse("registry:zone_edit", args=[zone.pk]),
+        {**form, "name": zone.name, "short_name": zone.short_name},
+    )
     assert r.status_code == 400
     zone.refresh_from_db()
     assert zone.province_code == "510000"
