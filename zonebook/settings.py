@@ -192,6 +192,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["zonebook.core.api.ScopedWritePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "zonebook.core.api.JSONParser",
+        "zonebook.core.api.FormParser",
+        "zonebook.core.api.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -12,6 +12,7 @@ minute on two cores.  Runs in both database passes of ``bin/test`` (it is a plai
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -20,6 +21,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
+from django.db import transaction  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
@@ -113,7 +115,11 @@ def _run(schema, headers, known) -> tuple[list[str], int]:
             def check(case):
                 nonlocal count
                 count += 1
-                response = case.call(headers=headers)
+                # each case in its own savepoint, rolled back: cases stay independent, and a database
+                # error (which aborts a PostgreSQL transaction) does not poison the next case
+                with transaction.atomic():
+                    response = case.call(headers=headers)
+                    transaction.set_rollback(True)
                 try:
                     case.validate_response(response, checks=CHECKS)
                 except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected, not raised
@@ -139,6 +145,23 @@ def _with_id(pair):
     return case
 
 
+@contextlib.contextmanager
+def keep_test_connection():
+    """The WSGI handler closes "old" connections around each request; inside the test's transaction
+    that would close it (PostgreSQL).  Django's test client disconnects the same handler per request
+    (and connects it again afterwards), so this wraps only the schemathesis calls."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("who", ["admin", "enterprise"])
 def test_no_server_errors_nor_schema_violations(world, client, who):
     _data(world)
@@ -146,10 +169,12 @@ def test_no_server_errors_nor_schema_violations(world, client, who):
     type(user).objects.filter(pk=user.pk).update(must_change_password=False)
     token, _ = Token.objects.get_or_create(user=user)
     headers = {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, headers=headers)
     client.force_login(user)
+    with keep_test_connection():
+        schema = schemathesis.openapi.from_wsgi("/api/schema/", application, headers=headers)
     known = _known_ids(client, [p for p in schema.raw_schema["paths"]])
-    failures, count = _run(schema, headers, known)
+    with keep_test_connection():
+        failures, count = _run(schema, headers, known)
     # one line per distinct problem (the same violation on many generated cases is reported once)
     distinct = sorted({re.sub(r"/\d+/", "/N/", f)[:400] for f in failures})
     assert not distinct, f"{len(failures)} failing cases:\n" + "\n".join(distinct[:60])

@@ -105,3 +105,12 @@ def test_approve_batch_with_a_huge_id_is_400(world):
     api.force_authenticate(world.users.admin)
     r = api.post("/api/ledger/lists/approve-batch/", {"lists": [99999999999999999999]}, format="json")
     assert r.status_code == 400 and "lists" in r.json()
+
+
+@pytest.mark.django_db
+def test_nul_characters_in_a_body_are_400(world):
+    """PostgreSQL text cannot hold NUL: a slug lookup with one was a server error (found by schemathesis)."""
+    api = APIClient()
+    api.force_authenticate(world.users.admin)
+    r = api.patch(f"/api/registry/enterprises/{world.enterprises.a1.pk}/", {"industry": "C3\x009"}, format="json")
+    assert r.status_code == 400 and "NUL" in r.json()["detail"]
