@@ -209,3 +209,11 @@ def test_audit_entries_visible_to_both_zone_offices(world, client_for):
         )
         assert co.number in body, who
     assert not AuditEntry.objects.for_user(u["b1_staff"]).filter(object_type="ledger.carryover").exists()
+
+
+def test_party_messages_are_translated():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert "对方账册 B1" in str(svc.counterpart_error("transferee_book", "B1", 2).message)
+        assert "两本账册都不属于您" in str(svc.not_yours_error().message)
