@@ -224,6 +224,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["zonebook.core.api.ScopedWritePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "zonebook.core.api.JSONParser",
+        "zonebook.core.api.FormParser",
+        "zonebook.core.api.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -272,6 +277,12 @@ SPECTACULAR_SETTINGS = {
         "CarryOverSideEnum": "zonebook.ledger.models.carryover.CarryOverSide",
         "QueueStatusEnum": "zonebook.ledger.models.carryover.QueueStatus",
     },
+    # every operation documents its error answers (400/401/403/404), so clients and the schemathesis
+    # run (zonebook/core/tests/test_api_schemathesis.py) can hold the API to the schema
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "zonebook.core.api.document_error_responses",
+    ],
 }
 
 TASKS = {

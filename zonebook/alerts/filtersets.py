@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zonebook.core.filters import IdFilter
 from zonebook.core.lists import cap
 from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
@@ -61,7 +62,7 @@ class AlertFilterSet(OpenByDefault, filters.FilterSet):
     )
     due_from = filters.DateFilter(label=_("Due from"), field_name="due_date", lookup_expr="gte")
     due_to = filters.DateFilter(label=_("Due until"), field_name="due_date", lookup_expr="lte")
-    book = filters.NumberFilter(field_name="book_id", widget=forms.HiddenInput)
+    book = IdFilter(field_name="book_id", widget=forms.HiddenInput)
     sort = filters.OrderingFilter(
         label=_("Sort"),
         fields=(
@@ -113,8 +114,8 @@ class PlausibilityFlagFilterSet(OpenByDefault, filters.FilterSet):
         label=cap(_("enterprise")),
         field_name="book__enterprise",
     )
-    book = filters.NumberFilter(field_name="book_id", widget=forms.HiddenInput)
-    writeoff = filters.NumberFilter(field_name="writeoff_id", widget=forms.HiddenInput)
+    book = IdFilter(field_name="book_id", widget=forms.HiddenInput)
+    writeoff = IdFilter(field_name="writeoff_id", widget=forms.HiddenInput)
     sort = filters.OrderingFilter(
         label=_("Sort"),
         fields=(

@@ -47,12 +47,18 @@ class AuditEntry(models.Model):
     city_code = models.CharField(max_length=6, blank=True)
     zone_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     enterprise_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # A second scope for rows that belong to two parties (a carry-over between two enterprises, possibly
+    # in two zones): the entry is visible in the scope of either party (``SCOPE_PATHS`` ORs the pair).
+    other_province_code = models.CharField(max_length=6, blank=True)
+    other_city_code = models.CharField(max_length=6, blank=True)
+    other_zone_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    other_enterprise_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     SCOPE_PATHS = {
-        "province": "province_code",
-        "city": "city_code",
-        "zone": "zone_id",
-        "enterprise": "enterprise_id",
+        "province": ("province_code", "other_province_code"),
+        "city": ("city_code", "other_city_code"),
+        "zone": ("zone_id", "other_zone_id"),
+        "enterprise": ("enterprise_id", "other_enterprise_id"),
     }
     objects = AuditQuerySet.as_manager()
 

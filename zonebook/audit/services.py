@@ -88,7 +88,19 @@ def entry(
         city_code=scope.get("city") or "",
         zone_id=scope.get("zone"),
         enterprise_id=scope.get("enterprise"),
+        **_other_scope(scope),
     )
+
+
+def _other_scope(scope: Mapping[str, Any]) -> dict[str, Any]:
+    """The second party's scope columns (``audit_scope()`` may return it under ``"other"``)."""
+    other = scope.get("other") or {}
+    return {
+        "other_province_code": other.get("province") or "",
+        "other_city_code": other.get("city") or "",
+        "other_zone_id": other.get("zone"),
+        "other_enterprise_id": other.get("enterprise"),
+    }
 
 
 def _require_transaction(name: str) -> None:
@@ -229,4 +241,5 @@ def record_event(
             city_code=scope.get("city") or "",
             zone_id=scope.get("zone"),
             enterprise_id=scope.get("enterprise"),
+            **_other_scope(scope),
         )

@@ -5,10 +5,30 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions, permissions, status
+from rest_framework import authentication, exceptions, parsers, permissions, serializers, status
 from rest_framework.response import Response
 
 from .errors import DomainError
+from .filters import BIGINT_MAX
+
+
+class IdField(serializers.IntegerField):
+    """A row id in a request body: a whole number from 1 to the database's 64-bit limit (a larger one
+    is a 400 naming the field, never an ``OverflowError``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)
+
+
+class SeqNoField(serializers.IntegerField):
+    """A sequence or line number (1 … 2³¹−1, the range of the positive integer columns)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(**kwargs)
 
 
 class PasswordChangeRequired(exceptions.PermissionDenied):
@@ -88,3 +108,75 @@ def exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     return drf_exception_handler(exc, context)
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: ``detail`` (and ``code``/``errors`` for domain errors), or one list of "
+    "messages per invalid field.",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
+ERROR_ANSWERS = {
+    "400": "Invalid input: the fields and why, or a domain rule (``code``) that refused it.",
+    "401": "Not authenticated.",
+    "403": "Authenticated, but the role may not do this.",
+    "404": "No such object in your scope.",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error answers every operation can give, with one
+    ``Error`` schema (see ``exception_handler``)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, text in ERROR_ANSWERS.items():  # (a list answers 404 for a page beyond its end)
+                operation["responses"].setdefault(code, {"description": text, "content": ref})
+    return result
+
+
+# --- request parsers: text with NUL characters is refused before it reaches a query ------------------------
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    if hasattr(value, "lists"):  # QueryDict
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.lists())
+    return False
+
+
+class _NulSafe:
+    """PostgreSQL text cannot hold NUL (0x00): a lookup or write with one fails in the database (a
+    server error).  Such input is refused as a 400 here, once for every field of every API body."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        result = super().parse(stream, media_type, parser_context)
+        data = getattr(result, "data", result)
+        if _has_nul(data):
+            raise exceptions.ParseError(_("Text may not contain NUL (0x00) characters."))
+        return result
+
+
+class JSONParser(_NulSafe, parsers.JSONParser):
+    pass
+
+
+class FormParser(_NulSafe, parsers.FormParser):
+    pass
+
+
+class MultiPartParser(_NulSafe, parsers.MultiPartParser):
+    pass

@@ -26,11 +26,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import SuspiciousOperation
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django_filters import OrderingFilter
 from django_filters.widgets import BooleanWidget
 from django_tables2 import RequestConfig
 
@@ -185,17 +187,32 @@ class FilteredListView(LoginRequiredMixin, View):
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset()
         bootstrapify(filterset.form)
+        # a refused filter value is a client error; an unknown sort key is left to the table (its
+        # columns sort beyond the FilterSet's ordering choices)
+        invalid = filterset.is_bound and any(
+            name in filterset.form.errors
+            for name, flt in filterset.filters.items()
+            if not isinstance(flt, OrderingFilter)
+        )
         queryset = filterset.qs
         fmt = request.GET.get("export")
         if fmt:
+            if invalid:  # never export more rows than asked for: name the filters that were refused
+                return HttpResponseBadRequest(
+                    "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.form.errors.items()),
+                    content_type="text/plain; charset=utf-8",
+                )
             return self.export(filterset, queryset, fmt)
         table = self.get_table(queryset)
         RequestConfig(
             request, paginate={"per_page": self.paginate_by, "paginator_class": CappedPaginator}
         ).configure(table)
         context = self.get_context_data(filterset=filterset, table=table)
-        template = self.partial_template_name if getattr(request, "htmx", False) else self.template_name
-        return render(request, template, context)
+        htmx = getattr(request, "htmx", False)
+        template = self.partial_template_name if htmx else self.template_name
+        # a refused filter value (e.g. ?book=1e40) is a client error shown on the filter bar;
+        # an HTMX swap keeps 200 so the results block is still replaced
+        return render(request, template, context, status=400 if invalid and not htmx else 200)
 
     def export(self, filterset, queryset, fmt: str):
         if fmt not in exports.FORMATS:

@@ -31,25 +31,36 @@ PROVINCE, CITY, ZONE, ENTERPRISE, ALL = "province", "city", "zone", "enterprise"
 LEVELS = (ALL, PROVINCE, CITY, ZONE, ENTERPRISE)
 
 
-def apply_scope(qs: models.QuerySet, user) -> models.QuerySet:
+def scope_q(paths: dict, user) -> Q | None:
+    """The scope rule as a ``Q`` over ``paths`` (a ``SCOPE_PATHS`` dict): ``Q()`` when the user sees
+    everything, ``None`` when nothing.  Also used to annotate per-row visibility (``Case(When(q))``)."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return qs.none()
+        return None
     if getattr(user, "is_superuser", False) or getattr(user, "scope_level", None) == ALL:
-        return qs
+        return Q()
     level = getattr(user, "scope_level", None)
-    paths = getattr(qs.model, "SCOPE_PATHS", None)
-    if paths is None:
-        raise TypeError(f"{qs.model.__name__} has no SCOPE_PATHS; it cannot be scoped")
     path = paths.get(level)
     value = user.scope_values().get(level)
     if path is None or value in (None, ""):
-        return qs.none()
+        return None
     if isinstance(path, tuple | list):
         either = Q()
         for p in path:
             either |= Q(**{p: value})
-        return qs.filter(either)
-    return qs.filter(**{path: value})
+        return either
+    return Q(**{path: value})
+
+
+def apply_scope(qs: models.QuerySet, user) -> models.QuerySet:
+    paths = getattr(qs.model, "SCOPE_PATHS", None)
+    if paths is None and getattr(user, "is_authenticated", False) and not (
+        getattr(user, "is_superuser", False) or getattr(user, "scope_level", None) == ALL
+    ):
+        raise TypeError(f"{qs.model.__name__} has no SCOPE_PATHS; it cannot be scoped")
+    q = scope_q(paths or {}, user)
+    if q is None:
+        return qs.none()
+    return qs.filter(q) if q else qs
 
 
 class ScopedQuerySet(models.QuerySet):

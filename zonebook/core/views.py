@@ -49,16 +49,25 @@ def home(request):
     return render(request, "core/home.html", ctx)
 
 
+def _api_error(request, status: int, detail: str):
+    """Errors under /api/ answer JSON (the schema's ``Error``), never an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return None
+
+
 def error_400(request, exception=None):
-    return render(request, "errors/400.html", status=400)
+    return _api_error(request, 400, _("Bad request.")) or render(request, "errors/400.html", status=400)
 
 
 def error_403(request, exception=None):
-    return render(request, "errors/403.html", {"reason": str(exception) if exception else ""}, status=403)
+    return _api_error(request, 403, str(exception) if exception else _("Permission denied.")) or render(
+        request, "errors/403.html", {"reason": str(exception) if exception else ""}, status=403
+    )
 
 
 def error_404(request, exception=None):
-    return render(request, "errors/404.html", status=404)
+    return _api_error(request, 404, _("Not found.")) or render(request, "errors/404.html", status=404)
 
 
 def error_500(request):
@@ -69,7 +78,7 @@ def error_500(request):
     exc = sys.exc_info()[1]
     if is_busy_error(exc):  # e.g. the session save of a middleware: busy, retry (core/busy.py)
         return busy_response(request, exc)
-    return render(request, "errors/500.html", status=500)
+    return _api_error(request, 500, _("Server error.")) or render(request, "errors/500.html", status=500)
 
 
 def csrf_failure(request, reason=""):

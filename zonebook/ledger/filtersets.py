@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zonebook.core.filters import IntegerFilter
 from zonebook.core.lists import cap
 from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
@@ -306,9 +307,11 @@ class ConsumptionFilterSet(filters.FilterSet):
     book_number = filters.CharFilter(
         label=cap(_("book number")), field_name="book__number", lookup_expr="iexact"
     )
-    product_seq_no = filters.NumberFilter(label=cap(_("product sequence no.")), field_name="product__seq_no")
-    material_seq_no = filters.NumberFilter(
-        label=cap(_("material sequence no.")), field_name="material__seq_no"
+    product_seq_no = IntegerFilter(
+        label=cap(_("product sequence no.")), field_name="product__seq_no", min_value=1, max_value=2**31 - 1
+    )
+    material_seq_no = IntegerFilter(
+        label=cap(_("material sequence no.")), field_name="material__seq_no", min_value=1, max_value=2**31 - 1
     )
     version = filters.CharFilter(label=cap(_("consumption version")))
     declaration_status = filters.ChoiceFilter(

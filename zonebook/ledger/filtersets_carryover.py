@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from zonebook.core.filters import IdFilter, IntegerFilter
 from zonebook.core.lists import YesNoWidget, cap
 from zonebook.core.widgets import PickerSelect
 from zonebook.registry.filtersets import scoped_enterprises, scoped_zones
@@ -32,6 +33,9 @@ def _either(prefix: str, field: str, value) -> Q:
     )
 
 
+MAX_AGE_DAYS = 36_500  # a century: the queue's "older than" filter reaches back no further
+
+
 class CarryOverFilterSet(filters.FilterSet):
     q = filters.CharFilter(
         label=_("Search"),
@@ -48,7 +52,7 @@ class CarryOverFilterSet(filters.FilterSet):
     zone = EitherSideChoiceFilter(
         label=cap(_("zone (either side)")), queryset=scoped_zones, method="filter_zone"
     )
-    book = filters.NumberFilter(method="filter_book", widget=forms.HiddenInput)
+    book = IdFilter(method="filter_book", widget=forms.HiddenInput)
     state = filters.ChoiceFilter(label=cap(_("state")), choices=CarryOverState.choices)
     open = filters.BooleanFilter(
         label=cap(_("halves in the queue")), method="filter_open", widget=YesNoWidget
@@ -108,7 +112,7 @@ class CarryOverQueueFilterSet(filters.FilterSet):
         help_text=_("Application number, list number, book number or enterprise name"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    carry_over = filters.NumberFilter(field_name="carry_over_id", widget=forms.HiddenInput)
+    carry_over = IdFilter(field_name="carry_over_id", widget=forms.HiddenInput)
     enterprise = EitherSideChoiceFilter(
         label=cap(_("enterprise (either side)")),
         queryset=scoped_enterprises,
@@ -119,7 +123,9 @@ class CarryOverQueueFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(
         label=cap(_("queue status")), choices=QueueStatus.choices, field_name="queue_status"
     )
-    min_age = filters.NumberFilter(label=cap(_("older than (days)")), method="filter_age", min_value=0)
+    min_age = IntegerFilter(
+        label=cap(_("older than (days)")), method="filter_age", min_value=0, max_value=MAX_AGE_DAYS
+    )
     sort = filters.OrderingFilter(
         label=_("Sort"),
         fields=(

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zonebook.core.filters import IdFilter
 from zonebook.core.lists import cap
 from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
@@ -26,7 +27,7 @@ class WriteOffFilterSet(filters.FilterSet):
         field_name="book__enterprise",
     )
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), field_name="book__zone", queryset=scoped_zones)
-    book = filters.NumberFilter(field_name="book_id", widget=forms.HiddenInput)
+    book = IdFilter(field_name="book_id", widget=forms.HiddenInput)
     state = filters.ChoiceFilter(label=cap(_("state")), choices=WriteOffState.choices)
     sort = filters.OrderingFilter(
         label=_("Sort"),
@@ -58,7 +59,7 @@ class DifferenceCaseFilterSet(filters.FilterSet):
         help_text=_("Book number or enterprise name"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    writeoff = filters.NumberFilter(field_name="writeoff_id", widget=forms.HiddenInput)
+    writeoff = IdFilter(field_name="writeoff_id", widget=forms.HiddenInput)
     status = filters.ChoiceFilter(label=cap(_("status")), choices=CaseStatus.choices)
     reason_code = filters.ChoiceFilter(label=cap(_("reason")), choices=ReasonCode.choices)
     proposed_kind = filters.ChoiceFilter(label=cap(_("proposed settlement")), choices=SettlementKind.choices)

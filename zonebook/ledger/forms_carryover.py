@@ -9,15 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import cap
 
-from .models import Book, BookItem
-
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 
 
 class CarryOverCreateForm(forms.Form):
     """Both books are named by their number (备案号): the counterpart's book usually lies outside the
-    user's scope, and its number and item sequence come from the counterpart's documents.  At least
-    one of the two books must be in the user's scope."""
+    user's scope, and its number and item sequence come from the paper application.  The user's own
+    side (its book in scope) is required; nothing about the counterpart's book is shown beyond whether
+    the numbers could be used."""
 
     number = forms.CharField(
         label=cap(_("application number (申报表编号)")),
@@ -48,40 +47,26 @@ class CarryOverCreateForm(forms.Form):
                 field.widget.attrs.setdefault("class", "form-control")
 
     def clean(self):
+        """Books and items through ``services.carryover.resolve_parties``: precise errors on the user's own
+        side, one neutral error about the counterpart's side (which lies outside the user's scope)."""
+        from .services.carryover import resolve_parties
+
         data = super().clean()
-        scoped = Book.objects.for_user(self.user) if self.user is not None else Book.objects.all()
-        in_scope = False
-        for book_key, item_key, kind in (
-            ("transferor_book", "transferor_item", "product"),
-            ("transferee_book", "transferee_item", "material"),
-        ):
-            number = (data.get(book_key) or "").strip().upper()
-            if not number:
-                continue
-            book = Book.objects.filter(number=number).first()
-            if book is None:
-                self.add_error(book_key, _("No book %(n)s.") % {"n": number})
-                continue
-            in_scope = in_scope or scoped.filter(pk=book.pk).exists()
-            data[book_key] = book
-            seq = data.get(item_key)
-            if seq is None:
-                continue
-            item = BookItem.objects.filter(book=book, kind=kind, seq_no=seq).first()
-            if item is None:
-                self.add_error(
-                    item_key,
-                    _("Book %(b)s has no %(kind)s with sequence number %(seq)s.")
-                    % {
-                        "b": book.number,
-                        "kind": _("product") if kind == "product" else _("material"),
-                        "seq": seq,
-                    },
-                )
-            else:
-                data[item_key] = item
-        if not self.errors and not in_scope:
-            raise forms.ValidationError(_("At least one of the two books must be in your scope."))
+        if any(k in self.errors for k in ("transferor_book", "transferor_item", "transferee_book", "transferee_item")):
+            return data
+        found, errors = resolve_parties(
+            {
+                "transferor_book": data.get("transferor_book"),
+                "transferor_seq_no": data.get("transferor_item"),
+                "transferee_book": data.get("transferee_book"),
+                "transferee_seq_no": data.get("transferee_item"),
+            },
+            self.user,
+        )
+        for field, message in errors:
+            self.add_error(field, message)
+        if not errors:
+            data.update(found)
         return data
 
 

@@ -1,7 +1,9 @@
 """Import kind of carry-over applications (深加工结转申报表), registered from ``ledger/importers.py``.
 
 One row per application; both books by number (the counterpart's book may lie outside the importing
-user's scope, but one of the two must be inside), items by sequence number.  Every row is written
+user's scope, but one of the two must be inside; errors about the counterpart's side never say which
+part failed), items by sequence number.  ``state = approved`` needs a user who may approve
+(``services.carryover.may_approve``: the zone office, not the applicant).  Every row is written
 through ``services.carryover.create_carryover`` (and ``change_carryover_state`` for ``state =
 approved``); like the other ledger kinds the rows are first written in a savepoint that is rolled
 back to collect every row's errors, so a file is imported completely or not at all.
@@ -9,16 +11,13 @@ back to collect every row's errors, so a file is imported completely or not at a
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zonebook.core.errors import RowError
 from zonebook.core.imports.kinds import Column, register
 from zonebook.core.imports.parsers import Choice, Date, DecimalNumber, Integer, Text
 
-from .choices import ItemKind
 from .importers import LedgerImport
-from .models import Book, BookItem
 from .models.carryover import CarryOverState
 from .services import carryover as svc
 
@@ -124,54 +123,24 @@ class CarryOverImport(LedgerImport):
 
     def apply(self, rows, by):
         errors: list[RowError] = []
-        numbers = set()
-        for r in rows:
-            numbers.add(str(r.values.get("transferor_book") or "").strip().upper())
-            numbers.add(str(r.values.get("transferee_book") or "").strip().upper())
-        books = {b.number: b for b in Book.objects.filter(number__in=numbers)}
-        scoped = (
-            set(Book.objects.for_user(self.user).filter(number__in=numbers).values_list("number", flat=True))
-            if self.user
-            else set(books)
-        )
-        items = {
-            (it.book_id, it.kind, it.seq_no): it for it in BookItem.objects.filter(book__in=books.values())
+        columns = {
+            None: "",
+            "transferor_book": "transferor_book",
+            "transferee_book": "transferee_book",
+            "transferor_item": "transferor_seq_no",
+            "transferee_item": "transferee_seq_no",
         }
-        for row in rows:
+        for row in rows:  # one application per row; a file holds a handful
             v = row.values
             data = {k: v.get(k) for k in ("number", "planned_qty", "valid_from", "valid_to", "note")}
-            ok = True
-            for book_key, seq_key, kind in (
-                ("transferor_book", "transferor_seq_no", ItemKind.PRODUCT),
-                ("transferee_book", "transferee_seq_no", ItemKind.MATERIAL),
-            ):
-                number = str(v.get(book_key) or "").strip().upper()
-                book = books.get(number)
-                if book is None:
-                    errors.append(self.error(row, book_key, _("No book %(n)s.") % {"n": number}))
-                    ok = False
-                    continue
-                item = items.get((book.pk, kind, v.get(seq_key)))
-                if item is None:
+            found, problems = svc.resolve_parties(v, by)
+            if problems:
+                for field, message in problems:
                     errors.append(
-                        self.error(
-                            row,
-                            seq_key,
-                            _("Book %(b)s has no %(kind)s with sequence number %(seq)s.")
-                            % {"b": number, "kind": ItemKind(kind).label, "seq": v.get(seq_key)},
-                        )
+                        self.error(row, columns[field], message) if field else RowError(row.number, "", "", message)
                     )
-                    ok = False
-                data[book_key] = book
-                data[book_key.replace("_book", "_item")] = item
-            if not ok:
                 continue
-            if data["transferor_book"].number not in scoped and data["transferee_book"].number not in scoped:
-                errors.append(
-                    RowError(row.number, "", "", _("At least one of the two books must be in your scope."))
-                )
-                continue
-
+            data.update(found)
             approve = v.get("state") == CarryOverState.APPROVED
 
             def write(data=data, approve=approve):

@@ -28,7 +28,7 @@ class CarryOverTable(BaseTable):
     )
     transferor_enterprise = tables.Column(
         verbose_name=cap(_("transfer-out enterprise")),
-        accessor="transferor_book__enterprise__name",
+        accessor="transferor_enterprise_name",
         orderable=False,
     )
     transferee_book = tables.Column(
@@ -38,11 +38,11 @@ class CarryOverTable(BaseTable):
     )
     transferee_enterprise = tables.Column(
         verbose_name=cap(_("transfer-in enterprise")),
-        accessor="transferee_book__enterprise__name",
+        accessor="transferee_enterprise_name",
         orderable=False,
     )
     item = tables.Column(
-        verbose_name=cap(_("transfer-in material")), accessor="transferee_item__part_no", orderable=False
+        verbose_name=cap(_("transfer-in material")), accessor="transferee_part_no", orderable=False
     )
     valid_from = tables.DateColumn(verbose_name=cap(_("valid from")), format="Y-m-d")
     valid_to = tables.DateColumn(verbose_name=cap(_("valid to")), format="Y-m-d")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,6 +31,16 @@ from .models.carryover import CARRYOVER_TRANSITIONS, CarryOverSide, CarryOverSta
 from .services import carryover as svc
 from .tables_carryover import CarryOverTable, QueueTable
 from .view_helpers import can_write, check_write, message_errors
+
+
+def can_act(user) -> bool:
+    """Carry-over actions after creation: the parties (ledger) and zone offices (ledger oversight)."""
+    return svc.may_write(user)
+
+
+def check_act(request):
+    if not can_act(request.user):
+        raise PermissionDenied(_("Your role may not change carry-over applications."))
 
 PER_PAGE = 100
 
@@ -59,11 +70,8 @@ class CarryOverList(FilteredListView):
     export_code = "ledger.carryover.exported"
 
     def get_queryset(self):
-        return (
-            CarryOver.objects.for_user(self.request.user)
-            .select_related("transferor_book__enterprise", "transferee_book__enterprise", "transferee_item")
-            .order_by("-valid_from", "number")
-        )
+        qs = CarryOver.objects.for_user(self.request.user).select_related("transferor_book", "transferee_book")
+        return svc.with_party_details(qs, self.request.user).order_by("-valid_from", "number")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_write=can_write(self.request.user), **kwargs)
@@ -129,15 +137,21 @@ def _halves(co):
 @scoped_object(CarryOver)
 def carryover_detail(request, pk):
     co = _carryover(request, pk)
-    writable = can_write(request.user)
+    writable = can_act(request.user)
+    mine = svc.own_sides(request.user, co.transferor_book_id, co.transferee_book_id)
+    targets = sorted(CARRYOVER_TRANSITIONS[co.state]) if writable else []
+    if CarryOverState.APPROVED in targets and not svc.may_approve(co, request.user):
+        targets.remove(CarryOverState.APPROVED)
     ctx = {
         "co": co,
         "object": co,
+        # a draft shows the counterpart's enterprise and item only to that side (and to users of both);
+        # once approved both parties read the whole application, as on the paper form
+        "show_out": CarryOverSide.SHIPMENT in mine or co.state != CarryOverState.DRAFT,
+        "show_in": CarryOverSide.RECEIPT in mine or co.state != CarryOverState.DRAFT,
         "summary": svc.period_summary(co),
         "matches": co.matches.order_by("period", "id")[:PER_PAGE],
-        "transitions": [(s, CarryOverState(s).label) for s in sorted(CARRYOVER_TRANSITIONS[co.state])]
-        if writable
-        else [],
+        "transitions": [(s, CarryOverState(s).label) for s in targets],
         "can_write": writable,
         "entries": history(co)[:50],
     }
@@ -150,7 +164,7 @@ def carryover_matching(request, pk):
     """The matching view (对碰): months with their aggregates and problems, the halves with check boxes,
     the link-a-list form, auto-matching and manual pairing."""
     co = _carryover(request, pk)
-    writable = can_write(request.user) and co.state == CarryOverState.APPROVED
+    writable = can_act(request.user) and co.state == CarryOverState.APPROVED
     today = timezone.localdate()
     halves = list(_halves(co))
     for h in halves:  # one displayed page
@@ -173,7 +187,7 @@ def carryover_matching(request, pk):
 @scoped_object(CarryOver)
 def carryover_link(request, pk):
     co = _carryover(request, pk)
-    check_write(request)
+    check_act(request)
     form = LinkListForm(request.POST)
     if form.is_valid():
         try:
@@ -204,7 +218,7 @@ def carryover_link(request, pk):
 @scoped_object(CarryOver)
 def carryover_unlink(request, pk):
     co = _carryover(request, pk)
-    check_write(request)
+    check_act(request)
     from .models import InventoryList
 
     lst = InventoryList.objects.filter(
@@ -225,7 +239,7 @@ def carryover_unlink(request, pk):
 @scoped_object(CarryOver)
 def carryover_match(request, pk):
     co = _carryover(request, pk)
-    check_write(request)
+    check_act(request)
     form = MatchForm(request.POST)
     try:
         m = svc.match_halves(co, form.shipments, form.receipts, by=request.user)
@@ -244,7 +258,7 @@ def carryover_match(request, pk):
 @scoped_object(CarryOver)
 def carryover_auto_match(request, pk):
     co = _carryover(request, pk)
-    check_write(request)
+    check_act(request)
     if co.state != CarryOverState.APPROVED:
         messages.error(request, _("Only approved applications are matched."))
     else:
@@ -258,7 +272,7 @@ def carryover_auto_match(request, pk):
 @scoped_object(CarryOverMatch)
 def carryover_unmatch(request, pk):
     m = get_object_or_404(CarryOverMatch.objects.for_user(request.user).select_related("carry_over"), pk=pk)
-    check_write(request)
+    check_act(request)
     try:
         svc.unmatch(m, by=request.user)
     except DomainError as exc:
@@ -273,7 +287,7 @@ def carryover_unmatch(request, pk):
 @scoped_object(CarryOver)
 def carryover_transition(request, pk, target):
     co = _carryover(request, pk)
-    check_write(request)
+    check_act(request)
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:

@@ -33,7 +33,7 @@ from zonebook.core.imports.parsers import (
     display,
 )
 
-from . import calc
+from . import calc, services
 from .choices import CODE_TABLES, EnterpriseStatus, ZoneEvent, ZoneLevel
 from .models import Code, CodeTable, Enterprise, EnterpriseStatusEvent, Park, Zone, ZoneStatusEvent
 from .models.codes import HS_TABLE, UNIT_TABLE, unit_codes, unit_problem
@@ -206,7 +206,6 @@ class ZoneImport(RegistryImport):
         existing = set(Zone.objects.filter(name__in=names).values_list("name", flat=True))
         errors += self.duplicates(rows, "name", self.seen, existing, self.exists_message("name"))
         user = self.user
-        level = getattr(user, "scope_level", "all") if user is not None else "all"
         for row in rows:
             v = row.values
             province, city = v["province_code"], v["city_code"]
@@ -216,17 +215,11 @@ class ZoneImport(RegistryImport):
             if city.code[:2] != province.code[:2] or city.code == province.code:
                 errors.append(self.error(row, "city_code", msg.CITY_NOT_IN_PROVINCE))
                 continue
-            if user is not None and not getattr(user, "is_superuser", False) and level != "all":
-                allowed = (level == "province" and province.code == user.province_code) or (
-                    level == "city" and city.code == user.city_code
-                )
-                if not allowed:
-                    errors.append(
-                        self.error(
-                            row, "city_code" if level == "city" else "province_code", msg.OUTSIDE_SCOPE
-                        )
-                    )
-                    continue
+            # the same scope rule as the zone form and API (registry.services.region_error)
+            err = services.region_error(user, province.code, city.code)
+            if err:
+                errors.append(self.error(row, err[0], msg.OUTSIDE_SCOPE))
+                continue
             row.obj = self._build(v)
             errors += self.model_errors(row, row.obj)
         return errors

@@ -88,16 +88,39 @@ def _pick(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     return dict(data)
 
 
-def _check_zone_area_in_scope(by, province_code: str, city_code: str) -> None:
-    """A new zone (or a zone moved to another region) must stay inside a province/city scope."""
+def region_error(by, province_code: str, city_code: str) -> tuple[str, str] | None:
+    """Why a zone may not lie in (province, city) for ``by``, as (field, message), or None.
+
+    The one rule for every path that places a zone (form, API, import; create and move): the city
+    belongs to the province (the same first two digits, a province code ends in 0000), and the place
+    lies inside the user's own scope in every scope-defining field — a province user's province, a
+    city user's city *and* province.  Zone and enterprise users place no zones (their scope is the zone
+    itself; moving it would take it out of the offices above them)."""
+    province_code, city_code = str(province_code or ""), str(city_code or "")
+    if province_code and (len(province_code) != 6 or province_code[2:] != "0000"):
+        return "province_code", _("Not a province code (a province code ends in 0000).")
+    if province_code and city_code and (city_code[:2] != province_code[:2] or city_code == province_code):
+        return "city_code", _("This city is not in the province given.")
     level = getattr(by, "scope_level", None)
-    if by.is_superuser or level == ALL:
-        return
-    if level == PROVINCE and province_code == by.province_code:
-        return
-    if level == CITY and city_code == by.city_code:
-        return
-    raise ValidationError({"city_code": _("Zones outside your region cannot be created or moved there.")})
+    if by is None or by.is_superuser or level == ALL:
+        return None
+    outside = _("Zones outside your region cannot be created or moved there.")
+    if level == PROVINCE:
+        return None if province_code == by.province_code else ("province_code", outside)
+    if level == CITY:
+        if city_code != by.city_code:
+            return "city_code", outside
+        if province_code != (by.province_code or city_code[:2] + "0000"):
+            return "province_code", outside
+        return None
+    return "city_code", outside
+
+
+def _check_zone_area_in_scope(by, province_code: str, city_code: str) -> None:
+    """A new zone (or a zone moved to another region) must stay inside the user's scope."""
+    err = region_error(by, province_code, city_code)
+    if err:
+        raise ValidationError({err[0]: err[1]})
 
 
 def phone_visible(user, enterprise: Enterprise) -> bool:

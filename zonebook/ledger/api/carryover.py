@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -15,11 +14,11 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from zonebook.core.api import ScopedViewSetMixin
+from zonebook.core.api import IdField, ScopedViewSetMixin, ScopedWritePermission, SeqNoField
 from zonebook.core.errors import DomainError
 
 from ..filtersets_carryover import CarryOverFilterSet, CarryOverQueueFilterSet
-from ..models import Book, BookItem, CarryOver, CarryOverLink, CarryOverMatch
+from ..models import CarryOver, CarryOverLink, CarryOverMatch
 from ..models.carryover import CarryOverState, QueueStatus
 from ..services import carryover as svc
 
@@ -70,9 +69,9 @@ class CarryOverCreateSerializer(serializers.Serializer):
     transferor_book = serializers.CharField(
         max_length=12, help_text="transfer-out book number (转出方备案号)"
     )
-    transferor_seq_no = serializers.IntegerField(min_value=1, help_text="product sequence no. (成品序号)")
+    transferor_seq_no = SeqNoField(help_text="product sequence no. (成品序号)")
     transferee_book = serializers.CharField(max_length=12, help_text="transfer-in book number (转入方备案号)")
-    transferee_seq_no = serializers.IntegerField(min_value=1, help_text="material sequence no. (料件序号)")
+    transferee_seq_no = SeqNoField(help_text="material sequence no. (料件序号)")
     planned_qty = serializers.DecimalField(max_digits=20, decimal_places=5)
     valid_from = serializers.DateField()
     valid_to = serializers.DateField()
@@ -89,8 +88,8 @@ class CarryOverLinkSerializer(serializers.Serializer):
 
 
 class CarryOverMatchSerializer(serializers.Serializer):
-    shipments = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True)
-    receipts = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True)
+    shipments = serializers.ListField(child=IdField(), allow_empty=True, max_length=5000)
+    receipts = serializers.ListField(child=IdField(), allow_empty=True, max_length=5000)
 
 
 class CarryOverHalfSerializer(serializers.ModelSerializer):
@@ -172,6 +171,17 @@ class CarryOverHalfPagination(PageNumberPagination):
     page_size_query_param = "page_size"
 
 
+class CarryOverWritePermission(ScopedWritePermission):
+    """Creating needs ledger write access (an enterprise); the later actions (transition, link, match)
+    also admit zone offices (ledger oversight).  The services decide who approves and which lists
+    each side may link."""
+
+    def _may_write(self, request, view) -> bool:
+        if getattr(view, "action", None) == "create":
+            return request.user.can_write("ledger")
+        return svc.may_write(request.user)
+
+
 class CarryOverViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -183,6 +193,7 @@ class CarryOverViewSet(
     ``link`` a posted list, ``match`` chosen halves, ``auto_match`` by month, ``halves``, ``pairings``."""
 
     write_area = "ledger"
+    permission_classes = [CarryOverWritePermission]
     queryset = CarryOver.objects.select_related(
         "transferor_book", "transferee_book", "transferor_item", "transferee_item"
     ).order_by("-valid_from", "number")
@@ -204,33 +215,13 @@ class CarryOverViewSet(
         d = ser.validated_data
         data = {"number": d.get("number", ""), "planned_qty": d["planned_qty"], "note": d.get("note", "")}
         data.update(valid_from=d["valid_from"], valid_to=d["valid_to"])
-        scoped = Book.objects.for_user(request.user)
-        in_scope = False
-        for key, seq_key, kind in (
-            ("transferor_book", "transferor_seq_no", "product"),
-            ("transferee_book", "transferee_seq_no", "material"),
-        ):
-            number = d[key].strip().upper()
-            book = Book.objects.filter(number=number).first()
-            if book is None:
-                raise DomainError(_("No book %(n)s.") % {"n": number}, code="not_found", field=key)
-            in_scope = in_scope or scoped.filter(pk=book.pk).exists()
-            item = BookItem.objects.filter(book=book, kind=kind, seq_no=d[seq_key]).first()
-            if item is None:
-                raise DomainError(
-                    _("Book %(b)s has no %(kind)s with sequence number %(seq)s.")
-                    % {
-                        "b": number,
-                        "kind": _("product") if kind == "product" else _("material"),
-                        "seq": d[seq_key],
-                    },
-                    code="not_found",
-                    field=seq_key,
-                )
-            data[key] = book
-            data[key.replace("_book", "_item")] = item
-        if not in_scope:
-            raise DomainError(_("At least one of the two books must be in your scope."), code="out_of_scope")
+        found, errors = svc.resolve_parties(d, request.user)
+        if errors:
+            seq = {"transferor_item": "transferor_seq_no", "transferee_item": "transferee_seq_no"}
+            field, message = errors[0]
+            code = {None: "out_of_scope", "transferor_book": "counterpart", "transferee_book": "counterpart"}
+            raise DomainError(message, code=code.get(field, "not_found"), field=seq.get(field, field))
+        data.update(found)
         co = svc.create_carryover(data, by=request.user)
         return self._reply(co, status.HTTP_201_CREATED)
 
@@ -266,7 +257,7 @@ class CarryOverViewSet(
         return Response(CarryOverPairingSerializer(m).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=CarryOverPairingSerializer(many=True))
-    @action(detail=True, methods=["post"], url_path="auto-match")
+    @action(detail=True, methods=["post"], url_path="auto-match", pagination_class=None)
     def auto_match(self, request, pk=None):
         co = self.get_object()
         made = svc.auto_match([co], by=request.user)
@@ -284,7 +275,7 @@ class CarryOverViewSet(
         return pager.get_paginated_response(CarryOverHalfSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=CarryOverPairingSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def pairings(self, request, pk=None):
         co = self.get_object()
         return Response(CarryOverPairingSerializer(co.matches.order_by("period", "id"), many=True).data)

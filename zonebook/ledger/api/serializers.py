@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from zonebook.core.api import IdField, SeqNoField
+
 from ..choices import IEMark, ItemKind
 from ..models import BALANCE_COLUMNS, Balance, Book, BookItem, Consumption, InventoryList, InventoryListLine
 
@@ -115,9 +117,9 @@ class BalanceSerializer(serializers.ModelSerializer):
 
 
 class InventoryListLineSerializer(serializers.ModelSerializer):
-    item_seq_no = serializers.IntegerField(min_value=1)
+    item_seq_no = SeqNoField()
     qty = serializers.DecimalField(max_digits=20, decimal_places=5)
-    line_no = serializers.IntegerField(min_value=1, required=False)
+    line_no = SeqNoField(required=False)
 
     class Meta:
         model = InventoryListLine
@@ -233,7 +235,7 @@ class ApproveSerializer(serializers.Serializer):
 
 
 class BatchApproveSerializer(serializers.Serializer):
-    lists = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000)
+    lists = serializers.ListField(child=IdField(), min_length=1, max_length=5000)
 
 
 class BatchResultSerializer(serializers.Serializer):

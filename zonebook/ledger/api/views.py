@@ -123,7 +123,7 @@ class InventoryListViewSet(
         return self._reply(lst)
 
     @extend_schema(request=None, responses=s.EffectSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def preview(self, request, pk=None):
         """The balance effect posting would have (nothing is written)."""
         lst = self.get_object()

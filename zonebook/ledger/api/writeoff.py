@@ -12,7 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from zonebook.core.api import ScopedViewSetMixin
+from zonebook.core.api import ScopedViewSetMixin, SeqNoField
 
 from ..filtersets_writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
 from ..models import WRITEOFF_LINE_COLUMNS, Book, DifferenceCase, WriteOff, WriteOffLine
@@ -101,8 +101,22 @@ class TransitionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as "" until it is made (e.g. the settlement of an open case): ``null`` in the
+    API, so the value is always one of the schema's enum values or null."""
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
 class DifferenceCaseSerializer(serializers.ModelSerializer):
     book_number = serializers.CharField(source="writeoff.book.number", read_only=True)
+    settlement_kind = BlankAsNullChoiceField(
+        choices=SettlementKind.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="The settlement chosen when the case was resolved; null while it is open.",
+    )
 
     class Meta:
         model = DifferenceCase
@@ -245,7 +259,7 @@ class DifferenceCaseViewSet(
 class DutyCalcSerializer(serializers.Serializer):
     book = serializers.CharField(help_text="book number (备案号)")
     item_kind = serializers.ChoiceField(choices=["material", "product"], default="material")
-    seq_no = serializers.IntegerField(min_value=1)
+    seq_no = SeqNoField()
     qty = serializers.DecimalField(max_digits=20, decimal_places=5, min_value=0)
     date = serializers.DateField(help_text="acceptance / tax-notice date")
     category = serializers.ChoiceField(choices=list(CATEGORIES), required=False, allow_blank=True)

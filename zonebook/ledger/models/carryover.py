@@ -150,8 +150,9 @@ class CarryOver(models.Model):
         return self.planned_qty - self.received_qty
 
     def audit_scope(self):
-        """Audit entries are scoped to the transfer-out side; both sides read them on the application page."""
-        return self.transferor_book.audit_scope()
+        """Audit entries belong to both parties: the transfer-out side's scope, and the transfer-in side's
+        as the second (``other``) scope, so either side's zone office (and the parties) see them."""
+        return {**self.transferor_book.audit_scope(), "other": self.transferee_book.audit_scope()}
 
 
 class CarryOverMatch(models.Model):

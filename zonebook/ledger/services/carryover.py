@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 
 from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError, RowError
+from zonebook.core.scoping import ALL
 
 from ..calc import q5
 from ..choices import IEMark, ItemKind, ListState
@@ -81,9 +82,151 @@ def _item_label(item: BookItem) -> str:
 def _lock(co: CarryOver) -> CarryOver:
     return (
         CarryOver.objects.select_for_update(of=("self",))
-        .select_related("transferor_book", "transferee_book", "transferor_item", "transferee_item")
+        .select_related(
+            "transferor_book__zone", "transferee_book__zone", "transferor_item", "transferee_item"
+        )
         .get(pk=co.pk)
     )
+
+
+# ------------------------------------------------------------------ parties: who may see and do what
+#
+# Each side acts on its own book only: an enterprise links its own lists, the counterpart links its side,
+# a zone office acts on the books of its zone (both sides when both are there).  The counterpart's book
+# is referenced by the number and sequence number printed on the paper application; a refusal involving
+# it never says which part failed (existence, item, HS code, unit, expiry) and never shows its data.
+# An application is approved by a zone office in scope of either side, or confirmed by the counterpart
+# enterprise — never by the applicant alone.  See docs/ledger-carryover.md, "Parties".
+
+SIDES = (
+    # side, book field, item field, item kind
+    (SHIP, "transferor_book", "transferor_item", ItemKind.PRODUCT),
+    (RECV, "transferee_book", "transferee_item", ItemKind.MATERIAL),
+)
+
+
+def unrestricted(by) -> bool:
+    """System calls (``by`` None), superusers and whole-installation users act on both sides."""
+    return by is None or getattr(by, "is_superuser", False) or getattr(by, "scope_level", None) == ALL
+
+
+def own_sides(by, transferor_book_id, transferee_book_id) -> set[str]:
+    """The sides whose book lies in ``by``'s scope (one query)."""
+    if unrestricted(by):
+        return {SHIP, RECV}
+    ids = set(
+        Book.objects.for_user(by)
+        .filter(pk__in=[transferor_book_id, transferee_book_id])
+        .values_list("pk", flat=True)
+    )
+    return {side for side, pk in ((SHIP, transferor_book_id), (RECV, transferee_book_id)) if pk in ids}
+
+
+def may_write(user) -> bool:
+    """Carry-over actions: enterprises (ledger) and zone offices (ledger oversight)."""
+    return bool(user.can_write("ledger") or user.can_write("ledger_oversight"))
+
+
+def counterpart_error(field: str, number, seq=None) -> DomainError:
+    """The one refusal about the counterpart's side: the same words whatever failed."""
+    return DomainError(
+        _(
+            "The counterpart's book %(b)s, item no. %(seq)s could not be used. Check both numbers against the "
+            "paper application: the item must be filed on that book, agree with your item in the first 8 HS "
+            "digits and in the declared or legal unit, and the book must be valid for the whole period."
+        )
+        % {"b": str(number or "").strip().upper() or "—", "seq": seq if seq is not None else "—"},
+        code="counterpart",
+        field=field,
+    )
+
+
+def not_yours_error() -> DomainError:
+    return DomainError(
+        _("Neither book is yours: one of the two books must be in your scope (your side of the carry-over)."),
+        code="out_of_scope",
+    )
+
+
+def with_party_details(qs, user):
+    """Annotate the parties' enterprise names and the transfer-in part number, blank for the counterpart
+    of a draft application (the user sees them once the zone office has approved it)."""
+    from zonebook.core.scoping import scope_q
+
+    from ..models.book import BOOK_SCOPE
+
+    def shown(prefix: str, value: str):
+        q = scope_q({k: f"{prefix}__{v}" for k, v in BOOK_SCOPE.items()}, user)
+        if q is not None and not q:  # the user sees every book
+            return F(value)
+        visible = ~Q(state=CarryOverState.DRAFT) if q is None else ~Q(state=CarryOverState.DRAFT) | q
+        return Case(When(visible, then=F(value)), default=Value(""))
+
+    return qs.annotate(
+        transferor_enterprise_name=shown("transferor_book", "transferor_book__enterprise__name"),
+        transferee_enterprise_name=shown("transferee_book", "transferee_book__enterprise__name"),
+        transferee_part_no=shown("transferee_book", "transferee_item__part_no"),
+    )
+
+
+def resolve_parties(values: Mapping, by=None) -> tuple[dict, list[tuple[str, str]]]:
+    """Books by number (备案号) and items by sequence number, as on the paper application.
+
+    ``values``: transferor_book, transferor_seq_no, transferee_book, transferee_seq_no.  Returns
+    (``{transferor_book, transferor_item, transferee_book, transferee_item}``, errors as
+    ``[(field, message)]``).  The user's own side (its book in scope) gets precise errors; the
+    counterpart's gets ``counterpart_error`` only; with neither book in scope nothing is looked up.
+    """
+    found: dict = {}
+    errors: list[tuple[str, str]] = []
+    scoped = Book.objects.all() if unrestricted(by) else Book.objects.for_user(by)
+    numbers = {}
+    own = {}
+    for side, book_key, _item_key, _kind in SIDES:
+        numbers[side] = str(values.get(book_key) or "").strip().upper()
+        own[side] = scoped.filter(number=numbers[side]).first() if numbers[side] else None
+    if not any(own.values()):
+        if all(numbers.values()):
+            e = not_yours_error()
+            errors.append((None, str(e.message)))
+        else:
+            errors += [
+                (book_key, _("This field is required."))
+                for side, book_key, _i, _k in SIDES
+                if not numbers[side]
+            ]
+        return found, errors
+    for side, book_key, item_key, kind in SIDES:
+        seq = values.get(item_key.replace("_item", "_seq_no"))
+        book = own[side]
+        if book is not None:
+            item = BookItem.objects.filter(book=book, kind=kind, seq_no=seq).first() if seq else None
+            if item is None:
+                errors.append(
+                    (
+                        item_key,
+                        _("Book %(b)s has no %(kind)s with sequence number %(seq)s.")
+                        % {
+                            "b": book.number,
+                            "kind": _("product") if kind == ItemKind.PRODUCT else _("material"),
+                            "seq": seq,
+                        },
+                    )
+                )
+                continue
+        else:
+            book = Book.objects.filter(number=numbers[side]).first() if numbers[side] else None
+            item = (
+                BookItem.objects.filter(book=book, kind=kind, seq_no=seq).first()
+                if book is not None and seq
+                else None
+            )
+            if item is None:
+                e = counterpart_error(book_key, numbers[side], seq)
+                errors.append((book_key, str(e.message)))
+                continue
+        found[book_key], found[item_key] = book, item
+    return found, errors
 
 
 # ------------------------------------------------------------------ application
@@ -182,6 +325,14 @@ def create_carryover(data: Mapping, *, by=None) -> CarryOver:
     ):
         if value is None:
             raise DomainError(_("This field is required."), code="required", field=field)
+    own = own_sides(by, out_book.pk, in_book.pk)
+    if not own:
+        raise not_yours_error()
+
+    def counterpart(side: str, field: str) -> DomainError:
+        book, item = (out_book, out_item) if side == SHIP else (in_book, in_item)
+        return counterpart_error(field, book.number, item.seq_no)
+
     if out_book.pk == in_book.pk:
         raise DomainError(
             _("Book %(b)s cannot carry over to itself: the transfer-in book must be another book.")
@@ -190,6 +341,8 @@ def create_carryover(data: Mapping, *, by=None) -> CarryOver:
             field="transferee_book",
         )
     if out_item.book_id != out_book.pk or out_item.kind != ItemKind.PRODUCT:
+        if SHIP not in own:
+            raise counterpart(SHIP, "transferor_book")
         raise DomainError(
             _("%(item)s is not a product of the transfer-out book %(b)s.")
             % {"item": _item_label(out_item), "b": out_book.number},
@@ -197,16 +350,25 @@ def create_carryover(data: Mapping, *, by=None) -> CarryOver:
             field="transferor_item",
         )
     if in_item.book_id != in_book.pk or in_item.kind != ItemKind.MATERIAL:
+        if RECV not in own:
+            raise counterpart(RECV, "transferee_book")
         raise DomainError(
             _("%(item)s is not a material of the transfer-in book %(b)s.")
             % {"item": _item_label(in_item), "b": in_book.number},
             code="item_mismatch",
             field="transferee_item",
         )
+    other = ({SHIP, RECV} - own).pop() if len(own) == 1 else None
+    other_field = "transferor_book" if other == SHIP else "transferee_book"
     err = hs8_error(out_item, in_item)
     if err:
-        raise err
-    unit, legal = application_unit(out_item, in_item)
+        raise counterpart(other, other_field) if other else err
+    try:
+        unit, legal = application_unit(out_item, in_item)
+    except DomainError:
+        if other:
+            raise counterpart(other, other_field) from None
+        raise
     planned = _decimal(data.get("planned_qty"), "planned_qty")
     if planned <= 0:
         raise DomainError(
@@ -223,8 +385,10 @@ def create_carryover(data: Mapping, *, by=None) -> CarryOver:
             code="period_order",
             field="valid_to",
         )
-    for book in (out_book, in_book):
+    for side, book in ((SHIP, out_book), (RECV, in_book)):
         if book.valid_until and end > book.valid_until:
+            if side not in own:
+                raise counterpart(side, "transferor_book" if side == SHIP else "transferee_book")
             raise DomainError(
                 _("The validity ends on %(end)s, after book %(b)s expires (%(until)s).")
                 % {"end": end, "b": book.number, "until": book.valid_until},
@@ -283,6 +447,15 @@ def change_carryover_state(co: CarryOver, target: str, *, by=None, note: str = "
             },
             code="bad_state",
         )
+    if target == CarryOverState.APPROVED and not may_approve(co, by):
+        raise DomainError(
+            _(
+                "Application %(n)s is approved by the zone office, or confirmed by the counterpart enterprise; "
+                "the applicant cannot approve it alone."
+            )
+            % {"n": co.number},
+            code="approval_refused",
+        )
     if target == CarryOverState.CLOSED:
         unmatched = co.links.filter(match__isnull=True).count()
         if unmatched:
@@ -309,6 +482,23 @@ def change_carryover_state(co: CarryOver, target: str, *, by=None, note: str = "
     co.save(update_fields=fields)
     audit.record(co, code=f"ledger.carryover.{target}", by=by, changes={"state": [old, target]}, message=note)
     return co
+
+
+def may_approve(co: CarryOver, by) -> bool:
+    """A zone office in scope of either side, or the counterpart's confirmation: an enterprise user of
+    one side when the application was created by the other side (never by the applicant alone)."""
+    if unrestricted(by) or getattr(by, "role", None) == "system_admin":
+        return True
+    mine = own_sides(by, co.transferor_book_id, co.transferee_book_id)
+    if not mine:
+        return False
+    if by.can_write("ledger_oversight"):
+        return True
+    if not by.can_write("ledger") or co.created_by_id is None or co.created_by_id == by.pk:
+        return False
+    creator = co.created_by
+    theirs = own_sides(creator, co.transferor_book_id, co.transferee_book_id)
+    return not (mine & theirs)
 
 
 # ------------------------------------------------------------------ linking lists (halves)
@@ -372,25 +562,30 @@ def link_list(co: CarryOver, lst: InventoryList | str, *, by=None) -> list[Carry
     Shipments beyond the plan are linked with their ``over_plan_qty`` and queued.
     """
     co = _lock(co)
+    mine = own_sides(by, co.transferor_book_id, co.transferee_book_id)
+    books = [co.transferor_book if side == SHIP else co.transferee_book for side in (SHIP, RECV) if side in mine]
     if isinstance(lst, str):
         number = lst.strip().upper()
-        lst = (
-            InventoryList.objects.filter(number=number)
-            .filter(book_id__in=[co.transferor_book_id, co.transferee_book_id])
+        found = (
+            InventoryList.objects.filter(number=number, book_id__in=[b.pk for b in books])
             .select_related("book")
             .first()
-        )
-        if lst is None:
-            raise DomainError(
-                _("No inventory list %(l)s on book %(out)s or %(in)s.")
-                % {"l": number, "out": co.transferor_book.number, "in": co.transferee_book.number},
-                code="not_found",
-                field="list_number",
-            )
+        )  # only lists of the caller's own side(s)
     else:
-        lst = InventoryList.objects.select_related("book").get(
-            pk=lst.pk
-        )  # the stored state, not a stale copy
+        number = lst.number
+        found = InventoryList.objects.select_related("book").get(pk=lst.pk)  # the stored state
+        if found.book_id in (co.transferor_book_id, co.transferee_book_id) and found.book_id not in {
+            b.pk for b in books
+        }:
+            found = None
+    if found is None:
+        raise DomainError(
+            _("No inventory list %(l)s on your side of application %(n)s (book %(b)s).")
+            % {"l": number, "n": co.number, "b": " / ".join(b.number for b in books) or "—"},
+            code="not_found",
+            field="list_number",
+        )
+    lst = found
     if co.state != CarryOverState.APPROVED:
         raise DomainError(
             _("Application %(n)s is %(s)s; lists are linked only to approved applications.")
@@ -461,8 +656,8 @@ def link_list(co: CarryOver, lst: InventoryList | str, *, by=None) -> list[Carry
                     ln["line_no"],
                     "hs_code",
                     ln["hs_code"],
-                    _("HS code %(hs)s differs from %(other)s of %(item)s in the first 8 digits")
-                    % {"hs": ln["hs_code"], "other": other.hs_code, "item": _item_label(other)},
+                    _("HS code %(hs)s differs from the counterpart item's HS code in the first 8 digits")
+                    % {"hs": ln["hs_code"]},
                 )
             )
         elif co.compare_legal and not ln["legal_qty"]:
@@ -567,6 +762,14 @@ def check_list_not_linked(lst: InventoryList) -> None:
 def unlink_list(co: CarryOver, lst: InventoryList, *, by=None) -> int:
     """Remove the unmatched halves of a list (a matched half must be unmatched first)."""
     co = _lock(co)
+    mine = own_sides(by, co.transferor_book_id, co.transferee_book_id)
+    own_books = [pk for side, pk in ((SHIP, co.transferor_book_id), (RECV, co.transferee_book_id)) if side in mine]
+    if lst.book_id not in own_books:
+        raise DomainError(
+            _("List %(l)s is on the counterpart's side of application %(n)s; only that side unlinks it.")
+            % {"l": lst.number, "n": co.number},
+            code="not_your_side",
+        )
     qs = co.links.filter(inventory_list=lst)
     if qs.filter(match__isnull=False).exists():
         raise DomainError(
@@ -625,7 +828,7 @@ def _pairing_errors(co: CarryOver, ship: Mapping, recv: Mapping, cfg: Mapping) -
             )
             % {
                 "n": co.number,
-                "item": _item_label(co.transferee_item),
+                "item": f"#{co.transferee_item.seq_no}",
                 "s": q5(ship["qty"]),
                 "r": q5(recv["qty"]),
                 "d": q5(diff),
@@ -779,7 +982,11 @@ def auto_match(carry_overs=None, *, by=None) -> list[CarryOverMatch]:
     if not new:
         return []
     CarryOverMatch.objects.bulk_create(new)
-    made = list(CarryOverMatch.objects.filter(run=run).select_related("carry_over"))
+    made = list(
+        CarryOverMatch.objects.filter(run=run).select_related(
+            "carry_over__transferor_book__zone", "carry_over__transferee_book__zone"
+        )
+    )
     in_run = CarryOverMatch.objects.filter(
         run=run, carry_over_id=OuterRef("carry_over_id"), period=OuterRef("period")
     )

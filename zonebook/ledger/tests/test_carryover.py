@@ -441,18 +441,29 @@ def test_create_form_keeps_input_and_shows_errors_inline(world, client_for):
     }
     r = c.post(reverse("ledger:carryover_create"), form)
     body = r.content.decode()
-    assert r.status_code == 400 and "first 8 digits" in body
+    # the counterpart's item (another enterprise's book) fails HS: one neutral message, none of its data
+    assert r.status_code == 400 and "could not be used" in body and "first 8 HS digits" in body
+    assert "8542319000" not in body and bad_hs.name not in body
     assert 'value="JZTEST0001"' in body and 'value="12.5"' in body  # nothing typed is lost
     form["transferee_item"] = "9"
     r = c.post(reverse("ledger:carryover_create"), form)
-    assert r.status_code == 400 and "no material with sequence number 9" in r.content.decode()
-    form["transferee_item"] = "1"
+    assert r.status_code == 400 and "could not be used" in r.content.decode()
+    form["transferor_item"] = "9"  # the user's own side: a precise message
+    r = c.post(reverse("ledger:carryover_create"), form)
+    assert r.status_code == 400 and "no product with sequence number 9" in r.content.decode()
+    form["transferee_item"] = form["transferor_item"] = "1"
     r = c.post(reverse("ledger:carryover_create"), form)
     assert r.status_code == 302
     new = CarryOver.objects.get(number="JZTEST0001")
     assert new.planned_qty == D("12.5") and new.created_by == world.users.enterprise
-    # approve, link a list and pair through the pages
+    # the applicant cannot approve; the zone office does
     c.post(reverse("ledger:carryover_transition", args=[new.pk, "approved"]))
+    assert CarryOver.objects.get(pk=new.pk).state == "draft"
+    client_for(world.users.zone).post(reverse("ledger:carryover_transition", args=[new.pk, "approved"]))
+    assert CarryOver.objects.get(pk=new.pk).state == "approved"
+    # the transfer-in side links its receipts, pairs through the pages
+    c = client_for(user_for("enterprise", world.enterprises.a2, username="e_a2"))
+    c.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     lst = receive(new, 5, dt.date(2026, 2, 2))
     r = c.post(reverse("ledger:carryover_link", args=[new.pk]), {"list_number": lst.number})
     assert r.status_code == 302 and CarryOverLink.objects.filter(carry_over=new).count() == 1
@@ -461,7 +472,7 @@ def test_create_form_keeps_input_and_shows_errors_inline(world, client_for):
     assert "Carry-over receipt exceeds application JZTEST0001" in r.content.decode()
     r = c.get(reverse("ledger:carryover_matching", args=[new.pk]))
     assert r.status_code == 200 and lst.number in r.content.decode() and "no shipment" in r.content.decode()
-    r = c.get(reverse("ledger:book_detail", args=[co.transferor_book.pk]) + "?tab=carryovers")
+    r = c.get(reverse("ledger:book_detail", args=[co.transferee_book.pk]) + "?tab=carryovers")
     assert r.status_code == 200 and "JZTEST0001" in r.content.decode()
 
 
@@ -537,22 +548,22 @@ def test_api_flow(world):
     )
     assert r.status_code == 201, r.content
     pk = r.json()["id"]
-    assert (
-        a.post(f"/api/ledger/carryovers/{pk}/transition/", {"state": "approved"}, format="json").status_code
-        == 200
-    )
+    r = a.post(f"/api/ledger/carryovers/{pk}/transition/", {"state": "approved"}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "approval_refused"  # not by the applicant alone
+    b = api(user_for("enterprise", world.enterprises.a2, username="e_a2"))  # the counterpart confirms
+    assert b.post(f"/api/ledger/carryovers/{pk}/transition/", {"state": "approved"}, format="json").status_code == 200
     new = CarryOver.objects.get(pk=pk)
     s = ship(new, 20, dt.date(2026, 7, 1))
     rc = receive(new, 20, dt.date(2026, 7, 9))
-    for lst in (s, rc):
+    for client, lst in ((a, s), (b, rc)):  # each side links its own list
         assert (
-            a.post(
+            client.post(
                 f"/api/ledger/carryovers/{pk}/link/", {"list_number": lst.number}, format="json"
             ).status_code
             == 200
         )
     over = receive(new, 31, dt.date(2026, 7, 10))
-    r = a.post(f"/api/ledger/carryovers/{pk}/link/", {"list_number": over.number}, format="json")
+    r = b.post(f"/api/ledger/carryovers/{pk}/link/", {"list_number": over.number}, format="json")
     # planned 50, received 20, this list 31 → 20 + 31 − 50 = 1 over
     assert r.status_code == 400 and r.json()["code"] == "over_plan" and "excess 1.00000" in r.json()["detail"]
     halves = a.get(f"/api/ledger/carryovers/{pk}/halves/").json()["results"]
@@ -580,10 +591,13 @@ def test_import_all_or_nothing(world, tmp_path):
     result = pipeline.run(get_kind("ledger_carryovers"), p, p.name, world.users.enterprise)
     assert not CarryOver.objects.filter(number__startswith="JZIMP").exists()
     text = " | ".join(str(e) for e in result.errors)
-    assert "row 3" in text and "转入料件序号" in text and "sequence number 9" in text
+    # the counterpart's side: a neutral message on the counterpart's book column
+    assert "row 3" in text and "转入方备案号" in text and "could not be used" in text
     assert "row 4" in text and "申报数量" in text
+    # an approved application imported by the applicant alone is refused
+    assert "row 2" in text and "approved by the zone office" in text
     p.write_text(good, encoding="utf-8-sig")
-    result = pipeline.run(get_kind("ledger_carryovers"), p, p.name, world.users.enterprise)
+    result = pipeline.run(get_kind("ledger_carryovers"), p, p.name, world.users.admin)
     assert not result.errors
     assert CarryOver.objects.get(number="JZIMP01").state == "approved"
     # neither book in the importer's scope
