@@ -32,6 +32,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from zonebook.core.scoping import scope_q
+
 EMPTY = "—"
 MAX_VALUE_CHARS = 120
 
@@ -237,7 +239,16 @@ class AuditDisplay:
                 continue
             # the related object's own forward relations are joined: many __str__ read one of them
             joins = [f.name for f in related._meta.concrete_fields if f.many_to_one and not f.null]
-            for obj in related._base_manager.filter(pk__in=keys).select_related(*joins):
+            qs = related._base_manager.filter(pk__in=keys).select_related(*joins)
+            # a related object outside the reader's scope is named by its id only (a carry-over's history
+            # names the counterpart's item: its name is the other enterprise's data)
+            paths = getattr(related, "SCOPE_PATHS", None)
+            if paths is not None and self.user is not None:
+                q = scope_q(paths, self.user)
+                if q is None:
+                    continue
+                qs = qs.filter(q)
+            for obj in qs:
                 names[(related._meta.label_lower, str(obj.pk))] = str(obj)
         return names
 
