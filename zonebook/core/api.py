@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions, parsers, permissions, serializers, status
 from rest_framework.response import Response
 
@@ -51,6 +52,12 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is not None and getattr(result[0], "must_change_password", False):
             raise PasswordChangeRequired()
         return result
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """OpenAPI: the session cookie, as drf-spectacular documents DRF's own session authentication."""
+
+    target_class = "zonebook.core.api.SessionAuthentication"
 
 
 class ScopedWritePermission(permissions.IsAuthenticated):
