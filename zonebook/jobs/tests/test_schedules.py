@@ -3,12 +3,13 @@ slots collapsing to one run, failed runs waiting for the next slot, the schedule
 
 import datetime as dt
 import io
+import sqlite3
 import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 
 from zonebook.core.testing.factories import user_for
 from zonebook.jobs import schedules
@@ -229,32 +230,59 @@ def test_a_claimed_slot_cannot_be_claimed_again(registry):
     assert Job.objects.filter(kind="t.q").count() == 1  # the second claim's job was rolled back
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_schedulers_at_once_run_a_slot_once(registry):
-    """Two schedulers (threads, each with its own database connection) claim the same slot at the
-    same moment: the unique (schedule, slot) row lets one of them through.  Runs on SQLite and,
-    with DATABASE_URL set, on PostgreSQL."""
-    registry.register("t.q", f"{__name__}.counting", every_minutes=5, label="q")
-    now = sh(2026, 12, 5, 10, 1)
-    n = 4
+def _file_database(tmp_path, monkeypatch):
+    """SQLite: the committed test database copied to a WAL file that new connections open (the
+    in-memory shared-cache test database answers "table is locked" at once instead of waiting
+    for the write lock as a deployed database does)."""
+    db = tmp_path / "db.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(db)
+    connection.connection.backup(target)
+    target.execute("PRAGMA journal_mode=WAL")
+    target.close()
+    monkeypatch.setitem(
+        connections.settings, "default", {**connections.settings["default"], "NAME": str(db)}
+    )
+
+
+def _in_threads(n, fn):
+    """Run ``fn`` in n threads released at the same moment, each on its own connection."""
     barrier = threading.Barrier(n)
     results, errors = [], []
 
-    def scheduler():
+    def target():
         try:
             barrier.wait(timeout=10)
-            results.append(registry.run_due(now, enqueue=False))
-        except Exception as exc:  # pragma: no cover - reported below
+            results.append(fn())
+        except Exception as exc:  # noqa: BLE001 - asserted by the caller
             errors.append(repr(exc))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=scheduler) for _ in range(n)]
+    threads = [threading.Thread(target=target) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_run_a_slot_once(registry, tmp_path, monkeypatch):
+    """Four schedulers (threads, each with its own database connection) claim the same slot at
+    the same moment: the unique (schedule, slot) row lets one of them through.  On SQLite (a WAL
+    file, as deployed) and, with DATABASE_URL set, on PostgreSQL."""
+    registry.register("t.q", f"{__name__}.counting", every_minutes=5, label="q")
+    if connection.vendor == "sqlite":
+        _file_database(tmp_path, monkeypatch)
+    now = sh(2026, 12, 5, 10, 1)
+    # every scheduler sees the slot due before any of them claims it
+    assert [s.name for s, _slot in registry.due(now)] == ["t.q"]
+    results, errors = _in_threads(4, lambda: len(registry.run_due(now, enqueue=False)))
     assert not errors, errors
-    assert sorted(len(r) for r in results) == [0] * (n - 1) + [1]
-    assert ScheduleRun.objects.filter(schedule="t.q").count() == 1
-    assert Job.objects.filter(kind="t.q").count() == 1  # the losers' jobs were rolled back
+    assert sorted(results) == [0, 0, 0, 1]
+    (counts,), errors = _in_threads(
+        1,
+        lambda: (ScheduleRun.objects.filter(schedule="t.q").count(), Job.objects.filter(kind="t.q").count()),
+    )
+    assert counts == (1, 1)  # one slot row, one job: the losers' jobs were rolled back
