@@ -35,7 +35,6 @@ class Command(BaseCommand):
             names = ", ".join(s.name for s in schedules.all_schedules()) or "none"
             self.stdout.write(f"scheduler {schedules.worker_id()} started; schedules: {names}")
         while True:
-            close_old_connections()
             try:
                 with acting_as("scheduler"):
                     runs = schedules.run_due()
@@ -51,3 +50,4 @@ class Command(BaseCommand):
             if stopping:
                 self.stdout.write("scheduler stopped")
                 return
+            close_old_connections()  # a connection broken by a database restart is reopened
