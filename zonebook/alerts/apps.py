@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-
 # Every day at 06:30 Asia/Shanghai, before office hours.
 SEND_ALERTS_CRON = "30 6 * * *"
 

@@ -204,7 +204,9 @@ def claim(
     return run
 
 
-def run_due(now: dt.datetime | None = None, *, enqueue: bool = True, execute: bool = False) -> list[ScheduleRun]:
+def run_due(
+    now: dt.datetime | None = None, *, enqueue: bool = True, execute: bool = False
+) -> list[ScheduleRun]:
     """Claim every due slot and start its Job: enqueued for the worker, or (``execute=True``) run
     here and now, one after the other.  Returns the runs this call claimed."""
     from .services import execute as execute_job
@@ -296,6 +298,4 @@ def status(now: dt.datetime | None = None, *, history: int = 5) -> list[Status]:
     for run in latest:
         runs.setdefault(run.schedule, []).append(run)
     due_names = {s.name for s, _slot in due(now)}
-    return [
-        Status(s, runs.get(s.name, []), s.next_after(now), s.name in due_names) for s in all_schedules()
-    ]
+    return [Status(s, runs.get(s.name, []), s.next_after(now), s.name in due_names) for s in all_schedules()]

@@ -78,7 +78,18 @@ def test_cron_fields_lists_ranges_steps_names():
 
 
 @pytest.mark.parametrize(
-    "expr", ["", "* * * *", "60 * * * *", "* 24 * * *", "0 0 0 * *", "5-1 * * * *", "*/0 * * * *", "a * * * *", "1,,2 * * * *"]
+    "expr",
+    [
+        "",
+        "* * * *",
+        "60 * * * *",
+        "* 24 * * *",
+        "0 0 0 * *",
+        "5-1 * * * *",
+        "*/0 * * * *",
+        "a * * * *",
+        "1,,2 * * * *",
+    ],
 )
 def test_malformed_cron_is_refused(expr):
     with pytest.raises(ValueError):
@@ -240,9 +251,7 @@ def _file_database(tmp_path, monkeypatch):
     connection.connection.backup(target)
     target.execute("PRAGMA journal_mode=WAL")
     target.close()
-    monkeypatch.setitem(
-        connections.settings, "default", {**connections.settings["default"], "NAME": str(db)}
-    )
+    monkeypatch.setitem(connections.settings, "default", {**connections.settings["default"], "NAME": str(db)})
 
 
 def _in_threads(n, fn):
