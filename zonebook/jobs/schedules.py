@@ -35,7 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -213,7 +213,15 @@ def run_due(
 
     runs = []
     for schedule, slot in due(now):
-        run = claim(schedule, slot, enqueue=enqueue and not execute)
+        try:
+            run = claim(schedule, slot, enqueue=enqueue and not execute)
+        except DatabaseError:
+            raise  # the database is away: the whole tick is retried
+        except Exception:
+            # a declaration that cannot start (its function does not import): logged, the other
+            # schedules still run; nothing is claimed, so it starts once the code is fixed
+            logger.exception("schedule %s cannot start its job", schedule.name)
+            continue
         if run is None:
             continue
         logger.info("schedule %s: slot %s claimed, job %s", schedule.name, slot, run.job_id)

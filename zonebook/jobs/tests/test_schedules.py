@@ -168,6 +168,15 @@ def test_failed_run_is_visible_and_retried_at_next_slot_not_every_tick(registry,
 
 
 @pytest.mark.django_db
+def test_a_broken_declaration_does_not_stop_the_others(registry):
+    registry.register("a.broken", "zonebook.jobs.tests.nowhere.func", every_minutes=5, label="broken")
+    registry.register("b.fine", f"{__name__}.counting", every_minutes=5, label="fine")
+    runs = registry.run_due(sh(2026, 12, 5, 10, 0), execute=True)
+    assert [r.schedule for r in runs] == ["b.fine"] and len(CALLS) == 1
+    assert not ScheduleRun.objects.filter(schedule="a.broken").exists()
+
+
+@pytest.mark.django_db
 def test_busy_schedule_waits_and_stale_run_does_not_block(registry):
     registry.register("t.q", f"{__name__}.counting", every_minutes=5, label="q")
     (run,) = registry.run_due(sh(2026, 12, 5, 10, 0), enqueue=False)  # queued, not run
