@@ -285,7 +285,7 @@ def _in_threads(n, fn):
     return results, errors
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_schedulers_at_once_run_a_slot_once(registry, tmp_path, monkeypatch):
     """Four schedulers (threads, each with its own database connection) claim the same slot at
     the same moment: the unique (schedule, slot) row lets one of them through.  On SQLite (a WAL
