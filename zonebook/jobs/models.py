@@ -82,6 +82,10 @@ class Job(models.Model):
                 return _("Import check: %(kind)s") % {"kind": name}
             return _("Import: %(kind)s") % {"kind": name}
         label = KIND_LABELS.get(self.kind) or KIND_LABELS.get(parts[0])
+        if not label:
+            from .schedules import all_schedules
+
+            label = next((s.label for s in all_schedules() if s.kind == self.kind), None)
         return str(label) if label else self.kind
 
     def with_live_progress(self) -> "Job":
@@ -136,3 +140,31 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+
+class ScheduleRun(models.Model):
+    """One claimed slot of a declared schedule (``jobs.schedules``) and the Job that runs it.
+
+    The unique (schedule, slot) constraint is what keeps two schedulers from running the same slot:
+    the row is inserted in the transaction that creates the Job, and the loser's INSERT fails."""
+
+    schedule = models.CharField(_("schedule"), max_length=100)
+    slot = models.DateTimeField(_("slot"))
+    manual = models.BooleanField(_("started by hand"), default=False)
+    job = models.OneToOneField(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="schedule_run"
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "slot"], name="jobs_schedulerun_one_per_slot"),
+        ]
+        indexes = [models.Index(fields=["schedule", "-claimed_at"], name="jobs_schedrun_sched_idx")]
+
+    def __str__(self):
+        return f"{self.schedule} @ {self.slot:%Y-%m-%d %H:%M}"

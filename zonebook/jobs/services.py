@@ -47,9 +47,17 @@ _last_write: dict[int, float] = {}
 
 
 def start_job(
-    kind: str, label: str, user, func_path: str, params: dict[str, Any] | None = None, total: int = 0
+    kind: str,
+    label: str,
+    user,
+    func_path: str,
+    params: dict[str, Any] | None = None,
+    total: int = 0,
+    *,
+    enqueue: bool = True,
 ) -> Job:
-    """Create a queued Job and enqueue its task once the current transaction commits."""
+    """Create a queued Job and enqueue its task once the current transaction commits (``enqueue=False``:
+    the caller runs it with ``execute`` itself, e.g. ``manage.py schedules --run-due``)."""
     import_string(func_path)  # fail early on a typo, not in the worker
     job = Job.objects.create(
         kind=kind,
@@ -59,7 +67,8 @@ def start_job(
         params=params or {},
         total=total,
     )
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 

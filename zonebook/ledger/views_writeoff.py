@@ -7,6 +7,7 @@ Thin views: every object comes from ``Model.objects.for_user(request.user)`` fir
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -298,7 +300,8 @@ def writeoff_export(request, pk):
         object_repr=str(wo),
         scope=wo.audit_scope(),
     )
-    name = f"writeoff-{wo.book.number}-{wo.report_no}"
+    # no quotes, slashes or control characters from the book number in the header (a "\r" gave a 500)
+    name = re.sub(r"[^\w.-]+", "_", f"writeoff-{wo.book.number}-{wo.report_no}")
     if fmt == "pdf":
         try:
             data = export_writeoff.pdf(wo)
@@ -306,15 +309,15 @@ def writeoff_export(request, pk):
             message_errors(request, exc)
             return redirect("ledger:writeoff_detail", pk=wo.pk)
         resp = HttpResponse(data, content_type="application/pdf")
-        resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        resp["Content-Disposition"] = content_disposition_header(True, f"{name}.pdf")
         return resp
     if fmt == "csv":
         text = export_writeoff.material_csv(wo.book_id, export_writeoff.stored_rows(wo), labels=True)
         resp = HttpResponse((CSV_BOM + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        resp["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
         return resp
     resp = HttpResponse(export_writeoff.workbook(wo), content_type=XLSX_CONTENT_TYPE)
-    resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    resp["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
     return resp
 
 

@@ -108,3 +108,31 @@ def test_send_alerts_command_and_background_job(world, cfg, due, client):
     assert execute(job.pk) == "succeeded"
     job.refresh_from_db()
     assert "notifications" in job.result and "alerts_open" in job.result  # (as of the real today)
+
+
+@pytest.mark.django_db
+def test_send_alerts_is_a_daily_schedule(world, cfg, monkeypatch):
+    """``send_alerts`` runs from the scheduler (declared in AlertsConfig.ready), no cron needed."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from zonebook.jobs import schedules
+    from zonebook.jobs.models import Job
+
+    schedule = schedules.get("alerts.send")
+    assert schedule is not None and schedule.spec.expr == "30 6 * * *"
+    assert schedule.func_path == "zonebook.alerts.jobs.run_send_alerts"
+    monkeypatch.setattr(schedules, "_REGISTRY", {"alerts.send": schedule})  # only this one
+    today = timezone.localdate()
+    red = b.book(world.enterprises.b1, valid_until=today + dt.timedelta(days=5))
+    sh = ZoneInfo("Asia/Shanghai")
+    at = dt.datetime.combine(today, dt.time(6, 29), tzinfo=sh)
+    assert schedule.next_after(at) == dt.datetime.combine(today, dt.time(6, 30), tzinfo=sh)
+    (run,) = schedules.run_due(at + dt.timedelta(minutes=2), execute=True)
+    job = Job.objects.get(pk=run.job_id)
+    assert job.state == Job.State.SUCCEEDED and job.kind == "alerts.send"
+    assert job.result["notifications"] == 1 and _recipients(red) == {"b1_staff"}
+    # later the same day: nothing due; the next morning: once more
+    assert schedules.run_due(at + dt.timedelta(hours=10), execute=True) == []
+    assert len(schedules.run_due(at + dt.timedelta(days=1, minutes=1), execute=True)) == 1

@@ -53,9 +53,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="File to write (default stdout)")
 
     def handle(self, *args, report, book, as_of=None, fmt="csv", output=None, **opts):
-        try:
-            b = Book.objects.get(number=book.strip().upper())
-        except Book.DoesNotExist:
+        # the number as typed (normalised: trimmed, upper case), or exactly as stored
+        b = Book.objects.filter(number=book.strip().upper()).first() or Book.objects.filter(number=book).first()
+        if b is None:
             raise CommandError(f"unknown book number {book}")
         if report == "writeoff":
             return self._writeoff(b, opts.get("date_from"), opts.get("date_to"), fmt, output)
