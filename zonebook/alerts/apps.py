@@ -8,4 +8,6 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alerts and anomaly flags")
 
     def ready(self):
-        from . import panels  # noqa: F401 - registers the oversight and write-off panels
+        from . import notifications, panels  # noqa: F401 - panels registers the oversight and write-off panels
+
+        notifications.register()
