@@ -1,4 +1,4 @@
-"""Alerts (deadline register), consumption plausibility flags, in-app notifications and thresholds.
+"""Alerts (deadline register), consumption plausibility flags and thresholds.
 
 * ``AlertSettings`` — the configurable thresholds (one row, edited in the admin through
   ``services.save_settings``, audited; defaults shipped by the data migration 0002).
