@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from .models import Notification
 log = logging.getLogger(__name__)
 ZONE_OFFICE_ROLES = (Role.ZONE_STAFF, Role.ZONE_LEADER)
 CHUNK = 2000
+EMAIL_RETRY = dt.timedelta(hours=24)  # a failed mail is retried by the sends of the next 24 hours
 
 
 @dataclass
@@ -120,6 +122,8 @@ def notify_many(items: Iterable[Pending], *, by=None, audit_changes: Mapping | N
     """Create the pending notifications (unknown kinds refused before anything is written), idempotent
     per (recipient, dedupe key); one audit entry; returns the number created."""
     items = list(items)
+    if not items:
+        return 0
     for code in {i.kind for i in items}:
         registry.get_kind(code)
     now = timezone.now()
@@ -147,7 +151,8 @@ def notify_many(items: Iterable[Pending], *, by=None, audit_changes: Mapping | N
             changes={"kinds": kinds, "candidates": len(objs), "created": created, **(audit_changes or {})},
         )
         if created and email_enabled():
-            transaction.on_commit(lambda: send_pending_email(since=now))
+            # this batch, plus earlier rows whose mail failed within the retry window
+            transaction.on_commit(lambda: send_pending_email(since=now - EMAIL_RETRY))
     return created
 
 
@@ -162,7 +167,8 @@ def send_pending_email(since=None) -> int:
     """E-mail every not yet e-mailed notification (created since ``since``) to recipients with an
     address, in the installation's language, through Django's mail settings (EMAIL_HOST …).  Rows
     are marked ``emailed_at`` so each goes out once; a failing SMTP server is logged, not raised
-    (the in-app notification stands) and retried at the next send."""
+    (the in-app notification stands) and the rows are retried by the sends of the next
+    ``EMAIL_RETRY`` (or by calling this without ``since``)."""
     if not email_enabled():
         return 0
     qs = (

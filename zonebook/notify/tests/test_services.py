@@ -100,4 +100,13 @@ def test_a_failing_mail_server_keeps_the_notification(world, test_kind, settings
     n = Notification.objects.get()
     assert n.emailed_at is None  # retried by the next send
     monkeypatch.undo()
-    assert services.send_pending_email() == 1 and len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify([world.users.zone], "test.visit", {"place": "B"})
+    assert sorted(m.subject.split("Visit to ")[1][:1] for m in mail.outbox) == ["A", "B"]
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_nothing_to_send_writes_nothing(world, test_kind):
+    assert services.notify([], "test.visit", {}) == 0
+    assert not AuditEntry.objects.filter(code="notify.sent").exists()
