@@ -53,9 +53,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="File to write (default stdout)")
 
     def handle(self, *args, report, book, as_of=None, fmt="csv", output=None, **opts):
-        try:
-            b = Book.objects.get(number=book.strip().upper())
-        except Book.DoesNotExist:
+        # numbers are upper case; a number stored otherwise (imported as given) is found as typed
+        b = (
+            Book.objects.filter(number=book.strip().upper()).first()
+            or Book.objects.filter(number=book.strip()).first()
+        )
+        if b is None:
             raise CommandError(f"unknown book number {book}")
         if report == "writeoff":
             return self._writeoff(b, opts.get("date_from"), opts.get("date_to"), fmt, output)
