@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "zonebook.registry",
     "zonebook.accounts",
     "zonebook.jobs",
+    "zonebook.notify",
 ]
 # Domain apps added by later issues register themselves here.
 for _optional in ("zonebook.ledger", "zonebook.bench", "zonebook.alerts"):
@@ -163,6 +164,18 @@ LOGIN_ALERT_FAILURES = int(os.environ.get("LOGIN_ALERT_FAILURES", "20"))
 LOGIN_ALERT_WINDOW_HOURS = float(os.environ.get("LOGIN_ALERT_WINDOW_HOURS", "1"))
 # Who receives mail_admins() alerts (login attacks): comma separated addresses.
 ADMINS = [(a.strip(), a.strip()) for a in os.environ.get("ADMINS", "").split(",") if a.strip()]
+
+# Notifications (zonebook.notify): in-app always; e-mail copies only with NOTIFY_EMAIL=1, through the
+# intranet SMTP server below.  NOTIFY_BASE_URL prefixes the links in the mails (https://zonebook.example).
+NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
+NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zonebook@localhost")
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Zonebook] ")
 
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_COOKIE_AGE = 12 * 3600
@@ -272,7 +285,6 @@ SPECTACULAR_SETTINGS = {
         "FlagKindEnum": "zonebook.alerts.choices.FlagKind",
         "FlagStateEnum": "zonebook.alerts.choices.FlagState",
         "MetricEnum": "zonebook.alerts.choices.Metric",
-        "NotificationKindEnum": "zonebook.alerts.choices.NotificationKind",
         "CarryOverStateEnum": "zonebook.ledger.models.carryover.CarryOverState",
         "CarryOverSideEnum": "zonebook.ledger.models.carryover.CarryOverSide",
         "QueueStatusEnum": "zonebook.ledger.models.carryover.QueueStatus",

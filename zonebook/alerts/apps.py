@@ -13,8 +13,9 @@ class AlertsConfig(AppConfig):
     def ready(self):
         from zonebook.jobs import schedules
 
-        from . import panels  # noqa: F401 - registers the oversight and write-off panels
+        from . import notifications, panels  # noqa: F401 - panels registers the oversight and write-off panels
 
+        notifications.register()
         # The daily refresh of the alert register and the notifications (was a cron entry).
         schedules.register(
             "alerts.send",

@@ -1,4 +1,5 @@
-"""Pure calculations of the alerts app (no Django): due dates, traffic lights, medians, deviations.
+"""Pure calculations of the alerts app (no Django): due dates, medians, deviations.  Traffic lights:
+``zonebook.notify.lights`` (the one implementation).
 
 The set-based code (``deadlines``, ``plausibility``) computes the same things over whole tables; the
 tests check both against hand-computed examples.
@@ -45,17 +46,6 @@ def writeoff_due_date(
     else:
         base = cycle_end
     return base + dt.timedelta(days=grace_days) if base else None
-
-
-def light(days_left: int | None, amber_days: int, red_days: int) -> str:
-    """``red`` at most ``red_days`` left (or overdue), ``amber`` at most ``amber_days``, else ``green``."""
-    if days_left is None:
-        return ""
-    if days_left <= red_days:
-        return "red"
-    if days_left <= amber_days:
-        return "amber"
-    return "green"
 
 
 def median(values: Iterable[Decimal]) -> Decimal | None:

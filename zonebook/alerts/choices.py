@@ -41,14 +41,6 @@ class FlagState(models.TextChoices):
     CLEARED = "cleared", _("Cleared")
 
 
-class NotificationKind(models.TextChoices):
-    EXPIRY = "expiry", _("Book expiry")
-    WRITEOFF = "writeoff", _("Write-off deadline")
-    TAX_DUE = "tax_due", _("Domestic-sale tax due")
-    CARRYOVER = "carryover", _("Carry-over half unmatched")
-    FLAG = "flag", _("Consumption plausibility flag")
-
-
 # Metrics whose threshold is relative (%); the loss rates use absolute percentage points.
 RELATIVE_METRICS = {Metric.UNIT_CONSUMPTION, Metric.CONSUMPTION}
 CONSUMPTION_METRICS = (Metric.UNIT_CONSUMPTION, Metric.TANGIBLE_RATE, Metric.INTANGIBLE_RATE)

@@ -1,5 +1,5 @@
-"""Navbar support: tells the base template the alerts app is there (no query; the unread count is
-fetched once after load from ``alerts:notification_badge`` (``data-fill-url``), so every page keeps its query count)."""
+"""Navbar support: tells the base template the alerts app is there (no query).  The notification
+bell is ``zonebook.notify``'s, on every page."""
 
 
 def alerts(request):

@@ -14,7 +14,7 @@ from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
 from . import queries
 from .choices import AlertKind, AlertState, FlagKind, FlagState, Light, Metric
-from .models import Alert, AlertSettings, Notification, PlausibilityFlag
+from .models import Alert, AlertSettings, PlausibilityFlag
 
 ALL = "all"
 
@@ -140,12 +140,3 @@ class PlausibilityFlagFilterSet(OpenByDefault, filters.FilterSet):
         if value == ALL:
             return queryset
         return queryset.filter(state=value) if value else queryset
-
-
-class NotificationFilterSet(filters.FilterSet):
-    unread = filters.BooleanFilter(label=_("Unread only"), field_name="read_at", lookup_expr="isnull")
-    kind = filters.ChoiceFilter(label=cap(_("kind")), choices=Notification._meta.get_field("kind").choices)
-
-    class Meta:
-        model = Notification
-        fields = ["unread", "kind"]

@@ -1,4 +1,4 @@
-"""Alerts (deadline register), consumption plausibility flags, in-app notifications and thresholds.
+"""Alerts (deadline register), consumption plausibility flags and thresholds.
 
 * ``AlertSettings`` — the configurable thresholds (one row, edited in the admin through
   ``services.save_settings``, audited; defaults shipped by the data migration 0002).
@@ -7,7 +7,8 @@
   background job).  Days left and traffic lights are computed at query time from ``due_date``.
 * ``PlausibilityFlag`` — a consumption version or write-off material whose figures deviate from the
   previous version, the provincial peer median or the stocktake (``services.refresh_flags``).
-* ``Notification`` — one message for one user (``recipient``), idempotent through ``dedupe_key``.
+
+Notifications are sent through ``zonebook.notify`` (kinds registered in ``notifications.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
 
-from .choices import AlertKind, AlertState, FlagKind, FlagState, Metric, NotificationKind
+from .choices import AlertKind, AlertState, FlagKind, FlagState, Metric
 
 BOOK_SCOPE = {
     "province": "book__zone__province_code",
@@ -287,60 +288,3 @@ class PlausibilityFlag(models.Model):
 
     def audit_scope(self):
         return _book_scope(self.book)
-
-
-class NotificationQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Notifications are personal: every user (administrators too) sees only their own."""
-        if user is None or not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(recipient=user)
-
-    def unread(self):
-        return self.filter(read_at__isnull=True)
-
-
-class Notification(models.Model):
-    """An in-app message to one user.  ``params`` holds the facts; the text is rendered in the reader's
-    language (``messages.render``).  ``dedupe_key`` makes sending idempotent per recipient."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recipient"),
-        on_delete=models.CASCADE,
-        related_name="notifications",
-    )
-    kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
-    params = models.JSONField(_("parameters"), default=dict, blank=True)
-    url = models.CharField(_("link"), max_length=300, blank=True)
-    object_type = models.CharField(_("object type"), max_length=60, blank=True)
-    object_id = models.CharField(_("object id"), max_length=40, blank=True)
-    dedupe_key = models.CharField(_("dedupe key"), max_length=120)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="alerts_notification_dedupe"),
-        ]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="alerts_notif_unread")]
-
-    def __str__(self):
-        return f"{self.recipient_id}:{self.dedupe_key}"
-
-    @property
-    def title(self) -> str:
-        from .messages import title
-
-        return title(self)
-
-    @property
-    def body(self) -> str:
-        from .messages import body
-
-        return body(self)

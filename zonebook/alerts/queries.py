@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from zonebook.ledger.models import Consumption
+from zonebook.notify import lights
 
 from . import calc
 from .choices import AlertKind, AlertState, FlagState, Metric
@@ -19,13 +20,13 @@ TOP_ROWS = 10
 
 
 def with_light(qs, today: dt.date, cfg: AlertSettings):
-    """Annotate ``light`` (red / amber / green) from ``due_date`` and the kind's thresholds, in SQL."""
+    """Annotate ``light`` (red / amber / green) from ``due_date`` and the kind's thresholds, in SQL
+    (``notify.lights``: the same rule as ``lights.traffic_light(days left, amber=…, red=…)``)."""
     whens = []
     for kind in AlertKind.values:
         amber, red = cfg.lights(kind)
-        whens.append(When(kind=kind, due_date__lte=today + dt.timedelta(days=red), then=Value("red")))
-        whens.append(When(kind=kind, due_date__lte=today + dt.timedelta(days=amber), then=Value("amber")))
-    return qs.annotate(light=Case(*whens, default=Value("green"), output_field=CharField()))
+        whens += lights.date_light_whens("due_date", today, amber_days=amber, red_days=red, kind=kind)
+    return qs.annotate(light=lights.date_light_case(whens))
 
 
 def light_q(light: str, today: dt.date, cfg: AlertSettings) -> Q:
@@ -33,13 +34,7 @@ def light_q(light: str, today: dt.date, cfg: AlertSettings) -> Q:
     q = Q(pk__in=[])
     for kind in AlertKind.values:
         amber, red = cfg.lights(kind)
-        red_until, amber_until = today + dt.timedelta(days=red), today + dt.timedelta(days=amber)
-        if light == "red":
-            q |= Q(kind=kind, due_date__lte=red_until)
-        elif light == "amber":
-            q |= Q(kind=kind, due_date__gt=red_until, due_date__lte=amber_until)
-        else:
-            q |= Q(kind=kind, due_date__gt=amber_until)
+        q |= Q(kind=kind) & lights.date_light_q(light, "due_date", today, amber_days=amber, red_days=red)
     return q
 
 

@@ -4,10 +4,9 @@
 * ``refresh_alerts(today)`` / ``refresh_flags()`` — bring the registers up to date set-based: one
   upsert (``bulk_create(update_conflicts=True)`` on ``key``), one UPDATE reopening rows that hold
   again, one UPDATE resolving/clearing rows that no longer hold; dismissed alerts stay dismissed;
-* ``send_due_alerts(today)`` — refresh, then one notification per (alert or flag, responsible user),
-  idempotent (``bulk_create(ignore_conflicts=True)`` on (recipient, dedupe key));
+* ``send_due_alerts(today)`` — refresh, then one notification per (alert or flag, responsible user)
+  through ``zonebook.notify`` (idempotent on (recipient, dedupe key); kinds in ``notifications``);
 * ``dismiss_alert(alert, by, note)`` — e.g. "domestic-sale tax paid" (audited);
-* ``mark_read`` / ``mark_all_read`` — personal reading state (not audited: it changes no domain data).
 """
 
 from __future__ import annotations
@@ -15,20 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zonebook.accounts.choices import Role, ScopeLevel
+from zonebook.accounts.choices import ScopeLevel
 from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError
+from zonebook.notify import services as notify
 
-from . import deadlines, plausibility
-from .choices import AlertKind, AlertState, FlagState, NotificationKind
-from .models import Alert, AlertSettings, Notification, PlausibilityFlag
+from . import deadlines, notifications, plausibility
+from .choices import AlertState, FlagState
+from .models import Alert, AlertSettings, PlausibilityFlag
 
 SETTINGS_FIELDS = [f.name for f in AlertSettings._meta.concrete_fields if f.name not in ("id", "updated_at")]
 ALERT_UPDATE_FIELDS = ["due_date", "basis_date", "period", "list_count", "amount", "refreshed_at"]
@@ -45,7 +43,6 @@ FLAG_UPDATE_FIELDS = [
     "version",
     "refreshed_at",
 ]
-ZONE_OFFICE_ROLES = (Role.ZONE_STAFF, Role.ZONE_LEADER)
 CHUNK = 2000
 
 
@@ -132,26 +129,13 @@ def refresh_flags(*, cfg: AlertSettings | None = None) -> RefreshResult:
 # ------------------------------------------------------------------ notifications
 
 
-def responsible_users(enterprise_ids, zone_ids):
-    """Active enterprise users of the enterprises and zone-office users (staff, leaders) of the zones."""
-    User = get_user_model()
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(scope_level=ScopeLevel.ENTERPRISE, role=Role.ENTERPRISE, enterprise_id__in=enterprise_ids)
-            | Q(scope_level=ScopeLevel.ZONE, role__in=ZONE_OFFICE_ROLES, zone_id__in=zone_ids)
-        )
-        .values_list("id", "scope_level", "enterprise_id", "zone_id")
-    )
-
-
 def _recipients_by_book(items):
     """{(enterprise_id, zone_id): [user ids]} for the rows' books (one query)."""
     ent_ids = {i["book__enterprise_id"] for i in items}
     zone_ids = {i["book__zone_id"] for i in items}
     by_ent: dict[int, list[int]] = {}
     by_zone: dict[int, list[int]] = {}
-    for uid, level, ent, zone in responsible_users(ent_ids, zone_ids):
+    for uid, level, ent, zone in notify.responsible_user_rows(ent_ids, zone_ids):
         if level == ScopeLevel.ENTERPRISE:
             by_ent.setdefault(ent, []).append(uid)
         else:
@@ -210,7 +194,7 @@ def send_due_alerts(today: dt.date | None = None, *, refresh: bool = True) -> di
             )
         )
     by_ent, by_zone = _recipients_by_book(alerts + flags)
-    objs = []
+    items = []
     for a in alerts:
         params = {
             "book": a["book__number"],
@@ -223,10 +207,10 @@ def send_due_alerts(today: dt.date | None = None, *, refresh: bool = True) -> di
             params["carry_over"] = a["carry_over__number"]
         url = reverse("alerts:alert_detail", args=[a["id"]])
         for uid in by_ent.get(a["book__enterprise_id"], []) + by_zone.get(a["book__zone_id"], []):
-            objs.append(
-                Notification(
+            items.append(
+                notify.Pending(
                     recipient_id=uid,
-                    kind=NotificationKind(AlertKind(a["kind"]).value),
+                    kind=notifications.ALERT_KINDS[a["kind"]],
                     params=params,
                     url=url,
                     object_type="alerts.alert",
@@ -246,10 +230,10 @@ def send_due_alerts(today: dt.date | None = None, *, refresh: bool = True) -> di
         }
         url = reverse("alerts:flag_detail", args=[fl["id"]])
         for uid in by_ent.get(fl["book__enterprise_id"], []) + by_zone.get(fl["book__zone_id"], []):
-            objs.append(
-                Notification(
+            items.append(
+                notify.Pending(
                     recipient_id=uid,
-                    kind=NotificationKind.FLAG,
+                    kind=notifications.FLAG,
                     params=params,
                     url=url,
                     object_type="alerts.plausibilityflag",
@@ -258,13 +242,11 @@ def send_due_alerts(today: dt.date | None = None, *, refresh: bool = True) -> di
                 )
             )
     with transaction.atomic():
-        before = Notification.objects.count()
-        Notification.objects.bulk_create(objs, batch_size=CHUNK, ignore_conflicts=True)
-        created = Notification.objects.count() - before
+        created = notify.notify_many(items, audit_changes={"today": today.isoformat(), **result})
         audit.record_event(
             "alerts.notifications.sent",
             message=f"{created} notifications",
-            changes={"today": today.isoformat(), "candidates": len(objs), "created": created, **result},
+            changes={"today": today.isoformat(), "candidates": len(items), "created": created, **result},
         )
     result["notifications"] = created
     return result
@@ -274,17 +256,6 @@ def _fmt(value) -> str:
     if value is None:
         return "—"
     return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
-
-
-def mark_read(notification: Notification) -> bool:
-    """Mark one of the user's notifications read; returns whether it changed."""
-    return bool(
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
-    )
-
-
-def mark_all_read(user) -> int:
-    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
 
 
 # ------------------------------------------------------------------ alerts

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.formatting import quantity
 from zonebook.core.lists import BaseTable, MoneyColumn, cap
+from zonebook.notify import lights
 
-from .choices import Light
 from .models import Alert, PlausibilityFlag
 
 NUM = {"td": {"class": "text-end font-monospace"}, "th": {"class": "text-end"}}
 NO_BOOST = {"a": {"hx-boost": "false"}}
-BADGE = {"red": "text-bg-danger", "amber": "text-bg-warning", "green": "text-bg-success"}
-
-
-def light_badge(light: str, text=None):
-    label = Light(light).label if light in Light.values else light
-    return format_html(
-        '<span class="badge {}" data-light="{}">{}</span>',
-        BADGE.get(light, "text-bg-secondary"),
-        light,
-        label if text is None else text,
-    )
+light_badge = lights.light_badge  # the one light helper (kept importable for the template tag)
 
 
 class AlertTable(BaseTable):
@@ -76,7 +65,7 @@ class AlertTable(BaseTable):
         return light_badge(value)
 
     def value_light(self, value, record):
-        return str(Light(value).label) if value in Light.values else value
+        return lights.light_info(value).label
 
     def render_days_left(self, record):
         return (record.due_date - timezone.localdate()).days

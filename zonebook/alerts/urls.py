@@ -10,8 +10,4 @@ urlpatterns = [
     path("<int:pk>/dismiss/", views.alert_dismiss, name="alert_dismiss"),
     path("plausibility/", views.PlausibilityFlagList.as_view(), name="flag_list"),
     path("plausibility/<int:pk>/", views.flag_detail, name="flag_detail"),
-    path("notifications/", views.notification_list, name="notification_list"),
-    path("notifications/badge/", views.notification_badge, name="notification_badge"),
-    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
-    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
 ]

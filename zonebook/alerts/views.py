@@ -1,15 +1,12 @@
-"""Alert pages: the deadline register, plausibility flags with their evidence, notifications."""
+"""Alert pages: the deadline register and plausibility flags with their evidence (notifications: ``zonebook.notify``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,10 +20,8 @@ from zonebook.core.views import scoped_object
 from . import charts, queries, services
 from .choices import AlertKind, AlertState, FlagKind
 from .filtersets import AlertFilterSet, PlausibilityFlagFilterSet
-from .models import Alert, AlertSettings, Notification, PlausibilityFlag
+from .models import Alert, AlertSettings, PlausibilityFlag
 from .tables import AlertTable, PlausibilityFlagTable
-
-PER_PAGE = 50
 
 
 def can_run(user) -> bool:
@@ -139,55 +134,3 @@ def flag_detail(request, pk):
             min_peers=AlertSettings.current().peer_min_count,
         )
     return render(request, "alerts/flag_detail.html", ctx)
-
-
-# ------------------------------------------------------------------ notifications
-
-
-@login_required
-def notification_list(request):
-    qs = Notification.objects.for_user(request.user)
-    unread_only = request.GET.get("unread") == "1"
-    if unread_only:
-        qs = qs.unread()
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    ctx = {
-        "title": _("Notifications"),
-        "page": page,
-        "unread_only": unread_only,
-        "unread_count": Notification.objects.for_user(request.user).unread().count(),
-    }
-    return render(request, "alerts/notification_list.html", ctx)
-
-
-@login_required
-def notification_badge(request):
-    """The navbar bell's unread count (fetched after load, so pages pay no extra query)."""
-    n = Notification.objects.for_user(request.user).unread().count()
-    return render(request, "alerts/_badge.html", {"unread": n})
-
-
-def _next(request, default):
-    nxt = request.POST.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return nxt
-    return default
-
-
-@login_required
-@require_POST
-@scoped_object(Notification)
-def notification_read(request, pk):
-    n = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
-    services.mark_read(n)
-    if request.POST.get("open") and n.url:
-        return redirect(n.url)
-    return redirect(_next(request, reverse("alerts:notification_list")))
-
-
-@login_required
-@require_POST
-def notification_read_all(request):
-    n = services.mark_all_read(request.user)
-    messages.success(request, _("%(n)d notification(s) marked read.") % {"n": n})
-    return redirect(_next(request, reverse("alerts:notification_list")))

@@ -30,6 +30,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from zonebook.notify import lights
+
 from .choices import BookStatus, ItemKind, ListState
 from .models import Balance, Book, BookItem, BookSummary, Consumption, InventoryList, InventoryListLine
 
@@ -59,15 +61,9 @@ def near_zero_percent() -> Decimal:
     return Decimal(str(_setting("LEDGER_NEAR_ZERO_PERCENT", 5)))
 
 
-def traffic_light(days: int | None) -> str:
-    """``red`` (≤ red days, or past), ``amber`` (≤ amber days), ``green``; '' without a date."""
-    if days is None:
-        return ""
-    if days <= red_days():
-        return "red"
-    if days <= amber_days():
-        return "amber"
-    return "green"
+def book_light(days: int | None) -> str:
+    """A book date's light with the ledger's thresholds (``notify.lights.traffic_light``)."""
+    return lights.traffic_light(days, amber=amber_days(), red=red_days())
 
 
 # ------------------------------------------------------------------ balance levels
@@ -236,8 +232,8 @@ def oversight(user, today: dt.date | None = None) -> dict:
     for b in nearest:
         b.days_to_expiry = (b.valid_until - today).days if b.valid_until else None
         b.days_to_writeoff = (b.cycle_end - today).days if b.cycle_end else None
-        b.light_expiry = traffic_light(b.days_to_expiry)
-        b.light_writeoff = traffic_light(b.days_to_writeoff)
+        b.light_expiry = book_light(b.days_to_expiry)
+        b.light_writeoff = book_light(b.days_to_writeoff)
 
     # 3. negative / near-zero material balances: counts (one query) and the worst rows (one query)
     #    From the per-book summaries when they were built with the current near-zero threshold

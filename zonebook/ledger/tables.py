@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.formatting import quantity
 from zonebook.core.lists import BaseTable, MoneyColumn, cap
+from zonebook.notify import lights
 
 from . import queries
 from .models import Balance, Book, InventoryList
@@ -38,9 +39,7 @@ class DaysColumn(tables.Column):
         days = days_left(value)
         if days is None:
             return "—"
-        light = queries.traffic_light(days)
-        css = {"red": "text-bg-danger", "amber": "text-bg-warning", "green": "text-bg-success"}[light]
-        return format_html('<span class="badge {}" data-light="{}">{}</span>', css, light, days)
+        return lights.light_badge(queries.book_light(days), days)
 
     def value(self, value):
         days = days_left(value)

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Alert, Notification, PlausibilityFlag
+from ..models import Alert, PlausibilityFlag
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -82,28 +82,3 @@ class PlausibilityFlagSerializer(serializers.ModelSerializer):
             "cleared_at",
         ]
         read_only_fields = fields
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    title = serializers.CharField(read_only=True)
-    body = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = [
-            "id",
-            "kind",
-            "title",
-            "body",
-            "params",
-            "url",
-            "object_type",
-            "object_id",
-            "created_at",
-            "read_at",
-        ]
-        read_only_fields = fields
-
-
-class MarkedSerializer(serializers.Serializer):
-    marked = serializers.IntegerField()

@@ -4,4 +4,3 @@ from . import views
 def register(router):
     router.register("alerts/alerts", views.AlertViewSet, basename="alerts-alert")
     router.register("alerts/flags", views.PlausibilityFlagViewSet, basename="alerts-flag")
-    router.register("alerts/notifications", views.NotificationViewSet, basename="alerts-notification")

@@ -1,20 +1,16 @@
-"""Alerts API: the deadline register and plausibility flags (scoped, read-only), and the user's own
-notifications (list, mark read, mark all read)."""
+"""Alerts API: the deadline register and plausibility flags (scoped, read-only).  The user's own
+notifications are served by ``zonebook.notify`` (``/api/notifications/``)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
-from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
+from rest_framework import viewsets
 
 from zonebook.core.api import ScopedViewSetMixin
 
-from .. import queries, services
-from ..filtersets import AlertFilterSet, NotificationFilterSet, PlausibilityFlagFilterSet
-from ..models import Alert, Notification, PlausibilityFlag
-from .serializers import AlertSerializer, MarkedSerializer, NotificationSerializer, PlausibilityFlagSerializer
+from .. import queries
+from ..filtersets import AlertFilterSet, PlausibilityFlagFilterSet
+from ..models import Alert, PlausibilityFlag
+from .serializers import AlertSerializer, PlausibilityFlagSerializer
 
 
 class AlertViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -41,28 +37,3 @@ class PlausibilityFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet)
 
     def get_queryset(self):
         return queries.flags(self.request.user)
-
-
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The requesting user's own notifications."""
-
-    queryset = Notification.objects.all()
-    serializer_class = NotificationSerializer
-    filterset_class = NotificationFilterSet
-    permission_classes = [IsAuthenticated]
-    ordering_fields = ["created_at", "id"]
-    ordering = ["-created_at", "-id"]
-
-    def get_queryset(self):
-        return Notification.objects.for_user(self.request.user)
-
-    @extend_schema(request=None, responses=MarkedSerializer)
-    @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
-        n = self.get_object()
-        return Response({"marked": int(services.mark_read(n))})
-
-    @extend_schema(request=None, responses=MarkedSerializer)
-    @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request):
-        return Response({"marked": services.mark_all_read(request.user)})

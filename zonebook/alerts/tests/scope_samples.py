@@ -60,12 +60,3 @@ def _flag(world):
             "refreshed_at": now,
         },
     )[0]
-
-
-@register("alerts.notification")
-def _notification(world):
-    from zonebook.alerts.models import Notification
-
-    return Notification.objects.get_or_create(
-        recipient=world.users.other_enterprise, dedupe_key="sample", defaults={"kind": "expiry", "params": {}}
-    )[0]

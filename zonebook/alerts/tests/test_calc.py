@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from zonebook.alerts import calc
+from zonebook.notify import lights
 
 d = dt.date
 
@@ -59,7 +60,7 @@ def test_writeoff_deadline_of_an_ebook_is_the_cycle_end_plus_grace():
     [(-5, "red"), (0, "red"), (30, "red"), (31, "amber"), (60, "amber"), (61, "green"), (None, "")],
 )
 def test_traffic_light_boundaries(days, light):
-    assert calc.light(days, amber_days=60, red_days=30) == light
+    assert lights.traffic_light(days, amber=60, red=30) == light
 
 
 def test_median_odd_and_even():

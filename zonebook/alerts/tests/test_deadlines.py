@@ -194,9 +194,9 @@ def test_thresholds_are_configurable_and_audited(world, cfg):
 
 @pytest.mark.django_db
 def test_unmatched_carry_over_halves_must_be_matched_within_the_window(world, cfg):
-    from zonebook.alerts.models import Notification
     from zonebook.ledger.services import carryover as co_svc
     from zonebook.ledger.tests.test_carryover import receive, setup_pair, ship
+    from zonebook.notify.models import Notification
 
     co = setup_pair(world)
     # shipment declared 2026-05-20 and receipt 2026-05-25, both linked, not matched:
@@ -224,7 +224,7 @@ def test_unmatched_carry_over_halves_must_be_matched_within_the_window(world, cf
     assert _light(got[co.transferee_book_id], cfg, later) == "amber"
     # the enterprise's users are told, naming the application
     services.send_due_alerts(later, refresh=False)
-    n = Notification.objects.filter(kind="carryover").first()
+    n = Notification.objects.filter(kind="alerts.carryover").first()
     assert n is not None and co.number in n.title and "2026-06-19" in n.title
     # matching the two halves ends both alerts at the next refresh
     co_svc.auto_match([co])

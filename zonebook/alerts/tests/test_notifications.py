@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from zonebook.alerts import services
-from zonebook.alerts.models import Alert, Notification
+from zonebook.alerts.models import Alert
 from zonebook.audit.models import AuditEntry
+from zonebook.notify.models import Notification
 
 from . import builders as b
 
@@ -47,7 +48,7 @@ def test_notifications_go_to_the_responsible_users_once(world, cfg, due):
     # red book's write-off deadline (expiry + 30 = TODAY + 35: 20 days left) turns amber → b1_staff
     later = TODAY + dt.timedelta(days=15)
     assert services.send_due_alerts(later)["notifications"] == 4
-    assert Notification.objects.filter(kind="writeoff").get().recipient == world.users.other_zone
+    assert Notification.objects.filter(kind="alerts.writeoff").get().recipient == world.users.other_zone
     assert Notification.objects.filter(params__book=amber.number, params__light="red").count() == 3
     assert services.send_due_alerts(later)["notifications"] == 0
     assert AuditEntry.objects.filter(code="alerts.notifications.sent").count() == 4
@@ -65,21 +66,21 @@ def test_reading_notifications(world, cfg, due, client):
     services.send_due_alerts(TODAY)
     user = world.users.zone
     client.force_login(user)
-    r = client.get("/alerts/notifications/badge/")
+    r = client.get("/notifications/badge/")
     assert b'data-unread="1"' in r.content
-    page = client.get("/alerts/notifications/")
+    page = client.get("/notifications/")
     assert page.status_code == 200 and "expires on" in page.content.decode()
     n = Notification.objects.get(recipient=user)
     # another user's notification is 404 (personal)
     other = Notification.objects.get(recipient=world.users.zone_leader)
-    assert client.post(f"/alerts/notifications/{other.pk}/read/").status_code == 404
-    r = client.post(f"/alerts/notifications/{n.pk}/read/", {"open": "1"})
+    assert client.post(f"/notifications/{other.pk}/read/").status_code == 404
+    r = client.post(f"/notifications/{n.pk}/read/", {"open": "1"})
     assert r.status_code == 302 and r["Location"] == n.url
     n.refresh_from_db()
     assert n.read_at is not None
-    assert client.get("/alerts/notifications/badge/").content.strip() == b""
+    assert client.get("/notifications/badge/").content.strip() == b""
     client.force_login(world.users.enterprise)
-    client.post("/alerts/notifications/read-all/")
+    client.post("/notifications/read-all/")
     assert not Notification.objects.filter(recipient=world.users.enterprise, read_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=world.users.zone_leader, read_at__isnull=True).exists()
 

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from zonebook.alerts import services
-from zonebook.alerts.models import Alert, Notification, PlausibilityFlag
+from zonebook.alerts.models import Alert, PlausibilityFlag
 from zonebook.ledger.services import writeoff as wsvc
 from zonebook.ledger.tests import ledger_world
+from zonebook.notify.models import Notification
 
 from . import builders as b
 
@@ -113,14 +114,14 @@ def test_api_scope_and_own_notifications(world, scoped, client):
     other = Alert.objects.get(book=chongqing)
     assert client.get(f"/api/alerts/alerts/{other.pk}/").status_code == 404
     assert client.get("/api/alerts/alerts/", {"kind": "expiry", "light": "amber"}).json()["count"] == 0
-    notes = client.get("/api/alerts/notifications/").json()
+    notes = client.get("/api/notifications/").json()
     assert notes["count"] == 1 and "expires on" in notes["results"][0]["title"]
     someone_else = Notification.objects.exclude(recipient=world.users.zone).first()
-    assert client.get(f"/api/alerts/notifications/{someone_else.pk}/").status_code == 404
-    assert client.post(f"/api/alerts/notifications/{someone_else.pk}/read/").status_code == 404
+    assert client.get(f"/api/notifications/{someone_else.pk}/").status_code == 404
+    assert client.post(f"/api/notifications/{someone_else.pk}/read/").status_code == 404
     mine_n = Notification.objects.get(recipient=world.users.zone)
-    assert client.post(f"/api/alerts/notifications/{mine_n.pk}/read/").json() == {"marked": 1}
-    assert client.post("/api/alerts/notifications/read-all/").json() == {"marked": 0}
+    assert client.post(f"/api/notifications/{mine_n.pk}/read/").json() == {"marked": 1}
+    assert client.post("/api/notifications/read-all/").json() == {"marked": 0}
     assert client.get("/api/alerts/flags/").status_code == 200
     # alerts are read-only in the API
     assert client.post("/api/alerts/alerts/", {}).status_code in (403, 405)
@@ -132,10 +133,10 @@ def test_api_scope_and_own_notifications(world, scoped, client):
     [
         "/alerts/",
         "/alerts/plausibility/",
-        "/alerts/notifications/",
+        "/notifications/",
         "/api/alerts/alerts/",
         "/api/alerts/flags/",
-        "/api/alerts/notifications/",
+        "/api/notifications/",
         "/ledger/oversight/",
     ],
 )

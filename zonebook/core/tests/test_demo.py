@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from zonebook.accounts.choices import Role
@@ -23,6 +24,13 @@ def _run(*args) -> str:
 @pytest.mark.django_db
 def test_load_demo_builds_the_province_once(client):
     assert "Demo province loaded" in _run("load_demo", "--if-empty")
+    if "zonebook.alerts" in settings.INSTALLED_APPS:
+        from zonebook.notify.models import Notification
+
+        # the alerts demo notifies the responsible users through the notify app
+        kinds = set(Notification.objects.values_list("kind", flat=True))
+        assert kinds and all(k.startswith("alerts.") for k in kinds)
+        assert all(n.title and n.title != n.kind for n in Notification.objects.all()[:50])
 
     # ~60 enterprises, every USCC valid, customs codes 10 characters, unique
     ents = list(
@@ -135,9 +143,10 @@ def _half_loaded_demo_is_completed(client):
     rest was committed) is completed by the next `load_demo --if-empty`, not accepted."""
     from unittest import mock
 
-    from zonebook.alerts.models import Alert, Notification, PlausibilityFlag
+    from zonebook.alerts.models import Alert, PlausibilityFlag
     from zonebook.jobs import services as jobs
     from zonebook.jobs.models import Job
+    from zonebook.notify.models import Notification
 
     Notification.objects.all().delete()
     PlausibilityFlag.objects.all().delete()

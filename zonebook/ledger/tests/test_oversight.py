@@ -144,7 +144,7 @@ def test_thresholds_are_configurable(world, oversight_data, settings):
     data = queries.oversight(world.users.zone)
     assert data["deadline_counts"]["expiry_red"] == 0
     assert data["deadline_counts"]["expiry_amber"] == 1  # A at 20 days
-    assert queries.traffic_light(31) == "green" and queries.traffic_light(-3) == "red"
+    assert queries.book_light(31) == "green" and queries.book_light(-3) == "red"
 
 
 def _books(world, n):
