@@ -9,3 +9,17 @@ class NotifyConfig(AppConfig):
     name = "zonebook.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from zonebook.jobs import schedules
+
+        from .services import email_enabled
+
+        # With e-mail on, notifications whose mail failed are retried every 15 minutes by the worker.
+        if email_enabled():
+            schedules.register(
+                "notify.email",
+                "zonebook.notify.jobs.run_send_pending_email",
+                every_minutes=15,
+                label=_("Retry notification e-mails"),
+            )
