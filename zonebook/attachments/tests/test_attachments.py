@@ -268,7 +268,7 @@ def test_listing_costs_a_fixed_number_of_queries(world, client_for, django_asser
 def test_api_upload_list_download_delete(world, client_for, settings):
     e = world.enterprises.a1
     c = client_for(world.users.zone)
-    r = c.post("/api/attachments/", {"target": f"registry.enterprise.{e.pk}", "file": upload("../x/清单.csv", "a,b\n".encode())})
+    r = c.post("/api/attachments/", {"target": f"registry.enterprise.{e.pk}", "file": upload("../x/清单.csv", b"a,b\n")})
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["original_name"] == "清单.csv" and body["kind"] == "csv" and body["target"] == f"registry.enterprise.{e.pk}"
