@@ -54,9 +54,10 @@ def panel_context(request, parent, error: str = "") -> dict:
     }
 
 
-def _back(request, parent, error: str = "", status: int = 200):
+def _back(request, parent, error: str = ""):
     if getattr(request, "htmx", False):
-        return render(request, "attachments/_panel.html", panel_context(request, parent, error), status=status)
+        # 200 with the error inside the panel: HTMX swaps only 2xx answers
+        return render(request, "attachments/_panel.html", panel_context(request, parent, error))
     if error:
         messages.error(request, error)
     url = parent.get_absolute_url() if hasattr(parent, "get_absolute_url") else "/"
@@ -74,13 +75,13 @@ def panel(request, target):
         raise PermissionDenied(_("Your role may not add or delete attachments here."))
     files = request.FILES.getlist("file")
     if not files:
-        return _back(request, parent, _("Choose a file to attach."), status=400)
+        return _back(request, parent, _("Choose a file to attach."))
     description = request.POST.get("description", "").strip()
     for upload in files:
         try:
             services.attach(parent, upload, by=request.user, description=description)
         except DomainError as exc:
-            return _back(request, parent, f"{services.clean_name(upload.name)}: {exc}", status=400)
+            return _back(request, parent, f"{services.clean_name(upload.name)}: {exc}")
     if not getattr(request, "htmx", False):
         messages.success(request, _("The file was attached."))
     return _back(request, parent)
