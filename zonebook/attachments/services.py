@@ -168,9 +168,8 @@ def attach(parent, upload, *, by, description: str = "") -> Attachment:
                 parent,
                 code="attachments.uploaded",
                 by=by,
-                action="action",
-                changes={"attachment": [None, _summary(att)]},
-                message=_("Attached %(name)s") % {"name": name},
+                changes={"attachment": [None, name], "sha256": [None, digest]},
+                message=_message(_("Attached %(name)s"), att),
             )
     except BaseException:
         for n in saved:
@@ -179,8 +178,9 @@ def attach(parent, upload, *, by, description: str = "") -> Attachment:
     return att
 
 
-def _summary(att: Attachment) -> dict:
-    return {"id": att.pk, "name": att.original_name, "type": att.kind, "size": att.size, "sha256": att.sha256}
+def _message(text: str, att: Attachment) -> str:
+    """The entry's message: what happened to which file (attachment id, type, size)."""
+    return f"{text % {'name': att.original_name}} (#{att.pk}, {att.kind}, {filesizeformat(att.size)})"
 
 
 def record_download(att: Attachment, *, by) -> None:
@@ -190,8 +190,8 @@ def record_download(att: Attachment, *, by) -> None:
             att.parent,
             code="attachments.downloaded",
             by=by,
-            changes={"attachment": [_summary(att), _summary(att)]},
-            message=_("Downloaded %(name)s") % {"name": att.original_name},
+            changes={"attachment": [att.original_name, att.original_name]},
+            message=_message(_("Downloaded %(name)s"), att),
         )
 
 
@@ -202,11 +202,10 @@ def delete(att: Attachment, *, by) -> None:
     with transaction.atomic():
         audit.record(
             parent,
-            code="attachments.deleted",
+            code="attachments.attachment_deleted",
             by=by,
-            action="action",
-            changes={"attachment": [_summary(att), None]},
-            message=_("Deleted attachment %(name)s") % {"name": att.original_name},
+            changes={"attachment": [att.original_name, None], "sha256": [att.sha256, None]},
+            message=_message(_("Deleted attachment %(name)s"), att),
         )
         names = [n for n in (att.file.name, att.thumbnail.name) if n]
         att.delete()

@@ -52,7 +52,8 @@ def test_upload_from_the_page_stores_under_a_generated_name_and_audits(world, cl
     assert stored_files(settings) == [att.file.name]
     audit = entries("attachments.uploaded", e).get()
     assert audit.actor == world.users.zone and audit.zone_id == e.zone_id and audit.enterprise_id == e.pk
-    assert audit.changes["attachment"][1]["name"] == "营业执照.pdf"
+    assert audit.changes == {"attachment": [None, "营业执照.pdf"], "sha256": [None, att.sha256]}
+    assert f"#{att.pk}, pdf" in audit.message
 
 
 def test_htmx_upload_answers_the_refreshed_panel(world, client_for):
@@ -213,8 +214,8 @@ def test_delete_is_audited_and_removes_the_files(world, client_for, settings, dj
         r = client_for(world.users.zone).post(f"/attachments/{att.pk}/delete/", HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and "a.png" not in r.content.decode()
     assert not Attachment.objects.exists() and stored_files(settings) == []
-    audit = entries("attachments.deleted", e).get()
-    assert audit.actor == world.users.zone and audit.changes["attachment"][0]["name"] == "a.png"
+    audit = entries("attachments.attachment_deleted", e).get()
+    assert audit.actor == world.users.zone and audit.changes["attachment"] == ["a.png", None]
 
 
 def test_deleting_the_parent_removes_its_attachments(world, settings, django_capture_on_commit_callbacks):
@@ -283,7 +284,7 @@ def test_api_upload_list_download_delete(world, client_for, settings):
     r = c.post("/api/attachments/", {"target": f"registry.enterprise.{e.pk}", "file": upload("big.txt", b"x" * 11)})
     assert r.status_code == 400 and r.json()["code"] == "too_large"
     assert c.delete(f"/api/attachments/{body['id']}/").status_code == 204
-    assert entries("attachments.deleted", e).count() == 1
+    assert entries("attachments.attachment_deleted", e).count() == 1
 
 
 def test_api_out_of_scope_is_404_and_lists_hide_it(world, client_for):
