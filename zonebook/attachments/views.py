@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zonebook.core.errors import DomainError
 from zonebook.core.scoping import apply_scope
 from zonebook.core.views import scoped_object
 
-from . import attachable, services, sniffing
+from . import attachable, services, sniffing, uploads
 from .models import Attachment
 
 
@@ -64,16 +65,26 @@ def _back(request, parent, error: str = ""):
     return redirect(f"{url}?tab=attachments")
 
 
+@csrf_exempt  # the CSRF check runs in _panel, after the size limit is installed (it reads request.POST)
 @login_required
 @require_http_methods(["GET", "POST"])
 def panel(request, target):
     """GET: the panel as an HTMX partial.  POST: upload one or more files (field ``file``)."""
+    uploads.limit(request)
+    return _panel(request, target)
+
+
+@csrf_protect
+def _panel(request, target):
     parent = parent_for(request.user, target)
     if request.method == "GET":
         return render(request, "attachments/_panel.html", panel_context(request, parent))
     if not attachable.may_write(request.user, parent):
         raise PermissionDenied(_("Your role may not add or delete attachments here."))
     files = request.FILES.getlist("file")
+    too_large = uploads.too_large_error(request)
+    if too_large is not None:
+        return _back(request, parent, str(too_large))
     if not files:
         return _back(request, parent, _("Choose a file to attach."))
     description = request.POST.get("description", "").strip()

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 
 from zonebook.core.api import MultiPartParser
 
-from .. import services
+from .. import services, uploads
 from ..filtersets import AttachmentFilterSet
 from ..models import Attachment
 from ..views import file_response, parent_for
@@ -38,6 +38,13 @@ class AttachmentViewSet(
     def get_queryset(self):
         return Attachment.objects.for_user(self.request.user).select_related("content_type", "uploaded_by")
 
+    def create(self, request, *args, **kwargs):
+        uploads.limit(request._request)  # before the body is parsed
+        error = uploads.too_large_error(request._request) if request.data is not None else None
+        if error is not None:
+            raise error
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         parent = parent_for(self.request.user, serializer.validated_data["target"])
         serializer.instance = services.attach(
@@ -50,7 +57,7 @@ class AttachmentViewSet(
     def perform_destroy(self, instance):
         services.delete(instance, by=self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})  # the file's sniffed type
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
     def download(self, request, pk=None):
         att = self.get_object()

@@ -78,11 +78,30 @@ def test_over_the_size_limit_is_refused_and_nothing_is_stored(world, client_for,
     c = client_for(world.users.zone)
     r = c.post(panel_url(world.enterprises.a1), {"file": upload("big.txt", b"a" * 1001)}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and "alert-danger" in r.content.decode()  # the panel, with the error
-    assert "at most 1000" in r.content.decode() or "最多" in r.content.decode()
+    assert "big.txt" in r.content.decode() and "1000" in r.content.decode()
     assert not Attachment.objects.exists() and stored_files(settings) == []
     assert not AuditEntry.objects.filter(code="attachments.uploaded").exists()
     c.post(panel_url(world.enterprises.a1), {"file": upload("ok.txt", b"a" * 1000)})
     assert Attachment.objects.count() == 1
+    with pytest.raises(DomainError) as exc:  # the service checks too (imports, commands, other callers)
+        services.attach(world.enterprises.a1, upload("big.txt", b"a" * 1001), by=world.users.zone)
+    assert exc.value.code == "too_large"
+
+
+def test_an_oversized_upload_is_not_spooled_to_disk(world, client_for, settings, monkeypatch):
+    """The size limit stops reading the body: a file far over the limit never reaches a temporary file."""
+    from django.core.files import uploadhandler
+
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    spooled = []
+    monkeypatch.setattr(
+        uploadhandler.TemporaryFileUploadHandler, "receive_data_chunk", lambda self, raw, start: spooled.append(len(raw))
+    )
+    r = client_for(world.users.zone).post(
+        panel_url(world.enterprises.a1), {"file": upload("huge.txt", b"a" * (6 * 1024 * 1024))}, HTTP_HX_REQUEST="true"
+    )
+    assert r.status_code == 200 and "huge.txt" in r.content.decode()
+    assert spooled == [] and not Attachment.objects.exists()
 
 
 @pytest.mark.parametrize(
