@@ -38,8 +38,12 @@ class AttachmentViewSet(
     def get_queryset(self):
         return Attachment.objects.for_user(self.request.user).select_related("content_type", "uploaded_by")
 
+    def initialize_request(self, request, *args, **kwargs):
+        if request.method == "POST":
+            uploads.limit(request)  # before anything parses the body (the session CSRF check reads it)
+        return super().initialize_request(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
-        uploads.limit(request._request)  # before the body is parsed
         error = uploads.too_large_error(request._request) if request.data is not None else None
         if error is not None:
             raise error

@@ -102,6 +102,12 @@ def test_an_oversized_upload_is_not_spooled_to_disk(world, client_for, settings,
     )
     assert r.status_code == 200 and "huge.txt" in r.content.decode()
     assert spooled == [] and not Attachment.objects.exists()
+    r = client_for(world.users.zone).post(
+        "/api/attachments/",
+        {"target": f"registry.enterprise.{world.enterprises.a1.pk}", "file": upload("huge.txt", b"a" * (6 * 1024 * 1024))},
+    )
+    assert r.status_code == 400 and r.json()["code"] == "too_large" and "huge.txt" in r.json()["detail"]
+    assert spooled == [] and not Attachment.objects.exists()
 
 
 @pytest.mark.parametrize(
