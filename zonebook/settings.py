@@ -5,6 +5,7 @@ DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, ZONEBOOK_PRODUCTION, SESSION_IDL
 """
 
 import ipaddress
+import json
 import os
 from pathlib import Path
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "zonebook.accounts",
     "zonebook.jobs",
     "zonebook.notify",
+    "zonebook.attachments",
 ]
 # Domain apps added by later issues register themselves here.
 for _optional in ("zonebook.ledger", "zonebook.bench", "zonebook.alerts"):
@@ -199,12 +201,28 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments (docs/attachments.md): files under MEDIA_ROOT/attachments/, never served by URL (only
+    # through the scoped download view).  Production may point this at S3-compatible object storage,
+    # e.g. django-storages' "storages.backends.s3.S3Storage" with its OPTIONS (bucket, endpoint_url, keys).
+    "attachments": {
+        "BACKEND": os.environ.get("ATTACHMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ["ATTACHMENT_STORAGE_OPTIONS"])
+        if os.environ.get("ATTACHMENT_STORAGE_OPTIONS")
+        else {},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Attachments (docs/attachments.md): size limit per file, allowed kinds (attachments/sniffing.py KINDS;
+# None = all), virus-scan hook (dotted path to scan(fileobj, name) -> None | finding; default none).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+ATTACHMENT_ALLOWED_KINDS = [k for k in os.environ.get("ATTACHMENT_ALLOWED_KINDS", "").split(",") if k.strip()] or None
+ATTACHMENT_VIRUS_SCANNER = os.environ.get("ATTACHMENT_VIRUS_SCANNER") or None
+ATTACHMENT_MAX_IMAGE_PIXELS = 50_000_000
 
 # Uploads: imports enforce their own limits (see core.imports); keep Django's in line.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024

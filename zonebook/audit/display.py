@@ -74,6 +74,9 @@ VERB_LABELS = {
     "stocktake_imported": pgettext_lazy("audit verb", "stocktake imported"),
     "sent": pgettext_lazy("audit verb", "sent"),
     "attack_suspected": pgettext_lazy("audit verb", "password attack suspected"),
+    "uploaded": pgettext_lazy("audit verb", "file attached"),
+    "downloaded": pgettext_lazy("audit verb", "file downloaded"),
+    "attachment_deleted": pgettext_lazy("audit verb", "attachment deleted"),
 }
 
 # Keys of ``changes`` that are not model fields.
@@ -82,6 +85,8 @@ EXTRA_LABELS = {
     "cleared_attempts": _("cleared failed logins"),
     "failures": _("failed logins"),
     "addresses": _("addresses"),
+    "attachment": _("attachment"),
+    "sha256": "SHA-256",
 }
 
 

@@ -17,3 +17,10 @@ class RegistryConfig(AppConfig):
             "registry.enterprisecontact", "phone", mask=calc.mask_phone, visible=services.phone_visible_in
         )
         names.connect()
+
+        from zonebook.attachments import attachable
+
+        from .models import Enterprise
+
+        # Licences, permits, visit photos on the enterprise page; an enterprise user attaches to its own profile.
+        attachable.register(Enterprise, write_areas=("registry", "enterprise_profile"))

@@ -197,6 +197,7 @@ for _page, _tabs in (
                 order=30,
                 context=_enterprise_status,
             ),
+            tabs.Tab("attachments", gettext_lazy("Attachments"), "registry/enterprise/_attachments.html", order=40),
             tabs.Tab(
                 "audit",
                 gettext_lazy("Audit history"),

@@ -65,6 +65,14 @@ def _data(world):
     csvc.link_list(co, receive(co, 10, dt.date(2026, 3, 3)))
     draft = f.book(world.enterprises.a1b, kind="C")
     f.material(draft, 1)
+    from django.apps import apps
+
+    if apps.is_installed("zonebook.attachments"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from zonebook.attachments import services as asvc
+
+        asvc.attach(world.enterprises.a1, SimpleUploadedFile("纪要.txt", "会议纪要".encode()), by=world.users.zone)
 
 
 def _known_ids(client, schema_paths) -> dict[str, list[int]]:

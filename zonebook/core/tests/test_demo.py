@@ -48,6 +48,11 @@ def test_load_demo_builds_the_province_once(client):
     assert (first.uscc, first.customs_code) == ("91510100845252488J", "5101640001")
     assert Enterprise.objects.exclude(contacts=None).count() == len(ents)
     assert Enterprise.objects.filter(status_events__status="operating").distinct().count() >= 50
+    from django.apps import apps
+
+    if apps.is_installed("zonebook.attachments"):  # a site photo (with thumbnail) and a licence scan
+        kinds = sorted(apps.get_model("attachments", "Attachment").objects.values_list("kind", "thumbnail"))
+        assert [k for k, _t in kinds] == ["pdf", "png"] and kinds[1][1].endswith("-thumb.png")
 
     # The EPZ: two parks of 1.5 km², integrated into the 综保区 with its dated history
     epz = Zone.objects.get(name="四川成都出口加工区")

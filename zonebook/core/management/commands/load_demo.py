@@ -476,7 +476,7 @@ class Command(BaseCommand):
         self.stdout.write("Run `manage.py print_demo_logins` for the user names and passwords.")
 
     def _follow_ups(self):
-        """The ledger, write-off and alerts demos; each skips what is there already."""
+        """The ledger, write-off, alerts and attachments demos; each skips what is there already."""
         from django.apps import apps
         from django.core.management import call_command
 
@@ -485,6 +485,8 @@ class Command(BaseCommand):
             call_command("load_writeoff_demo", stdout=self.stdout, stderr=self.stderr)
         if apps.is_installed("zonebook.alerts"):
             call_command("load_alerts_demo", stdout=self.stdout, stderr=self.stderr)
+        if apps.is_installed("zonebook.attachments"):
+            call_command("load_attachments_demo", stdout=self.stdout, stderr=self.stderr)
 
 
 def demo_started() -> bool:
