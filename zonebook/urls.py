@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("zonebook.audit.urls")),
     path("registry/", include("zonebook.registry.urls")),
     path("jobs/", include("zonebook.jobs.urls")),
+    path("sla/", include("zonebook.sla.urls")),
     path("imports/", include("zonebook.core.imports.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script), so the strict CSP
