@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +55,10 @@ class CalendarYear(models.Model):
 class SlaPolicy(models.Model):
     """时限规则: the limits of one item type (法定时限 legal, 承诺时限 promised) and its warning threshold."""
 
-    key = models.SlugField(_("item type"), max_length=80, unique=True)
+    key = models.CharField(
+        _("item type"), max_length=80, unique=True,
+        validators=[RegexValidator(r"^[a-z0-9_.-]+$")], help_text=_("e.g. service.request"),
+    )
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices, default=Unit.WORKING_DAYS)
     legal_limit = models.PositiveIntegerField(_("legal limit"))

@@ -264,6 +264,8 @@ def status(deadline: Deadline, now: dt.datetime | None = None) -> Status:
         now = deadline.stopped_at
     cal = workcal.get_calendar()
     remaining = _extent(cal, policy.unit, _local(now), _local(deadline.due_at))
+    if now > deadline.due_at:  # past the due moment: overdue even on a day off or in the lunch break
+        remaining = min(remaining, -1)
     total = _base(policy.unit, policy.limit)
     light_ = calc.light_for(remaining, total, policy.warn_pct, policy.red_pct)
     escalated = deadline.escalations.filter(state=Escalation.State.FIRED).exists()

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import calc, services, workcal
@@ -21,6 +22,10 @@ AREA = "reference"
 def _check(request):
     if not request.user.can_write(AREA):
         raise PermissionDenied(_("Your role may not change the working-day calendar."))
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
 
 
 def _rows(overrides):
@@ -60,7 +65,7 @@ def calendar_page(request):
                 services.confirm_year(cf.cleaned_data["year"], by=request.user)
                 messages.success(request, _("The arrangement of %(year)s is marked as entered.") % {"year": cf.cleaned_data["year"]})
             return redirect("sla:calendar")
-    today = dt.date.today()
+    today = _today()
     cal = workcal.get_calendar()
     years = range(today.year - 1, today.year + 3)
     coverage = [{"year": y, "package": calc.package_covers(y), "provisional": cal.is_provisional_year(y)} for y in years]
