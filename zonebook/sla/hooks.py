@@ -1,6 +1,6 @@
 """Interfaces the SLA engine offers to the rest of the platform.
 
-* ``notifier``: called inside the escalation run's transaction with the list of fired
+* ``notifier``: called inside the escalation run's transaction with a QuerySet of the fired
   ``Escalation`` rows (``deadline``, ``deadline.policy`` and ``step`` loaded).  The default logs a
   summary; the notification app installs its own with ``set_notifier`` (it resolves the target
   role — handler, unit head, leader — to users).
@@ -11,25 +11,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Q
 
 log = logging.getLogger("zonebook.sla")
 
 
-def _log_notifier(escalations: Sequence) -> None:
-    if escalations:
-        log.info("sla: %d escalation(s) fired (no notifier installed)", len(escalations))
+def _log_notifier(escalations) -> None:
+    """The default: nothing to deliver to (the run itself logs how many fired)."""
+    log.debug("sla: no notifier installed; fired escalations are in the history only")
 
 
-notifier: Callable[[Sequence], None] = _log_notifier
+notifier: Callable[[Any], None] = _log_notifier
 
 # model label (app_label.modelname) -> Q selecting the model's closed rows
 closed_filters: dict[str, Q] = {}
 
 
-def set_notifier(fn: Callable[[Sequence], None] | None) -> None:
+def set_notifier(fn: Callable[[Any], None] | None) -> None:
     """Install the escalation notifier (``None`` restores the logging default)."""
     global notifier
     notifier = fn or _log_notifier
@@ -40,5 +41,5 @@ def register_item_type(model, *, closed: Q) -> None:
     closed_filters[model._meta.label_lower] = closed
 
 
-def notify(escalations: Sequence) -> None:
+def notify(escalations) -> None:
     notifier(escalations)

@@ -16,11 +16,14 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import CharField, DateTimeField, F, JSONField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
+from zonebook.core import context
 
 from . import calc, hooks, workcal
 from .models import (
@@ -281,6 +284,43 @@ def light(deadline: Deadline, now: dt.datetime | None = None) -> str:
 # ------------------------------------------------------------------ escalation run
 
 
+def _audit_claimed(rows, now: dt.datetime, code: str, joiner: str) -> int:
+    """One audit entry per escalation row of ``rows``, written by one ``INSERT … SELECT`` (the same
+    columns ``audit.entry`` fills: system actor, request context, the tracked item's scope)."""
+    ctx = context.current()
+    text = CharField()
+    cols = {
+        "at": Value(now, output_field=DateTimeField()),
+        "actor_name": Value(ctx.source or "system", output_field=text),
+        "action": Value(AuditEntry.Action.ACTION, output_field=text),
+        "code": Value(code, output_field=text),
+        "object_type": Value(Escalation._meta.label_lower, output_field=text),
+        "object_id": Cast("id", text),
+        "object_repr": Concat(Cast("deadline_id", text), Value(" → "), "target", output_field=text),
+        "changes": Cast(Concat(Value('{"state": ["pending", "'), "state", Value('"], "target": "'), "target",
+                               Value('", "fire_at": "'), Cast("fire_at", text), Value('"}'), output_field=text),
+                        JSONField()),
+        "message": Concat("deadline__policy__key", Value(joiner), "target", output_field=text),
+        "request_id": Value(ctx.request_id or "", output_field=text),
+        "source": Value(ctx.source or "", output_field=text),
+        "province_code": F("deadline__province_code"),
+        "city_code": F("deadline__city_code"),
+        "zone_id": F("deadline__zone_id"),
+        "enterprise_id": F("deadline__enterprise_id"),
+        "other_province_code": Value("", output_field=text),
+        "other_city_code": Value("", output_field=text),
+    }
+    qs = rows.order_by().annotate(**{f"a_{k}": v for k, v in cols.items()}).values(*[f"a_{k}" for k in cols])
+    names = [n[2:] for n in qs.query.annotation_select]
+    sql, params = qs.query.sql_with_params()
+    meta = AuditEntry._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(n).column) for n in names)
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) {sql}", params)
+        return cur.rowcount
+
+
 def run_escalations(now: dt.datetime | None = None) -> dict:
     """Fire every escalation step due at ``now`` — set-based: one UPDATE claims the due rows, one
     INSERT writes their audit entries, and the notifier gets them in the same transaction.  Steps of
@@ -314,24 +354,18 @@ def run_escalations(now: dt.datetime | None = None) -> dict:
                 state=Escalation.State.CANCELLED, done_at=now
             )
         fired = due.update(state=Escalation.State.FIRED, done_at=now, run=token)
-        rows = list(Escalation.objects.filter(run=token).select_related("deadline__policy", "step"))
-        entries = []
-        fired_rows = []
-        for esc in rows:
-            d = esc.deadline
-            if esc.state == Escalation.State.FIRED:
-                fired_rows.append(esc)
-                code, message = "sla.escalation.fired", f"{d.policy.key} → {esc.target}"
-            else:
-                code, message = "sla.escalation.skipped", f"{d.policy.key}: item closed, escalation skipped"
+        claimed = Escalation.objects.filter(run=token)
+        if skipped:
+            for row in claimed.filter(state=Escalation.State.SKIPPED).values(
+                "deadline_id", "deadline__content_type_id", "deadline__object_id", "step__order"
+            ):
                 log.info("sla: escalation skipped, item %s:%s closed (deadline %s, step %s)",
-                         d.content_type_id, d.object_id, d.pk, esc.step.order)
-            entries.append(audit.entry(
-                esc, code=code, changes={"state": ["pending", esc.state], "target": esc.target,
-                                         "fire_at": esc.fire_at.isoformat()}, message=message,
-            ))
-        AuditEntry.objects.bulk_create(entries, batch_size=2000)
-        hooks.notify(fired_rows)
+                         row["deadline__content_type_id"], row["deadline__object_id"], row["deadline_id"],
+                         row["step__order"])
+        _audit_claimed(claimed.filter(state=Escalation.State.FIRED), now, "sla.escalation.fired", " → ")
+        _audit_claimed(claimed.filter(state=Escalation.State.SKIPPED), now, "sla.escalation.skipped",
+                       ": item closed, escalation skipped → ")
+        hooks.notify(claimed.filter(state=Escalation.State.FIRED).select_related("deadline__policy", "step"))
     if fired or skipped:
         log.info("sla: escalation run %s fired %d, skipped %d", token, fired, skipped)
     return {"fired": fired, "skipped": skipped}

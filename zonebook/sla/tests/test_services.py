@@ -135,15 +135,25 @@ def test_override_that_contradicts_the_package_wins(items, world):
     assert workcal.add_working_days(dt.date(2026, 9, 30), 3) == (dt.date(2026, 10, 12), False)
 
 
-def test_escalation_run_fires_due_steps_once_audited_and_notified(items, days_policy):
+def test_escalation_run_fires_due_steps_once_audited_and_notified(world, days_policy):
     sent = []
     hooks.set_notifier(lambda rows: sent.extend(rows))
-    d = services.start_clock(items[0], days_policy, started_at=at(2026, 9, 28, 10))
+    ent = world.enterprises.a1
+    d = services.start_clock(ent, days_policy, started_at=at(2026, 9, 28, 10))
+    assert (d.zone_id, d.enterprise_id, d.province_code) == (ent.zone_id, ent.pk, "510000")
     assert services.run_escalations(at(2026, 10, 15, 12)) == {"fired": 0, "skipped": 0}
     result = services.run_escalations(at(2026, 10, 17, 9))
     assert result == {"fired": 2, "skipped": 0}
     assert sorted(e.target for e in sent) == ["handler", "unit_head"]
-    assert AuditEntry.objects.filter(code="sla.escalation.fired").count() == 2
+    entries = AuditEntry.objects.filter(code="sla.escalation.fired")
+    assert entries.count() == 2
+    e = entries.get(object_id=str(next(x.pk for x in sent if x.target == "handler")))
+    assert (e.object_type, e.action, e.message) == ("sla.escalation", "action", "test.request → handler")
+    assert e.changes["state"] == ["pending", "fired"] and e.changes["target"] == "handler"
+    assert (e.zone_id, e.enterprise_id, e.province_code) == (ent.zone_id, ent.pk, "510000")
+    # the zone's staff see it in their audit log, another zone's do not
+    assert AuditEntry.objects.for_user(world.users.zone).filter(pk=e.pk).exists()
+    assert not AuditEntry.objects.for_user(world.users.other_zone).filter(pk=e.pk).exists()
     assert services.run_escalations(at(2026, 10, 17, 10)) == {"fired": 0, "skipped": 0}
     st = services.status(d, at(2026, 10, 17, 10))
     assert st.escalated and st.overdue
@@ -184,3 +194,12 @@ def test_workdays_command():
     out = io.StringIO()
     call_command("workdays", "between", "2026-02-13", "2026-02-27", stdout=out)
     assert out.getvalue().strip() == "5"
+
+
+def test_bench_command_measures_and_leaves_nothing_behind():
+    out = io.StringIO()
+    call_command("sla_bench", items=500, open=40, stdout=out)
+    text = out.getvalue()
+    assert "add_working_days x 500:" in text
+    assert "escalation run over 40 open items: 40 fired" in text
+    assert not Deadline.objects.exists() and not AuditEntry.objects.filter(code__startswith="sla.").exists()
