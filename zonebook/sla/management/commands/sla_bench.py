@@ -14,7 +14,7 @@ import time
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zonebook.sla import services, workcal
@@ -75,6 +75,10 @@ class Command(BaseCommand):
             batch_size=5000,
         )
         setup = time.perf_counter() - t0
+        if connection.vendor == "postgresql":  # what autovacuum does for committed data
+            with connection.cursor() as cur:
+                for model in (Deadline, Escalation, SlaPolicy):
+                    cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         t0 = time.perf_counter()
         result = services.run_escalations(now)
         run = time.perf_counter() - t0
