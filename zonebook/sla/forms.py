@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zonebook.core.forms import BootstrapForm
+
 from .models import CalendarOverride
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(BootstrapForm):
     date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
     is_working_day = forms.TypedChoiceField(
         label=_("kind"),

@@ -60,7 +60,7 @@ class SlaPolicy(models.Model):
         validators=[RegexValidator(r"^[a-z0-9_.-]+$")], help_text=_("e.g. service.request"),
     )
     name = models.CharField(_("name"), max_length=200)
-    unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices, default=Unit.WORKING_DAYS)
+    unit = models.CharField(_("time unit"), max_length=16, choices=Unit.choices, default=Unit.WORKING_DAYS)
     legal_limit = models.PositiveIntegerField(_("legal limit"))
     promised_limit = models.PositiveIntegerField(_("promised limit"), null=True, blank=True)
     warn_pct = models.PositiveSmallIntegerField(_("warning threshold (%)"), default=50)

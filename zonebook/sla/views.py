@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import calc, services, workcal
 from .forms import ConfirmYearForm, OverrideForm, RemoveForm
@@ -24,6 +25,19 @@ def _check(request):
         raise PermissionDenied(_("Your role may not change the working-day calendar."))
 
 
+# the package's festival names, shown in the user's language
+HOLIDAYS = {
+    "New Year's Day": gettext_lazy("New Year's Day"),
+    "Spring Festival": gettext_lazy("Spring Festival"),
+    "Tomb-sweeping Day": gettext_lazy("Tomb-sweeping Day"),
+    "Labour Day": gettext_lazy("Labour Day"),
+    "Dragon Boat Festival": gettext_lazy("Dragon Boat Festival"),
+    "National Day": gettext_lazy("National Day"),
+    "Mid-autumn Festival": gettext_lazy("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": gettext_lazy("Anti-Fascist 70th Day"),
+}
+
+
 def _today() -> dt.date:
     return timezone.localdate()
 
@@ -35,7 +49,7 @@ def _rows(overrides):
         rows.append({
             "override": o,
             "package": pkg,  # None: the package does not cover the year
-            "holiday": calc.package_holiday_name(o.date),
+            "holiday": HOLIDAYS.get(name := calc.package_holiday_name(o.date), name),
             "contradicts": pkg is not None and pkg != o.is_working_day,
         })
     return rows

@@ -47,7 +47,7 @@ def test_add_an_override_that_contradicts_the_package_then_remove_it(world, clie
     # the calendar uses it at once: the package's make-up Saturday is a local day off
     assert workcal.add_working_days(dt.date(2026, 10, 9), 1)[0] == dt.date(2026, 10, 12)
     body = client.get(URL).content.decode()
-    assert 'id="override-2026-10-10"' in body and "本地调整优先" in body and "本地调休" in body
+    assert 'id="override-2026-10-10"' in body and "本地调整优先" in body and "本地调休" in body and "国庆节" in body
     # a reason is required
     r = client.post(URL, {"action": "add", "date": "2026-10-11", "is_working_day": "1", "reason": "  "})
     assert r.status_code == 200 and CalendarOverride.objects.count() == 1
