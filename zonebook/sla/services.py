@@ -16,7 +16,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, F, JSONField, Value
+from django.db.models import CharField, DateTimeField, F, JSONField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -379,6 +379,19 @@ def _calendar_changed() -> None:
     workcal.clear()
 
 
+def _recompute_spanning(date: dt.date, *, by=None) -> int:
+    """Recompute the open deadlines whose running window contains ``date`` (audited when they move).
+    One query per affected deadline: fine for the few hundred a day change touches; a province-wide
+    change should run as a background job once the scheduler exists."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    qs = Deadline.objects.exclude(state=Deadline.State.STOPPED).filter(started_at__lt=end).filter(
+        Q(due_at__gte=start) | Q(legal_due_at__gte=start)
+    )
+    return sum(bool(recompute(d, by=by)) for d in qs.iterator())
+
+
 @transaction.atomic
 def add_override(*, date: dt.date, is_working_day: bool, reason: str, by=None) -> CalendarOverride:
     """A local day off / working day; it wins over the package.  Replaces an override of that date."""
@@ -391,13 +404,16 @@ def add_override(*, date: dt.date, is_working_day: bool, reason: str, by=None) -
         obj = audit.create(CalendarOverride, {"date": date, "is_working_day": is_working_day, "reason": reason},
                            by=by, code="sla.calendaroverride.created")
     _calendar_changed()
+    _recompute_spanning(date, by=by)
     return obj
 
 
 @transaction.atomic
 def remove_override(override: CalendarOverride, *, by=None) -> None:
+    date = override.date
     audit.delete(override, by=by, code="sla.calendaroverride.deleted")
     _calendar_changed()
+    _recompute_spanning(date, by=by)
 
 
 @transaction.atomic

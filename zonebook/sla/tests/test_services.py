@@ -135,6 +135,22 @@ def test_override_that_contradicts_the_package_wins(items, world):
     assert workcal.add_working_days(dt.date(2026, 9, 30), 3) == (dt.date(2026, 10, 12), False)
 
 
+def test_an_override_moves_the_open_deadlines_it_falls_into(items, world):
+    policy = services.define_policy("test.short", name="Short", legal_limit=3)
+    d = services.start_clock(items[0], policy, started_at=at(2026, 9, 30, 10))
+    other = services.start_clock(items[1], policy, started_at=at(2026, 11, 2, 10))
+    assert d.due_at == eod(2026, 10, 10)  # 8, 9, 10 Oct (make-up Saturday)
+    o = services.add_override(date=dt.date(2026, 10, 10), is_working_day=False, reason="本地调休", by=world.users.admin)
+    d.refresh_from_db()
+    other.refresh_from_db()
+    assert d.due_at == eod(2026, 10, 12) and other.due_at == eod(2026, 11, 5)
+    entry = AuditEntry.objects.get(code="sla.deadline.recomputed", object_id=str(d.pk))
+    assert entry.actor == world.users.admin
+    services.remove_override(o, by=world.users.admin)
+    d.refresh_from_db()
+    assert d.due_at == eod(2026, 10, 10)
+
+
 def test_escalation_run_fires_due_steps_once_audited_and_notified(world, days_policy):
     sent = []
     hooks.set_notifier(lambda rows: sent.extend(rows))
