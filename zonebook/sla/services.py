@@ -201,6 +201,17 @@ def stop(deadline: Deadline, *, at: dt.datetime | None = None, reason: str = "",
     return d
 
 
+@transaction.atomic
+def supervise(deadline: Deadline, *, on: bool = True, reason: str = "", by=None) -> Deadline:
+    """督办: mark (or unmark) a deadline as supervised — an overlay, the clock is unchanged."""
+    d = _locked(deadline)
+    if d.supervised != on:
+        d.supervised = on
+        d.save(update_fields=["supervised"])
+        audit.record(d, code="sla.deadline.supervised", by=by, changes={"supervised": [not on, on]}, message=reason)
+    return d
+
+
 def _recompute(d: Deadline) -> dict:
     cal = workcal.get_calendar()
     due, legal, provisional = _compute(cal, d.policy, d.started_at, list(d.pauses.all()))

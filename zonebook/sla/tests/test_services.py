@@ -83,6 +83,17 @@ def test_pause_and_resume_move_the_deadline(items):
     assert set(codes) == {"sla.deadline.started", "sla.deadline.paused", "sla.deadline.resumed"}
 
 
+def test_supervision_is_an_overlay(items):
+    policy = services.define_policy("test.short", name="Short", legal_limit=5)
+    d = services.start_clock(items[0], policy, started_at=at(2026, 3, 2, 9))
+    d = services.supervise(d, reason="领导督办")
+    st = services.status(d, at(2026, 3, 3, 9))
+    assert st.supervised and st.state == "running" and d.due_at == eod(2026, 3, 9)
+    assert AuditEntry.objects.filter(code="sla.deadline.supervised", object_id=str(d.pk)).count() == 1
+    services.supervise(d)  # already supervised: nothing to record
+    assert AuditEntry.objects.filter(code="sla.deadline.supervised").count() == 1
+
+
 def test_pausing_a_paused_clock_is_refused(items):
     policy = services.define_policy("test.short", name="Short", legal_limit=5)
     d = services.start_clock(items[0], policy, started_at=at(2026, 3, 2, 9))
