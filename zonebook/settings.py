@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "zonebook.jobs",
     "zonebook.notify",
     "zonebook.attachments",
+    "zonebook.sla",
 ]
 # Domain apps added by later issues register themselves here.
 for _optional in ("zonebook.ledger", "zonebook.bench", "zonebook.alerts"):
@@ -190,6 +191,16 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "zonebook" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+
+# Office hours for SLA limits in working hours (zonebook/sla, docs/sla.md): morning and afternoon
+# blocks, local time; SLA_CALENDAR_TTL: seconds a process keeps the working-day calendar cached.
+SLA_OFFICE_HOURS = {
+    "start": os.environ.get("SLA_OFFICE_START", "08:30"),
+    "lunch_start": os.environ.get("SLA_LUNCH_START", "12:00"),
+    "lunch_end": os.environ.get("SLA_LUNCH_END", "13:30"),
+    "end": os.environ.get("SLA_OFFICE_END", "17:30"),
+}
+SLA_CALENDAR_TTL = int(os.environ.get("SLA_CALENDAR_TTL", "60"))
 USE_I18N = True
 USE_TZ = True
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("registry/", include("zonebook.registry.urls")),
     path("jobs/", include("zonebook.jobs.urls")),
     path("notifications/", include("zonebook.notify.urls")),
+    path("sla/", include("zonebook.sla.urls")),
     path("imports/", include("zonebook.core.imports.urls")),
     path("attachments/", include("zonebook.attachments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
