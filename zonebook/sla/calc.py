@@ -37,7 +37,6 @@ WORKING_HOURS = "working_hours"
 CALENDAR_DAYS = "calendar_days"
 UNITS = (WORKING_DAYS, WORKING_HOURS, CALENDAR_DAYS)
 
-GREEN, AMBER, RED, OVERDUE = "green", "amber", "red", "overdue"
 
 _package_years: dict[int, bool] = {}
 
@@ -268,22 +267,3 @@ def _at(day: dt.date, minute: float, tz) -> dt.datetime:
     whole = int(minute)
     seconds = round((minute - whole) * 60)
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz) + dt.timedelta(minutes=whole, seconds=seconds)
-
-
-def light_for(remaining, total, warn_pct, red_pct=90) -> str:
-    """The traffic light of a deadline: ``overdue`` when ``remaining < 0``; ``red`` once ``red_pct`` %
-    of ``total`` is used (so also on the due day itself); ``amber`` once ``warn_pct`` % is used;
-    ``green`` otherwise.  ``remaining`` and ``total`` are in the same unit (working days, working
-    minutes or calendar days); '' when there is no deadline.  notify's light helper delegates here."""
-    if remaining is None or total is None:
-        return ""
-    if remaining < 0:
-        return OVERDUE
-    if total <= 0:
-        return RED
-    used = (total - remaining) * 100
-    if used >= red_pct * total:
-        return RED
-    if used >= warn_pct * total:
-        return AMBER
-    return GREEN

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core import context
+from zonebook.notify import lights
 
 from . import calc, hooks, workcal
 from .models import (
@@ -281,14 +282,23 @@ def status(deadline: Deadline, now: dt.datetime | None = None) -> Status:
     if now > deadline.due_at:  # past the due moment: overdue even on a day off or in the lunch break
         remaining = min(remaining, -1)
     total = _base(policy.unit, policy.limit)
-    light_ = calc.light_for(remaining, total, policy.warn_pct, policy.red_pct)
+    light_ = light_of(remaining, total, policy.warn_pct, policy.red_pct)
     escalated = deadline.escalations.filter(state=Escalation.State.FIRED).exists()
     return Status(deadline.state, deadline.due_at, remaining, total, policy.unit, light_,
-                  light_ == calc.OVERDUE, deadline.provisional, escalated, deadline.supervised)
+                  light_ == lights.OVERDUE, deadline.provisional, escalated, deadline.supervised)
+
+
+def light_of(remaining, total, warn_pct, red_pct) -> str:
+    """The light of a clock by ``notify.lights.share_light`` (the one light rule).  A policy states its
+    thresholds as the share of the time USED (amber once ``warn_pct`` % is used, red once ``red_pct`` %,
+    so red also on the due day itself); the light rule takes the share LEFT."""
+    if total is None:
+        return ""
+    return lights.share_light(remaining, total, warn_pct=100 - warn_pct, red_pct=100 - red_pct)
 
 
 def light(deadline: Deadline, now: dt.datetime | None = None) -> str:
-    """green / amber / red / overdue (``calc.light_for``, the one light rule)."""
+    """green / amber / red / overdue (``notify.lights``, the one light rule)."""
     return status(deadline, now).light
 
 

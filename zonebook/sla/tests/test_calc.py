@@ -98,4 +98,6 @@ def test_configurable_office_hours():
      (-1, 10, "overdue"), (None, 10, "")],
 )
 def test_light_for(remaining, total, expected):
-    assert calc.light_for(remaining, total, 50, 90) == expected
+    from zonebook.sla.services import light_of
+
+    assert light_of(remaining, total, 50, 90) == expected
