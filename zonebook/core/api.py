@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions, parsers, permissions, serializers, status
+from rest_framework import authentication, exceptions, parsers, serializers, status
 from rest_framework.response import Response
 
 from .errors import DomainError
 from .filters import BIGINT_MAX
+from .permissions import WriteAreaPermission
 
 
 class IdField(serializers.IntegerField):
@@ -41,6 +42,14 @@ class PasswordChangeRequired(exceptions.PermissionDenied):
         )
 
 
+class TokenRejected(exceptions.AuthenticationFailed):
+    """A bearer token that is unknown, revoked or expired: always 401 with ``WWW-Authenticate``
+    (DRF would answer 403 because the first authenticator, the session, sends no such header)."""
+
+    default_code = "token_rejected"
+    www_authenticate = 'Bearer realm="api"'
+
+
 class SessionAuthentication(authentication.SessionAuthentication):
     """DRF's session authentication, refusing a user who still has to change an initial or reset
     password (the web pages redirect such a user; the API answers 403 ``password_change_required``).
@@ -48,31 +57,16 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate(self, request):
         result = super().authenticate(request)
+        if result is not None and getattr(result[0], "is_machine", False):
+            return None  # a machine client authenticates with its token only, never with a session
         if result is not None and getattr(result[0], "must_change_password", False):
             raise PasswordChangeRequired()
         return result
 
 
-class ScopedWritePermission(permissions.IsAuthenticated):
-    """Authenticated users read within their scope; writes need the viewset's ``write_area``."""
-
-    def has_permission(self, request, view):
-        if not super().has_permission(request, view):
-            return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        if getattr(view, "kwargs", {}).get(getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")):
-            # Detail route: the object is looked up first (out of scope → 404), then checked below.
-            return True
-        return self._may_write(request, view)
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in permissions.SAFE_METHODS or self._may_write(request, view)
-
-    @staticmethod
-    def _may_write(request, view) -> bool:
-        area = getattr(view, "write_area", None)
-        return bool(area) and request.user.can_write(area)
+# The API's write permission is the one declared in ``core.permissions`` (also used by pages and
+# services); the old name stays for the viewsets that name it.
+ScopedWritePermission = WriteAreaPermission
 
 
 class ScopedViewSetMixin:
@@ -98,6 +92,12 @@ def exception_handler(exc, context):
         return Response(
             {"code": exc.code, "detail": str(exc.message), "errors": exc.as_list()},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, TokenRejected):
+        return Response(
+            {"code": exc.default_code, "detail": str(exc.detail)},
+            status=status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": exc.www_authenticate},
         )
     if isinstance(exc, PasswordChangeRequired):
         return Response({"code": exc.default_code, "detail": str(exc.detail)}, status=status.HTTP_403_FORBIDDEN)
