@@ -215,7 +215,10 @@ def _validate(data: dict[str, Any], unit: Unit | None, by: User) -> None:
                 code="scope_mismatch",
                 field="parent",
             )
-    siblings = Unit.objects.filter(parent=parent, name=data["name"].strip())
+    if parent is not None and parent.pk is None:
+        siblings = Unit.objects.none()  # a parent created in the same import (its file rows are checked there)
+    else:
+        siblings = Unit.objects.filter(parent=parent, name=data["name"].strip())
     if unit is not None:
         siblings = siblings.exclude(pk=unit.pk)
     if siblings.exists():
@@ -229,14 +232,21 @@ def _validate(data: dict[str, Any], unit: Unit | None, by: User) -> None:
         raise DomainError(_("Choose a head from the users in your scope."), code="invalid", field="head")
 
 
-@transaction.atomic
-def create_unit(data: dict[str, Any], *, by: User) -> Unit:
+def check_unit(data: dict[str, Any], *, by: User) -> dict[str, Any]:
+    """Every rule for a new unit without writing: returns the data with its derived scope, or
+    raises ``DomainError`` naming the field (used by ``create_unit`` and the import's preview)."""
     data = derive_unit_scope({k: v for k, v in data.items() if k in UNIT_FIELDS})
     check_can_manage_unit(by, data)
     _validate(data, None, by)
     data["name"] = data["name"].strip()
-    data.setdefault("is_active", True)
-    return audit.create(Unit, data, by=by, code="accounts.unit.created")
+    if data.get("is_active") is None:
+        data["is_active"] = True
+    return data
+
+
+@transaction.atomic
+def create_unit(data: dict[str, Any], *, by: User, code: str = "accounts.unit.created") -> Unit:
+    return audit.create(Unit, check_unit(data, by=by), by=by, code=code)
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +22,7 @@ from zonebook.core.views import scoped_object
 
 from . import tokens
 from . import units as svc
+from .filtersets import UnitFilterSet
 from .forms import MemberForm, TokenForm, UnitForm
 from .models import MachineToken, Unit, UnitMembership
 
@@ -42,19 +42,15 @@ def _units(request):
 
 @login_required
 def unit_list(request):
-    qs = _units(request)
+    filterset = UnitFilterSet(request.GET, queryset=_units(request))
+    rows = svc.unit_tree(filterset.qs)
     term = (request.GET.get("q") or "").strip()
-    if term:
-        qs = qs.filter(Q(name__icontains=term) | Q(short_name__icontains=term))
-    if request.GET.get("inactive") != "1":
-        qs = qs.current()
-    rows = svc.unit_tree(qs)
     if request.GET.get("export") == "csv":
         return _export(rows)
     ctx = {
         "rows": rows,
         "q": term,
-        "inactive": request.GET.get("inactive") == "1",
+        "inactive": request.GET.get("inactive") in ("1", "true", "on"),
         "can_manage": request.user.is_user_admin,
     }
     return render(request, "accounts/unit_list.html", ctx)
@@ -78,7 +74,7 @@ def _export(rows):
             _("Active"),
         ]
     )
-    for unit, depth in rows:
+    for unit, _depth in rows:
         writer.writerow(
             [
                 unit.name,
