@@ -11,7 +11,9 @@ from .models import Unit
 class UnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices)
-    inactive = django_filters.BooleanFilter(label=_("Include inactive and expired units"), method="filter_inactive")
+    inactive = django_filters.BooleanFilter(
+        label=_("Include inactive and expired units"), method="filter_inactive"
+    )
 
     class Meta:
         model = Unit

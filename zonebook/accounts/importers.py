@@ -34,14 +34,44 @@ class UnitImport(ImportKind):
     write_area = "accounts"
     batch_size = 500
     columns = [
-        Column("name", gettext_lazy("Name"), Text(200), required=True, aliases=("单位名称", "名称"), example="自贸区建设处"),
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            Text(200),
+            required=True,
+            aliases=("单位名称", "名称"),
+            example="自贸区建设处",
+        ),
         Column("short_name", gettext_lazy("Short name"), Text(60), aliases=("简称",), example="自贸处"),
-        Column("kind", gettext_lazy("Kind"), Choice(UnitKind), required=True, aliases=("单位类型", "类型"), example="处室"),
-        Column("parent", gettext_lazy("Parent unit"), Text(200), aliases=("上级单位",), example="四川省商务厅"),
+        Column(
+            "kind",
+            gettext_lazy("Kind"),
+            Choice(UnitKind),
+            required=True,
+            aliases=("单位类型", "类型"),
+            example="处室",
+        ),
+        Column(
+            "parent", gettext_lazy("Parent unit"), Text(200), aliases=("上级单位",), example="四川省商务厅"
+        ),
         Column("zone", gettext_lazy("Zone"), Text(200), aliases=("所属园区", "园区"), example=""),
-        Column("city_code", gettext_lazy("City code"), Text(6), aliases=("城市代码", "市级区划代码"), example=""),
-        Column("province_code", gettext_lazy("Province code"), Text(6), aliases=("省级区划代码", "省份代码"), example=""),
-        Column("head", gettext_lazy("Head (user name)"), Text(150), aliases=("负责人用户名", "负责人"), example=""),
+        Column(
+            "city_code", gettext_lazy("City code"), Text(6), aliases=("城市代码", "市级区划代码"), example=""
+        ),
+        Column(
+            "province_code",
+            gettext_lazy("Province code"),
+            Text(6),
+            aliases=("省级区划代码", "省份代码"),
+            example="",
+        ),
+        Column(
+            "head",
+            gettext_lazy("Head (user name)"),
+            Text(150),
+            aliases=("负责人用户名", "负责人"),
+            example="",
+        ),
         Column("valid_from", gettext_lazy("Valid from"), Date(), aliases=("生效日期",), example=""),
         Column("valid_to", gettext_lazy("Valid to"), Date(), aliases=("失效日期",), example=""),
         Column("is_active", gettext_lazy("Active"), Boolean(), aliases=("启用",), example="是"),
@@ -68,7 +98,9 @@ class UnitImport(ImportKind):
             return created[name], None
         found = list(Unit.objects.for_user(self.user).filter(name=name)[:2])
         if len(found) > 1:
-            return None, self.error(row, "parent", _("Several units in your scope are named %(name)s.") % {"name": name})
+            return None, self.error(
+                row, "parent", _("Several units in your scope are named %(name)s.") % {"name": name}
+            )
         if found:
             return found[0], None
         if name in self.in_file:
@@ -84,12 +116,16 @@ class UnitImport(ImportKind):
         if v.get("zone"):
             zone = self.zones.get(v["zone"])
             if zone is None:
-                errors.append(self.error(row, "zone", _("No zone named %(name)s in your scope.") % {"name": v["zone"]}))
+                errors.append(
+                    self.error(row, "zone", _("No zone named %(name)s in your scope.") % {"name": v["zone"]})
+                )
         head = None
         if v.get("head"):
             head = User.objects.for_user(self.user).filter(username=v["head"], is_active=True).first()
             if head is None:
-                errors.append(self.error(row, "head", _("No user %(name)s in your scope.") % {"name": v["head"]}))
+                errors.append(
+                    self.error(row, "head", _("No user %(name)s in your scope.") % {"name": v["head"]})
+                )
         data = {
             "name": v["name"],
             "short_name": v.get("short_name") or "",
@@ -106,7 +142,9 @@ class UnitImport(ImportKind):
         return (None if errors else data), errors
 
     def _domain_error(self, row: Row, exc: DomainError) -> RowError:
-        key = _FIELD_COLUMN.get(exc.field or "", exc.field if exc.field in {c.key for c in self.columns} else "name")
+        key = _FIELD_COLUMN.get(
+            exc.field or "", exc.field if exc.field in {c.key for c in self.columns} else "name"
+        )
         return self.error(row, key, str(exc.message))
 
     def validate(self, rows: list[Row]) -> list[RowError]:
@@ -115,7 +153,9 @@ class UnitImport(ImportKind):
             name, parent_name = row.values["name"], row.values.get("parent") or ""
             key = (parent_name, name)
             if key in self.seen:
-                errors.append(self.error(row, "name", _("Same unit as in row %(row)s.") % {"row": self.seen[key]}))
+                errors.append(
+                    self.error(row, "name", _("Same unit as in row %(row)s.") % {"row": self.seen[key]})
+                )
                 continue
             self.seen[key] = row.number
             parent, err = self._parent(row, parent_name)

@@ -200,8 +200,8 @@ class Unit(models.Model):
     objects = UnitQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("unit")
-        verbose_name_plural = _("units")
+        verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="accounts_unit_unique_name_in_parent"),
@@ -217,7 +217,7 @@ class Unit(models.Model):
 class UnitMembership(models.Model):
     """A user's place in a unit (head, leader in charge, member …) for a period."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, verbose_name=_("organisational unit"), on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="unit_memberships")
     role_in_unit = models.CharField(
         _("role in unit"), max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER

@@ -216,7 +216,9 @@ def _validate(data: dict[str, Any], unit: Unit | None, by: User) -> None:
                 field="parent",
             )
     if parent is not None and parent.pk is None:
-        siblings = Unit.objects.none()  # a parent created in the same import (its file rows are checked there)
+        siblings = (
+            Unit.objects.none()
+        )  # a parent created in the same import (its file rows are checked there)
     else:
         siblings = Unit.objects.filter(parent=parent, name=data["name"].strip())
     if unit is not None:

@@ -64,7 +64,9 @@ class UnitDetailSerializer(UnitSerializer):
         return PersonSerializer(svc.unit_leaders(obj), many=True).data
 
 
-class UnitViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UnitViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Units (单位/部门) in the caller's scope, current ones unless ``inactive=true``; the detail adds
     members and the leaders above the head (the escalation step after the head)."""
 

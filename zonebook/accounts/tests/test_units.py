@@ -27,18 +27,30 @@ def org(world):
     admin = u.admin
     admin.can_manage_users = True
     admin.save()
-    prov = svc.create_unit({"name": "四川省商务厅", "kind": UnitKind.COMMERCE_DEPT, "province_code": "510000"}, by=admin)
+    prov = svc.create_unit(
+        {"name": "四川省商务厅", "kind": UnitKind.COMMERCE_DEPT, "province_code": "510000"}, by=admin
+    )
     div = svc.create_unit({"name": "自贸区建设处", "kind": UnitKind.DIVISION, "parent": prov}, by=admin)
-    office = svc.create_unit({"name": "高新综保区管委会", "kind": UnitKind.ZONE_OFFICE, "zone": world.zones.a1}, by=admin)
+    office = svc.create_unit(
+        {"name": "高新综保区管委会", "kind": UnitKind.ZONE_OFFICE, "zone": world.zones.a1}, by=admin
+    )
     dept = svc.create_unit({"name": "企业服务局", "kind": UnitKind.ZONE_DEPT, "parent": office}, by=admin)
-    other = svc.create_unit({"name": "绵阳综保区管委会", "kind": UnitKind.ZONE_OFFICE, "zone": world.zones.b1}, by=admin)
-    return type("Org", (), {"prov": prov, "div": div, "office": office, "dept": dept, "other": other, "admin": admin})
+    other = svc.create_unit(
+        {"name": "绵阳综保区管委会", "kind": UnitKind.ZONE_OFFICE, "zone": world.zones.b1}, by=admin
+    )
+    return type(
+        "Org", (), {"prov": prov, "div": div, "office": office, "dept": dept, "other": other, "admin": admin}
+    )
 
 
 def test_scope_is_derived_and_children_inherit_it(world, org):
     assert (org.prov.scope_level, org.prov.province_code, org.prov.city_code) == ("province", "510000", "")
     assert org.div.scope_level == "province" and org.div.province_code == "510000"
-    assert (org.dept.scope_level, org.dept.zone_id, org.dept.city_code) == ("zone", world.zones.a1.pk, "510100")
+    assert (org.dept.scope_level, org.dept.zone_id, org.dept.city_code) == (
+        "zone",
+        world.zones.a1.pk,
+        "510100",
+    )
     assert AuditEntry.objects.filter(code="accounts.unit.created").count() == 5
 
 
@@ -52,13 +64,18 @@ def test_tree_order_and_depth(world, org):
 
 def test_child_outside_parent_scope_and_cycles_are_refused(world, org):
     with pytest.raises(DomainError) as exc:
-        svc.create_unit({"name": "x", "kind": UnitKind.ZONE_DEPT, "parent": org.office, "zone": world.zones.b1}, by=org.admin)
+        svc.create_unit(
+            {"name": "x", "kind": UnitKind.ZONE_DEPT, "parent": org.office, "zone": world.zones.b1},
+            by=org.admin,
+        )
     assert exc.value.code == "scope_mismatch"
     with pytest.raises(DomainError) as exc:
         svc.update_unit(org.office, {"parent": org.dept}, by=org.admin)
     assert exc.value.code == "cycle"
     with pytest.raises(DomainError) as exc:
-        svc.create_unit({"name": "企业服务局", "kind": UnitKind.ZONE_DEPT, "parent": org.office}, by=org.admin)
+        svc.create_unit(
+            {"name": "企业服务局", "kind": UnitKind.ZONE_DEPT, "parent": org.office}, by=org.admin
+        )
     assert exc.value.code == "duplicate"
 
 
@@ -94,9 +111,15 @@ def test_zone_admin_sees_and_edits_only_own_zone_units(world, org, client_for):
     assert c.get(f"/accounts/units/{org.dept.pk}/").status_code == 200
     assert c.get(f"/accounts/units/{org.other.pk}/").status_code == 404
     assert c.get(f"/accounts/units/{org.other.pk}/edit/").status_code == 404
-    assert c.post(f"/accounts/units/{org.other.pk}/edit/", {"name": "x", "kind": "zone_office"}).status_code == 404
+    assert (
+        c.post(f"/accounts/units/{org.other.pk}/edit/", {"name": "x", "kind": "zone_office"}).status_code
+        == 404
+    )
     # creating in another zone: the form offers only the own zone, and the service refuses anyway
-    r = c.post("/accounts/units/new/", {"name": "外区部门", "kind": "zone_dept", "zone": world.zones.b1.pk, "is_active": "on"})
+    r = c.post(
+        "/accounts/units/new/",
+        {"name": "外区部门", "kind": "zone_dept", "zone": world.zones.b1.pk, "is_active": "on"},
+    )
     assert r.status_code == 400 and not Unit.objects.filter(name="外区部门").exists()
     with pytest.raises(DomainError) as exc:
         svc.create_unit({"name": "外区部门", "kind": UnitKind.ZONE_DEPT, "zone": world.zones.b1}, by=leader)
@@ -107,7 +130,9 @@ def test_zone_admin_sees_and_edits_only_own_zone_units(world, org, client_for):
     )
     assert r.status_code == 302
     assert Unit.objects.get(name="招商局").zone_id == world.zones.a1.pk
-    r = c.post(f"/accounts/units/{org.dept.pk}/members/add/", {"user": world.users.zone.pk, "role_in_unit": "member"})
+    r = c.post(
+        f"/accounts/units/{org.dept.pk}/members/add/", {"user": world.users.zone.pk, "role_in_unit": "member"}
+    )
     assert r.status_code == 302 and org.dept.memberships.filter(user=world.users.zone).exists()
     # a staff member without user administration reads, but may not manage
     staff = client_for(world.users.zone)
