@@ -224,7 +224,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "zonebook.accounts.tokens.MachineTokenAuthentication",  # machine clients (gate systems)
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["zonebook.core.permissions.WriteAreaPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["zonebook.core.api.WriteAreaPermission"],
     "DEFAULT_PARSER_CLASSES": [
         "zonebook.core.api.JSONParser",
         "zonebook.core.api.FormParser",

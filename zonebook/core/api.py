@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions, parsers, serializers, status
+from rest_framework import authentication, exceptions, parsers, permissions, serializers, status
 from rest_framework.response import Response
 
 from .errors import DomainError
 from .filters import BIGINT_MAX
-from .permissions import WriteAreaPermission
+from .permissions import may_write
 
 
 class IdField(serializers.IntegerField):
@@ -64,8 +64,58 @@ class SessionAuthentication(authentication.SessionAuthentication):
         return result
 
 
-# The API's write permission is the one declared in ``core.permissions`` (also used by pages and
-# services); the old name stays for the viewsets that name it.
+# --- the API side of ``core.permissions`` ---------------------------------------------------------------
+
+
+def _view_area(view) -> str | None:
+    return getattr(view, "api_area", None) or getattr(view, "write_area", None)
+
+
+class WriteAreaPermission(permissions.IsAuthenticated):
+    """API: authenticated users read within their scope; writes need the view's ``write_area``.
+
+    A machine client is limited to the views whose area its token grants (reads included)."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if getattr(request.user, "is_machine", False) and not may_write(request.user, _view_area(view)):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if getattr(view, "kwargs", {}).get(
+            getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        ):
+            # Detail route: the object is looked up first (out of scope → 404), then checked below.
+            return True
+        return self._may_write(request, view)
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in permissions.SAFE_METHODS or self._may_write(request, view)
+
+    def _may_write(self, request, view) -> bool:
+        """The write check; a subclass may widen it per action (``ledger.api.carryover``)."""
+        return may_write(request.user, getattr(view, "write_area", None))
+
+
+def area_permission(area: str) -> type[WriteAreaPermission]:
+    """A permission class for API views that need ``area`` for every method (e.g. an action that
+    writes from a GET-less endpoint): ``permission_classes = [area_permission("ops")]``."""
+
+    class _AreaPermission(WriteAreaPermission):
+        def has_permission(self, request, view):
+            return permissions.IsAuthenticated.has_permission(self, request, view) and may_write(
+                request.user, area
+            )
+
+        def has_object_permission(self, request, view, obj):
+            return may_write(request.user, area)
+
+    _AreaPermission.__name__ = f"AreaPermission_{area}"
+    return _AreaPermission
+
+
+# The old name stays for the viewsets that name it.
 ScopedWritePermission = WriteAreaPermission
 
 

@@ -8,8 +8,9 @@ Read access is governed by scope alone (``core.scoping``); writing needs a *writ
   lookup (so an object out of scope is 404 before any 403);
 * function views: ``@write_required("ops")``; class-based views: ``WriteRequiredMixin`` with
   ``write_area = "ops"``; roles: ``require_role(user, Role.ZONE_LEADER)`` / ``@role_required(...)``;
-* API views: ``WriteAreaPermission`` (the project default, ``REST_FRAMEWORK``) with the viewset's
-  ``write_area``.  A machine client (API token) may use only the viewsets whose area its token grants
+* API views: ``core.api.WriteAreaPermission`` (the project default, ``REST_FRAMEWORK``) with the
+  viewset's ``write_area`` — it calls ``may_write`` below (it lives in ``core.api`` so that services
+  importing this module never import DRF).  A machine client (API token) may use only the viewsets whose area its token grants
   (``api_area`` or ``write_area``), for reading too.
 
 This module depends only on the user's ``can_write``/``role``/``is_machine`` attributes, so every app
@@ -25,7 +26,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from rest_framework import permissions
 
 
 def may_write(user, area: str | None) -> bool:
@@ -89,51 +89,3 @@ class WriteRequiredMixin(LoginRequiredMixin):
         if request.user.is_authenticated:
             require_write(request.user, self.write_area, self.write_denied_message)
         return super().dispatch(request, *args, **kwargs)
-
-
-def _view_area(view) -> str | None:
-    return getattr(view, "api_area", None) or getattr(view, "write_area", None)
-
-
-class WriteAreaPermission(permissions.IsAuthenticated):
-    """API: authenticated users read within their scope; writes need the view's ``write_area``.
-
-    A machine client is limited to the views whose area its token grants (reads included)."""
-
-    def has_permission(self, request, view):
-        if not super().has_permission(request, view):
-            return False
-        if getattr(request.user, "is_machine", False) and not may_write(request.user, _view_area(view)):
-            return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        if getattr(view, "kwargs", {}).get(
-            getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
-        ):
-            # Detail route: the object is looked up first (out of scope → 404), then checked below.
-            return True
-        return self._may_write(request, view)
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in permissions.SAFE_METHODS or self._may_write(request, view)
-
-    def _may_write(self, request, view) -> bool:
-        """The write check; a subclass may widen it per action (``ledger.api.carryover``)."""
-        return may_write(request.user, getattr(view, "write_area", None))
-
-
-def area_permission(area: str) -> type[WriteAreaPermission]:
-    """A permission class for API views that need ``area`` for every method (e.g. an action that
-    writes from a GET-less endpoint): ``permission_classes = [area_permission("ops")]``."""
-
-    class _AreaPermission(WriteAreaPermission):
-        def has_permission(self, request, view):
-            return permissions.IsAuthenticated.has_permission(self, request, view) and may_write(
-                request.user, area
-            )
-
-        def has_object_permission(self, request, view, obj):
-            return may_write(request.user, area)
-
-    _AreaPermission.__name__ = f"AreaPermission_{area}"
-    return _AreaPermission

@@ -8,9 +8,9 @@ from django.test import RequestFactory
 from rest_framework.test import APIRequestFactory
 
 from zonebook.accounts import services as account_services
+from zonebook.core.api import WriteAreaPermission
 from zonebook.core.errors import DomainError
 from zonebook.core.permissions import (
-    WriteAreaPermission,
     may_write,
     require_role,
     require_write,
