@@ -8,9 +8,23 @@ from .choices import UnitKind
 from .models import Unit
 
 
+def _zones(request):
+    from zonebook.registry.models import Zone
+
+    return Zone.objects.for_user(getattr(request, "user", None))
+
+
+def _units(request):
+    return Unit.objects.for_user(getattr(request, "user", None))
+
+
 class UnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices)
+    zone = django_filters.ModelChoiceFilter(label=_("Zone"), queryset=lambda request: _zones(request))
+    parent = django_filters.ModelChoiceFilter(
+        label=_("Parent unit"), queryset=lambda request: _units(request)
+    )
     inactive = django_filters.BooleanFilter(
         label=_("Include inactive and expired units"), method="filter_inactive"
     )

@@ -128,7 +128,7 @@ class _Styled:
 class UnitForm(_Styled, forms.Form):
     """Create/edit a unit; choices limited to the actor's scope (the rules live in ``accounts.units``)."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Unit name"), max_length=200)
     short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     parent = forms.ModelChoiceField(label=_("Parent unit"), queryset=None, required=False)

@@ -36,7 +36,7 @@ class UnitImport(ImportKind):
     columns = [
         Column(
             "name",
-            gettext_lazy("Name"),
+            gettext_lazy("Unit name"),
             Text(200),
             required=True,
             aliases=("单位名称", "名称"),

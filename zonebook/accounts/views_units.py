@@ -63,7 +63,7 @@ def _export(rows):
     writer = csv.writer(response)
     writer.writerow(
         [
-            _("Name"),
+            _("Unit name"),
             _("Short name"),
             _("Kind"),
             _("Parent unit"),
