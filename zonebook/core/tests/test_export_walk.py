@@ -237,13 +237,13 @@ def test_every_export_is_formula_safe_plain_and_in_the_users_language(poisoned, 
             if fmt == "csv":
                 assert rows[0][:2] == ["备案序号", "料号"], rows[0]
 
-    # 3. every report command, every format
+    # 3. every report command, every format (``--book=…``: a poisoned number may start with "-")
     book = wo.book
     command_cases = {
         "ledger_report": [
-            ["balances", "--book", book.number],
-            ["balances", "--book", book.number, "--as-of", "2026-12-31"],
-            ["writeoff", "--book", book.number, "--from", wo.start.isoformat(), "--to", wo.end.isoformat()],
+            ["balances", f"--book={book.number}"],
+            ["balances", f"--book={book.number}", "--as-of", "2026-12-31"],
+            ["writeoff", f"--book={book.number}", "--from", wo.start.isoformat(), "--to", wo.end.isoformat()],
         ]
     }
     commands = report_commands()
