@@ -107,3 +107,11 @@ def test_issuing_is_limited_to_the_issuers_scope_and_to_machine_areas(world, zon
     assert client_for(world.users.zone).get("/accounts/tokens/").status_code == 403
     # the user form never offers or accepts the machine role
     assert User.objects.filter(role="machine_client").count() == 1
+
+
+def test_machine_accounts_are_not_managed_as_users(world, zone_admin, client_for):
+    token, _raw = tokens.issue_token(name="卡口", zone=world.zones.a1, areas=["ops"], by=zone_admin)
+    c = client_for(zone_admin)
+    assert token.user.username not in c.get("/accounts/users/").content.decode()
+    assert c.post(f"/accounts/users/{token.user.pk}/reset-password/").status_code == 404
+    assert c.get(f"/accounts/users/{token.user.pk}/edit/").status_code == 404
