@@ -98,6 +98,16 @@ class WriteAreaPermission(permissions.IsAuthenticated):
         return may_write(request.user, getattr(view, "write_area", None))
 
 
+class AuthenticatedPermission(permissions.IsAuthenticated):
+    """For API views without a write area (calculators, the user's own notifications): any signed-in
+    person; a machine client only when the view's ``api_area`` is granted to its token."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return not getattr(request.user, "is_machine", False) or may_write(request.user, _view_area(view))
+
+
 def area_permission(area: str) -> type[WriteAreaPermission]:
     """A permission class for API views that need ``area`` for every method (e.g. an action that
     writes from a GET-less endpoint): ``permission_classes = [area_permission("ops")]``."""
