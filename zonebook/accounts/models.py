@@ -277,6 +277,11 @@ class MachineToken(models.Model):
     def audit_scope(self) -> dict:
         return {"province": self.zone.province_code, "city": self.zone.city_code, "zone": self.zone_id, "enterprise": None}
 
+    def area_labels(self) -> str:
+        from .choices import AREA_LABELS
+
+        return "、".join(str(AREA_LABELS.get(a, a)) for a in self.areas or ())
+
     def is_usable(self, now=None) -> bool:
         from django.utils import timezone
 
