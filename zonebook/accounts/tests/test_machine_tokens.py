@@ -35,6 +35,8 @@ def bearer(raw):
 
 def test_issue_use_revoke(world, zone_admin, client_for):
     c = client_for(zone_admin)
+    form = c.get("/accounts/tokens/new/").content.decode()
+    assert "成都高新综合保税区" in form and "绵阳综合保税区" not in form
     r = c.post("/accounts/tokens/new/", {"name": "卡口系统", "zone": world.zones.a1.pk, "areas": ["ledger"]})
     assert r.status_code == 200
     token = MachineToken.objects.get()

@@ -109,6 +109,10 @@ def test_zone_admin_sees_and_edits_only_own_zone_units(world, org, client_for):
     page = c.get("/accounts/units/").content.decode()
     assert "企业服务局" in page and "绵阳综保区管委会" not in page and "四川省商务厅" not in page
     assert c.get(f"/accounts/units/{org.dept.pk}/").status_code == 200
+    edit = c.get(f"/accounts/units/{org.dept.pk}/edit/")
+    assert edit.status_code == 200 and "企业服务局" in edit.content.decode()
+    assert "绵阳综合保税区" not in c.get("/accounts/units/new/").content.decode()  # zone choices in scope
+    assert c.get("/accounts/units/?export=csv").content.decode("utf-8-sig").startswith("单位名称")
     assert c.get(f"/accounts/units/{org.other.pk}/").status_code == 404
     assert c.get(f"/accounts/units/{org.other.pk}/edit/").status_code == 404
     assert (
