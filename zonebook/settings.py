@@ -264,8 +264,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "zonebook.core.api.SessionAuthentication",  # refuses users who must change their password
         "rest_framework.authentication.TokenAuthentication",
+        "zonebook.accounts.tokens.MachineTokenAuthentication",  # machine clients (gate systems)
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["zonebook.core.api.ScopedWritePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["zonebook.core.api.WriteAreaPermission"],
     "DEFAULT_PARSER_CLASSES": [
         "zonebook.core.api.JSONParser",
         "zonebook.core.api.FormParser",

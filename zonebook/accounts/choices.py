@@ -10,6 +10,9 @@ class Role(models.TextChoices):
     ZONE_LEADER = "zone_leader", _("Zone office leader")
     ENTERPRISE = "enterprise", _("Enterprise user")
     CUSTOMS = "customs_liaison", _("Customs liaison (read-only)")
+    # A system-to-system API client (a gate system posting passages): it authenticates with a machine
+    # token only, never with a session, and may write only the areas granted to its token.
+    MACHINE = "machine_client", _("Machine client (API token)")
 
 
 class ScopeLevel(models.TextChoices):
@@ -31,4 +34,50 @@ WRITE_AREAS = {
     Role.ZONE_LEADER: {"registry", "ops", "ledger_oversight"},
     Role.ENTERPRISE: {"ledger", "enterprise_profile"},
     Role.CUSTOMS: set(),
+    Role.MACHINE: set(),
 }
+
+# Write areas an administrator may grant to a user on top of the role's own (``User.granted_areas``):
+# a zone office reports statistics, an enterprise submits business applications (ops) and its
+# statistics forms.  A machine client gets exactly the areas its token grants.
+GRANTABLE_AREAS = {
+    Role.ZONE_STAFF: {"stats"},
+    Role.ZONE_LEADER: {"stats"},
+    Role.ENTERPRISE: {"ops", "stats"},
+    Role.MACHINE: {"ops", "ledger", "stats"},
+}
+AREA_LABELS = {
+    "registry": _("Zone and enterprise registry"),
+    "reference": _("Reference data"),
+    "ledger": _("Bonded ledgers"),
+    "ledger_oversight": _("Ledger oversight"),
+    "accounts": _("User accounts"),
+    "stats": _("Statistics reporting"),
+    "ops": _("Zone operations and applications"),
+    "enterprise_profile": _("Enterprise profile"),
+}
+
+
+class UnitKind(models.TextChoices):
+    """单位/部门/科室: who a task can be given to."""
+
+    COMMERCE_DEPT = "commerce_dept", _("Commerce department")
+    DIVISION = "division", _("Division")
+    ZONE_OFFICE = "zone_office", _("Zone administrative office")
+    ZONE_DEPT = "zone_dept", _("Zone office department")
+    CUSTOMS = "customs", _("Customs")
+    INSPECTION = "inspection", _("Inspection and quarantine")
+    FOREIGN_EXCHANGE = "foreign_exchange", _("Foreign exchange administration")
+    TAX = "tax", _("Tax authority")
+    OTHER_BODY = "other_body", _("Other outside body")
+
+
+OUTSIDE_KINDS = {UnitKind.CUSTOMS, UnitKind.INSPECTION, UnitKind.FOREIGN_EXCHANGE, UnitKind.TAX, UnitKind.OTHER_BODY}
+
+
+class MemberRole(models.TextChoices):
+    HEAD = "head", _("Head")
+    LEADER = "leader", _("Leader in charge")
+    DEPUTY = "deputy", _("Deputy head")
+    MEMBER = "member", _("Member")
+    LIAISON = "liaison", _("Liaison")

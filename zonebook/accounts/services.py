@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError
 
-from .choices import Role, ScopeLevel
+from .choices import GRANTABLE_AREAS, Role, ScopeLevel
 from .models import User
 
 ROLE_SCOPE = {
@@ -53,6 +53,7 @@ EDITABLE = (
     "enterprise",
     "is_active",
     "can_manage_users",
+    "granted_areas",
 )
 SECRET_FIELDS = {"password"}
 
@@ -70,9 +71,22 @@ def derive_scope(data: dict[str, Any]) -> dict[str, Any]:
 
     out = dict(data)
     role = out.get("role")
+    if role == Role.MACHINE:
+        raise DomainError(
+            _("Machine clients are issued on the machine tokens page."), code="role_forbidden", field="role"
+        )
     if role not in ROLE_SCOPE:
         raise DomainError(_("Choose a role."), code="role_required", field="role")
     level = ROLE_SCOPE[Role(role)]
+    granted = sorted(set(out.get("granted_areas") or ()))
+    refused = [a for a in granted if a not in GRANTABLE_AREAS.get(Role(role), set())]
+    if refused:
+        raise DomainError(
+            _("This role may not be granted the write areas: %(areas)s.") % {"areas": ", ".join(refused)},
+            code="area_forbidden",
+            field="granted_areas",
+        )
+    out["granted_areas"] = granted
     out["scope_level"] = level
     zone, enterprise = out.get("zone"), out.get("enterprise")
     province, city = (out.get("province_code") or "").strip(), (out.get("city_code") or "").strip()

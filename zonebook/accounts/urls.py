@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_units
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,4 +14,13 @@ urlpatterns = [
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+    path("units/", views_units.unit_list, name="unit_list"),
+    path("units/new/", views_units.unit_create, name="unit_create"),
+    path("units/<int:pk>/", views_units.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/edit/", views_units.unit_edit, name="unit_edit"),
+    path("units/<int:pk>/members/add/", views_units.member_add, name="unit_member_add"),
+    path("units/members/<int:pk>/end/", views_units.member_end, name="unit_member_end"),
+    path("tokens/", views_units.token_list, name="token_list"),
+    path("tokens/new/", views_units.token_issue, name="token_issue"),
+    path("tokens/<int:pk>/revoke/", views_units.token_revoke, name="token_revoke"),
 ]

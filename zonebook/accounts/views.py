@@ -17,6 +17,7 @@ from zonebook.core.errors import DomainError
 from zonebook.core.views import scoped_object
 
 from . import services
+from .choices import Role
 from .forms import NewUserForm, UserForm
 from .models import LoginEvent, User
 
@@ -88,7 +89,7 @@ def _locked_usernames(usernames) -> set[str]:
 
 @login_required
 def user_list(request):
-    qs = User.objects.for_user(request.user).select_related("zone", "enterprise").order_by("username")
+    qs = User.objects.for_user(request.user).exclude(role=Role.MACHINE).select_related("zone", "enterprise").order_by("username")
     term = (request.GET.get("q") or "").strip()
     if term:
         qs = qs.filter(
@@ -139,7 +140,7 @@ def user_create(request):
 @scoped_object(User)
 @login_required
 def user_edit(request, pk):
-    target = get_object_or_404(User.objects.for_user(request.user), pk=pk)  # out of scope: 404 first
+    target = get_object_or_404(User.objects.for_user(request.user).exclude(role=Role.MACHINE), pk=pk)  # out of scope: 404 first
     _require_user_admin(request)
     initial = {k: getattr(target, k) for k in services.EDITABLE}
     form = UserForm(request.POST or None, actor=request.user, initial=initial)
@@ -160,7 +161,7 @@ def user_edit(request, pk):
 @login_required
 @require_POST
 def user_reset_password(request, pk):
-    target = get_object_or_404(User.objects.for_user(request.user), pk=pk)
+    target = get_object_or_404(User.objects.for_user(request.user).exclude(role=Role.MACHINE), pk=pk)
     _require_user_admin(request)
     try:
         password = services.reset_password(target, by=request.user)
@@ -180,7 +181,7 @@ def user_reset_password(request, pk):
 @login_required
 @require_POST
 def user_unlock(request, pk):
-    target = get_object_or_404(User.objects.for_user(request.user), pk=pk)
+    target = get_object_or_404(User.objects.for_user(request.user).exclude(role=Role.MACHINE), pk=pk)
     _require_user_admin(request)
     try:
         services.unlock_user(target, by=request.user)

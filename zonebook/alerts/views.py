@@ -15,6 +15,7 @@ from zonebook.accounts.choices import Role
 from zonebook.audit.services import history
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import FilteredListView
+from zonebook.core.permissions import has_role, may_write
 from zonebook.core.views import scoped_object
 
 from . import charts, queries, services
@@ -26,12 +27,12 @@ from .tables import AlertTable, PlausibilityFlagTable
 
 def can_run(user) -> bool:
     """Refreshing the registers and sending notifications: zone offices and system administrators."""
-    return bool(user.is_superuser or user.role == Role.SYSTEM_ADMIN or user.can_write("ledger_oversight"))
+    return has_role(user, Role.SYSTEM_ADMIN) or may_write(user, "ledger_oversight")
 
 
 def can_dismiss(user) -> bool:
     """Enterprise users (own books) and zone offices may dismiss an alert; customs liaisons read only."""
-    return bool(user.can_write("ledger") or user.can_write("ledger_oversight"))
+    return may_write(user, "ledger") or may_write(user, "ledger_oversight")
 
 
 class AlertList(FilteredListView):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from .errors import DomainError
 from .filters import BIGINT_MAX
+from .permissions import may_write
 
 
 class IdField(serializers.IntegerField):
@@ -42,6 +43,14 @@ class PasswordChangeRequired(exceptions.PermissionDenied):
         )
 
 
+class TokenRejected(exceptions.AuthenticationFailed):
+    """A bearer token that is unknown, revoked or expired: always 401 with ``WWW-Authenticate``
+    (DRF would answer 403 because the first authenticator, the session, sends no such header)."""
+
+    default_code = "token_rejected"
+    www_authenticate = 'Bearer realm="api"'
+
+
 class SessionAuthentication(authentication.SessionAuthentication):
     """DRF's session authentication, refusing a user who still has to change an initial or reset
     password (the web pages redirect such a user; the API answers 403 ``password_change_required``).
@@ -49,6 +58,8 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate(self, request):
         result = super().authenticate(request)
+        if result is not None and getattr(result[0], "is_machine", False):
+            return None  # a machine client authenticates with its token only, never with a session
         if result is not None and getattr(result[0], "must_change_password", False):
             raise PasswordChangeRequired()
         return result
@@ -60,15 +71,28 @@ class SessionAuthenticationScheme(SessionScheme):
     target_class = "zonebook.core.api.SessionAuthentication"
 
 
-class ScopedWritePermission(permissions.IsAuthenticated):
-    """Authenticated users read within their scope; writes need the viewset's ``write_area``."""
+# --- the API side of ``core.permissions`` ---------------------------------------------------------------
+
+
+def _view_area(view) -> str | None:
+    return getattr(view, "api_area", None) or getattr(view, "write_area", None)
+
+
+class WriteAreaPermission(permissions.IsAuthenticated):
+    """API: authenticated users read within their scope; writes need the view's ``write_area``.
+
+    A machine client is limited to the views whose area its token grants (reads included)."""
 
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
+        if getattr(request.user, "is_machine", False) and not may_write(request.user, _view_area(view)):
+            return False
         if request.method in permissions.SAFE_METHODS:
             return True
-        if getattr(view, "kwargs", {}).get(getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")):
+        if getattr(view, "kwargs", {}).get(
+            getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        ):
             # Detail route: the object is looked up first (out of scope → 404), then checked below.
             return True
         return self._may_write(request, view)
@@ -76,10 +100,40 @@ class ScopedWritePermission(permissions.IsAuthenticated):
     def has_object_permission(self, request, view, obj):
         return request.method in permissions.SAFE_METHODS or self._may_write(request, view)
 
-    @staticmethod
-    def _may_write(request, view) -> bool:
-        area = getattr(view, "write_area", None)
-        return bool(area) and request.user.can_write(area)
+    def _may_write(self, request, view) -> bool:
+        """The write check; a subclass may widen it per action (``ledger.api.carryover``)."""
+        return may_write(request.user, getattr(view, "write_area", None))
+
+
+class AuthenticatedPermission(permissions.IsAuthenticated):
+    """For API views without a write area (calculators, the user's own notifications): any signed-in
+    person; a machine client only when the view's ``api_area`` is granted to its token."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return not getattr(request.user, "is_machine", False) or may_write(request.user, _view_area(view))
+
+
+def area_permission(area: str) -> type[WriteAreaPermission]:
+    """A permission class for API views that need ``area`` for every method (e.g. an action that
+    writes from a GET-less endpoint): ``permission_classes = [area_permission("ops")]``."""
+
+    class _AreaPermission(WriteAreaPermission):
+        def has_permission(self, request, view):
+            return permissions.IsAuthenticated.has_permission(self, request, view) and may_write(
+                request.user, area
+            )
+
+        def has_object_permission(self, request, view, obj):
+            return may_write(request.user, area)
+
+    _AreaPermission.__name__ = f"AreaPermission_{area}"
+    return _AreaPermission
+
+
+# The old name stays for the viewsets that name it.
+ScopedWritePermission = WriteAreaPermission
 
 
 class ScopedViewSetMixin:
@@ -105,6 +159,12 @@ def exception_handler(exc, context):
         return Response(
             {"code": exc.code, "detail": str(exc.message), "errors": exc.as_list()},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, TokenRejected):
+        return Response(
+            {"code": exc.default_code, "detail": str(exc.detail)},
+            status=status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": exc.www_authenticate},
         )
     if isinstance(exc, PasswordChangeRequired):
         return Response({"code": exc.default_code, "detail": str(exc.detail)}, status=status.HTTP_403_FORBIDDEN)

@@ -125,6 +125,12 @@ class ForcePasswordChangeMiddleware:
 
     def __call__(self, request):
         user = request.user
+        if user.is_authenticated and getattr(user, "is_machine", False):
+            # A machine client never uses pages (it has no password; this guards a stray session).
+            from django.http import HttpResponseForbidden
+
+            logout(request)
+            return HttpResponseForbidden(_("A machine client may use the API with its token only."))
         if (
             user.is_authenticated
             and getattr(user, "must_change_password", False)

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+
+from .permissions import require_write
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -19,8 +20,7 @@ class ScopedMixin(LoginRequiredMixin):
         return super().get_queryset().for_user(self.request.user)
 
     def check_write(self):
-        if not self.write_area or not self.request.user.can_write(self.write_area):
-            raise PermissionDenied(_("Your role may not change this data."))
+        require_write(self.request.user, self.write_area)
 
 
 @never_cache

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zonebook.core.errors import DomainError
 
 AREA = "ledger"
 
 
-def can_write(user) -> bool:
-    return user.can_write(AREA)
-
-
-def check_write(request):
-    if not can_write(request.user):
-        raise PermissionDenied(_("Your role may not change ledger data."))
+WRITE_DENIED = gettext_lazy("Your role may not change ledger data.")
 
 
 def message_errors(request, exc: DomainError, limit: int = 20) -> None:

@@ -1,7 +1,7 @@
 """Ledger pages: thin views that scope, parse, call a service (or a read-only query) and render.
 
 * every object is looked up through ``Model.objects.for_user(request.user)`` first (out of scope →
-  404), then writes check ``can_write("ledger")`` (else 403);
+  404), then writes check ``require_write(user, "ledger")`` (else 403);
 * lists reuse ``core.lists.FilteredListView`` (same FilterSet for page, HTMX partial and export);
 * the book page uses ``core.tabs`` (page key ``ledger.book``); the enterprise page gets a books tab;
 * posting shows a confirmation page with the balance effect (``services.preview_posting``, which runs
@@ -26,6 +26,7 @@ from zonebook.audit.services import history
 from zonebook.core import tabs
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import FilteredListView
+from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
 from . import queries, services
@@ -43,7 +44,7 @@ from .forms import (
 )
 from .models import BALANCE_FIELDS, Balance, Book, BookItem, BookStatusEvent, Consumption, InventoryList
 from .tables import BalanceTable, BookTable, InventoryListTable
-from .view_helpers import can_write, check_write, message_errors
+from .view_helpers import AREA, WRITE_DENIED, message_errors
 
 BOOK_PAGE = "ledger.book"
 PER_PAGE = 50
@@ -80,11 +81,11 @@ class InventoryListList(FilteredListView):
 
     def get_table(self, queryset):
         # the checkboxes of "post selected" only for users who may post
-        exclude = () if can_write(self.request.user) else ("pick",)
+        exclude = () if may_write(self.request.user, AREA) else ("pick",)
         return self.table_class(queryset, request=self.request, exclude=exclude)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_post=can_write(self.request.user), **kwargs)
+        return super().get_context_data(can_post=may_write(self.request.user, AREA), **kwargs)
 
 
 @login_required
@@ -92,7 +93,7 @@ class InventoryListList(FilteredListView):
 def list_post_selected(request):
     """Approve and post the ticked submitted lists together (``services.post_lists``): all or
     nothing; the negative-balance check runs list by list in declaration-date order."""
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     back = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith(
         "/"
@@ -261,7 +262,7 @@ def book_detail(request, pk):
     ctx = {
         "object": book,
         "book": book,
-        "can_write": can_write(request.user) and book.status != BookStatus.CLOSED,
+        "can_write": may_write(request.user, AREA) and book.status != BookStatus.CLOSED,
     }
     ctx.update(tabs.resolve(BOOK_PAGE, request, book))
     if getattr(request, "htmx", False):
@@ -331,7 +332,7 @@ def _list(request, pk):
 
 
 def _list_actions(request, lst):
-    writable = can_write(request.user)
+    writable = may_write(request.user, AREA)
     reversed_by = (
         InventoryList.objects.filter(reverses=lst).first() if lst.state == ListState.POSTED else None
     )
@@ -467,7 +468,7 @@ def _save_list(request, book, lst=None):
 @scoped_object(Book)
 def list_create(request, pk):
     book = _book(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     if request.method == "POST":
         return _save_list(request, book)
     header_form = InventoryListHeaderForm(initial={"supervision_mode": book.trade_mode or ""})
@@ -479,7 +480,7 @@ def list_create(request, pk):
 @scoped_object(InventoryList)
 def list_edit(request, pk):
     lst = _list(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     if lst.state != ListState.DRAFT:
         messages.error(request, _("Only draft lists can be edited."))
         return redirect("ledger:list_detail", pk=lst.pk)
@@ -505,7 +506,7 @@ def list_edit(request, pk):
 
 def _state_action(request, pk, fn, ok_message):
     lst = _list(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     try:
         fn(lst, by=request.user)
     except DomainError as exc:
@@ -554,7 +555,7 @@ def list_post(request, pk):
     """GET: the customs receipt form and the balance effect per item; POST: record customs'
     approval receipt (回执) and post (核扣) the list."""
     lst = _list(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     form = ReceiptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -607,7 +608,7 @@ def list_post(request, pk):
 @scoped_object(InventoryList)
 def list_reverse(request, pk):
     lst = _list(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     form = ReverseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,7 +2,7 @@
 linking, pairing and auto-matching, state transitions, the queue (对碰队列) and the book tab.
 
 Thin views: objects come from ``Model.objects.for_user(request.user)`` first (out of scope → 404; a
-carry-over is in scope for users of either side), writes then need ``can_write("ledger")`` (403) and
+carry-over is in scope for users of either side), writes then need ``require_write(user, "ledger")`` (403) and
 go through ``services.carryover``.
 """
 
@@ -22,6 +22,7 @@ from zonebook.audit.services import history
 from zonebook.core import tabs
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import FilteredListView
+from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
 from .filtersets_carryover import CarryOverFilterSet, CarryOverQueueFilterSet
@@ -30,7 +31,7 @@ from .models import CarryOver, CarryOverLink, CarryOverMatch
 from .models.carryover import CARRYOVER_TRANSITIONS, CarryOverSide, CarryOverState
 from .services import carryover as svc
 from .tables_carryover import CarryOverTable, QueueTable
-from .view_helpers import can_write, check_write, message_errors
+from .view_helpers import AREA, WRITE_DENIED, message_errors
 
 
 def can_act(user) -> bool:
@@ -74,7 +75,7 @@ class CarryOverList(FilteredListView):
         return svc.with_party_details(qs, self.request.user).order_by("-valid_from", "number")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_write=can_write(self.request.user), **kwargs)
+        return super().get_context_data(can_write=may_write(self.request.user, AREA), **kwargs)
 
 
 class QueueList(FilteredListView):
@@ -103,7 +104,7 @@ queue_list = QueueList.as_view()
 
 @login_required
 def carryover_create(request):
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     initial = {}
     book_pk = request.GET.get("book")
     if book_pk and book_pk.isdigit():
@@ -311,7 +312,7 @@ def _book_carryovers_tab(request, book):
         .select_related("transferor_book", "transferee_book", "transferor_item", "transferee_item")
         .order_by("-valid_from", "number")
     )
-    return {"carryovers": qs[:50], "can_write_carryover": can_write(request.user)}
+    return {"carryovers": qs[:50], "can_write_carryover": may_write(request.user, AREA)}
 
 
 tabs.register(

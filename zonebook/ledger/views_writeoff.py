@@ -2,7 +2,7 @@
 transitions with a confirmation page, export, difference cases (list, resolve).
 
 Thin views: every object comes from ``Model.objects.for_user(request.user)`` first (out of scope →
-404), writes then need ``can_write("ledger")`` (403) and go through ``services.writeoff``.
+404), writes then need ``require_write(user, "ledger")`` (403) and go through ``services.writeoff``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from zonebook.core import tabs
 from zonebook.core.errors import DomainError
 from zonebook.core.exports import CSV_BOM, XLSX_CONTENT_TYPE
 from zonebook.core.lists import FilteredListView
+from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
 from . import export_writeoff
@@ -37,7 +38,7 @@ from .models import WRITEOFF_MATERIAL_FIELDS, WRITEOFF_PRODUCT_FIELDS, Book, Dif
 from .models.writeoff import WRITEOFF_TRANSITIONS, CaseStatus, WriteOffState
 from .services import writeoff as svc
 from .tables_writeoff import DifferenceCaseTable, WriteOffTable
-from .view_helpers import can_write, check_write, message_errors
+from .view_helpers import AREA, WRITE_DENIED, message_errors
 
 PER_PAGE = 50
 # what the confirmation page says each transition does
@@ -83,7 +84,7 @@ class WriteOffList(FilteredListView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_write=can_write(self.request.user), **kwargs)
+        return super().get_context_data(can_write=may_write(self.request.user, AREA), **kwargs)
 
 
 class DifferenceCaseList(FilteredListView):
@@ -112,7 +113,7 @@ case_list = DifferenceCaseList.as_view()
 
 @login_required
 def writeoff_create(request):
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     books = Book.objects.for_user(request.user).order_by("number")
     form = WriteOffCreateForm(request.POST or None, books=books, initial=_initial(request, books))
     if request.method == "POST" and form.is_valid():
@@ -160,7 +161,7 @@ def _initial(request, books):
 @scoped_object(WriteOff)
 def writeoff_detail(request, pk):
     wo = _writeoff(request, pk)
-    writable = can_write(request.user)
+    writable = may_write(request.user, AREA)
     lines = wo.lines.select_related("item").order_by("seq_no")
     mat_page = Paginator(lines.filter(kind="material"), PER_PAGE).get_page(request.GET.get("page"))
     prod_page = Paginator(lines.filter(kind="product"), PER_PAGE).get_page(request.GET.get("xpage"))
@@ -198,7 +199,7 @@ def writeoff_detail(request, pk):
 @scoped_object(WriteOff)
 def writeoff_recompute(request, pk):
     wo = _writeoff(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     try:
         svc.compute_writeoff(wo, by=request.user)
     except DomainError as exc:
@@ -212,7 +213,7 @@ def writeoff_recompute(request, pk):
 @scoped_object(WriteOff)
 def writeoff_stocktake(request, pk):
     wo = _writeoff(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     form = StocktakeUploadForm(request.POST or None, request.FILES or None)
     errors = None
     if request.method == "POST" and form.is_valid():
@@ -244,7 +245,7 @@ def writeoff_stocktake(request, pk):
 def writeoff_transition(request, pk, target):
     """GET: confirmation page (what the transition does, open cases); POST: do it."""
     wo = _writeoff(request, pk)
-    check_write(request)
+    require_write(request.user, AREA, WRITE_DENIED)
     if target not in WriteOffState.values:
         return redirect("ledger:writeoff_detail", pk=wo.pk)
     form = TransitionForm(request.POST if request.method == "POST" else None)
@@ -334,12 +335,12 @@ def case_resolve(request, pk):
         ),
         pk=pk,
     )
-    writable = can_write(request.user) and case.status == CaseStatus.OPEN
+    writable = may_write(request.user, AREA) and case.status == CaseStatus.OPEN
     form = CaseResolveForm(
         request.POST or None, initial={"reason_code": case.reason_code, "settlement_kind": case.proposed_kind}
     )
     if request.method == "POST":
-        check_write(request)
+        require_write(request.user, AREA, WRITE_DENIED)
         if form.is_valid():
             try:
                 svc.resolve_case(case, by=request.user, **form.cleaned_data)
@@ -363,7 +364,7 @@ def case_resolve(request, pk):
 
 def _book_writeoffs_tab(request, book):
     qs = WriteOff.objects.filter(book=book).order_by("-end")
-    return {"writeoffs": qs[:PER_PAGE], "can_write_writeoff": can_write(request.user)}
+    return {"writeoffs": qs[:PER_PAGE], "can_write_writeoff": may_write(request.user, AREA)}
 
 
 tabs.register(

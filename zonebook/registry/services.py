@@ -12,12 +12,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from zonebook.audit import services as audit
+from zonebook.core.permissions import require_write
 from zonebook.core.scoping import ALL, CITY, PROVINCE
 
 from .choices import STATUS_EVENTS, EnterpriseStatus, ZoneEvent
@@ -67,8 +68,7 @@ CONTACT_FIELDS = ("name", "position", "phone", "email", "is_customs_contact")
 
 
 def check_write(by) -> None:
-    if by is None or not getattr(by, "is_authenticated", False) or not by.can_write(AREA):
-        raise PermissionDenied(_("Your role may not change registry data."))
+    require_write(by, AREA, _("Your role may not change registry data."))
 
 
 def _check_visible(by, model: type[models.Model], pk) -> None:

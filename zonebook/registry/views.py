@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from zonebook.audit.services import history
 from zonebook.core import tabs
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import FilteredListView
+from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
 from . import services
@@ -40,9 +41,7 @@ SERVICE_ERRORS = (ValidationError, DomainError)
 AUDIT_HISTORY_LIMIT = 200
 
 
-def _check_write(request):
-    if not request.user.can_write(services.AREA):
-        raise PermissionDenied(_("Your role may not change registry data."))
+WRITE_DENIED = gettext_lazy("Your role may not change registry data.")
 
 
 # --- lists ------------------------------------------------------------------------------------------------
@@ -213,7 +212,7 @@ for _page, _tabs in (
 
 
 def _render_detail(request, page, obj, template, *, default_tab=None, extra=None, status=200):
-    ctx = {"object": obj, "can_write": request.user.can_write(services.AREA)}
+    ctx = {"object": obj, "can_write": may_write(request.user, services.AREA)}
     ctx.update(tabs.resolve(page, request, obj, default=default_tab))
     ctx.update(extra or {})
     if getattr(request, "htmx", False) and request.method == "GET":
@@ -242,7 +241,7 @@ def zone_detail(request, pk):
 
 @login_required
 def zone_create(request):
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = ZoneForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -259,7 +258,7 @@ def zone_create(request):
 @login_required
 def zone_edit(request, pk):
     zone = _zone(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = ZoneForm(request.POST or None, instance=zone, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,7 +276,7 @@ def zone_edit(request, pk):
 @require_POST
 def zone_event_add(request, pk):
     zone = _zone(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = ZoneStatusEventForm(request.POST, zone=zone, user=request.user)
     if form.is_valid():
         try:
@@ -303,7 +302,7 @@ def zone_event_add(request, pk):
 @login_required
 def park_create(request, pk):
     zone = _zone(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = ParkForm(request.POST or None, zone=zone)
     if request.method == "POST" and form.is_valid():
         try:
@@ -320,7 +319,7 @@ def park_create(request, pk):
 @login_required
 def park_edit(request, pk):
     park = get_object_or_404(Park.objects.for_user(request.user).select_related("zone").distinct(), pk=pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = ParkForm(request.POST or None, instance=park)
     if request.method == "POST" and form.is_valid():
         try:
@@ -354,7 +353,7 @@ def enterprise_detail(request, pk):
 
 @login_required
 def enterprise_create(request):
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     initial = {}
     if request.method == "GET" and request.GET.get("zone"):
         initial["zone"] = request.GET["zone"]
@@ -374,7 +373,7 @@ def enterprise_create(request):
 @login_required
 def enterprise_edit(request, pk):
     enterprise = _enterprise(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -392,7 +391,7 @@ def enterprise_edit(request, pk):
 @require_POST
 def enterprise_status_add(request, pk):
     enterprise = _enterprise(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = EnterpriseStatusForm(request.POST)
     if form.is_valid():
         try:
@@ -419,7 +418,7 @@ def enterprise_status_add(request, pk):
 @require_POST
 def contact_add(request, pk):
     enterprise = _enterprise(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = ContactForm(request.POST, enterprise=enterprise)
     if form.is_valid():
         try:
@@ -451,7 +450,7 @@ def _contact(request, pk):
 @login_required
 def contact_edit(request, pk):
     contact = _contact(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         try:
@@ -469,7 +468,7 @@ def contact_edit(request, pk):
 @require_POST
 def contact_delete(request, pk):
     contact = _contact(request, pk)
-    _check_write(request)
+    require_write(request.user, services.AREA, WRITE_DENIED)
     enterprise = contact.enterprise
     services.delete_contact(contact, by=request.user)
     messages.success(request, _("The contact person was deleted."))

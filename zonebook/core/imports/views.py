@@ -15,13 +15,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from zonebook.core.permissions import may_write, require_write
 from zonebook.jobs import services as job_services
 from zonebook.jobs.models import Job
 
@@ -70,9 +71,7 @@ def _kind_or_404(key: str):
     return kind_cls
 
 
-def _check_write(request, kind_cls) -> None:
-    if not request.user.can_write(kind_cls.write_area):
-        raise PermissionDenied(_("Your role may not import this data."))
+IMPORT_DENIED = gettext_lazy("Your role may not import this data.")
 
 
 def _entry(request, kind_key: str, token: str) -> dict:
@@ -93,7 +92,7 @@ def _drop(request, token: str) -> None:
 
 @login_required
 def import_index(request):
-    kinds = [{"cls": k, "can_write": request.user.can_write(k.write_area)} for k in all_kinds()]
+    kinds = [{"cls": k, "can_write": may_write(request.user, k.write_area)} for k in all_kinds()]
     recent = (
         Job.objects.for_user(request.user).filter(kind__startswith="import.").order_by("-created_at")[:10]
     )
@@ -115,7 +114,7 @@ def import_template(request, kind: str):
 @require_http_methods(["GET", "POST"])
 def import_upload(request, kind: str):
     kind_cls = _kind_or_404(kind)
-    _check_write(request, kind_cls)
+    require_write(request.user, kind_cls.write_area, IMPORT_DENIED)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
@@ -164,7 +163,7 @@ def _stored_result(entry) -> tuple[pipeline.ImportResult | None, Job | None]:
 @require_http_methods(["GET", "POST"])
 def import_preview(request, kind: str, token: str):
     kind_cls = _kind_or_404(kind)
-    _check_write(request, kind_cls)
+    require_write(request.user, kind_cls.write_area, IMPORT_DENIED)
     entry = _entry(request, kind_cls.key, token)
     result, job = _stored_result(entry)
     status = 200

@@ -54,6 +54,18 @@ def test_load_demo_builds_the_province_once(client):
         kinds = sorted(apps.get_model("attachments", "Attachment").objects.values_list("kind", "thumbnail"))
         assert [k for k, _t in kinds] == ["pdf", "png"] and kinds[1][1].endswith("-thumb.png")
 
+    # units: the provincial department with its divisions, each zone office with departments, outside bodies
+    from zonebook.accounts.models import Unit
+    from zonebook.accounts.units import unit_head, unit_leaders
+
+    dept = Unit.objects.get(name="四川省商务厅")
+    assert dept.children.filter(kind="division").count() >= 5 and dept.head.username == "sichuan"
+    service = Unit.objects.get(name="企业服务局", zone__name="成都高新综合保税区")
+    assert unit_head(service).username == "gaoxin_staff"
+    assert [u.username for u in unit_leaders(service)] == ["gaoxin_leader"]
+    assert Unit.objects.filter(kind="customs", zone__name="成都高新综合保税区").exists()
+    assert Unit.objects.filter(kind="tax").exists() and Unit.objects.filter(kind="zone_office").count() >= 8
+
     # The EPZ: two parks of 1.5 km², integrated into the 综保区 with its dated history
     epz = Zone.objects.get(name="四川成都出口加工区")
     gaoxin = Zone.objects.get(name="成都高新综合保税区")

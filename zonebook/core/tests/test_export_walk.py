@@ -237,7 +237,7 @@ def test_every_export_is_formula_safe_plain_and_in_the_users_language(poisoned, 
             if fmt == "csv":
                 assert rows[0][:2] == ["备案序号", "料号"], rows[0]
 
-    # 3. every report command, every format
+    # 3. every report command, every format (``--book=…``: a poisoned number may start with "-")
     book = wo.book
     command_cases = {
         "ledger_report": [

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from zonebook.core.api import IdField, ScopedViewSetMixin, ScopedWritePermission, SeqNoField
 from zonebook.core.errors import DomainError
+from zonebook.core.permissions import may_write
 
 from ..filtersets_carryover import CarryOverFilterSet, CarryOverQueueFilterSet
 from ..models import CarryOver, CarryOverLink, CarryOverMatch
@@ -178,7 +179,7 @@ class CarryOverWritePermission(ScopedWritePermission):
 
     def _may_write(self, request, view) -> bool:
         if getattr(view, "action", None) == "create":
-            return request.user.can_write("ledger")
+            return may_write(request.user, "ledger")
         return svc.may_write(request.user)
 
 

@@ -9,10 +9,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from zonebook.core.api import ScopedViewSetMixin, SeqNoField
+from zonebook.core.api import AuthenticatedPermission, ScopedViewSetMixin, SeqNoField
 
 from ..filtersets_writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
 from ..models import WRITEOFF_LINE_COLUMNS, Book, DifferenceCase, WriteOff, WriteOffLine
@@ -278,7 +277,8 @@ class DutyCalcViewSet(viewsets.ViewSet):
     """Domestic-sale calculator (内销试算): POST the sale; the taxes, deferred-tax interest, rules and balance
     effect come back (nothing is written).  The book must be in the caller's scope (else 404)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AuthenticatedPermission]
+    api_area = "ledger"  # machine clients with the ledger area may use it
 
     @extend_schema(request=DutyCalcSerializer, responses=None)
     def create(self, request):

@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 
 from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError, RowError
+from zonebook.core.permissions import may_write as may_write_area
 from zonebook.core.scoping import ALL
 
 from ..calc import q5
@@ -124,7 +125,7 @@ def own_sides(by, transferor_book_id, transferee_book_id) -> set[str]:
 
 def may_write(user) -> bool:
     """Carry-over actions: enterprises (ledger) and zone offices (ledger oversight)."""
-    return bool(user.can_write("ledger") or user.can_write("ledger_oversight"))
+    return may_write_area(user, "ledger") or may_write_area(user, "ledger_oversight")
 
 
 def counterpart_error(field: str, number, seq=None) -> DomainError:

@@ -5,7 +5,9 @@ register = template.Library()
 
 @register.filter
 def can_write(user, area: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.can_write(area))
+    from zonebook.core.permissions import may_write
+
+    return may_write(user, area)
 
 
 @register.filter

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from zonebook.core import context
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import all_kinds, get_kind
+from zonebook.core.permissions import may_write
 
 
 class Command(BaseCommand):
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 user = get_user_model().objects.get(username=opts["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError(f"No such user: {opts['user']}")
-            if not user.can_write(kind_cls.write_area):
+            if not may_write(user, kind_cls.write_area):
                 raise CommandError(f"User {user.username} may not import {kind_cls.key}")
         with context.acting_as("command", user_id=user.pk if user else None):
             result = pipeline.run(kind_cls, path, path.name, user, dry_run=opts["dry_run"])

@@ -536,6 +536,7 @@ class Loader:
         self._zones()
         self._enterprises()
         self._users()
+        self._units()
         return self.stats
 
     def code(self, table: str, value: str | None):
@@ -717,6 +718,12 @@ class Loader:
                 by=self.admin,
             )
             self.stats["contacts"] += 1
+
+    def _units(self):
+        """Departments, divisions, zone office departments and outside bodies (``accounts.demo_units``)."""
+        from zonebook.accounts import demo_units
+
+        self.stats["units"] = demo_units.load(by=self.admin, zones=list(self.zones.values()))
 
     def _users(self):
         from zonebook.accounts import services

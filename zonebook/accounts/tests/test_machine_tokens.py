@@ -1,0 +1,120 @@
+"""Machine clients: issue from the page (secret shown once, stored hashed), use, revoke → 401."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from zonebook.accounts import tokens
+from zonebook.accounts.models import MachineToken, User
+from zonebook.audit.models import AuditEntry
+from zonebook.core.errors import DomainError
+
+pytestmark = pytest.mark.django_db
+
+BOOKS = "/api/ledger/books/"
+
+
+@pytest.fixture
+def zone_admin(world):
+    leader = world.users.zone_leader
+    leader.can_manage_users = True
+    leader.save()
+    return leader
+
+
+def bearer(raw):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return api
+
+
+def test_issue_use_revoke(world, zone_admin, client_for):
+    c = client_for(zone_admin)
+    form = c.get("/accounts/tokens/new/").content.decode()
+    assert "成都高新综合保税区" in form and "绵阳综合保税区" not in form
+    r = c.post("/accounts/tokens/new/", {"name": "卡口系统", "zone": world.zones.a1.pk, "areas": ["ledger"]})
+    assert r.status_code == 200
+    token = MachineToken.objects.get()
+    raw = r.context["raw"]
+    assert raw.startswith("zbm_") and raw in r.content.decode()
+    assert r["Cache-Control"] == "no-store"
+    # hashed at rest: neither the token row, nor its account, nor the audit log holds the secret
+    assert token.key_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in str(MachineToken.objects.values().get())
+    assert not AuditEntry.objects.filter(changes__icontains=raw[8:]).exists()
+    assert AuditEntry.objects.filter(code="accounts.machinetoken.issued", actor=zone_admin).count() == 1
+    # shown once: the list shows only the prefix
+    listing = c.get("/accounts/tokens/").content.decode()
+    assert token.key_prefix in listing and raw not in listing
+
+    assert token.last_used_at is None
+    r = bearer(raw).get(BOOKS)
+    assert r.status_code == 200, r.content
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+    assert c.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 302
+    r = bearer(raw).get(BOOKS)
+    assert r.status_code == 401
+    assert r.json()["code"] == "token_rejected" and r["WWW-Authenticate"].startswith("Bearer")
+    assert AuditEntry.objects.filter(code="accounts.machinetoken.revoked").count() == 1
+    with pytest.raises(DomainError):
+        tokens.revoke_token(token, by=zone_admin)
+
+
+def test_expired_unknown_and_malformed_tokens_are_401(world, zone_admin):
+    token, raw = tokens.issue_token(name="闸口", zone=world.zones.a1, areas=["ledger"], by=zone_admin)
+    MachineToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert bearer(raw).get(BOOKS).status_code == 401
+    assert bearer("zbm_" + "x" * 43).get(BOOKS).status_code == 401
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Bearer a b")
+    assert api.get(BOOKS).status_code == 401
+
+
+def test_limited_to_granted_areas_and_no_pages(world, zone_admin, client):
+    token, raw = tokens.issue_token(name="统计接口", zone=world.zones.a1, areas=["stats"], by=zone_admin)
+    # the ledger area is not granted: refused, reads included
+    assert bearer(raw).get(BOOKS).status_code == 403
+    assert bearer(raw).get("/api/accounts/units/").status_code == 403
+    assert bearer(raw).get("/api/alerts/notifications/").status_code == 403  # no area: no API view
+    # the client's account has no password and a session of it is refused on pages and the API
+    user = token.user
+    assert not user.has_usable_password() and user.role == "machine_client"
+    client.force_login(user)
+    assert client.get("/").status_code == 403
+    client.force_login(user)
+    assert client.get(BOOKS).status_code in (401, 403)
+
+
+def test_issuing_is_limited_to_the_issuers_scope_and_to_machine_areas(world, zone_admin, client_for):
+    with pytest.raises(DomainError) as exc:
+        tokens.issue_token(name="x", zone=world.zones.b1, areas=["ledger"], by=zone_admin)
+    assert exc.value.code == "scope_forbidden"
+    with pytest.raises(DomainError) as exc:
+        tokens.issue_token(name="x", zone=world.zones.a1, areas=["registry"], by=zone_admin)
+    assert exc.value.code == "area_forbidden"
+    with pytest.raises(DomainError):
+        tokens.issue_token(name="x", zone=world.zones.a1, areas=[], by=world.users.zone)  # no user admin
+    other, _ = tokens.issue_token(
+        name="绵阳卡口", zone=world.zones.b1, areas=["ledger"], by=world.users.admin
+    )
+    c = client_for(zone_admin)
+    assert other.key_prefix not in c.get("/accounts/tokens/").content.decode()
+    assert c.post(f"/accounts/tokens/{other.pk}/revoke/").status_code == 404
+    assert client_for(world.users.zone).get("/accounts/tokens/").status_code == 403
+    # the user form never offers or accepts the machine role
+    assert User.objects.filter(role="machine_client").count() == 1
+
+
+def test_machine_accounts_are_not_managed_as_users(world, zone_admin, client_for):
+    token, _raw = tokens.issue_token(name="卡口", zone=world.zones.a1, areas=["ops"], by=zone_admin)
+    c = client_for(zone_admin)
+    assert token.user.username not in c.get("/accounts/users/").content.decode()
+    assert c.post(f"/accounts/users/{token.user.pk}/reset-password/").status_code == 404
+    assert c.get(f"/accounts/users/{token.user.pk}/edit/").status_code == 404
