@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "BookStatusEnum": "zonebook.ledger.choices.BookStatus",
         "WriteOffMethodEnum": "zonebook.ledger.choices.WriteOffMethod",
         "ItemKindEnum": "zonebook.ledger.choices.ItemKind",
+        "UnitKindEnum": "zonebook.accounts.choices.UnitKind",
         "ItemStatusEnum": "zonebook.ledger.choices.ItemStatus",
         "DeclarationStatusEnum": "zonebook.ledger.choices.DeclarationStatus",
         "IEMarkEnum": "zonebook.ledger.choices.IEMark",

@@ -16,6 +16,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 
 from zonebook.audit import services as audit
@@ -155,3 +156,13 @@ class MachineTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class MachineTokenScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: machine clients send ``Authorization: Bearer zbm_…``."""
+
+    target_class = "zonebook.accounts.tokens.MachineTokenAuthentication"
+    name = "machineToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "Machine-client token issued on /accounts/tokens/"}

@@ -12,8 +12,14 @@ class NotifyConfig(AppConfig):
 
     def ready(self):
         from zonebook.jobs import schedules
+        from zonebook.sla import hooks as sla_hooks
 
+        from . import escalations
         from .services import email_enabled
+
+        # SLA escalations notify the target role (handler, unit head, leader) through notify.
+        escalations.register()
+        sla_hooks.set_notifier(escalations.notify_escalations)
 
         # With e-mail on, notifications whose mail failed are retried every 15 minutes by the worker.
         if email_enabled():

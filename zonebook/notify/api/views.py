@@ -5,8 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+
+from zonebook.core.api import AuthenticatedPermission
 
 from .. import services
 from ..filtersets import NotificationFilterSet
@@ -20,7 +21,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilterSet
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AuthenticatedPermission]
     ordering_fields = ["created_at", "id"]
     ordering = ["-created_at", "-id"]
 
