@@ -82,7 +82,7 @@ def test_limited_to_granted_areas_and_no_pages(world, zone_admin, client):
     # the ledger area is not granted: refused, reads included
     assert bearer(raw).get(BOOKS).status_code == 403
     assert bearer(raw).get("/api/accounts/units/").status_code == 403
-    assert bearer(raw).get("/api/alerts/notifications/").status_code == 403  # no area: no API view
+    assert bearer(raw).get("/api/notifications/").status_code == 403  # no area: no API view
     # the client's account has no password and a session of it is refused on pages and the API
     user = token.user
     assert not user.has_usable_password() and user.role == "machine_client"
