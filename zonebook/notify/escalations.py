@@ -10,6 +10,7 @@ charge (or the heads above, ``accounts.units.unit_leaders``).  Recipients are re
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.accounts import units as org
@@ -28,17 +29,20 @@ def register() -> None:
     )
 
 
-def recipients(handler, target: str, cache: dict) -> set[int]:
-    """User ids of ``target`` for a deadline handled by ``handler`` (cached for the run)."""
-    key = (getattr(handler, "pk", None), target)
+def recipients(handler_id, target: str, cache: dict) -> set[int]:
+    """User ids of ``target`` for a deadline handled by user ``handler_id`` (cached for the run)."""
+    key = (handler_id, target)
     if key in cache:
         return cache[key]
     ids: set[int] = set()
-    if handler is not None:
+    if handler_id is not None:
         if target == "handler":
-            ids = {handler.pk}
+            ids = {handler_id}
         else:
-            for unit in org.units_for(handler):
+            from django.contrib.auth import get_user_model
+
+            handler = get_user_model().objects.filter(pk=handler_id).first()
+            for unit in org.units_for(handler) if handler is not None else ():
                 if target == "unit_head":
                     head = org.unit_head(unit)
                     if head is not None:
@@ -50,31 +54,36 @@ def recipients(handler, target: str, cache: dict) -> set[int]:
 
 
 def notify_escalations(escalations) -> int:
-    """The notifier: one notice per fired escalation and recipient; returns how many were created."""
+    """The notifier: one notice per fired escalation and recipient; returns how many were created.
+    Rows are read as values (no model instances); recipients are resolved once per (handler, role)."""
+    from django.contrib.contenttypes.models import ContentType
+
     from zonebook.sla.models import EscalationStep
 
     targets = dict(EscalationStep.Target.choices)
     cache: dict = {}
     pending = []
-    rows = escalations.select_related("deadline__policy", "deadline__handler", "deadline__content_type", "step")
-    for e in rows:
-        d = e.deadline
+    rows = escalations.filter(deadline__handler__isnull=False).values_list(
+        "pk", "target", "step__order", "deadline__handler_id", "deadline__due_at", "deadline__object_id",
+        "deadline__content_type_id", "deadline__policy__name",
+    )
+    for pk, target, order, handler_id, due_at, object_id, ct_id, policy in rows.iterator(chunk_size=5000):
+        uids = recipients(handler_id, target, cache)
+        if not uids:
+            continue
+        ct = ContentType.objects.get_for_id(ct_id)
         params = {
-            "policy": d.policy.name,
-            "item": f"{d.content_type.name} #{d.object_id}",
-            "due": d.due_at.strftime("%Y-%m-%d %H:%M") if d.due_at else "",
-            "order": e.step.order,
-            "target": str(targets.get(e.target, e.target)),
+            "policy": policy,
+            "item": f"{ct.name} #{object_id}",
+            "due": due_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") if due_at else "",
+            "order": order,
+            "target": str(targets.get(target, target)),
         }
-        for uid in sorted(recipients(d.handler, e.target, cache)):
+        for uid in sorted(uids):
             pending.append(
                 services.Pending(
-                    recipient_id=uid,
-                    kind=KIND,
-                    params=params,
-                    dedupe_key=f"sla.escalation.{e.pk}",
-                    object_type=f"{d.content_type.app_label}.{d.content_type.model}",
-                    object_id=str(d.object_id),
+                    recipient_id=uid, kind=KIND, params=params, dedupe_key=f"sla.escalation.{pk}",
+                    object_type=f"{ct.app_label}.{ct.model}", object_id=str(object_id),
                 )
             )
     return services.notify_many(pending)
