@@ -4,8 +4,8 @@
 Each fired escalation step notifies its target role: ``handler`` — the deadline's handler;
 ``unit_head`` — the head of each unit the handler belongs to; ``leader`` — those units' leaders in
 charge (or the heads above, ``accounts.units.unit_leaders``).  Recipients are resolved once per
-(handler, target) of the run, and every notice of the run is written by one ``notify_many``
-(idempotent per escalation and recipient).
+(handler, target) of the run, and each recipient gets one digest notice per run (idempotent per run
+and recipient), written by one ``notify_many``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from zonebook.accounts import units as org
 from . import registry, services
 
 KIND = "sla.escalated"
+MAX_NAMED = 5  # items named in one digest notice
 
 
 def register() -> None:
     registry.register_kind(
         KIND,
-        title=_("Deadline escalated: %(policy)s"),
-        body=_("The item %(item)s (%(policy)s) was due %(due)s; escalation step %(order)s is addressed to you as %(target)s."),
+        title=_("Deadlines escalated: %(count)s item(s)"),
+        body=_("%(count)s item(s) passed an escalation step addressed to you as %(roles)s: %(items)s"),
         label=_("Deadline escalation"),
     )
 
@@ -54,36 +55,52 @@ def recipients(handler_id, target: str, cache: dict) -> set[int]:
 
 
 def notify_escalations(escalations) -> int:
-    """The notifier: one notice per fired escalation and recipient; returns how many were created.
-    Rows are read as values (no model instances); recipients are resolved once per (handler, role)."""
+    """The notifier: each recipient gets ONE notice per run (a digest: how many of the items they handle
+    or supervise passed an escalation step, the first few named), not one per item — a run that fires
+    thousands of steps does not flood the bell.  Grouped in SQL by (handler, role); recipients resolved
+    once per group; one ``notify_many``.  Returns the number of notices created."""
     from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count
 
     from zonebook.sla.models import EscalationStep
 
     targets = dict(EscalationStep.Target.choices)
-    cache: dict = {}
-    pending = []
-    rows = escalations.filter(deadline__handler__isnull=False).values_list(
-        "pk", "target", "step__order", "deadline__handler_id", "deadline__due_at", "deadline__object_id",
-        "deadline__content_type_id", "deadline__policy__name",
+    fired = escalations.filter(deadline__handler__isnull=False)
+    groups = list(
+        fired.values("deadline__handler_id", "target").annotate(n=Count("pk")).order_by("deadline__handler_id", "target")
     )
-    for pk, target, order, handler_id, due_at, object_id, ct_id, policy in rows.iterator(chunk_size=5000):
+    if not groups:
+        return 0
+    run = fired.values_list("run", flat=True).first() or ""
+    cache: dict = {}
+    per_user: dict[int, dict] = {}
+    for g in groups:
+        handler_id, target, n = g["deadline__handler_id"], g["target"], g["n"]
         uids = recipients(handler_id, target, cache)
         if not uids:
             continue
-        ct = ContentType.objects.get_for_id(ct_id)
-        params = {
-            "policy": policy,
-            "item": f"{ct.name} #{object_id}",
-            "due": due_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") if due_at else "",
-            "order": order,
-            "target": str(targets.get(target, target)),
-        }
-        for uid in sorted(uids):
-            pending.append(
-                services.Pending(
-                    recipient_id=uid, kind=KIND, params=params, dedupe_key=f"sla.escalation.{pk}",
-                    object_type=f"{ct.app_label}.{ct.model}", object_id=str(object_id),
-                )
-            )
+        sample = fired.filter(deadline__handler_id=handler_id, target=target).order_by("deadline__due_at", "pk")
+        items = []
+        for object_id, ct_id, policy, due_at in sample.values_list(
+            "deadline__object_id", "deadline__content_type_id", "deadline__policy__name", "deadline__due_at"
+        )[:MAX_NAMED]:
+            ct = ContentType.objects.get_for_id(ct_id)
+            due = due_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d") if due_at else ""
+            items.append(f"{policy} · {ct.name} #{object_id} · {due}")
+        for uid in uids:
+            d = per_user.setdefault(uid, {"count": 0, "roles": [], "items": []})
+            d["count"] += n
+            role = str(targets.get(target, target))
+            if role not in d["roles"]:
+                d["roles"].append(role)
+            d["items"] = (d["items"] + items)[:MAX_NAMED]
+    pending = [
+        services.Pending(
+            recipient_id=uid,
+            kind=KIND,
+            params={"count": d["count"], "roles": "、".join(d["roles"]), "items": "；".join(d["items"])},
+            dedupe_key=f"sla.escalation.{run}.{uid}",
+        )
+        for uid, d in sorted(per_user.items())
+    ]
     return services.notify_many(pending)

@@ -45,7 +45,26 @@ def test_each_fired_step_notifies_its_role_once(org):
     got = sorted(Notification.objects.filter(kind=escalations.KIND).values_list("recipient__username", flat=True))
     assert got == ["handler", "head", "leader"]
     n = Notification.objects.get(kind=escalations.KIND, recipient=org["head"])
-    assert n.params["policy"] == "诉求办理" and n.params["order"] == 2
+    assert n.params["count"] == 1 and "诉求办理" in n.params["items"] and n.params["roles"]
+
+
+def test_one_digest_per_recipient_and_run(org):
+    """A run that fires many steps sends each recipient one notice naming the first few items."""
+    hooks.set_notifier(escalations.notify_escalations)
+    policy = services.define_policy("test.digest", name="审批", legal_limit=5, steps=[(0, "handler"), (0, "unit_head")])
+    User = get_user_model()
+    for i in range(8):
+        item = User.objects.create(username=f"digest-item-{i}")
+        services.start_clock(item, policy, started_at=at(2026, 9, 28, 10), handler=org["handler"])
+    assert services.run_escalations(at(2026, 10, 30))["fired"] == 16
+    notes = Notification.objects.filter(kind=escalations.KIND)
+    assert sorted(notes.values_list("recipient__username", flat=True)) == ["handler", "head"]
+    n = notes.get(recipient=org["handler"])
+    assert n.params["count"] == 8 and n.params["items"].count("审批") == escalations.MAX_NAMED
+    # the same run delivered again (e.g. a retried notifier) creates nothing more
+    from zonebook.sla.models import Escalation
+
+    assert escalations.notify_escalations(Escalation.objects.filter(state="fired")) == 0
 
 
 def test_no_handler_no_notice(org):

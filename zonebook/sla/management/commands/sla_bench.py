@@ -93,6 +93,7 @@ class Command(BaseCommand):
         self.stdout.write(f"escalation set-up: {count} open deadlines, {2 * count} steps in {setup * 1000:.0f} ms")
         notices = Notification.objects.filter(kind="sla.escalated").count()
         self.stdout.write(
-            f"escalation run over {count} open items: {result['fired']} fired, {notices} notices, "
+            f"escalation run over {count} open items: {result['fired']} fired, {notices} digest notices "
+            f"to {len(handlers)} handlers, "
             f"in {run * 1000:.0f} ms (target <= 5000 ms)"
         )
