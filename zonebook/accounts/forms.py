@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zonebook.core.forms import style_fields
+
 from .choices import AREA_LABELS, GRANTABLE_AREAS, MemberRole, Role, ScopeLevel, UnitKind
 
 
@@ -63,24 +65,7 @@ class UserForm(forms.Form):
             self.fields["role"].choices = [
                 c for c in self.fields["role"].choices if c[0] != Role.SYSTEM_ADMIN
             ]
-        self._style()
-
-    def _style(self):
-        # Like core.forms.BootstrapFormMixin, but after the scoped querysets are in place
-        # (the mixin validates bound data in __init__ to mark invalid fields).
-        for name, field in self.fields.items():
-            w = field.widget
-            if isinstance(w, forms.CheckboxSelectMultiple):
-                continue
-            if isinstance(w, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(w, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
-            w.attrs["class"] = (w.attrs.get("class", "") + " " + css).strip()
+        style_fields(self)  # after the scoped querysets and choices are in place
 
 
 class NewUserForm(UserForm):
@@ -108,24 +93,7 @@ def _region_choices(actor) -> tuple[list, list]:
     ]
 
 
-class _Styled:
-    def _style(self):
-        for name, field in self.fields.items():
-            w = field.widget
-            if isinstance(w, forms.CheckboxSelectMultiple):
-                continue
-            if isinstance(w, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(w, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
-            w.attrs["class"] = (w.attrs.get("class", "") + " " + css).strip()
-
-
-class UnitForm(_Styled, forms.Form):
+class UnitForm(forms.Form):
     """Create/edit a unit; choices limited to the actor's scope (the rules live in ``accounts.units``)."""
 
     name = forms.CharField(label=_("Unit name"), max_length=200)
@@ -169,10 +137,10 @@ class UnitForm(_Styled, forms.Form):
             .exclude(role=Role.MACHINE)
             .order_by("username")
         )
-        self._style()
+        style_fields(self)  # after the scoped querysets and choices are in place
 
 
-class MemberForm(_Styled, forms.Form):
+class MemberForm(forms.Form):
     user = forms.ModelChoiceField(label=_("User"), queryset=None)
     role_in_unit = forms.ChoiceField(
         label=_("Role in unit"), choices=MemberRole.choices, initial=MemberRole.MEMBER
@@ -195,10 +163,10 @@ class MemberForm(_Styled, forms.Form):
             .exclude(role=Role.MACHINE)
             .order_by("username")
         )
-        self._style()
+        style_fields(self)  # after the scoped querysets and choices are in place
 
 
-class TokenForm(_Styled, forms.Form):
+class TokenForm(forms.Form):
     name = forms.CharField(
         label=_("Client name"), max_length=100, help_text=_("E.g. the gate system of the zone.")
     )
@@ -222,4 +190,4 @@ class TokenForm(_Styled, forms.Form):
 
         self.fields["zone"].queryset = Zone.objects.for_user(actor).order_by("name")
         self.fields["areas"].choices = [(a, AREA_LABELS[a]) for a in sorted(GRANTABLE_AREAS[Role.MACHINE])]
-        self._style()
+        style_fields(self)  # after the scoped querysets and choices are in place

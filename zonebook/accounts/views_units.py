@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from zonebook.audit.services import history
 from zonebook.core.errors import DomainError
+from zonebook.core.forms import apply_service_error
 from zonebook.core.views import scoped_object
 
 from . import tokens
@@ -30,10 +31,6 @@ from .models import MachineToken, Unit, UnitMembership
 def _require_user_admin(request):
     if not request.user.is_user_admin:
         raise PermissionDenied(_("Your account may not manage users."))
-
-
-def _apply_error(form, exc: DomainError):
-    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
 
 
 def _units(request):
@@ -138,7 +135,7 @@ def unit_create(request):
         try:
             unit = svc.create_unit(form.cleaned_data, by=request.user)
         except DomainError as exc:
-            _apply_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Unit %(name)s was created.") % {"name": unit.name})
             return redirect("accounts:unit_detail", unit.pk)
@@ -156,7 +153,7 @@ def unit_edit(request, pk):
         try:
             svc.update_unit(unit, form.cleaned_data, by=request.user)
         except DomainError as exc:
-            _apply_error(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("accounts:unit_detail", unit.pk)
@@ -232,7 +229,7 @@ def token_issue(request):
                 by=request.user,
             )
         except DomainError as exc:
-            _apply_error(form, exc)
+            apply_service_error(form, exc)
         else:
             # The secret is rendered once, in this response, and never stored or shown again.
             response = render(request, "accounts/token_issued.html", {"token": token, "raw": raw})

@@ -6,30 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from zonebook.core.errors import DomainError
 from zonebook.core.forms import BootstrapForm, BootstrapModelForm
 
 from . import calc, services
 from .choices import EnterpriseStatus, ZoneEvent
 from .models import Enterprise, EnterpriseContact, Park, Zone, ZoneStatusEvent
-
-
-def apply_service_error(form: forms.BaseForm, exc: Exception) -> None:
-    """Map a service ``ValidationError``/``DomainError`` onto the form (field errors where possible)."""
-    if isinstance(exc, DomainError):
-        field = exc.field if exc.field in form.fields else None
-        form.add_error(field, str(exc.message))
-        return
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                target = field if field in form.fields else None
-                for e in errors:
-                    form.add_error(target, e)
-        else:
-            form.add_error(None, exc)
-        return
-    raise exc
 
 
 class ServiceFormMixin:

@@ -19,6 +19,7 @@ from django_tables2 import RequestConfig
 from zonebook.audit.services import history
 from zonebook.core import tabs
 from zonebook.core.errors import DomainError
+from zonebook.core.forms import apply_service_error
 from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
@@ -32,7 +33,6 @@ from .forms import (
     ParkForm,
     ZoneForm,
     ZoneStatusEventForm,
-    apply_service_error,
 )
 from .models import Enterprise, EnterpriseContact, Park, Zone
 from .tables import EnterpriseTable, ZoneTable, enterprise_list_queryset, zone_list_queryset
