@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from zonebook.core import modules
 from zonebook.core import views as core_views
 
 urlpatterns = [
@@ -26,6 +27,10 @@ urlpatterns = [
     path("api/", include("zonebook.core.api_urls")),
     path("", include("zonebook.core.urls")),
 ]
+# Apps that declare a url_prefix in their registration (core.modules) are mounted here.
+for _module in modules.all_modules():
+    if _module.url_prefix:
+        urlpatterns.insert(-1, path(f"{_module.url_prefix}/", include(f"{_module.app}.urls")))
 if "zonebook.ledger" in settings.INSTALLED_APPS:
     urlpatterns.insert(-1, path("ledger/", include("zonebook.ledger.urls")))
 if "zonebook.alerts" in settings.INSTALLED_APPS:

@@ -14,8 +14,15 @@ class NotifyConfig(AppConfig):
         from zonebook.jobs import schedules
         from zonebook.sla import hooks as sla_hooks
 
-        from . import escalations
+        from zonebook.core import modules
+
+        from . import escalations, registry
         from .services import email_enabled
+
+        # Kinds declared in each app's registration (core.modules.AppModule.notification_kinds).
+        for module in modules.all_modules():
+            for kwargs in module.notification_kinds:
+                registry.register_kind(**{"owner": module.app, **kwargs})
 
         # SLA escalations notify the target role (handler, unit head, leader) through notify.
         escalations.register()

@@ -63,11 +63,17 @@ _KINDS: dict[str, Kind] = {}
 MAX_CODE = 40
 
 
-def register_kind(code: str, *, title: Text, body: Text = "", label: Text = None, link=None) -> Kind:
-    """Declare a kind (idempotent for the same module; a second module claiming a code is an error)."""
+def register_kind(
+    code: str, *, title: Text, body: Text = "", label: Text = None, link=None, owner: str | None = None
+) -> Kind:
+    """Declare a kind (idempotent for the same module; a second module claiming a code is an error).
+
+    ``owner`` names the declaring app when the call is forwarded from its registration
+    (``core.modules``); otherwise the caller's module is the owner.
+    """
     if not code or len(code) > MAX_CODE:
         raise ValueError(f"notification kind code must be 1-{MAX_CODE} characters: {code!r}")
-    module = _caller_module()
+    module = owner or _caller_module()
     existing = _KINDS.get(code)
     if existing is not None and existing.module != module:
         raise ValueError(f"notification kind {code!r} is already registered by {existing.module}")
