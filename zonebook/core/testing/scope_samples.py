@@ -98,5 +98,5 @@ def load_app_samples():
             try:
                 import_module(f"{app}.tests.scope_samples")
             except ModuleNotFoundError as exc:
-                if not exc.name.endswith("scope_samples"):
+                if exc.name not in (f"{app}.tests", f"{app}.tests.scope_samples"):
                     raise
