@@ -146,6 +146,7 @@ def png(spec: Chart, *, width_cm: float = 15.0, height_cm: float = 8.5, dpi: int
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
     if spec.kind not in KINDS:
         raise DocumentError(f"unknown chart kind {spec.kind!r}", code="chart_kind")
@@ -166,7 +167,7 @@ def png(spec: Chart, *, width_cm: float = 15.0, height_cm: float = 8.5, dpi: int
             fig = Figure(figsize=(width_cm / 2.54, height_cm / 2.54), dpi=dpi)
             ax = fig.add_subplot()
             _draw(ax, spec)
-            fig.suptitle(spec.title, fontsize=11, fontweight="bold")
+            fig.suptitle(spec.title, fontproperties=FontProperties(fname=path, size=12))
             fig.tight_layout()
             buf = io.BytesIO()
             FigureCanvasAgg(fig).print_png(buf)

@@ -250,12 +250,12 @@ def _cell_text(cell, text: str, *, align: str, size: float, bold: bool = False, 
 
 
 def _table(d, item: R.TableItem):
-    size = R.WRAP_PT if item.wrap else R.TABLE_PT
-    if item.table.caption:
+    size = item.font_pt
+    if item.caption:
         cap = d.add_paragraph()
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _spacing(cap, line=None, before=6, after=3)
-        _font(cap.add_run(item.table.caption), HEITI, 12)
+        _font(cap.add_run(item.caption), HEITI, 12)
     ncols = len(item.headers)
     nrows = 1 + len(item.rows) + (1 if item.total else 0)
     table = d.add_table(rows=nrows, cols=ncols)
@@ -277,10 +277,10 @@ def _table(d, item: R.TableItem):
         for j, text in enumerate(values):
             _set_cell_width(cells[j], widths[j])
             _cell_text(cells[j], text, align=item.aligns[j], size=size, bold=bold)
-    if item.table.note:
+    if item.note:
         note = d.add_paragraph()
         _spacing(note, line=None, before=3, after=6)
-        _font(note.add_run(item.table.note), FANGSONG, 12)
+        _font(note.add_run(item.note), FANGSONG, 12)
     else:
         spacer = d.add_paragraph()
         _spacing(spacer, line=None, after=0)

@@ -81,3 +81,17 @@ class DocumentTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+    def clean(self):
+        """Every text may use only known placeholders, with balanced braces (the error names them)."""
+        from django.core.exceptions import ValidationError
+
+        from .templating import validate
+
+        errors = {}
+        for name in self.TEXT_FIELDS:
+            problems = validate(getattr(self, name) or "")
+            if problems:
+                errors[name] = problems
+        if errors:
+            raise ValidationError(errors)

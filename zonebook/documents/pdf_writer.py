@@ -39,8 +39,9 @@ def _entry(item) -> dict:
                    for h, a, w in zip(item.headers, item.aligns, widths, strict=True)]
         rows = [list(zip(r, item.aligns, strict=True)) for r in item.rows]
         total = list(zip(item.total, item.aligns, strict=True)) if item.total else None
-        return {"type": "table", "caption": item.table.caption, "note": item.table.note, "columns": columns,
-                "rows": rows, "total": total, "wrap": item.wrap, "orientation": item.orientation}
+        return {"type": "table", "caption": item.caption, "note": item.note, "columns": columns,
+                "rows": rows, "total": total, "wrap": item.wrap, "orientation": item.orientation,
+                "font_pt": f"{item.font_pt:g}pt"}
     if isinstance(item, R.ChartItem):
         return {"type": "chart", "src": item.data_uri(), "title": item.chart.title}
     return {"type": "break"}

@@ -19,7 +19,7 @@ readers substitute), Noto CJK in the PDF (Debian's fonts-noto-cjk).
 from __future__ import annotations
 
 import base64
-import io
+import math
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +46,7 @@ PORTRAIT_TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT  # 156 mm
 LANDSCAPE_TEXT_W = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM  # 225 mm: the text block turned (landscape pages)
 WIDE_COLUMNS = 8
 TABLE_PT = 10.5  # 五号
-WRAP_PT = 9.0  # 小五 for tables that wrap
+MIN_TABLE_PT = 7.5  # 六号: the smallest table font; wider tables continue in a second part (续表)
 CELL_PAD_MM = 2.4
 MIN_COL_MM = 10.0
 MAX_TEXT_COL_MM = 48.0
@@ -76,14 +76,16 @@ class Para:
 
 @dataclass
 class TableItem:
-    table: Table
+    caption: str
+    note: str
     headers: list[str]
     rows: list[list[str]]
     total: list[str] | None
     aligns: list[str]
     widths_mm: list[float]  # natural widths
     orientation: str  # "portrait" or "landscape"
-    wrap: bool  # columns narrower than their text: wrap with the smaller font
+    wrap: bool  # wider than the text block at the normal size: a smaller font, or split into parts
+    font_pt: float = 10.5
 
     @property
     def text_width(self) -> float:
@@ -198,7 +200,7 @@ def prepare(doc: Document, *, template=None, draw_charts: bool = True) -> Prepar
                 notes.append(len(footnotes))
             items.append(Para(str(block.text), notes, block.bold))
         elif isinstance(block, Table):
-            items.append(_table_item(block, portrait_only=portrait_only, landscape=whole_landscape))
+            items.extend(_table_items(block, portrait_only=portrait_only, landscape=whole_landscape))
         elif isinstance(block, Chart):
             png = charts_mod.png(block, width_cm=CHART_W_CM, height_cm=CHART_H_CM) if draw_charts else b""
             items.append(ChartItem(block, png))
@@ -263,7 +265,7 @@ def header_text(col: Column) -> str:
     return f"{col.title}（{col.unit}）" if col.unit else str(col.title)
 
 
-def _table_item(table: Table, *, portrait_only: bool, landscape: bool) -> TableItem:
+def _table_items(table: Table, *, portrait_only: bool, landscape: bool) -> list[TableItem]:
     ncols = len(table.columns)
     if ncols == 0:
         raise DocumentError(_("A table without columns."), code="table_columns")
@@ -291,15 +293,7 @@ def _table_item(table: Table, *, portrait_only: bool, landscape: bool) -> TableI
         if align == "right" and table.rows and not any(is_number(r[j]) for r in table.rows):
             align = "left"
         aligns.append(align)
-    widths = []
-    for j in range(ncols):
-        head = headers[j]
-        # headers may wrap onto two lines; numbers never wrap
-        w_head = _text_mm(head, TABLE_PT) / (2 if len(head) > 6 else 1)
-        w_cells = max((_text_mm(r[j], TABLE_PT) for r in rows + ([total] if total else [])), default=0.0)
-        if aligns[j] == "left":
-            w_cells = min(w_cells, MAX_TEXT_COL_MM)
-        widths.append(max(MIN_COL_MM, w_head, w_cells) + CELL_PAD_MM)
+    widths = _widths(headers, rows + ([total] if total else []), aligns, TABLE_PT)
     natural = sum(widths)
     if landscape:
         orientation = "landscape"
@@ -310,7 +304,55 @@ def _table_item(table: Table, *, portrait_only: bool, landscape: bool) -> TableI
     else:
         orientation = "portrait"
     avail = LANDSCAPE_TEXT_W if orientation == "landscape" else PORTRAIT_TEXT_W
-    return TableItem(table, headers, rows, total, aligns, widths, orientation, wrap=natural > avail)
+    pt = TABLE_PT
+    if natural <= avail:
+        return [TableItem(table.caption, table.note, headers, rows, total, aligns, widths, orientation, False, pt)]
+    # wider than the page even so: a smaller font (down to MIN_TABLE_PT) ...
+    all_rows = rows + ([total] if total else [])
+    pt = max(MIN_TABLE_PT, math.floor(TABLE_PT * avail / natural * 2) / 2)
+    widths = _widths(headers, all_rows, aligns, pt)
+    if sum(widths) <= avail:
+        return [TableItem(table.caption, table.note, headers, rows, total, aligns, widths, orientation, True, pt)]
+    # ... and still too wide: the columns continue in a second table under the first (续表), each
+    # part repeating the row labels (a first text column)
+    keys = [0] if aligns[0] == "left" else []
+    key_w = sum(widths[k] for k in keys)
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for j in range(len(headers)):
+        if j in keys:
+            continue
+        if current and key_w + sum(widths[i] for i in current) + widths[j] > avail:
+            groups.append(current)
+            current = []
+        current.append(j)
+    groups.append(current)
+    items = []
+    for n, group in enumerate(groups):
+        cols = keys + group
+
+        def pick(values, cols=cols):
+            return [values[i] for i in cols]
+
+        # the document's own language (Chinese), not the interface's
+        caption = table.caption if n == 0 else (f"{table.caption}（续）" if table.caption else "（续表）")
+        items.append(TableItem(caption, table.note if n == len(groups) - 1 else "", pick(headers),
+                               [pick(r) for r in rows], pick(total) if total else None, pick(aligns),
+                               pick(widths), orientation, True, pt))
+    return items
+
+
+def _widths(headers: list[str], rows: list[list[str]], aligns: list[str], pt: float) -> list[float]:
+    """Natural column widths in mm: the widest cell (numbers never wrap; text columns at most
+    ``MAX_TEXT_COL_MM``), headers allowed onto two lines."""
+    widths = []
+    for j, head in enumerate(headers):
+        w_head = _text_mm(head, pt) / (2 if len(head) > 6 else 1)
+        w_cells = max((_text_mm(r[j], pt) for r in rows), default=0.0)
+        if aligns[j] == "left":
+            w_cells = min(w_cells, MAX_TEXT_COL_MM)
+        widths.append(max(MIN_COL_MM * pt / TABLE_PT, w_head, w_cells) + CELL_PAD_MM)
+    return widths
 
 
 # --- entry points ---------------------------------------------------------------------------------------

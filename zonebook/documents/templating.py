@@ -62,7 +62,7 @@ def validate(text: str) -> list[str]:
     unknown = sorted({n for n in used if n not in PLACEHOLDERS})
     return [
         _("Unknown placeholder {%(name)s}. Available: %(names)s.")
-        % {"name": n, "names": ", ".join("{%s}" % k for k in PLACEHOLDERS)}
+        % {"name": n, "names": ", ".join("{" + k + "}" for k in PLACEHOLDERS)}
         for n in unknown
     ]
 
