@@ -138,7 +138,7 @@ def _font_family(path: str) -> str:
     return font_manager.FontProperties(fname=path).get_name()
 
 
-def png(spec: Chart, *, width_cm: float = 15.0, height_cm: float = 8.5, dpi: int = 160) -> bytes:
+def png(spec: Chart, *, width_cm: float = 15.0, height_cm: float = 8.5, dpi: int = 150) -> bytes:
     """The chart drawn as a PNG with the CJK font (labels are plain text: no mathtext, no markup)."""
     import matplotlib
 
@@ -147,6 +147,7 @@ def png(spec: Chart, *, width_cm: float = 15.0, height_cm: float = 8.5, dpi: int
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
+    from PIL import Image
 
     if spec.kind not in KINDS:
         raise DocumentError(f"unknown chart kind {spec.kind!r}", code="chart_kind")
@@ -169,8 +170,13 @@ def png(spec: Chart, *, width_cm: float = 15.0, height_cm: float = 8.5, dpi: int
             _draw(ax, spec)
             fig.suptitle(spec.title, fontproperties=FontProperties(fname=path, size=12))
             fig.tight_layout()
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            # RGB without alpha, lightly compressed: the PDF writer re-encodes it anyway, and an
+            # alpha channel would cost it a second image (the soft mask)
+            image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
             buf = io.BytesIO()
-            FigureCanvasAgg(fig).print_png(buf)
+            image.convert("RGB").save(buf, "PNG", compress_level=3, dpi=(dpi, dpi))
     return buf.getvalue()
 
 

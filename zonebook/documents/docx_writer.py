@@ -11,10 +11,10 @@ CJK as the alternative for readers without them.  Paragraph footnotes are real W
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -219,71 +219,72 @@ class _Footnotes:
         self.d.part.relate_to(part, RT.FOOTNOTES)
 
 
-def _set_cell_width(cell, mm: float):
-    cell.width = Mm(mm)
+TWIPS_PER_MM = 1440 / 25.4
+JC = {"left": "left", "right": "right", "center": "center"}
 
 
-def _repeat_header(row):
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
-    cant = OxmlElement("w:cantSplit")
-    cant.set(qn("w:val"), "true")
-    tr_pr.append(cant)
+def _run_xml(text: str, font: str, half_points: int, bold: bool) -> str:
+    return (
+        f'<w:r><w:rPr><w:rFonts w:ascii="{LATIN}" w:hAnsi="{LATIN}" w:eastAsia="{font}"/>'
+        f'{"<w:b/>" if bold else ""}<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/></w:rPr>'
+        f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+    )
 
 
-def _fixed_layout(table):
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+def _cell_xml(text: str, width: int, align: str, font: str, half_points: int, bold: bool) -> str:
+    return (
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+        f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+        f'<w:ind w:firstLine="0"/><w:jc w:val="{JC.get(align, "left")}"/></w:pPr>'
+        f"{_run_xml(text, font, half_points, bold)}</w:p></w:tc>"
+    )
 
 
-def _cell_text(cell, text: str, *, align: str, size: float, bold: bool = False, font: str = FANGSONG):
-    par = cell.paragraphs[0]
-    par.alignment = ALIGN.get(align, WD_ALIGN_PARAGRAPH.LEFT)
-    _spacing(par, line=None)
-    par.paragraph_format.line_spacing = 1.0
-    _font(par.add_run(text), font, size, bold=bold)
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+def _table_xml(item: R.TableItem) -> str:
+    """The whole table as one WordprocessingML fragment (fast: no per-cell python-docx objects).
+
+    Fixed layout with the fitted column widths, the header row repeated on every page and never
+    split, numbers right-aligned, the total row bold; every text escaped."""
+    widths = [round(w * TWIPS_PER_MM) for w in item.fitted_widths()]
+    hp = round(item.font_pt * 2)
+    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    parts = [
+        f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblW w:w=\"{sum(widths)}\" w:type=\"dxa\"/><w:jc w:val=\"center\"/>"
+        f"<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
+        '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>'
+        "</w:tblPr><w:tblGrid>",
+        "".join(f'<w:gridCol w:w="{w}"/>' for w in widths),
+        "</w:tblGrid>",
+        '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
+        "".join(_cell_xml(h, w, "center", HEITI, hp, True) for h, w in zip(item.headers, widths, strict=True)),
+        "</w:tr>",
+    ]
+    body = [(r, False) for r in item.rows] + ([(item.total, True)] if item.total else [])
+    for values, bold in body:
+        parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        parts.append("".join(_cell_xml(t, w, a, FANGSONG, hp, bold)
+                             for t, w, a in zip(values, widths, item.aligns, strict=True)))
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    return "".join(parts)
 
 
 def _table(d, item: R.TableItem):
-    size = item.font_pt
     if item.caption:
         cap = d.add_paragraph()
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _spacing(cap, line=None, before=6, after=3)
+        cap.paragraph_format.keep_with_next = True
         _font(cap.add_run(item.caption), HEITI, 12)
-    ncols = len(item.headers)
-    nrows = 1 + len(item.rows) + (1 if item.total else 0)
-    table = d.add_table(rows=nrows, cols=ncols)
-    table.style = d.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _fixed_layout(table)
-    widths = item.fitted_widths()
-    rows = table.rows
-    for j, head in enumerate(item.headers):
-        cell = rows[0].cells[j]
-        _set_cell_width(cell, widths[j])
-        _cell_text(cell, head, align="center", size=size, bold=True, font=HEITI)
-    _repeat_header(rows[0])
-    body = list(item.rows) + ([item.total] if item.total else [])
-    for i, values in enumerate(body, start=1):
-        cells = rows[i].cells
-        bold = item.total is not None and i == len(body)
-        for j, text in enumerate(values):
-            _set_cell_width(cells[j], widths[j])
-            _cell_text(cells[j], text, align=item.aligns[j], size=size, bold=bold)
+    anchor = d.add_paragraph()  # the table goes before it: the paragraph after a table Word needs
+    anchor._p.addprevious(parse_xml(_table_xml(item)))
     if item.note:
-        note = d.add_paragraph()
-        _spacing(note, line=None, before=3, after=6)
-        _font(note.add_run(item.note), FANGSONG, 12)
+        _spacing(anchor, line=None, before=3, after=6)
+        _font(anchor.add_run(item.note), FANGSONG, 12)
     else:
-        spacer = d.add_paragraph()
-        _spacing(spacer, line=None, after=0)
+        _spacing(anchor, line=None, after=0)
 
 
 def write_docx(prep: R.Prepared) -> bytes:

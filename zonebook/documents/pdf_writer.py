@@ -41,7 +41,7 @@ def _entry(item) -> dict:
         total = list(zip(item.total, item.aligns, strict=True)) if item.total else None
         return {"type": "table", "caption": item.caption, "note": item.note, "columns": columns,
                 "rows": rows, "total": total, "wrap": item.wrap, "orientation": item.orientation,
-                "font_pt": f"{item.font_pt:g}pt"}
+                "font_pt": f"{item.font_pt:g}pt", "width": f"{sum(widths):.1f}mm"}
     if isinstance(item, R.ChartItem):
         return {"type": "chart", "src": item.data_uri(), "title": item.chart.title}
     return {"type": "break"}
@@ -66,4 +66,6 @@ def write_pdf(prep: R.Prepared) -> bytes:
         import weasyprint
     except ImportError:  # pragma: no cover - a system dependency
         raise DocumentError(_("PDF documents need WeasyPrint, which is not installed."), code="pdf_unavailable")
-    return weasyprint.HTML(string=html(prep)).write_pdf()
+    document = weasyprint.HTML(string=html(prep)).render()
+    prep.pdf_pages = len(document.pages)
+    return document.write_pdf()

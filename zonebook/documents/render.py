@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,9 +48,10 @@ LANDSCAPE_TEXT_W = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM  # 225 mm: the text block
 WIDE_COLUMNS = 8
 TABLE_PT = 10.5  # 五号
 MIN_TABLE_PT = 7.5  # 六号: the smallest table font; wider tables continue in a second part (续表)
-CELL_PAD_MM = 2.4
+CELL_PAD_MM = 3.2  # padding 2 × 1.2 mm, borders and rounding
 MIN_COL_MM = 10.0
-MAX_TEXT_COL_MM = 48.0
+MAX_TEXT_COL_MM = 60.0
+TEXT_COL_EMS = 6  # a text column wraps down to six characters a line
 CHART_W_CM = 15.0
 CHART_H_CM = 8.5
 
@@ -92,10 +94,10 @@ class TableItem:
         return LANDSCAPE_TEXT_W if self.orientation == "landscape" else PORTRAIT_TEXT_W
 
     def fitted_widths(self) -> list[float]:
-        """Column widths in mm that fill at most the text block (scaled down when wrapping)."""
+        """Column widths in mm, at most the text block (text columns already narrowed to wrap)."""
         total = sum(self.widths_mm) or 1.0
         avail = self.text_width
-        if total <= avail:
+        if total <= avail + 0.01:
             return list(self.widths_mm)
         return [w * avail / total for w in self.widths_mm]
 
@@ -131,6 +133,7 @@ class Prepared:
     footnotes: list[str]  # numbered paragraph footnotes, in order (number = index + 1)
     notes: list[str]  # the document's own notes (注：…), printed after the body
     landscape: bool  # the whole document landscape
+    pdf_pages: int = 0  # set by the PDF writer
 
     @property
     def any_landscape(self) -> bool:
@@ -196,9 +199,9 @@ def prepare(doc: Document, *, template=None, draw_charts: bool = True) -> Prepar
         if isinstance(block, Paragraph):
             notes = []
             for note in block.footnotes:
-                footnotes.append(str(note))
+                footnotes.append(clean(note))
                 notes.append(len(footnotes))
-            items.append(Para(str(block.text), notes, block.bold))
+            items.append(Para(clean(block.text), notes, block.bold))
         elif isinstance(block, Table):
             items.extend(_table_items(block, portrait_only=portrait_only, landscape=whole_landscape))
         elif isinstance(block, Chart):
@@ -207,13 +210,13 @@ def prepare(doc: Document, *, template=None, draw_charts: bool = True) -> Prepar
         elif isinstance(block, PageBreak):
             items.append(BreakItem())
         elif isinstance(block, str):
-            items.append(Para(block))
+            items.append(Para(clean(block)))
         else:
             raise DocumentError(_("A document block of an unknown type: %(type)s.") % {"type": type(block).__name__},
                                 code="block_type")
 
     def add_section(section: Section, depth: int, n: int) -> None:
-        items.append(Heading(depth, section_number(depth, n), str(section.title)))
+        items.append(Heading(depth, section_number(depth, n), clean(section.title)))
         counter = [0]
         add_blocks(section.blocks, depth + 1, counter)
         for sub in section.subsections:
@@ -221,7 +224,7 @@ def prepare(doc: Document, *, template=None, draw_charts: bool = True) -> Prepar
             add_section(sub, depth + 1, counter[0])
 
     if intro:
-        items.append(Para(intro))
+        items.append(Para(clean(intro)))
     top = [0]
     add_blocks(doc.blocks, 0, top)
     for section in doc.sections:
@@ -230,21 +233,29 @@ def prepare(doc: Document, *, template=None, draw_charts: bool = True) -> Prepar
 
     return Prepared(
         doc=doc,
-        header=header,
-        office=office,
-        number=doc.number,
-        title=doc.title,
-        subtitle=doc.subtitle,
-        recipients=recipients,
+        header=clean(header),
+        office=clean(office),
+        number=clean(doc.number),
+        title=clean(doc.title),
+        subtitle=clean(doc.subtitle),
+        recipients=clean(recipients),
         date_text=chinese_date(doc.date) if doc.date else "",
-        signature=signature,
-        footer=footer,
-        cc=doc.cc,
+        signature=clean(signature),
+        footer=clean(footer),
+        cc=clean(doc.cc),
         items=items,
         footnotes=footnotes,
-        notes=[str(n) for n in doc.footnotes],
+        notes=[clean(n) for n in doc.footnotes],
         landscape=whole_landscape,
     )
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text) -> str:
+    """``text`` as a string without the control characters XML (.docx) cannot hold."""
+    return _CONTROL.sub("", "" if text is None else str(text))
 
 
 def _text_mm(text: str, pt: float) -> float:
@@ -279,10 +290,10 @@ def _table_items(table: Table, *, portrait_only: bool, landscape: bool) -> list[
     if table.total is not None and len(table.total) != ncols:
         raise DocumentError(_("The total row of the table “%(caption)s” has %(cells)s cells for %(cols)s columns.")
                             % {"caption": table.caption, "cells": len(table.total), "cols": ncols}, code="table_row")
-    headers = [header_text(c) for c in table.columns]
+    headers = [clean(header_text(c)) for c in table.columns]
 
     def fmt(row):
-        return [cell_text(v, c.decimals) for v, c in zip(row, table.columns, strict=True)]
+        return [clean(cell_text(v, c.decimals)) for v, c in zip(row, table.columns, strict=True)]
 
     rows = [fmt(r) for r in table.rows]
     total = fmt(table.total) if table.total is not None else None
@@ -293,26 +304,31 @@ def _table_items(table: Table, *, portrait_only: bool, landscape: bool) -> list[
         if align == "right" and table.rows and not any(is_number(r[j]) for r in table.rows):
             align = "left"
         aligns.append(align)
-    widths = _widths(headers, rows + ([total] if total else []), aligns, TABLE_PT)
-    natural = sum(widths)
+    all_rows = rows + ([total] if total else [])
+    widths = _widths(headers, all_rows, aligns, TABLE_PT)
+    least = _narrowest(widths, headers, aligns, TABLE_PT)
     if landscape:
         orientation = "landscape"
     elif portrait_only:
         orientation = "portrait"
-    elif ncols > WIDE_COLUMNS or natural > PORTRAIT_TEXT_W:
+    elif ncols > WIDE_COLUMNS or sum(least) > PORTRAIT_TEXT_W:
         orientation = "landscape"
     else:
         orientation = "portrait"
     avail = LANDSCAPE_TEXT_W if orientation == "landscape" else PORTRAIT_TEXT_W
     pt = TABLE_PT
-    if natural <= avail:
-        return [TableItem(table.caption, table.note, headers, rows, total, aligns, widths, orientation, False, pt)]
+    fitted = _fit(widths, least, avail)
+    if fitted is not None:
+        fitted = _headers_on_one_line(fitted, headers, pt, avail)
+        return [TableItem(table.caption, table.note, headers, rows, total, aligns, fitted, orientation, False, pt)]
     # wider than the page even so: a smaller font (down to MIN_TABLE_PT) ...
-    all_rows = rows + ([total] if total else [])
-    pt = max(MIN_TABLE_PT, math.floor(TABLE_PT * avail / natural * 2) / 2)
+    pt = max(MIN_TABLE_PT, math.floor(TABLE_PT * avail / sum(least) * 2) / 2)
     widths = _widths(headers, all_rows, aligns, pt)
-    if sum(widths) <= avail:
-        return [TableItem(table.caption, table.note, headers, rows, total, aligns, widths, orientation, True, pt)]
+    least = _narrowest(widths, headers, aligns, pt)
+    fitted = _fit(widths, least, avail)
+    if fitted is not None:
+        return [TableItem(table.caption, table.note, headers, rows, total, aligns, fitted, orientation, True, pt)]
+    widths = least
     # ... and still too wide: the columns continue in a second table under the first (续表), each
     # part repeating the row labels (a first text column)
     keys = [0] if aligns[0] == "left" else []
@@ -340,6 +356,43 @@ def _table_items(table: Table, *, portrait_only: bool, landscape: bool) -> list[
                                [pick(r) for r in rows], pick(total) if total else None, pick(aligns),
                                pick(widths), orientation, True, pt))
     return items
+
+
+def _narrowest(widths: list[float], headers: list[str], aligns: list[str], pt: float) -> list[float]:
+    """How narrow each column may get: text columns wrap down to ``TEXT_COL_EMS`` characters (or the
+    header's longest run), numbers never wrap."""
+    em = pt * 25.4 / 72
+    out = []
+    for w, head, align in zip(widths, headers, aligns, strict=True):
+        if align == "left":
+            out.append(min(w, max(TEXT_COL_EMS * em, _text_mm(head, pt) / 3) + CELL_PAD_MM))
+        else:
+            out.append(w)
+    return out
+
+
+def _headers_on_one_line(widths: list[float], headers: list[str], pt: float, avail: float) -> list[float]:
+    """Where the page has room, widen columns so that their headers need not wrap."""
+    out = list(widths)
+    for j, head in enumerate(headers):
+        want = _text_mm(head, pt) + CELL_PAD_MM
+        extra = want - out[j]
+        if extra > 0 and sum(out) + extra <= avail:
+            out[j] = want
+    return out
+
+
+def _fit(widths: list[float], least: list[float], avail: float) -> list[float] | None:
+    """``widths`` narrowed to ``avail``: the text columns give up width in proportion to what they
+    can give; ``None`` if even the narrowest widths do not fit."""
+    total = sum(widths)
+    if total <= avail:
+        return list(widths)
+    excess = total - avail
+    slack = sum(w - m for w, m in zip(widths, least, strict=True))
+    if slack < excess:
+        return None
+    return [w - (w - m) * excess / slack for w, m in zip(widths, least, strict=True)]
 
 
 def _widths(headers: list[str], rows: list[list[str]], aligns: list[str], pt: float) -> list[float]:
