@@ -171,15 +171,18 @@ def prepare(doc: Document, *, template=None, draw_charts: bool = True) -> Prepar
     recipients = doc.recipients
     intro = signature = footer = ""
     if tpl is not None:
-        label = f"“{tpl.name}”"
+
+        def where(field: str) -> str:
+            return _("“%(name)s” (%(field)s)") % {"name": tpl.name, "field": field}
+
         office_values = _values(doc, "", "")  # placeholders of the office text cannot refer to the office
-        office = office or fill(tpl.office, office_values, where=f"{label} ({_('issuing office')})")
-        recipients = recipients or fill(tpl.recipients, _values(doc, office, ""), where=f"{label} ({_('recipients')})")
+        office = office or fill(tpl.office, office_values, where=where(_("issuing office")))
+        recipients = recipients or fill(tpl.recipients, _values(doc, office, ""), where=where(_("recipients")))
         values = _values(doc, office, recipients)
-        header = fill(tpl.header_text, values, where=f"{label} ({_('header text')})") or office
-        intro = fill(tpl.intro, values, where=f"{label} ({_('opening paragraph')})")
-        signature = fill(tpl.signature, values, where=f"{label} ({_('signature')})")
-        footer = fill(tpl.footer, values, where=f"{label} ({_('closing note')})")
+        header = fill(tpl.header_text, values, where=where(_("header text"))) or office
+        intro = fill(tpl.intro, values, where=where(_("opening paragraph")))
+        signature = fill(tpl.signature, values, where=where(_("signature")))
+        footer = fill(tpl.footer, values, where=where(_("closing note")))
     signature = doc.signature or signature or office
 
     footnotes: list[str] = []

@@ -13,6 +13,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from django.utils import translation
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
@@ -257,7 +258,7 @@ def test_document_response_is_an_attachment_with_a_chinese_name(doc):
 
 def test_template_validation_names_unknown_placeholders_and_unbalanced_braces():
     t = DocumentTemplate(kind="k", name="n", intro="现将{perod}情况通报如下。", header_text="{office")
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         t.full_clean()
     errors = exc.value.message_dict
     assert "{perod}" in errors["intro"][0]
@@ -267,5 +268,16 @@ def test_template_validation_names_unknown_placeholders_and_unbalanced_braces():
 
 def test_malformed_table_rows_are_named(doc):
     doc.sections[1].blocks[0].rows.append(["只有一格"])
-    with pytest.raises(DocumentError, match="Row 3"):
+    with pytest.raises(DocumentError, match="Row 3"), translation.override("en"):
         R.render(doc, "docx")
+    with pytest.raises(DocumentError, match="第 3 行"), translation.override("zh-hans"):
+        R.render(doc, "docx")
+
+
+def test_control_characters_from_imported_text_do_not_break_the_docx(doc):
+    """Text pasted from spreadsheets can carry control characters XML cannot hold."""
+    doc.sections[0].blocks[0] = Paragraph("进出口\x0b总额\x01增长")
+    doc.sections[1].blocks[0].rows[0][0] = "成都\x0c高新"
+    d = read_docx(R.render(doc, "docx"))
+    assert "进出口总额增长" in texts(d) and d.tables[0].rows[1].cells[0].text == "成都高新"
+    assert R.render(doc, "pdf").startswith(b"%PDF")
