@@ -50,3 +50,21 @@ def peek(office_key: str, series: str, year: int) -> str:
         or 0
     )
     return document_number(series, year, last + 1)
+
+
+def assign_number(doc, office_key: str, *, by=None) -> str:
+    """Give ``doc`` (a ``content.Document``) its 文号: the series is the document's own, else the one
+    of the active template of ``doc.kind``; the year is that of ``doc.date`` (today if unset).
+    Returns the number ("" when neither names a series: the document is printed without one)."""
+    import datetime as dt
+
+    from .models import DocumentTemplate
+
+    series = doc.series or (
+        DocumentTemplate.objects.filter(kind=doc.kind, active=True).values_list("series", flat=True).first() or ""
+    )
+    if not series:
+        return ""
+    year = (doc.date or dt.date.today()).year
+    doc.number = next_number(office_key, series, year, by=by, title=doc.title)
+    return doc.number

@@ -8,7 +8,7 @@ from django.db import connection, connections, transaction
 
 from zonebook.audit.models import AuditEntry
 from zonebook.documents.models import DocumentSequence
-from zonebook.documents.numbering import next_number, peek
+from zonebook.documents.numbering import assign_number, next_number, peek
 
 
 @pytest.mark.django_db
@@ -94,3 +94,19 @@ def test_concurrent_requests_get_distinct_numbers(tmp_path, monkeypatch):
     reader.start()
     reader.join(30)
     assert counted == [(2 * n, 2 * n)]
+
+
+@pytest.mark.django_db
+def test_assign_number_uses_the_document_or_template_series():
+    import datetime as dt
+
+    from zonebook.documents.content import Document
+    from zonebook.documents.models import DocumentTemplate
+
+    doc = Document(kind="circular", title="通报", series="川商函", date=dt.date(2026, 3, 1))
+    assert assign_number(doc, "sc-dept") == "川商函〔2026〕1号" == doc.number
+    DocumentTemplate.objects.filter(kind="circular").update(series="川商开发")
+    doc = Document(kind="circular", title="通报", date=dt.date(2027, 1, 5))
+    assert assign_number(doc, "sc-dept") == "川商开发〔2027〕1号"
+    doc = Document(kind="visit_summary", title="走访汇总表")  # no series anywhere: no number
+    assert assign_number(doc, "sc-dept") == "" and doc.number == ""
