@@ -40,6 +40,12 @@ TITLE_PT = 22  # 2号
 HEADER_PT = 26
 LINE_PT = 28.95
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}
+PBDR_SUCCESSORS = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
 HEADING_FONTS = {0: (HEITI, False), 1: (KAITI, False), 2: (FANGSONG, True)}
 
 
@@ -77,7 +83,8 @@ def _border_bottom(par, color: str = R.RED, size_eighths: int = 18, space: int =
     bottom.set(qn("w:space"), str(space))
     bottom.set(qn("w:color"), color)
     bdr.append(bottom)
-    p_pr.append(bdr)
+    # schema order: w:pBdr comes before the spacing, indentation and justification already set
+    p_pr.insert_element_before(bdr, *PBDR_SUCCESSORS)
 
 
 def _setup_section(section, landscape: bool):

@@ -281,3 +281,10 @@ def test_control_characters_from_imported_text_do_not_break_the_docx(doc):
     d = read_docx(R.render(doc, "docx"))
     assert "进出口总额增长" in texts(d) and d.tables[0].rows[1].cells[0].text == "成都高新"
     assert R.render(doc, "pdf").startswith(b"%PDF")
+
+
+def test_red_rule_sits_where_the_schema_puts_it(doc):
+    """w:pBdr before w:spacing/w:jc in the paragraph properties (Word rejects other orders)."""
+    d = read_docx(R.render(doc, "docx"))
+    tags = [el.tag.split("}")[1] for el in d.paragraphs[1]._p.pPr]
+    assert tags.index("pBdr") < tags.index("spacing") < tags.index("jc")
