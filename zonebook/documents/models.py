@@ -32,6 +32,15 @@ class DocumentSequence(models.Model):
         return f"{self.series}〔{self.year}〕{self.last}号"
 
 
+class DocumentTemplateQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Installation-wide reference data: the whole set for users who maintain reference data
+        (system administrators, the province), nothing for anyone else (ids give 404)."""
+        from zonebook.core.permissions import may_write
+
+        return self if may_write(user, "reference") else self.none()
+
+
 class DocumentTemplate(models.Model):
     """公文模板: the fixed parts of one kind of document (简报, 通报, 走访情况汇总表, 催办通知书), edited by an
     administrator.  Texts may contain placeholders such as ``{period}``, ``{office}`` or ``{date}``
@@ -73,6 +82,8 @@ class DocumentTemplate(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     TEXT_FIELDS = ("office", "series", "header_text", "recipients", "intro", "signature", "footer")
+
+    objects = DocumentTemplateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document template")

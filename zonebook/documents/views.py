@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from zonebook.core.forms import apply_service_error
 from zonebook.core.permissions import may_write
+from zonebook.core.views import scoped_object
 
 from . import services
 from .charts import chart
@@ -81,9 +82,11 @@ def template_create(request):
 
 
 @login_required
+@scoped_object(DocumentTemplate)
 def template_edit(request, pk: int):
+    template = get_object_or_404(DocumentTemplate.objects.for_user(request.user), pk=pk)
     _check(request)
-    return _edit(request, get_object_or_404(DocumentTemplate, pk=pk))
+    return _edit(request, template)
 
 
 def sample_document(template: DocumentTemplate, today: dt.date | None = None) -> Document:
@@ -123,11 +126,12 @@ def sample_document(template: DocumentTemplate, today: dt.date | None = None) ->
 
 
 @login_required
+@scoped_object(DocumentTemplate)
 def template_preview(request, pk: int, fmt: str):
+    template = get_object_or_404(DocumentTemplate.objects.for_user(request.user), pk=pk)
     _check(request)
     if fmt not in FORMATS:
         raise Http404
-    template = get_object_or_404(DocumentTemplate, pk=pk)
     return document_download(
         request, lambda: sample_document(template), fmt, f"{template.name}-{_('preview')}",
         back=reverse("documents:template_edit", args=[pk]),
