@@ -375,14 +375,14 @@ def _narrowest(widths: list[float], headers: list[str], aligns: list[str], pt: f
 
 
 def _headers_on_one_line(widths: list[float], headers: list[str], pt: float, avail: float) -> list[float]:
-    """Where the page has room, widen columns so that their headers need not wrap."""
-    out = list(widths)
-    for j, head in enumerate(headers):
-        want = _text_mm(head, pt) + CELL_PAD_MM
-        extra = want - out[j]
-        if extra > 0 and sum(out) + extra <= avail:
-            out[j] = want
-    return out
+    """Where the page has room, widen the columns whose headers would wrap (all of them, or each by
+    the same share of what it lacks, so no column is favoured)."""
+    lack = [max(0.0, _text_mm(h, pt) + CELL_PAD_MM - w) for h, w in zip(headers, widths, strict=True)]
+    need, room = sum(lack), avail - sum(widths)
+    if need <= 0 or room <= 0:
+        return list(widths)
+    share = min(1.0, room / need)
+    return [w + extra * share for w, extra in zip(widths, lack, strict=True)]
 
 
 def _fit(widths: list[float], least: list[float], avail: float) -> list[float] | None:
