@@ -93,8 +93,16 @@
     el._zbChart = instance;
   }
 
-  function drawAll(root) {
-    (root || document).querySelectorAll("div.zb-chart[data-chart]").forEach(draw);
+  function drawAll(root, tries) {
+    if (!window.echarts) {
+      // scripts inserted by an HTMX swap load asynchronously: wait for ECharts (up to ~10 s)
+      tries = tries === undefined ? 200 : tries;
+      if (tries > 0) { setTimeout(function () { drawAll(root, tries - 1); }, 50); }
+      return;
+    }
+    root = root || document;
+    if (root.matches && root.matches("div.zb-chart[data-chart]")) { draw(root); }
+    root.querySelectorAll("div.zb-chart[data-chart]").forEach(draw);
   }
 
   if (document.readyState === "loading") {
