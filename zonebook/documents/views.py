@@ -27,7 +27,7 @@ from .charts import chart
 from .content import Column, Document, Paragraph, Section, Table
 from .formatting import chinese_month, cumulative_period, yi_yuan, yoy_text
 from .forms import TemplateForm
-from .models import DocumentTemplate
+from .models import DocumentSequence, DocumentTemplate
 from .numbering import peek
 from .render import FORMATS, document_download
 from .templating import PLACEHOLDERS
@@ -50,6 +50,7 @@ def template_list(request):
     _check(request)
     return render(request, "documents/template_list.html", {
         "templates": DocumentTemplate.objects.all(),
+        "sequences": DocumentSequence.objects.order_by("-year", "office_key", "series")[:100],
         "placeholders": PLACEHOLDERS,
     })
 

@@ -18,11 +18,16 @@ def _form(t: DocumentTemplate, **changes) -> dict:
 
 
 def test_defaults_exist_and_the_page_lists_them(world, client_for):
+    from zonebook.documents.numbering import next_number
+
+    next_number("四川省商务厅", "川商开发", 2026)
+    next_number("四川省商务厅", "川商开发", 2026)
     kinds = set(DocumentTemplate.objects.values_list("kind", flat=True))
     assert {"bulletin", "circular", "visit_summary", "reminder"} <= kinds
     resp = client_for(world.users.province).get(reverse("documents:template_list"))
     assert resp.status_code == 200
     assert "催办通知书" in resp.content.decode() and "{period}" in resp.content.decode()
+    assert "川商开发〔2026〕2号" in resp.content.decode()  # the numbers issued so far
 
 
 @pytest.mark.parametrize("who", ["zone", "enterprise", "city", "customs"])
