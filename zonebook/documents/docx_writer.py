@@ -103,9 +103,20 @@ def _setup_section(section, landscape: bool):
     section.header_distance = Mm(15)
 
 
-def _page_number_footer(section):
-    par = section.footer.paragraphs[0]
-    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _page_numbers(d, section):
+    """GB/T 9704: odd page numbers on the right, even ones on the left, one character in."""
+    d.settings.odd_and_even_pages_header_footer = True
+    odd = section.footer.paragraphs[0]
+    odd.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    odd.paragraph_format.right_indent = Pt(14)
+    _page_number_field(odd)
+    even = section.even_page_footer.paragraphs[0]
+    even.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    even.paragraph_format.left_indent = Pt(14)
+    _page_number_field(even)
+
+
+def _page_number_field(par):
     _font(par.add_run("— "), SONGTI, 14)
     run = _font(par.add_run(), SONGTI, 14)
     begin = OxmlElement("w:fldChar")
@@ -300,7 +311,7 @@ def write_docx(prep: R.Prepared) -> bytes:
     current_landscape = prep.landscape
     section = d.sections[0]
     _setup_section(section, current_landscape)
-    _page_number_footer(section)
+    _page_numbers(d, section)
     notes = _Footnotes(d, prep.footnotes)
     # python-docx's template starts with no paragraphs: add ours
     if prep.header:

@@ -88,9 +88,12 @@ def test_docx_official_layout(doc):
     assert "初步统计数。" in notes.blob.decode()
     # notes, 落款 with the date in Chinese, 抄送, page number field "— PAGE —" in the footer
     assert lines[-4:] == ["注：数据来源：海关统计。", "四川省商务厅", "二〇二六年十二月五日", "抄送：成都海关"]
-    footer = d.sections[0].footer.paragraphs[0]
-    assert footer.text.startswith("— ") and footer.text.endswith(" —")
-    assert "PAGE" in footer._p.xml
+    # page numbers: odd ones on the right, even ones on the left (GB/T 9704)
+    assert d.settings.odd_and_even_pages_header_footer
+    odd, even = d.sections[0].footer.paragraphs[0], d.sections[0].even_page_footer.paragraphs[0]
+    assert odd.text == even.text == "— 1 —"  # the PAGE field's cached value
+    assert "PAGE" in odd._p.xml and "PAGE" in even._p.xml
+    assert (odd.alignment, even.alignment) == (WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT)
 
 
 @needs_poppler
@@ -107,7 +110,12 @@ def test_pdf_text_and_pages(doc):
     assert all(p >= 0 for p in positions), [s for s, p in zip(order, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
     assert "初步统计数。" in text  # the footnote at the foot of its page
-    assert re.search(r"—\s*1\s*—", text)  # page number
+    assert re.search(r"—\s*1\s*—", text) and re.search(r"—\s*2\s*—", text)  # page numbers
+    # odd numbers at the right, even ones at the left
+    bbox = pdf_text(pdf, "-bbox")
+    pages = bbox.split("<page ")[1:]
+    x_of = [float(re.findall(r'xMin="([\d.]+)"[^>]*>—</word>', p)[-1]) for p in pages[:2]]
+    assert x_of[0] > 595 / 2 > x_of[1]
     assert all(w < h for w, h in page_sizes(pdf))  # portrait A4
     assert page_sizes(pdf)[0] == pytest.approx((595.3, 841.9), abs=0.5)
 
