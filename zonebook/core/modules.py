@@ -52,6 +52,10 @@ class MenuEntry:
     roles: tuple[str, ...] = ()
     # dotted path of ``f(user) -> bool`` for finer rules (e.g. a write area); None = by roles only
     visible: str | None = None
+    # "main": the navigation bar; "user": the user's dropdown (account, settings pages)
+    place: str = "main"
+    # a separator line before this entry inside its dropdown
+    divider: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ class AppModule:
     # module with a smaller ``demo_order``
     demo: str | None = None
     demo_order: int = 100
+    # dotted path of ``present() -> bool``: this module's demo data is in the database already (so
+    # ``load_demo --if-empty`` completes a demo left incomplete module by module); None = run the
+    # loader whenever the demo is completed (loaders skip what exists)
+    demo_present: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property

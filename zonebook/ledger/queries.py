@@ -190,6 +190,45 @@ def _top_enterprises(rows, value) -> list[dict]:
     )
 
 
+def zone_books(user, today: dt.date | None = None) -> list[dict]:
+    """Books per zone of the user's scope: total, open, and open books with a red or amber expiry or
+    write-off deadline (one GROUP BY; the oversight page and the dashboards show it)."""
+    today = today or timezone.localdate()
+    amber = today + dt.timedelta(days=amber_days())
+    red = today + dt.timedelta(days=red_days())
+    return list(
+        Book.objects.for_user(user)
+        .order_by()
+        .values("zone_id", "zone__short_name")
+        .annotate(
+            books=Count("id"),
+            open=Count("id", filter=~Q(status=BookStatus.CLOSED)),
+            red=Count(
+                "id", filter=~Q(status=BookStatus.CLOSED) & (Q(valid_until__lte=red) | Q(cycle_end__lte=red))
+            ),
+            amber=Count(
+                "id",
+                filter=~Q(status=BookStatus.CLOSED)
+                & ~(Q(valid_until__lte=red) | Q(cycle_end__lte=red))
+                & (Q(valid_until__lte=amber) | Q(cycle_end__lte=amber)),
+            ),
+        )
+        .order_by("zone__short_name")
+    )
+
+
+def zone_bonded_values(user) -> list[dict]:
+    """Bonded value (remaining materials × unit price) per zone and book currency, from the per-book
+    summaries (one GROUP BY; amounts in different currencies are never added)."""
+    return list(
+        BookSummary.objects.for_user(user)
+        .order_by()
+        .values("book__zone_id", "book__currency")
+        .annotate(value=Coalesce(Sum("bonded_value", output_field=MONEY), Value(Decimal(0)), output_field=MONEY))
+        .order_by("book__zone_id", "book__currency")
+    )
+
+
 def oversight(user, today: dt.date | None = None) -> dict:
     """Every figure of the oversight page, each from one aggregate query over the user's scope."""
     today = today or timezone.localdate()
@@ -295,24 +334,7 @@ def oversight(user, today: dt.date | None = None) -> dict:
         )
 
     # 6. per zone (province/city users see their zones side by side; one GROUP BY)
-    zones = list(
-        scoped_books.order_by()
-        .values("zone_id", "zone__short_name")
-        .annotate(
-            books=Count("id"),
-            open=Count("id", filter=~Q(status=BookStatus.CLOSED)),
-            red=Count(
-                "id", filter=~Q(status=BookStatus.CLOSED) & (Q(valid_until__lte=red) | Q(cycle_end__lte=red))
-            ),
-            amber=Count(
-                "id",
-                filter=~Q(status=BookStatus.CLOSED)
-                & ~(Q(valid_until__lte=red) | Q(cycle_end__lte=red))
-                & (Q(valid_until__lte=amber) | Q(cycle_end__lte=amber)),
-            ),
-        )
-        .order_by("zone__short_name")
-    )
+    zones = zone_books(user, today)
     return {
         "today": today,
         "amber_days": amber_days(),
