@@ -23,4 +23,8 @@ MODULE = AppModule(
             width=12,
         ),
     ],
+    # the base of the demo: code tables, zones, parks, enterprises, users, units (load_demo runs it first)
+    demo="zonebook.registry.demo.load",
+    demo_order=0,
+    demo_present="zonebook.registry.demo.demo_started",
 )
