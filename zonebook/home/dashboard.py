@@ -3,6 +3,7 @@ panels of the user's role, in order.
 
 Each panel's context function and template run on their own: one that raises is logged (with the
 request id) and shows an error card; the rest of the page is served (never a 500 for one panel).
+A busy database (``core.busy``) is not a panel's failure: it propagates, and the page answers 503.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from zonebook.core import modules
+from zonebook.core.busy import is_busy_error
 
 logger = logging.getLogger("zonebook.home")
 
@@ -59,7 +61,9 @@ def render_panel(request, panel: modules.DashboardPanel) -> RenderedPanel:
     try:
         ctx = modules.resolve(panel.context)(request) if panel.context else {}
         out.html = render_to_string(panel.template, {**ctx, "panel": panel}, request=request)
-    except Exception:
+    except Exception as exc:
+        if is_busy_error(exc):
+            raise  # the database is busy: the whole page answers 503 "retry" (core.busy)
         logger.exception(
             "dashboard panel %s failed (user %s, request %s)",
             panel.key,
@@ -74,7 +78,9 @@ def count_todo(request, todo: modules.TodoCounter) -> Todo:
     out = Todo(todo.key, todo.label, reverse(todo.url_name), None, todo.tone)
     try:
         out.count = int(modules.resolve(todo.count)(request.user))
-    except Exception:
+    except Exception as exc:
+        if is_busy_error(exc):
+            raise
         logger.exception(
             "to-do counter %s failed (user %s, request %s)",
             todo.key,
