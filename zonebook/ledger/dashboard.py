@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zonebook.core.bars import bars
+from zonebook.registry.templatetags.registry_tags import wan_currency
 
 from . import queries
 from .choices import BookStatus
@@ -46,7 +47,12 @@ def zones_panel(request) -> dict:
              if row[1]],
         ),
         "value_bars": [
-            bars(_("Bonded value (%(currency)s)") % {"currency": c}, sorted(vals, key=lambda t: -t[1]), tone="success")
+            bars(
+                _("Bonded value (%(currency)s)") % {"currency": c},
+                sorted(vals, key=lambda t: -t[1]),
+                tone="success",
+                fmt=lambda v, c=c: wan_currency(v, c),
+            )
             for c, vals in sorted(currencies.items())
         ],
         "red_days": queries.red_days(),

@@ -68,7 +68,7 @@ MODULE = AppModule(
             _("Books with red deadlines"),
             "ledger:oversight",
             count="zonebook.ledger.dashboard.red_books_count",
-            roles=ZONE,
+            roles=ZONE + ("enterprise",),
             order=10,
             tone="danger",
         ),
