@@ -9,13 +9,14 @@ Enterprise: its open books with their deadlines and bonded value (one query).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zonebook.core.bars import bars
-from zonebook.registry.templatetags.registry_tags import wan_currency
+from zonebook.documents.charts import chart
+from zonebook.registry.names import code_name
 
 from . import queries
 from .choices import BookStatus
@@ -23,6 +24,8 @@ from .models import Book, WriteOff
 from .models.writeoff import WriteOffState
 
 MY_BOOKS = 20
+WAN = Decimal(10000)
+CENT = Decimal("0.01")
 
 
 def zones_panel(request) -> dict:
@@ -39,19 +42,20 @@ def zones_panel(request) -> dict:
     return {
         "zone_rows": rows,
         "totals": {k: sum(r[k] for r in rows) for k in ("books", "open", "red", "amber")},
-        "books_bars": bars(_("Open books by zone"), [(r["zone__short_name"], r["open"]) for r in rows]),
-        "deadline_bars": bars(
-            _("Red and amber deadlines by zone"),
-            [row for r in rows for row in ((f"{r['zone__short_name']} · {_('red')}", r["red"], "danger"),
-                                           (f"{r['zone__short_name']} · {_('amber')}", r["amber"], "warning"))
-             if row[1]],
+        "books_chart": chart(
+            "bar",
+            _("Open books and red/amber deadlines by zone"),
+            [r["zone__short_name"] for r in rows],
+            # red first: the chart palette's first colour is red
+            {_("red"): [r["red"] for r in rows], _("amber"): [r["amber"] for r in rows], _("Open"): [r["open"] for r in rows]},
         ),
-        "value_bars": [
-            bars(
-                _("Bonded value (%(currency)s)") % {"currency": c},
-                sorted(vals, key=lambda t: -t[1]),
-                tone="success",
-                fmt=lambda v, c=c: wan_currency(v, c),
+        "value_charts": [
+            chart(
+                "ranked_bar",
+                _("Bonded value (%(currency)s)") % {"currency": code_name("currency", c) or c},
+                [name for name, _v in vals],
+                {_("Bonded value"): [(v / WAN).quantize(CENT) for _n, v in vals]},
+                unit=_("10k %(currency)s") % {"currency": code_name("currency", c) or c},
             )
             for c, vals in sorted(currencies.items())
         ],
@@ -65,15 +69,18 @@ def oversight_panel(request) -> dict:
     counts = data["deadline_counts"]
     return {
         **data,
-        "status_bars": bars(_("Books by status"), [(label, n) for _s, label, n in data["status_rows"] if n]),
-        "deadline_bars": bars(
+        "status_chart": chart(
+            "pie",
+            _("Books by status"),
+            [str(label) for _s, label, n in data["status_rows"] if n],
+            {_("Books"): [n for *_x, n in data["status_rows"] if n]},
+        ),
+        "deadline_chart": chart(
+            "bar",
             _("Deadlines of open books"),
-            [
-                (_("Validity") + " · " + _("red"), counts["expiry_red"], "danger"),
-                (_("Validity") + " · " + _("amber"), counts["expiry_amber"], "warning"),
-                (_("Write-off cycle end") + " · " + _("red"), counts["writeoff_red"], "danger"),
-                (_("Write-off cycle end") + " · " + _("amber"), counts["writeoff_amber"], "warning"),
-            ],
+            [_("Validity"), _("Write-off cycle end")],
+            {_("red"): [counts["expiry_red"], counts["writeoff_red"]],
+             _("amber"): [counts["expiry_amber"], counts["writeoff_amber"]]},
         ),
     }
 

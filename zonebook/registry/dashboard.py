@@ -1,5 +1,5 @@
 """The registry's dashboard panel (declared in registration.py): zones and enterprises by zone and
-by zone type, from one GROUP BY over the user's zones."""
+by zone type, from one GROUP BY over the user's zones; charts by the documents app's ``{% chart %}``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from zonebook.core.bars import bars
+from zonebook.documents.charts import chart
 
 from .choices import EnterpriseStatus
 from .models import Zone
@@ -36,6 +36,13 @@ def zones_panel(request) -> dict:
         "type_rows": list(types.values()),
         "zone_total": len(rows),
         "enterprise_total": sum(r["enterprises"] for r in rows),
-        "zone_bars": bars(_("Enterprises by zone"), [(r["short_name"], r["enterprises"]) for r in by_zone[:15]]),
-        "type_bars": bars(_("Zones by type"), [(t["name"], t["zones"]) for t in types.values()], tone="info"),
+        "zone_chart": chart(
+            "ranked_bar",
+            _("Enterprises by zone"),
+            [r["short_name"] for r in by_zone[:15]],
+            {_("Enterprises"): [r["enterprises"] for r in by_zone[:15]]},
+        ),
+        "type_chart": chart(
+            "pie", _("Zones by type"), [t["name"] for t in types.values()], {_("Zones"): [t["zones"] for t in types.values()]}
+        ),
     }

@@ -71,11 +71,15 @@ def test_enterprise_sees_its_books_only(world, client):
     assert mine.number in html and other.number not in html
 
 
-def test_chart_labels_are_escaped(world, client):
+def test_chart_and_table_labels_are_escaped(world, client):
     world.zones.a1.short_name = "<img src=x onerror=alert(1)>"
     world.zones.a1.save()
+    f.book(world.enterprises.a1)
     html, _n = _home(client, world.users.province)
-    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # the ledger table
+    assert "\\u003Cimg src=x onerror=alert(1)\\u003E" in html  # the charts' json_script data
+    assert html.count('class="zb-chart"') >= 3 and "zonebook/charts.js" in html
 
 
 def _grow(world):
