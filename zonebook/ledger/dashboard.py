@@ -65,7 +65,7 @@ def zones_panel(request) -> dict:
 
 
 def oversight_panel(request) -> dict:
-    data = queries.oversight(request.user)
+    data = queries.oversight(request.user, figures_only=True)
     counts = data["deadline_counts"]
     return {
         **data,

@@ -229,8 +229,12 @@ def zone_bonded_values(user) -> list[dict]:
     )
 
 
-def oversight(user, today: dt.date | None = None) -> dict:
-    """Every figure of the oversight page, each from one aggregate query over the user's scope."""
+def oversight(user, today: dt.date | None = None, *, figures_only: bool = False) -> dict:
+    """Every figure of the oversight page, each from one aggregate query over the user's scope.
+
+    ``figures_only`` (the zone office's dashboard panel): the counts only — books by status, deadline
+    and low-balance counts, lists posted this month — without the row lists (nearest deadlines, worst
+    balances, top enterprises, per zone), which are empty then."""
     today = today or timezone.localdate()
     amber = today + dt.timedelta(days=amber_days())
     red = today + dt.timedelta(days=red_days())
@@ -262,7 +266,7 @@ def oversight(user, today: dt.date | None = None) -> dict:
         ),
         default=F("valid_until"),
     )
-    nearest = list(
+    nearest = [] if figures_only else list(
         open_books.select_related("enterprise", "zone")
         .annotate(deadline=deadline)
         .filter(deadline__isnull=False, deadline__lte=amber)
@@ -292,7 +296,7 @@ def oversight(user, today: dt.date | None = None) -> dict:
             near_zero=Count("id", filter=near_zero_q()),
         )
         low_source = bal
-    low_rows = list(
+    low_rows = [] if figures_only else list(
         low_source.filter(negative_q() | near_zero_q()).order_by(
             "expected_remaining", "book__number", "item__seq_no"
         )[: TOP_ROWS * 2]
@@ -318,14 +322,16 @@ def oversight(user, today: dt.date | None = None) -> dict:
     )
     posted_lines = {"n": posted_counts.pop("lines"), "amount": posted_counts.pop("amount")}
     # the declared amount split by the books' currencies (a sum over USD and CNY means nothing)
-    posted_lines["by_currency"] = list(
+    posted_lines["by_currency"] = [] if figures_only else list(
         posted.order_by("book__currency")
         .values_list("book__currency")
         .annotate(amount=Coalesce(Sum("total_amount"), Value(Decimal(0)), output_field=MONEY))
     )
 
     # 5. top enterprises by bonded value (one GROUP BY)
-    if current:
+    if figures_only:
+        top = []
+    elif current:
         top = _top_enterprises(summaries.filter(stocked__gt=0), Sum("bonded_value", output_field=MONEY))
     else:
         top = _top_enterprises(
@@ -334,7 +340,7 @@ def oversight(user, today: dt.date | None = None) -> dict:
         )
 
     # 6. per zone (province/city users see their zones side by side; one GROUP BY)
-    zones = zone_books(user, today)
+    zones = [] if figures_only else zone_books(user, today)
     return {
         "today": today,
         "amber_days": amber_days(),
