@@ -98,9 +98,13 @@ def _grow(world):
 @pytest.mark.django_db
 def test_query_count_per_role_is_fixed(world, client):
     f.book(world.enterprises.a1)
-    small = {role: _home(client, getattr(world.users, role))[1] for role in ROLES}
+    def counts():
+        # the second request of each role: process-wide name caches (code tables) are warm then
+        return {role: [_home(client, getattr(world.users, role))[1] for _i in range(2)][1] for role in ROLES}
+
+    small = counts()
     _grow(world)
-    large = {role: _home(client, getattr(world.users, role))[1] for role in ROLES}
+    large = counts()
     assert small == large
     print("home page queries per role:", large)
-    assert max(large.values()) <= 40
+    assert max(large.values()) <= 20
