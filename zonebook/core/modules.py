@@ -22,8 +22,10 @@ An app puts one ``AppModule`` in ``zonebook/<app>/registration.py``::
     )
 
 ``core`` discovers these files at start-up (``autodiscover``) and keeps them here as plain data; the
-platform apps read them (menus and dashboards render them, ``notify`` registers the kinds, ``jobs``
-the schedules, ``core.imports`` the import kinds, ``demo`` runs the loaders in ``demo_order``).  So
+platform apps read them (``core.menus`` builds the navigation of ``base.html``, ``zonebook.home`` the
+role dashboards, ``notify`` registers the kinds, ``jobs`` the schedules, ``core.imports`` the import
+kinds, ``zonebook.demo``'s ``load_demo`` runs the loaders in ``demo_order``; ``core/checks.py``
+checks every declaration at start-up).  How-to: docs/app-registration.md.  So
 adding an app edits no shared template, settings list or URL list.  Callables are given as dotted
 paths (resolved lazily, checked at start-up by the ``zonebook.E0xx`` system checks) so that this
 module and the registration files import nothing heavy.
