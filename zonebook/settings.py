@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "zonebook.notify",
     "zonebook.attachments",
     "zonebook.sla",
+    "zonebook.home",
 ]
 # Domain apps are found by their apps.py (adding an app edits no list here); the ledger's
 # dependants come after it, the rest in name order.
@@ -100,6 +101,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "zonebook.urls"
+# The home page (core:home, "/"): the role dashboards of the home app (core does not import it).
+HOME_VIEW = "zonebook.home.views.home"
 WSGI_APPLICATION = "zonebook.wsgi.application"
 
 TEMPLATES = [
@@ -119,8 +122,6 @@ TEMPLATES = [
         },
     }
 ]
-if "zonebook.alerts" in INSTALLED_APPS:
-    TEMPLATES[0]["OPTIONS"]["context_processors"].append("zonebook.alerts.context_processors.alerts")
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'zonebook.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}

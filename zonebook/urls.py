@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -31,10 +30,6 @@ urlpatterns = [
 for _module in modules.all_modules():
     if _module.url_prefix:
         urlpatterns.insert(-1, path(f"{_module.url_prefix}/", include(f"{_module.app}.urls")))
-if "zonebook.ledger" in settings.INSTALLED_APPS:
-    urlpatterns.insert(-1, path("ledger/", include("zonebook.ledger.urls")))
-if "zonebook.alerts" in settings.INSTALLED_APPS:
-    urlpatterns.insert(-1, path("alerts/", include("zonebook.alerts.urls")))
 
 handler400 = "zonebook.core.views.error_400"
 handler403 = "zonebook.core.views.error_403"

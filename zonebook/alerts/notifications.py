@@ -1,4 +1,4 @@
-"""The notification kinds of the alerts app, registered with ``zonebook.notify`` from ``ready()``.
+"""The notification kinds of the alerts app, declared in its registration (``notify`` registers them).
 
 Texts are rendered when read, in the reader's language, from the parameters stored by
 ``services.send_due_alerts`` (book, enterprise, due, period, light, carry_over; for flags flag_kind,
@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zonebook.notify import lights
-from zonebook.notify.registry import register_kind
 
 from .choices import AlertKind, FlagKind, Metric
 
@@ -69,39 +68,41 @@ def _flag_body(p) -> str:
     }
 
 
-def register():
-    register_kind(
-        EXPIRY,
+# The kinds, declared in this app's registration (``registration.MODULE.notification_kinds``).
+KINDS = [
+    dict(
+        code=EXPIRY,
         label=AlertKind.EXPIRY.label,
         title=gettext_lazy("Book %(book)s expires on %(due)s"),
         body=_alert_body,
         link=_alert_link,
-    )
-    register_kind(
-        WRITEOFF,
+    ),
+    dict(
+        code=WRITEOFF,
         label=AlertKind.WRITEOFF.label,
         title=gettext_lazy("Book %(book)s must be reported for write-off by %(due)s"),
         body=_alert_body,
         link=_alert_link,
-    )
-    register_kind(
-        TAX_DUE,
+    ),
+    dict(
+        code=TAX_DUE,
         label=AlertKind.TAX_DUE.label,
         title=gettext_lazy("Domestic-sale tax of book %(book)s for %(period)s is due on %(due)s"),
         body=_alert_body,
         link=_alert_link,
-    )
-    register_kind(
-        CARRYOVER,
+    ),
+    dict(
+        code=CARRYOVER,
         label=AlertKind.CARRYOVER.label,
         title=_carryover_title,
         body=_alert_body,
         link=_alert_link,
-    )
-    register_kind(
-        FLAG,
+    ),
+    dict(
+        code=FLAG,
         label=gettext_lazy("Consumption plausibility flag"),
         title=gettext_lazy("Consumption plausibility flag on book %(book)s"),
         body=_flag_body,
         link=_flag_link,
-    )
+    ),
+]

@@ -23,8 +23,14 @@ class CoreConfig(AppConfig):
         autodiscover()
         for module in modules.all_modules():
             for path in module.import_kinds:
-                register(modules.resolve(path))
+                try:
+                    kind = modules.resolve(path)
+                except (ImportError, AttributeError):
+                    continue  # reported by the start-up check zonebook.E003 (core/checks.py), naming the app
+                register(kind)
 
+        # the registrations are checked at start-up (core/checks.py: zonebook.E001...)
+        from zonebook.core import checks  # noqa: F401
         from zonebook.core.tables_speedup import install
 
         install()

@@ -22,8 +22,10 @@ An app puts one ``AppModule`` in ``zonebook/<app>/registration.py``::
     )
 
 ``core`` discovers these files at start-up (``autodiscover``) and keeps them here as plain data; the
-platform apps read them (menus and dashboards render them, ``notify`` registers the kinds, ``jobs``
-the schedules, ``core.imports`` the import kinds, ``demo`` runs the loaders in ``demo_order``).  So
+platform apps read them (``core.menus`` builds the navigation of ``base.html``, ``zonebook.home`` the
+role dashboards, ``notify`` registers the kinds, ``jobs`` the schedules, ``core.imports`` the import
+kinds, ``zonebook.demo``'s ``load_demo`` runs the loaders in ``demo_order``; ``core/checks.py``
+checks every declaration at start-up).  How-to: docs/app-registration.md.  So
 adding an app edits no shared template, settings list or URL list.  Callables are given as dotted
 paths (resolved lazily, checked at start-up by the ``zonebook.E0xx`` system checks) so that this
 module and the registration files import nothing heavy.
@@ -52,6 +54,10 @@ class MenuEntry:
     roles: tuple[str, ...] = ()
     # dotted path of ``f(user) -> bool`` for finer rules (e.g. a write area); None = by roles only
     visible: str | None = None
+    # "main": the navigation bar; "user": the user's dropdown (account, settings pages)
+    place: str = "main"
+    # a separator line before this entry inside its dropdown
+    divider: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,10 @@ class AppModule:
     # module with a smaller ``demo_order``
     demo: str | None = None
     demo_order: int = 100
+    # dotted path of ``present() -> bool``: this module's demo data is in the database already (so
+    # ``load_demo --if-empty`` completes a demo left incomplete module by module); None = run the
+    # loader whenever the demo is completed (loaders skip what exists)
+    demo_present: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
 from django.http import JsonResponse
@@ -37,16 +36,14 @@ def healthz(request):
     return JsonResponse({"status": "ok" if code == 200 else "error", "database": db}, status=code)
 
 
-@login_required
 def home(request):
-    from zonebook.registry.models import Enterprise, Zone
+    """``core:home`` (``/``): the view named by ``settings.HOME_VIEW`` (the ``home`` app's dashboards;
+    core imports nothing above it, so the view is looked up by its dotted path)."""
+    from django.conf import settings
 
-    user = request.user
-    ctx = {
-        "zone_count": Zone.objects.for_user(user).count(),
-        "enterprise_count": Enterprise.objects.for_user(user).count(),
-    }
-    return render(request, "core/home.html", ctx)
+    from .modules import resolve
+
+    return resolve(settings.HOME_VIEW)(request)
 
 
 def _api_error(request, status: int, detail: str):

@@ -190,8 +190,51 @@ def _top_enterprises(rows, value) -> list[dict]:
     )
 
 
-def oversight(user, today: dt.date | None = None) -> dict:
-    """Every figure of the oversight page, each from one aggregate query over the user's scope."""
+def zone_books(user, today: dt.date | None = None) -> list[dict]:
+    """Books per zone of the user's scope: total, open, and open books with a red or amber expiry or
+    write-off deadline (one GROUP BY; the oversight page and the dashboards show it)."""
+    today = today or timezone.localdate()
+    amber = today + dt.timedelta(days=amber_days())
+    red = today + dt.timedelta(days=red_days())
+    return list(
+        Book.objects.for_user(user)
+        .order_by()
+        .values("zone_id", "zone__short_name")
+        .annotate(
+            books=Count("id"),
+            open=Count("id", filter=~Q(status=BookStatus.CLOSED)),
+            red=Count(
+                "id", filter=~Q(status=BookStatus.CLOSED) & (Q(valid_until__lte=red) | Q(cycle_end__lte=red))
+            ),
+            amber=Count(
+                "id",
+                filter=~Q(status=BookStatus.CLOSED)
+                & ~(Q(valid_until__lte=red) | Q(cycle_end__lte=red))
+                & (Q(valid_until__lte=amber) | Q(cycle_end__lte=amber)),
+            ),
+        )
+        .order_by("zone__short_name")
+    )
+
+
+def zone_bonded_values(user) -> list[dict]:
+    """Bonded value (remaining materials × unit price) per zone and book currency, from the per-book
+    summaries (one GROUP BY; amounts in different currencies are never added)."""
+    return list(
+        BookSummary.objects.for_user(user)
+        .order_by()
+        .values("book__zone_id", "book__currency")
+        .annotate(value=Coalesce(Sum("bonded_value", output_field=MONEY), Value(Decimal(0)), output_field=MONEY))
+        .order_by("book__zone_id", "book__currency")
+    )
+
+
+def oversight(user, today: dt.date | None = None, *, figures_only: bool = False) -> dict:
+    """Every figure of the oversight page, each from one aggregate query over the user's scope.
+
+    ``figures_only`` (the zone office's dashboard panel): the counts only — books by status, deadline
+    and low-balance counts, lists posted this month — without the row lists (nearest deadlines, worst
+    balances, top enterprises, per zone), which are empty then."""
     today = today or timezone.localdate()
     amber = today + dt.timedelta(days=amber_days())
     red = today + dt.timedelta(days=red_days())
@@ -223,7 +266,7 @@ def oversight(user, today: dt.date | None = None) -> dict:
         ),
         default=F("valid_until"),
     )
-    nearest = list(
+    nearest = [] if figures_only else list(
         open_books.select_related("enterprise", "zone")
         .annotate(deadline=deadline)
         .filter(deadline__isnull=False, deadline__lte=amber)
@@ -253,7 +296,7 @@ def oversight(user, today: dt.date | None = None) -> dict:
             near_zero=Count("id", filter=near_zero_q()),
         )
         low_source = bal
-    low_rows = list(
+    low_rows = [] if figures_only else list(
         low_source.filter(negative_q() | near_zero_q()).order_by(
             "expected_remaining", "book__number", "item__seq_no"
         )[: TOP_ROWS * 2]
@@ -279,14 +322,16 @@ def oversight(user, today: dt.date | None = None) -> dict:
     )
     posted_lines = {"n": posted_counts.pop("lines"), "amount": posted_counts.pop("amount")}
     # the declared amount split by the books' currencies (a sum over USD and CNY means nothing)
-    posted_lines["by_currency"] = list(
+    posted_lines["by_currency"] = [] if figures_only else list(
         posted.order_by("book__currency")
         .values_list("book__currency")
         .annotate(amount=Coalesce(Sum("total_amount"), Value(Decimal(0)), output_field=MONEY))
     )
 
     # 5. top enterprises by bonded value (one GROUP BY)
-    if current:
+    if figures_only:
+        top = []
+    elif current:
         top = _top_enterprises(summaries.filter(stocked__gt=0), Sum("bonded_value", output_field=MONEY))
     else:
         top = _top_enterprises(
@@ -295,24 +340,7 @@ def oversight(user, today: dt.date | None = None) -> dict:
         )
 
     # 6. per zone (province/city users see their zones side by side; one GROUP BY)
-    zones = list(
-        scoped_books.order_by()
-        .values("zone_id", "zone__short_name")
-        .annotate(
-            books=Count("id"),
-            open=Count("id", filter=~Q(status=BookStatus.CLOSED)),
-            red=Count(
-                "id", filter=~Q(status=BookStatus.CLOSED) & (Q(valid_until__lte=red) | Q(cycle_end__lte=red))
-            ),
-            amber=Count(
-                "id",
-                filter=~Q(status=BookStatus.CLOSED)
-                & ~(Q(valid_until__lte=red) | Q(cycle_end__lte=red))
-                & (Q(valid_until__lte=amber) | Q(cycle_end__lte=amber)),
-            ),
-        )
-        .order_by("zone__short_name")
-    )
+    zones = [] if figures_only else zone_books(user, today)
     return {
         "today": today,
         "amber_days": amber_days(),

@@ -115,7 +115,7 @@ def test_no_translation_says_its_sentence_twice():
 
 
 def test_demo_documents_read_naturally():
-    from zonebook.core.management.commands import load_demo
+    from zonebook.registry import demo as load_demo
 
     texts = [t for t in _strings(load_demo.ZONES) + _strings(load_demo.PARKS) if t]
     assert not [t for t in texts if "plausible" in t or "[" in t]

@@ -5,7 +5,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from .load_demo import DEMO_USERS
+from zonebook.registry.demo import DEMO_USERS
 
 
 class Command(BaseCommand):

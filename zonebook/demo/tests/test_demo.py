@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from zonebook.accounts.choices import Role
 from zonebook.accounts.models import User
 from zonebook.audit.models import AuditEntry
-from zonebook.core.management.commands.load_demo import DEMO_USERS
 from zonebook.registry import calc
+from zonebook.registry.demo import DEMO_USERS
 from zonebook.registry.models import Enterprise, Zone
 
 

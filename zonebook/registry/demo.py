@@ -1,4 +1,5 @@
-"""``manage.py load_demo [--if-empty]``: a Sichuan-like demo province (510000).
+"""The registry's demo: a Sichuan-like demo province (510000), loaded first by ``manage.py load_demo``
+(the ``demo`` app runs every registration's loader, core.modules).
 
 Modelled on the seed ``shared/seeds/000_*.txt`` (四川成都出口加工区, 一区两园 南区/西区, later
 integrated into 成都高新综合保税区) and on ``shared/domain/zones-and-evaluation.md`` §2.
@@ -18,8 +19,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.management.base import CommandError
 
 D = dt.date
 SEED = 20000427
@@ -431,62 +431,13 @@ def org_code(rng: random.Random) -> str:
     return "".join(map(str, body)) + check
 
 
-class Command(BaseCommand):
-    help = (
-        "Load the demo province (Sichuan-like, 510000): zones, parks, ~60 enterprises, users for every role."
-    )
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--if-empty",
-            action="store_true",
-            help="do nothing when the database holds zones already (a demo left incomplete is completed)",
-        )
-
-    def handle(self, *args, if_empty=False, **options):
-        from zonebook.core.context import acting_as
-        from zonebook.registry.models import Zone
-
-        if Zone.objects.exists():
-            missing = missing_demo_parts() if demo_started() else []
-            if if_empty and missing:
-                # a demo left half-loaded (by a version that committed it in parts): complete it
-                self.stdout.write(
-                    f"The demo was loaded only in part (missing: {', '.join(missing)}); completing it."
-                )
-                with transaction.atomic():
-                    self._follow_ups()
-                self.stdout.write(self.style.SUCCESS("Demo province completed."))
-                return
-            if if_empty:
-                self.stdout.write("Zones exist already; demo data not loaded.")
-                return
-            raise CommandError(
-                "The database already holds zones; load the demo only into an empty database (or use --if-empty)."
-            )
-        # All or nothing: the registry, the ledger, the write-offs and the alerts are committed together,
-        # so a failure at any step leaves the database empty and the next run starts afresh.
-        with transaction.atomic():
-            with acting_as("demo"):
-                stats = Loader().run()
-            self.stdout.write(
-                self.style.SUCCESS("Demo province loaded: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
-            )
-            self._follow_ups()
-        self.stdout.write("Run `manage.py print_demo_logins` for the user names and passwords.")
-
-    def _follow_ups(self):
-        """The ledger, write-off, alerts and attachments demos; each skips what is there already."""
-        from django.apps import apps
-        from django.core.management import call_command
-
-        if apps.is_installed("zonebook.ledger"):
-            call_command("load_ledger_demo", stdout=self.stdout, stderr=self.stderr)
-            call_command("load_writeoff_demo", stdout=self.stdout, stderr=self.stderr)
-        if apps.is_installed("zonebook.alerts"):
-            call_command("load_alerts_demo", stdout=self.stdout, stderr=self.stderr)
-        if apps.is_installed("zonebook.attachments"):
-            call_command("load_attachments_demo", stdout=self.stdout, stderr=self.stderr)
+def load(stdout) -> None:
+    """The registry and accounts part of the demo (the first loader ``load_demo`` runs): code tables,
+    zones, parks, enterprises, users and units.  Skips everything when the demo zones exist."""
+    if demo_started():
+        return
+    stats = Loader().run()
+    stdout.write("Demo province loaded: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
 
 
 def demo_started() -> bool:
@@ -496,25 +447,11 @@ def demo_started() -> bool:
     return AuditEntry.objects.filter(code="registry.zone.created", source="demo").exists()
 
 
-def missing_demo_parts() -> list[str]:
-    """The parts of the demo that a complete load would have written and the database lacks.  The
-    optional apps are looked up by label (core depends on none of them)."""
-    from django.apps import apps
+def holds_data() -> bool:
+    """The database holds zones (the demo is loaded only into an empty database)."""
+    from .models import Zone
 
-    missing = []
-    if apps.is_installed("zonebook.ledger"):
-        if not apps.get_model("ledger", "Book").objects.exists():
-            missing.append("ledger")
-        if not apps.get_model("ledger", "WriteOff").objects.exists():
-            missing.append("write-offs")
-    if apps.is_installed("zonebook.alerts"):
-        # the alerts demo ends with the registers' refresh: deadline alerts and plausibility flags
-        if not (
-            apps.get_model("alerts", "Alert").objects.exists()
-            and apps.get_model("alerts", "PlausibilityFlag").objects.exists()
-        ):
-            missing.append("alerts")
-    return missing
+    return Zone.objects.exists()
 
 
 class Loader:

@@ -1,0 +1,18 @@
+"""The ledger's demo loader (declared in registration.py, run by ``load_demo`` after the registry's):
+the bonded books, lists and write-offs of ``load_ledger_demo`` and ``load_writeoff_demo``, which skip
+what exists."""
+
+from __future__ import annotations
+
+
+def load(stdout) -> None:
+    from django.core.management import call_command
+
+    call_command("load_ledger_demo", stdout=stdout)
+    call_command("load_writeoff_demo", stdout=stdout)
+
+
+def present() -> bool:
+    from .models import Book, WriteOff
+
+    return Book.objects.exists() and WriteOff.objects.exists()
