@@ -11,10 +11,9 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from zonebook.core import modules
         from zonebook.jobs import schedules
         from zonebook.sla import hooks as sla_hooks
-
-        from zonebook.core import modules
 
         from . import escalations, registry
         from .services import email_enabled

@@ -24,7 +24,6 @@ from zonebook.core.imports.parsers import (
     Boolean,
     CellError,
     Choice,
-    CodeRef,
     Date,
     DecimalNumber,
     Parser,
@@ -32,6 +31,7 @@ from zonebook.core.imports.parsers import (
     clean_text,
     display,
 )
+from zonebook.registry.parsers import CodeRef
 
 from . import calc, services
 from .choices import CODE_TABLES, EnterpriseStatus, ZoneEvent, ZoneLevel

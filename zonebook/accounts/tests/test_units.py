@@ -13,10 +13,10 @@ from zonebook.accounts import units as svc
 from zonebook.accounts.choices import MemberRole, UnitKind
 from zonebook.accounts.importers import UnitImport
 from zonebook.accounts.models import Unit
+from zonebook.accounts.testing import user_for
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
 from zonebook.core.imports import pipeline
-from zonebook.core.testing.factories import user_for
 
 pytestmark = pytest.mark.django_db
 

@@ -16,13 +16,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from zonebook.accounts.testing import user_for
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import RowError
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
-from zonebook.core.testing.factories import EnterpriseFactory, ZoneFactory, code, next_uscc, user_for
 from zonebook.jobs.models import Job
 from zonebook.registry.models import Enterprise, EnterpriseStatusEvent, Zone
+from zonebook.registry.testing import EnterpriseFactory, ZoneFactory, code, next_uscc
 
 HEAD = [
     "企业名称",
@@ -684,7 +685,7 @@ def test_failed_write_job_keeps_errors_and_writes_nothing(
             "import.enterprises",
             "test",
             user,
-            "zonebook.core.imports.jobs.run_import_job",
+            "zonebook.imports.jobs.run_import_job",
             params={"kind": "enterprises", "path": str(path), "filename": path.name, "write": True},
         )
     job.refresh_from_db()
@@ -727,7 +728,7 @@ def test_abandoned_uploads_are_pruned(settings, tmp_path):
     import os
     import time
 
-    from zonebook.core.imports.views import UPLOAD_TTL, prune_uploads, upload_dir
+    from zonebook.imports.views import UPLOAD_TTL, prune_uploads, upload_dir
 
     old = upload_dir() / "old.xlsx"
     new = upload_dir() / "new.xlsx"

@@ -22,18 +22,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from zonebook.core.imports import pipeline
+from zonebook.core.imports.kinds import all_kinds, get_kind
+from zonebook.core.imports.readers import extension
+from zonebook.core.imports.templates import build_error_report, build_template
 from zonebook.core.permissions import may_write, require_write
 from zonebook.jobs import services as job_services
 from zonebook.jobs.models import Job
 
-from . import pipeline
 from .forms import UploadForm
-from .kinds import all_kinds, get_kind
-from .readers import extension
-from .templates import build_error_report, build_template
 
 SESSION_KEY = "imports"
-JOB_FUNC = "zonebook.core.imports.jobs.run_import_job"
+JOB_FUNC = "zonebook.imports.jobs.run_import_job"
 
 
 def sync_limit() -> int:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zonebook.core.imports import pipeline
+from zonebook.core.imports.kinds import get_kind
+from zonebook.core.imports.templates import build_error_report
 from zonebook.jobs import services as job_services
-
-from . import pipeline
-from .kinds import get_kind
-from .templates import build_error_report
 
 
 def _count_lines(path: Path) -> int:

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .readers import ALLOWED_EXTENSIONS, extension
+from zonebook.core.imports.readers import ALLOWED_EXTENSIONS, extension
 
 
 class UploadForm(forms.Form):
