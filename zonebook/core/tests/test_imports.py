@@ -346,7 +346,8 @@ def test_duplicate_against_the_database(setup, tmp_path):
         (
             3,
             "统一社会信用代码",
-            "Already exists: another enterprise has the same unified social credit code.",
+            "Already exists: another enterprise has the same unified social credit code. To update existing "
+            "records, upload the file again and choose “update existing ones”.",
         ),
     ]
     assert_nothing_written(before, result)
@@ -693,7 +694,8 @@ def test_failed_write_job_keeps_errors_and_writes_nothing(
     assert job.result_file.name.endswith(".xlsx") and "errors" in job.result_file.name
     assert [m["text"] for m in job.messages] == [
         "The file has 1 errors; nothing was imported.",
-        "row 2, column 统一社会信用代码: Already exists: another enterprise has the same unified social credit code.",
+        "row 2, column 统一社会信用代码: Already exists: another enterprise has the same unified social credit "
+        "code. To update existing records, upload the file again and choose “update existing ones”.",
     ]
     assert counts() == before
 
