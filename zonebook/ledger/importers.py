@@ -1165,6 +1165,23 @@ class TaxRateImport(ImportKind):
             "hs_code", "kind", "valid_from", "valid_to"
         ):
             stored.setdefault((hs, kind), []).append((start, end, None))
+        if self.updating:
+            # a stored period that a row of this batch updates is checked with its new end date
+            new_end = {
+                (hs, r.values["kind"], r.values["valid_from"]): r.values.get("valid_to")
+                for r in rows
+                if r.codes
+                for hs in r.codes
+            }
+            stored = {
+                (hs, kind): [
+                    (start, new_end.get((hs, kind, start), end), None)
+                    if (hs, kind, start) in new_end
+                    else (start, end, row)
+                    for start, end, row in periods
+                ]
+                for (hs, kind), periods in stored.items()
+            }
         for row in rows:
             if not row.codes:
                 continue

@@ -203,12 +203,12 @@ def describe(kind, row, plan: RowPlan) -> dict:
     items = []
     for change in plan.changes:
         for name in change.fields:
-            items.append(
-                {
-                    "field": kind.field_label(name),
-                    "before": display(change.obj, name),
-                    "after": display(change.new, name),
-                }
-            )
+            item = {
+                "field": kind.field_label(name),
+                "before": display(change.obj, name),
+                "after": display(change.new, name),
+            }
+            if item not in items:  # a tariff line's rates change alike: listed once
+                items.append(item)
     key = " / ".join(shown(v) for v in record_key(kind, plan.changes[0].obj))
     return {"row": row.number, "key": key, "changes": items}

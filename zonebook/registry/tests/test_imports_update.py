@@ -36,8 +36,12 @@ def english():
 
 @pytest.fixture
 def setup(db):
-    zone = ZoneFactory(name="成都高新综合保税区", short_name="高新综保区", province_code="510000", city_code="510100")
-    other = ZoneFactory(name="绵阳综合保税区", short_name="绵阳综保区", province_code="510000", city_code="510700")
+    zone = ZoneFactory(
+        name="成都高新综合保税区", short_name="高新综保区", province_code="510000", city_code="510100"
+    )
+    other = ZoneFactory(
+        name="绵阳综合保税区", short_name="绵阳综保区", province_code="510000", city_code="510700"
+    )
     code("industry", "3971", "电子元件及电子专用材料制造")
     code("industry", "3972", "电子器件制造")
     user = user_for("province", "510000")
@@ -144,7 +148,10 @@ def test_changed_new_and_unchanged_rows_are_counted_and_audited_with_before_afte
     assert Enterprise.objects.filter(uscc=new_uscc).exists()
     entry = AuditEntry.objects.get(code="registry.enterprise.updated", object_id=str(a.pk))
     assert entry.action == AuditEntry.Action.UPDATE
-    assert entry.changes == {"name": ["甲电子0", "甲电子（改名）"], "registered_capital": ["1000000.00", "2500000.50"]}
+    assert entry.changes == {
+        "name": ["甲电子0", "甲电子（改名）"],
+        "registered_capital": ["1000000.00", "2500000.50"],
+    }
     assert entry.zone_id == zone.pk  # scoped like every entry of the enterprise
     assert not AuditEntry.objects.filter(object_id=str(c.pk), code="registry.enterprise.updated").exists()
     assert EnterpriseStatusEvent.objects.filter(enterprise=b, status="suspended").count() == 1
@@ -209,7 +216,12 @@ def test_blank_cells_keep_the_stored_value(setup, tmp_path):
     result = run(path, user)
     assert result.ok, result.errors
     a.refresh_from_db()
-    assert a.name == "新名" and a.customs_code and a.industry_id and a.registered_capital == Decimal("1000000.00")
+    assert (
+        a.name == "新名"
+        and a.customs_code
+        and a.industry_id
+        and a.registered_capital == Decimal("1000000.00")
+    )
 
 
 def _update_queries(setup, tmp_path, n):
@@ -239,7 +251,9 @@ HS_HEAD = "商品编码,商品名称,法定第一计量单位,法定第二计量
 def test_hs_codes_reimported_in_update_mode_change_only_what_differs(world, tmp_path):
     admin = world.users.province
     path = tmp_path / "hs.csv"
-    path.write_text(HS_HEAD + "8542319011,处理器,007,,2024-01-01\n8542319012,控制器,035,,2024-01-01\n", encoding="utf-8")
+    path.write_text(
+        HS_HEAD + "8542319011,处理器,007,,2024-01-01\n8542319012,控制器,035,,2024-01-01\n", encoding="utf-8"
+    )
     first = pipeline.run(get_kind("hs_codes"), path, path.name, admin)
     assert first.ok, first.errors
     path.write_text(
