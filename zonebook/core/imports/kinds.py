@@ -102,7 +102,7 @@ class ImportKind:
         self.headers: dict[str, str] = {}  # column key → header text as found in the file
 
     def set_mode(self, mode: str) -> None:
-        """"create" (every key must be new) or, for kinds with ``update_mode``, "update"."""
+        """ "create" (every key must be new) or, for kinds with ``update_mode``, "update"."""
         from .updates import CREATE, UPDATE
 
         if mode not in (CREATE, UPDATE) or (mode == UPDATE and not self.update_mode):
@@ -146,6 +146,18 @@ class ImportKind:
         from .updates import find_existing
 
         return find_existing(self, keys, lock=lock)
+
+    def record_key(self, obj) -> tuple:
+        """The key of a record (stored or described by a row): its ``key_fields`` values."""
+        from .updates import record_key
+
+        return record_key(self, obj)
+
+    def key_text(self, obj) -> str:
+        """The key as the preview shows it (related records by name)."""
+        from .updates import display
+
+        return " / ".join(display(obj, name) for name in self.key_fields if display(obj, name))
 
     def existing_queryset(self):
         """Where ``find_existing`` looks for stored records (a code table's codes, not all codes)."""

@@ -98,6 +98,11 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def differs(stored: models.Model, new: models.Model, name: str) -> bool:
+    """Whether field ``name`` of the row's record differs from the stored one."""
+    return not _same(_value(stored, name), _value(new, name))
+
+
 def record_key(kind, obj: models.Model) -> tuple:
     return tuple(_value(obj, name) for name in kind.key_fields)
 
@@ -132,7 +137,7 @@ def find_existing(kind, keys: list[tuple], *, lock: bool) -> dict[tuple, models.
         )
     found = {}
     for obj in qs:
-        key = record_key(kind, obj)
+        key = kind.record_key(obj)
         if len(names) == 1 or key in wanted:
             found[key] = obj
     return found
@@ -141,7 +146,7 @@ def find_existing(kind, keys: list[tuple], *, lock: bool) -> dict[tuple, models.
 def plan_batch(kind, rows: list, *, lock: bool) -> tuple[dict[int, RowPlan], list[RowError]]:
     """Classify each row (new / changed / unchanged) against the stored records; set-based."""
     per_row = [(row, kind.records(row)) for row in rows]
-    keys = [record_key(kind, obj) for _row, objs in per_row for obj in objs]
+    keys = [kind.record_key(obj) for _row, objs in per_row for obj in objs]
     existing = kind.find_existing(keys, lock=lock)
     plans: dict[int, RowPlan] = {}
     errors: list[RowError] = []
@@ -150,7 +155,7 @@ def plan_batch(kind, rows: list, *, lock: bool) -> tuple[dict[int, RowPlan], lis
         given = kind.given_fields(row)
         refused = False
         for obj in objs:
-            stored = existing.get(record_key(kind, obj))
+            stored = existing.get(kind.record_key(obj))
             if stored is None:
                 plan.new.append(obj)
                 continue
@@ -210,5 +215,5 @@ def describe(kind, row, plan: RowPlan) -> dict:
             }
             if item not in items:  # a tariff line's rates change alike: listed once
                 items.append(item)
-    key = " / ".join(shown(v) for v in record_key(kind, plan.changes[0].obj))
+    key = kind.key_text(plan.changes[0].obj)
     return {"row": row.number, "key": key, "changes": items}
