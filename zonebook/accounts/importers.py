@@ -17,9 +17,9 @@ from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError, RowError
 from zonebook.core.imports import messages as msg
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.updates import differs
 from zonebook.core.imports.parsers import Boolean, Choice, Date, Text
 from zonebook.core.imports.readers import ImportRejected
+from zonebook.core.imports.updates import differs
 
 from . import units as svc
 from .choices import UnitKind
