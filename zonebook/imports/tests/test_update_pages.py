@@ -50,6 +50,8 @@ def test_upload_offers_the_modes_of_a_kind_with_an_update_mode(world, client):
     page = client.get("/imports/enterprises/").content.decode()
     assert 'name="mode"' in page and 'value="update"' in page
     assert 'name="mode"' not in client.get("/imports/zones/").content.decode()  # zones only create
+    index = client.get("/imports/").content.decode()
+    assert index.count("can update</span>") == 4  # enterprises, HS codes, tax rates, units
 
 
 def test_preview_shows_counts_and_changes_then_confirm_updates(world, client):
