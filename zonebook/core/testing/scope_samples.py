@@ -33,4 +33,4 @@ def load_app_samples():
                 import_module(f"{app}.tests.scope_samples")
             except ModuleNotFoundError as exc:
                 if exc.name not in (f"{app}.tests", f"{app}.tests.scope_samples"):
-                    raise  # an app without tests or without samples is fine; a broken import is not
+                    raise
