@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zonebook.core import formatting
 from zonebook.core.errors import RowError
 
 CREATE = "create"
@@ -76,7 +77,7 @@ def shown(value: Any) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, decimal.Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+        return formatting.number(value)  # thousands separators, the decimals it needs
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -200,7 +201,10 @@ def display(obj: models.Model, name: str) -> str:
         return "" if related is None else str(related)
     if f.choices:
         return str(getattr(obj, f"get_{f.name}_display")())
-    return shown(getattr(obj, f.attname))
+    value = getattr(obj, f.attname)
+    if isinstance(f, models.DecimalField) and f.decimal_places == 2 and value is not None:
+        return formatting.number(value, 2)  # money as on the pages: 1,000,000.00
+    return shown(value)
 
 
 def describe(kind, row, plan: RowPlan) -> dict:

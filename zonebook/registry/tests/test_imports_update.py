@@ -129,7 +129,7 @@ def test_changed_new_and_unchanged_rows_are_counted_and_audited_with_before_afte
     assert first["row"] == 2 and first["key"] == a.uscc
     assert {(ch["field"], ch["before"], ch["after"]) for ch in first["changes"]} == {
         ("企业名称", "甲电子0", "甲电子（改名）"),
-        ("注册资本", "1000000", "2500000.50"),
+        ("注册资本", "1,000,000.00", "2,500,000.50"),
     }
     # related records by name, choices by label
     second = {ch["field"]: (ch["before"], ch["after"]) for ch in preview.changes[1]["changes"]}
