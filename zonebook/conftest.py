@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from zonebook.core.testing.factories import EnterpriseFactory, ParkFactory, ZoneFactory, user_for
+from zonebook.accounts.testing import user_for
+from zonebook.registry.testing import EnterpriseFactory, ParkFactory, ZoneFactory
 
 
 @pytest.fixture(autouse=True)

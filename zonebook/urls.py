@@ -17,7 +17,6 @@ urlpatterns = [
     path("jobs/", include("zonebook.jobs.urls")),
     path("notifications/", include("zonebook.notify.urls")),
     path("sla/", include("zonebook.sla.urls")),
-    path("imports/", include("zonebook.core.imports.urls")),
     path("attachments/", include("zonebook.attachments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script), so the strict CSP

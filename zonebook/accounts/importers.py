@@ -1,6 +1,10 @@
 """Import kind for organisational units (单位/部门): one row per unit, parents named by name (an
 existing unit in the importer's scope or one in an earlier row of the same file).  Every rule of
-``accounts.units.check_unit`` is checked in the preview, with the row and column of each error."""
+``accounts.units.check_unit`` is checked in the preview, with the row and column of each error.
+
+Update mode (``core.imports.updates``): a unit is found by its name and parent; a row of an existing
+unit changes its short name, kind, head, validity and active flag (the rules of
+``accounts.units.check_unit_update``); its scope (zone, city, province) is not changed by an import."""
 
 from __future__ import annotations
 
@@ -9,10 +13,13 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError, RowError
+from zonebook.core.imports import messages as msg
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
 from zonebook.core.imports.parsers import Boolean, Choice, Date, Text
 from zonebook.core.imports.readers import ImportRejected
+from zonebook.core.imports.updates import differs
 
 from . import units as svc
 from .choices import UnitKind
@@ -33,6 +40,11 @@ class UnitImport(ImportKind):
     )
     write_area = "accounts"
     batch_size = 500
+    model = Unit
+    update_mode = True
+    key_fields = ("name", "parent")
+    update_fields = ("short_name", "kind", "head", "valid_from", "valid_to", "is_active")
+    immutable_fields = ("zone", "city_code", "province_code")
     columns = [
         Column(
             "name",
@@ -147,8 +159,36 @@ class UnitImport(ImportKind):
         )
         return self.error(row, key, str(exc.message))
 
+    def _stored(self, rows: list[Row]) -> dict[tuple, Unit]:
+        """Update mode: the units of the batch's names in the importer's scope, by (parent id, name)."""
+        if not self.updating:
+            return {}
+        names = {row.values["name"] for row in rows}
+        units = (
+            Unit.objects.for_user(self.user).filter(name__in=names).select_related("zone", "head", "parent")
+        )
+        return {(u.parent_id, u.name): u for u in units}
+
+    def _update_data(self, row: Row, stored: Unit, data: dict) -> dict:
+        """The stored unit's values with the cells the row gives (a blank cell keeps the value)."""
+        given = self.given_fields(row)
+        out = {k: getattr(stored, k) for k in svc.UNIT_FIELDS}
+        for name in given:
+            out[name] = data[name]
+        return out
+
+    def existing_queryset(self):
+        return Unit.objects.for_user(self.user)
+
+    def record_key(self, obj) -> tuple:
+        parent = obj.parent
+        if parent is not None and parent.pk is None:
+            return (obj.name, ("new", parent.name))  # under a unit created by this file: new
+        return (obj.name, obj.parent_id)
+
     def validate(self, rows: list[Row]) -> list[RowError]:
         errors: list[RowError] = []
+        stored_units = self._stored(rows)
         for row in rows:
             name, parent_name = row.values["name"], row.values.get("parent") or ""
             key = (parent_name, name)
@@ -166,13 +206,36 @@ class UnitImport(ImportKind):
             if errs:
                 errors += errs
                 continue
+            stored = stored_units.get((parent.pk if parent is not None else None, name))
+            if stored is not None and (parent is None or parent.pk is not None):
+                # update mode: the checks of a change to this unit; the planner compares the fields
+                wanted = self._update_data(row, stored, data)
+                moved = [
+                    n
+                    for n in self.immutable_fields
+                    if n in self.given_fields(row) and differs(stored, Unit(**wanted), n)
+                ]
+                if moved:  # the scope first: the service would only say "outside the parent's scope"
+                    errors += [self.immutable_error(row, n, stored, Unit(**wanted)) for n in moved]
+                    continue
+                try:
+                    checked = svc.check_unit_update(stored, wanted, by=self.user)
+                except DomainError as exc:
+                    errors.append(self._domain_error(row, exc))
+                    continue
+                row.obj = Unit(**checked)
+                continue
             try:
                 checked = svc.check_unit(data, by=self.user)
             except DomainError as exc:
                 errors.append(self._domain_error(row, exc))
                 continue
-            self.in_file.setdefault(name, Unit(**checked))
+            row.obj = Unit(**checked)
+            self.in_file.setdefault(name, row.obj)
         return errors
+
+    def write_changes(self, changes, by) -> int:
+        return audit.bulk_update(changes, by=by, code="accounts.unit.updated", message=str(msg.UPDATED_NOTE))
 
     def write(self, rows: Iterable[Row], by) -> int:
         count = 0

@@ -251,10 +251,10 @@ def create_unit(data: dict[str, Any], *, by: User, code: str = "accounts.unit.cr
     return audit.create(Unit, check_unit(data, by=by), by=by, code=code)
 
 
-@transaction.atomic
-def update_unit(unit: Unit, data: dict[str, Any], *, by: User) -> dict:
-    """Change a unit; returns the recorded changes.  Both the old and the new scope must be the
-    actor's."""
+def check_unit_update(unit: Unit, data: dict[str, Any], *, by: User) -> dict[str, Any]:
+    """Every rule for changing ``unit`` without writing: returns the merged data with its derived
+    scope, or raises ``DomainError`` naming the field (``update_unit`` and the import's update mode).
+    Both the old and the new scope must be the actor's."""
     current = {k: getattr(unit, k) for k in UNIT_FIELDS}
     check_can_manage_unit(by, {**current, "scope_level": unit.scope_level})
     merged = {**current, **{k: v for k, v in data.items() if k in UNIT_FIELDS}}
@@ -262,6 +262,13 @@ def update_unit(unit: Unit, data: dict[str, Any], *, by: User) -> dict:
     check_can_manage_unit(by, merged)
     _validate(merged, unit, by)
     merged["name"] = merged["name"].strip()
+    return merged
+
+
+@transaction.atomic
+def update_unit(unit: Unit, data: dict[str, Any], *, by: User) -> dict:
+    """Change a unit; returns the recorded changes."""
+    merged = check_unit_update(unit, data, by=by)
     return audit.update(unit, merged, by=by, code="accounts.unit.updated")
 
 

@@ -142,6 +142,42 @@ def record_many(
     return len(entries)
 
 
+def bulk_update(changes: Iterable, *, code: str, by=None, message: str = "", batch_size: int = 1000) -> int:
+    """Write many records' changed fields and one audit entry per record (before/after), set-based.
+
+    ``changes`` are objects with ``obj`` (a stored model instance) and ``fields`` (field name →
+    (before, after) model values), as ``core.imports.updates.Change``.  The new values are set on
+    the instances, written with one ``bulk_update`` per model and ``batch_size`` records (only the
+    fields that change), and the entries with one ``bulk_create`` — in the caller's transaction.
+    A change with no fields writes nothing.  Returns the number of records written."""
+    _require_transaction("bulk_update")
+    by_model: dict[type, list] = {}
+    entries = []
+    for change in changes:
+        if not change.fields:
+            continue
+        obj = change.obj
+        meta = obj._meta
+        for name, (_before, after) in change.fields.items():
+            setattr(obj, meta.get_field(name).attname, after)
+        by_model.setdefault(type(obj), []).append(change)
+        entries.append(
+            entry(
+                obj,
+                code=code,
+                by=by,
+                action=AuditEntry.Action.UPDATE,
+                changes={name: [_plain(b), _plain(a)] for name, (b, a) in change.fields.items()},
+                message=message,
+            )
+        )
+    for model, items in by_model.items():
+        fields = sorted({name for c in items for name in c.fields})
+        model._base_manager.bulk_update([c.obj for c in items], fields, batch_size=batch_size)
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
+
+
 def _code(obj_or_model, verb: str) -> str:
     meta = obj_or_model._meta
     return f"{meta.app_label}.{meta.model_name}.{verb}"

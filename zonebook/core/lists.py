@@ -221,7 +221,7 @@ class FilteredListView(LoginRequiredMixin, View):
         RequestConfig(self.request, paginate=False).configure(table)
         ordered = table.data.data  # the filtered queryset with the table's sort applied
         if self.export_code:
-            from zonebook.audit.services import record_event
+            from zonebook.core.events import record_event
 
             params = {k: v for k, v in self.request.GET.items() if k not in ("export", "page") and v}
             record_event(

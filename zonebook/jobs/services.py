@@ -4,7 +4,7 @@ A job is a ``Job`` row plus one django-tasks task (``jobs.tasks.run_job``) that 
 function by dotted path::
 
     job = start_job("import.enterprise", _("Import enterprises"), user,
-                    "zonebook.core.imports.jobs.run_import_job", params={"path": ..., "kind": ...})
+                    "zonebook.imports.jobs.run_import_job", params={"path": ..., "kind": ...})
 
 The function is called as ``func(job, **params)``; it reports progress with
 ``progress(job, done, total)``, may attach a file with ``attach_result(job, name, data)`` and

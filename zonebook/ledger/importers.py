@@ -35,8 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError, RowError
+from zonebook.core.imports import messages as msg
 from zonebook.core.imports import staging
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
 from zonebook.core.imports.parsers import Choice, Date, DecimalNumber, Integer, Text
@@ -1059,10 +1061,11 @@ class TaxRateImport(ImportKind):
 
     Installation-wide reference data: importing needs the ``reference`` write area (system
     administrators and the provincial commerce department).  An 8-digit tariff line (税则号列)
-    applies to every 10-digit HS code of the HS table that begins with it.  Rows only get added: the
-    same HS code, tax and start date twice, or two periods of one tax and HS code that overlap (in
-    the file or with the table), are errors; end a rate in force on the rate page before importing
-    its successor."""
+    applies to every 10-digit HS code of the HS table that begins with it.  By default rows only get
+    added: the same HS code, tax and start date twice, or two periods of one tax and HS code that
+    overlap (in the file or with the table), are errors; end a rate in force on the rate page before
+    importing its successor.  In update mode a rate whose HS code, tax and start date exist takes
+    the file's rate, end date and source (the key itself never changes); overlaps stay errors."""
 
     key = "tax_rates"
     label = TaxRate._meta.verbose_name_plural
@@ -1071,6 +1074,10 @@ class TaxRateImport(ImportKind):
         "An 8-digit tariff line (税则号列) applies to every HS code of the HS table that begins with it."
     )
     write_area = "reference"
+    model = TaxRate
+    update_mode = True
+    key_fields = ("hs_code", "kind", "valid_from")
+    update_fields = ("rate", "valid_to", "source")
     columns = [
         Column(
             "hs_code",
@@ -1158,6 +1165,23 @@ class TaxRateImport(ImportKind):
             "hs_code", "kind", "valid_from", "valid_to"
         ):
             stored.setdefault((hs, kind), []).append((start, end, None))
+        if self.updating:
+            # a stored period that a row of this batch updates is checked with its new end date
+            new_end = {
+                (hs, r.values["kind"], r.values["valid_from"]): r.values.get("valid_to")
+                for r in rows
+                if r.codes
+                for hs in r.codes
+            }
+            stored = {
+                (hs, kind): [
+                    (start, new_end.get((hs, kind, start), end), None)
+                    if (hs, kind, start) in new_end
+                    else (start, end, row)
+                    for start, end, row in periods
+                ]
+                for (hs, kind), periods in stored.items()
+            }
         for row in rows:
             if not row.codes:
                 continue
@@ -1181,6 +1205,8 @@ class TaxRateImport(ImportKind):
                 for other_start, other_end, other_row in stored.get((hs, kind), []) + self.periods.get(
                     (hs, kind), []
                 ):
+                    if self.updating and other_row is None and other_start == start:
+                        continue  # update mode: the stored rate this row updates
                     if other_start == start:
                         problem = (
                             _(
@@ -1234,6 +1260,16 @@ class TaxRateImport(ImportKind):
         created = TaxRate.objects.bulk_create([obj for r in rows for obj in r.objs])
         AuditEntry.objects.bulk_create(audit_entries(created, by=by, code="ledger.taxrate.imported"))
         return len(rows)  # file rows; an 8-digit tariff line may have created several rates
+
+    # update mode: one row (an 8-digit tariff line) may stand for several rates
+    def records(self, row: Row) -> list:
+        return list(getattr(row, "objs", []))
+
+    def keep_new(self, row: Row, objs: list) -> None:
+        row.objs = objs
+
+    def write_changes(self, changes, by) -> int:
+        return audit.bulk_update(changes, by=by, code="ledger.taxrate.updated", message=str(msg.UPDATED_NOTE))
 
 
 # carry-over applications (深加工结转申报表)

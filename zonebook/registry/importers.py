@@ -24,7 +24,6 @@ from zonebook.core.imports.parsers import (
     Boolean,
     CellError,
     Choice,
-    CodeRef,
     Date,
     DecimalNumber,
     Parser,
@@ -32,6 +31,7 @@ from zonebook.core.imports.parsers import (
     clean_text,
     display,
 )
+from zonebook.registry.parsers import CodeRef
 
 from . import calc, services
 from .choices import CODE_TABLES, EnterpriseStatus, ZoneEvent, ZoneLevel
@@ -79,10 +79,13 @@ class RegistryImport(ImportKind):
         return []
 
     def exists_message(self, field: str) -> str:
-        return msg.ALREADY_EXISTS % {
+        text = msg.ALREADY_EXISTS % {
             "model": self.model._meta.verbose_name,
             "field": self.model._meta.get_field(field).verbose_name,
         }
+        if self.update_mode and field in self.key_fields:
+            text = f"{text} {msg.UPDATE_HINT}"
+        return text
 
     def duplicates(
         self, rows: list[Row], key: str, seen: dict, existing: set, message_db: str
@@ -266,9 +269,32 @@ _STATUS_ALIASES = {
 
 @register
 class EnterpriseImport(RegistryImport):
+    """Enterprises, one row each; in update mode the USCC finds the enterprise to update.
+
+    The zone of an existing enterprise cannot be changed by an import (its books, lists and
+    users hang off the zone); a customs code that belongs to another enterprise is refused; a new
+    status is recorded in the status history as on the status page."""
+
     key = "enterprises"
     label = Enterprise._meta.verbose_name_plural
     model = Enterprise
+    update_mode = True
+    key_fields = ("uscc",)
+    immutable_fields = ("zone",)
+    update_fields = (
+        "name",
+        "customs_code",
+        "park",
+        "industry",
+        "ownership",
+        "investor_country",
+        "credit_class",
+        "processing_trade",
+        "registered_capital",
+        "capital_currency",
+        "established",
+        "status",
+    )
     fk_fields = (
         "zone",
         "park",
@@ -385,6 +411,7 @@ class EnterpriseImport(RegistryImport):
         zones = Zone.objects.all() if self.user is None else Zone.objects.for_user(self.user)
         self.zones: dict[str, Zone] = {}
         zone_list = list(zones.distinct())
+        self.zone_ids = {z.pk for z in zone_list}
         for z in zone_list:
             self.zones.setdefault(clean_text(z.short_name).lower(), z)
         for z in zone_list:
@@ -399,12 +426,36 @@ class EnterpriseImport(RegistryImport):
         usccs = [calc.normalize_code(r.values["uscc"]) for r in rows]
         for r, u in zip(rows, usccs, strict=True):
             r.values["uscc"] = u
-        existing = set(Enterprise.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
+        # update mode: an existing USCC is the record to update, not an error
+        existing = (
+            set()
+            if self.updating
+            else set(Enterprise.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
+        )
         errors += self.duplicates(rows, "uscc", self.seen_uscc, existing, self.exists_message("uscc"))
         customs = [r.values["customs_code"] for r in rows if r.values.get("customs_code")]
-        existing_customs = set(
-            Enterprise.objects.filter(customs_code__in=customs).values_list("customs_code", flat=True)
+        owners = dict(
+            Enterprise.objects.filter(customs_code__in=customs).values_list("customs_code", "uscc")
         )
+        if self.updating:
+            # a customs code is unique: it may stay with its enterprise, never move to another one
+            for row in rows:
+                code, uscc = row.values.get("customs_code"), row.values["uscc"]
+                if code and code in owners and owners[code] != uscc:
+                    errors.append(
+                        self.error(
+                            row,
+                            "customs_code",
+                            _(
+                                "This customs code belongs to another enterprise (USCC %(uscc)s); an import "
+                                "cannot give it to the enterprise of this row."
+                            )
+                            % {"uscc": owners[code]},
+                        )
+                    )
+            existing_customs = set()
+        else:
+            existing_customs = set(owners)
         errors += self.duplicates(
             rows, "customs_code", self.seen_customs, existing_customs, self.exists_message("customs_code")
         )
@@ -479,6 +530,36 @@ class EnterpriseImport(RegistryImport):
         AuditEntry.objects.bulk_create(audit_entries(objs, by=by, code="registry.enterprise.imported"))
         return len(objs)
 
+    def refuse_update(self, row: Row, stored, new):
+        if stored.zone_id not in self.zone_ids:
+            return self.error(
+                row,
+                "uscc",
+                _("An enterprise with this USCC exists outside your scope; you cannot update it."),
+            )
+        return None
+
+    def write_changes(self, changes, by) -> int:
+        today = dt.date.today()
+        events = []
+        for change in changes:
+            if "status" in change.fields:
+                # a new status goes into the history, as on the status page (change_enterprise_status)
+                change.fields["status_date"] = (change.obj.status_date, today)
+                events.append(
+                    EnterpriseStatusEvent(
+                        enterprise=change.obj,
+                        status=change.fields["status"][1],
+                        date=today,
+                        note=str(msg.IMPORTED_NOTE),
+                    )
+                )
+        n = audit.bulk_update(
+            changes, by=by, code="registry.enterprise.updated", message=str(msg.UPDATED_NOTE)
+        )
+        EnterpriseStatusEvent.objects.bulk_create(events)
+        return n
+
 
 # ------------------------------------------------------------------ code tables: HS codes (商品编码)
 
@@ -542,8 +623,9 @@ class HsCodeImport(RegistryImport):
     """The HS code table (registry code table ``hs``) as published: 商品编码, name, legal units.
 
     Installation-wide reference data: importing needs the ``reference`` write area (system
-    administrators and the provincial commerce department).  Codes only get added; a code already
-    in the table is an error (no update mode, like every kind)."""
+    administrators and the provincial commerce department).  In the default mode codes only get
+    added and a code already in the table is an error; in update mode a code already in the table
+    gets the file's name, validity and legal units (a new edition of the table re-imported)."""
 
     key = "hs_codes"
     label = CODE_TABLES["hs"]
@@ -553,6 +635,10 @@ class HsCodeImport(RegistryImport):
     )
     write_area = "reference"
     model = Code
+    update_mode = True
+    key_fields = ("code",)
+    update_fields = ("name", "valid_from", "valid_to", "extra")
+    field_columns = {"extra": "legal_unit1"}
     columns = [
         Column(
             "code",
@@ -609,9 +695,13 @@ class HsCodeImport(RegistryImport):
         for row in rows:
             code = row.values["code"]
             row.values["code"] = code + "00" if len(code) == 8 else code
-        existing = set(
-            Code.objects.filter(table__key=HS_TABLE, code__in=[r.values["code"] for r in rows]).values_list(
-                "code", flat=True
+        existing = (
+            set()  # update mode: a code in the table is the record to update
+            if self.updating
+            else set(
+                Code.objects.filter(
+                    table__key=HS_TABLE, code__in=[r.values["code"] for r in rows]
+                ).values_list("code", flat=True)
             )
         )
         for row in rows:
@@ -667,3 +757,24 @@ class HsCodeImport(RegistryImport):
         codes = Code.objects.bulk_create(objs)
         AuditEntry.objects.bulk_create(audit_entries(codes, by=by, code="registry.code.imported"))
         return len(codes)
+
+    def existing_queryset(self):
+        return Code.objects.filter(table__key=HS_TABLE)
+
+    def given_fields(self, row: Row) -> set[str]:
+        given = super().given_fields(row) - {"extra"}
+        # the legal units are compared when the file has both unit columns (as the official file)
+        if "legal_unit1" in self.headers and "legal_unit2" in self.headers:
+            given.add("extra")
+        return given
+
+    def field_label(self, name: str) -> str:
+        if name == "extra":
+            return str(_("Legal units"))
+        return super().field_label(name)
+
+    def merge(self, stored, new) -> None:
+        new.extra = {**(stored.extra or {}), **(new.extra or {})}  # other keys of extra stay
+
+    def write_changes(self, changes, by) -> int:
+        return audit.bulk_update(changes, by=by, code="registry.code.updated", message=str(msg.UPDATED_NOTE))

@@ -41,3 +41,15 @@ def _token(world):
         token
         or tokens.issue_token(name="重庆卡口", zone=world.zones.c1, areas=["ops"], by=world.users.admin)[0]
     )
+
+
+@register("accounts.user")
+def _user(world):
+    return world.users.other_enterprise
+
+
+@register("accounts.loginevent")
+def _login_event(world):
+    from zonebook.accounts.models import LoginEvent
+
+    return LoginEvent.objects.create(user=world.users.other_enterprise, username="e_c1", kind="success")

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zonebook.accounts.models import LoginEvent
+from zonebook.accounts.testing import PASSWORD, UserFactory
 from zonebook.accounts.validators import CharacterClassValidator, NotUsernameValidator
 from zonebook.audit.models import AuditEntry
 from zonebook.core.middleware import SessionIdleTimeoutMiddleware
-from zonebook.core.testing.factories import PASSWORD, UserFactory
 
 LOGIN = "/accounts/login/"
 

@@ -13,10 +13,10 @@ from zonebook.accounts import units as svc
 from zonebook.accounts.choices import MemberRole, UnitKind
 from zonebook.accounts.importers import UnitImport
 from zonebook.accounts.models import Unit
+from zonebook.accounts.testing import user_for
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
 from zonebook.core.imports import pipeline
-from zonebook.core.testing.factories import user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +230,44 @@ def test_import_refuses_a_zone_outside_the_importers_scope(world, tmp_path):
     result = pipeline.check(UnitImport, path, path.name, leader)
     assert [e.column for e in result.errors] == ["所属园区"]  # 成都高新 is not in 绵阳's scope
     assert importer.can_write("accounts") is False
+
+
+# --- import, update mode --------------------------------------------------------------------------
+
+
+def test_import_update_mode_changes_existing_units_and_adds_new_ones(world, org, tmp_path):
+    path = _csv(
+        tmp_path,
+        [
+            ["四川省商务厅", "省商务厅", "商务主管部门", "", "", "", "510000", ""],  # short name added
+            ["自贸区建设处", "", "处室", "四川省商务厅", "", "", "", "sc_prov"],  # head set
+            ["高新综保区管委会", "", "园区管委会", "", "成都高新综保区", "", "", ""],  # unchanged
+            ["外资处", "", "处室", "四川省商务厅", "", "", "", ""],  # new
+        ],
+    )
+    refused = pipeline.run(UnitImport, path, path.name, org.admin)
+    assert not refused.ok  # create only: the existing units are duplicates
+    audits = AuditEntry.objects.count()
+    preview = pipeline.check(UnitImport, path, path.name, org.admin, mode="update")
+    assert preview.ok, preview.errors
+    assert (preview.new_rows, preview.changed_rows, preview.unchanged_rows) == (1, 2, 1)
+    assert preview.changes[1]["changes"] == [{"field": "负责人用户名", "before": "", "after": str(world.users.province)}]
+    result = pipeline.run(UnitImport, path, path.name, org.admin, mode="update")
+    assert result.ok, result.errors
+    org.prov.refresh_from_db()
+    org.div.refresh_from_db()
+    assert org.prov.short_name == "省商务厅" and org.div.head == world.users.province
+    assert Unit.objects.get(name="外资处").parent == org.prov
+    updated = AuditEntry.objects.filter(code="accounts.unit.updated")
+    assert updated.count() == 2
+    assert updated.get(object_id=str(org.prov.pk)).changes == {"short_name": ["", "省商务厅"]}
+    assert AuditEntry.objects.count() == audits + 3  # two updated, one created, none for the unchanged
+
+
+def test_import_update_mode_refuses_moving_a_unit_to_another_zone(world, org, tmp_path):
+    path = _csv(tmp_path, [["企业服务局", "", "管委会部门", "高新综保区管委会", "绵阳综保区", "", "", ""]])
+    result = pipeline.run(UnitImport, path, path.name, org.admin, mode="update")
+    assert not result.ok
+    assert [(e.row, e.column) for e in result.errors] == [(2, "所属园区")]
+    org.dept.refresh_from_db()
+    assert org.dept.zone == world.zones.a1

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from zonebook.accounts import services
 from zonebook.accounts.models import User
+from zonebook.accounts.testing import UserFactory, user_for
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
-from zonebook.core.testing.factories import UserFactory, user_for
 
 
 @pytest.fixture

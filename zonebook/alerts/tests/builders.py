@@ -6,8 +6,8 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from zonebook.core.testing.factories import EnterpriseFactory
 from zonebook.ledger.tests import factories as f
+from zonebook.registry.testing import EnterpriseFactory
 
 _n = itertools.count(1)
 HS_P = "8471300000"

@@ -3,8 +3,8 @@ panel, downloads with the Chinese name, and deletes after confirmation."""
 
 import pytest
 
+from zonebook.accounts.testing import PASSWORD
 from zonebook.attachments.models import Attachment
-from zonebook.core.testing.factories import PASSWORD
 from zonebook.core.tests.test_browser import page  # noqa: F401 - the chromium fixture
 
 from . import files

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from zonebook.core.errors import RowError
 
@@ -85,10 +86,33 @@ class ImportKind:
     # Staged writing (staging.py): batches are committed one by one in a state no reader sees,
     # then ``publish`` makes them visible in one short transaction or ``discard`` deletes them.
     staged: bool = False
+    # Update mode (updates.py): with ``update_mode`` the user may choose "create and update": rows
+    # whose key (``key_fields``, model field names of ``model``) exists update the stored record,
+    # only in ``update_fields`` (those the row gives), never in ``immutable_fields`` (refused).
+    model = None
+    update_mode: bool = False
+    key_fields: tuple[str, ...] = ()
+    update_fields: tuple[str, ...] = ()
+    immutable_fields: tuple[str, ...] = ()
+    field_columns: dict[str, str] = {}  # model field → column key, where the names differ
 
     def __init__(self, user=None):
         self.user = user
+        self.mode = "create"
         self.headers: dict[str, str] = {}  # column key → header text as found in the file
+
+    def set_mode(self, mode: str) -> None:
+        """ "create" (every key must be new) or, for kinds with ``update_mode``, "update"."""
+        from .updates import CREATE, UPDATE
+
+        if mode not in (CREATE, UPDATE) or (mode == UPDATE and not self.update_mode):
+            raise ValueError(f"import kind {self.key!r} has no mode {mode!r}")
+        self.mode = mode
+
+    @property
+    def updating(self) -> bool:
+        """True in update mode: a key that exists updates its record instead of being an error."""
+        return self.mode == "update"
 
     # -- hooks -------------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -109,6 +133,88 @@ class ImportKind:
 
     def write(self, rows: Iterable[Row], by) -> int:
         """Write the rows (inside the pipeline's transaction); returns the number written."""
+        raise NotImplementedError
+
+    # -- update mode (update_mode = True; see updates.py) ---------------------------------------
+    def records(self, row: Row) -> list:
+        """The unsaved model instances a validated row describes (``row.obj`` as ``validate`` built it)."""
+        obj = getattr(row, "obj", None)
+        return [] if obj is None else [obj]
+
+    def find_existing(self, keys: list[tuple], *, lock: bool = False) -> dict:
+        """The stored records of the given keys, in one query."""
+        from .updates import find_existing
+
+        return find_existing(self, keys, lock=lock)
+
+    def record_key(self, obj) -> tuple:
+        """The key of a record (stored or described by a row): its ``key_fields`` values."""
+        from .updates import record_key
+
+        return record_key(self, obj)
+
+    def key_text(self, obj) -> str:
+        """The key as the preview shows it (related records by name)."""
+        from .updates import display
+
+        return " / ".join(display(obj, name) for name in self.key_fields if display(obj, name))
+
+    def existing_queryset(self):
+        """Where ``find_existing`` looks for stored records (a code table's codes, not all codes)."""
+        return self.model._base_manager.all()
+
+    def refuse_update(self, row: Row, stored, new) -> RowError | None:
+        """An error if this row may not update ``stored`` at all (e.g. a record outside the
+        importer's scope); None to go on comparing fields."""
+        return None
+
+    def merge(self, stored, new) -> None:
+        """Complete the row's record from the stored one before they are compared (e.g. keys of a
+        JSON field the file does not hold)."""
+
+    def column_of(self, name: str) -> str:
+        """The column key of a model field (for errors and for "does the row give this field")."""
+        return self.field_columns.get(name, name)
+
+    def given_fields(self, row: Row) -> set[str]:
+        """Model fields the row sets: its column is in the file and the cell is not blank.  A blank
+        cell or a column left out keeps the stored value (an update never clears a field)."""
+        from .parsers import is_blank
+
+        out = set()
+        for name in set(self.update_fields) | set(self.immutable_fields):
+            col = self.column_of(name)
+            if col in self.headers and not is_blank(row.raw.get(col)):
+                out.add(name)
+        return out
+
+    def field_label(self, name: str) -> str:
+        col = self.column_of(name)
+        if any(c.key == col for c in self.columns):
+            return self.header(col)
+        return str(self.model._meta.get_field(name).verbose_name)
+
+    def immutable_error(self, row: Row, name: str, stored, new) -> RowError:
+        from .updates import display
+
+        return RowError(
+            row=row.number,
+            column=self.field_label(name),
+            value=display(new, name),
+            reason=_(
+                "%(field)s of an existing record cannot be changed by an import (it is “%(before)s”); "
+                "leave the cell as it is or change it on the record's page."
+            )
+            % {"field": self.field_label(name), "before": display(stored, name)},
+        )
+
+    def keep_new(self, row: Row, objs: list) -> None:
+        """Before ``write`` in update mode: the row's records that are new (the others exist)."""
+        row.obj = objs[0] if objs else None
+
+    def write_changes(self, changes: list, by) -> int:
+        """Write the changed records (update mode): one ``bulk_update`` and one audit entry per record
+        with before/after, e.g. ``zonebook.audit.services.bulk_update(changes, by=by, code=...)``."""
         raise NotImplementedError
 
     # -- staged writing (staged = True) --------------------------------------------------------

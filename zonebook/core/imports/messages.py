@@ -10,3 +10,5 @@ OUTSIDE_SCOPE = _("Outside your scope: you may only add records in your own area
 NOT_A_PROVINCE = _("Not a province code (a province code ends in 0000).")
 CITY_NOT_IN_PROVINCE = _("This city is not in the province given in this row.")
 IMPORTED_NOTE = _("Imported from a file")
+UPDATED_NOTE = _("Updated from an imported file")
+UPDATE_HINT = _("To update existing records, upload the file again and choose “update existing ones”.")

@@ -10,8 +10,10 @@ Both steps stream (memory does not grow with the file):
    in short committed batches to a hidden state instead and publish at the end, or discard what
    they staged (``staging.py``): other writers are not locked out for the length of the import.
 
-Duplicates inside the file and against the database are errors (there is no update mode: an
-import only creates rows; changes go through the edit pages or the API).
+Duplicates inside the file are errors.  A key that exists in the database is an error in the
+default mode (create only); kinds with ``update_mode`` also run in mode ``"update"``, where such a
+row updates the stored record (only the fields that change, audited with before/after), a new key
+creates one, unchanged rows write nothing and nothing is deleted (``updates.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from zonebook.core.errors import DomainError, RowError
 
-from . import staging
+from . import staging, updates
 from .kinds import ImportKind, Row, normalize_header
 from .parsers import CellError, display, is_blank
 from .readers import (
@@ -63,10 +65,41 @@ class ImportResult:
     dry_run: bool = False
     notices: list[str] = field(default_factory=list)  # accepted, but worth a look (formula results)
     notice_count: int = 0
+    mode: str = updates.CREATE
+    # update mode: rows that create / change / leave unchanged their records, and the field
+    # changes of the first changed rows ({"row", "key", "changes": [{"field", "before", "after"}]})
+    new_rows: int = 0
+    changed_rows: int = 0
+    unchanged_rows: int = 0
+    changes: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    @property
+    def updating(self) -> bool:
+        return self.mode == updates.UPDATE
+
+    @property
+    def to_write(self) -> int:
+        """Rows that will write something (all rows, except unchanged rows in update mode)."""
+        return self.new_rows + self.changed_rows if self.updating else self.rows
+
+    def count_plans(self, kind: ImportKind, rows: list[Row], plans: dict) -> None:
+        for row in rows:
+            plan = plans.get(row.number)
+            if plan is None:
+                continue
+            state = plan.state
+            if state == "new":
+                self.new_rows += 1
+            elif state == "changed":
+                self.changed_rows += 1
+                if len(self.changes) < updates.MAX_CHANGES:
+                    self.changes.append(updates.describe(kind, row, plan))
+            else:
+                self.unchanged_rows += 1
 
     def add_error(self, err: RowError) -> None:
         self.error_count += 1
@@ -92,6 +125,11 @@ class ImportResult:
             "dry_run": self.dry_run,
             "notices": self.notices,
             "notice_count": self.notice_count,
+            "mode": self.mode,
+            "new_rows": self.new_rows,
+            "changed_rows": self.changed_rows,
+            "unchanged_rows": self.unchanged_rows,
+            "changes": self.changes,
         }
 
     @classmethod
@@ -273,7 +311,7 @@ def _process(
     filename: str,
     result: ImportResult,
     *,
-    on_batch: Callable[[list[Row], bool], None] | None = None,
+    on_batch: Callable[..., None] | None = None,
     progress: ProgressFn | None = None,
 ) -> None:
     kind.prepare()
@@ -295,8 +333,17 @@ def _process(
             errs = kind.validate(batch)
             for e in errs:
                 result.add_error(e)
+            plans = None
+            if kind.updating:
+                # compare the rows that passed with the stored records (one query per batch)
+                bad = {e.row for e in errs}
+                good = [r for r in batch if r.number not in bad]
+                plans, plan_errors = updates.plan_batch(kind, good, lock=on_batch is not None)
+                for e in plan_errors:
+                    result.add_error(e)
+                result.count_plans(kind, good, plans)
             if on_batch is not None and not result.error_count:
-                on_batch(batch, False)
+                on_batch(batch, False, plans)
         if progress is not None:
             progress(result.rows)
         batch.clear()
@@ -325,11 +372,18 @@ def _process(
 
 
 def check(
-    kind_cls: type[ImportKind], path: Path | str, filename: str, user, progress: ProgressFn | None = None
+    kind_cls: type[ImportKind],
+    path: Path | str,
+    filename: str,
+    user,
+    progress: ProgressFn | None = None,
+    *,
+    mode: str = updates.CREATE,
 ) -> ImportResult:
     """Parse and validate the whole file; write nothing."""
     kind = kind_cls(user)
-    result = ImportResult(kind=kind_cls.key, dry_run=True)
+    kind.set_mode(mode)
+    result = ImportResult(kind=kind_cls.key, dry_run=True, mode=mode)
     _process(kind, Path(path), filename, result, progress=progress)
     return result
 
@@ -343,6 +397,7 @@ def run(
     dry_run: bool = False,
     check_first: bool = False,
     progress: ProgressFn | None = None,
+    mode: str = updates.CREATE,
 ) -> ImportResult:
     """Write every row of a clean file in one transaction; on any error write nothing.
 
@@ -353,15 +408,18 @@ def run(
     pass then reports rows checked + rows written.
     """
     if dry_run:
-        return check(kind_cls, path, filename, user, progress=progress)
+        return check(kind_cls, path, filename, user, progress=progress, mode=mode)
     if check_first:
-        first = check(kind_cls, path, filename, user, progress=progress)
+        first = check(kind_cls, path, filename, user, progress=progress, mode=mode)
         if not first.ok or first.rows == 0:
             first.dry_run = False
             return first
     kind = kind_cls(user)
-    result = ImportResult(kind=kind_cls.key)
+    kind.set_mode(mode)
+    result = ImportResult(kind=kind_cls.key, mode=mode)
     if staging.enabled(kind):
+        if kind.updating:
+            raise ValueError("staged import kinds have no update mode")
         # short committed batches in a hidden state + one short publish (see staging.py)
         return staging.run_staged(
             kind,
@@ -386,9 +444,26 @@ def run(
         def write_progress(done: int) -> None:
             progress(checked_rows + done)
 
-    def write(batch: list[Row], already_written: bool) -> None:
+    def write(batch: list[Row], already_written: bool, plans: dict | None = None) -> None:
         nonlocal written
-        written += len(batch) if already_written else kind.write(list(batch), user)
+        if already_written:
+            written += len(batch)
+        elif plans is None:
+            written += kind.write(list(batch), user)
+        else:
+            # update mode: create what is new, update what changed, leave the rest untouched
+            new_rows = []
+            for row in batch:
+                plan = plans[row.number]
+                if plan.new:
+                    kind.keep_new(row, plan.new)
+                    new_rows.append(row)
+            if new_rows:
+                kind.write(new_rows, user)
+            changes = [c for row in batch for c in plans[row.number].changes]
+            if changes:
+                kind.write_changes(changes, user)
+            written += sum(1 for row in batch if plans[row.number].state != "unchanged")
 
     try:
         with transaction.atomic():

@@ -74,7 +74,7 @@ def run_staged(
     discard.  ``refused()`` is the error to report when the database refuses the rows."""
     written = 0
 
-    def write(batch, already_written: bool) -> None:
+    def write(batch, already_written: bool, plans=None) -> None:  # plans: update mode, never staged
         nonlocal written
         written += len(batch) if already_written else kind.write(list(batch), user)
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from zonebook.core.testing.factories import PASSWORD
+from zonebook.accounts.testing import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from zonebook.core.testing.factories import PASSWORD
+from zonebook.accounts.testing import PASSWORD
 from zonebook.core.tests.test_browser import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,13 +16,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from zonebook.accounts.testing import user_for
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import RowError
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
-from zonebook.core.testing.factories import EnterpriseFactory, ZoneFactory, code, next_uscc, user_for
 from zonebook.jobs.models import Job
 from zonebook.registry.models import Enterprise, EnterpriseStatusEvent, Zone
+from zonebook.registry.testing import EnterpriseFactory, ZoneFactory, code, next_uscc
 
 HEAD = [
     "企业名称",
@@ -345,7 +346,8 @@ def test_duplicate_against_the_database(setup, tmp_path):
         (
             3,
             "统一社会信用代码",
-            "Already exists: another enterprise has the same unified social credit code.",
+            "Already exists: another enterprise has the same unified social credit code. To update existing "
+            "records, upload the file again and choose “update existing ones”.",
         ),
     ]
     assert_nothing_written(before, result)
@@ -684,7 +686,7 @@ def test_failed_write_job_keeps_errors_and_writes_nothing(
             "import.enterprises",
             "test",
             user,
-            "zonebook.core.imports.jobs.run_import_job",
+            "zonebook.imports.jobs.run_import_job",
             params={"kind": "enterprises", "path": str(path), "filename": path.name, "write": True},
         )
     job.refresh_from_db()
@@ -692,7 +694,8 @@ def test_failed_write_job_keeps_errors_and_writes_nothing(
     assert job.result_file.name.endswith(".xlsx") and "errors" in job.result_file.name
     assert [m["text"] for m in job.messages] == [
         "The file has 1 errors; nothing was imported.",
-        "row 2, column 统一社会信用代码: Already exists: another enterprise has the same unified social credit code.",
+        "row 2, column 统一社会信用代码: Already exists: another enterprise has the same unified social credit "
+        "code. To update existing records, upload the file again and choose “update existing ones”.",
     ]
     assert counts() == before
 
@@ -727,7 +730,7 @@ def test_abandoned_uploads_are_pruned(settings, tmp_path):
     import os
     import time
 
-    from zonebook.core.imports.views import UPLOAD_TTL, prune_uploads, upload_dir
+    from zonebook.imports.views import UPLOAD_TTL, prune_uploads, upload_dir
 
     old = upload_dir() / "old.xlsx"
     new = upload_dir() / "new.xlsx"

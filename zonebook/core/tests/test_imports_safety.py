@@ -21,12 +21,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from zonebook.accounts.testing import user_for
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import all_kinds, get_kind
 from zonebook.core.imports.readers import ImportRejected, open_rows
-from zonebook.core.testing.factories import ZoneFactory, code, next_uscc, user_for
 from zonebook.core.testing.xlsx_bombs import shared_strings_bomb
 from zonebook.registry.models import Enterprise
+from zonebook.registry.testing import ZoneFactory, code, next_uscc
 
 ENTERPRISES = get_kind("enterprises")
 HEAD = [

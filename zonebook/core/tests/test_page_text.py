@@ -180,12 +180,13 @@ def test_job_page_says_finished_with_times_and_the_kind_in_words(
 def test_import_progress_moves_during_the_check_and_the_write(tmp_path, monkeypatch):
     """A write job's bar covers both passes: the check reports rows checked, the write rows
     checked + rows written (before: nothing moved during the write, then 100 %)."""
-    from zonebook.core.imports.jobs import run_import_job
+    from zonebook.accounts.testing import user_for
     from zonebook.core.imports.kinds import get_kind
-    from zonebook.core.testing.factories import ZoneFactory, code, user_for
     from zonebook.core.tests.test_imports import HEAD, row, xlsx
+    from zonebook.imports.jobs import run_import_job
     from zonebook.jobs import services
     from zonebook.registry.models import Enterprise
+    from zonebook.registry.testing import ZoneFactory, code
 
     zone = ZoneFactory(name="成都高新综合保税区", short_name="高新综保区", province_code="510000", city_code="510100")
     code("industry", "3971", "电子元件及电子专用材料制造")
@@ -241,11 +242,12 @@ def _seen_from_outside(job_id: int) -> int | None:
 def test_write_progress_is_visible_while_the_import_transaction_is_open(tmp_path, monkeypatch):
     from django.db import connection
 
-    from zonebook.core.imports.jobs import run_import_job
+    from zonebook.accounts.testing import user_for
     from zonebook.core.imports.kinds import get_kind
-    from zonebook.core.testing.factories import ZoneFactory, code, user_for
     from zonebook.core.tests.test_imports import HEAD, row, xlsx
+    from zonebook.imports.jobs import run_import_job
     from zonebook.jobs import services
+    from zonebook.registry.testing import ZoneFactory, code
 
     zone = ZoneFactory(name="成都高新综合保税区", short_name="高新综保区", province_code="510000", city_code="510100")
     code("industry", "3971", "电子元件及电子专用材料制造")

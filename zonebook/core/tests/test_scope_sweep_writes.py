@@ -19,12 +19,13 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from zonebook.core.testing.factories import code, user_for
+from zonebook.accounts.testing import user_for
 from zonebook.ledger.models import Book, CarryOver, CarryOverLink
 from zonebook.ledger.services import carryover as csvc
 from zonebook.ledger.tests import factories as f
 from zonebook.ledger.tests.test_carryover import HS_IN, HS_OUT, _hs
 from zonebook.registry.models import Zone
+from zonebook.registry.testing import code
 
 pytestmark = pytest.mark.django_db
 

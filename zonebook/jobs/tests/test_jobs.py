@@ -3,9 +3,9 @@
 import pytest
 from django.utils import translation
 
+from zonebook.accounts.testing import user_for
 from zonebook.core import context
 from zonebook.core.errors import DomainError, RowError
-from zonebook.core.testing.factories import user_for
 from zonebook.jobs import services
 from zonebook.jobs.models import Job
 

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections
 
-from zonebook.core.testing.factories import user_for
+from zonebook.accounts.testing import user_for
 from zonebook.jobs import schedules
 from zonebook.jobs.cron import Every, parse_cron
 from zonebook.jobs.models import Job, ScheduleRun

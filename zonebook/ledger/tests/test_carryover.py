@@ -18,12 +18,12 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from zonebook.accounts.testing import user_for
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
 from zonebook.core.exports import LIST_HEADER_ROWS
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
-from zonebook.core.testing.factories import user_for
 from zonebook.ledger.models import BookItem, CarryOver, CarryOverLink
 from zonebook.ledger.services import carryover as svc
 from zonebook.ledger.tests import factories as f

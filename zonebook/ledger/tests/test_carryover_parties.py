@@ -14,8 +14,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from zonebook.accounts.testing import user_for
 from zonebook.audit.models import AuditEntry
-from zonebook.core.testing.factories import user_for
 from zonebook.ledger.models import CarryOver, CarryOverLink
 from zonebook.ledger.services import carryover as svc
 from zonebook.ledger.tests import factories as f

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from zonebook.accounts.testing import user_for
 from zonebook.audit.models import AuditEntry
-from zonebook.core.testing.factories import code, user_for
 from zonebook.registry.models import Code
+from zonebook.registry.testing import code
 
 
 @pytest.fixture

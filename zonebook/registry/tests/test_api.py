@@ -4,8 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from zonebook.audit.models import AuditEntry
-from zonebook.core.testing.factories import EnterpriseFactory, code, next_uscc
 from zonebook.registry.models import Enterprise, EnterpriseContact
+from zonebook.registry.testing import EnterpriseFactory, code, next_uscc
 
 
 @pytest.fixture

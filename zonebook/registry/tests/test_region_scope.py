@@ -10,11 +10,12 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from zonebook.accounts.testing import user_for
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
-from zonebook.core.testing.factories import code, user_for
 from zonebook.registry.models import Zone
 from zonebook.registry.services import region_error
+from zonebook.registry.testing import code
 
 pytestmark = pytest.mark.django_db
 

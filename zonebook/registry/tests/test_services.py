@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from zonebook.audit.models import AuditEntry
-from zonebook.core.testing.factories import code
 from zonebook.registry import services
 from zonebook.registry.models import Enterprise, EnterpriseContact, Zone
+from zonebook.registry.testing import code
 
 
 def entries(code_):
@@ -146,7 +146,7 @@ def test_create_and_update_park(world):
 
 
 def test_create_enterprise_normalises_full_width_uscc(world):
-    from zonebook.core.testing.factories import next_uscc
+    from zonebook.registry.testing import next_uscc
 
     uscc = next_uscc()
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in uscc)
@@ -160,7 +160,7 @@ def test_create_enterprise_normalises_full_width_uscc(world):
 
 
 def test_create_enterprise_in_zone_out_of_scope_is_invalid(world):
-    from zonebook.core.testing.factories import next_uscc
+    from zonebook.registry.testing import next_uscc
 
     with pytest.raises(ValidationError) as exc:
         services.create_enterprise(

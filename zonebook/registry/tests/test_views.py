@@ -8,8 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from zonebook.audit.models import AuditEntry
-from zonebook.core.testing.factories import EnterpriseFactory, ZoneFactory, code
 from zonebook.registry.models import Enterprise, EnterpriseContact, Zone
+from zonebook.registry.testing import EnterpriseFactory, ZoneFactory, code
 
 
 def _csv_rows(response):
@@ -225,7 +225,7 @@ def test_enterprise_form_errors_keep_typed_values(world, client_for):
 
 
 def test_enterprise_create_and_edit(world, client_for):
-    from zonebook.core.testing.factories import next_uscc
+    from zonebook.registry.testing import next_uscc
 
     c = client_for(world.users.zone)
     uscc = next_uscc()
@@ -367,7 +367,7 @@ def test_enterprise_page_accepts_registered_tabs(world, client_for):
 
 @pytest.mark.parametrize("kind", ["park", "contact"])
 def test_out_of_scope_park_and_contact_edit_is_404(world, client_for, kind):
-    from zonebook.core.testing.factories import ParkFactory
+    from zonebook.registry.testing import ParkFactory
 
     if kind == "park":
         obj, url_name = ParkFactory(zone=world.zones.c1), "registry:park_edit"

@@ -66,7 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(f"database: {vendor}")
         ent = Enterprise.objects.first()
         if ent is None:  # empty scratch database: a throw-away enterprise (rolled back with the rest)
-            from zonebook.core.testing.factories import EnterpriseFactory
+            from zonebook.registry.testing import EnterpriseFactory
 
             ent = EnterpriseFactory()
         suffix = f"{rnd.randrange(10**7):07d}"

@@ -60,7 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(f"database: {connection.vendor}")
         ent = Enterprise.objects.first()
         if ent is None:
-            from zonebook.core.testing.factories import EnterpriseFactory
+            from zonebook.registry.testing import EnterpriseFactory
 
             ent = EnterpriseFactory()
         book = services.create_book(

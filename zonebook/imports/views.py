@@ -22,18 +22,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from zonebook.core.imports import pipeline, updates
+from zonebook.core.imports.kinds import all_kinds, get_kind
+from zonebook.core.imports.readers import extension
+from zonebook.core.imports.templates import build_error_report, build_template
 from zonebook.core.permissions import may_write, require_write
 from zonebook.jobs import services as job_services
 from zonebook.jobs.models import Job
 
-from . import pipeline
 from .forms import UploadForm
-from .kinds import all_kinds, get_kind
-from .readers import extension
-from .templates import build_error_report, build_template
 
 SESSION_KEY = "imports"
-JOB_FUNC = "zonebook.core.imports.jobs.run_import_job"
+JOB_FUNC = "zonebook.imports.jobs.run_import_job"
 
 
 def sync_limit() -> int:
@@ -115,27 +115,34 @@ def import_template(request, kind: str):
 def import_upload(request, kind: str):
     kind_cls = _kind_or_404(kind)
     require_write(request.user, kind_cls.write_area, IMPORT_DENIED)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, kind=kind_cls)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
+        mode = form.cleaned_data.get("mode") or updates.CREATE
         prune_uploads()
         token = uuid.uuid4().hex
         path = upload_dir() / f"{token}{extension(f.name)}"
         with open(path, "wb") as out:
             for chunk in f.chunks():
                 out.write(chunk)
-        entry = {"kind": kind_cls.key, "path": str(path), "filename": f.name, "job": None}
+        entry = {"kind": kind_cls.key, "path": str(path), "filename": f.name, "job": None, "mode": mode}
         if f.size > sync_limit():
             job = job_services.start_job(
                 f"import.{kind_cls.key}.check",
                 _("Check import file %(name)s") % {"name": f.name},
                 request.user,
                 JOB_FUNC,
-                params={"kind": kind_cls.key, "path": str(path), "filename": f.name, "write": False},
+                params={
+                    "kind": kind_cls.key,
+                    "path": str(path),
+                    "filename": f.name,
+                    "write": False,
+                    "mode": mode,
+                },
             )
             entry["job"] = job.pk
         else:
-            result = pipeline.check(kind_cls, path, f.name, request.user)
+            result = pipeline.check(kind_cls, path, f.name, request.user, mode=mode)
             path.with_suffix(".json").write_text(
                 json.dumps(result.as_dict(), ensure_ascii=False, default=str)
             )
@@ -182,16 +189,30 @@ def import_preview(request, kind: str, token: str):
                     "path": str(path),
                     "filename": entry["filename"],
                     "write": True,
+                    "mode": entry.get("mode", updates.CREATE),
                 },
             )
             store = request.session.get(SESSION_KEY, {})
             store.pop(token, None)
             request.session[SESSION_KEY] = store
             return redirect("jobs:detail", pk=write_job.pk)
-        final = pipeline.run(kind_cls, path, entry["filename"], request.user)
+        final = pipeline.run(
+            kind_cls, path, entry["filename"], request.user, mode=entry.get("mode", updates.CREATE)
+        )
         if final.ok:
             _drop(request, token)
-            messages.success(request, _("%(n)d rows imported.") % {"n": final.written})
+            if final.updating:
+                messages.success(
+                    request,
+                    _("%(new)d records added, %(changed)d updated, %(unchanged)d rows unchanged.")
+                    % {
+                        "new": final.new_rows,
+                        "changed": final.changed_rows,
+                        "unchanged": final.unchanged_rows,
+                    },
+                )
+            else:
+                messages.success(request, _("%(n)d rows imported.") % {"n": final.written})
             return redirect(reverse("imports:index"))
         result = final
         status = 400
@@ -205,6 +226,8 @@ def import_preview(request, kind: str, token: str):
             "result": result,
             "job": job,
             "preview_limit": pipeline.PREVIEW_ROWS,
+            "changes_limit": updates.MAX_CHANGES,
+            "mode_label": updates.MODES.get(entry.get("mode", updates.CREATE)),
             "preview_rows": list(zip(result.preview_numbers, result.preview, strict=False)) if result else [],
         },
         status=status,

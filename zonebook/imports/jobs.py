@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zonebook.core.imports import pipeline
+from zonebook.core.imports.kinds import get_kind
+from zonebook.core.imports.templates import build_error_report
 from zonebook.jobs import services as job_services
-
-from . import pipeline
-from .kinds import get_kind
-from .templates import build_error_report
 
 
 def _count_lines(path: Path) -> int:
@@ -30,7 +29,7 @@ def _count_lines(path: Path) -> int:
         return 0
 
 
-def run_import_job(job, *, kind: str, path: str, filename: str, write: bool) -> dict:
+def run_import_job(job, *, kind: str, path: str, filename: str, write: bool, mode: str = "create") -> dict:
     kind_cls = get_kind(kind)
     if kind_cls is None:
         raise ValueError(kind)
@@ -45,12 +44,14 @@ def run_import_job(job, *, kind: str, path: str, filename: str, write: bool) -> 
     user = job.created_by
     if write:
         try:
-            result = pipeline.run(kind_cls, path, filename, user, check_first=True, progress=progress)
+            result = pipeline.run(
+                kind_cls, path, filename, user, check_first=True, progress=progress, mode=mode
+            )
         finally:
             for p in (Path(path), Path(path).with_suffix(".json")):
                 p.unlink(missing_ok=True)
     else:
-        result = pipeline.check(kind_cls, path, filename, user, progress=progress)
+        result = pipeline.check(kind_cls, path, filename, user, progress=progress, mode=mode)
     done = total or result.rows * (2 if write else 1)
     job_services.progress(job, done, done, force=True)
     if result.errors:

@@ -3,7 +3,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .readers import ALLOWED_EXTENSIONS, extension
+from zonebook.core.imports import updates
+from zonebook.core.imports.readers import ALLOWED_EXTENSIONS, extension
 
 
 class UploadForm(forms.Form):
@@ -12,6 +13,29 @@ class UploadForm(forms.Form):
         help_text=_("An .xlsx, .xls or .csv file (UTF-8 or GB18030) whose first row holds the column names."),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.xls,.csv"}),
     )
+
+    mode = forms.ChoiceField(
+        label=_("Existing records"),
+        choices=list(updates.MODES.items()),
+        initial=updates.CREATE,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind is None or not kind.update_mode:
+            del self.fields["mode"]  # the kind only creates
+        else:
+            keys = "、".join(str(kind.model._meta.get_field(k).verbose_name) for k in kind.key_fields)
+            self.fields["mode"].help_text = _(
+                "In update mode a row whose %(key)s exists changes that record (only the cells that differ; "
+                "a blank cell keeps the stored value); nothing is deleted."
+            ) % {"key": keys}
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or updates.CREATE
 
     def clean_file(self):
         f = self.cleaned_data["file"]
