@@ -156,7 +156,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url", help="base URL of the running Zonebook, e.g. http://127.0.0.1:8123/")
     args = parser.parse_args()
-    from zonebook.registry.demo import DEMO_USERS
+    from zonebook.accounts.demo import DEMO_USERS
 
     problems: list[str] = []
     pages = 0

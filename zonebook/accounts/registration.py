@@ -24,4 +24,9 @@ MODULE = AppModule(
             visible="zonebook.accounts.registration.is_user_admin",
         ),
     ],
+    # the demo users and units, after the registry's zones and enterprises (the administrator the demo
+    # acts as is created before every loader: zonebook.demo.runner)
+    demo="zonebook.accounts.demo.load",
+    demo_order=5,
+    demo_present="zonebook.accounts.demo.present",
 )

@@ -22,6 +22,9 @@ def missing(mods=None) -> list[modules.AppModule]:
 
 
 def run(mods, stdout) -> None:
+    from zonebook.accounts.demo import bootstrap_admin
+
     with acting_as("demo"):
+        bootstrap_admin()  # every loader acts as the demo administrator
         for m in mods:
             modules.resolve(m.demo)(stdout)

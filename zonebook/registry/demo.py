@@ -25,67 +25,6 @@ D = dt.date
 SEED = 20000427
 PROVINCE = "510000"
 
-# username, password, role, scope kind, scope key, user administrator, display name
-DEMO_USERS = [
-    ("admin", "Zonebook-Sys-2026!", "system_admin", "all", "", True, "系统管理员"),
-    ("sichuan", "Shu-Province-2026", "province_commerce", "province", PROVINCE, True, "省商务厅 王明"),
-    ("chengdu", "Rong-City-2026!", "city_commerce", "city", "510100", True, "成都市商务局 李华"),
-    ("mianyang", "Mian-City-2026!", "city_commerce", "city", "510700", False, "绵阳市商务局 张伟"),
-    (
-        "gaoxin_staff",
-        "Gx-Office-2026!",
-        "zone_staff",
-        "zone",
-        "成都高新综合保税区",
-        False,
-        "高新综保区管委会 刘洋",
-    ),
-    (
-        "gaoxin_leader",
-        "Gx-Leader-2026!",
-        "zone_leader",
-        "zone",
-        "成都高新综合保税区",
-        True,
-        "高新综保区管委会 陈静",
-    ),
-    (
-        "mianyang_zone",
-        "My-Office-2026!",
-        "zone_staff",
-        "zone",
-        "绵阳综合保税区",
-        False,
-        "绵阳综保区管委会 杨帆",
-    ),
-    (
-        "ent_xinhui",
-        "Xh-Company-2026!",
-        "enterprise",
-        "enterprise",
-        "芯汇微电子（成都）有限公司",
-        False,
-        "芯汇微电子 赵敏",
-    ),
-    (
-        "ent_rongou",
-        "Ro-Company-2026!",
-        "enterprise",
-        "enterprise",
-        "蓉欧供应链管理（成都）有限公司",
-        False,
-        "蓉欧供应链 孙磊",
-    ),
-    (
-        "customs_gaoxin",
-        "Cu-Liaison-2026!",
-        "customs_liaison",
-        "zone",
-        "成都高新综合保税区",
-        False,
-        "成都高新综保区海关 周强",
-    ),
-]
 
 EPZ_SOUTH_BOUNDS = (
     "北以新世纪北路与园区西路交汇点，向东至人民南路南延线公建绿地为界；东以人民南路天府大道延线公建绿地为界；"
@@ -432,12 +371,23 @@ def org_code(rng: random.Random) -> str:
 
 
 def load(stdout) -> None:
-    """The registry and accounts part of the demo (the first loader ``load_demo`` runs): code tables,
-    zones, parks, enterprises, users and units.  Skips everything when the demo zones exist."""
+    """The registry part of the demo (after the accounts demo's administrator): code tables,
+    zones, parks, enterprises and contacts (users and units: ``zonebook.accounts.demo``).  Skips everything when the demo zones exist."""
     if demo_started():
         return
     stats = Loader().run()
     stdout.write("Demo province loaded: " + ", ".join(f"{v} {k}" for k, v in stats.items()))
+
+
+def acting_admin():
+    """The system administrator the demo acts as (created first by the accounts demo, which the demo
+    runner runs before every loader); the registry knows users only as Django's user model."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    if admin is None:
+        raise CommandError("the demo administrator is missing: run the accounts demo first (manage.py load_demo)")
+    return admin
 
 
 def demo_started() -> bool:
@@ -457,7 +407,7 @@ def holds_data() -> bool:
 class Loader:
     def __init__(self):
         self.rng = random.Random(SEED)
-        self.stats = {"zones": 0, "parks": 0, "enterprises": 0, "contacts": 0, "users": 0}
+        self.stats = {"zones": 0, "parks": 0, "enterprises": 0, "contacts": 0}
 
     def run(self) -> dict:
         from zonebook.registry.management.commands.load_codes import load_code_tables
@@ -469,11 +419,9 @@ class Loader:
             (t, c): obj
             for t, c, obj in ((o.table.key, o.code, o) for o in Code.objects.select_related("table"))
         }
-        self.admin = self._bootstrap_admin()
+        self.admin = acting_admin()
         self._zones()
         self._enterprises()
-        self._users()
-        self._units()
         return self.stats
 
     def code(self, table: str, value: str | None):
@@ -485,32 +433,6 @@ class Loader:
             raise CommandError(
                 f"code {value} is missing from code table {table}; run manage.py load_codes"
             ) from None
-
-    def _bootstrap_admin(self):
-        """The first system administrator cannot be created by another administrator: write it directly."""
-        from zonebook.accounts.models import User
-        from zonebook.audit import services as audit
-
-        username, password, role, scope, _key, manage, name = DEMO_USERS[0]
-        admin = User.objects.filter(username=username).first()
-        if admin is None:
-            admin = User(
-                username=username,
-                role=role,
-                scope_level=scope,
-                is_staff=True,
-                is_superuser=True,
-                can_manage_users=manage,
-                must_change_password=False,
-                first_name=name,
-            )
-            admin.set_password(password)
-            admin.save()
-            audit.record(
-                admin, code="accounts.user.created", action="create", changes={"username": [None, username]}
-            )
-            self.stats["users"] += 1
-        return admin
 
     def _zones(self):
         from zonebook.registry import services
@@ -656,33 +578,3 @@ class Loader:
             )
             self.stats["contacts"] += 1
 
-    def _units(self):
-        """Departments, divisions, zone office departments and outside bodies (``accounts.demo_units``)."""
-        from zonebook.accounts import demo_units
-
-        self.stats["units"] = demo_units.load(by=self.admin, zones=list(self.zones.values()))
-
-    def _users(self):
-        from zonebook.accounts import services
-        from zonebook.accounts.models import User
-
-        for username, password, role, scope, key, manage, display in DEMO_USERS[1:]:
-            if User.objects.filter(username=username).exists():
-                continue
-            data = {
-                "username": username,
-                "role": role,
-                "first_name": display,
-                "can_manage_users": manage,
-                "is_active": True,
-            }
-            if scope == "province":
-                data["province_code"] = key
-            elif scope == "city":
-                data["city_code"] = key
-            elif scope == "zone":
-                data["zone"] = next(z for z in self.zones.values() if z.name == key)
-            elif scope == "enterprise":
-                data["enterprise"] = self.enterprises[key]
-            services.create_user(data, password=password, by=self.admin, must_change_password=False)
-            self.stats["users"] += 1

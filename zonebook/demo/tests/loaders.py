@@ -12,7 +12,7 @@ def first(stdout):
 
 
 def second(stdout):
-    from zonebook.core.testing.factories import ZoneFactory
+    from zonebook.registry.testing import ZoneFactory
 
     ZoneFactory(name="演示测试综合保税区", short_name="演示测试")
     CALLS.append(("second", context.current().source))

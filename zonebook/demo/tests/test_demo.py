@@ -11,7 +11,7 @@ from zonebook.accounts.choices import Role
 from zonebook.accounts.models import User
 from zonebook.audit.models import AuditEntry
 from zonebook.registry import calc
-from zonebook.registry.demo import DEMO_USERS
+from zonebook.accounts.demo import DEMO_USERS
 from zonebook.registry.models import Enterprise, Zone
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from zonebook.core.testing.factories import EnterpriseFactory, ZoneFactory
+from zonebook.registry.testing import EnterpriseFactory, ZoneFactory
 from zonebook.ledger.tests import factories as f
 
 ROLES = ("admin", "province", "city", "zone", "zone_leader", "customs", "enterprise")

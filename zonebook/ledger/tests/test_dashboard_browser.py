@@ -8,7 +8,7 @@ import shutil
 import pytest
 from django.utils import timezone
 
-from zonebook.core.testing.factories import PASSWORD
+from zonebook.accounts.testing import PASSWORD
 from zonebook.ledger.tests import factories as f
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -5,7 +5,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from zonebook.registry.demo import DEMO_USERS
+from zonebook.accounts.demo import DEMO_USERS
 
 
 class Command(BaseCommand):

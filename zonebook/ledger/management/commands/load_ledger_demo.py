@@ -209,7 +209,7 @@ class LedgerDemo:
         load_reference_data()  # posting rules, mode/book kinds, the HS codes the demo uses
         self.stats["tax rates"] = load_demo_tax_rates()  # what the domestic-sale calculator needs
         self.legal_units = self.hs_legal_units()
-        from zonebook.registry.demo import DEMO_USERS
+        from zonebook.accounts.demo import DEMO_USERS
 
         self.by = User.objects.filter(username="admin").first()
         # enterprises with a demo login get a list waiting for approval and a draft, to try the pages
