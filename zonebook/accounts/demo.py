@@ -93,7 +93,9 @@ def bootstrap_admin(stdout=None):
         )
         admin.set_password(password)
         admin.save()
-        audit.record(admin, code="accounts.user.created", action="create", changes={"username": [None, username]})
+        audit.record(
+            admin, code="accounts.user.created", action="create", changes={"username": [None, username]}
+        )
     return admin
 
 

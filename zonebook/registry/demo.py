@@ -386,7 +386,9 @@ def acting_admin():
 
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
-        raise CommandError("the demo administrator is missing: run the accounts demo first (manage.py load_demo)")
+        raise CommandError(
+            "the demo administrator is missing: run the accounts demo first (manage.py load_demo)"
+        )
     return admin
 
 
@@ -577,4 +579,3 @@ class Loader:
                 by=self.admin,
             )
             self.stats["contacts"] += 1
-

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from zonebook.accounts.choices import Role
+from zonebook.accounts.demo import DEMO_USERS
 from zonebook.accounts.models import User
 from zonebook.audit.models import AuditEntry
 from zonebook.registry import calc
-from zonebook.accounts.demo import DEMO_USERS
 from zonebook.registry.models import Enterprise, Zone
 
 

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from zonebook.registry.testing import EnterpriseFactory, ZoneFactory
 from zonebook.ledger.tests import factories as f
+from zonebook.registry.testing import EnterpriseFactory, ZoneFactory
 
 ROLES = ("admin", "province", "city", "zone", "zone_leader", "customs", "enterprise")
 EXPECTED_PANELS = {
