@@ -24,7 +24,7 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProjectForm(BootstrapModelForm):
+class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -78,7 +78,7 @@ class ScreeningForm(BootstrapForm):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class InvestorForm(BootstrapModelForm):
+class InvestorForm(forms.ModelForm):
     class Meta:
         model = Investor
         fields = [
@@ -92,6 +92,7 @@ class InvestorForm(BootstrapModelForm):
         from zonebook.registry.models import Code
 
         self.fields["industry"].queryset = Code.objects.filter(table__key="industry", level=2).order_by("code")
+        style_fields(self)
 
 
 class ContactForm(BootstrapModelForm):
@@ -101,7 +102,7 @@ class ContactForm(BootstrapModelForm):
         widgets = {"date": DATE, "summary": forms.Textarea(attrs={"rows": 2})}
 
 
-class EventForm(BootstrapModelForm):
+class EventForm(forms.ModelForm):
     class Meta:
         model = InvestmentEvent
         fields = ["kind", "title", "date", "end_date", "place", "participants", "leads", "investors", "note"]
@@ -111,6 +112,7 @@ class EventForm(BootstrapModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["investors"].queryset = Investor.objects.for_user(user)
+        style_fields(self)
 
 
 class PolicyDocumentForm(BootstrapModelForm):
@@ -120,7 +122,7 @@ class PolicyDocumentForm(BootstrapModelForm):
         widgets = {"issued_on": DATE, "full_text": forms.Textarea(attrs={"rows": 6})}
 
 
-class TaskForm(BootstrapForm):
+class TaskForm(forms.Form):
     number = forms.CharField(label=_("Task number"), max_length=20)
     section = forms.CharField(label=_("Section"), max_length=200, required=False)
     text = forms.CharField(label=_("Task"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -140,7 +142,7 @@ class TaskForm(BootstrapForm):
         style_fields(self)
 
 
-class ReportForm(BootstrapForm):
+class ReportForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Reporting unit"), queryset=None)
     period = forms.DateField(label=_("Period (month)"), widget=DATE, help_text=_("Any day of the month reported on."))
     text = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 4}))

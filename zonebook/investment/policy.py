@@ -108,6 +108,13 @@ def user_units(user):
     return units_for(user)
 
 
+def visible_tasks(user):
+    """Tasks in the user's scope plus the tasks of the units the user belongs to (a city bureau sees
+    the provincial tasks it is a responsible unit of)."""
+    mine = TaskUnit.objects.filter(unit__in=user_units(user)).values("task_id")
+    return PolicyTask.objects.filter(Q(pk__in=PolicyTask.objects.for_user(user).values("pk")) | Q(pk__in=mine))
+
+
 def reportable_units(task: PolicyTask, user):
     """The task's units the user may report for (member or head of)."""
     return user_units(user).filter(pk__in=task.task_units.values("unit_id"))
@@ -288,7 +295,9 @@ def score_unit(unit, tasks: list[PolicyTask], rules: list[ScoringRule], year: in
             target = sum(i.target for i in inds)
             ind_ids = {i.pk for i in inds}
             latest: dict = {}
-            for r in sorted(reports, key=lambda r: r.period):
+            # the task's figures as reported by any of its units (the lead consolidates), latest first wins
+            all_reports = [r for t in tasks for r in getattr(t, "all_reports", t.unit_reports)]
+            for r in sorted(all_reports, key=lambda r: (r.period, r.submitted_at)):
                 if r.period.year != year:
                     continue
                 for f in r.figures.all():
@@ -310,7 +319,7 @@ def compute_scorecards(year: int, *, by, province_code: str | None = None, today
     rules = list(ScoringRule.objects.filter(year=year, province_code=province_code)
                  .exclude(kind=ScoringRuleKind.ADJUSTMENT).order_by("code"))
     tasks = list(
-        PolicyTask.objects.for_user(by).filter(document__valid=True)
+        visible_tasks(by).filter(document__valid=True)
         .filter(Q(deadline__year=year) | Q(deadline__isnull=True) | ~Q(recurrence=""))
         .prefetch_related("task_units", "indicators",
                           Prefetch("reports", queryset=ProgressReport.objects.exclude(status=ReportStatus.RETURNED)
@@ -331,7 +340,8 @@ def compute_scorecards(year: int, *, by, province_code: str | None = None, today
             cards.append(card)
             continue
         for t in unit_tasks:
-            t.unit_reports = [r for r in t.reports.all() if r.unit_id == unit_id]
+            t.all_reports = list(t.reports.all())
+            t.unit_reports = [r for r in t.all_reports if r.unit_id == unit_id]
         lines = score_unit(units[unit_id], unit_tasks, rules, year, today)
         card.lines.filter(manual=False).delete()
         ScoreLine.objects.bulk_create(ScoreLine(scorecard=card, rule=ln["rule"], label=ln["rule"].name,
@@ -365,6 +375,7 @@ def _rank(year: int, province_code: str) -> None:
 def add_adjustment(card: Scorecard, *, score: Decimal, reason: str, by) -> ScoreLine:
     """A deduction (negative) or bonus (positive) with its reason."""
     require(by)
+    card = Scorecard.objects.select_for_update().get(pk=card.pk)
     if card.status == ScorecardStatus.PUBLISHED:
         raise DomainError(_("A published scorecard is not changed."), code="published")
     if not (reason or "").strip():

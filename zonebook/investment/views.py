@@ -556,7 +556,7 @@ class TaskList(FilteredListView):
     export_code = "investment.policytask.exported"
 
     def get_queryset(self):
-        return PolicyTask.objects.for_user(self.request.user).order_by("document_id", "id")
+        return policy.visible_tasks(self.request.user).order_by("document_id", "id")
 
     def get_table(self, queryset):
         return self.table_class(policy.tasks_with_lights(queryset), request=self.request)
@@ -568,7 +568,7 @@ task_list = TaskList.as_view()
 @login_required
 @scoped_object(PolicyTask)
 def task_detail(request, pk):
-    task = get_object_or_404(PolicyTask.objects.for_user(request.user).select_related("document"), pk=pk)
+    task = get_object_or_404(policy.visible_tasks(request.user).select_related("document"), pk=pk)
     units = policy.reportable_units(task, request.user)
     task_units = task.task_units.select_related("unit").order_by("order")
     reports = task.reports.select_related("unit", "submitted_by").prefetch_related("figures__indicator")[:100]
@@ -582,7 +582,7 @@ def task_detail(request, pk):
 @scoped_object(PolicyTask)
 def task_report(request, pk):
     """A progress report: only for a unit of the task the user belongs to (another unit's task: 404)."""
-    task = get_object_or_404(PolicyTask.objects.for_user(request.user).select_related("document"), pk=pk)
+    task = get_object_or_404(policy.visible_tasks(request.user).select_related("document"), pk=pk)
     units = policy.reportable_units(task, request.user)
     if not units.exists():
         raise Http404

@@ -163,6 +163,9 @@ class PolicyTaskViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     filterset_class = TaskFilterSet
     filter_backends = [DjangoFilterBackend]
 
+    def get_queryset(self):
+        return policy.visible_tasks(self.request.user).prefetch_related("task_units__unit").order_by("document_id", "id")
+
     @extend_schema(request=ReportSerializer, responses={201: None})
     @action(detail=True, methods=["post"], permission_classes=[AuthenticatedPermission])
     def report(self, request, pk=None):
