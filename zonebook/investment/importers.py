@@ -15,30 +15,13 @@ from django.utils.translation import gettext_lazy
 
 from zonebook.core.errors import DomainError, RowError
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.parsers import CellError, Choice, CodeRef, Date, DecimalNumber, Parser, Text, clean_text
+from zonebook.core.imports.parsers import Choice, CodeRef, Date, DecimalNumber, Text
 
 from . import services as svc
 from .models import Currency, Investor, MilestoneKind, Project, ProjectKind, SourceRegion
 
 
-class ZoneName(Parser):
-    """A zone in the importer's scope, by full or short name."""
-
-    type_label = gettext_lazy("zone")
-
-    def __init__(self):
-        self._map = None
-
-    def parse(self, raw):
-        text = clean_text(raw)
-        if self._map is None:
-            raise CellError(_("Zones are not loaded."))
-        zone = self._map.get(text)
-        if zone is None:
-            raise CellError(_("Unknown zone “%(v)s” in your scope.") % {"v": text})
-        return zone
-
-
+CURRENCY_NAMES = {"人民币": "CNY", "元": "CNY", "美元": "USD", "欧元": "EUR", "港元": "HKD", "港币": "HKD", "日元": "JPY"}
 MILESTONE_COLUMNS = (("signed_on", MilestoneKind.SIGNED), ("registered_on", MilestoneKind.REGISTERED),
                      ("started_on", MilestoneKind.STARTED))
 
@@ -54,35 +37,32 @@ class ProjectImport(ImportKind):
     write_area = "investment"
     batch_size = 500
 
-    def __init__(self, user=None):
-        super().__init__(user)
-        self.zone_parser = ZoneName()
-        self.columns = [
-            Column("number", gettext_lazy("Project number"), Text(30), required=True, aliases=("项目编号",)),
-            Column("name", gettext_lazy("Project name"), Text(40), required=True, aliases=("项目名称",)),
-            Column("zone", gettext_lazy("Zone"), self.zone_parser, required=True, aliases=("落地园区", "开发区")),
-            Column("investor", gettext_lazy("Investor"), Text(200), aliases=("投资主体", "客商")),
-            Column("industry", gettext_lazy("Industry"), CodeRef("industry"), aliases=("行业",)),
-            Column("kind", gettext_lazy("Counting kind"), Choice(ProjectKind), aliases=("认定类型",)),
-            Column("currency", gettext_lazy("Currency"), Choice(Currency), aliases=("币种",)),
-            Column("fx_rate", gettext_lazy("Rate to RMB"), DecimalNumber(12, 6), aliases=("汇率",)),
-            Column("contracted_investment", gettext_lazy("Contracted investment (10k)"), DecimalNumber(16, 2),
-                   aliases=("协议投资额（万元）", "协议投资额")),
-            Column("funds_in_place", gettext_lazy("Funds in place (10k)"), DecimalNumber(16, 2),
-                   aliases=("实际到位资金（万元）", "实际到位资金")),
-            Column("source_region", gettext_lazy("Source region"), Choice(SourceRegion), aliases=("来源地类别",)),
-            Column("source_place", gettext_lazy("Source country or province"), Text(60), aliases=("来源地",)),
-            Column("signed_on", gettext_lazy("Signed on"), Date(), aliases=("签约日期",)),
-            Column("registered_on", gettext_lazy("Registered on"), Date(), aliases=("注册日期",)),
-            Column("started_on", gettext_lazy("Started on"), Date(), aliases=("开工日期",)),
-        ]
+    columns = [
+        Column("number", gettext_lazy("Project number"), Text(30), required=True, aliases=("项目编号",)),
+        Column("name", gettext_lazy("Project name"), Text(40), required=True, aliases=("项目名称",)),
+        Column("zone", gettext_lazy("Zone"), Text(200), required=True, aliases=("落地园区", "开发区")),
+        Column("investor", gettext_lazy("Investor"), Text(200), aliases=("投资主体", "客商")),
+        Column("industry", gettext_lazy("Industry"), CodeRef("industry"), aliases=("行业",)),
+        Column("kind", gettext_lazy("Counting kind"), Choice(ProjectKind), aliases=("认定类型",)),
+        Column("currency", gettext_lazy("Currency"), Choice(Currency, aliases=CURRENCY_NAMES), aliases=("币种",)),
+        Column("fx_rate", gettext_lazy("Rate to RMB"), DecimalNumber(12, 6), aliases=("汇率",)),
+        Column("contracted_investment", gettext_lazy("Contracted investment (10k)"), DecimalNumber(16, 2),
+               aliases=("协议投资额（万元）", "协议投资额")),
+        Column("funds_in_place", gettext_lazy("Funds in place (10k)"), DecimalNumber(16, 2),
+               aliases=("实际到位资金（万元）", "实际到位资金")),
+        Column("source_region", gettext_lazy("Source region"), Choice(SourceRegion), aliases=("来源地类别",)),
+        Column("source_place", gettext_lazy("Source country or province"), Text(60), aliases=("来源地",)),
+        Column("signed_on", gettext_lazy("Signed on"), Date(), aliases=("签约日期",)),
+        Column("registered_on", gettext_lazy("Registered on"), Date(), aliases=("注册日期",)),
+        Column("started_on", gettext_lazy("Started on"), Date(), aliases=("开工日期",)),
+    ]
 
     def prepare(self) -> None:
         super().prepare()
         from zonebook.registry.models import Zone
 
         zones = list(Zone.objects.for_user(self.user).only("id", "name", "short_name", "province_code", "city_code"))
-        self.zone_parser._map = {**{z.short_name: z for z in zones}, **{z.name: z for z in zones}}
+        self.zones = {**{z.short_name: z for z in zones}, **{z.name: z for z in zones}}
         self.investors = {}
 
     def validate(self, rows: list[Row]) -> list[RowError]:
@@ -92,11 +72,16 @@ class ProjectImport(ImportKind):
         visible = set(Project.objects.for_user(self.user).filter(number__in=numbers).values_list("number", flat=True))
         for r in rows:
             n = r.values["number"]
+            zone = self.zones.get(r.values["zone"])
+            if zone is None:
+                errors.append(self.error(r, "zone", _("Unknown zone in your scope.")))
             if n in seen:
                 errors.append(self.error(r, "number", _("The project number appears twice in the file.")))
             seen.add(n)
             if n in existing and n not in visible:
                 errors.append(self.error(r, "number", _("The project number belongs to a project outside your scope.")))
+            elif n in existing and zone is not None and existing[n].zone_id != zone.pk:
+                errors.append(self.error(r, "zone", _("The project is registered in another zone.")))
         return errors
 
     def _investor(self, name: str, zone):
@@ -115,7 +100,7 @@ class ProjectImport(ImportKind):
         n = 0
         for r in rows:
             v = dict(r.values)
-            zone = v.pop("zone")
+            zone = self.zones[v.pop("zone")]
             dates = {k: v.pop(k, None) for k, _m in MILESTONE_COLUMNS}
             data = {k: val for k, val in v.items() if val not in (None, "")}
             data["zone"] = zone

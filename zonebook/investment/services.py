@@ -171,6 +171,16 @@ def _validate_project(p: Project) -> None:
         _check_stage_fields(p)
 
 
+def _normal(name: str, value):
+    """Decimals at the column's scale, so an unchanged amount (1 vs 1.000000) is no change."""
+    from django.db import models
+
+    field = Project._meta.get_field(name)
+    if isinstance(field, models.DecimalField) and value not in (None, ""):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
+
+
 def _derive_money(p: Project) -> None:
     p.contracted_cny = calc.to_cny(p.contracted_investment, p.fx_rate)
     p.funds_in_place_cny = calc.to_cny(p.funds_in_place, p.fx_rate)
@@ -187,7 +197,7 @@ def _refresh_count(p: Project) -> None:
 @transaction.atomic
 def create_project(data: dict, *, by) -> Project:
     require(by)
-    p = Project(**{k: v for k, v in data.items() if k in PROJECT_FIELDS})
+    p = Project(**{k: _normal(k, v) for k, v in data.items() if k in PROJECT_FIELDS})
     if not p.number:
         p.number = next_number(p.zone)
     _derive_money(p)
@@ -216,7 +226,7 @@ def update_project(p: Project, data: dict, *, by, code: str = "investment.projec
     before = audit.snapshot(p)
     for k, v in data.items():
         if k in PROJECT_FIELDS and k != "number":
-            setattr(p, k, v)
+            setattr(p, k, _normal(k, v))
     _derive_money(p)
     _validate_project(p)
     _refresh_count(p)
