@@ -10,7 +10,33 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .models import MILESTONE_ORDER, STAGE_OF_MILESTONE, MilestoneKind
+# M0–M10 in order (``models.MilestoneKind`` has the same values) and the stage each one reaches
+MILESTONE_ORDER = [
+    "lead",
+    "talks",
+    "signed",
+    "registered",
+    "land",
+    "started",
+    "statistics",
+    "completed",
+    "production",
+    "above_scale",
+    "capacity",
+]
+STAGE_OF_MILESTONE = {
+    "lead": "lead",
+    "talks": "talks",
+    "signed": "signed",
+    "registered": "registered",
+    "land": "registered",
+    "started": "started",
+    "statistics": "building",
+    "completed": "completed",
+    "production": "producing",
+    "above_scale": "producing",
+    "capacity": "capacity",
+}
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -52,9 +78,9 @@ def to_cny(amount, rate) -> Decimal:
 def stage_from(milestones: list[str]) -> str:
     """The stage of a project: the stage reached with its latest milestone (lead without any)."""
     if not milestones:
-        return STAGE_OF_MILESTONE[MilestoneKind.LEAD]
-    latest = max(milestones, key=MILESTONE_ORDER.index)
-    return STAGE_OF_MILESTONE[MilestoneKind(latest)]
+        return STAGE_OF_MILESTONE["lead"]
+    latest = max((str(m) for m in milestones), key=MILESTONE_ORDER.index)
+    return STAGE_OF_MILESTONE[latest]
 
 
 def amounts_overlap(a, b, tolerance_pct) -> bool:

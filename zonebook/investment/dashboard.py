@@ -18,10 +18,15 @@ def pipeline(request) -> dict:
 
 def target(request) -> dict:
     today = timezone.localdate()
-    stats = queries.project_statistics(Project.objects.for_user(request.user), today.year, today.month, "zone")
+    stats = queries.project_statistics(
+        Project.objects.for_user(request.user), today.year, today.month, "zone"
+    )
     goal = queries.target_for(request.user, today.year)
-    return {"total": stats["total"], "progress": queries.target_progress(stats["total"], goal, today.month),
-            "year": today.year}
+    return {
+        "total": stats["total"],
+        "progress": queries.target_progress(stats["total"], goal, today.month),
+        "year": today.year,
+    }
 
 
 def events(request) -> dict:
@@ -30,7 +35,12 @@ def events(request) -> dict:
 
 
 def terminal_requests(user) -> int:
-    return Project.objects.for_user(user).exclude(terminal_state="").filter(terminal_approved_at__isnull=True).count()
+    return (
+        Project.objects.for_user(user)
+        .exclude(terminal_state="")
+        .filter(terminal_approved_at__isnull=True)
+        .count()
+    )
 
 
 def overdue_tasks(user) -> int:

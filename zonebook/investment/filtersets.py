@@ -31,37 +31,66 @@ SEARCH = forms.TextInput(attrs={"type": "search"})
 def scoped_units(request):
     from zonebook.accounts.models import Unit
 
-    return Unit.objects.for_user(getattr(request, "user", None)).only("id", "name") if request else Unit.objects.none()
+    return (
+        Unit.objects.for_user(getattr(request, "user", None)).only("id", "name")
+        if request
+        else Unit.objects.none()
+    )
 
 
 class ProjectFilterSet(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method="search", widget=SEARCH,
-                           help_text=_("Project number or name, investor"))
+    q = filters.CharFilter(
+        label=_("Search"), method="search", widget=SEARCH, help_text=_("Project number or name, investor")
+    )
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), queryset=scoped_zones)
     stage = filters.ChoiceFilter(label=cap(_("stage")), choices=Stage.choices)
     kind = filters.ChoiceFilter(label=cap(_("counting kind")), choices=ProjectKind.choices)
     source_region = filters.ChoiceFilter(label=cap(_("source region")), choices=SourceRegion.choices)
-    year = IntegerFilter(label=cap(_("signed in year")), field_name="signed_on__year", min_value=1990, max_value=2100)
+    year = IntegerFilter(
+        label=cap(_("signed in year")), field_name="signed_on__year", min_value=1990, max_value=2100
+    )
     counted = filters.BooleanFilter(label=cap(_("counts as a new project")), widget=YesNoWidget)
     city_screening = filters.ChoiceFilter(label=cap(_("city screening")), choices=ScreeningStatus.choices[1:])
-    province_screening = filters.ChoiceFilter(label=cap(_("province screening")), choices=ScreeningStatus.choices[1:])
-    duplicate = filters.BooleanFilter(label=cap(_("duplicate warning")), method="filter_duplicate", widget=YesNoWidget)
+    province_screening = filters.ChoiceFilter(
+        label=cap(_("province screening")), choices=ScreeningStatus.choices[1:]
+    )
+    duplicate = filters.BooleanFilter(
+        label=cap(_("duplicate warning")), method="filter_duplicate", widget=YesNoWidget
+    )
     sort = filters.OrderingFilter(
         label=_("Sort"),
-        fields=(("number", "number"), ("name", "name"), ("signed_on", "signed_on"),
-                ("contracted_cny", "contracted_cny"), ("funds_in_place_cny", "funds_in_place_cny"), ("stage", "stage")),
+        fields=(
+            ("number", "number"),
+            ("name", "name"),
+            ("signed_on", "signed_on"),
+            ("contracted_cny", "contracted_cny"),
+            ("funds_in_place_cny", "funds_in_place_cny"),
+            ("stage", "stage"),
+        ),
     )
 
     class Meta:
         model = Project
-        fields = ["q", "zone", "stage", "kind", "source_region", "year", "counted", "city_screening",
-                  "province_screening", "duplicate"]
+        fields = [
+            "q",
+            "zone",
+            "stage",
+            "kind",
+            "source_region",
+            "year",
+            "counted",
+            "city_screening",
+            "province_screening",
+            "duplicate",
+        ]
 
     def search(self, queryset, name, value):
         value = (value or "").strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number__icontains=value) | Q(name__icontains=value) | Q(investor__name__icontains=value))
+        return queryset.filter(
+            Q(number__icontains=value) | Q(name__icontains=value) | Q(investor__name__icontains=value)
+        )
 
     def filter_duplicate(self, queryset, name, value):
         if value is None:
@@ -70,12 +99,20 @@ class ProjectFilterSet(filters.FilterSet):
 
 
 class InvestorFilterSet(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method="search", widget=SEARCH,
-                           help_text=_("Name, parent group, contact or products"))
+    q = filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        widget=SEARCH,
+        help_text=_("Name, parent group, contact or products"),
+    )
     kind = filters.ChoiceFilter(label=cap(_("kind")), choices=InvestorKind.choices)
-    transfer_target = filters.BooleanFilter(label=cap(_("transfer target (目标转移企业)")), widget=YesNoWidget)
+    transfer_target = filters.BooleanFilter(
+        label=cap(_("transfer target (目标转移企业)")), widget=YesNoWidget
+    )
     fortune500 = filters.BooleanFilter(label=cap(_("Fortune Global 500")), widget=YesNoWidget)
-    sort = filters.OrderingFilter(label=_("Sort"), fields=(("name", "name"), ("priority", "priority"), ("country", "country")))
+    sort = filters.OrderingFilter(
+        label=_("Sort"), fields=(("name", "name"), ("priority", "priority"), ("country", "country"))
+    )
 
     class Meta:
         model = Investor
@@ -85,15 +122,23 @@ class InvestorFilterSet(filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(parent_group__icontains=value)
-                               | Q(contact_name__icontains=value) | Q(products__icontains=value))
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(parent_group__icontains=value)
+            | Q(contact_name__icontains=value)
+            | Q(products__icontains=value)
+        )
 
 
 class EventFilterSet(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method="search", widget=SEARCH, help_text=_("Title, place or participants"))
+    q = filters.CharFilter(
+        label=_("Search"), method="search", widget=SEARCH, help_text=_("Title, place or participants")
+    )
     kind = filters.ChoiceFilter(label=cap(_("kind")), choices=EventKind.choices)
     year = IntegerFilter(label=cap(_("year")), field_name="date__year", min_value=1990, max_value=2100)
-    sort = filters.OrderingFilter(label=_("Sort"), fields=(("date", "date"), ("title", "title"), ("kind", "kind")))
+    sort = filters.OrderingFilter(
+        label=_("Sort"), fields=(("date", "date"), ("title", "title"), ("kind", "kind"))
+    )
 
     class Meta:
         model = InvestmentEvent
@@ -103,7 +148,9 @@ class EventFilterSet(filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(place__icontains=value) | Q(participants__icontains=value))
+        return queryset.filter(
+            Q(title__icontains=value) | Q(place__icontains=value) | Q(participants__icontains=value)
+        )
 
 
 class TransferProjectFilterSet(ProjectFilterSet):
@@ -116,9 +163,13 @@ class TransferProjectFilterSet(ProjectFilterSet):
 
 
 class TaskFilterSet(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method="search", widget=SEARCH, help_text=_("Task text or number"))
+    q = filters.CharFilter(
+        label=_("Search"), method="search", widget=SEARCH, help_text=_("Task text or number")
+    )
     document = filters.NumberFilter(field_name="document_id", widget=forms.HiddenInput)
-    unit = filters.ModelChoiceFilter(label=cap(_("unit")), queryset=scoped_units, field_name="units", distinct=True)
+    unit = filters.ModelChoiceFilter(
+        label=cap(_("unit")), queryset=scoped_units, field_name="units", distinct=True
+    )
     done = filters.BooleanFilter(label=cap(_("completed")), widget=YesNoWidget)
     sort = filters.OrderingFilter(label=_("Sort"), fields=(("number", "number"), ("deadline", "deadline")))
 

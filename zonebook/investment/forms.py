@@ -28,11 +28,36 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = [
-            "name", "kind", "parent", "investor", "industry", "build_kind", "zone", "park", "enterprise",
-            "currency", "fx_rate", "planned_investment", "contracted_investment", "funds_in_place",
-            "source_region", "source_place", "fortune500", "china500", "lead_unit", "officer", "event",
-            "transfer_mode", "transfer_from", "enclave", "processing_trade", "exclusion_category",
-            "in_monthly_ledger", "land_area_mu", "jobs", "description",
+            "name",
+            "kind",
+            "parent",
+            "investor",
+            "industry",
+            "build_kind",
+            "zone",
+            "park",
+            "enterprise",
+            "currency",
+            "fx_rate",
+            "planned_investment",
+            "contracted_investment",
+            "funds_in_place",
+            "source_region",
+            "source_place",
+            "fortune500",
+            "china500",
+            "lead_unit",
+            "officer",
+            "event",
+            "transfer_mode",
+            "transfer_from",
+            "enclave",
+            "processing_trade",
+            "exclusion_category",
+            "in_monthly_ledger",
+            "land_area_mu",
+            "jobs",
+            "description",
         ]
 
     def __init__(self, *args, user=None, **kwargs):
@@ -58,16 +83,24 @@ class ProjectForm(forms.ModelForm):
 class MilestoneForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("Milestone"), choices=MilestoneKind.choices)
     date = forms.DateField(label=_("Date"), widget=DATE)
-    evidence = forms.CharField(label=_("Evidence"), max_length=300, required=False,
-                               help_text=_("Contract number, licence, permit, photos …"))
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        max_length=300,
+        required=False,
+        help_text=_("Contract number, licence, permit, photos …"),
+    )
     correction_reason = forms.CharField(
-        label=_("Correction reason"), max_length=300, required=False,
+        label=_("Correction reason"),
+        max_length=300,
+        required=False,
         help_text=_("Only to correct a recorded milestone or to record a date out of order."),
     )
 
 
 class TerminalForm(BootstrapForm):
-    state = forms.ChoiceField(label=_("Terminal state"), choices=[(s.value, s.label) for s in TERMINAL_STAGES])
+    state = forms.ChoiceField(
+        label=_("Terminal state"), choices=[(s.value, s.label) for s in TERMINAL_STAGES]
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
@@ -82,16 +115,33 @@ class InvestorForm(forms.ModelForm):
     class Meta:
         model = Investor
         fields = [
-            "name", "kind", "country", "home_region", "uscc", "industry", "parent_group", "fortune500", "china500",
-            "contact_name", "contact_phone", "products", "transfer_target", "relocation_intent",
-            "processing_trade_share", "workforce", "priority", "consent",
+            "name",
+            "kind",
+            "country",
+            "home_region",
+            "uscc",
+            "industry",
+            "parent_group",
+            "fortune500",
+            "china500",
+            "contact_name",
+            "contact_phone",
+            "products",
+            "transfer_target",
+            "relocation_intent",
+            "processing_trade_share",
+            "workforce",
+            "priority",
+            "consent",
         ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         from zonebook.registry.models import Code
 
-        self.fields["industry"].queryset = Code.objects.filter(table__key="industry", level=2).order_by("code")
+        self.fields["industry"].queryset = Code.objects.filter(table__key="industry", level=2).order_by(
+            "code"
+        )
         style_fields(self)
 
 
@@ -106,8 +156,12 @@ class EventForm(forms.ModelForm):
     class Meta:
         model = InvestmentEvent
         fields = ["kind", "title", "date", "end_date", "place", "participants", "leads", "investors", "note"]
-        widgets = {"date": DATE, "end_date": DATE, "participants": forms.Textarea(attrs={"rows": 2}),
-                   "note": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "date": DATE,
+            "end_date": DATE,
+            "participants": forms.Textarea(attrs={"rows": 2}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,8 +182,9 @@ class TaskForm(forms.Form):
     text = forms.CharField(label=_("Task"), widget=forms.Textarea(attrs={"rows": 3}))
     goal = forms.CharField(label=_("Goal"), max_length=300, required=False)
     lead_units = forms.ModelMultipleChoiceField(label=_("Lead unit (牵头单位)"), queryset=None)
-    responsible_units = forms.ModelMultipleChoiceField(label=_("Responsible units (责任单位)"), queryset=None,
-                                                       required=False)
+    responsible_units = forms.ModelMultipleChoiceField(
+        label=_("Responsible units (责任单位)"), queryset=None, required=False
+    )
     deadline = forms.DateField(label=_("Deadline"), widget=DATE, required=False)
     recurrence = forms.ChoiceField(label=_("Reporting"), choices=Recurrence.choices, required=False)
 
@@ -144,7 +199,9 @@ class TaskForm(forms.Form):
 
 class ReportForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Reporting unit"), queryset=None)
-    period = forms.DateField(label=_("Period (month)"), widget=DATE, help_text=_("Any day of the month reported on."))
+    period = forms.DateField(
+        label=_("Period (month)"), widget=DATE, help_text=_("Any day of the month reported on.")
+    )
     text = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, units=None, indicators=(), **kwargs):
@@ -153,22 +210,33 @@ class ReportForm(forms.Form):
         self.indicators = list(indicators)
         for ind in self.indicators:
             self.fields[f"ind_{ind.pk}"] = forms.DecimalField(
-                label=f"{ind.name}（{ind.unit}）" if ind.unit else ind.name, required=False, max_digits=18,
+                label=f"{ind.name}（{ind.unit}）" if ind.unit else ind.name,
+                required=False,
+                max_digits=18,
                 decimal_places=4,
             )
         style_fields(self)
 
     def figures(self) -> dict:
-        return {ind: self.cleaned_data.get(f"ind_{ind.pk}") for ind in self.indicators
-                if self.cleaned_data.get(f"ind_{ind.pk}") is not None}
+        return {
+            ind: self.cleaned_data.get(f"ind_{ind.pk}")
+            for ind in self.indicators
+            if self.cleaned_data.get(f"ind_{ind.pk}") is not None
+        }
 
 
 class StatsForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
     month = forms.IntegerField(label=_("Up to month"), min_value=1, max_value=12)
-    group = forms.ChoiceField(label=_("By"), choices=[("zone", _("Zone")), ("city", _("City")),
-                                                       ("industry", _("Industry")),
-                                                       ("source_region", _("Source region"))])
+    group = forms.ChoiceField(
+        label=_("Group by"),
+        choices=[
+            ("zone", _("Zone")),
+            ("city", _("City")),
+            ("industry", _("Industry")),
+            ("source_region", _("Source region")),
+        ],
+    )
 
 
 STAGES_FOR_PIPELINE = [s for s in Stage.values]

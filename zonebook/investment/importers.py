@@ -20,10 +20,20 @@ from zonebook.core.imports.parsers import Choice, CodeRef, Date, DecimalNumber, 
 from . import services as svc
 from .models import Currency, Investor, MilestoneKind, Project, ProjectKind, SourceRegion
 
-
-CURRENCY_NAMES = {"人民币": "CNY", "元": "CNY", "美元": "USD", "欧元": "EUR", "港元": "HKD", "港币": "HKD", "日元": "JPY"}
-MILESTONE_COLUMNS = (("signed_on", MilestoneKind.SIGNED), ("registered_on", MilestoneKind.REGISTERED),
-                     ("started_on", MilestoneKind.STARTED))
+CURRENCY_NAMES = {
+    "人民币": "CNY",
+    "元": "CNY",
+    "美元": "USD",
+    "欧元": "EUR",
+    "港元": "HKD",
+    "港币": "HKD",
+    "日元": "JPY",
+}
+MILESTONE_COLUMNS = (
+    ("signed_on", MilestoneKind.SIGNED),
+    ("registered_on", MilestoneKind.REGISTERED),
+    ("started_on", MilestoneKind.STARTED),
+)
 
 
 @register
@@ -44,12 +54,22 @@ class ProjectImport(ImportKind):
         Column("investor", gettext_lazy("Investor"), Text(200), aliases=("投资主体", "客商")),
         Column("industry", gettext_lazy("Industry"), CodeRef("industry"), aliases=("行业",)),
         Column("kind", gettext_lazy("Counting kind"), Choice(ProjectKind), aliases=("认定类型",)),
-        Column("currency", gettext_lazy("Currency"), Choice(Currency, aliases=CURRENCY_NAMES), aliases=("币种",)),
+        Column(
+            "currency", gettext_lazy("Currency"), Choice(Currency, aliases=CURRENCY_NAMES), aliases=("币种",)
+        ),
         Column("fx_rate", gettext_lazy("Rate to RMB"), DecimalNumber(12, 6), aliases=("汇率",)),
-        Column("contracted_investment", gettext_lazy("Contracted investment (10k)"), DecimalNumber(16, 2),
-               aliases=("协议投资额（万元）", "协议投资额")),
-        Column("funds_in_place", gettext_lazy("Funds in place (10k)"), DecimalNumber(16, 2),
-               aliases=("实际到位资金（万元）", "实际到位资金")),
+        Column(
+            "contracted_investment",
+            gettext_lazy("Contracted investment (10k)"),
+            DecimalNumber(16, 2),
+            aliases=("协议投资额（万元）", "协议投资额"),
+        ),
+        Column(
+            "funds_in_place",
+            gettext_lazy("Funds in place (10k)"),
+            DecimalNumber(16, 2),
+            aliases=("实际到位资金（万元）", "实际到位资金"),
+        ),
         Column("source_region", gettext_lazy("Source region"), Choice(SourceRegion), aliases=("来源地类别",)),
         Column("source_place", gettext_lazy("Source country or province"), Text(60), aliases=("来源地",)),
         Column("signed_on", gettext_lazy("Signed on"), Date(), aliases=("签约日期",)),
@@ -61,7 +81,9 @@ class ProjectImport(ImportKind):
         super().prepare()
         from zonebook.registry.models import Zone
 
-        zones = list(Zone.objects.for_user(self.user).only("id", "name", "short_name", "province_code", "city_code"))
+        zones = list(
+            Zone.objects.for_user(self.user).only("id", "name", "short_name", "province_code", "city_code")
+        )
         self.zones = {**{z.short_name: z for z in zones}, **{z.name: z for z in zones}}
         self.investors = {}
 
@@ -69,7 +91,9 @@ class ProjectImport(ImportKind):
         errors, seen = [], set()
         numbers = [r.values["number"] for r in rows]
         existing = {p.number: p for p in Project.objects.filter(number__in=numbers).only("number", "zone_id")}
-        visible = set(Project.objects.for_user(self.user).filter(number__in=numbers).values_list("number", flat=True))
+        visible = set(
+            Project.objects.for_user(self.user).filter(number__in=numbers).values_list("number", flat=True)
+        )
         for r in rows:
             n = r.values["number"]
             zone = self.zones.get(r.values["zone"])
@@ -79,7 +103,9 @@ class ProjectImport(ImportKind):
                 errors.append(self.error(r, "number", _("The project number appears twice in the file.")))
             seen.add(n)
             if n in existing and n not in visible:
-                errors.append(self.error(r, "number", _("The project number belongs to a project outside your scope.")))
+                errors.append(
+                    self.error(r, "number", _("The project number belongs to a project outside your scope."))
+                )
             elif n in existing and zone is not None and existing[n].zone_id != zone.pk:
                 errors.append(self.error(r, "zone", _("The project is registered in another zone.")))
         return errors
@@ -91,8 +117,15 @@ class ProjectImport(ImportKind):
         if key not in self.investors:
             inv = Investor.objects.for_user(self.user).filter(name=name).first()
             if inv is None:
-                inv = svc.create_investor({"name": name, "province_code": zone.province_code,
-                                           "city_code": zone.city_code, "zone": zone}, by=self.user)
+                inv = svc.create_investor(
+                    {
+                        "name": name,
+                        "province_code": zone.province_code,
+                        "city_code": zone.city_code,
+                        "zone": zone,
+                    },
+                    by=self.user,
+                )
             self.investors[key] = inv
         return self.investors[key]
 
@@ -121,8 +154,12 @@ class ProjectImport(ImportKind):
                     if current is None:
                         svc.record_milestone(project, kind, day, by=by, evidence=_("monthly list"))
                     elif current.date != day:
-                        svc.record_milestone(project, kind, day, by=by, correction_reason=_("monthly list import"))
+                        svc.record_milestone(
+                            project, kind, day, by=by, correction_reason=_("monthly list import")
+                        )
             except DomainError as exc:
-                raise DomainError(str(exc.message), details=[self.error(r, "number", str(exc.message))]) from exc
+                raise DomainError(
+                    str(exc.message), details=[self.error(r, "number", str(exc.message))]
+                ) from exc
             n += 1
         return n

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from zonebook.core.scoping import ScopedQuerySet
 from zonebook.sla.models import TrackedMixin
 
+from . import calc
+
 ZONE_SCOPE = {"province": "province_code", "city": "city_code", "zone": "zone_id"}
 WAN = {"max_digits": 16, "decimal_places": 2}  # 万元: up to 10^14 万元
 
@@ -59,13 +61,20 @@ class Investor(models.Model):
     or expand); all of them the 客商资源库."""
 
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=InvestorKind.choices, default=InvestorKind.COMPANY)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=InvestorKind.choices, default=InvestorKind.COMPANY
+    )
     country = models.CharField(_("country or region"), max_length=60, blank=True, default="中国")
     home_region = models.CharField(_("home province or city"), max_length=60, blank=True)
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     industry = models.ForeignKey(
-        "registry.Code", verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"table__key": "industry"},
+        "registry.Code",
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"table__key": "industry"},
     )
     parent_group = models.CharField(_("parent group"), max_length=200, blank=True)
     fortune500 = models.BooleanField(_("Fortune Global 500"), default=False)
@@ -77,21 +86,34 @@ class Investor(models.Model):
     transfer_target = models.BooleanField(_("transfer target (目标转移企业)"), default=False)
     relocation_intent = models.CharField(_("relocation intent"), max_length=300, blank=True)
     processing_trade_share = models.DecimalField(
-        _("processing-trade share (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        _("processing-trade share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     workforce = models.PositiveIntegerField(_("workforce"), null=True, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority (1 = highest)"), null=True, blank=True)
     consent = models.BooleanField(_("consent to keep contact data"), default=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible officer"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible officer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # the office keeping the record
     province_code = models.CharField(_("province"), max_length=6, blank=True, db_index=True)
     city_code = models.CharField(_("city"), max_length=6, blank=True, db_index=True)
     zone = models.ForeignKey(
-        "registry.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Zone",
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -127,15 +149,27 @@ class ContactChannel(models.TextChoices):
 class InvestorContact(models.Model):
     """One contact with an investor (the interaction log of the 客商资源库)."""
 
-    investor = models.ForeignKey(Investor, verbose_name=_("investor"), on_delete=models.CASCADE, related_name="contacts")
+    investor = models.ForeignKey(
+        Investor, verbose_name=_("investor"), on_delete=models.CASCADE, related_name="contacts"
+    )
     date = models.DateField(_("date"))
-    channel = models.CharField(_("channel"), max_length=16, choices=ContactChannel.choices, default=ContactChannel.MEETING)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=ContactChannel.choices, default=ContactChannel.MEETING
+    )
     summary = models.TextField(_("summary"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
-    SCOPE_PATHS = {"province": "investor__province_code", "city": "investor__city_code", "zone": "investor__zone_id"}
+    SCOPE_PATHS = {
+        "province": "investor__province_code",
+        "city": "investor__city_code",
+        "zone": "investor__zone_id",
+    }
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -168,12 +202,19 @@ class InvestmentEvent(models.Model):
     place = models.CharField(_("place"), max_length=200, blank=True)
     participants = models.TextField(_("participants"), blank=True)
     leads = models.PositiveIntegerField(_("leads gathered"), default=0)
-    investors = models.ManyToManyField(Investor, verbose_name=_("investors"), blank=True, related_name="events")
+    investors = models.ManyToManyField(
+        Investor, verbose_name=_("investors"), blank=True, related_name="events"
+    )
     note = models.TextField(_("note"), blank=True)
     province_code = models.CharField(_("province"), max_length=6, blank=True, db_index=True)
     city_code = models.CharField(_("city"), max_length=6, blank=True, db_index=True)
     zone = models.ForeignKey(
-        "registry.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Zone",
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     SCOPE_PATHS = ZONE_SCOPE
@@ -208,6 +249,7 @@ class MilestoneKind(models.TextChoices):
 
 
 MILESTONE_ORDER = [m.value for m in MilestoneKind]
+assert MILESTONE_ORDER == calc.MILESTONE_ORDER, "models.MilestoneKind and calc.MILESTONE_ORDER differ"
 
 
 class Stage(models.TextChoices):
@@ -227,20 +269,7 @@ class Stage(models.TextChoices):
 
 
 TERMINAL_STAGES = (Stage.STALLED, Stage.WITHDRAWN, Stage.LOST)
-# the stage reached with each milestone (the latest milestone decides)
-STAGE_OF_MILESTONE = {
-    MilestoneKind.LEAD: Stage.LEAD,
-    MilestoneKind.TALKS: Stage.TALKS,
-    MilestoneKind.SIGNED: Stage.SIGNED,
-    MilestoneKind.REGISTERED: Stage.REGISTERED,
-    MilestoneKind.LAND: Stage.REGISTERED,
-    MilestoneKind.STARTED: Stage.STARTED,
-    MilestoneKind.STATISTICS: Stage.BUILDING,
-    MilestoneKind.COMPLETED: Stage.COMPLETED,
-    MilestoneKind.PRODUCTION: Stage.PRODUCING,
-    MilestoneKind.ABOVE_SCALE: Stage.PRODUCING,
-    MilestoneKind.CAPACITY: Stage.CAPACITY,
-}
+# the stage reached with each milestone (the latest milestone decides): ``calc.STAGE_OF_MILESTONE``
 PIPELINE_STAGES = [s for s in Stage.values if s not in TERMINAL_STAGES]
 
 
@@ -298,58 +327,107 @@ class Project(TrackedMixin, models.Model):
 
     number = models.CharField(_("project number"), max_length=30, unique=True)
     name = models.CharField(_("project name"), max_length=40)
-    kind = models.CharField(_("counting kind"), max_length=20, choices=ProjectKind.choices, default=ProjectKind.NEW)
+    kind = models.CharField(
+        _("counting kind"), max_length=20, choices=ProjectKind.choices, default=ProjectKind.NEW
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("original project"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="follow_ups", help_text=_("For a capital increase, an upgrade or a change of investor."),
+        "self",
+        verbose_name=_("original project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text=_("For a capital increase, an upgrade or a change of investor."),
     )
     investor = models.ForeignKey(
-        Investor, verbose_name=_("investor"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+        Investor,
+        verbose_name=_("investor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
     )
     industry = models.ForeignKey(
-        "registry.Code", verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"table__key": "industry"},
+        "registry.Code",
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"table__key": "industry"},
     )
-    build_kind = models.CharField(_("construction type"), max_length=12, choices=BuildKind.choices, default=BuildKind.NEW)
+    build_kind = models.CharField(
+        _("construction type"), max_length=12, choices=BuildKind.choices, default=BuildKind.NEW
+    )
     description = models.TextField(_("description"), blank=True)
     # money (万元 in ``currency``; ``fx_rate`` CNY per unit)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
     fx_rate = models.DecimalField(_("rate to RMB"), max_digits=12, decimal_places=6, default=Decimal(1))
     planned_investment = models.DecimalField(_("planned investment (10k)"), null=True, blank=True, **WAN)
-    contracted_investment = models.DecimalField(_("contracted investment (10k)"), null=True, blank=True, **WAN)
+    contracted_investment = models.DecimalField(
+        _("contracted investment (10k)"), null=True, blank=True, **WAN
+    )
     funds_in_place = models.DecimalField(_("funds in place (10k)"), default=Decimal(0), **WAN)
     contracted_cny = models.DecimalField(_("contracted investment (10k RMB)"), default=Decimal(0), **WAN)
     funds_in_place_cny = models.DecimalField(_("funds in place (10k RMB)"), default=Decimal(0), **WAN)
     # origin
-    source_region = models.CharField(_("source region"), max_length=16, choices=SourceRegion.choices, blank=True)
+    source_region = models.CharField(
+        _("source region"), max_length=16, choices=SourceRegion.choices, blank=True
+    )
     source_place = models.CharField(_("source country or province"), max_length=60, blank=True)
     fortune500 = models.BooleanField(_("Fortune Global 500"), default=False)
     china500 = models.BooleanField(_("China top 500"), default=False)
     # site
-    zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    zone = models.ForeignKey(
+        "registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+"
+    )
     park = models.ForeignKey(
-        "registry.Park", verbose_name=_("park"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Park",
+        verbose_name=_("park"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     enterprise = models.ForeignKey(
-        "registry.Enterprise", verbose_name=_("registered enterprise"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "registry.Enterprise",
+        verbose_name=_("registered enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     land_area_mu = models.DecimalField(_("land (mu)"), max_digits=10, decimal_places=2, null=True, blank=True)
     jobs = models.PositiveIntegerField(_("expected jobs"), null=True, blank=True)
     # people
     lead_unit = models.ForeignKey(
-        "accounts.Unit", verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Unit",
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible officer"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible officer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     event = models.ForeignKey(
-        InvestmentEvent, verbose_name=_("signed at event"), null=True, blank=True, on_delete=models.SET_NULL,
+        InvestmentEvent,
+        verbose_name=_("signed at event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="projects",
     )
     # transfer (重大转移项目库)
-    transfer_mode = models.CharField(_("transfer mode"), max_length=12, choices=TransferMode.choices, blank=True)
+    transfer_mode = models.CharField(
+        _("transfer mode"), max_length=12, choices=TransferMode.choices, blank=True
+    )
     transfer_from = models.CharField(_("transferred from"), max_length=60, blank=True)
     enclave = models.BooleanField(_("enclave or co-built park (飞地)"), default=False)
     processing_trade = models.BooleanField(_("processing trade"), default=False)
@@ -363,12 +441,16 @@ class Project(TrackedMixin, models.Model):
     count_note = models.CharField(_("counting note"), max_length=300, blank=True)
     dedup_warning = models.CharField(_("duplicate warning"), max_length=300, blank=True)
     # lifecycle (derived from the milestones)
-    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.LEAD, db_index=True)
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=Stage.choices, default=Stage.LEAD, db_index=True
+    )
     signed_on = models.DateField(_("signed on"), null=True, blank=True, db_index=True)
     registered_on = models.DateField(_("registered on"), null=True, blank=True)
     started_on = models.DateField(_("started on"), null=True, blank=True)
     terminal_state = models.CharField(
-        _("requested terminal state"), max_length=12, blank=True,
+        _("requested terminal state"),
+        max_length=12,
+        blank=True,
         choices=[(s.value, s.label) for s in TERMINAL_STAGES],
     )
     terminal_reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -379,7 +461,9 @@ class Project(TrackedMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     terminal_approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    city_screening = models.CharField(_("city screening"), max_length=12, choices=ScreeningStatus.choices, blank=True)
+    city_screening = models.CharField(
+        _("city screening"), max_length=12, choices=ScreeningStatus.choices, blank=True
+    )
     province_screening = models.CharField(
         _("province screening"), max_length=12, choices=ScreeningStatus.choices, blank=True
     )
@@ -410,7 +494,12 @@ class Project(TrackedMixin, models.Model):
 
     def audit_scope(self) -> dict:
         zone = self.zone
-        return {"province": zone.province_code, "city": zone.city_code, "zone": zone.pk, "enterprise": self.enterprise_id}
+        return {
+            "province": zone.province_code,
+            "city": zone.city_code,
+            "zone": zone.pk,
+            "enterprise": self.enterprise_id,
+        }
 
     @property
     def is_terminal(self) -> bool:
@@ -424,16 +513,26 @@ class Project(TrackedMixin, models.Model):
 class Milestone(models.Model):
     """A dated milestone of a project with its evidence; at most one per kind."""
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
     kind = models.CharField(_("milestone"), max_length=12, choices=MilestoneKind.choices)
     seq = models.PositiveSmallIntegerField(_("milestone number"))
     date = models.DateField(_("date"))
     evidence = models.CharField(_("evidence"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("verified by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     correction_reason = models.CharField(_("correction reason"), max_length=300, blank=True)
@@ -450,7 +549,9 @@ class Milestone(models.Model):
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
         ordering = ["project", "seq"]
-        constraints = [models.UniqueConstraint(fields=["project", "kind"], name="inv_milestone_once_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="inv_milestone_once_per_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.number} {self.get_kind_display()} {self.date}"
@@ -477,7 +578,9 @@ class CountingRule(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=RuleKind.choices)
     threshold = models.DecimalField(_("threshold (10k RMB)"), null=True, blank=True, **WAN)
-    tolerance_pct = models.DecimalField(_("tolerance (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    tolerance_pct = models.DecimalField(
+        _("tolerance (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     categories = models.JSONField(_("categories"), default=list, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -500,7 +603,9 @@ class ProjectScreening(models.Model):
         CITY = "city", _("City")
         PROVINCE = "province", _("Province")
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="screenings")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="screenings"
+    )
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
     status = models.CharField(_("status"), max_length=12, choices=ScreeningStatus.choices)
     date = models.DateField(_("date"))
@@ -527,7 +632,12 @@ class InvestmentTarget(models.Model):
     province_code = models.CharField(_("province"), max_length=6, blank=True)
     city_code = models.CharField(_("city"), max_length=6, blank=True)
     zone = models.ForeignKey(
-        "registry.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Zone",
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     signed_count = models.PositiveIntegerField(_("signed projects"), default=0)
     signed_amount = models.DecimalField(_("signed amount (10k RMB)"), default=Decimal(0), **WAN)
@@ -560,7 +670,12 @@ class PolicyDocument(models.Model):
     province_code = models.CharField(_("province"), max_length=6, blank=True, db_index=True)
     city_code = models.CharField(_("city"), max_length=6, blank=True, db_index=True)
     zone = models.ForeignKey(
-        "registry.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Zone",
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     SCOPE_PATHS = ZONE_SCOPE
@@ -585,20 +700,28 @@ class Recurrence(models.TextChoices):
     YEARLY = "yearly", _("yearly")
 
 
-DOC_SCOPE = {"province": "document__province_code", "city": "document__city_code", "zone": "document__zone_id"}
+DOC_SCOPE = {
+    "province": "document__province_code",
+    "city": "document__city_code",
+    "zone": "document__zone_id",
+}
 
 
 class PolicyTask(models.Model):
     """政策任务: one task of a document with its lead and responsible units (``TaskUnit``)."""
 
-    document = models.ForeignKey(PolicyDocument, verbose_name=_("policy document"), on_delete=models.CASCADE, related_name="tasks")
+    document = models.ForeignKey(
+        PolicyDocument, verbose_name=_("policy document"), on_delete=models.CASCADE, related_name="tasks"
+    )
     number = models.CharField(_("task number"), max_length=20)
     section = models.CharField(_("section"), max_length=200, blank=True)
     text = models.TextField(_("task"))
     goal = models.CharField(_("goal"), max_length=300, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     recurrence = models.CharField(_("reporting"), max_length=10, choices=Recurrence.choices, blank=True)
-    units = models.ManyToManyField("accounts.Unit", through="TaskUnit", related_name="policy_tasks", verbose_name=_("units"))
+    units = models.ManyToManyField(
+        "accounts.Unit", through="TaskUnit", related_name="policy_tasks", verbose_name=_("units")
+    )
     done = models.BooleanField(_("completed"), default=False)
 
     SCOPE_PATHS = DOC_SCOPE
@@ -622,7 +745,9 @@ class TaskUnit(models.Model):
         RESPONSIBLE = "responsible", _("Responsible unit (责任单位)")
 
     task = models.ForeignKey(PolicyTask, on_delete=models.CASCADE, related_name="task_units")
-    unit = models.ForeignKey("accounts.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -657,14 +782,22 @@ class ReportStatus(models.TextChoices):
 class ProgressReport(models.Model):
     """A unit's progress report on a task for a period (text, figures, attachments)."""
 
-    task = models.ForeignKey(PolicyTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="reports")
-    unit = models.ForeignKey("accounts.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        PolicyTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="reports"
+    )
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     period = models.DateField(_("period (month)"))
     text = models.TextField(_("progress"))
-    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED
+    )
     submitted_at = models.DateTimeField(_("submitted at"))
     on_time = models.BooleanField(_("on time"), default=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     SCOPE_PATHS = {k: "task__" + v for k, v in DOC_SCOPE.items()}
     objects = ScopedQuerySet.as_manager()
@@ -673,7 +806,9 @@ class ProgressReport(models.Model):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         ordering = ["-period", "-submitted_at"]
-        constraints = [models.UniqueConstraint(fields=["task", "unit", "period"], name="inv_report_once_per_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "unit", "period"], name="inv_report_once_per_period")
+        ]
 
     def __str__(self) -> str:
         return f"{self.task.number} {self.unit} {self.period:%Y-%m}"
@@ -708,7 +843,9 @@ class ScoringRule(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ScoringRuleKind.choices)
     max_score = models.DecimalField(_("maximum score"), max_digits=7, decimal_places=2)
     indicator_code = models.CharField(_("indicator code"), max_length=40, blank=True)
-    default_score = models.DecimalField(_("default score"), max_digits=7, decimal_places=2, default=Decimal(0))
+    default_score = models.DecimalField(
+        _("default score"), max_digits=7, decimal_places=2, default=Decimal(0)
+    )
     province_code = models.CharField(_("province"), max_length=6, blank=True)
 
     SCOPE_PATHS = {"province": "province_code"}
@@ -718,7 +855,9 @@ class ScoringRule(models.Model):
         verbose_name = _("scoring rule")
         verbose_name_plural = _("scoring rules")
         ordering = ["year", "code"]
-        constraints = [models.UniqueConstraint(fields=["year", "province_code", "code"], name="inv_scoring_rule_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "province_code", "code"], name="inv_scoring_rule_code")
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
@@ -733,12 +872,16 @@ class ScorecardStatus(models.TextChoices):
 class Scorecard(models.Model):
     """目标责任考评: one unit's score for a year, its lines, rank and review state."""
 
-    unit = models.ForeignKey("accounts.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     province_code = models.CharField(_("province"), max_length=6, blank=True)
     total = models.DecimalField(_("total score"), max_digits=8, decimal_places=2, default=Decimal(0))
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=ScorecardStatus.choices, default=ScorecardStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ScorecardStatus.choices, default=ScorecardStatus.DRAFT
+    )
 
     SCOPE_PATHS = {"province": "province_code"}
     objects = ScopedQuerySet.as_manager()

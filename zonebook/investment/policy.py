@@ -55,20 +55,35 @@ AMBER_DAYS, RED_DAYS = 14, 3
 def create_document(data: dict, *, by) -> PolicyDocument:
     require(by)
     fields = ("title", "number", "issuer", "issued_on", "full_text", "valid")
-    return audit.create(PolicyDocument, {**scope_of_user(by), **{k: v for k, v in data.items() if k in fields}},
-                        by=by, code="investment.policydocument.created")
+    scope = scope_of_user(by)
+    if (
+        getattr(by, "scope_level", "") == "all" or by.is_superuser
+    ):  # an installation administrator names the office
+        scope.update({k: data[k] for k in ("province_code", "city_code", "zone") if data.get(k)})
+    return audit.create(
+        PolicyDocument,
+        {**scope, **{k: v for k, v in data.items() if k in fields}},
+        by=by,
+        code="investment.policydocument.created",
+    )
 
 
 @transaction.atomic
-def add_task(document: PolicyDocument, data: dict, *, lead_units, responsible_units=(), indicators=(), by) -> PolicyTask:
+def add_task(
+    document: PolicyDocument, data: dict, *, lead_units, responsible_units=(), indicators=(), by
+) -> PolicyTask:
     """A task with its units in order (leads first) and its indicators ``[(code, name, target, unit)]``."""
     require(by)
     lead_units = list(lead_units)
     if not lead_units:
         raise DomainError(_("A task needs a lead unit."), field="lead_units")
     fields = ("number", "section", "text", "goal", "deadline", "recurrence")
-    task = audit.create(PolicyTask, {"document": document, **{k: v for k, v in data.items() if k in fields}},
-                        by=by, code="investment.policytask.created")
+    task = audit.create(
+        PolicyTask,
+        {"document": document, **{k: v for k, v in data.items() if k in fields}},
+        by=by,
+        code="investment.policytask.created",
+    )
     seen, rows = set(), []
     for role, units in ((TaskUnit.Role.LEAD, lead_units), (TaskUnit.Role.RESPONSIBLE, responsible_units)):
         for unit in units:
@@ -80,8 +95,12 @@ def add_task(document: PolicyDocument, data: dict, *, lead_units, responsible_un
     TaskIndicator.objects.bulk_create(
         TaskIndicator(task=task, code=c, name=n, target=Decimal(t), unit=u) for c, n, t, u in indicators
     )
-    audit.record(task, code="investment.policytask.units", by=by,
-                 changes={"units": [None, [f"{r.get_role_display()}: {r.unit.name}" for r in rows]]})
+    audit.record(
+        task,
+        code="investment.policytask.units",
+        by=by,
+        changes={"units": [None, [f"{r.get_role_display()}: {r.unit.name}" for r in rows]]},
+    )
     return task
 
 
@@ -112,7 +131,17 @@ def visible_tasks(user):
     """Tasks in the user's scope plus the tasks of the units the user belongs to (a city bureau sees
     the provincial tasks it is a responsible unit of)."""
     mine = TaskUnit.objects.filter(unit__in=user_units(user)).values("task_id")
-    return PolicyTask.objects.filter(Q(pk__in=PolicyTask.objects.for_user(user).values("pk")) | Q(pk__in=mine))
+    return PolicyTask.objects.filter(
+        Q(pk__in=PolicyTask.objects.for_user(user).values("pk")) | Q(pk__in=mine)
+    )
+
+
+def visible_documents(user):
+    """Documents in the user's scope plus those with tasks of the user's units."""
+    mine = TaskUnit.objects.filter(unit__in=user_units(user)).values("task__document_id")
+    return PolicyDocument.objects.filter(
+        Q(pk__in=PolicyDocument.objects.for_user(user).values("pk")) | Q(pk__in=mine)
+    )
 
 
 def reportable_units(task: PolicyTask, user):
@@ -130,10 +159,20 @@ def due_for_period(period: dt.date) -> dt.date:
 
 
 @transaction.atomic
-def submit_report(task: PolicyTask, unit, *, period: dt.date, text: str, figures: dict | None = None, by,
-                  now: dt.datetime | None = None) -> ProgressReport:
+def submit_report(
+    task: PolicyTask,
+    unit,
+    *,
+    period: dt.date,
+    text: str,
+    figures: dict | None = None,
+    by,
+    now: dt.datetime | None = None,
+) -> ProgressReport:
     if not reportable_units(task, by).filter(pk=unit.pk).exists():
-        raise DomainError(_("You do not report for this unit on this task."), code="not_your_unit", field="unit")
+        raise DomainError(
+            _("You do not report for this unit on this task."), code="not_your_unit", field="unit"
+        )
     if not (text or "").strip():
         raise DomainError(_("Describe the progress."), field="text")
     now = now or timezone.now()
@@ -143,24 +182,53 @@ def submit_report(task: PolicyTask, unit, *, period: dt.date, text: str, figures
     on_time = timezone.localtime(now).date() <= due_for_period(period)
     existing = ProgressReport.objects.filter(task=task, unit=unit, period=period).first()
     if existing is not None and existing.status != ReportStatus.RETURNED:
-        raise DomainError(_("This unit has reported on this month already."), code="duplicate", field="period")
+        raise DomainError(
+            _("This unit has reported on this month already."), code="duplicate", field="period"
+        )
     if existing is not None:
-        audit.update(existing, {"text": text, "status": ReportStatus.SUBMITTED, "submitted_at": now,
-                                "on_time": on_time, "submitted_by": by}, by=by,
-                     code="investment.progressreport.resubmitted")
+        audit.update(
+            existing,
+            {
+                "text": text,
+                "status": ReportStatus.SUBMITTED,
+                "submitted_at": now,
+                "on_time": on_time,
+                "submitted_by": by,
+            },
+            by=by,
+            code="investment.progressreport.resubmitted",
+        )
         report = existing
         report.figures.all().delete()
     else:
-        report = audit.create(ProgressReport, {"task": task, "unit": unit, "period": period, "text": text,
-                                               "submitted_at": now, "on_time": on_time, "submitted_by": by},
-                              by=by, code="investment.progressreport.submitted")
+        report = audit.create(
+            ProgressReport,
+            {
+                "task": task,
+                "unit": unit,
+                "period": period,
+                "text": text,
+                "submitted_at": now,
+                "on_time": on_time,
+                "submitted_by": by,
+            },
+            by=by,
+            code="investment.progressreport.submitted",
+        )
     indicator_ids = set(task.indicators.values_list("pk", flat=True))
-    rows = [ReportFigure(report=report, indicator=ind, value=Decimal(v)) for ind, v in (figures or {}).items()
-            if ind.pk in indicator_ids]
+    rows = [
+        ReportFigure(report=report, indicator=ind, value=Decimal(v))
+        for ind, v in (figures or {}).items()
+        if ind.pk in indicator_ids
+    ]
     ReportFigure.objects.bulk_create(rows)
     if rows:
-        audit.record(report, code="investment.progressreport.figures", by=by,
-                     changes={"figures": [None, {r.indicator.code: str(r.value) for r in rows}]})
+        audit.record(
+            report,
+            code="investment.progressreport.figures",
+            by=by,
+            changes={"figures": [None, {r.indicator.code: str(r.value) for r in rows}]},
+        )
     return report
 
 
@@ -173,7 +241,9 @@ def return_report(report: ProgressReport, reason: str, *, by) -> None:
     audit.record(report, code="investment.progressreport.return_reason", by=by, message=reason)
 
 
-def next_due(task: PolicyTask, today: dt.date, reported_units: set | None = None, unit_ids: set | None = None):
+def next_due(
+    task: PolicyTask, today: dt.date, reported_units: set | None = None, unit_ids: set | None = None
+):
     """The date the task is next due: the deadline for a one-off task; for a recurring one the report
     day of the current month / quarter end / year end while a unit has not reported for it."""
     if task.done:
@@ -205,8 +275,13 @@ def tasks_with_lights(qs, today: dt.date | None = None):
     month = _month(today)
     qs = qs.prefetch_related(
         Prefetch("task_units", queryset=TaskUnit.objects.select_related("unit").order_by("order")),
-        Prefetch("reports", queryset=ProgressReport.objects.filter(period__gte=month.replace(month=1))
-                 .exclude(status=ReportStatus.RETURNED).only("task_id", "unit_id", "period"), to_attr="year_reports"),
+        Prefetch(
+            "reports",
+            queryset=ProgressReport.objects.filter(period__gte=month.replace(month=1))
+            .exclude(status=ReportStatus.RETURNED)
+            .only("task_id", "unit_id", "period"),
+            to_attr="year_reports",
+        ),
     ).annotate(report_count=Count("reports", distinct=True))
     return LightedTasks(qs, today)
 
@@ -262,7 +337,9 @@ def _periods_due(task: PolicyTask, year: int, today: dt.date) -> int:
     return 1 if task.deadline and task.deadline.year == year and task.deadline <= end else 0
 
 
-def score_unit(unit, tasks: list[PolicyTask], rules: list[ScoringRule], year: int, today: dt.date) -> list[dict]:
+def score_unit(
+    unit, tasks: list[PolicyTask], rules: list[ScoringRule], year: int, today: dt.date
+) -> list[dict]:
     """The lines of one unit's scorecard (pure over the loaded rows; ``tasks`` carry their reports)."""
     lines = []
     reports = [r for t in tasks for r in t.unit_reports]
@@ -271,26 +348,54 @@ def score_unit(unit, tasks: list[PolicyTask], rules: list[ScoringRule], year: in
             expected = sum(_periods_due(t, year, today) for t in tasks)
             on_time = sum(1 for r in reports if r.on_time and r.period.year == year)
             if expected == 0:
-                lines.append({"rule": rule, "score": rule.default_score,
-                              "reason": _("No report was due; the rule's default applies.")})
+                lines.append(
+                    {
+                        "rule": rule,
+                        "score": rule.default_score,
+                        "reason": _("No report was due; the rule's default applies."),
+                    }
+                )
             else:
-                lines.append({"rule": rule, "score": calc.rule_score(rule.max_score, min(on_time, expected), expected),
-                              "reason": _("%(a)d of %(e)d reports on time") % {"a": min(on_time, expected), "e": expected}})
+                lines.append(
+                    {
+                        "rule": rule,
+                        "score": calc.rule_score(rule.max_score, min(on_time, expected), expected),
+                        "reason": _("%(a)d of %(e)d reports on time")
+                        % {"a": min(on_time, expected), "e": expected},
+                    }
+                )
         elif rule.kind == ScoringRuleKind.COMPLETED_TASKS:
             due = [t for t in tasks if t.deadline and t.deadline.year == year]
             if not due:
-                lines.append({"rule": rule, "score": rule.default_score,
-                              "reason": _("No task was due this year; the rule's default applies.")})
+                lines.append(
+                    {
+                        "rule": rule,
+                        "score": rule.default_score,
+                        "reason": _("No task was due this year; the rule's default applies."),
+                    }
+                )
             else:
                 done = sum(1 for t in due if t.done)
-                lines.append({"rule": rule, "score": calc.rule_score(rule.max_score, done, len(due)),
-                              "reason": _("%(a)d of %(e)d tasks completed") % {"a": done, "e": len(due)}})
+                lines.append(
+                    {
+                        "rule": rule,
+                        "score": calc.rule_score(rule.max_score, done, len(due)),
+                        "reason": _("%(a)d of %(e)d tasks completed") % {"a": done, "e": len(due)},
+                    }
+                )
         elif rule.kind == ScoringRuleKind.INDICATOR:
             inds = [i for t in tasks for i in t.indicators.all() if i.code == rule.indicator_code]
             if not inds:
-                lines.append({"rule": rule, "score": rule.default_score,
-                              "reason": _("Indicator %(c)s is not among the unit's tasks; the rule's default applies.")
-                              % {"c": rule.indicator_code}})
+                lines.append(
+                    {
+                        "rule": rule,
+                        "score": rule.default_score,
+                        "reason": _(
+                            "Indicator %(c)s is not among the unit's tasks; the rule's default applies."
+                        )
+                        % {"c": rule.indicator_code},
+                    }
+                )
                 continue
             target = sum(i.target for i in inds)
             ind_ids = {i.pk for i in inds}
@@ -304,26 +409,44 @@ def score_unit(unit, tasks: list[PolicyTask], rules: list[ScoringRule], year: in
                     if f.indicator_id in ind_ids:
                         latest[f.indicator_id] = f.value
             achieved = sum(latest.values(), Decimal(0))
-            lines.append({"rule": rule, "score": calc.rule_score(rule.max_score, achieved, target),
-                          "reason": _("%(a)s of %(t)s") % {"a": achieved.normalize(), "t": target.normalize()}})
+            lines.append(
+                {
+                    "rule": rule,
+                    "score": calc.rule_score(rule.max_score, achieved, target),
+                    "reason": _("%(a)s of %(t)s") % {"a": achieved.normalize(), "t": target.normalize()},
+                }
+            )
     return lines
 
 
 @transaction.atomic
-def compute_scorecards(year: int, *, by, province_code: str | None = None, today: dt.date | None = None) -> list[Scorecard]:
+def compute_scorecards(
+    year: int, *, by, province_code: str | None = None, today: dt.date | None = None
+) -> list[Scorecard]:
     """(Re)compute the year's scorecards of every unit with tasks; manual deductions and bonuses are
     kept; published scorecards are not changed.  Ranks all the year's scorecards of the province."""
     require(by)
     today = today or timezone.localdate()
     province_code = province_code if province_code is not None else (by.province_code or "")
-    rules = list(ScoringRule.objects.filter(year=year, province_code=province_code)
-                 .exclude(kind=ScoringRuleKind.ADJUSTMENT).order_by("code"))
+    rules = list(
+        ScoringRule.objects.filter(year=year, province_code=province_code)
+        .exclude(kind=ScoringRuleKind.ADJUSTMENT)
+        .order_by("code")
+    )
     tasks = list(
-        visible_tasks(by).filter(document__valid=True)
+        visible_tasks(by)
+        .filter(document__valid=True)
         .filter(Q(deadline__year=year) | Q(deadline__isnull=True) | ~Q(recurrence=""))
-        .prefetch_related("task_units", "indicators",
-                          Prefetch("reports", queryset=ProgressReport.objects.exclude(status=ReportStatus.RETURNED)
-                                   .prefetch_related("figures")))
+        .prefetch_related(
+            "task_units",
+            "indicators",
+            Prefetch(
+                "reports",
+                queryset=ProgressReport.objects.exclude(status=ReportStatus.RETURNED).prefetch_related(
+                    "figures"
+                ),
+            ),
+        )
     )
     by_unit: dict[int, list] = {}
     for t in tasks:
@@ -334,8 +457,9 @@ def compute_scorecards(year: int, *, by, province_code: str | None = None, today
     units = Unit.objects.in_bulk(list(by_unit))
     cards = []
     for unit_id, unit_tasks in by_unit.items():
-        card, created = Scorecard.objects.get_or_create(unit_id=unit_id, year=year,
-                                                        defaults={"province_code": province_code})
+        card, created = Scorecard.objects.get_or_create(
+            unit_id=unit_id, year=year, defaults={"province_code": province_code}
+        )
         if card.status == ScorecardStatus.PUBLISHED:
             cards.append(card)
             continue
@@ -344,8 +468,16 @@ def compute_scorecards(year: int, *, by, province_code: str | None = None, today
             t.unit_reports = [r for r in t.all_reports if r.unit_id == unit_id]
         lines = score_unit(units[unit_id], unit_tasks, rules, year, today)
         card.lines.filter(manual=False).delete()
-        ScoreLine.objects.bulk_create(ScoreLine(scorecard=card, rule=ln["rule"], label=ln["rule"].name,
-                                                score=ln["score"], reason=ln["reason"][:300]) for ln in lines)
+        ScoreLine.objects.bulk_create(
+            ScoreLine(
+                scorecard=card,
+                rule=ln["rule"],
+                label=ln["rule"].name,
+                score=ln["score"],
+                reason=ln["reason"][:300],
+            )
+            for ln in lines
+        )
         _total(card, by=by, created=created)
         cards.append(card)
     _rank(year, province_code)
@@ -358,9 +490,13 @@ def _total(card: Scorecard, *, by, created=False) -> None:
     card.total = total
     card.status = ScorecardStatus.DRAFT
     card.save(update_fields=["total", "status"])
-    audit.record(card, code="investment.scorecard.computed", by=by,
-                 action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 changes={"total": [None if created else str(before), str(total)]})
+    audit.record(
+        card,
+        code="investment.scorecard.computed",
+        by=by,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        changes={"total": [None if created else str(before), str(total)]},
+    )
 
 
 def _rank(year: int, province_code: str) -> None:
@@ -380,8 +516,13 @@ def add_adjustment(card: Scorecard, *, score: Decimal, reason: str, by) -> Score
         raise DomainError(_("A published scorecard is not changed."), code="published")
     if not (reason or "").strip():
         raise DomainError(_("Give the reason."), field="reason")
-    line = ScoreLine.objects.create(scorecard=card, label=_("Deduction") if score < 0 else _("Bonus"),
-                                    score=score, reason=reason, manual=True)
+    line = ScoreLine.objects.create(
+        scorecard=card,
+        label=_("Deduction") if score < 0 else _("Bonus"),
+        score=score,
+        reason=reason,
+        manual=True,
+    )
     _total(card, by=by)
     _rank(card.year, card.province_code)
     return line
@@ -405,7 +546,9 @@ def publish(year: int, *, by, province_code: str | None = None) -> int:
         raise DomainError(_("Review every scorecard before publishing."), code="drafts")
     n = 0
     for card in cards.filter(status=ScorecardStatus.REVIEWED):
-        audit.update(card, {"status": ScorecardStatus.PUBLISHED}, by=by, code="investment.scorecard.published")
+        audit.update(
+            card, {"status": ScorecardStatus.PUBLISHED}, by=by, code="investment.scorecard.published"
+        )
         n += 1
     return n
 
@@ -421,11 +564,19 @@ def dispatch_document(document: PolicyDocument | None, tasks, *, office: str, to
     tasks = list(tasks)
     latest = {}
     ids = [t.pk for t in tasks]
-    last_periods = (ProgressReport.objects.filter(task_id__in=ids).exclude(status=ReportStatus.RETURNED)
-                    .values("task_id").annotate(p=Max("period")))
+    last_periods = (
+        ProgressReport.objects.filter(task_id__in=ids)
+        .exclude(status=ReportStatus.RETURNED)
+        .values("task_id")
+        .annotate(p=Max("period"))
+    )
     wanted = {(r["task_id"], r["p"]) for r in last_periods}
-    for r in (ProgressReport.objects.filter(task_id__in=ids).exclude(status=ReportStatus.RETURNED)
-              .select_related("unit").order_by("task_id", "unit__name")):
+    for r in (
+        ProgressReport.objects.filter(task_id__in=ids)
+        .exclude(status=ReportStatus.RETURNED)
+        .select_related("unit")
+        .order_by("task_id", "unit__name")
+    ):
         if (r.task_id, r.period) in wanted:
             latest.setdefault(r.task_id, []).append(f"{r.unit.name}（{r.period:%Y年%m月}）：{r.text}")
     counts = {lights.GREEN: 0, lights.AMBER: 0, lights.RED: 0, lights.OVERDUE: 0}
@@ -437,27 +588,42 @@ def dispatch_document(document: PolicyDocument | None, tasks, *, office: str, to
         if light in counts:
             counts[light] += 1
         units = list(t.task_units.all())
-        rows.append([
-            i, t.text if len(t.text) <= 120 else t.text[:120] + "…",
-            "、".join(u.unit.name for u in units if u.role == TaskUnit.Role.LEAD),
-            "、".join(u.unit.name for u in units if u.role == TaskUnit.Role.RESPONSIBLE),
-            t.deadline.strftime("%Y-%m-%d") if t.deadline else t.get_recurrence_display(),
-            str(lights.light_info(light).label) if light else "",
-            "\n".join(latest.get(t.pk, [])) or _("No report yet"),
-        ])
+        rows.append(
+            [
+                i,
+                t.text if len(t.text) <= 120 else t.text[:120] + "…",
+                "、".join(u.unit.name for u in units if u.role == TaskUnit.Role.LEAD),
+                "、".join(u.unit.name for u in units if u.role == TaskUnit.Role.RESPONSIBLE),
+                t.deadline.strftime("%Y-%m-%d") if t.deadline else t.get_recurrence_display(),
+                str(lights.light_info(light).label) if light else "",
+                "\n".join(latest.get(t.pk, [])) or _("No report yet"),
+            ]
+        )
     title = _("Dispatch of policy tasks") if document is None else f"{document.title}"
-    summary = _(
-        "%(n)d tasks: %(g)d on track, %(a)d due soon, %(r)d due within days, %(o)d overdue."
-    ) % {"n": len(tasks), "g": counts[lights.GREEN], "a": counts[lights.AMBER], "r": counts[lights.RED],
-         "o": counts[lights.OVERDUE]}
+    summary = _("%(n)d tasks: %(g)d on track, %(a)d due soon, %(r)d due within days, %(o)d overdue.") % {
+        "n": len(tasks),
+        "g": counts[lights.GREEN],
+        "a": counts[lights.AMBER],
+        "r": counts[lights.RED],
+        "o": counts[lights.OVERDUE],
+    }
     table = Table(
-        [Column(_("No."), align="center"), Column(_("Task"), align="left"), Column(_("Lead unit"), align="left"),
-         Column(_("Responsible units"), align="left"), Column(_("Deadline"), align="center"),
-         Column(_("Light"), align="center"), Column(_("Latest progress"), align="left")],
+        [
+            Column(_("No."), align="center"),
+            Column(_("Task"), align="left"),
+            Column(_("Lead unit"), align="left"),
+            Column(_("Responsible units"), align="left"),
+            Column(_("Deadline"), align="center"),
+            Column(_("Light"), align="center"),
+            Column(_("Latest progress"), align="left"),
+        ],
         rows,
     )
     return Document(
-        kind="dispatch", title=_("%(t)s: task progress for the dispatch meeting") % {"t": title}, office=office,
-        series="", date=today,
+        kind="dispatch",
+        title=_("%(t)s: task progress for the dispatch meeting") % {"t": title},
+        office=office,
+        series="",
+        date=today,
         sections=[Section(_("Overview"), [Paragraph(summary)]), Section(_("Tasks and progress"), [table])],
     )

@@ -29,7 +29,10 @@ GROUPS = {
     "source_region": ("source_region", None),
 }
 GROUP_LABELS = {
-    "zone": _("Zone"), "city": _("City"), "industry": _("Industry"), "source_region": _("Source region"),
+    "zone": _("Zone"),
+    "city": _("City"),
+    "industry": _("Industry"),
+    "source_region": _("Source region"),
 }
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=2))
 
@@ -91,9 +94,18 @@ def project_statistics(projects, year: int, month: int = 12, group: str = "zone"
     prev = {r[key]: r for r in _aggregate(projects, pstart, pend, keys)}
     rows = []
     for k in sorted(set(now) | set(prev), key=lambda v: (v is None, str(v))):
-        row = dict(now.get(k) or {**{kk: (prev[k].get(kk)) for kk in keys}, "signed_count": 0,
-                                   "signed_amount": Decimal(0), "performing": 0, "started": 0,
-                                   "contracted": Decimal(0), "funds": Decimal(0)})
+        row = dict(
+            now.get(k)
+            or {
+                **{kk: (prev[k].get(kk)) for kk in keys},
+                "signed_count": 0,
+                "signed_amount": Decimal(0),
+                "performing": 0,
+                "started": 0,
+                "contracted": Decimal(0),
+                "funds": Decimal(0),
+            }
+        )
         row["prev_count"] = prev[k]["signed_count"] if k in prev else 0
         row["prev_amount"] = prev[k]["signed_amount"] if k in prev else Decimal(0)
         row["key"] = k
@@ -145,9 +157,7 @@ def pipeline(projects) -> list[dict]:
 
 def event_counts(events, year: int) -> list[dict]:
     """The year's receptions, visits, trips and events per kind, counted by one query."""
-    counts = dict(
-        events.filter(date__year=year).order_by().values_list("kind").annotate(n=Count("id"))
-    )
+    counts = dict(events.filter(date__year=year).order_by().values_list("kind").annotate(n=Count("id")))
     return [{"kind": k, "label": EventKind(k).label, "count": counts.get(k, 0)} for k in EventKind.values]
 
 

@@ -52,11 +52,37 @@ STATISTICS_POLICY = "investment.project.statistics"
 APPROVER_ROLES = ("zone_leader", "city_commerce", "province_commerce", "system_admin")
 
 PROJECT_FIELDS = [
-    "number", "name", "kind", "parent", "investor", "industry", "build_kind", "description", "currency",
-    "fx_rate", "planned_investment", "contracted_investment", "funds_in_place", "source_region",
-    "source_place", "fortune500", "china500", "zone", "park", "enterprise", "land_area_mu", "jobs",
-    "lead_unit", "officer", "event", "transfer_mode", "transfer_from", "enclave", "processing_trade",
-    "exclusion_category", "in_monthly_ledger",
+    "number",
+    "name",
+    "kind",
+    "parent",
+    "investor",
+    "industry",
+    "build_kind",
+    "description",
+    "currency",
+    "fx_rate",
+    "planned_investment",
+    "contracted_investment",
+    "funds_in_place",
+    "source_region",
+    "source_place",
+    "fortune500",
+    "china500",
+    "zone",
+    "park",
+    "enterprise",
+    "land_area_mu",
+    "jobs",
+    "lead_unit",
+    "officer",
+    "event",
+    "transfer_mode",
+    "transfer_from",
+    "enclave",
+    "processing_trade",
+    "exclusion_category",
+    "in_monthly_ledger",
 ]
 
 
@@ -72,7 +98,10 @@ def rules_on(day: dt.date | None) -> list[CountingRule]:
     day = day or timezone.localdate()
     return list(
         CountingRule.objects.filter(active=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        )
         .order_by("kind", "code")
     )
 
@@ -97,23 +126,36 @@ def evaluate_count(project: Project, rules: list[CountingRule]) -> CountResult:
     amount = project.contracted_cny or Decimal(0)
     if project.kind == ProjectKind.UPGRADE:
         for r in by_kind.get(RuleKind.UPGRADE, []):
-            return CountResult(False, Decimal(0), [_("Not recounted: an upgrade (rule %(r)s).") % {"r": r.code}])
+            return CountResult(
+                False, Decimal(0), [_("Not recounted: an upgrade (rule %(r)s).") % {"r": r.code}]
+            )
     if project.kind == ProjectKind.CAPITAL_INCREASE:
         for r in by_kind.get(RuleKind.INCREASE_ONLY, []):
             return CountResult(
-                False, amount, [_("Capital increase: only the increase counts, not a new project (rule %(r)s).") % {"r": r.code}]
+                False,
+                amount,
+                [
+                    _("Capital increase: only the increase counts, not a new project (rule %(r)s).")
+                    % {"r": r.code}
+                ],
             )
     for r in by_kind.get(RuleKind.EXCLUSION, []):
         if project.exclusion_category and project.exclusion_category in (r.categories or []):
             return CountResult(False, Decimal(0), [_("Excluded category (rule %(r)s).") % {"r": r.code}])
     for r in by_kind.get(RuleKind.LEDGER, []):
         if not project.in_monthly_ledger:
-            return CountResult(False, Decimal(0), [_("Not in the monthly ledger (rule %(r)s).") % {"r": r.code}])
+            return CountResult(
+                False, Decimal(0), [_("Not in the monthly ledger (rule %(r)s).") % {"r": r.code}]
+            )
     for r in by_kind.get(RuleKind.MINIMUM_SIZE, []):
         if r.threshold is not None and amount < r.threshold:
             return CountResult(
-                False, Decimal(0),
-                [_("Below the minimum size of %(t)s (10k RMB) (rule %(r)s).") % {"t": r.threshold, "r": r.code}],
+                False,
+                Decimal(0),
+                [
+                    _("Below the minimum size of %(t)s (10k RMB) (rule %(r)s).")
+                    % {"t": r.threshold, "r": r.code}
+                ],
             )
     return CountResult(True, amount, [])
 
@@ -128,7 +170,9 @@ def duplicate_warning(project: Project, rules: list[CountingRule] | None = None)
         if r.kind != RuleKind.DEDUP:
             continue
         others = (
-            Project.objects.filter(investor_id=project.investor_id, zone_id=project.zone_id, signed_on__isnull=False)
+            Project.objects.filter(
+                investor_id=project.investor_id, zone_id=project.zone_id, signed_on__isnull=False
+            )
             .exclude(pk=project.pk)
             .exclude(stage__in=TERMINAL_STAGES)
             .only("number", "name", "contracted_cny")
@@ -153,12 +197,16 @@ def _validate_project(p: Project) -> None:
     if p.kind in (ProjectKind.CAPITAL_INCREASE, ProjectKind.UPGRADE, ProjectKind.INVESTOR_CHANGE):
         if p.parent_id is None:
             raise DomainError(
-                _("A capital increase, an upgrade or a change of investor names the original project."), field="parent"
+                _("A capital increase, an upgrade or a change of investor names the original project."),
+                field="parent",
             )
         if p.parent.signed_on is None:
             raise DomainError(_("The original project has not been signed."), field="parent")
     elif p.parent_id:
-        raise DomainError(_("Only a capital increase, an upgrade or a change of investor has an original project."), field="parent")
+        raise DomainError(
+            _("Only a capital increase, an upgrade or a change of investor has an original project."),
+            field="parent",
+        )
     for name in ("planned_investment", "contracted_investment", "funds_in_place"):
         v = getattr(p, name)
         if v is not None and v < 0:
@@ -204,8 +252,13 @@ def create_project(data: dict, *, by) -> Project:
     _validate_project(p)
     p.full_clean()
     p.save()
-    audit.record(p, code="investment.project.created", by=by, action=AuditEntry.Action.CREATE,
-                 changes=audit.diff({}, audit.snapshot(p)))
+    audit.record(
+        p,
+        code="investment.project.created",
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        changes=audit.diff({}, audit.snapshot(p)),
+    )
     return p
 
 
@@ -243,7 +296,7 @@ def _check_stage_fields(p: Project, kinds=None) -> None:
     """Stage-gated required fields: from signing an investor, an investment amount and an industry;
     from works start the registered enterprise (the site is the zone, always set)."""
     kinds = set(kinds if kinds is not None else p.milestones.values_list("kind", flat=True))
-    if kinds & set(MILESTONE_ORDER[MILESTONE_ORDER.index(MilestoneKind.SIGNED):]):
+    if kinds & set(MILESTONE_ORDER[MILESTONE_ORDER.index(MilestoneKind.SIGNED) :]):
         missing = []
         if p.investor_id is None:
             missing.append(str(Project._meta.get_field("investor").verbose_name))
@@ -255,13 +308,26 @@ def _check_stage_fields(p: Project, kinds=None) -> None:
             raise DomainError(
                 _("A signed project needs: %(f)s.") % {"f": ", ".join(missing)}, code="stage_fields"
             )
-    if kinds & set(MILESTONE_ORDER[MILESTONE_ORDER.index(MilestoneKind.STARTED):]) and p.enterprise_id is None:
-        raise DomainError(_("A started project needs its registered enterprise."), field="enterprise", code="stage_fields")
+    if (
+        kinds & set(MILESTONE_ORDER[MILESTONE_ORDER.index(MilestoneKind.STARTED) :])
+        and p.enterprise_id is None
+    ):
+        raise DomainError(
+            _("A started project needs its registered enterprise."), field="enterprise", code="stage_fields"
+        )
 
 
 @transaction.atomic
-def record_milestone(project: Project, kind: str, date: dt.date, *, by, evidence: str = "",
-                     correction_reason: str = "", verified_by=None) -> Milestone:
+def record_milestone(
+    project: Project,
+    kind: str,
+    date: dt.date,
+    *,
+    by,
+    evidence: str = "",
+    correction_reason: str = "",
+    verified_by=None,
+) -> Milestone:
     """Record (or, with ``correction_reason``, correct) a milestone.
 
     Dates are monotonic: a milestone may not be dated before an earlier milestone nor after a later
@@ -282,30 +348,52 @@ def record_milestone(project: Project, kind: str, date: dt.date, *, by, evidence
     if current is not None and not correction_reason:
         raise DomainError(
             _("This milestone is already recorded; changing it is a correction and needs a reason."),
-            field="correction_reason", code="correction_needed",
+            field="correction_reason",
+            code="correction_needed",
         )
     if not correction_reason:
         for other in existing.values():
             o_seq = MILESTONE_ORDER.index(other.kind)
             if o_seq < seq and other.date > date:
                 raise DomainError(
-                    _("The date is before the earlier milestone %(m)s of %(d)s; give a correction reason to record it.")
+                    _(
+                        "The date is before the earlier milestone %(m)s of %(d)s; give a correction reason to record it."
+                    )
                     % {"m": other.get_kind_display(), "d": other.date.isoformat()},
-                    field="date", code="not_monotonic",
+                    field="date",
+                    code="not_monotonic",
                 )
             if o_seq > seq and other.date < date:
                 raise DomainError(
-                    _("The date is after the later milestone %(m)s of %(d)s; give a correction reason to record it.")
+                    _(
+                        "The date is after the later milestone %(m)s of %(d)s; give a correction reason to record it."
+                    )
                     % {"m": other.get_kind_display(), "d": other.date.isoformat()},
-                    field="date", code="not_monotonic",
+                    field="date",
+                    code="not_monotonic",
                 )
     _check_stage_fields(p, set(existing) | {kind})
     if current is None:
-        m = Milestone.objects.create(project=p, kind=kind, seq=seq, date=date, evidence=evidence,
-                                     recorded_by=by, verified_by=verified_by, correction_reason=correction_reason)
-        audit.record(m, code="investment.milestone.recorded" if not correction_reason else "investment.milestone.corrected",
-                     by=by, action=AuditEntry.Action.CREATE, changes=audit.diff({}, audit.snapshot(m)),
-                     message=correction_reason)
+        m = Milestone.objects.create(
+            project=p,
+            kind=kind,
+            seq=seq,
+            date=date,
+            evidence=evidence,
+            recorded_by=by,
+            verified_by=verified_by,
+            correction_reason=correction_reason,
+        )
+        audit.record(
+            m,
+            code="investment.milestone.recorded"
+            if not correction_reason
+            else "investment.milestone.corrected",
+            by=by,
+            action=AuditEntry.Action.CREATE,
+            changes=audit.diff({}, audit.snapshot(m)),
+            message=correction_reason,
+        )
     else:
         m = current
         before = audit.snapshot(m)
@@ -313,24 +401,39 @@ def record_milestone(project: Project, kind: str, date: dt.date, *, by, evidence
         if evidence:
             m.evidence = evidence
         m.save()
-        audit.record(m, code="investment.milestone.corrected", by=by, action=AuditEntry.Action.UPDATE,
-                     changes=audit.diff(before, audit.snapshot(m)), message=correction_reason)
+        audit.record(
+            m,
+            code="investment.milestone.corrected",
+            by=by,
+            action=AuditEntry.Action.UPDATE,
+            changes=audit.diff(before, audit.snapshot(m)),
+            message=correction_reason,
+        )
     existing[kind] = m
     _after_milestones(p, existing, by=by)
     return m
 
 
 def _after_milestones(p: Project, milestones: dict, *, by) -> None:
-    before = audit.snapshot(p, ["stage", "signed_on", "registered_on", "started_on", "counted", "counted_amount"])
+    before = audit.snapshot(
+        p, ["stage", "signed_on", "registered_on", "started_on", "counted", "counted_amount"]
+    )
     p.stage = calc.stage_from(list(milestones))
     first_signing = p.signed_on is None and MilestoneKind.SIGNED in milestones
-    for k, attr in ((MilestoneKind.SIGNED, "signed_on"), (MilestoneKind.REGISTERED, "registered_on"),
-                    (MilestoneKind.STARTED, "started_on")):
+    for k, attr in (
+        (MilestoneKind.SIGNED, "signed_on"),
+        (MilestoneKind.REGISTERED, "registered_on"),
+        (MilestoneKind.STARTED, "started_on"),
+    ):
         setattr(p, attr, milestones[k].date if k in milestones else None)
     if first_signing:
         rules = rules_on(p.signed_on)
         result = evaluate_count(p, rules)
-        p.counted, p.counted_amount, p.count_note = result.counted, result.amount, "; ".join(result.notes)[:300]
+        p.counted, p.counted_amount, p.count_note = (
+            result.counted,
+            result.amount,
+            "; ".join(result.notes)[:300],
+        )
         p.dedup_warning = duplicate_warning(p, rules)
     p.save()
     after = audit.snapshot(p, list(before))
@@ -358,10 +461,16 @@ def _clocks(p: Project, milestones: dict, *, by) -> None:
     ):
         clock = _open_clock(p, key)
         if start_kind in milestones and clock is None and stop_kind not in milestones:
-            clock = sla.start_clock(p, key, started_at=_at(milestones[start_kind].date), handler=p.officer, by=by)
+            clock = sla.start_clock(
+                p, key, started_at=_at(milestones[start_kind].date), handler=p.officer, by=by
+            )
         if clock is not None and clock.state != Deadline.State.STOPPED and stop_kind in milestones:
-            sla.stop(clock, at=max(_at(milestones[stop_kind].date), clock.started_at),
-                     reason=str(MilestoneKind(stop_kind).label), by=by)
+            sla.stop(
+                clock,
+                at=max(_at(milestones[stop_kind].date), clock.started_at),
+                reason=str(MilestoneKind(stop_kind).label),
+                by=by,
+            )
 
 
 def project_light(p: Project, now=None) -> str:
@@ -369,9 +478,13 @@ def project_light(p: Project, now=None) -> str:
     worst = ""
     from zonebook.notify.lights import SEVERITY
 
-    for d in Deadline.objects.filter(
-        content_type__app_label="investment", content_type__model="project", object_id=p.pk
-    ).exclude(state=Deadline.State.STOPPED).select_related("policy"):
+    for d in (
+        Deadline.objects.filter(
+            content_type__app_label="investment", content_type__model="project", object_id=p.pk
+        )
+        .exclude(state=Deadline.State.STOPPED)
+        .select_related("policy")
+    ):
         light = sla.light(d, now)
         if SEVERITY.get(light, 0) > SEVERITY.get(worst, 0):
             worst = light
@@ -387,8 +500,12 @@ def request_terminal(project: Project, state: str, reason: str, *, by) -> Projec
         raise DomainError(_("Give the reason."), field="reason")
     if project.stage in TERMINAL_STAGES:
         raise DomainError(_("The project is closed already."), code="terminal")
-    audit.update(project, {"terminal_state": state, "terminal_reason": reason.strip(), "terminal_requested_by": by},
-                 by=by, code="investment.project.terminal_requested")
+    audit.update(
+        project,
+        {"terminal_state": state, "terminal_reason": reason.strip(), "terminal_requested_by": by},
+        by=by,
+        code="investment.project.terminal_requested",
+    )
     return project
 
 
@@ -403,28 +520,50 @@ def decide_terminal(project: Project, *, approve: bool, by, note: str = "") -> P
     if project.terminal_requested_by_id == by.pk:
         raise DomainError(_("The requester cannot approve the own request."), code="four_eyes")
     if approve:
-        audit.update(project, {"stage": project.terminal_state, "terminal_approved_by": by,
-                               "terminal_approved_at": timezone.now()},
-                     by=by, code="investment.project.terminal_approved")
-        for d in Deadline.objects.filter(content_type__app_label="investment", content_type__model="project",
-                                         object_id=project.pk).exclude(state=Deadline.State.STOPPED):
+        audit.update(
+            project,
+            {
+                "stage": project.terminal_state,
+                "terminal_approved_by": by,
+                "terminal_approved_at": timezone.now(),
+            },
+            by=by,
+            code="investment.project.terminal_approved",
+        )
+        for d in Deadline.objects.filter(
+            content_type__app_label="investment", content_type__model="project", object_id=project.pk
+        ).exclude(state=Deadline.State.STOPPED):
             sla.stop(d, reason=project.get_stage_display(), by=by)
     else:
-        audit.update(project, {"terminal_state": "", "terminal_requested_by": None},
-                     by=by, code="investment.project.terminal_refused")
+        audit.update(
+            project,
+            {"terminal_state": "", "terminal_requested_by": None},
+            by=by,
+            code="investment.project.terminal_refused",
+        )
     return project
 
 
 @transaction.atomic
-def screen(project: Project, level: str, status: str, *, by, date: dt.date | None = None,
-           reference: str = "", note: str = "") -> ProjectScreening:
+def screen(
+    project: Project,
+    level: str,
+    status: str,
+    *,
+    by,
+    date: dt.date | None = None,
+    reference: str = "",
+    note: str = "",
+) -> ProjectScreening:
     """甄别: submit to, or recognise / reject at, the city or the province.  The zone submits; the city
     screens its zones' projects, the province the projects the city recognised."""
     require(by)
     if project.signed_on is None:
         raise DomainError(_("Only signed projects are screened."), code="not_signed")
     if level not in ProjectScreening.Level.values or status not in (
-        ScreeningStatus.SUBMITTED, ScreeningStatus.RECOGNISED, ScreeningStatus.REJECTED
+        ScreeningStatus.SUBMITTED,
+        ScreeningStatus.RECOGNISED,
+        ScreeningStatus.REJECTED,
     ):
         raise DomainError(_("Unknown screening level or status."))
     scope = getattr(by, "scope_level", "")
@@ -436,11 +575,25 @@ def screen(project: Project, level: str, status: str, *, by, date: dt.date | Non
         if current != ScreeningStatus.SUBMITTED:
             raise DomainError(_("The project has not been submitted at this level."), code="not_submitted")
     elif level == "province" and project.city_screening != ScreeningStatus.RECOGNISED:
-        raise DomainError(_("The city recognises a project before the province screens it."), code="city_first")
-    row = ProjectScreening.objects.create(project=project, level=level, status=status,
-                                          date=date or timezone.localdate(), reference=reference, note=note, by=by)
-    audit.record(row, code="investment.project.screened", by=by, action=AuditEntry.Action.CREATE,
-                 changes=audit.diff({}, audit.snapshot(row)))
+        raise DomainError(
+            _("The city recognises a project before the province screens it."), code="city_first"
+        )
+    row = ProjectScreening.objects.create(
+        project=project,
+        level=level,
+        status=status,
+        date=date or timezone.localdate(),
+        reference=reference,
+        note=note,
+        by=by,
+    )
+    audit.record(
+        row,
+        code="investment.project.screened",
+        by=by,
+        action=AuditEntry.Action.CREATE,
+        changes=audit.diff({}, audit.snapshot(row)),
+    )
     Project.objects.filter(pk=project.pk).update(**{f"{level}_screening": status})
     setattr(project, f"{level}_screening", status)
     return row
@@ -449,9 +602,28 @@ def screen(project: Project, level: str, status: str, *, by, date: dt.date | Non
 # --------------------------------------------------------------------------- investors, events, targets
 
 INVESTOR_FIELDS = [
-    "name", "kind", "country", "home_region", "uscc", "industry", "parent_group", "fortune500", "china500",
-    "contact_name", "contact_phone", "products", "transfer_target", "relocation_intent",
-    "processing_trade_share", "workforce", "priority", "consent", "owner", "province_code", "city_code", "zone",
+    "name",
+    "kind",
+    "country",
+    "home_region",
+    "uscc",
+    "industry",
+    "parent_group",
+    "fortune500",
+    "china500",
+    "contact_name",
+    "contact_phone",
+    "products",
+    "transfer_target",
+    "relocation_intent",
+    "processing_trade_share",
+    "workforce",
+    "priority",
+    "consent",
+    "owner",
+    "province_code",
+    "city_code",
+    "zone",
 ]
 
 
@@ -473,15 +645,27 @@ def create_investor(data: dict, *, by) -> Investor:
 @transaction.atomic
 def update_investor(inv: Investor, data: dict, *, by) -> dict:
     require(by)
-    return audit.update(inv, {k: v for k, v in data.items() if k in INVESTOR_FIELDS and k not in
-                              ("province_code", "city_code", "zone")}, by=by, code="investment.investor.updated")
+    return audit.update(
+        inv,
+        {
+            k: v
+            for k, v in data.items()
+            if k in INVESTOR_FIELDS and k not in ("province_code", "city_code", "zone")
+        },
+        by=by,
+        code="investment.investor.updated",
+    )
 
 
 @transaction.atomic
 def add_contact(inv: Investor, *, date: dt.date, channel: str, summary: str, by) -> InvestorContact:
     require(by)
-    return audit.create(InvestorContact, {"investor": inv, "date": date, "channel": channel, "summary": summary,
-                                          "recorded_by": by}, by=by, code="investment.investor.contact")
+    return audit.create(
+        InvestorContact,
+        {"investor": inv, "date": date, "channel": channel, "summary": summary, "recorded_by": by},
+        by=by,
+        code="investment.investor.contact",
+    )
 
 
 EVENT_FIELDS = ["kind", "title", "date", "end_date", "place", "participants", "leads", "note"]
@@ -492,24 +676,45 @@ def create_event(data: dict, *, by, investors=()) -> InvestmentEvent:
     require(by)
     values = {**scope_of_user(by), **{k: v for k, v in data.items() if k in EVENT_FIELDS}}
     if data.get("zone") is not None:
-        values.update(province_code=data["zone"].province_code, city_code=data["zone"].city_code, zone=data["zone"])
+        values.update(
+            province_code=data["zone"].province_code, city_code=data["zone"].city_code, zone=data["zone"]
+        )
     if values.get("end_date") and values["end_date"] < values["date"]:
         raise DomainError(_("The end date is before the start."), field="end_date")
-    return audit.create(InvestmentEvent, values, by=by, code="investment.event.created",
-                        m2m={"investors": list(investors)} if investors else None)
+    return audit.create(
+        InvestmentEvent,
+        values,
+        by=by,
+        code="investment.event.created",
+        m2m={"investors": list(investors)} if investors else None,
+    )
 
 
 @transaction.atomic
-def set_target(*, year: int, by, zone=None, city_code: str = "", province_code: str = "",
-               signed_count: int = 0, signed_amount=Decimal(0), funds_in_place=Decimal(0)) -> InvestmentTarget:
+def set_target(
+    *,
+    year: int,
+    by,
+    zone=None,
+    city_code: str = "",
+    province_code: str = "",
+    signed_count: int = 0,
+    signed_amount=Decimal(0),
+    funds_in_place=Decimal(0),
+) -> InvestmentTarget:
     require(by)
     if zone is not None:
         city_code, province_code = zone.city_code, zone.province_code
-    row = InvestmentTarget.objects.filter(year=year, zone=zone, city_code=city_code, province_code=province_code).first()
+    row = InvestmentTarget.objects.filter(
+        year=year, zone=zone, city_code=city_code, province_code=province_code
+    ).first()
     data = {"signed_count": signed_count, "signed_amount": signed_amount, "funds_in_place": funds_in_place}
     if row is None:
-        return audit.create(InvestmentTarget, {"year": year, "zone": zone, "city_code": city_code,
-                                               "province_code": province_code, **data},
-                            by=by, code="investment.target.created")
+        return audit.create(
+            InvestmentTarget,
+            {"year": year, "zone": zone, "city_code": city_code, "province_code": province_code, **data},
+            by=by,
+            code="investment.target.created",
+        )
     audit.update(row, data, by=by, code="investment.target.updated")
     return row

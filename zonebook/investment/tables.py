@@ -26,10 +26,15 @@ class WanColumn(tables.Column):
 
 
 class ProjectTable(BaseTable):
-    number = tables.Column(verbose_name=cap(_("project number")),
-                           linkify=("investment:project_detail", {"pk": tables.A("pk")}), attrs=NO_BOOST)
+    number = tables.Column(
+        verbose_name=cap(_("project number")),
+        linkify=("investment:project_detail", {"pk": tables.A("pk")}),
+        attrs=NO_BOOST,
+    )
     name = tables.Column(verbose_name=cap(_("project name")))
-    investor = tables.Column(verbose_name=cap(_("investor")), accessor="investor__name", order_by=("investor__name",))
+    investor = tables.Column(
+        verbose_name=cap(_("investor")), accessor="investor__name", order_by=("investor__name",)
+    )
     zone = tables.Column(verbose_name=cap(_("zone")), accessor="zone__short_name", order_by=("zone__name",))
     industry = tables.Column(verbose_name=cap(_("industry")), accessor="industry__name", orderable=False)
     kind = tables.Column(verbose_name=cap(_("counting kind")))
@@ -46,9 +51,23 @@ class ProjectTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Project
         fields = ()
-        sequence = ("number", "name", "investor", "zone", "industry", "kind", "contracted_investment", "currency",
-                    "contracted_cny", "funds_in_place_cny", "counted_amount", "signed_on", "stage",
-                    "city_screening", "dedup_warning")
+        sequence = (
+            "number",
+            "name",
+            "investor",
+            "zone",
+            "industry",
+            "kind",
+            "contracted_investment",
+            "currency",
+            "contracted_cny",
+            "funds_in_place_cny",
+            "counted_amount",
+            "signed_on",
+            "stage",
+            "city_screening",
+            "dedup_warning",
+        )
 
     def render_kind(self, record):
         return record.get_kind_display()
@@ -73,17 +92,41 @@ class TransferProjectTable(ProjectTable):
     jobs = tables.Column(verbose_name=cap(_("expected jobs")), attrs=NUM)
 
     class Meta(ProjectTable.Meta):
-        sequence = ("number", "name", "investor", "zone", "industry", "transfer_mode", "transfer_from", "enclave",
-                    "processing_trade", "jobs", "contracted_cny", "funds_in_place_cny", "signed_on", "stage")
-        exclude = ("kind", "contracted_investment", "currency", "counted_amount", "city_screening", "dedup_warning")
+        sequence = (
+            "number",
+            "name",
+            "investor",
+            "zone",
+            "industry",
+            "transfer_mode",
+            "transfer_from",
+            "enclave",
+            "processing_trade",
+            "jobs",
+            "contracted_cny",
+            "funds_in_place_cny",
+            "signed_on",
+            "stage",
+        )
+        exclude = (
+            "kind",
+            "contracted_investment",
+            "currency",
+            "counted_amount",
+            "city_screening",
+            "dedup_warning",
+        )
 
     def render_transfer_mode(self, record):
         return record.get_transfer_mode_display()
 
 
 class InvestorTable(BaseTable):
-    name = tables.Column(verbose_name=cap(_("name")),
-                         linkify=("investment:investor_detail", {"pk": tables.A("pk")}), attrs=NO_BOOST)
+    name = tables.Column(
+        verbose_name=cap(_("name")),
+        linkify=("investment:investor_detail", {"pk": tables.A("pk")}),
+        attrs=NO_BOOST,
+    )
     kind = tables.Column(verbose_name=cap(_("kind")))
     country = tables.Column(verbose_name=cap(_("country or region")))
     home_region = tables.Column(verbose_name=cap(_("home province or city")))
@@ -97,8 +140,18 @@ class InvestorTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Investor
         fields = ()
-        sequence = ("name", "kind", "country", "home_region", "parent_group", "industry", "fortune500",
-                    "contact_name", "project_count", "contact_count")
+        sequence = (
+            "name",
+            "kind",
+            "country",
+            "home_region",
+            "parent_group",
+            "industry",
+            "fortune500",
+            "contact_name",
+            "project_count",
+            "contact_count",
+        )
 
     def render_kind(self, record):
         return record.get_kind_display()
@@ -114,8 +167,19 @@ class TargetEnterpriseTable(InvestorTable):
     priority = tables.Column(verbose_name=cap(_("priority (1 = highest)")), attrs=NUM)
 
     class Meta(InvestorTable.Meta):
-        sequence = ("name", "parent_group", "home_region", "industry", "products", "relocation_intent",
-                    "processing_trade_share", "workforce", "priority", "contact_name", "project_count")
+        sequence = (
+            "name",
+            "parent_group",
+            "home_region",
+            "industry",
+            "products",
+            "relocation_intent",
+            "processing_trade_share",
+            "workforce",
+            "priority",
+            "contact_name",
+            "project_count",
+        )
         exclude = ("kind", "country", "fortune500", "contact_count")
 
 
@@ -138,11 +202,16 @@ class EventTable(BaseTable):
 
 
 class TaskTable(BaseTable):
-    number = tables.Column(verbose_name=cap(_("task number")),
-                           linkify=("investment:task_detail", {"pk": tables.A("pk")}), attrs=NO_BOOST)
+    number = tables.Column(
+        verbose_name=cap(_("task number")),
+        linkify=("investment:task_detail", {"pk": tables.A("pk")}),
+        attrs=NO_BOOST,
+    )
     text = tables.Column(verbose_name=cap(_("task")))
     lead_units = tables.Column(verbose_name=cap(_("lead unit")), empty_values=(), orderable=False)
-    responsible_units = tables.Column(verbose_name=cap(_("responsible units")), empty_values=(), orderable=False)
+    responsible_units = tables.Column(
+        verbose_name=cap(_("responsible units")), empty_values=(), orderable=False
+    )
     deadline = tables.DateColumn(verbose_name=cap(_("deadline")), format="Y-m-d")
     recurrence = tables.Column(verbose_name=cap(_("reporting")))
     light = tables.Column(verbose_name=cap(_("light")), empty_values=(), orderable=False)
@@ -152,8 +221,17 @@ class TaskTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = PolicyTask
         fields = ()
-        sequence = ("number", "text", "lead_units", "responsible_units", "deadline", "recurrence", "light",
-                    "report_count", "done")
+        sequence = (
+            "number",
+            "text",
+            "lead_units",
+            "responsible_units",
+            "deadline",
+            "recurrence",
+            "light",
+            "report_count",
+            "done",
+        )
 
     def _units(self, record, role):
         return "、".join(tu.unit.name for tu in record.task_units.all() if tu.role == role)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,13 +22,19 @@ from django.views.decorators.http import require_POST
 from zonebook.audit.services import history
 from zonebook.core.errors import DomainError
 from zonebook.core.forms import apply_service_error
-from zonebook.core.lists import FilteredListView
+from zonebook.core.lists import FilteredListView, bootstrapify
 from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
 from . import policy, queries
 from . import services as svc
-from .filtersets import EventFilterSet, InvestorFilterSet, ProjectFilterSet, TaskFilterSet, TransferProjectFilterSet
+from .filtersets import (
+    EventFilterSet,
+    InvestorFilterSet,
+    ProjectFilterSet,
+    TaskFilterSet,
+    TransferProjectFilterSet,
+)
 from .forms import (
     ContactForm,
     EventForm,
@@ -42,13 +49,13 @@ from .forms import (
     TerminalForm,
 )
 from .models import (
+    CountingRule,
     InvestmentEvent,
     Investor,
     PolicyDocument,
     PolicyTask,
     Project,
     RuleKind,
-    CountingRule,
     Scorecard,
     ScorecardStatus,
 )
@@ -82,8 +89,10 @@ class ProjectList(FilteredListView):
     export_code = "investment.project.exported"
 
     def get_queryset(self):
-        return Project.objects.for_user(self.request.user).select_related("investor", "zone", "industry").order_by(
-            "-signed_on", "number"
+        return (
+            Project.objects.for_user(self.request.user)
+            .select_related("investor", "zone", "industry")
+            .order_by("-signed_on", "number")
         )
 
     def get_context_data(self, **kwargs):
@@ -105,15 +114,21 @@ def project_create(request):
         else:
             messages.success(request, _("Project %(n)s was created.") % {"n": p.number})
             return redirect("investment:project_detail", pk=p.pk)
-    return render(request, "investment/form.html", {"form": form, "title": _("New investment project"),
-                                                    "back": "investment:project_list"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "investment/form.html",
+        {"form": form, "title": _("New investment project"), "back": "investment:project_list"},
+        status=400 if form.errors else 200,
+    )
 
 
 def _project(request, pk):
     return get_object_or_404(
-        Project.objects.for_user(request.user).select_related("zone", "park", "investor", "industry", "enterprise",
-                                                              "lead_unit", "officer", "event", "parent"), pk=pk)
+        Project.objects.for_user(request.user).select_related(
+            "zone", "park", "investor", "industry", "enterprise", "lead_unit", "officer", "event", "parent"
+        ),
+        pk=pk,
+    )
 
 
 @login_required
@@ -130,8 +145,19 @@ def project_edit(request, pk):
         else:
             messages.success(request, _("The project was saved."))
             return redirect("investment:project_detail", pk=p.pk)
-    return render(request, "investment/form.html", {"form": form, "title": str(p), "back": "investment:project_list"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "investment/form.html",
+        {"form": form, "title": str(p), "back": "investment:project_list"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _next_milestone(p) -> str:
+    from .models import MILESTONE_ORDER
+
+    done = set(p.milestones.values_list("kind", flat=True))
+    return next((k for k in MILESTONE_ORDER if k not in done), MILESTONE_ORDER[-1])
 
 
 @login_required
@@ -143,10 +169,13 @@ def project_detail(request, pk, milestone_form=None, status=200):
     from zonebook.sla.services import status as clock_status
 
     clocks = []
-    for d in Deadline.objects.filter(content_type__app_label="investment", content_type__model="project",
-                                     object_id=p.pk).select_related("policy"):
+    for d in Deadline.objects.filter(
+        content_type__app_label="investment", content_type__model="project", object_id=p.pk
+    ).select_related("policy"):
         st = clock_status(d)
-        clocks.append({"deadline": d, "status": st, "badge": light_badge(st.light) if st.state != "stopped" else ""})
+        clocks.append(
+            {"deadline": d, "status": st, "badge": light_badge(st.light) if st.state != "stopped" else ""}
+        )
     ctx = {
         "p": p,
         "object": p,
@@ -155,7 +184,8 @@ def project_detail(request, pk, milestone_form=None, status=200):
         "follow_ups": p.follow_ups.all(),
         "clocks": clocks,
         "can_write": _can(request),
-        "milestone_form": milestone_form or MilestoneForm(initial={"date": timezone.localdate()}),
+        "milestone_form": milestone_form
+        or MilestoneForm(initial={"date": timezone.localdate(), "kind": _next_milestone(p)}),
         "terminal_form": TerminalForm(),
         "screening_form": ScreeningForm(),
         "entries": history(p)[:50],
@@ -172,9 +202,14 @@ def milestone_add(request, pk):
     form = MilestoneForm(request.POST)
     if form.is_valid():
         try:
-            svc.record_milestone(p, form.cleaned_data["kind"], form.cleaned_data["date"], by=request.user,
-                                 evidence=form.cleaned_data["evidence"],
-                                 correction_reason=form.cleaned_data["correction_reason"])
+            svc.record_milestone(
+                p,
+                form.cleaned_data["kind"],
+                form.cleaned_data["date"],
+                by=request.user,
+                evidence=form.cleaned_data["evidence"],
+                correction_reason=form.cleaned_data["correction_reason"],
+            )
         except DomainError as exc:
             apply_service_error(form, exc)
         else:
@@ -217,8 +252,14 @@ def project_screen(request, pk):
     form = ScreeningForm(request.POST)
     if form.is_valid():
         try:
-            svc.screen(p, form.cleaned_data["level"], form.cleaned_data["status"], by=request.user,
-                       reference=form.cleaned_data["reference"], note=form.cleaned_data["note"])
+            svc.screen(
+                p,
+                form.cleaned_data["level"],
+                form.cleaned_data["status"],
+                by=request.user,
+                reference=form.cleaned_data["reference"],
+                note=form.cleaned_data["note"],
+            )
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -239,6 +280,7 @@ def statistics(request):
         year, month, group = form.cleaned_data["year"], form.cleaned_data["month"], form.cleaned_data["group"]
     else:
         year, month, group = today.year, today.month, "zone"
+    bootstrapify(form)
     projects = Project.objects.for_user(request.user)
     stats = queries.project_statistics(projects, year, month, group)
     target = queries.target_for(request.user, year)
@@ -248,10 +290,14 @@ def statistics(request):
     for r in pipe:
         r["width"] = round(r["count"] * 100 / top)
     ctx = {
-        "form": form, "stats": stats, "progress": progress, "pipeline": pipe,
+        "form": form,
+        "stats": stats,
+        "progress": progress,
+        "pipeline": pipe,
         "group_label": queries.GROUP_LABELS[stats["group"]],
         "events": queries.event_counts(InvestmentEvent.objects.for_user(request.user), year),
-        "year": year, "month": month,
+        "year": year,
+        "month": month,
     }
     if request.GET.get("export") == "xlsx":
         return _stats_export(request, ctx)
@@ -261,21 +307,63 @@ def statistics(request):
 def _stats_export(request, ctx):
     from zonebook.core import exports
 
-    header = [str(ctx["group_label"]), _("Signed projects"), _("Signed amount (10k RMB)"), _("Performing"),
-              _("Performing rate (%)"), _("Started"), _("Start rate (%)"), _("Contracted (10k RMB)"),
-              _("Funds in place (10k RMB)"), _("Funds-in-place rate (%)"), _("Same period last year (10k RMB)"),
-              _("YoY (%)")]
-    rows = [[r["label"], r["signed_count"], r["signed_amount"], r["performing"], r["performing_rate"], r["started"],
-             r["start_rate"], r["contracted"], r["funds"], r["funds_rate"], r["prev_amount"], r["yoy_amount"]]
-            for r in ctx["stats"]["rows"]]
+    header = [
+        str(ctx["group_label"]),
+        _("Signed projects"),
+        _("Signed amount (10k RMB)"),
+        _("Performing"),
+        _("Performing rate (%)"),
+        _("Started"),
+        _("Start rate (%)"),
+        _("Contracted (10k RMB)"),
+        _("Funds in place (10k RMB)"),
+        _("Funds-in-place rate (%)"),
+        _("Same period last year (10k RMB)"),
+        _("YoY (%)"),
+    ]
+    rows = [
+        [
+            r["label"],
+            r["signed_count"],
+            r["signed_amount"],
+            r["performing"],
+            r["performing_rate"],
+            r["started"],
+            r["start_rate"],
+            r["contracted"],
+            r["funds"],
+            r["funds_rate"],
+            r["prev_amount"],
+            r["yoy_amount"],
+        ]
+        for r in ctx["stats"]["rows"]
+    ]
     t = ctx["stats"]["total"]
-    rows.append([_("Total"), t["signed_count"], t["signed_amount"], t["performing"], t["performing_rate"], t["started"],
-                 t["start_rate"], t["contracted"], t["funds"], t["funds_rate"], t["prev_amount"], t["yoy_amount"]])
+    rows.append(
+        [
+            _("Total"),
+            t["signed_count"],
+            t["signed_amount"],
+            t["performing"],
+            t["performing_rate"],
+            t["started"],
+            t["start_rate"],
+            t["contracted"],
+            t["funds"],
+            t["funds_rate"],
+            t["prev_amount"],
+            t["yoy_amount"],
+        ]
+    )
     from zonebook.audit.services import record_event
 
     record_event("investment.statistics.exported", by=request.user, message=f"{ctx['year']}-{ctx['month']}")
-    return exports.xlsx_response(iter([header] + rows), _("investment-statistics"), _("Investment statistics"),
-                                 filters=f"{ctx['year']}-{ctx['month']:02d} · {ctx['group_label']}")
+    return exports.xlsx_response(
+        iter([header] + rows),
+        _("investment-statistics"),
+        _("Investment statistics"),
+        filters=f"{ctx['year']}-{ctx['month']:02d} · {ctx['group_label']}",
+    )
 
 
 # --------------------------------------------------------------------------- investors
@@ -291,9 +379,14 @@ class InvestorList(FilteredListView):
     export_code = "investment.investor.exported"
 
     def get_queryset(self):
-        return (Investor.objects.for_user(self.request.user).select_related("industry")
-                .annotate(project_count=Count("projects", distinct=True), contact_count=Count("contacts", distinct=True))
-                .order_by("name"))
+        return (
+            Investor.objects.for_user(self.request.user)
+            .select_related("industry")
+            .annotate(
+                project_count=Count("projects", distinct=True), contact_count=Count("contacts", distinct=True)
+            )
+            .order_by("name")
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_write=_can(self.request), **kwargs)
@@ -313,15 +406,20 @@ def investor_create(request):
             apply_service_error(form, exc)
         else:
             return redirect("investment:investor_detail", pk=inv.pk)
-    return render(request, "investment/form.html", {"form": form, "title": _("New investor"),
-                                                    "back": "investment:investor_list"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "investment/form.html",
+        {"form": form, "title": _("New investor"), "back": "investment:investor_list"},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
 @scoped_object(Investor)
 def investor_detail(request, pk):
-    inv = get_object_or_404(Investor.objects.for_user(request.user).select_related("industry", "owner"), pk=pk)
+    inv = get_object_or_404(
+        Investor.objects.for_user(request.user).select_related("industry", "owner"), pk=pk
+    )
     form = ContactForm(request.POST or None, initial={"date": timezone.localdate()})
     if request.method == "POST":
         require_write(request.user, AREA, DENIED)
@@ -329,9 +427,15 @@ def investor_detail(request, pk):
             svc.add_contact(inv, by=request.user, **form.cleaned_data)
             messages.success(request, _("The contact was recorded."))
             return redirect("investment:investor_detail", pk=inv.pk)
-    ctx = {"inv": inv, "object": inv, "contacts": inv.contacts.select_related("recorded_by")[:100],
-           "projects": Project.objects.for_user(request.user).filter(investor=inv).select_related("zone"),
-           "form": form, "can_write": _can(request), "entries": history(inv)[:30]}
+    ctx = {
+        "inv": inv,
+        "object": inv,
+        "contacts": inv.contacts.select_related("recorded_by")[:100],
+        "projects": Project.objects.for_user(request.user).filter(investor=inv).select_related("zone"),
+        "form": form,
+        "can_write": _can(request),
+        "entries": history(inv)[:30],
+    }
     return render(request, "investment/investor_detail.html", ctx, status=400 if form.errors else 200)
 
 
@@ -348,8 +452,11 @@ class EventList(FilteredListView):
     export_code = "investment.event.exported"
 
     def get_queryset(self):
-        return InvestmentEvent.objects.for_user(self.request.user).annotate(
-            signed_projects=Count("projects", distinct=True)).order_by("-date", "-id")
+        return (
+            InvestmentEvent.objects.for_user(self.request.user)
+            .annotate(signed_projects=Count("projects", distinct=True))
+            .order_by("-date", "-id")
+        )
 
     def get_context_data(self, **kwargs):
         year = timezone.localdate().year
@@ -357,7 +464,9 @@ class EventList(FilteredListView):
         if fs is not None and fs.is_bound and fs.form.is_valid() and fs.form.cleaned_data.get("year"):
             year = fs.form.cleaned_data["year"]
         counts = queries.event_counts(InvestmentEvent.objects.for_user(self.request.user), year)
-        return super().get_context_data(can_write=_can(self.request), counts=counts, count_year=year, **kwargs)
+        return super().get_context_data(
+            can_write=_can(self.request), counts=counts, count_year=year, **kwargs
+        )
 
 
 event_list = EventList.as_view()
@@ -377,9 +486,12 @@ def event_create(request):
         else:
             messages.success(request, _("The event was recorded."))
             return redirect("investment:event_list")
-    return render(request, "investment/form.html", {"form": form, "title": _("New reception, trip or event"),
-                                                    "back": "investment:event_list"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "investment/form.html",
+        {"form": form, "title": _("New reception, trip or event"), "back": "investment:event_list"},
+        status=400 if form.errors else 200,
+    )
 
 
 # --------------------------------------------------------------------------- the five databases
@@ -439,8 +551,11 @@ def _enterprise_views():
         export_code = "investment.database.base_exported"
 
         def get_queryset(self):
-            return Enterprise.objects.for_user(self.request.user).select_related(
-                "zone", "park", "industry", "ownership", "credit_class").order_by("industry__code", "name")
+            return (
+                Enterprise.objects.for_user(self.request.user)
+                .select_related("zone", "park", "industry", "ownership", "credit_class")
+                .order_by("industry__code", "name")
+            )
 
     class ProcessingTradeList(IndustrialBaseList):
         """加工贸易数据库: processing-trade enterprises of the registry (their books are in the ledger)."""
@@ -484,21 +599,27 @@ def databases(request):
 
 @login_required
 def document_list(request):
-    docs = (PolicyDocument.objects.for_user(request.user).annotate(task_count=Count("tasks"))
-            .order_by("-issued_on", "title"))
+    docs = (
+        policy.visible_documents(request.user)
+        .annotate(task_count=Count("tasks"))
+        .order_by("-issued_on", "title")
+    )
     form = PolicyDocumentForm(request.POST or None)
     if request.method == "POST":
         require_write(request.user, AREA, DENIED)
         if form.is_valid():
             doc = policy.create_document(form.cleaned_data, by=request.user)
             return redirect("investment:document_detail", pk=doc.pk)
-    return render(request, "investment/document_list.html",
-                  {"documents": docs[:200], "form": form, "can_write": _can(request)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "investment/document_list.html",
+        {"documents": docs[:200], "form": form, "can_write": _can(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 def _document(request, pk):
-    return get_object_or_404(PolicyDocument.objects.for_user(request.user), pk=pk)
+    return get_object_or_404(policy.visible_documents(request.user), pk=pk)
 
 
 @login_required
@@ -506,22 +627,33 @@ def _document(request, pk):
 def document_detail(request, pk):
     doc = _document(request, pk)
     form = TaskForm(request.POST or None, user=request.user)
+    # tasks are added by the issuing office (documents seen through a unit's task are read-only)
+    can_edit = _can(request) and PolicyDocument.objects.for_user(request.user).filter(pk=doc.pk).exists()
     if request.method == "POST":
-        require_write(request.user, AREA, DENIED)
+        if not can_edit:
+            raise PermissionDenied(DENIED)
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
-                policy.add_task(doc, data, lead_units=data["lead_units"], responsible_units=data["responsible_units"],
-                                by=request.user)
+                policy.add_task(
+                    doc,
+                    data,
+                    lead_units=data["lead_units"],
+                    responsible_units=data["responsible_units"],
+                    by=request.user,
+                )
             except DomainError as exc:
                 apply_service_error(form, exc)
             else:
                 messages.success(request, _("The task was added."))
                 return redirect("investment:document_detail", pk=doc.pk)
-    tasks = policy.tasks_with_lights(doc.tasks.all().order_by("id"))
-    return render(request, "investment/document_detail.html",
-                  {"doc": doc, "object": doc, "tasks": tasks, "form": form, "can_write": _can(request)},
-                  status=400 if form.errors else 200)
+    tasks = policy.tasks_with_lights(policy.visible_tasks(request.user).filter(document=doc).order_by("id"))
+    return render(
+        request,
+        "investment/document_detail.html",
+        {"doc": doc, "object": doc, "tasks": tasks, "form": form, "can_write": can_edit},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -532,17 +664,23 @@ def document_dispatch(request, pk):
     fmt = request.GET.get("format", "docx")
     if fmt not in ("docx", "pdf"):
         raise Http404
-    tasks = policy.tasks_with_lights(doc.tasks.all().order_by("id"))
+    tasks = policy.tasks_with_lights(policy.visible_tasks(request.user).filter(document=doc).order_by("id"))
     content = policy.dispatch_document(doc, tasks, office=doc.issuer)
     from zonebook.audit.services import record_event
 
-    record_event("investment.dispatch.exported", by=request.user, object_type="investment.policydocument",
-                 object_id=str(doc.pk), object_repr=str(doc))
+    record_event(
+        "investment.dispatch.exported",
+        by=request.user,
+        object_type="investment.policydocument",
+        object_id=str(doc.pk),
+        object_repr=str(doc),
+    )
     try:
         from zonebook.documents.render import document_response
     except ImportError:  # the renderer is not installed in this build
-        return HttpResponse(_("The document renderer is not available."), status=503,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            _("The document renderer is not available."), status=503, content_type="text/plain; charset=utf-8"
+        )
     return document_response(content, fmt, f"dispatch-{doc.pk}.{fmt}")
 
 
@@ -572,9 +710,16 @@ def task_detail(request, pk):
     units = policy.reportable_units(task, request.user)
     task_units = task.task_units.select_related("unit").order_by("order")
     reports = task.reports.select_related("unit", "submitted_by").prefetch_related("figures__indicator")[:100]
-    ctx = {"task": task, "object": task, "task_units": task_units, "reports": reports,
-           "indicators": task.indicators.all(), "light": policy.task_light(task),
-           "can_report": units.exists(), "entries": history(task)[:30]}
+    ctx = {
+        "task": task,
+        "object": task,
+        "task_units": task_units,
+        "reports": reports,
+        "indicators": task.indicators.all(),
+        "light": policy.task_light(task),
+        "can_report": units.exists(),
+        "entries": history(task)[:30],
+    }
     return render(request, "investment/task_detail.html", ctx)
 
 
@@ -586,20 +731,38 @@ def task_report(request, pk):
     units = policy.reportable_units(task, request.user)
     if not units.exists():
         raise Http404
-    form = ReportForm(request.POST or None, units=units, indicators=task.indicators.all(),
-                      initial={"period": timezone.localdate(), "unit": units.first()})
+    form = ReportForm(
+        request.POST or None,
+        units=units,
+        indicators=task.indicators.all(),
+        initial={"period": timezone.localdate(), "unit": units.first()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            policy.submit_report(task, form.cleaned_data["unit"], period=form.cleaned_data["period"],
-                                 text=form.cleaned_data["text"], figures=form.figures(), by=request.user)
+            policy.submit_report(
+                task,
+                form.cleaned_data["unit"],
+                period=form.cleaned_data["period"],
+                text=form.cleaned_data["text"],
+                figures=form.figures(),
+                by=request.user,
+            )
         except DomainError as exc:
             apply_service_error(form, exc)
         else:
             messages.success(request, _("The progress report was submitted."))
             return redirect("investment:task_detail", pk=task.pk)
-    return render(request, "investment/form.html", {"form": form, "title": _("Progress report: %(t)s") % {"t": task},
-                                                    "back": "investment:task_list", "multipart": False},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "investment/form.html",
+        {
+            "form": form,
+            "title": _("Progress report: %(t)s") % {"t": task},
+            "back": "investment:task_list",
+            "multipart": False,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -618,27 +781,47 @@ def scorecards(request):
                 n = len(policy.compute_scorecards(year, by=request.user))
                 messages.success(request, _("%(n)d scorecards were computed.") % {"n": n})
             elif action == "review":
-                card = get_object_or_404(Scorecard.objects.for_user(request.user), pk=request.POST.get("card") or 0)
+                card = get_object_or_404(
+                    Scorecard.objects.for_user(request.user), pk=request.POST.get("card") or 0
+                )
                 policy.review(card, by=request.user)
             elif action == "adjust":
                 from decimal import Decimal, InvalidOperation
 
-                card = get_object_or_404(Scorecard.objects.for_user(request.user), pk=request.POST.get("card") or 0)
+                card = get_object_or_404(
+                    Scorecard.objects.for_user(request.user), pk=request.POST.get("card") or 0
+                )
                 try:
                     score = Decimal(request.POST.get("score") or "x")
                 except InvalidOperation:
                     raise DomainError(_("Enter the points as a number.")) from None
-                policy.add_adjustment(card, score=score, reason=request.POST.get("reason", ""), by=request.user)
+                policy.add_adjustment(
+                    card, score=score, reason=request.POST.get("reason", ""), by=request.user
+                )
             elif action == "publish":
                 n = policy.publish(year, by=request.user)
                 messages.success(request, _("%(n)d scorecards were published.") % {"n": n})
         except DomainError as exc:
             messages.error(request, str(exc.message))
         return redirect(f"{request.path}?year={year}")
-    cards = (Scorecard.objects.for_user(request.user).filter(year=year).select_related("unit")
-             .prefetch_related("lines").order_by("rank", "unit__name"))
-    years = (Scorecard.objects.for_user(request.user).values_list("year", flat=True).distinct().order_by("-year"))
-    return render(request, "investment/scorecards.html",
-                  {"cards": cards, "year": year, "years": list(years), "can_write": _can(request),
-                   "published": ScorecardStatus.PUBLISHED})
-
+    cards = (
+        Scorecard.objects.for_user(request.user)
+        .filter(year=year)
+        .select_related("unit")
+        .prefetch_related("lines")
+        .order_by("rank", "unit__name")
+    )
+    years = (
+        Scorecard.objects.for_user(request.user).values_list("year", flat=True).distinct().order_by("-year")
+    )
+    return render(
+        request,
+        "investment/scorecards.html",
+        {
+            "cards": cards,
+            "year": year,
+            "years": list(years),
+            "can_write": _can(request),
+            "published": ScorecardStatus.PUBLISHED,
+        },
+    )

@@ -32,28 +32,85 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "number", "name", "kind", "parent", "investor", "industry", "build_kind", "zone", "park",
-            "enterprise", "currency", "fx_rate", "planned_investment", "contracted_investment", "funds_in_place",
-            "contracted_cny", "funds_in_place_cny", "source_region", "source_place", "fortune500", "china500",
-            "lead_unit", "officer", "event", "transfer_mode", "transfer_from", "enclave", "processing_trade",
-            "exclusion_category", "in_monthly_ledger", "counted", "counted_amount", "count_note", "dedup_warning",
-            "stage", "signed_on", "registered_on", "started_on", "city_screening", "province_screening", "milestones",
+            "id",
+            "number",
+            "name",
+            "kind",
+            "parent",
+            "investor",
+            "industry",
+            "build_kind",
+            "zone",
+            "park",
+            "enterprise",
+            "currency",
+            "fx_rate",
+            "planned_investment",
+            "contracted_investment",
+            "funds_in_place",
+            "contracted_cny",
+            "funds_in_place_cny",
+            "source_region",
+            "source_place",
+            "fortune500",
+            "china500",
+            "lead_unit",
+            "officer",
+            "event",
+            "transfer_mode",
+            "transfer_from",
+            "enclave",
+            "processing_trade",
+            "exclusion_category",
+            "in_monthly_ledger",
+            "counted",
+            "counted_amount",
+            "count_note",
+            "dedup_warning",
+            "stage",
+            "signed_on",
+            "registered_on",
+            "started_on",
+            "city_screening",
+            "province_screening",
+            "milestones",
         ]
-        read_only_fields = ["contracted_cny", "funds_in_place_cny", "counted", "counted_amount", "count_note",
-                            "dedup_warning", "stage", "signed_on", "registered_on", "started_on", "city_screening",
-                            "province_screening", "milestones"]
+        read_only_fields = [
+            "contracted_cny",
+            "funds_in_place_cny",
+            "counted",
+            "counted_amount",
+            "count_note",
+            "dedup_warning",
+            "stage",
+            "signed_on",
+            "registered_on",
+            "started_on",
+            "city_screening",
+            "province_screening",
+            "milestones",
+        ]
         extra_kwargs = {"number": {"required": False}}
 
     def get_milestones(self, obj) -> list[dict]:
-        return [{"kind": m.kind, "date": m.date.isoformat(), "evidence": m.evidence} for m in obj.milestones.all()]
+        return [
+            {"kind": m.kind, "date": m.date.isoformat(), "evidence": m.evidence} for m in obj.milestones.all()
+        ]
 
     def _scoped(self, attrs):
         user = self.context["request"].user
         from zonebook.accounts.models import Unit
         from zonebook.registry.models import Enterprise, Park, Zone
 
-        for name, model in (("zone", Zone), ("park", Park), ("enterprise", Enterprise), ("investor", Investor),
-                            ("lead_unit", Unit), ("parent", Project), ("event", InvestmentEvent)):
+        for name, model in (
+            ("zone", Zone),
+            ("park", Park),
+            ("enterprise", Enterprise),
+            ("investor", Investor),
+            ("lead_unit", Unit),
+            ("parent", Project),
+            ("event", InvestmentEvent),
+        ):
             obj = attrs.get(name)
             if obj is not None and not model.objects.for_user(user).filter(pk=obj.pk).exists():
                 raise serializers.ValidationError({name: "not found"})
@@ -63,13 +120,21 @@ class ProjectSerializer(serializers.ModelSerializer):
         return self._scoped(attrs)
 
 
-class ProjectViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProjectViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Investment projects (招商项目) in scope; ``milestones`` records a milestone (POST)."""
 
     write_area = svc.AREA
     permission_classes = [WriteAreaPermission]
-    queryset = Project.objects.select_related("zone").prefetch_related("milestones").order_by("-signed_on", "number")
+    queryset = (
+        Project.objects.select_related("zone").prefetch_related("milestones").order_by("-signed_on", "number")
+    )
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
     filter_backends = [DjangoFilterBackend]
@@ -88,24 +153,56 @@ class ProjectViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         s = MilestoneSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        svc.record_milestone(project, d["kind"], d["date"], by=request.user, evidence=d.get("evidence", ""),
-                             correction_reason=d.get("correction_reason", ""))
+        svc.record_milestone(
+            project,
+            d["kind"],
+            d["date"],
+            by=request.user,
+            evidence=d.get("evidence", ""),
+            correction_reason=d.get("correction_reason", ""),
+        )
         project = self.get_queryset().get(pk=project.pk)
-        return Response(ProjectSerializer(project, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            ProjectSerializer(project, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class InvestorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Investor
-        fields = ["id", "name", "kind", "country", "home_region", "uscc", "industry", "parent_group", "fortune500",
-                  "china500", "contact_name", "products", "transfer_target", "relocation_intent",
-                  "processing_trade_share", "workforce", "priority", "zone", "city_code", "province_code"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "country",
+            "home_region",
+            "uscc",
+            "industry",
+            "parent_group",
+            "fortune500",
+            "china500",
+            "contact_name",
+            "products",
+            "transfer_target",
+            "relocation_intent",
+            "processing_trade_share",
+            "workforce",
+            "priority",
+            "zone",
+            "city_code",
+            "province_code",
+        ]
         read_only_fields = ["zone", "city_code", "province_code"]
 
 
-class InvestorViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class InvestorViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Investors (客商资源库; ``transfer_target=true``: 目标转移企业库)."""
 
     write_area = svc.AREA
@@ -122,11 +219,24 @@ class InvestorViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvestmentEvent
-        fields = ["id", "kind", "title", "date", "end_date", "place", "participants", "leads", "investors", "zone"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "date",
+            "end_date",
+            "place",
+            "participants",
+            "leads",
+            "investors",
+            "zone",
+        ]
         read_only_fields = ["zone", "investors"]
 
 
-class EventViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EventViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Receptions, visits, trips and promotion events."""
 
     write_area = svc.AREA
@@ -141,7 +251,18 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PolicyTask
-        fields = ["id", "document", "number", "section", "text", "goal", "deadline", "recurrence", "done", "units"]
+        fields = [
+            "id",
+            "document",
+            "number",
+            "section",
+            "text",
+            "goal",
+            "deadline",
+            "recurrence",
+            "done",
+            "units",
+        ]
 
     def get_units(self, obj) -> list[dict]:
         return [{"unit": tu.unit_id, "name": tu.unit.name, "role": tu.role} for tu in obj.task_units.all()]
@@ -153,7 +274,9 @@ class ReportSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class PolicyTaskViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PolicyTaskViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Policy tasks with their lead and responsible units; ``report`` submits a unit's progress report
     (404 when the user belongs to none of the task's units)."""
 
@@ -164,7 +287,11 @@ class PolicyTaskViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self):
-        return policy.visible_tasks(self.request.user).prefetch_related("task_units__unit").order_by("document_id", "id")
+        return (
+            policy.visible_tasks(self.request.user)
+            .prefetch_related("task_units__unit")
+            .order_by("document_id", "id")
+        )
 
     @extend_schema(request=ReportSerializer, responses={201: None})
     @action(detail=True, methods=["post"], permission_classes=[AuthenticatedPermission])
@@ -175,8 +302,9 @@ class PolicyTaskViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         unit = policy.reportable_units(task, request.user).filter(pk=s.validated_data["unit"]).first()
         if unit is None:
             raise Http404
-        r = policy.submit_report(task, unit, period=s.validated_data["period"], text=s.validated_data["text"],
-                                 by=request.user)
+        r = policy.submit_report(
+            task, unit, period=s.validated_data["period"], text=s.validated_data["text"], by=request.user
+        )
         return Response({"id": r.pk, "on_time": r.on_time}, status=status.HTTP_201_CREATED)
 
 
@@ -192,8 +320,9 @@ class StatisticsViewSet(viewsets.ViewSet):
             return Response({"detail": "year and month are whole numbers"}, status=400)
         if not (1990 <= year <= 2100 and 1 <= month <= 12):
             return Response({"detail": "year 1990-2100, month 1-12"}, status=400)
-        stats = queries.project_statistics(Project.objects.for_user(request.user), year, month,
-                                           request.query_params.get("group") or "zone")
+        stats = queries.project_statistics(
+            Project.objects.for_user(request.user), year, month, request.query_params.get("group") or "zone"
+        )
         for r in stats["rows"]:
             r.pop("zone__name", None)
         return Response(stats)

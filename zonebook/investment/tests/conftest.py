@@ -19,16 +19,42 @@ def inv(world):
 
         def investor(self, name="富士康科技集团", zone=None):
             z = zone or self.zone
-            return svc.create_investor({"name": name, "province_code": z.province_code, "city_code": z.city_code,
-                                        "zone": z}, by=self.admin)
+            return svc.create_investor(
+                {"name": name, "province_code": z.province_code, "city_code": z.city_code, "zone": z},
+                by=self.admin,
+            )
 
-        def project(self, *, zone=None, investor=None, amount=Decimal(20000), signed=None, kind="new", parent=None,
-                    currency="CNY", rate=Decimal(1), funds=Decimal(0), **extra):
+        def project(
+            self,
+            *,
+            zone=None,
+            investor=None,
+            amount=Decimal(20000),
+            signed=None,
+            kind="new",
+            parent=None,
+            currency="CNY",
+            rate=Decimal(1),
+            funds=Decimal(0),
+            **extra,
+        ):
             z = zone or self.zone
-            p = svc.create_project({
-                "name": extra.pop("name", "笔记本电脑整机项目"), "zone": z, "investor": investor,
-                "industry": self.industry, "contracted_investment": amount, "currency": currency, "fx_rate": rate,
-                "kind": kind, "parent": parent, "funds_in_place": funds, **extra}, by=self.admin)
+            p = svc.create_project(
+                {
+                    "name": extra.pop("name", "笔记本电脑整机项目"),
+                    "zone": z,
+                    "investor": investor,
+                    "industry": self.industry,
+                    "contracted_investment": amount,
+                    "currency": currency,
+                    "fx_rate": rate,
+                    "kind": kind,
+                    "parent": parent,
+                    "funds_in_place": funds,
+                    **extra,
+                },
+                by=self.admin,
+            )
             if signed:
                 svc.record_milestone(p, "signed", signed, by=self.admin)
                 p.refresh_from_db()

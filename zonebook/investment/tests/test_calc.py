@@ -43,4 +43,8 @@ def test_rule_score_capped_and_rank_ties():
     # county 2024 example: (0.8 × 0.5 + 1.2 × 0.5) × 0.5 = 0.50 — with the 100 % cap per item 0.45
     assert calc.rule_score(Decimal("0.25"), 8, 10) + calc.rule_score(Decimal("0.25"), 6, 5) == Decimal("0.45")
     assert calc.rank({"a": Decimal(90), "b": Decimal(95), "c": Decimal(90), "d": Decimal(10)}) == {
-        "b": 1, "a": 2, "c": 2, "d": 4}
+        "b": 1,
+        "a": 2,
+        "c": 2,
+        "d": 4,
+    }

@@ -23,7 +23,9 @@ def test_demo_loads_the_seed_figures_and_the_decomposed_opinions(world):
     last = years[0]
     signed = big.filter(signed_on__year=last, kind="new")
     assert signed.count() == 23
-    assert signed.filter(currency="USD").aggregate(s=Sum("contracted_investment"))["s"] == Decimal("143000.00")
+    assert signed.filter(currency="USD").aggregate(s=Sum("contracted_investment"))["s"] == Decimal(
+        "143000.00"
+    )
     counts = {c["kind"]: c["count"] for c in queries.event_counts(InvestmentEvent.objects.all(), last)}
     assert (counts["reception"], counts["trip"]) == (15, 4)
     doc = PolicyDocument.objects.get()

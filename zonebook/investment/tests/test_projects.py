@@ -23,7 +23,9 @@ def test_milestone_before_the_previous_one_is_refused_unless_an_audited_correcti
         svc.record_milestone(p, "registered", D(2025, 3, 1), by=inv.admin)
     assert err.value.code == "not_monotonic"
     assert not p.milestones.filter(kind="registered").exists()
-    svc.record_milestone(p, "registered", D(2025, 3, 1), by=inv.admin, correction_reason="营业执照日期以执照为准")
+    svc.record_milestone(
+        p, "registered", D(2025, 3, 1), by=inv.admin, correction_reason="营业执照日期以执照为准"
+    )
     entry = AuditEntry.objects.get(code="investment.milestone.corrected")
     assert entry.message == "营业执照日期以执照为准"
     # changing a recorded milestone is always a correction
@@ -33,7 +35,9 @@ def test_milestone_before_the_previous_one_is_refused_unless_an_audited_correcti
 
 
 def test_stage_is_derived_and_gated_fields_are_required(inv):
-    p = svc.create_project({"name": "无主体项目", "zone": inv.zone, "contracted_investment": Decimal(5000)}, by=inv.admin)
+    p = svc.create_project(
+        {"name": "无主体项目", "zone": inv.zone, "contracted_investment": Decimal(5000)}, by=inv.admin
+    )
     svc.record_milestone(p, "talks", D(2025, 1, 5), by=inv.admin)
     p.refresh_from_db()
     assert p.stage == "talks"
@@ -57,11 +61,14 @@ def test_first_signing_counts_once_and_capital_increase_counts_the_increase_only
     # correcting the signing date does not count the project again
     svc.record_milestone(first, "signed", D(2025, 3, 2), by=inv.admin, correction_reason="合同落款日")
     assert Project.objects.filter(counted=True).count() == 1
-    inc = inv.project(investor=investor, amount=Decimal(3000), kind="capital_increase", parent=first,
-                      signed=D(2025, 6, 1))
+    inc = inv.project(
+        investor=investor, amount=Decimal(3000), kind="capital_increase", parent=first, signed=D(2025, 6, 1)
+    )
     assert inc.counted is False and inc.counted_amount == Decimal(3000)
     assert "ZS-SM-1" in inc.count_note
-    up = inv.project(investor=investor, amount=Decimal(30000), kind="upgrade", parent=first, signed=D(2025, 7, 1))
+    up = inv.project(
+        investor=investor, amount=Decimal(30000), kind="upgrade", parent=first, signed=D(2025, 7, 1)
+    )
     assert (up.counted, up.counted_amount) == (False, Decimal(0))
     assert "ZS-SM-2" in up.count_note
 
@@ -77,11 +84,16 @@ def test_capital_increase_needs_its_signed_original(inv):
 def test_exclusions_minimum_size_and_monthly_ledger(inv):
     small = inv.project(investor=inv.investor(), amount=Decimal(800), signed=D(2025, 3, 1))
     assert not small.counted and "WNWK-2" in small.count_note
-    estate = inv.project(investor=inv.investor("某地产"), amount=Decimal(90000), signed=D(2025, 3, 1),
-                         exclusion_category="real_estate")
+    estate = inv.project(
+        investor=inv.investor("某地产"),
+        amount=Decimal(90000),
+        signed=D(2025, 3, 1),
+        exclusion_category="real_estate",
+    )
     assert not estate.counted and "CNZSR-KH-1" in estate.count_note
-    late = inv.project(investor=inv.investor("某公司"), amount=Decimal(9000), signed=D(2025, 3, 1),
-                       in_monthly_ledger=False)
+    late = inv.project(
+        investor=inv.investor("某公司"), amount=Decimal(9000), signed=D(2025, 3, 1), in_monthly_ledger=False
+    )
     assert not late.counted and "WNWK-1" in late.count_note
     # the threshold is configuration: lowered, the same project counts
     CountingRule.objects.filter(code="WNWK-2").update(threshold=Decimal(500))
@@ -94,7 +106,9 @@ def test_duplicate_signed_project_is_warned_naming_the_rule(inv):
     first = inv.project(investor=investor, amount=Decimal(20000), signed=D(2025, 3, 1))
     dup = inv.project(investor=investor, amount=Decimal(19000), signed=D(2025, 5, 1), name="同一项目重报")
     assert "DEDUP-1" in dup.dedup_warning and first.number in dup.dedup_warning
-    other_site = inv.project(investor=investor, zone=inv.world.zones.a2, amount=Decimal(20000), signed=D(2025, 5, 1))
+    other_site = inv.project(
+        investor=investor, zone=inv.world.zones.a2, amount=Decimal(20000), signed=D(2025, 5, 1)
+    )
     assert other_site.dedup_warning == ""
     far_amount = inv.project(investor=investor, amount=Decimal(5000), signed=D(2025, 5, 1))
     assert far_amount.dedup_warning == ""
@@ -150,8 +164,13 @@ def test_screening_city_then_province(inv):
 
 
 def test_foreign_amounts_kept_with_the_rate(inv):
-    p = inv.project(investor=inv.investor(), amount=Decimal("1000.00"), currency="USD", rate=Decimal("6.9"),
-                    signed=D(2025, 3, 1))
+    p = inv.project(
+        investor=inv.investor(),
+        amount=Decimal("1000.00"),
+        currency="USD",
+        rate=Decimal("6.9"),
+        signed=D(2025, 3, 1),
+    )
     assert p.contracted_cny == Decimal("6900.00") and p.counted_amount == Decimal("6900.00")
     with pytest.raises(DomainError):
         inv.project(investor=inv.investor("x"), currency="CNY", rate=Decimal("6.9"))

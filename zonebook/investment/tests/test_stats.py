@@ -16,23 +16,43 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def data(inv):
-    a1, b1 = inv.world.zones.a1, inv.world.zones.b1
+    b1 = inv.world.zones.b1
     ent = inv.world.enterprises.a1
-    p1 = inv.project(investor=inv.investor("甲"), amount=Decimal(10000), funds=Decimal(4000), signed=D(2025, 2, 10))
+    p1 = inv.project(
+        investor=inv.investor("甲"), amount=Decimal(10000), funds=Decimal(4000), signed=D(2025, 2, 10)
+    )
     svc.update_project(p1, {"enterprise": ent}, by=inv.admin)
     svc.record_milestone(p1, "registered", D(2025, 3, 1), by=inv.admin)
     svc.record_milestone(p1, "started", D(2025, 4, 1), by=inv.admin)
-    p2 = inv.project(investor=inv.investor("乙"), amount=Decimal(1000), currency="USD", rate=Decimal(7),
-                     funds=Decimal(200), signed=D(2025, 5, 1))
+    p2 = inv.project(
+        investor=inv.investor("乙"),
+        amount=Decimal(1000),
+        currency="USD",
+        rate=Decimal(7),
+        funds=Decimal(200),
+        signed=D(2025, 5, 1),
+    )
     svc.record_milestone(p2, "registered", D(2025, 6, 1), by=inv.admin)
     inv.project(investor=inv.investor("丙"), amount=Decimal(6000), signed=D(2025, 11, 5))  # after October
-    inv.project(investor=inv.investor("甲"), kind="capital_increase", parent=p1, amount=Decimal(2000),
-                funds=Decimal(500), signed=D(2025, 6, 10))
+    inv.project(
+        investor=inv.investor("甲"),
+        kind="capital_increase",
+        parent=p1,
+        amount=Decimal(2000),
+        funds=Decimal(500),
+        signed=D(2025, 6, 10),
+    )
     inv.project(zone=b1, investor=inv.investor("丁", zone=b1), amount=Decimal(5000), signed=D(2025, 3, 3))
     inv.project(investor=inv.investor("戊"), amount=Decimal(8000), signed=D(2024, 7, 1))
     inv.project(investor=inv.investor("己"), amount=Decimal(9000))  # never signed
-    svc.set_target(year=2025, province_code="510000", by=inv.admin, signed_count=4, signed_amount=Decimal(40000),
-                   funds_in_place=Decimal(10000))
+    svc.set_target(
+        year=2025,
+        province_code="510000",
+        by=inv.admin,
+        signed_count=4,
+        signed_amount=Decimal(40000),
+        funds_in_place=Decimal(10000),
+    )
     return inv
 
 
@@ -41,16 +61,30 @@ def test_january_to_october_by_zone(data):
     stats = queries.project_statistics(Project.objects.for_user(user), 2025, 10, "zone")
     rows = {r["label"]: r for r in stats["rows"]}
     a1, b1 = rows[data.world.zones.a1.name], rows[data.world.zones.b1.name]
-    assert (a1["signed_count"], a1["signed_amount"]) == (2, Decimal("19000.00"))  # increase counted, not as a project
-    assert (a1["performing_rate"], a1["start_rate"], a1["funds_rate"]) == (Decimal("100.00"), Decimal("50.00"),
-                                                                           Decimal("31.05"))
+    assert (a1["signed_count"], a1["signed_amount"]) == (
+        2,
+        Decimal("19000.00"),
+    )  # increase counted, not as a project
+    assert (a1["performing_rate"], a1["start_rate"], a1["funds_rate"]) == (
+        Decimal("100.00"),
+        Decimal("50.00"),
+        Decimal("31.05"),
+    )
     assert (a1["prev_amount"], a1["yoy_amount"]) == (Decimal("8000.00"), Decimal("137.50"))
     assert (b1["signed_count"], b1["performing_rate"], b1["funds_rate"], b1["yoy_amount"]) == (
-        1, Decimal("0.00"), Decimal("0.00"), None)
+        1,
+        Decimal("0.00"),
+        Decimal("0.00"),
+        None,
+    )
     t = stats["total"]
     assert (t["signed_count"], t["signed_amount"], t["funds"]) == (3, Decimal("24000.00"), Decimal("5900.00"))
     assert (t["performing_rate"], t["start_rate"], t["funds_rate"], t["yoy_amount"]) == (
-        Decimal("66.67"), Decimal("33.33"), Decimal("24.58"), Decimal("200.00"))
+        Decimal("66.67"),
+        Decimal("33.33"),
+        Decimal("24.58"),
+        Decimal("200.00"),
+    )
     progress = queries.target_progress(t, queries.target_for(user, 2025), 10)
     assert progress["funds_completion"] == Decimal("59.00")
     assert progress["time_progress"] == Decimal("83.33")
@@ -64,7 +98,9 @@ def test_by_city_and_scope(data):
     city = queries.project_statistics(Project.objects.for_user(data.world.users.city), 2025, 12, "zone")
     assert city["total"]["signed_count"] == 3
     assert city["total"]["signed_amount"] == Decimal("25000.00")
-    other = queries.project_statistics(Project.objects.for_user(data.world.users.other_province), 2025, 12, "zone")
+    other = queries.project_statistics(
+        Project.objects.for_user(data.world.users.other_province), 2025, 12, "zone"
+    )
     assert other["total"]["signed_count"] == 0 and other["rows"] == []
 
 
