@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -289,6 +289,22 @@ def statistics(request):
     top = max([r["count"] for r in pipe] + [1])
     for r in pipe:
         r["width"] = round(r["count"] * 100 / top)
+    from zonebook.documents.charts import chart
+
+    rows = stats["rows"][:30]
+    amount_chart = chart(
+        "bar",
+        _("Signed amount by %(g)s") % {"g": queries.GROUP_LABELS[stats["group"]]},
+        [r["label"] for r in rows],
+        {str(year): [r["signed_amount"] for r in rows], str(year - 1): [r["prev_amount"] for r in rows]},
+        unit=_("10k RMB"),
+    )
+    pipeline_chart = chart(
+        "bar",
+        _("Project pipeline by stage"),
+        [str(r["label"]) for r in pipe],
+        {_("Projects"): [r["count"] for r in pipe]},
+    )
     ctx = {
         "form": form,
         "stats": stats,
@@ -298,6 +314,8 @@ def statistics(request):
         "events": queries.event_counts(InvestmentEvent.objects.for_user(request.user), year),
         "year": year,
         "month": month,
+        "amount_chart": amount_chart,
+        "pipeline_chart": pipeline_chart,
     }
     if request.GET.get("export") == "xlsx":
         return _stats_export(request, ctx)
@@ -675,13 +693,9 @@ def document_dispatch(request, pk):
         object_id=str(doc.pk),
         object_repr=str(doc),
     )
-    try:
-        from zonebook.documents.render import document_response
-    except ImportError:  # the renderer is not installed in this build
-        return HttpResponse(
-            _("The document renderer is not available."), status=503, content_type="text/plain; charset=utf-8"
-        )
-    return document_response(content, fmt, f"dispatch-{doc.pk}.{fmt}")
+    from zonebook.documents.render import document_response
+
+    return document_response(content, fmt, _("dispatch-%(n)s.%(f)s") % {"n": doc.number or doc.pk, "f": fmt})
 
 
 class TaskList(FilteredListView):

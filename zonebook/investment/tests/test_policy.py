@@ -219,3 +219,36 @@ def test_dispatch_document_for_100_tasks(tasks):
     assert row[2] == "省发展改革委" and row[3] == "成都海关" and "已完成选址" in row[6]
     assert "100" in doc.sections[0].blocks[0].text
     assert elapsed < 2
+
+
+def test_dispatch_docx_of_100_tasks_downloads(tasks, client_for):
+    admin = tasks.world.users.admin
+    for i in range(98):
+        policy.add_task(
+            tasks.doc,
+            {"number": f"三-{i}", "text": f"推进任务{i}", "deadline": D(2030, 1, 1)},
+            lead_units=[tasks.dept],
+            responsible_units=[tasks.customs],
+            by=admin,
+        )
+    c = client_for(tasks.world.users.province)
+    start = time.perf_counter()
+    r = c.get(f"/investment/policies/{tasks.doc.pk}/dispatch/")
+    elapsed = time.perf_counter() - start
+    assert r.status_code == 200
+    body = b"".join(r.streaming_content) if r.streaming else r.content
+    assert body[:2] == b"PK"  # a .docx (zip)
+    import io
+    import zipfile
+
+    xml = zipfile.ZipFile(io.BytesIO(body)).read("word/document.xml").decode()
+    assert "推进任务97" in xml and "成都海关" in xml
+    assert elapsed < 10
+    assert c.get(f"/investment/policies/{tasks.doc.pk}/dispatch/?format=rtf").status_code == 404
+    # another province's user does not see the document
+    assert (
+        client_for(tasks.world.users.other_province)
+        .get(f"/investment/policies/{tasks.doc.pk}/dispatch/")
+        .status_code
+        == 404
+    )
