@@ -168,7 +168,7 @@ class TaskFilterSet(filters.FilterSet):
     )
     document = filters.NumberFilter(field_name="document_id", widget=forms.HiddenInput)
     unit = filters.ModelChoiceFilter(
-        label=cap(_("unit")), queryset=scoped_units, field_name="units", distinct=True
+        label=_("Lead or responsible unit"), queryset=scoped_units, field_name="units", distinct=True
     )
     done = filters.BooleanFilter(label=cap(_("completed")), widget=YesNoWidget)
     sort = filters.OrderingFilter(label=_("Sort"), fields=(("number", "number"), ("deadline", "deadline")))
