@@ -34,6 +34,8 @@ GROUP_LABELS = {
     "industry": _("Industry"),
     "source_region": _("Source region"),
 }
+MEASURES = ("signed_count", "signed_amount", "performing", "started", "contracted", "funds")
+AMOUNTS = ("signed_amount", "contracted", "funds")
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=2))
 
 
@@ -111,9 +113,10 @@ def project_statistics(projects, year: int, month: int = 12, group: str = "zone"
         row["key"] = k
         row["label"] = _label(group, row)
         rows.append(_rates(row))
-    total = _aggregate(projects, start, end, ())[0]
-    ptotal = _aggregate(projects, pstart, pend, ())[0]
-    total["prev_count"], total["prev_amount"] = ptotal["signed_count"], ptotal["signed_amount"]
+    # the groups partition the projects: the total row is the sum of the group rows (no second scan)
+    total = {m: sum((r[m] for r in now.values()), Decimal(0) if m in AMOUNTS else 0) for m in MEASURES}
+    total["prev_count"] = sum(r["signed_count"] for r in prev.values())
+    total["prev_amount"] = sum((r["signed_amount"] for r in prev.values()), Decimal(0))
     _rates(total)
     return {"rows": rows, "total": total, "year": year, "month": month, "group": group}
 

@@ -387,6 +387,22 @@ def _stats_export(request, ctx):
 # --------------------------------------------------------------------------- investors
 
 
+def _with_counts(qs):
+    """Projects and contacts per investor as correlated counts (computed for the shown page only)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .models import InvestorContact
+
+    def count(model, field):
+        sub = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+        return Coalesce(Subquery(sub.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0)
+
+    return qs.annotate(
+        project_count=count(Project, "investor"), contact_count=count(InvestorContact, "investor")
+    )
+
+
 class InvestorList(FilteredListView):
     model = Investor
     filterset_class = InvestorFilterSet
@@ -397,13 +413,8 @@ class InvestorList(FilteredListView):
     export_code = "investment.investor.exported"
 
     def get_queryset(self):
-        return (
-            Investor.objects.for_user(self.request.user)
-            .select_related("industry")
-            .annotate(
-                project_count=Count("projects", distinct=True), contact_count=Count("contacts", distinct=True)
-            )
-            .order_by("name")
+        return _with_counts(Investor.objects.for_user(self.request.user).select_related("industry")).order_by(
+            "name"
         )
 
     def get_context_data(self, **kwargs):
