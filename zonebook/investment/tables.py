@@ -24,6 +24,9 @@ class WanColumn(tables.Column):
     def render(self, value):
         return number(value, 2)
 
+    def value(self, value):
+        return value
+
 
 class ProjectTable(BaseTable):
     number = tables.Column(

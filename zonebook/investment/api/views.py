@@ -92,6 +92,29 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"number": {"required": False}}
 
+    def get_fields(self):
+        """Related choices from the user's scope (also what the browsable API's form offers)."""
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        from zonebook.accounts.models import Unit, User
+        from zonebook.registry.models import Enterprise, Park, Zone
+
+        for name, model in (
+            ("zone", Zone),
+            ("park", Park),
+            ("enterprise", Enterprise),
+            ("investor", Investor),
+            ("lead_unit", Unit),
+            ("parent", Project),
+            ("event", InvestmentEvent),
+            ("officer", User),
+        ):
+            f = fields.get(name)
+            if f is not None and not f.read_only:
+                f.queryset = model.objects.for_user(user) if user is not None else model.objects.none()
+        return fields
+
     def get_milestones(self, obj) -> list[dict]:
         return [
             {"kind": m.kind, "date": m.date.isoformat(), "evidence": m.evidence} for m in obj.milestones.all()
