@@ -435,6 +435,18 @@ def _after_milestones(p: Project, milestones: dict, *, by) -> None:
             "; ".join(result.notes)[:300],
         )
         p.dedup_warning = duplicate_warning(p, rules)
+        if p.dedup_warning:
+            from zonebook.notify.services import notify, responsible_users
+
+            notify(
+                responsible_users(p).exclude(pk=getattr(by, "pk", None)),
+                "investment.duplicate",
+                {"number": p.number, "warning": p.dedup_warning},
+                obj=p,
+                url=p.get_absolute_url(),
+                dedupe_key=f"investment.duplicate:{p.pk}",
+                by=by,
+            )
     p.save()
     after = audit.snapshot(p, list(before))
     changes = audit.diff(before, after)
@@ -505,6 +517,21 @@ def request_terminal(project: Project, state: str, reason: str, *, by) -> Projec
         {"terminal_state": state, "terminal_reason": reason.strip(), "terminal_requested_by": by},
         by=by,
         code="investment.project.terminal_requested",
+    )
+    from zonebook.notify.services import notify, responsible_users
+
+    approvers = responsible_users(project).filter(role="zone_leader").exclude(pk=by.pk)
+    notify(
+        approvers,
+        "investment.terminal_requested",
+        {
+            "number": project.number,
+            "state": str(project.get_terminal_state_display()),
+            "reason": reason.strip(),
+        },
+        obj=project,
+        url=project.get_absolute_url(),
+        by=by,
     )
     return project
 

@@ -106,6 +106,9 @@ def test_duplicate_signed_project_is_warned_naming_the_rule(inv):
     first = inv.project(investor=investor, amount=Decimal(20000), signed=D(2025, 3, 1))
     dup = inv.project(investor=investor, amount=Decimal(19000), signed=D(2025, 5, 1), name="同一项目重报")
     assert "DEDUP-1" in dup.dedup_warning and first.number in dup.dedup_warning
+    from zonebook.notify.models import Notification
+
+    assert Notification.objects.filter(kind="investment.duplicate", recipient=inv.world.users.zone).exists()
     other_site = inv.project(
         investor=investor, zone=inv.world.zones.a2, amount=Decimal(20000), signed=D(2025, 5, 1)
     )
@@ -120,6 +123,10 @@ def test_terminal_state_needs_reason_and_another_approver(inv):
     with pytest.raises(DomainError):
         svc.request_terminal(p, "stalled", " ", by=staff)
     svc.request_terminal(p, "stalled", "资金未到位", by=staff)
+    from zonebook.notify.models import Notification
+
+    note = Notification.objects.get(kind="investment.terminal_requested")
+    assert note.recipient == leader and note.params["reason"] == "资金未到位"
     with pytest.raises(DomainError) as err:
         svc.decide_terminal(p, approve=True, by=staff)  # a zone staff member does not approve
     assert err.value.code == "forbidden"
