@@ -28,5 +28,6 @@ urlpatterns = [
     path("tasks/", v.task_list, name="task_list"),
     path("tasks/<int:pk>/", v.task_detail, name="task_detail"),
     path("tasks/<int:pk>/report/", v.task_report, name="task_report"),
+    path("tasks/<int:pk>/reports/<int:report_pk>/return/", v.report_return, name="report_return"),
     path("scorecards/", v.scorecards, name="scorecards"),
 ]

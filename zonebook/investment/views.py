@@ -743,9 +743,31 @@ def task_detail(request, pk):
         "indicators": task.indicators.all(),
         "light": policy.task_light(task),
         "can_report": units.exists(),
+        "can_return": _can(request)
+        and PolicyDocument.objects.for_user(request.user).filter(pk=task.document_id).exists(),
         "entries": history(task)[:30],
     }
     return render(request, "investment/task_detail.html", ctx)
+
+
+@login_required
+@require_POST
+@scoped_object(PolicyTask)
+def report_return(request, pk, report_pk):
+    """The issuing office returns a unit's report with a reason (the unit reports again)."""
+    task = get_object_or_404(policy.visible_tasks(request.user), pk=pk)
+    if not (
+        _can(request) and PolicyDocument.objects.for_user(request.user).filter(pk=task.document_id).exists()
+    ):
+        raise PermissionDenied(DENIED)
+    report = get_object_or_404(task.reports.all(), pk=report_pk)
+    try:
+        policy.return_report(report, request.POST.get("reason", ""), by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The report was returned."))
+    return redirect("investment:task_detail", pk=task.pk)
 
 
 @login_required

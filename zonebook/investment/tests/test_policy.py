@@ -100,7 +100,28 @@ def test_report_for_another_units_task_is_404(tasks, client_for):
         {"unit": tasks.ndrc.pk, "period": timezone.localdate().isoformat(), "text": "已完成选址"},
     )
     assert r.status_code == 302
-    assert ProgressReport.objects.get().unit == tasks.ndrc
+    report = ProgressReport.objects.get()
+    assert report.unit == tasks.ndrc
+    # the issuing office returns it with a reason; the unit may report the month again
+    assert (
+        c.post(f"/investment/tasks/{tasks.t2.pk}/reports/{report.pk}/return/", {"reason": "x"}).status_code
+        == 403
+    )
+    prov = client_for(tasks.world.users.province)
+    assert (
+        prov.post(
+            f"/investment/tasks/{tasks.t2.pk}/reports/{report.pk}/return/", {"reason": "数据不完整"}
+        ).status_code
+        == 302
+    )
+    report.refresh_from_db()
+    assert report.status == "returned"
+    c = client_for(tasks.world.users.city)
+    r = c.post(
+        f"/investment/tasks/{tasks.t2.pk}/report/",
+        {"unit": tasks.ndrc.pk, "period": timezone.localdate().isoformat(), "text": "补充完整"},
+    )
+    assert r.status_code == 302 and ProgressReport.objects.get().status == "submitted"
 
 
 def test_out_of_scope_task_is_404(tasks, client_for):
