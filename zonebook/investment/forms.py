@@ -240,3 +240,16 @@ class StatsForm(forms.Form):
 
 
 STAGES_FOR_PIPELINE = [s for s in Stage.values]
+
+
+class TargetForm(forms.Form):
+    """The annual target of the user's own office (zone, city or province)."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    signed_count = forms.IntegerField(label=_("Signed projects"), min_value=0, max_value=1_000_000)
+    signed_amount = forms.DecimalField(
+        label=_("Signed amount (10k RMB)"), min_value=0, max_digits=16, decimal_places=2
+    )
+    funds_in_place = forms.DecimalField(
+        label=_("Funds in place (10k RMB)"), min_value=0, max_digits=16, decimal_places=2
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("projects/<int:pk>/terminal/", v.project_terminal, name="project_terminal"),
     path("projects/<int:pk>/screening/", v.project_screen, name="project_screen"),
     path("statistics/", v.statistics, name="statistics"),
+    path("targets/", v.target_set, name="target_set"),
     path("investors/", v.investor_list, name="investor_list"),
     path("investors/new/", v.investor_create, name="investor_create"),
     path("investors/<int:pk>/", v.investor_detail, name="investor_detail"),

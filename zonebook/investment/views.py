@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -315,11 +316,49 @@ def statistics(request):
         "year": year,
         "month": month,
         "amount_chart": amount_chart,
+        "can_set_target": _can(request)
+        and getattr(request.user, "scope_level", "") in ("zone", "city", "province"),
         "pipeline_chart": pipeline_chart,
     }
     if request.GET.get("export") == "xlsx":
         return _stats_export(request, ctx)
     return render(request, "investment/statistics.html", ctx)
+
+
+@login_required
+@require_POST
+def target_set(request):
+    """Set the annual target of the user's own office (a zone office its zone, a city bureau its city,
+    the province its province)."""
+    require_write(request.user, AREA, DENIED)
+    from .forms import TargetForm
+
+    form = TargetForm(request.POST)
+    user = request.user
+    level = getattr(user, "scope_level", "")
+    if not form.is_valid() or level not in ("zone", "city", "province"):
+        messages.error(
+            request, _("Enter the year and the three targets (your office: a zone, a city or the province).")
+        )
+        return redirect("investment:statistics")
+    d = form.cleaned_data
+    office = (
+        {"zone": user.zone}
+        if level == "zone"
+        else {"city_code": user.city_code, "province_code": user.province_code}
+        if level == "city"
+        else {"province_code": user.province_code}
+    )
+    svc.set_target(
+        year=d["year"],
+        by=user,
+        signed_count=d["signed_count"],
+        signed_amount=d["signed_amount"],
+        funds_in_place=d["funds_in_place"],
+        **office,
+    )
+    messages.success(request, _("The target was saved."))
+    return redirect(f"{reverse('investment:statistics')}?year={d['year']}")
 
 
 def _stats_export(request, ctx):

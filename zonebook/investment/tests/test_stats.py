@@ -115,3 +115,20 @@ def test_statistics_page_and_export(data, client_for, django_assert_max_num_quer
     assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxmlformats")
     api = c.get("/api/investment/statistics/?year=2025&month=10&group=source_region")
     assert api.status_code == 200 and api.json()["total"]["signed_count"] == 3
+
+
+def test_office_sets_its_own_target(inv, client_for):
+    c = client_for(inv.world.users.city)
+    r = c.post(
+        "/investment/targets/",
+        {"year": 2025, "signed_count": 12, "signed_amount": "300000", "funds_in_place": "90000"},
+    )
+    assert r.status_code == 302
+    target = queries.target_for(inv.world.users.city, 2025)
+    assert (target.city_code, target.zone, target.signed_count) == ("510100", None, 12)
+    c.post(
+        "/investment/targets/",
+        {"year": 2025, "signed_count": 15, "signed_amount": "300000", "funds_in_place": "90000"},
+    )
+    assert queries.target_for(inv.world.users.city, 2025).signed_count == 15
+    assert client_for(inv.world.users.customs).post("/investment/targets/", {"year": 2025}).status_code == 403
