@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
+from zonebook.core.formatting import number
 from zonebook.notify import lights
 
 from . import calc
@@ -99,7 +100,7 @@ def add_task(
         task,
         code="investment.policytask.units",
         by=by,
-        changes={"units": [None, [f"{r.get_role_display()}: {r.unit.name}" for r in rows]]},
+        changes={"units": [None, [f"{r.role}: {r.unit.name}" for r in rows]]},
     )
     return task
 
@@ -413,7 +414,7 @@ def score_unit(
                 {
                     "rule": rule,
                     "score": calc.rule_score(rule.max_score, achieved, target),
-                    "reason": _("%(a)s of %(t)s") % {"a": achieved.normalize(), "t": target.normalize()},
+                    "reason": _("%(a)s of %(t)s") % {"a": number(achieved), "t": number(target)},
                 }
             )
     return lines
