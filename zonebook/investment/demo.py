@@ -38,6 +38,13 @@ from .models import (
 PROVINCE = "510000"
 USD_RATE = Decimal("6.9")
 BIG_ZONE = "成都高新综合保税区"
+EVENT_TITLES = {
+    "reception": "接待客商来访",
+    "inspection": "客商考察",
+    "trip": "赴珠三角招商",
+    "promotion": "加工贸易招商推介会",
+    "online": "云招商直播推介",
+}
 TASKS_FILE = Path(__file__).parent / "data" / "sichuan_2016_tasks.tsv"
 
 INVESTORS = [
@@ -371,7 +378,7 @@ def load(stdout) -> None:
                     svc.create_event(
                         {
                             "kind": kind,
-                            "title": f"{EventKind(kind).label.split('(')[0].strip()} {year}-{k + 1}",
+                            "title": f"{EVENT_TITLES[kind]}（{year}年第{k + 1}场）",
                             "date": day,
                             "place": {"trip": "深圳、东莞", "online": "云招商平台"}.get(kind, big.short_name),
                             "participants": "管委会领导、招商局",
