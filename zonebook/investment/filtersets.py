@@ -54,6 +54,9 @@ class ProjectFilterSet(filters.FilterSet):
     province_screening = filters.ChoiceFilter(
         label=cap(_("province screening")), choices=ScreeningStatus.choices[1:]
     )
+    overdue = filters.BooleanFilter(
+        label=_("Overdue post-signing deadline"), method="filter_overdue", widget=YesNoWidget
+    )
     duplicate = filters.BooleanFilter(
         label=cap(_("duplicate warning")), method="filter_duplicate", widget=YesNoWidget
     )
@@ -82,6 +85,7 @@ class ProjectFilterSet(filters.FilterSet):
             "city_screening",
             "province_screening",
             "duplicate",
+            "overdue",
         ]
 
     def search(self, queryset, name, value):
@@ -91,6 +95,22 @@ class ProjectFilterSet(filters.FilterSet):
         return queryset.filter(
             Q(number__icontains=value) | Q(name__icontains=value) | Q(investor__name__icontains=value)
         )
+
+    def filter_overdue(self, queryset, name, value):
+        """Projects with a running SLA clock (works start, 入统) past its due time."""
+        if value is None:
+            return queryset
+        from django.utils import timezone
+
+        from zonebook.sla.models import Deadline
+
+        late = Deadline.objects.filter(
+            content_type__app_label="investment",
+            content_type__model="project",
+            state="running",
+            due_at__lt=timezone.now(),
+        ).values("object_id")
+        return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
     def filter_duplicate(self, queryset, name, value):
         if value is None:

@@ -28,6 +28,28 @@ class WanColumn(tables.Column):
         return value
 
 
+def project_clock_light(project) -> str:
+    """The worst light of the project's open post-signing clocks (prefetched ``deadlines``), by the SLA
+    engine's light rule on the days left of its calendar-day policies."""
+    from django.utils import timezone
+
+    from zonebook.notify.lights import SEVERITY
+    from zonebook.sla.services import light_of
+
+    today = timezone.localdate()
+    worst = ""
+    for d in project.deadlines.all():
+        if d.state == "stopped":
+            continue
+        remaining = (timezone.localtime(d.due_at).date() - today).days
+        if timezone.now() > d.due_at:
+            remaining = min(remaining, -1)
+        code = light_of(remaining, d.policy.limit, d.policy.warn_pct, d.policy.red_pct)
+        if SEVERITY.get(code, 0) > SEVERITY.get(worst, 0):
+            worst = code
+    return worst
+
+
 class ProjectTable(BaseTable):
     number = tables.Column(
         verbose_name=cap(_("project number")),
@@ -49,6 +71,7 @@ class ProjectTable(BaseTable):
     signed_on = tables.DateColumn(verbose_name=cap(_("signed on")), format="Y-m-d")
     stage = tables.Column(verbose_name=cap(_("stage")))
     city_screening = tables.Column(verbose_name=cap(_("city screening")))
+    light = tables.Column(verbose_name=cap(_("light")), empty_values=(), orderable=False)
     dedup_warning = tables.Column(verbose_name=cap(_("duplicate warning")), orderable=False)
 
     class Meta(BaseTable.Meta):
@@ -80,6 +103,18 @@ class ProjectTable(BaseTable):
 
     def render_city_screening(self, record):
         return record.get_city_screening_display()
+
+    def render_light(self, record):
+        from zonebook.notify.lights import light_badge
+
+        code = project_clock_light(record)
+        return light_badge(code) if code else "—"
+
+    def value_light(self, record):
+        from zonebook.notify.lights import light_info
+
+        code = project_clock_light(record)
+        return str(light_info(code).label) if code else ""
 
     def render_dedup_warning(self, value):
         return "⚠" if value else ""

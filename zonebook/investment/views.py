@@ -80,6 +80,14 @@ def _can(request) -> bool:
 # --------------------------------------------------------------------------- projects
 
 
+def open_clocks():
+    from django.db.models import Prefetch
+
+    from zonebook.sla.models import Deadline
+
+    return Prefetch("deadlines", queryset=Deadline.objects.exclude(state="stopped").select_related("policy"))
+
+
 class ProjectList(FilteredListView):
     model = Project
     filterset_class = ProjectFilterSet
@@ -93,6 +101,7 @@ class ProjectList(FilteredListView):
         return (
             Project.objects.for_user(self.request.user)
             .select_related("investor", "zone", "industry")
+            .prefetch_related(open_clocks())
             .order_by("-signed_on", "number")
         )
 

@@ -174,3 +174,18 @@ def test_other_lists_and_databases(projects, client_for, django_assert_max_num_q
     assert 'data-kind="reception">1<' in body
     transfers = c.get("/investment/databases/transfers/?export=csv")
     assert transfers.status_code == 200
+
+
+def test_project_list_lights_and_overdue_filter(inv, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    late = inv.project(investor=inv.investor("迟"), signed=today - dt.timedelta(days=120), name="迟迟未开工")
+    inv.project(investor=inv.investor("新"), signed=today - dt.timedelta(days=5), name="刚签约")
+    c = client_for(inv.world.users.zone)
+    body = c.get("/investment/?overdue=true").content.decode()
+    assert late.number in body and "刚签约" not in body
+    assert 'data-light="overdue"' in body
+    assert 'data-light="green"' in c.get("/investment/?overdue=false").content.decode()
