@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from zonebook.core.errors import DomainError, RowError
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.parsers import Choice, CodeRef, Date, DecimalNumber, Text
+from zonebook.core.imports.parsers import Boolean, Choice, CodeRef, Date, DecimalNumber, Text
 
 from . import services as svc
-from .models import Currency, Investor, MilestoneKind, Project, ProjectKind, SourceRegion
+from .models import Currency, Investor, InvestorKind, MilestoneKind, Project, ProjectKind, SourceRegion
 
 CURRENCY_NAMES = {
     "人民币": "CNY",
@@ -161,5 +161,50 @@ class ProjectImport(ImportKind):
                 raise DomainError(
                     str(exc.message), details=[self.error(r, "number", str(exc.message))]
                 ) from exc
+            n += 1
+        return n
+
+
+@register
+class InvestorImport(ImportKind):
+    """客商 list in update mode by name: an investor of that name in the importer's scope is updated
+    (changes audited), otherwise created for the importer's office."""
+
+    key = "investment_investors"
+    label = gettext_lazy("Investors (客商)")
+    description = gettext_lazy("One row per investor; a name already in your scope updates that investor.")
+    write_area = "investment"
+    batch_size = 500
+    columns = [
+        Column("name", gettext_lazy("Name"), Text(200), required=True, aliases=("客商名称", "名称")),
+        Column("kind", gettext_lazy("Kind"), Choice(InvestorKind), aliases=("类型",)),
+        Column("country", gettext_lazy("Country or region"), Text(60), aliases=("国家或地区",)),
+        Column("home_region", gettext_lazy("Home province or city"), Text(60), aliases=("所在省市",)),
+        Column("parent_group", gettext_lazy("Parent group"), Text(200), aliases=("母公司/集团", "母公司")),
+        Column("contact_name", gettext_lazy("Contact person"), Text(60), aliases=("联系人",)),
+        Column("products", gettext_lazy("Main products"), Text(300), aliases=("主要产品",)),
+        Column("transfer_target", gettext_lazy("Transfer target"), Boolean(), aliases=("目标转移企业",)),
+        Column("relocation_intent", gettext_lazy("Relocation intent"), Text(300), aliases=("转移意向",)),
+    ]
+
+    def validate(self, rows: list[Row]) -> list[RowError]:
+        errors, seen = [], set()
+        for r in rows:
+            if r.values["name"] in seen:
+                errors.append(self.error(r, "name", _("The name appears twice in the file.")))
+            seen.add(r.values["name"])
+        return errors
+
+    def write(self, rows: Iterable[Row], by) -> int:
+        names = [r.values["name"] for r in rows]
+        existing = {i.name: i for i in Investor.objects.for_user(by).filter(name__in=names)}
+        n = 0
+        for r in rows:
+            data = {k: v for k, v in r.values.items() if v not in (None, "")}
+            inv = existing.get(r.values["name"])
+            if inv is None:
+                svc.create_investor(data, by=by)
+            else:
+                svc.update_investor(inv, data, by=by)
             n += 1
         return n

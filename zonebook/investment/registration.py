@@ -92,7 +92,10 @@ MODULE = AppModule(
             label=_("Possible duplicate project"),
         ),
     ],
-    import_kinds=["zonebook.investment.importers.ProjectImport"],
+    import_kinds=[
+        "zonebook.investment.importers.ProjectImport",
+        "zonebook.investment.importers.InvestorImport",
+    ],
     demo="zonebook.investment.demo.load",
     demo_order=60,
 )

@@ -82,3 +82,17 @@ def test_out_of_scope_rows_are_refused(inv, tmp_path):
     )
     assert not result.ok
     assert Project.objects.get(number="MY-1").contracted_cny == Decimal("20000.00")
+
+
+def test_investor_list_update_mode(inv, tmp_path):
+    path = tmp_path / "inv.csv"
+    path.write_text(
+        "客商名称,联系人,目标转移企业\n纬创资通,王先生,是\n新科电子,李女士,否\n", encoding="utf-8-sig"
+    )
+    assert pipeline.run(get_kind("investment_investors"), path, path.name, inv.world.users.zone).ok
+    path.write_text("客商名称,联系人,目标转移企业\n纬创资通,赵先生,是\n", encoding="utf-8-sig")
+    assert pipeline.run(get_kind("investment_investors"), path, path.name, inv.world.users.zone).ok
+    assert Investor.objects.count() == 2
+    wistron = Investor.objects.get(name="纬创资通")
+    assert wistron.contact_name == "赵先生" and wistron.transfer_target and wistron.zone == inv.world.zones.a1
+    assert AuditEntry.objects.filter(code="investment.investor.updated", object_id=str(wistron.pk)).exists()
