@@ -81,3 +81,9 @@ class MemberRole(models.TextChoices):
     DEPUTY = "deputy", _("Deputy head")
     MEMBER = "member", _("Member")
     LIAISON = "liaison", _("Liaison")
+
+# Investment attraction and policy tasks (zonebook.investment): the offices write projects,
+# investors, events, policy tasks and scorecards.
+for _role in (Role.SYSTEM_ADMIN, Role.PROVINCE, Role.CITY, Role.ZONE_STAFF, Role.ZONE_LEADER):
+    WRITE_AREAS[_role].add("investment")
+AREA_LABELS["investment"] = _("Investment attraction and policy tasks")
