@@ -1,0 +1,28 @@
+"""The default catalogue of business application types (version 1 each) and their SLA policies."""
+
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from zonebook.operations.catalogue import TYPES, policy_key
+
+    SlaPolicy = apps.get_model("sla", "SlaPolicy")
+    ApplicationType = apps.get_model("operations", "ApplicationType")
+    Version = apps.get_model("operations", "ApplicationTypeVersion")
+    for order, (code, name, category, link, neg, word, legal, promised, fields, attachments) in enumerate(TYPES):
+        policy, _ = SlaPolicy.objects.get_or_create(
+            key=policy_key(code),
+            defaults={"name": name, "unit": "working_days", "legal_limit": legal, "promised_limit": promised,
+                      "warn_pct": 50, "red_pct": 90},
+        )
+        t, created = ApplicationType.objects.get_or_create(
+            code=code, defaults={"name": name, "category": category, "ledger_link": link, "check_negative_list": neg,
+                                 "unit_word": word, "order": (order + 1) * 10})
+        if created:
+            Version.objects.create(type=t, version=1, fields=fields, attachments=attachments, sla_policy=policy,
+                                   note="默认目录")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("operations", "0001_initial"), ("sla", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
