@@ -110,7 +110,7 @@ class ApplicationForm(forms.Form):
         return loose
 
 
-class CounterForm(BootstrapForm):
+class CounterForm(forms.Form):
     """窗口: the enterprise and type of a walk-in application."""
 
     enterprise = forms.ModelChoiceField(label=cap(_("enterprise")), queryset=None)
@@ -133,7 +133,7 @@ class ActForm(BootstrapForm):
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TypeVersionForm(BootstrapForm):
+class TypeVersionForm(forms.Form):
     fields_json = forms.CharField(label=cap(_("form fields (JSON)")), widget=forms.Textarea(attrs={"rows": 12,
                                                                                                     "class": "font-monospace"}))
     attachments = forms.CharField(label=cap(_("required attachments, one per line")), required=False,

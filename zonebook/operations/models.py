@@ -232,7 +232,7 @@ class ApplicationStep(models.Model):
     class Meta:
         verbose_name = _("application step")
         verbose_name_plural = _("application steps")
-        ordering = ["application", "at", "id"]
+        ordering = ["application", "id"]
 
     def get_action_display(self):
         from .choices import Action

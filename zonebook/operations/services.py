@@ -320,8 +320,11 @@ def submit(app: Application, *, by, at: dt.datetime | None = None) -> Applicatio
     if not app.is_editable:
         raise DomainError(_("The application has already been submitted."), code="not_editable")
     version = app.type_version
-    clean_data(version, app.data, enterprise=app.enterprise, required=True)
     errors = {}
+    try:
+        clean_data(version, app.data, enterprise=app.enterprise, required=True)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if version.has_lines and not app.lines.exists():
         errors["lines"] = _("Enter at least one goods line.")
     if app.type.ledger_link == LedgerLink.CARRY_OVER and not app.carry_over_id:
