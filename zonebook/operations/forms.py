@@ -154,8 +154,9 @@ class TypeVersionForm(forms.Form):
             value = json.loads(self.cleaned_data["fields_json"])
         except ValueError as exc:
             raise forms.ValidationError(_("Not valid JSON: %(e)s") % {"e": exc}) from exc
-        from .services import check_schema
         from zonebook.core.errors import DomainError
+
+        from .services import check_schema
 
         try:
             check_schema(value)

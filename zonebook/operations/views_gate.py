@@ -28,7 +28,14 @@ from zonebook.core.views import scoped_object
 from . import gate, queries
 from .choices import Direction, EventResult, PassStatus, PassType
 from .filtersets import GateEventFilterSet, GatePassFilterSet
-from .models import GateEvent, GateException, GatePass, GatePassDocument, NegativeListRule, ResponsibilityEntry
+from .models import (
+    GateEvent,
+    GateException,
+    GatePass,
+    GatePassDocument,
+    NegativeListRule,
+    ResponsibilityEntry,
+)
 from .tables import GateEventTable, GatePassTable
 
 

@@ -5,7 +5,15 @@ from rest_framework import serializers
 from zonebook.core.api import IdField
 
 from ..choices import Direction, PassType
-from ..models import Application, ApplicationLine, ApplicationStep, GateEvent, GateException, GatePass, StockNote
+from ..models import (
+    Application,
+    ApplicationLine,
+    ApplicationStep,
+    GateEvent,
+    GateException,
+    GatePass,
+    StockNote,
+)
 
 
 class ApplicationLineSerializer(serializers.ModelSerializer):
