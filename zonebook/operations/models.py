@@ -124,7 +124,7 @@ class ApplicationQuerySet(ScopedQuerySet):
 class Application(TrackedMixin, models.Model):
     """业务申报: one business application of an enterprise to the zone office."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
     type = models.ForeignKey(ApplicationType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
     type_version = models.ForeignKey(
         ApplicationTypeVersion, on_delete=models.PROTECT, related_name="applications", verbose_name=_("type version")

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from zonebook.core.context import acting_as
+from zonebook.core.errors import DomainError
 from zonebook.core.testing.factories import EnterpriseFactory, ZoneFactory, user_for
 from zonebook.operations import demo, rules
 from zonebook.operations.models import (
@@ -57,6 +58,6 @@ def test_rule_lists_page_export_and_scope(world, client_for):
     cells = [x for row in wb.active.iter_rows(values_only=True) for x in row if x]
     assert "卡口管理科" in cells and "卡口危险货物安全管理" in cells
     assert list(rules.safety_recipients(world.zones.a1)) == [world.users.zone]
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError):
         rules.add_negative_rule(zone=world.zones.a1, kind="hs", pattern="1", description="x", source="y",
                                 by=world.users.other_zone)
