@@ -33,7 +33,7 @@ class LedgerLink(models.TextChoices):
 
 class FieldKind(models.TextChoices):
     TEXT = "text", _("text")
-    NUMBER = "number", _("number")
+    NUMBER = "number", _("numeric value")
     DATE = "date", _("date")
     CHOICE = "choice", _("choice")
     ENTERPRISE = "enterprise", _("enterprise")
