@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
+from zonebook.core.formatting import quantity
 from zonebook.core.permissions import require_write
 
 from . import calc
@@ -221,7 +222,8 @@ def quantity_problems(gp: GatePass) -> list[tuple[str, Decimal, Decimal]]:
                             used.get(seq, Decimal(0))))
             elif used.get(seq, Decimal(0)) > limit:
                 out.append((_("Passes for %(doc)s line %(seq)s total %(used)s, more than its %(limit)s.")
-                            % {"doc": doc.number, "seq": seq, "used": used[seq], "limit": limit}, limit, used[seq]))
+                            % {"doc": doc.number, "seq": seq, "used": quantity(used[seq]), "limit": quantity(limit)},
+                            limit, used[seq]))
     return out
 
 
@@ -320,7 +322,8 @@ def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_r
         if not ok:
             problems.append((ExceptionKind.WEIGHT,
                              _("Weighed %(w)s kg, declared %(e)s kg: %(d)s kg (%(s)s %%) over the tolerance of %(t)s %%.")
-                             % {"w": weight, "e": gp.total_weight, "d": dev, "s": share, "t": pct},
+                             % {"w": quantity(weight), "e": quantity(gp.total_weight), "d": quantity(dev), "s": share,
+                                "t": quantity(pct)},
                              gp.total_weight, weight))
     for msg, limit, used in quantity_problems(gp):
         problems.append((ExceptionKind.QUANTITY, msg, limit, used))

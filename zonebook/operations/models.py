@@ -578,3 +578,116 @@ class GateException(models.Model):
 
     def audit_scope(self):
         return zone_audit_scope(self.zone, self.gate_pass.enterprise_id)
+
+
+# ================================================================ bonded goods flows (保税货物流转)
+
+
+class FlowKind(models.TextChoices):
+    INTRA = "intra", _("within the zone (区内流转)")
+    INTER = "inter", _("between zones (区间流转)")
+
+
+class FlowState(models.TextChoices):
+    UNPAIRED = "unpaired", _("unpaired (未配对)")
+    PAIRED = "paired", _("paired (已配对)")
+    MISMATCH = "mismatch", _("mismatched (不一致)")
+
+
+class FlowDeclaration(models.Model):
+    """One side of a bonded goods flow: the transferor's (out) or the transferee's (in) list, naming
+    its counterpart's list number.  Paired when both sides name each other with the same goods (HS-8)
+    and quantity; otherwise it waits in the queue with its age."""
+
+    kind = models.CharField(_("kind"), max_length=5, choices=FlowKind.choices)
+    side = models.CharField(_("side"), max_length=1, choices=Direction.choices)  # E = transferor, I = transferee
+    zone = models.ForeignKey("registry.Zone", on_delete=models.PROTECT, related_name="+", verbose_name=_("zone"))
+    enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("enterprise"))
+    list_number = models.CharField(_("list number"), max_length=64)
+    counterpart_list = models.CharField(_("counterpart list number"), max_length=64)
+    counterpart_zone = models.ForeignKey("registry.Zone", on_delete=models.PROTECT, related_name="+",
+                                         verbose_name=_("counterpart zone"))
+    hs_code = models.CharField(_("HS code"), max_length=10)
+    qty = models.DecimalField(_("quantity"), **QTY, validators=[MinValueValidator(0)])
+    unit = models.CharField(_("unit"), max_length=10)
+    declared_on = models.DateField(_("declared on"))
+    state = models.CharField(_("state"), max_length=10, choices=FlowState.choices, default=FlowState.UNPAIRED,
+                             db_index=True)
+    partner = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("paired with"))
+    problem = models.CharField(_("problem"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    SCOPE_PATHS = {"province": ("zone__province_code", "counterpart_zone__province_code"),
+                   "city": ("zone__city_code", "counterpart_zone__city_code"),
+                   "zone": ("zone_id", "counterpart_zone_id"), "enterprise": "enterprise_id"}
+
+    class Meta:
+        verbose_name = _("flow declaration")
+        verbose_name_plural = _("flow declarations")
+        ordering = ["declared_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["side", "list_number"], name="ops_flow_side_list_unique")]
+
+    def __str__(self):
+        return self.list_number
+
+    def audit_scope(self):
+        return {**zone_audit_scope(self.zone, self.enterprise_id), "other": {"zone": self.counterpart_zone_id}}
+
+
+class EntryBatch(models.Model):
+    """入区一次检验、出区分批核销: goods inspected once at entry, released in several partial exits."""
+
+    zone = models.ForeignKey("registry.Zone", on_delete=models.PROTECT, related_name="+", verbose_name=_("zone"))
+    enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("enterprise"))
+    number = models.CharField(_("batch number"), max_length=40, unique=True)
+    inspection_no = models.CharField(_("inspection record no."), max_length=40)
+    inspected_on = models.DateField(_("inspected on"))
+    inspection_result = models.CharField(_("inspection result"), max_length=200)
+    goods = models.CharField(_("goods name"), max_length=200)
+    hs_code = models.CharField(_("HS code"), max_length=10)
+    qty = models.DecimalField(_("quantity"), **QTY, validators=[MinValueValidator(0)])
+    unit = models.CharField(_("unit"), max_length=10)
+    remaining = models.DecimalField(_("remaining"), **QTY)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    SCOPE_PATHS = ENTERPRISE_SCOPE
+
+    class Meta:
+        verbose_name = _("entry batch")
+        verbose_name_plural = _("entry batches")
+        ordering = ["-inspected_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(remaining__gte=0), name="ops_batch_remaining_not_negative"),
+            models.CheckConstraint(condition=models.Q(remaining__lte=models.F("qty")), name="ops_batch_remaining_le_qty"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def audit_scope(self):
+        return zone_audit_scope(self.zone, self.enterprise_id)
+
+
+class BatchRelease(models.Model):
+    """出区分批核销: one partial exit of an entry batch."""
+
+    batch = models.ForeignKey(EntryBatch, on_delete=models.PROTECT, related_name="releases", verbose_name=_("batch"))
+    qty = models.DecimalField(_("quantity"), **QTY, validators=[MinValueValidator(0)])
+    gate_pass = models.ForeignKey(GatePass, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("gate pass"))
+    at = models.DateTimeField(_("released at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("by"))
+    remaining_after = models.DecimalField(_("remaining after"), **QTY)
+
+    SCOPE_PATHS = _prefixed("batch", ENTERPRISE_SCOPE)
+
+    class Meta:
+        verbose_name = _("batch release")
+        verbose_name_plural = _("batch releases")
+        ordering = ["batch", "at", "id"]

@@ -17,6 +17,7 @@ MODULE = AppModule(
         MenuEntry(_("Gate passes"), "operations:pass_list", group=G, order=60),
         MenuEntry(_("Gate log"), "operations:event_list", group=G, order=70),
         MenuEntry(_("Gate figures"), "operations:gate_figures", group=G, order=80),
+        MenuEntry(_("Bonded goods flows"), "operations:flow_queue", group=G, order=85),
         MenuEntry(_("Zone rule lists"), "operations:rule_lists", group=G, order=90),
     ],
     panels=[

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_gate
+from . import views, views_flows, views_gate
 
 app_name = "operations"
 urlpatterns = [
@@ -24,4 +24,7 @@ urlpatterns = [
     path("gate/log/", views_gate.GateEventList.as_view(), name="event_list"),
     path("gate/figures/", views_gate.gate_figures, name="gate_figures"),
     path("rules/", views_gate.rule_lists, name="rule_lists"),
+    path("flows/", views_flows.flow_queue, name="flow_queue"),
+    path("flows/batches/<int:pk>/", views_flows.batch_detail, name="batch_detail"),
+    path("flows/batches/<int:pk>/release/", views_flows.batch_release, name="batch_release"),
 ]

@@ -160,3 +160,27 @@ class GateEventSerializer(serializers.ModelSerializer):
         fields = ["id", "event_id", "pass_number", "gate_pass", "gate_id", "direction", "at", "weight", "photo_ref",
                   "result", "reason_code", "reason", "exceptions"]
         read_only_fields = fields
+
+
+class FlowDeclarationSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import FlowDeclaration
+
+        model = FlowDeclaration
+        fields = ["id", "kind", "side", "zone", "enterprise", "list_number", "counterpart_list", "counterpart_zone",
+                  "hs_code", "qty", "unit", "declared_on", "state", "partner", "problem"]
+        read_only_fields = ["id", "kind", "zone", "state", "partner", "problem"]
+
+
+class EntryBatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import EntryBatch
+
+        model = EntryBatch
+        fields = ["id", "number", "zone", "enterprise", "inspection_no", "inspected_on", "inspection_result", "goods",
+                  "hs_code", "qty", "unit", "remaining"]
+        read_only_fields = ["id", "zone", "remaining"]
+
+
+class ReleaseSerializer(serializers.Serializer):
+    qty = serializers.DecimalField(max_digits=20, decimal_places=5)

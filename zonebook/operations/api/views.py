@@ -159,3 +159,60 @@ class GateEventViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         data = s.GateEventSerializer(outcome.event).data
         data["duplicate"] = not outcome.created
         return Response(data, status=outcome.http_status)
+
+
+class FlowDeclarationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """保税货物流转: one side of a flow; paired with its counterpart on arrival."""
+
+    from ..models import FlowDeclaration
+
+    queryset = FlowDeclaration.objects.all()
+    serializer_class = s.FlowDeclarationSerializer
+    write_area = "ops"
+
+    def create(self, request, *args, **kwargs):
+        from zonebook.registry.models import Zone
+
+        from .. import flows
+
+        ser = s.FlowDeclarationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        enterprise = get_object_or_404(Enterprise.objects.for_user(request.user), pk=d["enterprise"].pk)
+        cz = get_object_or_404(Zone.objects.all(), pk=d["counterpart_zone"].pk)
+        decl = flows.declare(side=d["side"], enterprise=enterprise, list_number=d["list_number"],
+                             counterpart_list=d["counterpart_list"], counterpart_zone=cz, hs_code=d["hs_code"],
+                             qty=d["qty"], unit=d["unit"], declared_on=d["declared_on"], by=request.user)
+        decl.refresh_from_db()
+        return Response(s.FlowDeclarationSerializer(decl).data, status=status.HTTP_201_CREATED)
+
+
+class EntryBatchViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """入区一次检验、出区分批核销: batches and their partial exits (``release``)."""
+
+    from ..models import EntryBatch
+
+    queryset = EntryBatch.objects.all()
+    serializer_class = s.EntryBatchSerializer
+    write_area = "ops"
+
+    def create(self, request, *args, **kwargs):
+        from .. import flows
+
+        ser = s.EntryBatchSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = dict(ser.validated_data)
+        enterprise = get_object_or_404(Enterprise.objects.for_user(request.user), pk=d.pop("enterprise").pk)
+        batch = flows.create_batch(enterprise=enterprise, by=request.user, **d)
+        return Response(s.EntryBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        from .. import flows
+
+        batch = self.get_object()
+        ser = s.ReleaseSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        flows.release(batch, ser.validated_data["qty"], by=request.user)
+        batch.refresh_from_db()
+        return Response(s.EntryBatchSerializer(batch).data)
