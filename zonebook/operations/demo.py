@@ -112,6 +112,7 @@ def load(stdout=None) -> None:
                     continue
                 _handle(app, staff, leader, at, rnd)
                 made += 1
+        made += _open_work(enterprises, staff, rnd)
         if stdout:
             stdout.write(f"operations demo: {made} applications")
 
@@ -159,8 +160,37 @@ def load(stdout=None) -> None:
                 if out.exceptions and d > 1:
                     gate.decide(out.exceptions[0], release=True, reason="复磅后确认，集装箱自重误差", by=staff)
                 n += 1
+        n += _gate_cases(zone, vehicles, staff, today)
         if stdout:
             stdout.write(f"operations demo: {n} gate events")
+
+    # --- flows: one paired 区内流转, one unpaired 区间流转, an entry batch half released
+    from .models import EntryBatch, FlowDeclaration
+
+    if not FlowDeclaration.objects.filter(zone=zone).exists() and len(enterprises) >= 2:
+        from . import flows
+
+        today = timezone.localdate()
+        other_zone = Zone.objects.exclude(pk=zone.pk).filter(province_code=zone.province_code).first() or zone
+        a, b = enterprises[0], enterprises[1]
+        flows.declare(side="E", enterprise=a, list_number=f"QD{today:%Y}E0001", counterpart_list=f"QD{today:%Y}I0001",
+                      counterpart_zone=zone, hs_code="8542319000", qty="5000", unit="个",
+                      declared_on=today - dt.timedelta(days=9), by=staff)
+        flows.declare(side="I", enterprise=b, list_number=f"QD{today:%Y}I0001", counterpart_list=f"QD{today:%Y}E0001",
+                      counterpart_zone=zone, hs_code="8542319000", qty="5000", unit="个",
+                      declared_on=today - dt.timedelta(days=8), by=staff)
+        flows.declare(side="E", enterprise=a, list_number=f"QJ{today:%Y}E0002", counterpart_list=f"QJ{today:%Y}I0002",
+                      counterpart_zone=other_zone, hs_code="8473309000", qty="1200", unit="个",
+                      declared_on=today - dt.timedelta(days=12), by=staff)
+    if not EntryBatch.objects.filter(zone=zone).exists() and enterprises:
+        from . import flows
+
+        batch = flows.create_batch(enterprise=enterprises[0], number=f"PC{timezone.localdate():%Y%m}001",
+                                   inspection_no="JY510100-2026-0118", inspected_on=timezone.localdate() - dt.timedelta(days=20),
+                                   inspection_result="检验合格，准予分批出区", goods="液晶显示模组", hs_code="8524119000",
+                                   qty="20000", unit="个", by=staff)
+        for q in ("6000", "5000"):
+            flows.release(batch, q, by=staff)
 
 
 def _attach_required(app, by) -> None:
@@ -201,3 +231,65 @@ def _handle(app, staff, leader, at, rnd) -> None:
     services.act(app, "approve", by=leader, at=at + dt.timedelta(hours=4))
     late = dt.timedelta(days=rnd.choice([0, 0, 0, 1, 1, 2, 5]))
     services.act(app, "complete", by=staff, at=at + dt.timedelta(hours=5) + late)
+
+
+def _open_work(enterprises, staff, rnd) -> int:
+    """Work in progress: applications filed in the last days in every open state, one overdue."""
+    from . import services
+    from .models import ApplicationType
+
+    t = ApplicationType.objects.get(code="infra_material")
+    now = timezone.now()
+    plan = [(0, "submitted"), (0, "submitted"), (1, "accepted"), (1, "reviewed"), (2, "returned"), (6, "accepted")]
+    for i, (days_ago, target) in enumerate(plan):
+        ent = enterprises[i % len(enterprises)]
+        at = now - dt.timedelta(days=days_ago, hours=1)
+        app = services.create_application(app_type=t, enterprise=ent, data=_data_for(t.current, ent, rnd, at.date()),
+                                          lines=_lines(rnd), by=staff, subject="厂房扩建钢结构材料进区")
+        _attach_required(app, staff)
+        services.submit(app, by=staff, at=at)
+        if target in ("accepted", "reviewed", "returned"):
+            services.act(app, "accept", by=staff, at=at + dt.timedelta(minutes=30))
+        if target == "reviewed":
+            services.act(app, "review", by=staff, at=at + dt.timedelta(minutes=40))
+        if target == "returned":
+            services.act(app, "return", by=staff, note="请补充车辆行驶证复印件", at=at + dt.timedelta(minutes=50))
+    return len(plan)
+
+
+def _gate_cases(zone, vehicles, staff, today) -> int:
+    """A held vehicle waiting for the officer, a 空车 shuttle, a pass open since yesterday, and a stock
+    note carried by two vehicles (一票多车) of which one has passed."""
+    from . import gate
+    from .models import GatePass
+
+    now = timezone.now()
+    v, w = vehicles[0], vehicles[1]
+    ent = v.enterprise
+    note = gate.add_stock_note(enterprise=ent, number=f"RK{today:%Y%m%d}H{zone.pk:03d}", direction="I", by=staff,
+                               lines=[{"name": "显示面板", "hs_code": "8524119000", "qty": "600", "unit": "片",
+                                       "gross_weight": "9000"}])
+    made = 0
+    for i, (veh, qty) in enumerate([(v, "300"), (w, "300")]):
+        gp = gate.create_pass(zone=zone, number=f"Z{today:%Y%m%d}H{i}{zone.pk:03d}", direction="I", pass_type="3",
+                              vehicle=veh, by=staff, enterprise=ent, bind_type="3", goods_weight=4500,
+                              documents=[{"kind": "2", "number": note.number}],
+                              lines=[{"document": 0, "related_seq": 1, "qty": qty, "name": "显示面板", "unit": "片"}])
+        gate.approve_pass(gp, by=staff)
+        if i == 0:  # the first vehicle weighs 4 % above its declaration: held for the officer
+            gate.record_event(zone=zone, event_id=f"demo-held-{gp.number}", pass_number=gp.number, gate_id="G1",
+                              direction="I", weight=(gp.total_weight * Decimal("1.04")).quantize(Decimal("1")),
+                              at=now - dt.timedelta(minutes=20), by=staff)
+            made += 1
+    stale = gate.create_pass(zone=zone, number=f"Z{today:%Y%m%d}S0{zone.pk:03d}", direction="E", pass_type="6",
+                             vehicle=vehicles[2], by=staff)
+    gate.approve_pass(stale, by=staff)
+    GatePass.objects.filter(pk=stale.pk).update(created_at=now - dt.timedelta(hours=30))
+    for k in range(3):  # the same vehicle in and out empty every few minutes
+        gp = gate.create_pass(zone=zone, number=f"Z{today:%Y%m%d}K{k}{zone.pk:03d}", direction="E", pass_type="6",
+                              vehicle=vehicles[3], by=staff)
+        gate.approve_pass(gp, by=staff)
+        gate.record_event(zone=zone, event_id=f"demo-empty-{gp.number}", pass_number=gp.number, gate_id="G2",
+                          direction="E", at=now - dt.timedelta(minutes=50 - 7 * k), by=staff)
+        made += 1
+    return made

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
@@ -425,7 +426,7 @@ class GatePass(models.Model):
     goods_kind = models.CharField(_("goods kind"), max_length=24, blank=True, default="general")
     status = models.CharField(_("status"), max_length=1, choices=PassStatus.choices, default=PassStatus.APPLIED,
                               db_index=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     passed_at = models.DateTimeField(_("passed at"), null=True, blank=True)
     weighed = models.DecimalField(_("weighbridge weight (kg)"), **WEIGHT, null=True, blank=True)

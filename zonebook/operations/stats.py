@@ -34,12 +34,13 @@ def handling(user, year: int) -> dict:
     """Handling figures of the applications decided (办结 or 不予受理) among those submitted in ``year``:
     per type and per handler — count, average and p90 working days, on-time rate."""
     rows = list(year_qs(user, year).filter(status__in=DECIDED, handling_days__isnull=False)
-                .values_list("type_id", "handler_id", "handler__username", "handling_days", "on_time"))
+                .values_list("type_id", "handler_id", "handler__username", "handler__first_name", "handler__last_name",
+                             "handling_days", "on_time"))
     by_type, by_handler, names = defaultdict(list), defaultdict(list), {}
-    for type_id, handler_id, username, days, on_time in rows:
+    for type_id, handler_id, username, first, last, days, on_time in rows:
         by_type[type_id].append((days, on_time))
         by_handler[handler_id].append((days, on_time))
-        names[handler_id] = username or "—"
+        names[handler_id] = f"{first} {last}".strip() or username or "—"
 
     def figures(items):
         days = [d for d, _ in items]

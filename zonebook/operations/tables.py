@@ -16,7 +16,7 @@ NO_BOOST = {"a": {"hx-boost": "false"}}
 
 class ApplicationTable(BaseTable):
     light = tables.Column(verbose_name=cap(_("traffic light")), empty_values=(), orderable=False)
-    number = tables.Column(verbose_name=cap(_("number")),
+    number = tables.Column(verbose_name=cap(_("application number")),
                            linkify=("operations:application_detail", {"pk": tables.A("pk")}), attrs=NO_BOOST)
     type = tables.Column(verbose_name=cap(_("type")), accessor="type__name", order_by=("type__order",))
     subject = tables.Column(verbose_name=cap(_("subject")))
@@ -27,7 +27,7 @@ class ApplicationTable(BaseTable):
     channel = tables.Column(verbose_name=cap(_("channel")))
     submitted_at = tables.DateTimeColumn(verbose_name=cap(_("submitted at")), format="Y-m-d H:i")
     due_at = tables.DateColumn(verbose_name=cap(_("due")), format="Y-m-d")
-    handler = tables.Column(verbose_name=cap(_("handler")), accessor="handler__username", orderable=False)
+    handler = tables.Column(verbose_name=cap(_("handler")), accessor="handler", orderable=False)
 
     class Meta(BaseTable.Meta):
         model = Application
@@ -38,6 +38,12 @@ class ApplicationTable(BaseTable):
     def render_light(self, record):
         code = queries.light_for(record)
         return lights.light_badge(code) if code else "—"
+
+    def render_handler(self, value):
+        return value.get_full_name() or value.get_username()
+
+    def value_handler(self, value):
+        return value.get_full_name() or value.get_username() if value else ""
 
     def value_light(self, record):
         code = queries.light_for(record)
