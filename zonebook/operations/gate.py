@@ -202,10 +202,10 @@ def _used_qty(doc: GatePassDocument, statuses) -> dict[int, Decimal]:
     return {r["related_seq"]: r["q"] for r in qs.values("related_seq").annotate(q=Sum("qty")).order_by()}
 
 
-def quantity_problems(gp: GatePass) -> list[tuple[str, Decimal, Decimal]]:
+def quantity_problems(gp: GatePass, docs=None) -> list[tuple[str, Decimal, Decimal]]:
     """(message, allowed, declared) per related line whose passes' quantities exceed the document's."""
     out = []
-    for doc in gp.documents.all():
+    for doc in gp.documents.all() if docs is None else docs:
         allowed = _document_line_qty(doc)
         if not allowed:
             continue
@@ -227,9 +227,10 @@ def quantity_problems(gp: GatePass) -> list[tuple[str, Decimal, Decimal]]:
     return out
 
 
-def _mark_complete(gp: GatePass) -> None:
+def _mark_complete(gp: GatePass, docs=None) -> None:
     """A stock note is complete when all its goods have passed."""
-    for doc in gp.documents.filter(stock_note__isnull=False).select_related("stock_note"):
+    docs = gp.documents.all() if docs is None else docs
+    for doc in [d for d in docs if d.stock_note_id]:
         allowed = _document_line_qty(doc)
         passed = _used_qty(doc, USED)
         if allowed and all(passed.get(s, Decimal(0)) >= q for s, q in allowed.items()):
@@ -286,15 +287,13 @@ def record_event(*, zone, event_id: str, pass_number: str, gate_id: str, directi
         raise DomainError(_("The event id is required."), code="required", field="event_id")
     if direction not in Direction.values:
         raise DomainError(_("Unknown direction."), code="invalid", field="direction")
-    existing = GateEvent.objects.filter(zone=zone, event_id=event_id).select_related("gate_pass").first()
-    if existing is not None:
-        return EventOutcome(existing, False, list(existing.exceptions.all()))
+    # no look-up first: the unique (zone, event id) constraint answers a retry (one query less per event)
     try:
         with transaction.atomic():
             return _record(zone, event_id, (pass_number or "").strip(), gate_id, direction, at or timezone.now(),
                            weight, photo_ref, by)
-    except IntegrityError:  # the same event id arrived twice at once: answer with the stored one
-        existing = GateEvent.objects.filter(zone=zone, event_id=event_id).first()
+    except IntegrityError:  # a retry (or the same event twice at once): answer with the stored one
+        existing = GateEvent.objects.filter(zone=zone, event_id=event_id).select_related("gate_pass").first()
         if existing is None:
             raise
         return EventOutcome(existing, False, list(existing.exceptions.all()))
@@ -325,7 +324,8 @@ def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_r
                              % {"w": quantity(weight), "e": quantity(gp.total_weight), "d": quantity(dev), "s": share,
                                 "t": quantity(pct)},
                              gp.total_weight, weight))
-    for msg, limit, used in quantity_problems(gp):
+    docs = [] if gp.pass_type == PassType.EMPTY else list(gp.documents.all())
+    for msg, limit, used in quantity_problems(gp, docs):
         problems.append((ExceptionKind.QUANTITY, msg, limit, used))
     if problems:
         event.result, event.reason_code = EventResult.HELD, problems[0][0]
@@ -343,18 +343,18 @@ def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_r
     else:
         event.result = EventResult.RELEASED
         event.save()
-        _pass_through(gp, at, weight)
+        _pass_through(gp, at, weight, docs)
         audit.record(event, code="operations.gateevent.released", by=by, action=AuditEntry.Action.CREATE,
                      changes={"pass": gp.number, "status": gp.status})
     return EventOutcome(event, True, list(exceptions))
 
 
-def _pass_through(gp: GatePass, at, weight) -> None:
+def _pass_through(gp: GatePass, at, weight, docs=None) -> None:
     gp.status, gp.passed_at = PassStatus.PASSED, at
     if weight is not None:
         gp.weighed = weight
     gp.save(update_fields=["status", "passed_at", "weighed"])
-    _mark_complete(gp)
+    _mark_complete(gp, docs)
 
 
 def _notify_exception(gp, event, by) -> None:

@@ -153,7 +153,11 @@ class GateExceptionSerializer(serializers.ModelSerializer):
 
 
 class GateEventSerializer(serializers.ModelSerializer):
-    exceptions = GateExceptionSerializer(many=True, read_only=True)
+    exceptions = serializers.SerializerMethodField()
+
+    def get_exceptions(self, obj) -> list[dict]:
+        rows = self.context["exceptions"] if "exceptions" in self.context else obj.exceptions.all()
+        return GateExceptionSerializer(rows, many=True).data
 
     class Meta:
         model = GateEvent

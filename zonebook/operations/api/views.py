@@ -156,7 +156,7 @@ class GateEventViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         outcome = gate.record_event(zone=user.zone, event_id=d["event_id"], pass_number=d["pass_number"],
                                     gate_id=d["gate_id"], direction=d["direction"], at=d.get("at"),
                                     weight=d.get("weight"), photo_ref=d.get("photo_ref", ""), by=user)
-        data = s.GateEventSerializer(outcome.event).data
+        data = s.GateEventSerializer(outcome.event, context={"exceptions": outcome.exceptions}).data
         data["duplicate"] = not outcome.created
         return Response(data, status=outcome.http_status)
 
