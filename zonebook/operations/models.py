@@ -125,7 +125,7 @@ class ApplicationQuerySet(ScopedQuerySet):
 class Application(TrackedMixin, models.Model):
     """业务申报: one business application of an enterprise to the zone office."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
+    number = models.CharField(_("application number"), max_length=20, unique=True, null=True, blank=True)
     type = models.ForeignKey(ApplicationType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
     type_version = models.ForeignKey(
         ApplicationTypeVersion, on_delete=models.PROTECT, related_name="applications", verbose_name=_("type version")
@@ -307,6 +307,12 @@ class ResponsibilityEntry(models.Model):
     @property
     def unit_label(self) -> str:
         return self.unit.name if self.unit_id else self.unit_name
+
+    @property
+    def person_label(self) -> str:
+        if self.person_name:
+            return self.person_name
+        return (self.person.get_full_name() or self.person.get_username()) if self.person_id else ""
 
     def audit_scope(self):
         return zone_audit_scope(self.zone)

@@ -200,8 +200,7 @@ def rule_lists(request):
         ws.note("安全生产责任清单", bold=True, size=14, span=5, align="center")
         ws.header(["园区", "单位", "岗位", "责任人", "职责"])
         for r in resp:
-            ws.row([r.zone.short_name, r.unit_label, r.position, r.person_name or (r.person.get_full_name() if r.person
-                                                                                  else ""), r.duty])
+            ws.row([r.zone.short_name, r.unit_label, r.position, r.person_label, r.duty])
         record_event("operations.responsibility.exported", by=user, message=f"{resp.count()} rows")
         out = HttpResponse(book.bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         out["Content-Disposition"] = 'attachment; filename="responsibility-list.xlsx"'

@@ -50,6 +50,7 @@ def test_rule_lists_page_export_and_scope(world, client_for):
                             source="环保负面清单第3条", by=world.users.zone_leader)
     rules.add_negative_rule(zone=world.zones.b1, kind="hs", pattern="2903", description="卤化烃",
                             source="绵阳清单", by=world.users.other_zone)
+    rules.add_responsibility(zone=world.zones.a1, unit_name="管委会", position="主任", duty="总责", by=world.users.zone_leader)
     rules.add_responsibility(zone=world.zones.a1, unit_name="卡口管理科", position="科长", person=world.users.zone,
                              duty="卡口危险货物安全管理", by=world.users.zone_leader)
     c = client_for(world.users.zone)
