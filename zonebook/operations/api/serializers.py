@@ -173,7 +173,19 @@ class FlowDeclarationSerializer(serializers.ModelSerializer):
         model = FlowDeclaration
         fields = ["id", "kind", "side", "zone", "enterprise", "list_number", "counterpart_list", "counterpart_zone",
                   "hs_code", "qty", "unit", "declared_on", "state", "partner", "problem"]
-        read_only_fields = ["id", "kind", "zone", "state", "partner", "problem"]
+        read_only_fields = fields
+
+
+class FlowDeclarationInSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(choices=Direction.choices)
+    enterprise = IdField()
+    list_number = serializers.CharField(max_length=64)
+    counterpart_list = serializers.CharField(max_length=64)
+    counterpart_zone = IdField()
+    hs_code = serializers.CharField(max_length=10)
+    qty = serializers.DecimalField(max_digits=20, decimal_places=5)
+    unit = serializers.CharField(max_length=10)
+    declared_on = serializers.DateField()
 
 
 class EntryBatchSerializer(serializers.ModelSerializer):
@@ -183,7 +195,19 @@ class EntryBatchSerializer(serializers.ModelSerializer):
         model = EntryBatch
         fields = ["id", "number", "zone", "enterprise", "inspection_no", "inspected_on", "inspection_result", "goods",
                   "hs_code", "qty", "unit", "remaining"]
-        read_only_fields = ["id", "zone", "remaining"]
+        read_only_fields = fields
+
+
+class EntryBatchInSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=40)
+    enterprise = IdField()
+    inspection_no = serializers.CharField(max_length=40)
+    inspected_on = serializers.DateField()
+    inspection_result = serializers.CharField(max_length=200)
+    goods = serializers.CharField(max_length=200)
+    hs_code = serializers.CharField(max_length=10)
+    qty = serializers.DecimalField(max_digits=20, decimal_places=5)
+    unit = serializers.CharField(max_length=10)
 
 
 class ReleaseSerializer(serializers.Serializer):

@@ -82,6 +82,9 @@ class StockNoteViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
     serializer_class = s.StockNoteSerializer
     write_area = "ops"
 
+    def get_serializer_class(self):
+        return s.StockNoteInSerializer if self.action == "create" else s.StockNoteSerializer
+
     def get_queryset(self):
         return super().get_queryset().prefetch_related("lines")
 
@@ -105,6 +108,9 @@ class GatePassViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     serializer_class = s.GatePassSerializer
     filterset_class = GatePassFilterSet
     write_area = "ops"
+
+    def get_serializer_class(self):
+        return s.GatePassInSerializer if self.action == "create" else s.GatePassSerializer
 
     def get_queryset(self):
         return queries.gate_passes(self.request.user)
@@ -143,6 +149,9 @@ class GateEventViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
     filterset_class = GateEventFilterSet
     write_area = "ops"
 
+    def get_serializer_class(self):
+        return s.GateEventInSerializer if self.action == "create" else s.GateEventSerializer
+
     def get_queryset(self):
         return super().get_queryset().prefetch_related("exceptions")
 
@@ -170,16 +179,19 @@ class FlowDeclarationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewse
     serializer_class = s.FlowDeclarationSerializer
     write_area = "ops"
 
+    def get_serializer_class(self):
+        return s.FlowDeclarationInSerializer if self.action == "create" else s.FlowDeclarationSerializer
+
     def create(self, request, *args, **kwargs):
         from zonebook.registry.models import Zone
 
         from .. import flows
 
-        ser = s.FlowDeclarationSerializer(data=request.data)
+        ser = s.FlowDeclarationInSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        enterprise = get_object_or_404(Enterprise.objects.for_user(request.user), pk=d["enterprise"].pk)
-        cz = get_object_or_404(Zone.objects.all(), pk=d["counterpart_zone"].pk)
+        enterprise = get_object_or_404(Enterprise.objects.for_user(request.user), pk=d["enterprise"])
+        cz = get_object_or_404(Zone.objects.all(), pk=d["counterpart_zone"])
         decl = flows.declare(side=d["side"], enterprise=enterprise, list_number=d["list_number"],
                              counterpart_list=d["counterpart_list"], counterpart_zone=cz, hs_code=d["hs_code"],
                              qty=d["qty"], unit=d["unit"], declared_on=d["declared_on"], by=request.user)
@@ -196,13 +208,18 @@ class EntryBatchViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     serializer_class = s.EntryBatchSerializer
     write_area = "ops"
 
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.EntryBatchInSerializer
+        return s.ReleaseSerializer if self.action == "release" else s.EntryBatchSerializer
+
     def create(self, request, *args, **kwargs):
         from .. import flows
 
-        ser = s.EntryBatchSerializer(data=request.data)
+        ser = s.EntryBatchInSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
-        enterprise = get_object_or_404(Enterprise.objects.for_user(request.user), pk=d.pop("enterprise").pk)
+        enterprise = get_object_or_404(Enterprise.objects.for_user(request.user), pk=d.pop("enterprise"))
         batch = flows.create_batch(enterprise=enterprise, by=request.user, **d)
         return Response(s.EntryBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
