@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from zonebook.core.api import IdField
 
-from ..choices import Direction, PassType
+from ..choices import BindType, Direction, PassType, RelatedKind
 from ..models import (
     Application,
     ApplicationLine,
@@ -84,7 +84,7 @@ class StockNoteSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "zone", "enterprise", "direction", "application", "inventory_list", "passed", "lines"]
         read_only_fields = fields
 
-    def get_lines(self, obj):
+    def get_lines(self, obj) -> list[dict]:
         return [{"seq": ln.seq, "name": ln.name, "hs_code": ln.hs_code, "qty": str(ln.qty), "unit": ln.unit}
                 for ln in obj.lines.all()]
 
@@ -108,7 +108,7 @@ class GatePassSerializer(serializers.ModelSerializer):
 
 
 class DocumentInSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["1", "2", "3"])
+    kind = serializers.ChoiceField(choices=RelatedKind.choices)
     number = serializers.CharField(max_length=64)
 
 
@@ -125,7 +125,7 @@ class GatePassInSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=24)
     direction = serializers.ChoiceField(choices=Direction.choices)
     pass_type = serializers.ChoiceField(choices=PassType.choices)
-    bind_type = serializers.ChoiceField(choices=["1", "2", "3"], default="2")
+    bind_type = serializers.ChoiceField(choices=BindType.choices, default="2")
     vehicle = serializers.CharField(max_length=12, help_text="plate of a vehicle filed in the zone")
     enterprise = IdField(required=False, allow_null=True)
     container_no = serializers.CharField(max_length=20, required=False, allow_blank=True)
