@@ -7,6 +7,7 @@ def load(apps, schema_editor):
     from zonebook.operations.catalogue import TYPES, policy_key
 
     SlaPolicy = apps.get_model("sla", "SlaPolicy")
+    EscalationStep = apps.get_model("sla", "EscalationStep")
     ApplicationType = apps.get_model("operations", "ApplicationType")
     Version = apps.get_model("operations", "ApplicationTypeVersion")
     for order, (code, name, category, link, neg, word, legal, promised, fields, attachments) in enumerate(TYPES):
@@ -15,6 +16,9 @@ def load(apps, schema_editor):
             defaults={"name": name, "unit": "working_days", "legal_limit": legal, "promised_limit": promised,
                       "warn_pct": 50, "red_pct": 90},
         )
+        if not policy.steps.exists():  # overdue: the handler on the due day, the unit head a working day later
+            EscalationStep.objects.create(policy=policy, order=1, delay=0, target="handler")
+            EscalationStep.objects.create(policy=policy, order=2, delay=1, target="unit_head")
         t, created = ApplicationType.objects.get_or_create(
             code=code, defaults={"name": name, "category": category, "ledger_link": link, "check_negative_list": neg,
                                  "unit_word": word, "order": (order + 1) * 10})

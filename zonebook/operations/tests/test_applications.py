@@ -288,3 +288,17 @@ def test_api_submit_and_act(ops):
     r = staff.post(f"/api/operations/applications/{pk}/act/", {"action": "complete"}, format="json")
     assert r.status_code == 400 and r.json()["code"] == "bad_transition"
     assert api.post(f"/api/operations/applications/{pk}/act/", {"action": "review"}, format="json").status_code == 403
+
+
+def test_overdue_application_escalates_to_its_handler(ops):
+    from zonebook.sla import services as sla_services
+    from zonebook.sla.models import Escalation
+
+    app = ready_infra(ops)
+    t0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SH)
+    services.submit(app, by=ops.users.enterprise, at=t0)
+    services.act(app, "accept", by=ops.users.zone, at=t0)
+    d = Deadline.objects.get(object_id=app.pk)
+    assert d.handler == ops.users.zone and d.escalations.count() == 2
+    out = sla_services.run_escalations(now=dt.datetime(2026, 3, 4, 9, 0, tzinfo=SH))
+    assert out["fired"] == 1 and Escalation.objects.get(state="fired").target == "handler"
