@@ -44,6 +44,7 @@ MODULE = AppModule(
         dict(code="operations.gate_exception", label=_("Gate exception"),
              title=_("Gate exception on pass %(no)s"), body=_("%(reason)s")),
     ],
+    import_kinds=["zonebook.operations.importers.VehicleImport"],
     demo="zonebook.operations.demo.load",
     demo_order=60,
 )

@@ -105,3 +105,35 @@ def test_concurrent_duplicates_and_releases(world):
     batch.refresh_from_db()
     assert batch.remaining == Decimal("1") and len(errors) == 2
     assert EntryBatch.objects.get(pk=batch.pk).releases.count() == 3
+
+
+@pytest.mark.django_db
+def test_vehicle_import(ops, tmp_path):
+    import openpyxl
+
+    from zonebook.core.imports import pipeline
+    from zonebook.core.imports.kinds import get_kind
+    from zonebook.operations.models import Vehicle
+
+    vehicle(ops.zones.a1, ops.users.zone, plate="川A00009")
+
+    def xlsx(rows):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["车牌号", "车辆自重", "车架重", "车辆所有人"])
+        for r in rows:
+            ws.append(r)
+        path = tmp_path / "vehicles.xlsx"
+        wb.save(path)
+        return path
+
+    bad = pipeline.run(get_kind("operations.vehicles"), xlsx([["川a10001", 15000, 7000, "甲运输"],
+                                                                ["川A00009", 15000, 0, "乙运输"],
+                                                                ["川A10001", 14000, 0, "丙运输"]]), "v.xlsx", ops.users.zone)
+    assert not bad.ok and Vehicle.objects.count() == 1
+    reasons = " ".join(str(e) for e in bad.errors)
+    assert "川A00009" in reasons and "twice" in reasons
+    good = pipeline.run(get_kind("operations.vehicles"), xlsx([["川A10001", "15,000", 7000, "甲运输"]]), "v.xlsx",
+                        ops.users.zone)
+    assert good.ok and Vehicle.objects.get(plate="川A10001").tare_weight == 15000
+    assert Vehicle.objects.get(plate="川A10001").zone == ops.zones.a1
