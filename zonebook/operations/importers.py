@@ -19,7 +19,7 @@ from .models import Vehicle
 
 @register
 class VehicleImport(ImportKind):
-    key = "operations.vehicles"
+    key = "vehicles"
     label = gettext_lazy("Vehicles (车辆备案)")
     description = gettext_lazy("Vehicles of your zone: plate, tare and frame weight, owner, e-plate and IC card.")
     write_area = "ops"
