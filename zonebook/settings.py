@@ -324,6 +324,19 @@ SPECTACULAR_SETTINGS = {
         "CarryOverStateEnum": "zonebook.ledger.models.carryover.CarryOverState",
         "CarryOverSideEnum": "zonebook.ledger.models.carryover.CarryOverSide",
         "QueueStatusEnum": "zonebook.ledger.models.carryover.QueueStatus",
+        # zone operations
+        "ApplicationStatusEnum": "zonebook.operations.choices.Status",
+        "PassStatusEnum": "zonebook.operations.choices.PassStatus",
+        "PassDirectionEnum": "zonebook.operations.choices.Direction",
+        "PassBindTypeEnum": "zonebook.operations.choices.BindType",
+        "PassTypeEnum": "zonebook.operations.choices.PassType",
+        "RelatedDocumentKindEnum": "zonebook.operations.choices.RelatedKind",
+        "GateExceptionKindEnum": "zonebook.operations.choices.ExceptionKind",
+        "GateExceptionStateEnum": "zonebook.operations.choices.ExceptionState",
+        "GateEventResultEnum": "zonebook.operations.choices.EventResult",
+        "ApplicationChannelEnum": "zonebook.operations.choices.Channel",
+        "FlowKindEnum": "zonebook.operations.models.FlowKind",
+        "FlowStateEnum": "zonebook.operations.models.FlowState",
     },
     # every operation documents its error answers (400/401/403/404), so clients and the schemathesis
     # run (zonebook/core/tests/test_api_schemathesis.py) can hold the API to the schema

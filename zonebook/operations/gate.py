@@ -1,0 +1,393 @@
+"""The gate (卡口): vehicles, stock notes (SAS111), gate passes (SAS121), gate events and exceptions.
+
+``record_event`` is what the gate system (machine token, zone-scoped) and the gate officer page call
+for a passage.  It is idempotent by (zone, event id): a retry returns the stored answer.  The pass
+must be of the zone (else ``unknown_pass``), approved (``not_approved``), not cancelled
+(``cancelled``) and not used (``already_used``).  Then the weight check (declared vs weighbridge,
+tolerance per zone and goods kind) and the quantity check (Σ pass quantities per related document
+line ≤ the line's quantity) run; a failure raises a ``GateException`` and the vehicle is held until
+an officer decides (``decide``: release with a reason, or hold).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zonebook.audit import services as audit
+from zonebook.audit.models import AuditEntry
+from zonebook.core.errors import DomainError
+from zonebook.core.formatting import quantity
+from zonebook.core.permissions import require_write
+
+from . import calc
+from .choices import (
+    Direction,
+    EventResult,
+    ExceptionKind,
+    ExceptionState,
+    PassStatus,
+    PassType,
+    RelatedKind,
+)
+from .models import (
+    GateEvent,
+    GateException,
+    GatePass,
+    GatePassDocument,
+    GatePassLine,
+    StockNote,
+    StockNoteLine,
+    Vehicle,
+    WeightTolerance,
+)
+
+DEFAULT_TOLERANCE_PCT = Decimal("1")
+USED = (PassStatus.PASSED, PassStatus.SECOND_GATE)
+LIVE = (PassStatus.APPLIED, PassStatus.APPROVED, PassStatus.PASSED, PassStatus.FIRST_GATE, PassStatus.SECOND_GATE)
+
+
+def _zone_check(by, zone) -> None:
+    require_write(by, "ops")
+    if not by.is_superuser and by.scope_level == "zone" and by.zone_id != zone.pk:
+        raise DomainError(_("The zone lies outside your own scope."), code="scope_forbidden", field="zone")
+
+
+# ------------------------------------------------------------------ master data and documents
+
+
+@transaction.atomic
+def add_vehicle(*, zone, plate: str, tare_weight, owner: str, by, frame_weight=0, e_plate="", ic_card="",
+                enterprise=None) -> Vehicle:
+    _zone_check(by, zone)
+    plate = (plate or "").strip().upper()
+    if Vehicle.objects.filter(zone=zone, plate=plate).exists():
+        raise DomainError(_("The vehicle %(p)s is already filed.") % {"p": plate}, code="duplicate", field="plate")
+    return audit.create(Vehicle, {"zone": zone, "plate": plate, "tare_weight": Decimal(str(tare_weight)),
+                                  "frame_weight": Decimal(str(frame_weight or 0)), "owner": owner, "e_plate": e_plate,
+                                  "ic_card": ic_card, "enterprise": enterprise}, by=by)
+
+
+@transaction.atomic
+def add_stock_note(*, enterprise, number: str, direction: str, lines: list[dict], by, application=None,
+                   inventory_list=None) -> StockNote:
+    """出入库单 with its lines ({name, hs_code, qty, unit, gross_weight})."""
+    _zone_check(by, enterprise.zone)
+    if not lines:
+        raise DomainError(_("A stock note needs at least one line."), code="no_lines", field="lines")
+    note = audit.create(StockNote, {"zone": enterprise.zone, "enterprise": enterprise, "number": number.strip(),
+                                    "direction": direction, "application": application,
+                                    "inventory_list": inventory_list}, by=by)
+    StockNoteLine.objects.bulk_create(
+        StockNoteLine(note=note, seq=i, name=ln["name"], hs_code=ln.get("hs_code", ""), qty=Decimal(str(ln["qty"])),
+                      unit=ln.get("unit", ""), gross_weight=Decimal(str(ln.get("gross_weight") or 0)))
+        for i, ln in enumerate(lines, start=1)
+    )
+    return note
+
+
+def _document(kind: str, number: str, zone):
+    """(stock note, inventory list) named by a related document of a pass (looked up in the zone)."""
+    from zonebook.ledger.models import InventoryList
+
+    if kind == RelatedKind.STOCK_NOTE:
+        note = StockNote.objects.filter(zone=zone, number=number).first()
+        if note is None:
+            raise DomainError(_("No stock note %(n)s in this zone.") % {"n": number}, code="unknown_document",
+                              field="documents")
+        return note, None
+    if kind == RelatedKind.INVENTORY_LIST:
+        lst = InventoryList.objects.filter(book__zone=zone, number=number).first()
+        if lst is None:
+            raise DomainError(_("No inventory list %(n)s in this zone.") % {"n": number}, code="unknown_document",
+                              field="documents")
+        return None, lst
+    return None, None
+
+
+@transaction.atomic
+def create_pass(*, zone, number: str, direction: str, pass_type: str, vehicle: Vehicle, by, enterprise=None,
+                bind_type: str = "2", container_no: str = "", container_weight=0, goods_weight=0,
+                goods_kind: str = "general", documents: list[dict] = (), lines: list[dict] = ()) -> GatePass:
+    """核放单: ``documents`` [{kind, number}], ``lines`` [{document (index), related_seq, qty, name, unit,
+    gross_weight}].  An empty-vehicle pass (空车) has no lines or documents."""
+    _zone_check(by, zone)
+    if vehicle.zone_id != zone.pk:
+        raise DomainError(_("The vehicle is filed in another zone."), code="vehicle_zone", field="vehicle")
+    if pass_type == PassType.EMPTY and (documents or lines):
+        raise DomainError(_("An empty-vehicle pass carries no goods."), code="empty_with_goods", field="lines")
+    if pass_type != PassType.EMPTY and pass_type != PassType.GATE_REGISTERED and not lines:
+        raise DomainError(_("The pass needs goods lines."), code="no_lines", field="lines")
+    goods_weight = Decimal(str(goods_weight or 0))
+    container_weight = Decimal(str(container_weight or 0))
+    total = calc.expected_weight(vehicle.tare_weight, vehicle.frame_weight, container_weight, goods_weight)
+    gp = audit.create(GatePass, {
+        "zone": zone, "enterprise": enterprise, "number": number.strip(), "direction": direction,
+        "pass_type": pass_type, "bind_type": bind_type, "vehicle": vehicle, "container_no": container_no,
+        "container_weight": container_weight, "goods_weight": goods_weight, "total_weight": total,
+        "goods_kind": goods_kind or "general",
+    }, by=by)
+    docs = []
+    for d in documents:
+        note, lst = _document(d["kind"], d["number"], zone)
+        docs.append(GatePassDocument.objects.create(gate_pass=gp, kind=d["kind"], number=d["number"],
+                                                    stock_note=note, inventory_list=lst))
+    for i, ln in enumerate(lines, start=1):
+        try:
+            doc = docs[int(ln.get("document", 0))]
+        except (IndexError, ValueError, TypeError):
+            raise DomainError(_("Line %(n)d names no related document of the pass.") % {"n": i},
+                              code="line_document", field="lines") from None
+        GatePassLine.objects.create(gate_pass=gp, seq=i, document=doc, related_seq=int(ln["related_seq"]),
+                                    qty=Decimal(str(ln["qty"])), name=ln.get("name", ""), unit=ln.get("unit", ""),
+                                    gross_weight=Decimal(str(ln.get("gross_weight") or 0)))
+    return gp
+
+
+@transaction.atomic
+def approve_pass(gp: GatePass, *, by) -> GatePass:
+    _zone_check(by, gp.zone)
+    gp = GatePass.objects.select_for_update().get(pk=gp.pk)
+    if gp.status != PassStatus.APPLIED:
+        raise DomainError(_("Only an applied pass can be approved."), code="bad_status")
+    gp.status, gp.approved_at = PassStatus.APPROVED, timezone.now()
+    gp.save(update_fields=["status", "approved_at"])
+    audit.record(gp, code="operations.gatepass.approved", by=by, changes={"status": ["0", "1"]})
+    return gp
+
+
+@transaction.atomic
+def cancel_pass(gp: GatePass, *, by, reason: str = "") -> GatePass:
+    _zone_check(by, gp.zone)
+    gp = GatePass.objects.select_for_update().get(pk=gp.pk)
+    if gp.status not in (PassStatus.APPLIED, PassStatus.APPROVED):
+        raise DomainError(_("A pass that has passed the gate cannot be cancelled."), code="bad_status")
+    old = gp.status
+    gp.status = PassStatus.CANCELLED
+    gp.save(update_fields=["status"])
+    audit.record(gp, code="operations.gatepass.cancelled", by=by, changes={"status": [old, gp.status]}, message=reason)
+    return gp
+
+
+# ------------------------------------------------------------------ checks
+
+
+def tolerance(zone_id: int, goods_kind: str) -> tuple[Decimal, Decimal]:
+    rows = {r.goods_kind: r for r in WeightTolerance.objects.filter(zone_id=zone_id, goods_kind__in=[goods_kind, "general"])}
+    row = rows.get(goods_kind) or rows.get("general")
+    return (row.pct, row.min_kg) if row else (DEFAULT_TOLERANCE_PCT, Decimal(0))
+
+
+def _document_line_qty(doc: GatePassDocument) -> dict[int, Decimal]:
+    if doc.stock_note_id:
+        return dict(StockNoteLine.objects.filter(note_id=doc.stock_note_id).values_list("seq", "qty"))
+    if doc.inventory_list_id:
+        from zonebook.ledger.models import InventoryListLine
+
+        return dict(InventoryListLine.objects.filter(inventory_list_id=doc.inventory_list_id)
+                    .values_list("line_no", "qty"))
+    return {}
+
+
+def _used_qty(doc: GatePassDocument, statuses) -> dict[int, Decimal]:
+    """Σ pass quantities per line of the same related document over passes in ``statuses``."""
+    qs = GatePassLine.objects.filter(document__kind=doc.kind, document__number=doc.number,
+                                     gate_pass__zone_id=doc.gate_pass.zone_id, gate_pass__status__in=statuses)
+    return {r["related_seq"]: r["q"] for r in qs.values("related_seq").annotate(q=Sum("qty")).order_by()}
+
+
+def quantity_problems(gp: GatePass, docs=None) -> list[tuple[str, Decimal, Decimal]]:
+    """(message, allowed, declared) per related line whose passes' quantities exceed the document's."""
+    out = []
+    for doc in gp.documents.all() if docs is None else docs:
+        allowed = _document_line_qty(doc)
+        if not allowed:
+            continue
+        used = _used_qty(doc, USED)  # what has passed already, plus this pass
+        mine = {r["related_seq"]: r["q"] for r in gp.lines.filter(document=doc).values("related_seq")
+                .annotate(q=Sum("qty")).order_by()}
+        if gp.status not in USED:
+            for seq, q in mine.items():
+                used[seq] = used.get(seq, Decimal(0)) + q
+        for seq in mine:
+            limit = allowed.get(seq)
+            if limit is None:
+                out.append((_("%(doc)s has no line %(seq)s.") % {"doc": doc.number, "seq": seq}, Decimal(0),
+                            used.get(seq, Decimal(0))))
+            elif used.get(seq, Decimal(0)) > limit:
+                out.append((_("Passes for %(doc)s line %(seq)s total %(used)s, more than its %(limit)s.")
+                            % {"doc": doc.number, "seq": seq, "used": quantity(used[seq]), "limit": quantity(limit)},
+                            limit, used[seq]))
+    return out
+
+
+def _mark_complete(gp: GatePass, docs=None) -> None:
+    """A stock note is complete when all its goods have passed."""
+    docs = gp.documents.all() if docs is None else docs
+    for doc in [d for d in docs if d.stock_note_id]:
+        allowed = _document_line_qty(doc)
+        passed = _used_qty(doc, USED)
+        if allowed and all(passed.get(s, Decimal(0)) >= q for s, q in allowed.items()):
+            StockNote.objects.filter(pk=doc.stock_note_id).update(passed=True)
+
+
+# ------------------------------------------------------------------ events
+
+
+@dataclass
+class EventOutcome:
+    event: GateEvent
+    created: bool
+    exceptions: list
+
+    @property
+    def http_status(self) -> int:
+        e = self.event
+        if e.result == EventResult.RELEASED:
+            return 201 if self.created else 200
+        if e.result == EventResult.HELD:
+            return 202
+        return 404 if e.reason_code == "unknown_pass" else 409
+
+
+REFUSALS = {
+    "unknown_pass": lambda: _("No such gate pass in this zone."),
+    "not_approved": lambda: _("The pass has not been approved."),
+    "cancelled": lambda: _("The pass has been cancelled."),
+    "already_used": lambda: _("The pass has already been used at the gate."),
+    "wrong_direction": lambda: _("The pass is for the other direction."),
+}
+
+
+def _refusal(gp: GatePass | None, direction: str) -> str:
+    if gp is None:
+        return "unknown_pass"
+    if gp.status == PassStatus.CANCELLED:
+        return "cancelled"
+    if gp.status == PassStatus.APPLIED:
+        return "not_approved"
+    if gp.status in USED:
+        return "already_used"
+    if gp.direction != direction:
+        return "wrong_direction"
+    return ""
+
+
+def record_event(*, zone, event_id: str, pass_number: str, gate_id: str, direction: str, at: dt.datetime | None = None,
+                 weight=None, photo_ref: str = "", by) -> EventOutcome:
+    """Record a passage (see the module docstring); idempotent by (zone, event id)."""
+    event_id = (event_id or "").strip()
+    if not event_id:
+        raise DomainError(_("The event id is required."), code="required", field="event_id")
+    if direction not in Direction.values:
+        raise DomainError(_("Unknown direction."), code="invalid", field="direction")
+    # no look-up first: the unique (zone, event id) constraint answers a retry (one query less per event)
+    try:
+        with transaction.atomic():
+            return _record(zone, event_id, (pass_number or "").strip(), gate_id, direction, at or timezone.now(),
+                           weight, photo_ref, by)
+    except IntegrityError:  # a retry (or the same event twice at once): answer with the stored one
+        existing = GateEvent.objects.filter(zone=zone, event_id=event_id).select_related("gate_pass").first()
+        if existing is None:
+            raise
+        return EventOutcome(existing, False, list(existing.exceptions.all()))
+
+
+def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_ref, by) -> EventOutcome:
+    gp = (GatePass.objects.select_for_update().select_related("vehicle")
+          .filter(zone=zone, number=pass_number).first())
+    weight = Decimal(str(weight)) if weight not in (None, "") else None
+    refusal = _refusal(gp, direction)
+    event = GateEvent(zone=zone, event_id=event_id, pass_number=pass_number[:24], gate_pass=gp, gate_id=gate_id[:20],
+                      direction=direction, at=at, weight=weight, photo_ref=(photo_ref or "")[:200],
+                      by=by if getattr(by, "is_authenticated", False) else None)
+    exceptions = []
+    if refusal:
+        event.result, event.reason_code, event.reason = EventResult.REFUSED, refusal, str(REFUSALS[refusal]())
+        event.save()
+        audit.record(event, code="operations.gateevent.refused", by=by, action=AuditEntry.Action.CREATE,
+                     message=f"{refusal} {pass_number}")
+        return EventOutcome(event, True, [])
+    problems = []
+    if weight is not None:
+        pct, min_kg = tolerance(zone.pk, gp.goods_kind)
+        ok, dev, share = calc.weight_check(gp.total_weight, weight, pct, min_kg)
+        if not ok:
+            problems.append((ExceptionKind.WEIGHT,
+                             _("Weighed %(w)s kg, declared %(e)s kg: %(d)s kg (%(s)s %%) over the tolerance of %(t)s %%.")
+                             % {"w": quantity(weight), "e": quantity(gp.total_weight), "d": quantity(dev), "s": share,
+                                "t": quantity(pct)},
+                             gp.total_weight, weight))
+    docs = [] if gp.pass_type == PassType.EMPTY else list(gp.documents.all())
+    for msg, limit, used in quantity_problems(gp, docs):
+        problems.append((ExceptionKind.QUANTITY, msg, limit, used))
+    if problems:
+        event.result, event.reason_code = EventResult.HELD, problems[0][0]
+        event.reason = "; ".join(str(p[1]) for p in problems)[:300]
+        event.save()
+        exceptions = GateException.objects.bulk_create(
+            GateException(zone=zone, event=event, gate_pass=gp, kind=k, detail=str(m)[:300], expected=e, measured=w)
+            for k, m, e, w in problems
+        )
+        gp.weighed = weight
+        gp.save(update_fields=["weighed"])
+        audit.record(event, code="operations.gateevent.held", by=by, action=AuditEntry.Action.CREATE,
+                     message=event.reason)
+        _notify_exception(gp, event, by)
+    else:
+        event.result = EventResult.RELEASED
+        event.save()
+        _pass_through(gp, at, weight, docs)
+        audit.record(event, code="operations.gateevent.released", by=by, action=AuditEntry.Action.CREATE,
+                     changes={"pass": gp.number, "status": gp.status})
+    return EventOutcome(event, True, list(exceptions))
+
+
+def _pass_through(gp: GatePass, at, weight, docs=None) -> None:
+    gp.status, gp.passed_at = PassStatus.PASSED, at
+    if weight is not None:
+        gp.weighed = weight
+    gp.save(update_fields=["status", "passed_at", "weighed"])
+    _mark_complete(gp, docs)
+
+
+def _notify_exception(gp, event, by) -> None:
+    from django.urls import reverse
+
+    from zonebook.accounts.choices import Role
+    from zonebook.notify import services as notify
+
+    users = notify.responsible_users({"zone": gp.zone_id}).filter(role__in=(Role.ZONE_STAFF, Role.ZONE_LEADER))
+    notify.notify(users, "operations.gate_exception", {"no": gp.number, "reason": event.reason}, event,
+                  url=reverse("operations:gate_officer"), by=by)
+
+
+@transaction.atomic
+def decide(exc: GateException, *, release: bool, reason: str, by) -> GateException:
+    """The officer's decision on a held vehicle: release (the pass passes) or hold; a reason is required."""
+    _zone_check(by, exc.zone)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason."), code="reason_required", field="reason")
+    exc = GateException.objects.select_for_update().select_related("gate_pass", "event").get(pk=exc.pk)
+    if exc.state != ExceptionState.OPEN:
+        raise DomainError(_("The exception has already been decided."), code="decided")
+    now = timezone.now()
+    exc.state = ExceptionState.RELEASED if release else ExceptionState.HELD
+    exc.decided_by, exc.decided_at, exc.decision = by, now, reason[:300]
+    exc.save(update_fields=["state", "decided_by", "decided_at", "decision"])
+    others = GateException.objects.filter(event=exc.event, state=ExceptionState.OPEN).exclude(pk=exc.pk)
+    if release:
+        others.update(state=ExceptionState.RELEASED, decided_by=by, decided_at=now, decision=reason[:300])
+        gp = GatePass.objects.select_for_update().get(pk=exc.gate_pass_id)
+        if gp.status not in USED:
+            _pass_through(gp, now, exc.event.weight)
+    audit.record(exc, code="operations.gateexception." + ("released" if release else "held"), by=by,
+                 changes={"state": ["open", exc.state]}, message=reason)
+    return exc

@@ -1,0 +1,222 @@
+"""Gate pages: the gate officer page (tablet, barcode scanner), passes, the 24-hour gate log, traffic
+figures, and the zone rule lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.db.models.functions import ExtractHour, TruncDate
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from zonebook.audit.services import record_event
+from zonebook.core.errors import DomainError
+from zonebook.core.lists import FilteredListView
+from zonebook.core.permissions import may_write
+from zonebook.core.views import scoped_object
+
+from . import gate, queries
+from .choices import Direction, EventResult, PassStatus, PassType
+from .filtersets import GateEventFilterSet, GatePassFilterSet
+from .models import (
+    GateEvent,
+    GateException,
+    GatePass,
+    GatePassDocument,
+    NegativeListRule,
+    ResponsibilityEntry,
+)
+from .tables import GateEventTable, GatePassTable
+
+
+def _office(user) -> None:
+    if not may_write(user, "ops") or user.role not in ("zone_staff", "zone_leader", "system_admin"):
+        raise PermissionDenied(_("The gate officer page is for the zone office."))
+    if user.scope_level != "zone" and not user.is_superuser:
+        raise PermissionDenied(_("The gate officer page needs a zone account."))
+
+
+@login_required
+def gate_officer(request):
+    """Large touch targets; the pass number field takes a barcode scanner's input (number + Enter)."""
+    _office(request.user)
+    user = request.user
+    outcome = None
+    if request.method == "POST":
+        try:
+            outcome = gate.record_event(
+                zone=user.zone, event_id=request.POST.get("event_id") or f"web-{uuid.uuid4().hex}",
+                pass_number=request.POST.get("pass_number", ""), gate_id=request.POST.get("gate_id", "") or "G1",
+                direction=request.POST.get("direction", ""), weight=request.POST.get("weight") or None, by=user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        except (ArithmeticError, ValueError):
+            messages.error(request, _("The weight must be a number."))
+    ctx = {
+        "outcome": outcome,
+        "exceptions": queries.open_exceptions(user)[:20],
+        "recent": queries.gate_events(user).order_by("-at", "-id")[:15],
+        "directions": Direction.choices,
+        "gate_id": request.POST.get("gate_id", "") or request.GET.get("gate", "G1"),
+        "direction": request.POST.get("direction", "") or "I",
+        "new_event_id": f"web-{uuid.uuid4().hex}",
+    }
+    return render(request, "operations/gate_officer.html", ctx, status=200)
+
+
+@login_required
+@require_POST
+@scoped_object(GateException)
+def exception_decide(request, pk):
+    exc = get_object_or_404(GateException.objects.for_user(request.user), pk=pk)
+    try:
+        gate.decide(exc, release=request.POST.get("decision") == "release", reason=request.POST.get("reason", ""),
+                    by=request.user)
+    except DomainError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("operations:gate_officer")
+
+
+class GatePassList(FilteredListView):
+    model = GatePass
+    filterset_class = GatePassFilterSet
+    table_class = GatePassTable
+    template_name = "operations/pass_list.html"
+    title = gettext_lazy("Gate passes")
+    export_filename = gettext_lazy("gate-passes")
+    export_code = "operations.gatepass.exported"
+
+    def get_queryset(self):
+        return queries.gate_passes(self.request.user)
+
+
+@login_required
+@scoped_object(GatePass)
+def pass_detail(request, pk):
+    gp = get_object_or_404(queries.gate_passes(request.user), pk=pk)
+    ctx = {"gp": gp, "documents": gp.documents.all(), "lines": gp.lines.select_related("document"),
+           "events": gp.events.all(), "exceptions": gp.exceptions.select_related("decided_by"),
+           "can_approve": may_write(request.user, "ops") and gp.status == PassStatus.APPLIED}
+    return render(request, "operations/pass_detail.html", ctx)
+
+
+@login_required
+@require_POST
+@scoped_object(GatePass)
+def pass_approve(request, pk):
+    gp = get_object_or_404(GatePass.objects.for_user(request.user), pk=pk)
+    try:
+        gate.approve_pass(gp, by=request.user)
+    except DomainError as e:
+        messages.error(request, str(e.message))
+    return redirect("operations:pass_detail", gp.pk)
+
+
+class GateEventList(FilteredListView):
+    """The gate log (default: the last 24 hours)."""
+
+    model = GateEvent
+    filterset_class = GateEventFilterSet
+    table_class = GateEventTable
+    template_name = "operations/event_list.html"
+    title = gettext_lazy("Gate log")
+    export_filename = gettext_lazy("gate-log")
+    export_code = "operations.gateevent.exported"
+
+    def get_queryset(self):
+        qs = queries.gate_events(self.request.user)
+        if not self.request.GET.get("at_from") and not self.request.GET.get("at_to"):
+            qs = qs.filter(at__gte=timezone.now() - dt.timedelta(hours=24))
+        return qs
+
+
+def figures(user, *, days: int = 30, open_hours: int = 24, empty_minutes: int = 30) -> dict:
+    """Traffic per day / hour / gate, open passes older than N hours, documents not fully passed, and
+    empty-vehicle passes repeated by one vehicle within minutes."""
+    now = timezone.now()
+    since = now - dt.timedelta(days=days)
+    released = queries.gate_events(user).filter(result=EventResult.RELEASED)
+    per_day = list(released.filter(at__gte=since).annotate(d=TruncDate("at")).values("d").annotate(n=Count("id"))
+                   .order_by("d"))
+    today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    per_hour = dict(released.filter(at__gte=today_start).annotate(h=ExtractHour("at")).values("h")
+                    .annotate(n=Count("id")).order_by().values_list("h", "n"))
+    per_gate = list(released.filter(at__gte=since).values("gate_id", "direction").annotate(n=Count("id"))
+                    .order_by("gate_id", "direction"))
+    old_open = queries.gate_passes(user).filter(
+        status__in=[PassStatus.APPLIED, PassStatus.APPROVED], created_at__lt=now - dt.timedelta(hours=open_hours)
+    )
+    from .models import StockNote
+
+    unfinished = (StockNote.objects.for_user(user).filter(passed=False)
+                  .filter(pk__in=GatePassDocument.objects.filter(gate_pass__status__in=gate.USED)
+                          .values("stock_note_id")).select_related("enterprise")[:50])
+    empties = list(released.filter(at__gte=since, gate_pass__pass_type=PassType.EMPTY)
+                   .values_list("gate_pass__vehicle__plate", "at").order_by("gate_pass__vehicle__plate", "at"))
+    abuse = Counter()
+    for (p1, t1), (p2, t2) in zip(empties, empties[1:], strict=False):
+        if p1 == p2 and (t2 - t1) <= dt.timedelta(minutes=empty_minutes):
+            abuse[p1] += 1
+    return {
+        "per_day": per_day, "per_hour": [(h, per_hour.get(h, 0)) for h in range(24)], "per_gate": per_gate,
+        "old_open": old_open.select_related("vehicle")[:50], "old_open_count": old_open.count(),
+        "unfinished": unfinished, "abuse": sorted(abuse.items(), key=lambda kv: -kv[1])[:20],
+        "today": sum(per_hour.values()), "open_hours": open_hours, "empty_minutes": empty_minutes,
+    }
+
+
+@login_required
+def gate_figures(request):
+    try:
+        hours = min(max(int(request.GET.get("hours", 24)), 1), 24 * 90)
+    except ValueError:
+        hours = 24
+    return render(request, "operations/gate_figures.html", figures(request.user, open_hours=hours))
+
+
+@login_required
+def rule_lists(request):
+    user = request.user
+    rules_qs = NegativeListRule.objects.for_user(user).select_related("zone")
+    resp = ResponsibilityEntry.objects.for_user(user).select_related("zone", "unit", "person")
+    if request.GET.get("export") == "responsibility":
+        from zonebook.core.exports import XlsxBook
+
+        book = XlsxBook(constant_memory=False)
+        ws = book.sheet("安全生产责任清单")
+        ws.note("安全生产责任清单", bold=True, size=14, span=5, align="center")
+        ws.header(["园区", "单位", "岗位", "责任人", "职责"])
+        for r in resp:
+            ws.row([r.zone.short_name, r.unit_label, r.position, r.person_label, r.duty])
+        record_event("operations.responsibility.exported", by=user, message=f"{resp.count()} rows")
+        out = HttpResponse(book.bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        out["Content-Disposition"] = 'attachment; filename="responsibility-list.xlsx"'
+        return out
+    if request.GET.get("export") == "negative":
+        from zonebook.core.exports import XlsxBook
+
+        book = XlsxBook(constant_memory=False)
+        ws = book.sheet("环保负面清单")
+        ws.header(["园区", "类别", "代码/关键词", "规则", "依据"])
+        for r in rules_qs:
+            ws.row([r.zone.short_name, r.get_kind_display(), r.pattern, r.description, r.source])
+        record_event("operations.negativelist.exported", by=user, message=f"{rules_qs.count()} rows")
+        out = HttpResponse(book.bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        out["Content-Disposition"] = 'attachment; filename="negative-list.xlsx"'
+        return out
+    return render(request, "operations/rule_lists.html", {"rules": rules_qs, "resp": resp})
+
+
