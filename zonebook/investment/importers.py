@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from zonebook.core.errors import DomainError, RowError
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.parsers import Boolean, Choice, CodeRef, Date, DecimalNumber, Text
+from zonebook.core.imports.parsers import Boolean, Choice, Date, DecimalNumber, Text
+from zonebook.registry.parsers import CodeRef
 
 from . import services as svc
 from .models import Currency, Investor, InvestorKind, MilestoneKind, Project, ProjectKind, SourceRegion

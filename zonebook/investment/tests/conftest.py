@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from zonebook.core.testing.factories import code
 from zonebook.investment import services as svc
 from zonebook.investment.models import Investor
+from zonebook.registry.testing import code
 
 
 @pytest.fixture

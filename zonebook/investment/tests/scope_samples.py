@@ -28,9 +28,9 @@ def _investor_sample(world):
 
 @register("investment.project")
 def _project(world):
-    from zonebook.core.testing.factories import code
     from zonebook.investment import services as svc
     from zonebook.investment.models import Project
+    from zonebook.registry.testing import code
 
     found = Project.objects.filter(zone=world.zones.c1).first()
     if found is not None:

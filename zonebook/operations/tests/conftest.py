@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from zonebook.core.testing.factories import user_for
+from zonebook.accounts.testing import user_for
 
 
 @pytest.fixture

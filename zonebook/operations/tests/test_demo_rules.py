@@ -7,9 +7,9 @@ import io
 import openpyxl
 import pytest
 
+from zonebook.accounts.testing import user_for
 from zonebook.core.context import acting_as
 from zonebook.core.errors import DomainError
-from zonebook.core.testing.factories import EnterpriseFactory, ZoneFactory, user_for
 from zonebook.operations import demo, rules
 from zonebook.operations.models import (
     Application,
@@ -18,6 +18,7 @@ from zonebook.operations.models import (
     NegativeListRule,
     ResponsibilityEntry,
 )
+from zonebook.registry.testing import EnterpriseFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 

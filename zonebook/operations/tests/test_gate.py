@@ -31,7 +31,7 @@ def token_client(world, zone_admin, zone=None):
     if zone is None:
         zone = world.zones.a1
     else:
-        from zonebook.core.testing.factories import user_for
+        from zonebook.accounts.testing import user_for
 
         zone_admin = user_for("zone", zone, role="zone_leader", can_manage_users=True)
     tok, raw = tokens.issue_token(name="卡口系统", zone=zone, areas=["ops"], by=zone_admin)

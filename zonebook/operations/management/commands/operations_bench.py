@@ -69,7 +69,7 @@ class Command(BaseCommand):
 
         zones, ents, vehicles = [], [], []
         kind = None
-        from zonebook.core.testing.factories import code, next_uscc
+        from zonebook.registry.testing import code, next_uscc
 
         kind = code("zone_type", "FTZ", "综合保税区")
         for i in range(ZONES):
