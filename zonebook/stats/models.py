@@ -396,13 +396,13 @@ class Submission(models.Model):
     def __str__(self):
         return f"{self.entity} {self.report_period}"
 
-    def audit_scope(self):
-        return self.entity.audit_scope()
-
     def get_absolute_url(self):
         from django.urls import reverse
 
         return reverse("stats:submission", args=[self.pk])
+
+    def audit_scope(self):
+        return self.entity.audit_scope()
 
 
 class SubmissionValue(models.Model):

@@ -70,3 +70,34 @@ def random_obs(geo):
     # an official month that must survive next to a cumulative
     obs(geo["CD-EPZ"], "VA_CNY", 2024, 1, "cum", "10")
     return rows
+
+
+# Seed 000 (Chengdu EPZ 2008) and the peers that make its published rank: 5th nationally, 1st in the
+# west.  2007 = 47.5 / 2.013 = 23.60 = 9.10 + 14.50; Sichuan processing trade ≈ 31.3 exports, 34.1 imports.
+CHENGDU_2008 = {
+    "TRADE_USD": ("47.5", "23.6"), "EXPORT_USD": ("17.4", "9.10"), "IMPORT_USD": ("30.1", "14.50"),
+    "PT_EXPORT_USD": ("17.4", "9.10"), "PT_IMPORT_USD": ("30.1", "14.50"),
+}
+SICHUAN_PT = {"PT_EXPORT_USD": ("31.3", "20.0"), "PT_IMPORT_USD": ("34.1", "18.0")}
+PEERS_2008 = [("SZ-EPZ", "320000", "east", "120"), ("KS-EPZ", "320000", "east", "98"), ("SH-EPZ", "310000", "east", "80"),
+              ("TJ-EPZ", "120000", "east", "60"), ("WX-EPZ", "320000", "east", "30"), ("XA-EPZ", "610000", "west", "12"),
+              ("WH-EPZ", "420000", "central", "20")]
+
+
+@pytest.fixture
+def chengdu(db):
+    cn = Entity.objects.create(code="CN", name="全国", level="nation")
+    sc = Entity.objects.create(code="P510000", name="四川省", level="province", parent=cn, province_code="510000",
+                               region="west")
+    epz = Entity.objects.create(code="CD-EPZ", name="四川成都出口加工区", level="zone", parent=sc, province_code="510000",
+                                city_code="510100", region="west", zone_type="EPZ")
+    for code, (v08, v07) in CHENGDU_2008.items():
+        obs(epz, code, 2008, 12, "cum", v08)
+        obs(epz, code, 2007, 12, "cum", v07)
+    for code, (v08, v07) in SICHUAN_PT.items():
+        obs(sc, code, 2008, 12, "cum", v08)
+        obs(sc, code, 2007, 12, "cum", v07)
+    for code, prov, region, value in PEERS_2008:
+        e = Entity.objects.create(code=code, name=code, level="zone", province_code=prov, region=region, zone_type="EPZ")
+        obs(e, "TRADE_USD", 2008, 12, "cum", value)
+    return dict(cn=cn, sc=sc, epz=epz)
