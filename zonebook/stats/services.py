@@ -505,6 +505,12 @@ def review(sub: Submission, *, approve: bool, reason: str = "", by) -> Submissio
         sub.save()
         audit.record(sub, code="stats.submission.reviewed", by=by, action="update",
                      changes={"status": [before, nxt]}, message=sub.return_reason)
+        if nxt == SubmissionStatus.RETURNED:
+            from zonebook.notify.services import notify, responsible_users
+
+            notify(responsible_users(sub.entity), "stats.returned",
+                   {"entity": sub.entity.name, "period": sub.report_period.period.strftime("%Y-%m"),
+                    "reason": sub.return_reason}, obj=sub, url=sub.get_absolute_url(), by=by)
         if nxt == SubmissionStatus.ACCEPTED:
             for sv in sub.values.select_related("indicator").exclude(value=None):
                 record_observation(sub.entity, sv.indicator, sub.report_period.period, sv.basis, sv.value,
