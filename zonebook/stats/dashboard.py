@@ -79,7 +79,7 @@ def _month_table(entity: Entity, indicator: Indicator, ym: int) -> list[dict]:
 def overview(request) -> dict:
     user = request.user
     home = home_entity(user)
-    indicators = list(Indicator.objects.filter(active=True, formula=None))
+    indicators = list(Indicator.objects.filter(active=True, formula__isnull=True))
     by_code = {i.code: i for i in indicators}
     code = request.GET.get("indicator") or "TRADE_USD"
     indicator = by_code.get(code) or by_code.get("TRADE_USD")

@@ -149,7 +149,7 @@ SELECT o.entity_id, o.indicator_id, o.period, o.ym, o.basis, o.value, p.value,
 def computed_statements() -> list[tuple[str, list]]:
     ids = dict(Indicator.objects.values_list("code", "id"))
     out = []
-    for ind in Indicator.objects.exclude(formula=None).order_by("order", "code"):
+    for ind in Indicator.objects.filter(formula__isnull=False).order_by("order", "code"):
         if ind.formula:
             out.append(_formula_sql(ind.id, ind.formula, ids))
     return out
