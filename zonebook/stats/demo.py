@@ -192,7 +192,7 @@ def load(stdout) -> None:
         (sc, "TRADE_USD", 2026, 2026, D("1600"), "2026年全省外贸工作要点"),
         (sc, "PT_EXPORT_USD", 2016, 2020, D("300"), "川办发〔2016〕加工贸易创新发展实施意见"),
     ]
-    for zname, (code, totals, _share) in ZONES.items():
+    for code, totals, _share in ZONES.values():
         e = Entity.objects.filter(code=code).first()
         if e:
             targets.append((e, "TRADE_USD", 2026, 2026, D(round(totals[2] * 1.12)), "2026年园区目标责任书"))

@@ -9,7 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import cap
 
-from .models import Basis, Entity, Figure, Indicator, Level, Observation, Provenance, Submission, SubmissionStatus, ym_of
+from .models import (
+    Basis,
+    Entity,
+    Figure,
+    Indicator,
+    Level,
+    Observation,
+    Provenance,
+    Submission,
+    SubmissionStatus,
+    ym_of,
+)
 
 
 def _user(request):
@@ -75,7 +86,7 @@ class FigureFilterSet(filters.FilterSet):
     """The ranking table: one indicator, month and basis, entities of one level."""
 
     indicator = filters.ModelChoiceFilter(label=cap(_("indicator")), queryset=indicators)
-    period = MonthFilter(label=cap(_("month")), lookup_expr="exact")
+    period = MonthFilter(label=_("Month"), lookup_expr="exact")
     basis = filters.ChoiceFilter(label=cap(_("basis")), choices=Basis.choices)
     level = filters.ChoiceFilter(label=cap(_("level")), field_name="entity__level", choices=Level.choices)
     region = filters.CharFilter(field_name="entity__region", widget=forms.HiddenInput)
@@ -93,7 +104,7 @@ class FigureFilterSet(filters.FilterSet):
 
 class SubmissionFilterSet(filters.FilterSet):
     entity = filters.ModelChoiceFilter(label=cap(_("entity")), queryset=scoped_entities)
-    period = MonthFilter(label=cap(_("month")), field_name="report_period__period", lookup_expr="exact", as_date=True)
+    period = MonthFilter(label=_("Month"), field_name="report_period__period", lookup_expr="exact", as_date=True)
     status = filters.ChoiceFilter(label=cap(_("status")), choices=SubmissionStatus.choices)
     late = filters.BooleanFilter(label=cap(_("late")))
     sort = filters.OrderingFilter(

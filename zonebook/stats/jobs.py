@@ -12,8 +12,7 @@ def send_reminders(today: dt.date | None = None, *, days_before: int = 3) -> int
     overdue (once per return and day: ``dedupe_key``).  Returns the number of notifications."""
     from zonebook.notify.services import notify, responsible_users
 
-    from .models import ReportPeriod, Submission, SubmissionStatus
-    from .models import Entity
+    from .models import Entity, ReportPeriod, Submission, SubmissionStatus
 
     today = today or timezone.localdate()
     sent = 0

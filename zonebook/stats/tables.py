@@ -45,7 +45,7 @@ class RankColumn(tables.Column):
 class ObservationTable(BaseTable):
     entity = tables.Column(verbose_name=cap(_("entity")), order_by=("entity__name",))
     indicator = tables.Column(verbose_name=cap(_("indicator")), accessor="indicator__name", order_by=("indicator__order",))
-    period = tables.DateColumn(verbose_name=cap(_("month")), format="Y-m", order_by=("ym",))
+    period = tables.DateColumn(verbose_name=_("Month"), format="Y-m", order_by=("ym",))
     basis = tables.Column(verbose_name=cap(_("basis")))
     value = QuantityColumn(verbose_name=cap(_("value")))
     unit = tables.Column(verbose_name=cap(_("unit")), accessor="indicator__unit", orderable=False)
@@ -84,7 +84,7 @@ class FigureTable(BaseTable):
 
 class SubmissionTable(BaseTable):
     entity = tables.Column(verbose_name=cap(_("entity")), order_by=("entity__name",), linkify=lambda record: record.get_absolute_url())
-    period = tables.DateColumn(verbose_name=cap(_("month")), accessor="report_period__period", format="Y-m",
+    period = tables.DateColumn(verbose_name=_("Month"), accessor="report_period__period", format="Y-m",
                                order_by=("report_period__period",))
     form = tables.Column(verbose_name=cap(_("report form")), accessor="report_period__form__name", orderable=False)
     due = tables.DateColumn(verbose_name=cap(_("due date")), accessor="report_period__due_date", format="Y-m-d", orderable=False)

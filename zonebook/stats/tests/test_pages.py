@@ -112,7 +112,7 @@ def test_lists_scope_export_and_queries(data, client_for, django_assert_max_num_
 def test_api_values_ranking_and_figures(data, client_for):
     u = data["world"].users
     c = client_for(u.zone)
-    r = c.get("/api/stats/values/?indicator=%d&basis=cum" % ind("TRADE_USD").pk)
+    r = c.get(f"/api/stats/values/?indicator={ind('TRADE_USD').pk}&basis=cum")
     assert r.status_code == 200
     body = r.json()
     rows = body["results"] if isinstance(body, dict) else body
