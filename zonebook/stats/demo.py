@@ -100,7 +100,7 @@ def _bulk(rows):
     Observation.objects.bulk_create(rows, batch_size=2000)
 
 
-def _trade_rows(entity, year, total, export_share, inds, rnd, last=12, cny=True):
+def _trade_rows(entity, year, total, export_share, inds, rnd, last=12, cny=True, htme=None):
     months = _split(D(total), rnd=rnd)
     rows = []
     for m, t in enumerate(months[:last], start=1):
@@ -108,6 +108,10 @@ def _trade_rows(entity, year, total, export_share, inds, rnd, last=12, cny=True)
         for code, v in (("TRADE_USD", t), ("EXPORT_USD", ex), ("IMPORT_USD", t - ex)):
             rows.append(Observation(entity=entity, indicator=inds[code], period=dt.date(year, m, 1), basis="month",
                                     value=v, provenance="imported", source_ref="海关统计"))
+        if htme is not None:  # 机电和高新技术产品 share of exports (001: the 2020 goal is at least 80 %)
+            rows.append(Observation(entity=entity, indicator=inds["HTME_EXPORT_USD"], period=dt.date(year, m, 1),
+                                    basis="month", value=(ex * htme).quantize(D("0.01")), provenance="imported",
+                                    source_ref="海关统计"))
         if cny:
             rate = RATES[year]
             tc, ec = (t * rate).quantize(D("0.01")), (ex * rate).quantize(D("0.01"))
@@ -149,7 +153,8 @@ def load(stdout) -> None:
         cities[z.city_code] = city
         e = _entity(code, z.name, "zone", sc, PROVINCE, z.city_code, z, z.kind.code)
         for i, y in enumerate(YEARS):
-            rows += _trade_rows(e, y, totals[i], share, inds, rnd, last=10 if y == 2026 else 12)
+            rows += _trade_rows(e, y, totals[i], share, inds, rnd, last=10 if y == 2026 else 12,
+                                htme=D("0.78") + D(i) / 50)
             cum_va = D(0)
             for m in range(1, 13 if y < 2026 else 11):
                 cum_va += (D(totals[i]) * D("0.9") * D(WEIGHTS[m - 1]) / 100).quantize(D("0.1"))

@@ -6,6 +6,7 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zonebook.core.lists import cap
 
@@ -67,8 +68,8 @@ class MonthFilter(filters.CharFilter):
 class ObservationFilterSet(filters.FilterSet):
     entity = filters.ModelChoiceFilter(label=cap(_("entity")), queryset=scoped_entities)
     indicator = filters.ModelChoiceFilter(label=cap(_("indicator")), queryset=indicators)
-    basis = filters.ChoiceFilter(label=cap(_("basis")), choices=Basis.choices)
-    provenance = filters.ChoiceFilter(label=cap(_("provenance")), choices=Provenance.choices)
+    basis = filters.ChoiceFilter(label=cap(pgettext_lazy("stats", "basis")), choices=Basis.choices)
+    provenance = filters.ChoiceFilter(label=cap(pgettext_lazy("stats", "provenance")), choices=Provenance.choices)
     period_from = MonthFilter(label=cap(_("from month")), lookup_expr="gte")
     period_to = MonthFilter(label=cap(_("to month")), lookup_expr="lte")
     sort = filters.OrderingFilter(
@@ -87,7 +88,7 @@ class FigureFilterSet(filters.FilterSet):
 
     indicator = filters.ModelChoiceFilter(label=cap(_("indicator")), queryset=indicators)
     period = MonthFilter(label=_("Month"), lookup_expr="exact")
-    basis = filters.ChoiceFilter(label=cap(_("basis")), choices=Basis.choices)
+    basis = filters.ChoiceFilter(label=cap(pgettext_lazy("stats", "basis")), choices=Basis.choices)
     level = filters.ChoiceFilter(label=cap(_("level")), field_name="entity__level", choices=Level.choices)
     region = filters.CharFilter(field_name="entity__region", widget=forms.HiddenInput)
     province = filters.CharFilter(field_name="entity__province_code", widget=forms.HiddenInput)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zonebook.core.scoping import ScopedQuerySet
 
@@ -83,7 +84,7 @@ class Indicator(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=120, blank=True)
-    unit = models.CharField(_("unit"), max_length=20, help_text=_("e.g. 亿元, 亿美元, 万美元, 人, 家, %, km²"))
+    unit = models.CharField(pgettext_lazy("stats", "unit"), max_length=20, help_text=_("e.g. 亿元, 亿美元, 万美元, 人, 家, %, km²"))
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True, default="")
     currency_twin = models.ForeignKey(
         "self", verbose_name=_("same figure in the other currency"), null=True, blank=True,
@@ -196,9 +197,9 @@ class Observation(models.Model):
     # year * 12 + month − 1: the month as one integer, so set-based SQL joins "the month before" and
     # "the same month last year" portably (ym − 1, ym − 12)
     ym = models.IntegerField(_("month index"), editable=False)
-    basis = models.CharField(_("basis"), max_length=5, choices=Basis.choices)
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
-    provenance = models.CharField(_("provenance"), max_length=10, choices=Provenance.choices)
+    basis = models.CharField(pgettext_lazy("stats", "basis"), max_length=5, choices=Basis.choices)
+    value = models.DecimalField(pgettext_lazy("stats", "value"), max_digits=20, decimal_places=4)
+    provenance = models.CharField(pgettext_lazy("stats", "provenance"), max_length=10, choices=Provenance.choices)
     source_ref = models.CharField(_("source"), max_length=200, blank=True)
     fx_rate = models.DecimalField(_("exchange rate used"), max_digits=12, decimal_places=6, null=True, blank=True)
     fx_note = models.CharField(_("rate source"), max_length=200, blank=True)
@@ -270,7 +271,7 @@ class Target(models.Model):
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
     start_year = models.PositiveSmallIntegerField(_("from year"))
     end_year = models.PositiveSmallIntegerField(_("target year"))
-    value = models.DecimalField(_("target"), max_digits=20, decimal_places=4)
+    value = models.DecimalField(pgettext_lazy("stats", "target"), max_digits=20, decimal_places=4)
     doc = models.CharField(_("source document"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     amber_pp = models.DecimalField(_("amber at or below (pp ahead of schedule)"), max_digits=6, decimal_places=2, default=-5)
@@ -280,8 +281,8 @@ class Target(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("target")
-        verbose_name_plural = _("targets")
+        verbose_name = _("statistical target")
+        verbose_name_plural = _("statistical targets")
         ordering = ["entity", "indicator", "end_year"]
         constraints = [
             models.UniqueConstraint(fields=["entity", "indicator", "start_year", "end_year"], name="stats_target_unique"),
@@ -325,7 +326,7 @@ class ReportForm(models.Model):
 class ReportFormLine(models.Model):
     form = models.ForeignKey(ReportForm, verbose_name=_("report form"), on_delete=models.CASCADE, related_name="lines")
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
-    basis = models.CharField(_("basis"), max_length=5, choices=Basis.choices, default=Basis.CUM)
+    basis = models.CharField(pgettext_lazy("stats", "basis"), max_length=5, choices=Basis.choices, default=Basis.CUM)
     required = models.BooleanField(_("required"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -372,7 +373,7 @@ class Submission(models.Model):
     report_period = models.ForeignKey(ReportPeriod, verbose_name=_("reporting period"), on_delete=models.PROTECT, related_name="submissions")
     entity = models.ForeignKey(Entity, verbose_name=_("entity"), on_delete=models.PROTECT, related_name="submissions")
     status = models.CharField(_("status"), max_length=14, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(pgettext_lazy("stats", "submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -408,8 +409,8 @@ class Submission(models.Model):
 class SubmissionValue(models.Model):
     submission = models.ForeignKey(Submission, verbose_name=_("submission"), on_delete=models.CASCADE, related_name="values")
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="+")
-    basis = models.CharField(_("basis"), max_length=5, choices=Basis.choices)
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
+    basis = models.CharField(pgettext_lazy("stats", "basis"), max_length=5, choices=Basis.choices)
+    value = models.DecimalField(pgettext_lazy("stats", "value"), max_digits=20, decimal_places=4, null=True, blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
     unit_confirmed = models.BooleanField(_("unit confirmed"), default=False)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zonebook.core.lists import NUMERIC_ATTRS, BaseTable, QuantityColumn, cap
 
@@ -46,10 +47,10 @@ class ObservationTable(BaseTable):
     entity = tables.Column(verbose_name=cap(_("entity")), order_by=("entity__name",))
     indicator = tables.Column(verbose_name=cap(_("indicator")), accessor="indicator__name", order_by=("indicator__order",))
     period = tables.DateColumn(verbose_name=_("Month"), format="Y-m", order_by=("ym",))
-    basis = tables.Column(verbose_name=cap(_("basis")))
-    value = QuantityColumn(verbose_name=cap(_("value")))
-    unit = tables.Column(verbose_name=cap(_("unit")), accessor="indicator__unit", orderable=False)
-    provenance = tables.Column(verbose_name=cap(_("provenance")))
+    basis = tables.Column(verbose_name=cap(pgettext_lazy("stats", "basis")))
+    value = QuantityColumn(verbose_name=cap(pgettext_lazy("stats", "value")))
+    unit = tables.Column(verbose_name=cap(pgettext_lazy("stats", "unit")), accessor="indicator__unit", orderable=False)
+    provenance = tables.Column(verbose_name=cap(pgettext_lazy("stats", "provenance")))
     source_ref = tables.Column(verbose_name=cap(_("source")), orderable=False)
     fx_rate = tables.Column(verbose_name=cap(_("exchange rate used")), orderable=False, default="")
     updated_at = tables.DateTimeColumn(verbose_name=cap(_("updated at")), format="Y-m-d H:i")
@@ -65,8 +66,8 @@ class FigureTable(BaseTable):
     rank_nation = RankColumn(verbose_name=cap(_("rank")), of="n_nation")
     entity = tables.Column(verbose_name=cap(_("entity")), order_by=("entity__name",),
                            linkify=("stats:entity", {"pk": tables.A("entity_id")}))
-    value = QuantityColumn(verbose_name=cap(_("value")))
-    unit = tables.Column(verbose_name=cap(_("unit")), accessor="indicator__unit", orderable=False)
+    value = QuantityColumn(verbose_name=cap(pgettext_lazy("stats", "value")))
+    unit = tables.Column(verbose_name=cap(pgettext_lazy("stats", "unit")), accessor="indicator__unit", orderable=False)
     prior = QuantityColumn(verbose_name=cap(_("same period last year")), orderable=False, default="—")
     yoy_pct = PctColumn(verbose_name=cap(_("YoY (%)")))
     share_pct = PctColumn(verbose_name=cap(_("share of parent (%)")))
@@ -89,7 +90,7 @@ class SubmissionTable(BaseTable):
     form = tables.Column(verbose_name=cap(_("report form")), accessor="report_period__form__name", orderable=False)
     due = tables.DateColumn(verbose_name=cap(_("due date")), accessor="report_period__due_date", format="Y-m-d", orderable=False)
     status = tables.Column(verbose_name=cap(_("status")))
-    submitted_at = tables.DateTimeColumn(verbose_name=cap(_("submitted at")), format="Y-m-d H:i", default="—")
+    submitted_at = tables.DateTimeColumn(verbose_name=cap(pgettext_lazy("stats", "submitted at")), format="Y-m-d H:i", default="—")
     late = tables.BooleanColumn(verbose_name=cap(_("late")), yesno=(str(_("late")), ""))
     return_reason = tables.Column(verbose_name=cap(_("reason for return")), orderable=False, default="")
 
