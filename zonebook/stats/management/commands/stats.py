@@ -35,6 +35,12 @@ class Command(BaseCommand):
         sub.add_parser("recompute", help="rebuild every derived observation and figure")
 
     def handle(self, *args, **opts):
+        from django.utils import translation
+
+        with translation.override("en"):  # the labels below are English; reasons follow them
+            self._handle(**opts)
+
+    def _handle(self, **opts):
         if opts["action"] == "recompute":
             with acting_as("command"):
                 counts = services.recompute()
