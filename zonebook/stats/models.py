@@ -145,6 +145,28 @@ class IndicatorDefinition(models.Model):
         return f"{self.indicator.code} {self.valid_from}"
 
 
+class ExchangeRate(models.Model):
+    """A published rate for one month (e.g. the PBoC monthly average): units of ``to_currency`` per unit
+    of ``from_currency``.  Used only to derive a missing currency twin, stored with the derived value."""
+
+    ym = models.IntegerField(_("month index"))
+    from_currency = models.CharField(_("from currency"), max_length=3, choices=Currency.choices)
+    to_currency = models.CharField(_("to currency"), max_length=3, choices=Currency.choices)
+    rate = models.DecimalField(_("rate"), max_digits=12, decimal_places=6)
+    source = models.CharField(_("rate source"), max_length=200)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["ym", "from_currency", "to_currency"], name="stats_rate_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="stats_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_currency}/{self.to_currency} {self.ym // 12}-{self.ym % 12 + 1:02d} {self.rate}"
+
+
 class EntityQuerySet(ScopedQuerySet):
     pass
 

@@ -16,10 +16,12 @@ from . import calc
 Key = tuple[int, int, int, str]  # entity, indicator, ym, basis
 
 
-def derive(obs: dict[Key, Decimal], indicators: dict[int, dict]) -> dict[Key, Decimal]:
-    """Official observations -> official + derived (months from cumulatives, cumulatives from months,
-    computed indicators), official values never replaced."""
+def derive(obs: dict[Key, Decimal], indicators: dict[int, dict], rates: dict | None = None) -> dict[Key, Decimal]:
+    """Official observations -> official + derived (months from cumulatives, conversions at the month's
+    rate ``rates[(ym, from, to)]``, cumulatives from months, computed indicators), official values never
+    replaced."""
     out = dict(obs)
+    rates = rates or {}
     series: dict[tuple[int, int, int, str], dict[int, Decimal]] = defaultdict(dict)
     for (e, i, ym, basis), v in obs.items():
         series[(e, i, ym // 12, basis)][ym % 12 + 1] = v
@@ -30,6 +32,16 @@ def derive(obs: dict[Key, Decimal], indicators: dict[int, dict]) -> dict[Key, De
         if basis == "cum":
             for m, v in calc.months_from_cumulative(months).items():
                 out.setdefault((e, i, year * 12 + m - 1, "month"), v)
+    converted = {}
+    for (e, i, ym, basis), v in out.items():
+        ind = indicators[i]
+        twin = ind.get("twin")
+        if basis != "month" or not twin or not ind["additive"]:
+            continue
+        rate = rates.get((ym, ind["currency"], indicators[twin]["currency"]))
+        if rate is not None and (e, twin, ym, "month") not in out:
+            converted[(e, twin, ym, "month")] = calc.q(v * rate)
+    out.update(converted)
     derived_months: dict[tuple[int, int, int], dict[int, Decimal]] = defaultdict(dict)
     for (e, i, ym, basis), v in out.items():
         if basis == "month":

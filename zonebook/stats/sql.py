@@ -5,7 +5,8 @@ whatever the number of entities, indicators or months:
 
 1. drop the derived observations (official ones — submitted or imported — are never touched);
 2. months of cumulative series: ``cum(N) − cum(N−1)`` (January = its cumulative), where no official
-   month exists;
+   month exists; then months missing in one currency converted from the other at that month's
+   ``ExchangeRate`` (the rate and its source stored on the derived row);
 3. cumulatives of monthly series: ``Σ months 1…N`` of the year, only while no month is missing,
    where no official cumulative exists;
 4. computed indicators (``Indicator.formula``: ratio / sum / diff of other indicators), one
@@ -25,12 +26,13 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from .models import Entity, Figure, Indicator, Observation
+from .models import Entity, ExchangeRate, Figure, Indicator, Observation
 
 T_OBS = Observation._meta.db_table
 T_FIG = Figure._meta.db_table
 T_ENT = Entity._meta.db_table
 T_IND = Indicator._meta.db_table
+T_RATE = ExchangeRate._meta.db_table
 TOLERANCE = Decimal("0.0001")
 
 
@@ -57,6 +59,22 @@ SELECT c.entity_id, c.indicator_id, c.period, c.ym, 'month',
    AND (c.ym % 12 = 0 OR p.id IS NOT NULL)
    AND NOT EXISTS (SELECT 1 FROM {T_OBS} m WHERE m.entity_id = c.entity_id AND m.indicator_id = c.indicator_id
                      AND m.ym = c.ym AND m.basis = 'month')
+"""
+
+# A month value with no official figure in the other currency is converted at that month's published
+# rate, stored as derived with the rate and its source (never silently: the value names its rate).
+CONVERT_MONTHS = f"""
+INSERT INTO {T_OBS} (entity_id, indicator_id, period, ym, basis, value, provenance, source_ref, fx_rate, fx_note,
+                     updated_at)
+SELECT o.entity_id, t.id, o.period, o.ym, 'month', ROUND(o.value * r.rate, 4), 'derived', 'converted',
+       r.rate, r.source, CURRENT_TIMESTAMP
+  FROM {T_OBS} o
+  JOIN {T_IND} i ON i.id = o.indicator_id
+  JOIN {T_IND} t ON t.id = i.currency_twin_id
+  JOIN {T_RATE} r ON r.ym = o.ym AND r.from_currency = i.currency AND r.to_currency = t.currency
+ WHERE o.basis = 'month' AND o.fx_rate IS NULL AND i.additive
+   AND NOT EXISTS (SELECT 1 FROM {T_OBS} x WHERE x.entity_id = o.entity_id AND x.indicator_id = t.id
+                     AND x.ym = o.ym AND x.basis = 'month')
 """
 
 CUM_FROM_MONTHS = f"""
@@ -165,6 +183,8 @@ def recompute() -> dict[str, int]:
         cur.execute(DELETE_DERIVED)
         cur.execute(MONTHS_FROM_CUM)
         counts["months"] = cur.rowcount
+        cur.execute(CONVERT_MONTHS)
+        counts["converted"] = cur.rowcount
         cur.execute(CUM_FROM_MONTHS)
         counts["cumulatives"] = cur.rowcount
         n = 0

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from zonebook.stats import reference, sql
-from zonebook.stats.models import Entity, Figure, Indicator, Observation
+from zonebook.stats.models import Entity, ExchangeRate, Figure, Indicator, Observation
 
 from .conftest import ind, obs
 
@@ -27,11 +27,13 @@ def _inputs():
     ids = dict(Indicator.objects.values_list("code", "id"))
     indicators = {
         i.pk: dict(additive=i.additive, cumulative_only=i.cumulative_only, higher_is_better=i.higher_is_better,
+                   currency=i.currency, twin=i.currency_twin_id,
                    formula=(i.formula["op"], ids[i.formula["args"][0]], ids[i.formula["args"][1]], D(i.formula["scale"]))
                    if i.formula else None)
         for i in Indicator.objects.all()
     }
-    return official, entities, indicators
+    rates = {(r.ym, r.from_currency, r.to_currency): r.rate for r in ExchangeRate.objects.all()}
+    return official, entities, indicators, rates
 
 
 def close(a, b):
@@ -43,10 +45,13 @@ def close(a, b):
 
 
 def test_recompute_equals_reference(random_obs):
-    official, entities, indicators = _inputs()
+    for m in range(1, 13):  # 2022 rates: TRADE_USD months converted into the missing TRADE_CNY series
+        ExchangeRate.objects.create(ym=2022 * 12 + m - 1, from_currency="USD", to_currency="CNY",
+                                    rate=D("6.7") + D(m) / 1000, source="PBoC monthly average")
+    official, entities, indicators, rates = _inputs()
     counts = sql.recompute()
-    assert counts["months"] > 0 and counts["cumulatives"] > 0 and counts["computed"] > 0
-    expected_values = reference.derive(official, indicators)
+    assert counts["months"] > 0 and counts["cumulatives"] > 0 and counts["computed"] > 0 and counts["converted"] > 0
+    expected_values = reference.derive(official, indicators, rates)
     got_values = {(o.entity_id, o.indicator_id, o.ym, o.basis): o.value for o in Observation.objects.all()}
     assert got_values.keys() == expected_values.keys()
     bad = [k for k in got_values if not close(got_values[k], expected_values[k])]
@@ -88,3 +93,19 @@ def test_cumulative_only_months_are_derived(geo):
     sql.recompute()
     months = dict(Observation.objects.filter(indicator=ind("VA_CNY"), basis="month").values_list("period__month", "value"))
     assert months == {1: D(4), 2: D("5.5")}
+
+
+def test_conversion_names_its_rate_and_yields_to_official(geo):
+    ExchangeRate.objects.create(ym=2023 * 12, from_currency="USD", to_currency="CNY", rate=D("6.9"), source="PBoC 2023-01")
+    ExchangeRate.objects.create(ym=2023 * 12 + 1, from_currency="USD", to_currency="CNY", rate=D("6.8"), source="PBoC 2023-02")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 1, "month", "10")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 2, "month", "20")
+    obs(geo["CD-EPZ"], "TRADE_CNY", 2023, 2, "month", "137")  # customs' own RMB figure for February
+    sql.recompute()
+    rows = {(o.period.month, o.basis): o for o in Observation.objects.filter(entity=geo["CD-EPZ"], indicator=ind("TRADE_CNY"))}
+    jan = rows[(1, "month")]
+    assert (jan.value, jan.provenance, jan.fx_rate, jan.fx_note) == (D(69), "derived", D("6.9"), "PBoC 2023-01")
+    assert rows[(2, "month")].provenance == "imported" and rows[(2, "month")].value == D(137)
+    assert rows[(2, "cum")].value == D(206)  # 69 converted + 137 official
+    # never the other way round: the USD series is official and untouched
+    assert not Observation.objects.filter(indicator=ind("TRADE_USD"), provenance="derived", basis="month").exists()
