@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import has_role, may_write
+from zonebook.core.views import scoped_object
 
 from . import dashboard, services
 from .filtersets import FigureFilterSet, ObservationFilterSet, SubmissionFilterSet
@@ -102,6 +103,7 @@ def home(request):
     return render(request, "stats/dashboard.html", dashboard.overview(request))
 
 
+@scoped_object(Entity)
 @login_required
 def entity_page(request, pk):
     entity = services.scoped_entity(request.user, pk)
@@ -193,6 +195,7 @@ def report(request, entity_pk, period):
     return redirect("stats:submission", pk=sub.pk)
 
 
+@scoped_object(Submission)
 @login_required
 def submission(request, pk):
     sub = Submission.objects.for_user(request.user).select_related("entity", "report_period__form").filter(pk=pk).first()
@@ -232,6 +235,7 @@ def submission(request, pk):
     })
 
 
+@scoped_object(Submission)
 @login_required
 @require_POST
 def review(request, pk):
