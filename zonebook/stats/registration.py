@@ -41,4 +41,6 @@ MODULE = AppModule(
     import_kinds=["zonebook.stats.importers.CustomsStatisticsImport"],
     demo="zonebook.stats.demo.load",
     demo_order=60,
+    # the key-enterprise tiers of ``service`` read enterprises' trade from here (service/monitoring.py)
+    extra={"service.trade_provider": "zonebook.stats.providers.trade_for_tiers"},
 )

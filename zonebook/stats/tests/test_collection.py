@@ -228,3 +228,18 @@ def test_official_value_replaces_derived_but_not_the_reverse(setup):
     services.recompute()
     o = Observation.objects.get(entity=a1, indicator=ind("TRADE_USD"), basis="cum", ym=2026 * 12 + 1)
     assert o.provenance == "imported" and o.value == D("11.2")
+
+
+def test_trade_provider_for_key_enterprise_tiers(setup):
+    from zonebook.core import modules
+    from zonebook.stats.providers import trade_for_tiers
+
+    e = setup["world"].enterprises.a1
+    ent = Entity.objects.create(code="E1", name=e.name, level="enterprise", enterprise=e, parent=setup["ents"]["a1"],
+                                province_code="510000", city_code="510100")
+    for m in range(1, 13):
+        obs(ent, "TRADE_USD", 2025, m, "month", "0.25")  # 0.25 亿美元 = USD 25 m a month
+    assert trade_for_tiers([e.pk], dt.date(2026, 1, 15)) == {e.pk: D("300000000.00")}
+    assert trade_for_tiers([e.pk], dt.date(2026, 2, 15)) == {}  # 2026-01 unknown: no 12 full months
+    path = modules.get("zonebook.stats").extra["service.trade_provider"]
+    assert modules.resolve(path) is trade_for_tiers
