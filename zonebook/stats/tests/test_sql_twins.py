@@ -1,0 +1,111 @@
+"""``sql.recompute`` (set-based) against ``reference`` (plain Python over ``calc``) on the same data."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+
+from zonebook.stats import reference, sql
+from zonebook.stats.models import Entity, ExchangeRate, Figure, Indicator, Observation
+
+from .conftest import ind, obs
+
+pytestmark = pytest.mark.django_db
+FIELDS = ("prior", "yoy_pct", "share_pct", "share_pp", "rank_nation", "n_nation", "rank_region", "n_region",
+          "rank_province", "n_province", "rank_type", "n_type")
+
+
+def _inputs():
+    official = {
+        (o.entity_id, o.indicator_id, o.ym, o.basis): o.value
+        for o in Observation.objects.exclude(provenance="derived")
+    }
+    entities = {
+        e.pk: dict(level=e.level, parent=e.parent_id, region=e.region, province=e.province_code, zone_type=e.zone_type)
+        for e in Entity.objects.all()
+    }
+    ids = dict(Indicator.objects.values_list("code", "id"))
+    indicators = {
+        i.pk: dict(additive=i.additive, cumulative_only=i.cumulative_only, higher_is_better=i.higher_is_better,
+                   currency=i.currency, twin=i.currency_twin_id,
+                   formula=(i.formula["op"], ids[i.formula["args"][0]], ids[i.formula["args"][1]], D(i.formula["scale"]))
+                   if i.formula else None)
+        for i in Indicator.objects.all()
+    }
+    rates = {(r.ym, r.from_currency, r.to_currency): r.rate for r in ExchangeRate.objects.all()}
+    return official, entities, indicators, rates
+
+
+def close(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    if connection.vendor == "postgresql":
+        return D(a) == D(b)
+    return abs(D(a) - D(b)) <= sql.TOLERANCE
+
+
+def test_recompute_equals_reference(random_obs):
+    for m in range(1, 13):  # 2022 rates: TRADE_USD months converted into the missing TRADE_CNY series
+        ExchangeRate.objects.create(ym=2022 * 12 + m - 1, from_currency="USD", to_currency="CNY",
+                                    rate=D("6.7") + D(m) / 1000, source="PBoC monthly average")
+    official, entities, indicators, rates = _inputs()
+    counts = sql.recompute()
+    assert counts["months"] > 0 and counts["cumulatives"] > 0 and counts["computed"] > 0 and counts["converted"] > 0
+    expected_values = reference.derive(official, indicators, rates)
+    got_values = {(o.entity_id, o.indicator_id, o.ym, o.basis): o.value for o in Observation.objects.all()}
+    assert got_values.keys() == expected_values.keys()
+    bad = [k for k in got_values if not close(got_values[k], expected_values[k])]
+    assert not bad, bad[:5]
+    expected = reference.figures(expected_values, entities, indicators)
+    got = {(f.entity_id, f.indicator_id, f.ym, f.basis): f for f in Figure.objects.all()}
+    assert got.keys() == expected.keys()
+    mismatches = []
+    for key, f in got.items():
+        for name in FIELDS:
+            if not close(getattr(f, name), expected[key][name]):
+                mismatches.append((key, name, getattr(f, name), expected[key][name]))
+    assert not mismatches, mismatches[:5]
+    # the data exercise the interesting cases
+    figs = list(got.values())
+    assert any(f.yoy_pct is None and f.prior == 0 for f in figs)  # zero base: no growth
+    assert any(f.rank_nation == f.rank_nation and f.rank_nation is not None and
+               sum(1 for g in figs if g.indicator_id == f.indicator_id and g.ym == f.ym and g.basis == f.basis
+                   and g.rank_nation == f.rank_nation and g.entity_id != f.entity_id) for f in figs)  # a tie
+
+
+def test_derived_never_overwrites_official(geo):
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 1, "cum", "5")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 2, "cum", "12")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 2, "month", "8", provenance="submitted")  # official month, differs
+    sql.recompute()
+    rows = {(o.period.month, o.basis): (o.value, o.provenance) for o in
+            Observation.objects.filter(entity=geo["CD-EPZ"], indicator=ind("TRADE_USD"))}
+    assert rows[(2, "month")] == (D(8), "submitted")
+    assert rows[(1, "month")] == (D(5), "derived")
+    sql.recompute()  # idempotent
+    assert Observation.objects.filter(entity=geo["CD-EPZ"], indicator=ind("TRADE_USD")).count() == 4
+
+
+def test_cumulative_only_months_are_derived(geo):
+    obs(geo["CD-EPZ"], "VA_CNY", 2008, 1, "cum", "4")
+    obs(geo["CD-EPZ"], "VA_CNY", 2008, 2, "cum", "9.5")
+    obs(geo["CD-EPZ"], "VA_CNY", 2008, 4, "cum", "20")  # March missing: April's month is not guessed
+    sql.recompute()
+    months = dict(Observation.objects.filter(indicator=ind("VA_CNY"), basis="month").values_list("period__month", "value"))
+    assert months == {1: D(4), 2: D("5.5")}
+
+
+def test_conversion_names_its_rate_and_yields_to_official(geo):
+    ExchangeRate.objects.create(ym=2023 * 12, from_currency="USD", to_currency="CNY", rate=D("6.9"), source="PBoC 2023-01")
+    ExchangeRate.objects.create(ym=2023 * 12 + 1, from_currency="USD", to_currency="CNY", rate=D("6.8"), source="PBoC 2023-02")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 1, "month", "10")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 2, "month", "20")
+    obs(geo["CD-EPZ"], "TRADE_CNY", 2023, 2, "month", "137")  # customs' own RMB figure for February
+    sql.recompute()
+    rows = {(o.period.month, o.basis): o for o in Observation.objects.filter(entity=geo["CD-EPZ"], indicator=ind("TRADE_CNY"))}
+    jan = rows[(1, "month")]
+    assert (jan.value, jan.provenance, jan.fx_rate, jan.fx_note) == (D(69), "derived", D("6.9"), "PBoC 2023-01")
+    assert rows[(2, "month")].provenance == "imported" and rows[(2, "month")].value == D(137)
+    assert rows[(2, "cum")].value == D(206)  # 69 converted + 137 official
+    # never the other way round: the USD series is official and untouched
+    assert not Observation.objects.filter(indicator=ind("TRADE_USD"), provenance="derived", basis="month").exists()
