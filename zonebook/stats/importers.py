@@ -19,7 +19,8 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.parsers import CellError, Choice, CodeRef, DecimalNumber, Text, clean_text
+from zonebook.core.imports.parsers import CellError, Choice, DecimalNumber, Text, clean_text
+from zonebook.registry.parsers import CodeRef
 
 from . import services
 from .models import Basis, Entity, Indicator, Provenance

@@ -19,7 +19,7 @@ def demo_loaded(db):
     """The registry demo's zones (``load_demo`` itself takes ~45 s with every app's demo), then ours."""
     from django.db import transaction
 
-    from zonebook.core.testing.factories import ZoneFactory, code
+    from zonebook.registry.testing import ZoneFactory, code
 
     cities = {"成都高新综合保税区": "510100", "成都国际铁路港综合保税区": "510100", "绵阳综合保税区": "510700",
               "泸州综合保税区": "510500", "宜宾综合保税区": "511500"}

@@ -62,7 +62,7 @@ def test_dashboard_per_role(data, client_for, django_assert_max_num_queries):
 
 def test_dashboard_query_count_does_not_grow(data, client_for, django_assert_max_num_queries):
     """More zones and targets: the same number of queries."""
-    from zonebook.core.testing.factories import ZoneFactory
+    from zonebook.registry.testing import ZoneFactory
 
     u = data["world"].users
     c = client_for(u.province)
