@@ -1,0 +1,409 @@
+"""Enterprise service (企业服务): request categories and the responsibility table, requests (诉求) with
+their dispatches, events and extensions, liaison assignments (定点联系) and visits (走访 / 园区巡查).
+
+Every write goes through ``zonebook.service.services`` (audited in the same transaction).  Deadlines
+and traffic lights come from ``zonebook.sla`` (``TrackedMixin``): the close clock hangs on the request,
+the sign-off and first-reply clocks on each dispatch (``Assignment``), so a returned and re-dispatched
+request gets fresh clocks.  Overdue, supervision (督办) and colours are overlays, never states.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zonebook.core.scoping import ScopedQuerySet
+from zonebook.sla.models import TrackedMixin
+
+
+class Channel(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise (online)")
+    LIAISON = "liaison", _("Liaison officer")
+    COUNTER = "counter", _("Service counter")
+    PHONE = "phone", _("Telephone")
+    VISIT = "visit", _("Visit or patrol")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    DISPATCHED = "dispatched", _("Waiting for sign-off")
+    IN_PROGRESS = "in_progress", _("In progress")
+    EXTENSION_PENDING = "extension_pending", _("Extension pending")
+    RESULT_REVIEW = "result_review", _("Result under review")
+    REVISIT = "revisit", _("Waiting for revisit")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    DISPATCHED = "dispatched", _("Dispatched")
+    SIGNED = "signed", _("Signed off")
+    RETURNED = "returned", _("Returned")
+    STAGE_REPLY = "stage_reply", _("Stage reply")
+    CO_REPLY = "co_reply", _("Co-handler reply")
+    EXTENSION_REQUESTED = "ext_requested", _("Extension requested")
+    EXTENSION_APPROVED = "ext_approved", _("Extension approved")
+    EXTENSION_DENIED = "ext_denied", _("Extension denied")
+    RESULT = "result", _("Result submitted")
+    RESULT_REJECTED = "result_rejected", _("Result rejected")
+    RESULT_ACCEPTED = "result_accepted", _("Result accepted")
+    DIRECT_ANSWER = "direct_answer", _("Answered directly")
+    REVISITED = "revisited", _("Revisited")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    NOTE = "note", _("Note")
+    REMINDED = "reminded", _("Reminder sent")
+    SUPERVISED = "supervised", _("Put under supervision")
+
+
+# ------------------------------------------------------------------ categories and responsibility
+
+
+class Category(models.Model):
+    """诉求分类: a category or (with a parent) a subcategory; ``complex`` items get the long limit."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    complex = models.BooleanField(_("complex (long time limit)"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def top(self) -> Category:
+        return self.parent if self.parent_id else self
+
+
+class ResponsibilityQuerySet(ScopedQuerySet):
+    pass
+
+
+class Responsibility(models.Model):
+    """职责清单: which unit handles a category (a subcategory row wins over its category's).  The
+    proposal at dispatch is the first listed unit that lies within the request's zone."""
+
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="responsibilities")
+    unit = models.ForeignKey("accounts.Unit", verbose_name=_("handling unit"), on_delete=models.CASCADE, related_name="+")
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    SCOPE_PATHS = {"province": "unit__province_code", "city": "unit__city_code", "zone": "unit__zone_id"}
+    objects = ResponsibilityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibility table")
+        ordering = ["category__order", "category__code", "priority"]
+        constraints = [models.UniqueConstraint(fields=["category", "unit"], name="service_resp_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.unit}"
+
+    def audit_scope(self) -> dict:
+        return self.unit.audit_scope()
+
+
+# ------------------------------------------------------------------ requests
+
+
+class RequestQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.exclude(status=Status.CLOSED)
+
+
+class ServiceRequest(TrackedMixin, models.Model):
+    """诉求 / 工单: one problem of one enterprise, from intake to close."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # 首问负责: the first receiver owns the request until it is dispatched
+    first_receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("first receiver"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "service.Visit", verbose_name=_("raised on visit"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="problems",
+    )
+    # the running close clock (its policy key and due time, copied from zonebook.sla for lists)
+    clock_policy = models.CharField(_("time limit"), max_length=80, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    result = models.TextField(_("result"), blank=True)
+    solved = models.BooleanField(_("solved"), null=True, blank=True)
+    result_at = models.DateTimeField(_("result at"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True)
+    revisited_at = models.DateTimeField(_("revisited at"), null=True, blank=True)
+    not_attributable = models.BooleanField(_("not attributable to the unit"), default=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
+    closed_on_time = models.BooleanField(_("closed on time"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    extension_days = models.PositiveSmallIntegerField(_("approved extension (working days)"), default=0)
+
+    SCOPE_PATHS = {
+        "province": "zone__province_code",
+        "city": "zone__city_code",
+        "zone": "zone_id",
+        "enterprise": "enterprise_id",
+    }
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["zone", "status"], name="service_req_zone_status")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("service:request_detail", args=[self.pk])
+
+    def audit_scope(self) -> dict:
+        zone = self.zone
+        return {"province": zone.province_code, "city": zone.city_code, "zone": zone.pk, "enterprise": self.enterprise_id}
+
+    @staticmethod
+    def closed_q() -> Q:
+        return Q(status=Status.CLOSED)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class Assignment(TrackedMixin, models.Model):
+    """派单: one dispatch of a request to a lead unit (plus co-handlers).  A return (退单) ends it; a
+    new dispatch or a reopen (重办) starts another one with fresh sign-off and reply clocks."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for sign-off")
+        SIGNED = "signed", _("Signed off")
+        RETURNED = "returned", _("Returned")
+        DONE = "done", _("Done")
+
+    request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="assignments")
+    lead_unit = models.ForeignKey("accounts.Unit", verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="+")
+    co_units = models.ManyToManyField("accounts.Unit", verbose_name=_("co-handling units"), blank=True, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    redo = models.BooleanField(_("reopened (redo)"), default=False)
+    dispatched_at = models.DateTimeField(_("dispatched at"))
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    signed_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+
+    SCOPE_PATHS = {
+        "province": "request__zone__province_code",
+        "city": "request__zone__city_code",
+        "zone": "request__zone_id",
+        "enterprise": "request__enterprise_id",
+    }
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["request", "dispatched_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request.number} → {self.lead_unit}"
+
+    def audit_scope(self) -> dict:
+        return self.request.audit_scope()
+
+    @staticmethod
+    def closed_q() -> Q:
+        return Q(state__in=["returned", "done"]) | Q(request__status=Status.CLOSED)
+
+
+class RequestEvent(models.Model):
+    """One step of a request (time, actor, unit, text).  ``internal`` notes are never shown to the
+    enterprise (pages and API)."""
+
+    request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    unit = models.ForeignKey("accounts.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("text"), blank=True)
+    internal = models.BooleanField(_("internal note"), default=False)
+    next_date = models.DateField(_("next checkpoint"), null=True, blank=True)
+
+    SCOPE_PATHS = {
+        "province": "request__zone__province_code",
+        "city": "request__zone__city_code",
+        "zone": "request__zone_id",
+        "enterprise": "request__enterprise_id",
+    }
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"
+
+    def audit_scope(self) -> dict:
+        return self.request.audit_scope()
+
+
+class Extension(models.Model):
+    """延期申请: asked by the lead unit before the deadline, approved centrally, capped in total."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+
+    request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("working days"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    requested_at = models.DateTimeField(_("requested at"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["request", "requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["request"], condition=Q(state="pending"), name="service_one_pending_extension"),
+            models.CheckConstraint(condition=Q(days__gte=1), name="service_extension_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.number} +{self.days}"
+
+    def audit_scope(self) -> dict:
+        return self.request.audit_scope()
+
+
+# ------------------------------------------------------------------ liaisons and visits
+
+
+class LiaisonRole(models.TextChoices):
+    LEADER = "leader", _("Liaison leader")
+    STAFF = "staff", _("Liaison officer")
+
+
+class Liaison(models.Model):
+    """定点联系: an officer assigned to an enterprise for a period (history = ended rows)."""
+
+    enterprise = models.ForeignKey("registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="liaisons")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("officer"), on_delete=models.PROTECT, related_name="liaisons")
+    role = models.CharField(_("role"), max_length=8, choices=LiaisonRole.choices, default=LiaisonRole.STAFF)
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    SCOPE_PATHS = {
+        "province": "enterprise__zone__province_code",
+        "city": "enterprise__zone__city_code",
+        "zone": "enterprise__zone_id",
+        "enterprise": "enterprise_id",
+    }
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("liaison assignment")
+        verbose_name_plural = _("liaison assignments")
+        ordering = ["enterprise", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "officer"], condition=Q(valid_to__isnull=True), name="service_liaison_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} – {self.officer}"
+
+    def audit_scope(self) -> dict:
+        return self.enterprise.audit_scope()
+
+
+class VisitKind(models.TextChoices):
+    VISIT = "visit", _("Enterprise visit")
+    PATROL = "patrol", _("Park patrol")
+    CALL = "call", _("Telephone contact")
+
+
+class Visit(models.Model):
+    """走访 / 园区巡查: who went where, when, what was discussed and found; problems become requests."""
+
+    zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=VisitKind.choices, default=VisitKind.VISIT)
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("officers"), related_name="visits")
+    enterprises = models.ManyToManyField("registry.Enterprise", verbose_name=_("enterprises"), related_name="visits", blank=True)
+    topics = models.TextField(_("topics"), blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # visit notes are the office's own working records: enterprise users do not see them
+    SCOPE_PATHS = {"province": "zone__province_code", "city": "zone__city_code", "zone": "zone_id"}
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("service:visit_detail", args=[self.pk])
+
+    def audit_scope(self) -> dict:
+        zone = self.zone
+        return {"province": zone.province_code, "city": zone.city_code, "zone": zone.pk, "enterprise": None}

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views, views_liaison, views_supervision
+
+app_name = "service"
+urlpatterns = [
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/new/", views.request_create, name="request_create"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/<slug:action>/", views.request_action, name="request_action"),
+    path("supervision/", views_supervision.supervision, name="supervision"),
+    path("supervision/notice/<int:pk>.<str:fmt>", views_supervision.reminder_notice, name="reminder_notice"),
+    path("statistics/", views_supervision.request_stats, name="request_stats"),
+    path("visits/", views_liaison.visit_list, name="visit_list"),
+    path("visits/new/", views_liaison.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", views_liaison.visit_detail, name="visit_detail"),
+    path("visits/summary/", views_liaison.visit_summary, name="visit_summary"),
+    path("liaisons/", views_liaison.liaison_list, name="liaison_list"),
+    path("liaisons/new/", views_liaison.liaison_create, name="liaison_create"),
+    path("liaisons/<int:pk>/end/", views_liaison.liaison_end, name="liaison_end"),
+    path("my-enterprises/", views_liaison.my_enterprises, name="my_enterprises"),
+]
