@@ -7,7 +7,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.accounts.models import User
-from zonebook.core.forms import BootstrapForm
+from zonebook.core.forms import BootstrapForm, style_fields
 from zonebook.core.lists import cap
 from zonebook.core.widgets import PickerSelect
 from zonebook.registry.models import Enterprise
@@ -20,7 +20,7 @@ def _category_choices():
     return Category.objects.filter(active=True).select_related("parent")
 
 
-class RequestForm(BootstrapForm):
+class RequestForm(forms.Form):
     enterprise = forms.ModelChoiceField(
         label=cap(_("enterprise")), queryset=Enterprise.objects.none(),
         widget=PickerSelect(search_url=reverse_lazy("registry:enterprise_options")),
@@ -40,9 +40,10 @@ class RequestForm(BootstrapForm):
             del self.fields["channel"]
         else:
             self.fields["enterprise"].queryset = Enterprise.objects.for_user(user)
+        style_fields(self)  # after the querysets: styling reads the errors (validates)
 
 
-class DispatchForm(BootstrapForm):
+class DispatchForm(forms.Form):
     lead_unit = forms.ModelChoiceField(label=cap(_("lead unit")), queryset=None)
     co_units = forms.ModelMultipleChoiceField(label=cap(_("co-handling units")), queryset=None, required=False,
                                               widget=forms.SelectMultiple(attrs={"size": 4}))
@@ -63,6 +64,7 @@ class DispatchForm(BootstrapForm):
         if proposed is not None and not self.is_bound:
             self.initial["lead_unit"] = proposed.pk
         self.proposed = proposed
+        style_fields(self)
 
 
 class TextForm(BootstrapForm):
@@ -113,7 +115,7 @@ class AnswerForm(BootstrapForm):
     result = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class VisitForm(BootstrapForm):
+class VisitForm(forms.Form):
     date = forms.DateField(label=cap(_("date")), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=cap(_("kind")), choices=VisitKind.choices)
     enterprises = forms.ModelMultipleChoiceField(label=cap(_("enterprises")), queryset=Enterprise.objects.none(),
@@ -134,11 +136,13 @@ class VisitForm(BootstrapForm):
         self.fields["officers"].queryset = (
             User.objects.for_user(user).filter(is_active=True, role__in=services.OFFICE_ROLES).order_by("username")
         )
+        style_fields(self)
         if not self.is_bound:
             self.initial.setdefault("officers", [user.pk])
+        style_fields(self)
 
 
-class LiaisonForm(BootstrapForm):
+class LiaisonForm(forms.Form):
     enterprise = forms.ModelChoiceField(
         label=cap(_("enterprise")), queryset=Enterprise.objects.none(),
         widget=PickerSelect(search_url=reverse_lazy("registry:enterprise_options")),
@@ -154,3 +158,4 @@ class LiaisonForm(BootstrapForm):
         self.fields["officer"].queryset = (
             User.objects.for_user(user).filter(is_active=True, role__in=services.OFFICE_ROLES).order_by("username")
         )
+        style_fields(self)

@@ -1,0 +1,148 @@
+"""Pages and API: scope (404 by id, lists, exports), internal notes, query counts, supervision."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from zonebook.service import services
+from zonebook.service.models import ServiceRequest
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+NOTE = "内部：企业法人与局长有矛盾"
+
+
+def _req(world, svc, enterprise=None, when=None, title="查验等待时间长"):
+    return services.receive(enterprise=enterprise or world.enterprises.a1, category=svc.cat, title=title,
+                            description="d", channel="counter", by=svc.dispatcher if enterprise is None or
+                            enterprise.zone_id == world.zones.a1.pk else world.users.admin, at=when)
+
+
+def test_enterprise_user_sees_own_requests_only_and_never_internal_notes(world, svc, client_for):
+    mine = _req(world, svc)
+    services.add_note(mine, text=NOTE, by=svc.dispatcher)
+    other = _req(world, svc, enterprise=world.enterprises.a1b, title="他家的诉求")
+    c = client_for(world.users.enterprise)
+    page = c.get(reverse("service:request_detail", args=[mine.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert NOTE not in html and 'data-kind="received"' in html
+    assert c.get(reverse("service:request_detail", args=[other.pk])).status_code == 404
+    listing = c.get(reverse("service:request_list")).content.decode()
+    assert mine.number in listing and other.number not in listing
+    export = c.get(reverse("service:request_list") + "?export=csv")
+    body = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert mine.number in body and other.number not in body
+    # API: the same scope, and no internal notes
+    assert c.get(f"/api/service/requests/{other.pk}/").status_code == 404
+    assert c.get(f"/api/service/requests/{other.pk}/events/").status_code == 404
+    events = c.get(f"/api/service/requests/{mine.pk}/events/").json()
+    assert [e["kind"] for e in events] == ["received"] and all(not e["internal"] for e in events)
+    assert c.post(f"/api/service/requests/{mine.pk}/note/", {"text": "x"}).status_code == 403
+    # the office sees the note
+    staff = client_for(svc.dispatcher)
+    assert NOTE in staff.get(reverse("service:request_detail", args=[mine.pk])).content.decode()
+    assert any(e["internal"] for e in staff.get(f"/api/service/requests/{mine.pk}/events/").json())
+
+
+def test_other_zone_and_province_see_nothing(world, svc, client_for):
+    req = _req(world, svc)
+    for user in (world.users.other_zone, world.users.other_province, world.users.other_enterprise):
+        c = client_for(user)
+        assert c.get(reverse("service:request_detail", args=[req.pk])).status_code == 404
+        assert c.get(f"/api/service/requests/{req.pk}/").status_code == 404
+        assert req.number not in c.get(reverse("service:request_list")).content.decode()
+    city = client_for(world.users.city)
+    assert city.get(reverse("service:request_detail", args=[req.pk])).status_code == 200
+
+
+def test_request_list_query_count_is_fixed(world, svc, client_for, django_assert_max_num_queries):
+    for i in range(30):
+        _req(world, svc, title=f"诉求{i}")
+    c = client_for(svc.dispatcher)
+    c.get(reverse("service:request_list"))  # warm caches (content types, calendar)
+    with django_assert_max_num_queries(14):
+        r = c.get(reverse("service:request_list"))
+    assert r.status_code == 200 and r.content.decode().count('data-light="') == 30
+
+
+def test_request_pages_walk_the_workflow(world, svc, client_for):
+    c = client_for(svc.dispatcher)
+    r = c.post(reverse("service:request_create"), {"enterprise": world.enterprises.a1.pk, "category": svc.cat.pk,
+                                                   "channel": "counter", "title": "用电紧张", "description": "限电"})
+    req = ServiceRequest.objects.get(title="用电紧张")
+    assert r.status_code == 302 and req.first_receiver == svc.dispatcher
+    url = lambda a: reverse("service:request_action", args=[req.pk, a])  # noqa: E731
+    r = c.post(url("dispatch"), {"dispatch-lead_unit": svc.other_zone_unit.pk})
+    # refused with the service's message naming the unit (the choices list only the zone's units)
+    assert r.status_code == 200 and "绵阳经济发展局" in r.content.decode()
+    assert ServiceRequest.objects.get(pk=req.pk).status == "received"
+    c.post(url("dispatch"), {"dispatch-lead_unit": svc.service_dept.pk})
+    assert ServiceRequest.objects.get(pk=req.pk).status == "dispatched"
+    assert c.post(url("sign")).status_code == 403  # the dispatcher is not in the lead unit
+    m = client_for(svc.member)
+    m.post(url("sign"))
+    m.post(url("result"), {"result-result": "已协调供电公司", "result-solved": "on"})
+    h = client_for(svc.head)
+    h.post(url("review"), {"review-accept": "1"})
+    c = client_for(svc.dispatcher)
+    c.post(url("revisit"), {"revisit-satisfaction": "satisfied"})
+    req.refresh_from_db()
+    assert req.status == "closed" and req.solved is True
+
+
+def test_supervision_lists_overdue_items_of_the_scope_with_unit_and_feedback(world, svc, client_for):
+    old = _req(world, svc, when=timezone.now() - dt.timedelta(days=40), title="超期诉求")
+    services.dispatch(old, lead_unit=svc.service_dept, by=svc.dispatcher, at=timezone.now() - dt.timedelta(days=39))
+    services.sign(old, by=svc.member, at=timezone.now() - dt.timedelta(days=39))
+    services.stage_reply(old, text="正在协调", by=svc.member, at=timezone.now() - dt.timedelta(days=38))
+    fresh = _req(world, svc, title="新诉求")
+    c = client_for(svc.dispatcher)
+    html = c.get(reverse("service:supervision")).content.decode()
+    assert old.number in html and fresh.number not in html and "企业服务局" in html and "正在协调" in html
+    x = c.get(reverse("service:supervision") + "?export=xlsx")
+    assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxml")
+    assert old.number not in client_for(world.users.other_zone).get(reverse("service:supervision")).content.decode()
+    assert client_for(world.users.enterprise).get(reverse("service:supervision")).status_code == 403
+
+
+def test_reminder_notice_content(world, svc):
+    from zonebook.service import supervision
+
+    old = _req(world, svc, when=timezone.now() - dt.timedelta(days=40), title="超期诉求")
+    services.dispatch(old, lead_unit=svc.service_dept, by=svc.dispatcher, at=timezone.now() - dt.timedelta(days=39))
+    rows = supervision.rows_for(supervision.overdue_deadlines(svc.dispatcher))
+    sign_row = next(r for r in rows if r.deadline.policy.key == "service.request.sign")
+    assert sign_row.unit == svc.service_dept and sign_row.overdue_days > 20
+    doc = supervision.reminder_notice(sign_row, today=dt.date(2026, 12, 5))
+    text = doc.sections[0].blocks[0].text
+    assert doc.title == "催办通知书" and doc.recipients == "企业服务局"
+    assert old.number in text and f"已超期{sign_row.overdue_days}个工作日" in text
+    circular = supervision.circular_draft(rows, title_scope="成都高新综保区")
+    assert "企业服务局" in circular.sections[0].blocks[0].text
+    assert len(circular.sections[1].blocks[0].rows) == len(rows)
+
+
+def test_statistics_rates(world, svc, client_for):
+    a = _req(world, svc, when=at(2026, 9, 1))
+    b = _req(world, svc, when=at(2026, 9, 2))
+    _req(world, svc, when=at(2026, 10, 2))
+    for req, sat in ((a, "satisfied"), (b, "unsatisfied")):
+        services.answer_directly(req, result="已答复", by=svc.dispatcher, at=at(2026, 9, 3))
+    services.revisit(a, satisfaction="satisfied", by=svc.dispatcher, at=at(2026, 9, 4))
+    services.revisit(b, satisfaction="unsatisfied", attributable=False, reason="不认可", by=svc.dispatcher,
+                     at=at(2026, 9, 5))
+    from zonebook.service import figures
+
+    rows = {r.key: r for r in figures.request_figures(ServiceRequest.objects.all(), "month")}
+    sep = rows["2026-09"]
+    assert (sep.received, sep.closed, sep.on_time, sep.revisited, sep.satisfied) == (2, 2, 2, 2, 1)
+    assert str(sep.closure_rate) == "100.0" and str(sep.satisfaction_rate) == "50.0"
+    # a: 09-01 10:00 → 09-04 10:00 = 3 days; b: 09-02 10:00 → 09-05 10:00 = 3 days
+    assert str(sep.avg_days) == "3.0"
+    assert rows["2026-10"].closed == 0 and rows["2026-10"].closure_rate == 0
+    page = client_for(svc.dispatcher).get(reverse("service:request_stats") + "?group=month")
+    assert page.status_code == 200 and "2026-09" in page.content.decode()
