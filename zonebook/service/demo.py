@@ -135,7 +135,7 @@ def _play(req, rng, now, admin) -> None:
                              at=t + dt.timedelta(days=1))
         return
     services.dispatch(req, lead_unit=unit, by=office, at=t)
-    late = age > 12 and rng.random() < 0.25  # a few are left overdue (supervision, escalation)
+    late = 12 < age < 45 and rng.random() < 0.4  # a few are left overdue (supervision, escalation)
     if age < 1 or (late and rng.random() < 0.25):
         return  # not signed off yet
     services.sign(req, by=handler, at=t + dt.timedelta(hours=rng.choice([3, 5, 20])))

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zonebook.accounts.models import Unit
 from zonebook.core.lists import YesNoWidget, cap
@@ -38,7 +39,7 @@ def categories(request):
 class RequestFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("Search"), method="search", widget=forms.TextInput(attrs={"type": "search"}))
     status = filters.ChoiceFilter(label=cap(_("status")), choices=Status.choices)
-    open = filters.BooleanFilter(label=_("Open"), method="filter_open", widget=YesNoWidget)
+    open = filters.BooleanFilter(label=pgettext_lazy("service", "Open"), method="filter_open", widget=YesNoWidget)
     overdue = filters.BooleanFilter(label=_("Overdue"), method="filter_overdue", widget=YesNoWidget)
     category = filters.ModelChoiceFilter(label=cap(_("category")), queryset=categories, method="filter_category")
     enterprise = EnterpriseFilter(label=cap(_("enterprise")))

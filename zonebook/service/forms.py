@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zonebook.accounts.models import User
 from zonebook.core.forms import BootstrapForm, style_fields
@@ -92,7 +93,7 @@ class DecisionForm(BootstrapForm):
 
 
 class ResultForm(BootstrapForm):
-    result = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 3}))
+    result = forms.CharField(label=pgettext_lazy("service", "Result"), widget=forms.Textarea(attrs={"rows": 3}))
     solved = forms.BooleanField(label=_("Problem solved"), required=False)
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zonebook.core.scoping import ScopedQuerySet
 from zonebook.sla.models import TrackedMixin
@@ -27,44 +28,44 @@ class Channel(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    DISPATCHED = "dispatched", _("Waiting for sign-off")
-    IN_PROGRESS = "in_progress", _("In progress")
-    EXTENSION_PENDING = "extension_pending", _("Extension pending")
-    RESULT_REVIEW = "result_review", _("Result under review")
-    REVISIT = "revisit", _("Waiting for revisit")
-    CLOSED = "closed", _("Closed")
+    RECEIVED = "received", pgettext_lazy("service", "Received")
+    DISPATCHED = "dispatched", pgettext_lazy("service", "Waiting for sign-off")
+    IN_PROGRESS = "in_progress", pgettext_lazy("service", "In progress")
+    EXTENSION_PENDING = "extension_pending", pgettext_lazy("service", "Extension pending")
+    RESULT_REVIEW = "result_review", pgettext_lazy("service", "Result under review")
+    REVISIT = "revisit", pgettext_lazy("service", "Waiting for revisit")
+    CLOSED = "closed", pgettext_lazy("service", "Closed")
 
 
 OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
 
 
 class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied")
-    BASICALLY = "basically", _("Basically satisfied")
-    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+    SATISFIED = "satisfied", pgettext_lazy("service", "Satisfied")
+    BASICALLY = "basically", pgettext_lazy("service", "Basically satisfied")
+    UNSATISFIED = "unsatisfied", pgettext_lazy("service", "Unsatisfied")
 
 
 class EventKind(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    DISPATCHED = "dispatched", _("Dispatched")
-    SIGNED = "signed", _("Signed off")
-    RETURNED = "returned", _("Returned")
-    STAGE_REPLY = "stage_reply", _("Stage reply")
-    CO_REPLY = "co_reply", _("Co-handler reply")
-    EXTENSION_REQUESTED = "ext_requested", _("Extension requested")
-    EXTENSION_APPROVED = "ext_approved", _("Extension approved")
-    EXTENSION_DENIED = "ext_denied", _("Extension denied")
-    RESULT = "result", _("Result submitted")
-    RESULT_REJECTED = "result_rejected", _("Result rejected")
-    RESULT_ACCEPTED = "result_accepted", _("Result accepted")
-    DIRECT_ANSWER = "direct_answer", _("Answered directly")
-    REVISITED = "revisited", _("Revisited")
-    REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
-    NOTE = "note", _("Note")
-    REMINDED = "reminded", _("Reminder sent")
-    SUPERVISED = "supervised", _("Put under supervision")
+    RECEIVED = "received", pgettext_lazy("service", "Received")
+    DISPATCHED = "dispatched", pgettext_lazy("service", "Dispatched")
+    SIGNED = "signed", pgettext_lazy("service", "Signed off")
+    RETURNED = "returned", pgettext_lazy("service", "Returned")
+    STAGE_REPLY = "stage_reply", pgettext_lazy("service", "Stage reply")
+    CO_REPLY = "co_reply", pgettext_lazy("service", "Co-handler reply")
+    EXTENSION_REQUESTED = "ext_requested", pgettext_lazy("service", "Extension requested")
+    EXTENSION_APPROVED = "ext_approved", pgettext_lazy("service", "Extension approved")
+    EXTENSION_DENIED = "ext_denied", pgettext_lazy("service", "Extension denied")
+    RESULT = "result", pgettext_lazy("service", "Result submitted")
+    RESULT_REJECTED = "result_rejected", pgettext_lazy("service", "Result rejected")
+    RESULT_ACCEPTED = "result_accepted", pgettext_lazy("service", "Result accepted")
+    DIRECT_ANSWER = "direct_answer", pgettext_lazy("service", "Answered directly")
+    REVISITED = "revisited", pgettext_lazy("service", "Revisited")
+    REOPENED = "reopened", pgettext_lazy("service", "Reopened")
+    CLOSED = "closed", pgettext_lazy("service", "Closed")
+    NOTE = "note", pgettext_lazy("service", "Note")
+    REMINDED = "reminded", pgettext_lazy("service", "Reminder sent")
+    SUPERVISED = "supervised", pgettext_lazy("service", "Put under supervision")
 
 
 # ------------------------------------------------------------------ categories and responsibility
@@ -217,10 +218,10 @@ class Assignment(TrackedMixin, models.Model):
     new dispatch or a reopen (重办) starts another one with fresh sign-off and reply clocks."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Waiting for sign-off")
-        SIGNED = "signed", _("Signed off")
-        RETURNED = "returned", _("Returned")
-        DONE = "done", _("Done")
+        PENDING = "pending", pgettext_lazy("service", "Waiting for sign-off")
+        SIGNED = "signed", pgettext_lazy("service", "Signed off")
+        RETURNED = "returned", pgettext_lazy("service", "Returned")
+        DONE = "done", pgettext_lazy("service", "Done")
 
     request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="assignments")
     lead_unit = models.ForeignKey("accounts.Unit", verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="+")
@@ -295,9 +296,9 @@ class Extension(models.Model):
     """延期申请: asked by the lead unit before the deadline, approved centrally, capped in total."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        APPROVED = "approved", _("Approved")
-        DENIED = "denied", _("Denied")
+        PENDING = "pending", pgettext_lazy("service", "Pending")
+        APPROVED = "approved", pgettext_lazy("service", "Approved")
+        DENIED = "denied", pgettext_lazy("service", "Denied")
 
     request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="extensions")
     days = models.PositiveSmallIntegerField(_("working days"))

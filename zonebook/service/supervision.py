@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zonebook.documents.content import Column, Document, Paragraph, Section, Table
-from zonebook.sla.models import Deadline
+from zonebook.sla.models import Deadline, Escalation
 
 from . import lights
 from .models import Assignment, EventKind, RequestEvent, ServiceRequest
@@ -34,6 +34,7 @@ class OverdueRow:
     overdue_days: int
     feedback: RequestEvent | None
     reminders: int
+    escalated: bool = False
 
 
 def overdue_deadlines(user, now: dt.datetime | None = None):
@@ -71,6 +72,10 @@ def rows_for(deadlines, now: dt.datetime | None = None) -> list[OverdueRow]:
         RequestEvent.objects.filter(request_id__in=req_ids, kind=EventKind.REMINDED).order_by()
         .values_list("request_id").annotate(n=Count("id"))
     )
+    escalated = set(
+        Escalation.objects.filter(deadline_id__in=[d.pk for d in deadlines], state=Escalation.State.FIRED)
+        .values_list("deadline_id", flat=True)
+    )
     out = []
     for d in deadlines:
         if d.content_type_id == ct_req.pk:
@@ -84,7 +89,7 @@ def rows_for(deadlines, now: dt.datetime | None = None) -> list[OverdueRow]:
             continue
         left = lights.remaining(d.policy, d.due_at, now)
         out.append(OverdueRow(d, req, unit, d.policy.name, -left if left < 0 else 0, feedback.get(req.pk),
-                              reminders.get(req.pk, 0)))
+                              reminders.get(req.pk, 0), d.pk in escalated))
     return out
 
 

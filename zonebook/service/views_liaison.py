@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from zonebook.accounts.models import User
@@ -129,7 +129,7 @@ def _dates(request):
 
 def _summary_rows(officers, enterprises):
     yield [_("Table"), _("Name"), _("Zone"), _("Visits"), _("Enterprises covered"), _("Last visit"),
-           _("Problems raised"), _("Solved"), _("Open")]
+           _("Problems raised"), pgettext("service", "Solved"), pgettext("service", "Open")]
     for r in officers:
         yield [_("By officer"), r["name"], "", r["visits"], r["enterprises"], None, r["problems"], r["solved"], r["open"]]
     for r in enterprises:

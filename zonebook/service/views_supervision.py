@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from zonebook.audit.services import record_event
 from zonebook.core import exports
@@ -95,8 +96,8 @@ def reminder_notice(request, pk, fmt):
 
 
 def _stats_rows(rows, total):
-    yield [str(figures.GROUPS.get("unit")), _("Received"), _("Closed"), _("Open"), _("Closure rate (%)"),
-           _("Closed on time"), _("On-time rate (%)"), _("Revisited"), _("Satisfaction rate (%)"), _("Reopened"),
+    yield [str(figures.GROUPS.get("unit")), pgettext("service", "Received"), pgettext("service", "Closed"), pgettext("service", "Open"), _("Closure rate (%)"),
+           _("Closed on time"), _("On-time rate (%)"), _("Revisited"), _("Satisfaction rate (%)"), pgettext("service", "Reopened"),
            _("Average handling time (days)")]
     for r in [*rows, *([total] if total else [])]:
         yield [r.key, r.received, r.closed, r.open, r.closure_rate, r.on_time, r.on_time_rate, r.revisited,

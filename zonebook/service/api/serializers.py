@@ -9,7 +9,17 @@ from zonebook.core.api import IdField
 from zonebook.registry.api.serializers import ScopedPrimaryKeyRelatedField
 from zonebook.registry.models import Enterprise
 
-from ..models import Category, Channel, Liaison, LiaisonRole, RequestEvent, Satisfaction, ServiceRequest, Visit, VisitKind
+from ..models import (
+    Category,
+    Channel,
+    Liaison,
+    LiaisonRole,
+    RequestEvent,
+    Satisfaction,
+    ServiceRequest,
+    Visit,
+    VisitKind,
+)
 
 
 class EventSerializer(serializers.ModelSerializer):
