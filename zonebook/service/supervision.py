@@ -140,7 +140,13 @@ def reminder_notice(row: OverdueRow, *, today: dt.date | None = None) -> Documen
     )
 
 
-def circular_draft(rows: list[OverdueRow], *, title_scope: str, today: dt.date | None = None) -> Document:
+def office_for(user) -> str:
+    """The issuing office of a user's documents: the zone office, else the user's scope."""
+    zone = getattr(user, "zone", None)
+    return _office_name(zone) if zone is not None else user.scope_label()
+
+
+def circular_draft(rows: list[OverdueRow], *, title_scope: str, office: str = "", today: dt.date | None = None) -> Document:
     """通报 draft from the overdue list: totals, the units named, and the full table."""
     today = today or timezone.localdate()
     by_unit: dict[str, int] = {}
@@ -164,7 +170,7 @@ def circular_draft(rows: list[OverdueRow], *, title_scope: str, today: dt.date |
          for i, r in enumerate(rows, 1)],
     )
     return Document(
-        kind="circular", title="关于企业诉求办理超期情况的通报（代拟稿）", date=today,
+        kind="circular", title="关于企业诉求办理超期情况的通报（代拟稿）", date=today, office=office or title_scope,
         sections=[
             Section("基本情况", [Paragraph(summary)]),
             Section("超期事项清单", [table]),

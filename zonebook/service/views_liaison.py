@@ -157,8 +157,10 @@ def visit_summary(request):
             return exports.xlsx_response(_summary_rows(officers, enterprises), name, _("Visit summary table"),
                                          filters=f"{start} – {end}", decimals=[None, None, None, 0, 0, None, 0, 0, 0])
         if fmt in ("docx", "pdf"):
-            doc = visits.summary_document(user.scope_label(), start, end, officers, enterprises)
-            return document_response(doc, fmt, name)
+            from .supervision import office_for
+
+            doc = visits.summary_document(office_for(user), start, end, officers, enterprises)
+            return document_response(request, doc, fmt, name)
         raise Http404
     stale = visits.not_visited(user, days)
     return render(request, "service/visit_summary.html", {

@@ -30,13 +30,13 @@ def _require_office(user):
         raise PermissionDenied(_("Only the service office may see this page."))
 
 
-def document_response(doc, fmt: str, filename: str) -> HttpResponse:
-    """The document builder's response (``zonebook.documents.render``)."""
+def document_response(request, doc, fmt: str, filename: str) -> HttpResponse:
+    """The document builder's download (``zonebook.documents.render``): .docx or PDF."""
     if fmt not in DOC_FORMATS:
         raise Http404
-    from zonebook.documents.render import document_response as respond
+    from zonebook.documents.render import document_download
 
-    return respond(doc, fmt, filename)
+    return document_download(request, doc, fmt, filename)
 
 
 def _overdue_export(rows):
@@ -68,8 +68,8 @@ def supervision(request):
                 return exports.csv_response(_overdue_export(rows), _("overdue requests"))
             return exports.xlsx_response(_overdue_export(rows), _("overdue requests"), _("Overdue requests"),
                                          filters=user.scope_label())
-        doc = sv.circular_draft(rows, title_scope=user.scope_label())
-        return document_response(doc, fmt, _("circular on overdue requests"))
+        doc = sv.circular_draft(rows, title_scope=user.scope_label(), office=sv.office_for(user))
+        return document_response(request, doc, fmt, _("circular on overdue requests"))
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = sv.rows_for(page.object_list, now)
     return render(request, "service/supervision.html", {
@@ -92,7 +92,7 @@ def reminder_notice(request, pk, fmt):
         raise Http404(_("This request is not overdue."))
     row = max(rows, key=lambda r: r.overdue_days)
     record_event("service.reminder_notice.generated", by=user, message=req.number)
-    return document_response(sv.reminder_notice(row), fmt, f"催办通知书-{req.number}")
+    return document_response(request, sv.reminder_notice(row), fmt, f"催办通知书-{req.number}")
 
 
 def _stats_rows(rows, total):
@@ -129,9 +129,24 @@ def request_stats(request):
         return exports.xlsx_response(iter(out), _("request statistics"), _("Request statistics"),
                                      filters=exports.describe_filters(filterset))
     by_category = figures.request_figures(qs, "category") if group != "category" else rows
+    from zonebook.documents.charts import chart
+
+    volume = chart("bar", str(_("Requests received and closed")), [r.key for r in rows], {
+        str(pgettext("service", "Received")): [r.received for r in rows],
+        str(pgettext("service", "Closed")): [r.closed for r in rows],
+    }) if rows else None
+    rates = chart("line", str(_("Rates (%)")), [r.key for r in rows], {
+        str(_("Closure rate (%)")): [r.closure_rate for r in rows],
+        str(_("On-time rate (%)")): [r.on_time_rate for r in rows],
+        str(_("Satisfaction rate (%)")): [r.satisfaction_rate for r in rows],
+    }, unit="%") if rows else None
+    top = by_category[:10]
+    categories_chart = chart("ranked_bar", str(_("Top categories")), [r.key for r in top],
+                             {str(_("Requests")): [r.received for r in top]}) if top else None
     return render(request, "service/request_stats.html", {
         "title": _("Request statistics"), "filterset": filterset, "rows": rows, "total": total,
         "group": group, "groups": figures.GROUPS, "group_label": figures.GROUPS[group],
         "top_categories": by_category[:10], "top_enterprises": figures.top_enterprises(qs),
-        "repeated": figures.repeated_problems(qs),
+        "repeated": figures.repeated_problems(qs), "volume_chart": volume, "rates_chart": rates,
+        "categories_chart": categories_chart,
     })

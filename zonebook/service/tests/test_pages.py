@@ -146,3 +146,65 @@ def test_statistics_rates(world, svc, client_for):
     assert rows["2026-10"].closed == 0 and rows["2026-10"].closure_rate == 0
     page = client_for(svc.dispatcher).get(reverse("service:request_stats") + "?group=month")
     assert page.status_code == 200 and "2026-09" in page.content.decode()
+
+
+def test_reminder_notice_and_circular_download_as_docx(world, svc, client_for):
+    old = _req(world, svc, when=timezone.now() - dt.timedelta(days=40), title="超期诉求")
+    services.dispatch(old, lead_unit=svc.service_dept, by=svc.dispatcher, at=timezone.now() - dt.timedelta(days=39))
+    c = client_for(svc.dispatcher)
+    r = c.get(reverse("service:reminder_notice", args=[old.pk, "docx"]))
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    r = c.get(reverse("service:supervision") + "?doc=docx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    fresh = _req(world, svc, title="新诉求")
+    assert c.get(reverse("service:reminder_notice", args=[fresh.pk, "docx"])).status_code == 404
+    assert client_for(world.users.other_zone).get(reverse("service:reminder_notice", args=[old.pk, "docx"])).status_code == 404
+
+
+def test_visit_summary_counts_and_docx(world, svc, client_for):
+    from zonebook.service.models import Category
+
+    cus, pol = Category.objects.get(code="CUS-INS"), Category.objects.get(code="POL")
+    today = timezone.localdate()
+    v1 = services.record_visit(date=today - dt.timedelta(days=3), kind="visit", officers=[svc.dispatcher, svc.member],
+                               enterprises=[world.enterprises.a1], problems=[(cus, "查验等待时间长"), (pol, "奖补申报")],
+                               by=svc.dispatcher)
+    services.record_visit(date=today - dt.timedelta(days=2), kind="patrol", officers=[svc.dispatcher],
+                          enterprises=[world.enterprises.a1b], by=svc.dispatcher)
+    problems = ServiceRequest.objects.filter(visit=v1)
+    assert problems.count() == 2 and {p.channel for p in problems} == {"visit"}
+    solved = problems.get(category=pol)
+    services.answer_directly(solved, result="已答复", by=svc.dispatcher)
+    services.revisit(solved, satisfaction="satisfied", by=svc.dispatcher)
+    from zonebook.service import visits
+
+    officers = {r["user__username"]: r for r in visits.by_officer(svc.dispatcher, today - dt.timedelta(days=30), today)}
+    me = officers[svc.dispatcher.username]
+    assert (me["visits"], me["enterprises"], me["problems"], me["solved"], me["open"]) == (2, 2, 2, 1, 1)
+    assert officers[svc.member.username]["visits"] == 1
+    ents = {r["name"]: r for r in visits.by_enterprise(svc.dispatcher, today - dt.timedelta(days=30), today)}
+    assert (ents["成都甲电子有限公司"]["problems"], ents["成都甲电子有限公司"]["open"]) == (2, 1)
+    stale = {e.name for e in visits.not_visited(svc.dispatcher, 1)}
+    assert "成都甲电子有限公司" in stale and world.enterprises.b1.name not in stale  # other zone: out of scope
+    assert not {e.name for e in visits.not_visited(svc.dispatcher, 30)} & {"成都甲电子有限公司", "成都乙精密制造有限公司"}
+    c = client_for(svc.dispatcher)
+    assert c.get(reverse("service:visit_summary")).status_code == 200
+    r = c.get(reverse("service:visit_summary") + "?export=docx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    r = c.get(reverse("service:visit_summary") + "?export=xlsx")
+    assert r.status_code == 200
+    with pytest.raises(Exception):
+        services.record_visit(date=today + dt.timedelta(days=1), kind="visit", officers=[svc.dispatcher],
+                              enterprises=[world.enterprises.a1], by=svc.dispatcher)
+
+
+def test_visit_list_query_count(world, svc, client_for, django_assert_max_num_queries):
+    today = timezone.localdate()
+    for i in range(20):
+        services.record_visit(date=today - dt.timedelta(days=i), kind="visit", officers=[svc.dispatcher],
+                              enterprises=[world.enterprises.a1, world.enterprises.a1b], by=svc.dispatcher)
+    c = client_for(svc.dispatcher)
+    c.get(reverse("service:visit_list"))
+    with django_assert_max_num_queries(12):
+        r = c.get(reverse("service:visit_list"))
+    assert r.status_code == 200 and r.content.decode().count("成都乙精密制造有限公司") >= 20
