@@ -193,7 +193,9 @@ def test_visit_summary_counts_and_docx(world, svc, client_for):
     assert r.status_code == 200 and r.content[:2] == b"PK"
     r = c.get(reverse("service:visit_summary") + "?export=xlsx")
     assert r.status_code == 200
-    with pytest.raises(Exception):
+    from zonebook.core.errors import DomainError
+
+    with pytest.raises(DomainError):
         services.record_visit(date=today + dt.timedelta(days=1), kind="visit", officers=[svc.dispatcher],
                               enterprises=[world.enterprises.a1], by=svc.dispatcher)
 
