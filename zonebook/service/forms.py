@@ -14,7 +14,7 @@ from zonebook.core.widgets import PickerSelect
 from zonebook.registry.models import Enterprise
 
 from . import services
-from .models import Category, Channel, LiaisonRole, Satisfaction, VisitKind
+from .models import Category, Channel, LiaisonRole, OperatingState, Satisfaction, TierRule, VisitKind
 
 
 def _category_choices():
@@ -160,3 +160,39 @@ class LiaisonForm(forms.Form):
             User.objects.for_user(user).filter(is_active=True, role__in=services.OFFICE_ROLES).order_by("username")
         )
         style_fields(self)
+
+
+class CampaignForm(forms.Form):
+    title = forms.CharField(label=cap(_("title")), max_length=100, initial="重点企业每日运行情况")
+    frequency = forms.ChoiceField(label=cap(_("frequency")), choices=[("daily", _("Daily")), ("monthly", _("Monthly"))])
+    start_date = forms.DateField(label=cap(_("from")), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=cap(_("until")), widget=forms.DateInput(attrs={"type": "date"}))
+    due_time = forms.TimeField(label=cap(_("due time")), initial="16:00", widget=forms.TimeInput(attrs={"type": "time"}))
+    enterprises = forms.ModelMultipleChoiceField(label=cap(_("enterprises")), queryset=Enterprise.objects.none(),
+                                                 widget=forms.SelectMultiple(attrs={"size": 10}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprises"].queryset = Enterprise.objects.for_user(user).order_by("name")
+        style_fields(self)
+
+
+class ReportForm(forms.Form):
+    state = forms.ChoiceField(label=cap(_("operating state")), choices=OperatingState.choices)
+    staff_expected = forms.IntegerField(label=cap(_("staff expected")), min_value=0)
+    staff_present = forms.IntegerField(label=cap(_("staff at work")), min_value=0)
+    output_value = forms.DecimalField(label=cap(_("output value of the day (10k CNY)")), min_value=0, decimal_places=2)
+    imports_usd = forms.DecimalField(label=cap(_("imports of the day (10k USD)")), min_value=0, decimal_places=2)
+    exports_usd = forms.DecimalField(label=cap(_("exports of the day (10k USD)")), min_value=0, decimal_places=2)
+    damage = forms.CharField(label=cap(_("damage")), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    needs = forms.CharField(label=cap(_("needs and problems")), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class TierForm(BootstrapForm):
+    tier = forms.ModelChoiceField(label=cap(_("tier")), queryset=TierRule.objects.all(), required=False,
+                                  empty_label=_("not a key enterprise"))
+    note = forms.CharField(label=cap(_("note")), max_length=200)

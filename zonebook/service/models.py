@@ -408,3 +408,161 @@ class Visit(models.Model):
     def audit_scope(self) -> dict:
         zone = self.zone
         return {"province": zone.province_code, "city": zone.city_code, "zone": zone.pk, "enterprise": None}
+
+
+# ------------------------------------------------------------------ key enterprises (重点企业)
+
+
+class TierRule(models.Model):
+    """重点企业档次: an enterprise whose import + export value (USD, last 12 months or last year) reaches
+    ``min_trade_usd`` belongs to this tier; dated configuration rows (thresholds are local rules)."""
+
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=60)
+    min_trade_usd = models.DecimalField(_("import and export at least (USD)"), max_digits=18, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("key-enterprise tier")
+        verbose_name_plural = _("key-enterprise tiers")
+        ordering = ["-min_trade_usd"]
+        constraints = [models.UniqueConstraint(fields=["code", "valid_from"], name="service_tier_rule_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierBasis(models.TextChoices):
+    COMPUTED = "computed", _("Computed from statistics")
+    MANUAL = "manual", _("Set by hand")
+
+
+class EnterpriseTier(models.Model):
+    """One period of an enterprise's key-enterprise tier (history: ended rows); ``tier`` empty = not a
+    key enterprise any more."""
+
+    enterprise = models.ForeignKey("registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE,
+                                   related_name="tiers")
+    tier = models.ForeignKey(TierRule, verbose_name=_("tier"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    basis = models.CharField(_("basis"), max_length=10, choices=TierBasis.choices)
+    trade_usd = models.DecimalField(_("import and export (USD)"), max_digits=18, decimal_places=2, null=True, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    SCOPE_PATHS = Liaison.SCOPE_PATHS
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise tier")
+        verbose_name_plural = _("enterprise tiers")
+        ordering = ["enterprise", "-valid_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise"], condition=Q(valid_to__isnull=True), name="service_tier_one_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.tier or '—'}"
+
+    def audit_scope(self) -> dict:
+        return self.enterprise.audit_scope()
+
+
+# ------------------------------------------------------------------ operation reports (每日运行情况表)
+
+
+class Campaign(models.Model):
+    """A monitoring the office switches on for a set of enterprises and a period: the emergency daily
+    report (每日运行情况表, due every day at ``due_time``) or the routine monthly one (due on ``due_day``)."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        MONTHLY = "monthly", _("Monthly")
+
+    title = models.CharField(_("title"), max_length=100)
+    zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    frequency = models.CharField(_("frequency"), max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    due_time = models.TimeField(_("due time"), default="16:00")
+    due_day = models.PositiveSmallIntegerField(_("due day of the month"), default=8)
+    enterprises = models.ManyToManyField("registry.Enterprise", verbose_name=_("enterprises"), related_name="+")
+    office = models.CharField(_("issuing office"), max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    SCOPE_PATHS = {"province": "zone__province_code", "city": "zone__city_code", "zone": "zone_id",
+                   "enterprise": "enterprises__id"}
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("operation report campaign")
+        verbose_name_plural = _("operation report campaigns")
+        ordering = ["-start_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("service:campaign_detail", args=[self.pk])
+
+    def audit_scope(self) -> dict:
+        zone = self.zone
+        return {"province": zone.province_code, "city": zone.city_code, "zone": zone.pk, "enterprise": None}
+
+
+class OperatingState(models.TextChoices):
+    NORMAL = "normal", _("Operating normally")
+    PARTIAL = "partial", _("Partly operating")
+    STOPPED = "stopped", _("Stopped")
+
+
+class OperationReport(models.Model):
+    """One enterprise's report for one day (or month) of a campaign; a second submission for the same
+    period updates it (``revision``, audited) — never a duplicate.  Late reports are kept, flagged."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="reports")
+    enterprise = models.ForeignKey("registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="operation_reports")
+    date = models.DateField(_("report date"))
+    state = models.CharField(_("operating state"), max_length=8, choices=OperatingState.choices)
+    staff_expected = models.PositiveIntegerField(_("staff expected"), default=0)
+    staff_present = models.PositiveIntegerField(_("staff at work"), default=0)
+    output_value = models.DecimalField(_("output value of the day (10k CNY)"), max_digits=14, decimal_places=2, default=0)
+    imports_usd = models.DecimalField(_("imports of the day (10k USD)"), max_digits=14, decimal_places=2, default=0)
+    exports_usd = models.DecimalField(_("exports of the day (10k USD)"), max_digits=14, decimal_places=2, default=0)
+    damage = models.TextField(_("damage"), blank=True)
+    needs = models.TextField(_("needs and problems"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    late = models.BooleanField(_("late"), default=False)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+
+    SCOPE_PATHS = {
+        "province": "enterprise__zone__province_code",
+        "city": "enterprise__zone__city_code",
+        "zone": "enterprise__zone_id",
+        "enterprise": "enterprise_id",
+    }
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("operation report")
+        verbose_name_plural = _("operation reports")
+        ordering = ["campaign", "date", "enterprise"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "enterprise", "date"], name="service_report_once_per_day"),
+            models.CheckConstraint(condition=Q(staff_present__lte=models.F("staff_expected")) | Q(staff_expected=0),
+                                   name="service_report_staff_le_expected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.date:%Y-%m-%d}"
+
+    def audit_scope(self) -> dict:
+        return self.enterprise.audit_scope()

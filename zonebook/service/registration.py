@@ -25,6 +25,8 @@ MODULE = AppModule(
         MenuEntry(_("Visit summary table"), "service:visit_summary", group=GROUP, order=50, roles=OFFICE),
         MenuEntry(_("Liaison assignments"), "service:liaison_list", group=GROUP, order=60, roles=OFFICE),
         MenuEntry(_("My enterprises"), "service:my_enterprises", group=GROUP, order=70, roles=OFFICE),
+        MenuEntry(_("Key enterprises"), "service:key_enterprises", group=GROUP, order=80, roles=OFFICE),
+        MenuEntry(_("Operation reports"), "service:campaign_list", group=GROUP, order=90),
     ],
     panels=[
         DashboardPanel("service.liaison", _("My enterprises (liaison)"), "service/_panel_liaison.html",
@@ -43,6 +45,12 @@ MODULE = AppModule(
              body=_("%(title)s"), label=_("Request dispatched"), link=_request_link),
         dict(code="service.reminder", title=_("Reminder: request %(number)s is waiting for your unit"),
              body=_("%(title)s"), label=_("Request reminder"), link=_request_link),
+        dict(code="service.report_due", title=_("Operation report for %(date)s not yet submitted"),
+             body=_("%(title)s: due %(due)s"), label=_("Operation report due")),
+    ],
+    schedules=[
+        dict(name="service.report_reminders", func_path="zonebook.service.monitoring.run_reminders",
+             cron="0 14 * * *", label=_("Remind enterprises of missing operation reports")),
     ],
     demo="zonebook.service.demo.load",
     demo_order=60,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_liaison, views_supervision
+from . import views, views_liaison, views_monitoring, views_supervision
 
 app_name = "service"
 urlpatterns = [
@@ -19,4 +19,11 @@ urlpatterns = [
     path("liaisons/new/", views_liaison.liaison_create, name="liaison_create"),
     path("liaisons/<int:pk>/end/", views_liaison.liaison_end, name="liaison_end"),
     path("my-enterprises/", views_liaison.my_enterprises, name="my_enterprises"),
+    path("key-enterprises/", views_monitoring.key_enterprises, name="key_enterprises"),
+    path("key-enterprises/<int:pk>/tier/", views_monitoring.set_tier, name="set_tier"),
+    path("reports/", views_monitoring.campaign_list, name="campaign_list"),
+    path("reports/new/", views_monitoring.campaign_create, name="campaign_create"),
+    path("reports/<int:pk>/", views_monitoring.campaign_detail, name="campaign_detail"),
+    path("reports/<int:pk>/submit/", views_monitoring.report_submit, name="report_submit"),
+    path("reports/<int:pk>/bulletin.<str:fmt>", views_monitoring.bulletin, name="bulletin"),
 ]
