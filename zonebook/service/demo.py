@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -217,6 +218,8 @@ def load(stdout=None, *, visits=(3, 9), requests=(2, 5)) -> None:
                 n_requests += 1
         for req in ServiceRequest.objects.filter(status="received").select_related("zone", "category", "first_receiver").order_by("received_at"):
             _play(req, rng, now, admin)
+    n_reports = _daily_report(zones, admin, rng, now)
+    _tiers(enterprises, admin, rng)
     # escalate what is overdue now (the scheduled run would do this every few minutes)
     from zonebook.sla.services import run_escalations
 
@@ -224,6 +227,71 @@ def load(stdout=None, *, visits=(3, 9), requests=(2, 5)) -> None:
     if stdout is not None:
         stdout.write(
             f"Service demo: {n_resp} responsibility rows, {n_liaisons} liaisons, {n_visits} visits, "
-            f"{n_requests} requests (+ problems raised on visits), {fired.get('fired', 0)} escalations"
+            f"{n_requests} requests (+ problems raised on visits), {fired.get('fired', 0)} escalations, "
+            f"{n_reports} daily operation reports"
         )
 
+
+
+NEEDS = ["缺少普工约50人", "原材料到港延迟", "物流运力紧张，需协调货车通行证", "流动资金紧张", "部分设备受损待检修", ""]
+
+
+def _daily_report(zones, admin, rng, now) -> int:
+    """A three-week emergency daily report (每日运行情况表) of the first zone with enterprises, ending
+    today: most enterprises report before 16:00, some late, a few miss a day; its 简报 is compiled from
+    the campaign page."""
+    from . import monitoring
+    from .models import Campaign
+    from .supervision import _office_name
+
+    if Campaign.objects.exists():
+        return 0
+    zone = next((z for z in zones if Enterprise.objects.filter(zone=z).count() >= 2), None)
+    if zone is None:
+        return 0
+    ents = list(Enterprise.objects.filter(zone=zone).order_by("name"))
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=20)
+    office = _office_name(zone)
+    campaign = monitoring.open_campaign(title="重点企业每日运行情况", zone=zone, enterprises=ents, start_date=start,
+                                        end_date=today + dt.timedelta(days=9), by=admin, office=office)
+    n = 0
+    base = {e.pk: (rng.randint(80, 900), Decimal(rng.randint(50, 2000))) for e in ents}
+    for i in range(21):
+        day = start + dt.timedelta(days=i)
+        recovery = Decimal(min(100, 40 + i * 3)) / 100  # output recovers over the three weeks
+        for e in ents:
+            if day == today and rng.random() < 0.4:
+                continue  # today's reports are still coming in
+            if rng.random() < 0.05:
+                continue  # missed a day
+            staff, output = base[e.pk]
+            stopped = i < 3 and rng.random() < 0.3
+            state = "stopped" if stopped else ("partial" if recovery < Decimal("0.8") else "normal")
+            present = 0 if stopped else int(staff * min(Decimal(1), recovery + Decimal(rng.randint(-5, 5)) / 100))
+            hour = 17 if rng.random() < 0.08 else rng.choice([9, 10, 11, 14, 15])
+            data = {"state": state, "staff_expected": staff, "staff_present": min(present, staff),
+                    "output_value": (output * recovery).quantize(Decimal("0.01")) if not stopped else Decimal(0),
+                    "imports_usd": Decimal(rng.randint(0, 80)), "exports_usd": Decimal(rng.randint(0, 120)),
+                    "damage": "厂房局部受损" if i < 2 and rng.random() < 0.3 else "", "needs": rng.choice(NEEDS)}
+            at = timezone.make_aware(dt.datetime.combine(day, dt.time(hour, rng.randint(0, 59))))
+            if at > now:
+                continue
+            monitoring.submit_report(campaign, e, day, data, by=admin, at=at)
+            n += 1
+    return n
+
+
+def _tiers(enterprises, admin, rng) -> None:
+    """Without the statistics module, a few key enterprises are set by hand (with the reason)."""
+    from . import monitoring
+    from .models import EnterpriseTier, TierRule
+
+    if EnterpriseTier.objects.exists():
+        return
+    rules = list(TierRule.objects.order_by("-min_trade_usd"))
+    if not rules:
+        return
+    for e in enterprises[:: max(1, len(enterprises) // 12)]:
+        monitoring.set_tier(e, rng.choice(rules), note="按上年进出口额认定（手工录入）", by=admin,
+                            on=timezone.localdate().replace(month=1, day=1))
