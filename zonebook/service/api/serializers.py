@@ -112,3 +112,25 @@ class LiaisonSerializer(serializers.ModelSerializer):
         model = Liaison
         fields = ["id", "enterprise", "officer", "role", "valid_from", "valid_to", "note"]
         read_only_fields = ["valid_to"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import Campaign
+
+        model = Campaign
+        fields = ["id", "title", "zone", "frequency", "start_date", "end_date", "due_time", "due_day", "enterprises"]
+        read_only_fields = fields
+
+
+class OperationReportSerializer(serializers.ModelSerializer):
+    enterprise = ScopedPrimaryKeyRelatedField(queryset=Enterprise.objects.all())
+
+    class Meta:
+        from ..models import OperationReport
+
+        model = OperationReport
+        fields = ["id", "campaign", "enterprise", "date", "state", "staff_expected", "staff_present", "output_value",
+                  "imports_usd", "exports_usd", "damage", "needs", "submitted_at", "late", "revision"]
+        read_only_fields = ["submitted_at", "late", "revision"]
+        validators = []  # a second submission for the same day updates the report (the service decides)

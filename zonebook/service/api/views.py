@@ -189,7 +189,7 @@ class VisitViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     def get_queryset(self):
         return (super().get_queryset().annotate(problem_count=Count("problems", distinct=True))
-                .prefetch_related("enterprises", "officers"))
+                .prefetch_related("enterprises", "officers").order_by("-date", "-id"))
 
     def perform_create(self, serializer):
         d = serializer.validated_data
@@ -218,3 +218,56 @@ class LiaisonViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         serializer.instance = _run(services.assign_liaison, enterprise=d["enterprise"], officer=d["officer"],
                                    role=d["role"], valid_from=d["valid_from"], note=d.get("note", ""),
                                    by=self.request.user)
+
+
+class CampaignViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Operation-report campaigns (每日运行情况表) in scope; ``missing/?date=`` lists who has not reported."""
+
+    permission_classes = [ServicePermission]
+    serializer_class = s.CampaignSerializer
+
+    def get_queryset(self):
+        from ..models import Campaign
+
+        return Campaign.objects.for_user(self.request.user).distinct().prefetch_related("enterprises")
+
+    @action(detail=True, methods=["get"])
+    def missing(self, request, pk=None):
+        from django.utils.dateparse import parse_date
+
+        from .. import monitoring
+
+        day = parse_date(request.query_params.get("date") or "")
+        if day is None:
+            raise exceptions.ValidationError({"date": ["Give the date as YYYY-MM-DD."]})
+        rows = monitoring.missing(self.get_object(), day).values("id", "name")
+        return Response(list(rows))
+
+
+class OperationReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Daily (or monthly) operation reports; POST submits one — a second POST for the same campaign,
+    enterprise and day updates it (``revision``), a late one is accepted and flagged."""
+
+    permission_classes = [ServicePermission]
+    serializer_class = s.OperationReportSerializer
+    filterset_fields = ["campaign", "enterprise", "date", "late"]
+    filter_backends = [DjangoFilterBackend]
+
+    def get_queryset(self):
+        from ..models import OperationReport
+
+        return OperationReport.objects.for_user(self.request.user).select_related("enterprise")
+
+    def create(self, request, *args, **kwargs):
+        from .. import monitoring
+        from ..models import Campaign
+
+        ser = self.get_serializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = dict(ser.validated_data)
+        campaign = Campaign.objects.for_user(request.user).filter(pk=d.pop("campaign").pk).distinct().first()
+        if campaign is None:
+            raise exceptions.NotFound()
+        report = _run(monitoring.submit_report, campaign, d.pop("enterprise"), d.pop("date"), d, by=request.user)
+        return Response(s.OperationReportSerializer(report).data, status=status.HTTP_201_CREATED)

@@ -143,3 +143,19 @@ def test_reminders_notify_enterprises_that_have_not_reported(world, svc, campaig
     assert monitoring.send_reminders(now) == 1  # e_a1's user; a1b has reported
     assert Notification.objects.get(kind="service.report_due").recipient == world.users.enterprise
     assert monitoring.send_reminders(now) == 0  # once per day
+
+
+def test_api_submits_twice_without_duplicate_and_scopes(world, svc, campaign, client_for):
+    c = client_for(world.users.enterprise)
+    payload = {"campaign": campaign.pk, "enterprise": world.enterprises.a1.pk, "date": "2026-11-03",
+               "state": "normal", "staff_expected": 10, "staff_present": 9, "output_value": "1.50",
+               "imports_usd": "0", "exports_usd": "0"}
+    assert c.post("/api/service/operation-reports/", payload).status_code == 201
+    r = c.post("/api/service/operation-reports/", {**payload, "staff_present": 10})
+    assert r.status_code == 201 and r.json()["revision"] == 2 and r.json()["late"] is True
+    assert OperationReport.objects.count() == 1
+    other = {**payload, "enterprise": world.enterprises.a1b.pk}
+    assert c.post("/api/service/operation-reports/", other).status_code == 400  # not its own (out of scope)
+    missing = client_for(svc.dispatcher).get(f"/api/service/campaigns/{campaign.pk}/missing/?date=2026-11-03").json()
+    assert [m["name"] for m in missing] == [world.enterprises.a1b.name]
+    assert client_for(world.users.other_zone).get(f"/api/service/campaigns/{campaign.pk}/").status_code == 404

@@ -210,3 +210,26 @@ def test_visit_list_query_count(world, svc, client_for, django_assert_max_num_qu
     with django_assert_max_num_queries(12):
         r = c.get(reverse("service:visit_list"))
     assert r.status_code == 200 and r.content.decode().count("成都乙精密制造有限公司") >= 20
+
+
+def test_visit_and_liaison_api(world, svc, client_for):
+    c = client_for(svc.dispatcher)
+    day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    r = c.post("/api/service/visits/", {"date": day, "kind": "visit", "enterprises": [world.enterprises.a1.pk],
+                                        "officers": [svc.dispatcher.pk], "topics": "用工", "problems": ["LAB 缺普工"]},
+               content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["problem_count"] == 1
+    assert ServiceRequest.objects.get(visit_id=r.json()["id"]).category.code == "LAB"
+    bad = c.post("/api/service/visits/", {"date": day, "kind": "visit", "enterprises": [world.enterprises.a1.pk],
+                                          "officers": [svc.dispatcher.pk], "problems": ["NOPE x"]},
+                 content_type="application/json")
+    assert bad.status_code == 400
+    r = c.post("/api/service/liaisons/", {"enterprise": world.enterprises.a1.pk, "officer": svc.dispatcher.pk,
+                                          "role": "staff", "valid_from": day}, content_type="application/json")
+    assert r.status_code == 201
+    assert len(c.get("/api/service/liaisons/").json()["results"] if isinstance(c.get("/api/service/liaisons/").json(), dict)
+               else c.get("/api/service/liaisons/").json()) == 1
+    assert client_for(world.users.other_zone).get("/api/service/visits/").json() in ([], {"count": 0, "next": None,
+                                                                                          "previous": None, "results": []})
+    assert client_for(world.users.enterprise).get("/api/service/visits/").status_code == 403
