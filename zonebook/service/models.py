@@ -141,6 +141,9 @@ class ServiceRequest(TrackedMixin, models.Model):
         "registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="service_requests"
     )
     zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    # the zone's region, copied at intake: province and city lists sort by time on an index, without a join
+    province_code = models.CharField(max_length=6, blank=True)
+    city_code = models.CharField(max_length=6, blank=True)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
@@ -179,8 +182,8 @@ class ServiceRequest(TrackedMixin, models.Model):
     extension_days = models.PositiveSmallIntegerField(_("approved extension (working days)"), default=0)
 
     SCOPE_PATHS = {
-        "province": "zone__province_code",
-        "city": "zone__city_code",
+        "province": "province_code",
+        "city": "city_code",
         "zone": "zone_id",
         "enterprise": "enterprise_id",
     }
@@ -190,7 +193,13 @@ class ServiceRequest(TrackedMixin, models.Model):
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["zone", "status"], name="service_req_zone_status")]
+        indexes = [
+            models.Index(fields=["zone", "status"], name="service_req_zone_status"),
+            models.Index(fields=["province_code", "-received_at", "-id"], name="service_req_prov_recv"),
+            models.Index(fields=["city_code", "-received_at", "-id"], name="service_req_city_recv"),
+            models.Index(fields=["zone", "-received_at", "-id"], name="service_req_zone_recv"),
+            models.Index(fields=["enterprise", "-received_at", "-id"], name="service_req_ent_recv"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -236,8 +245,8 @@ class Assignment(TrackedMixin, models.Model):
     return_reason = models.TextField(_("reason for return"), blank=True)
 
     SCOPE_PATHS = {
-        "province": "request__zone__province_code",
-        "city": "request__zone__city_code",
+        "province": "request__province_code",
+        "city": "request__city_code",
         "zone": "request__zone_id",
         "enterprise": "request__enterprise_id",
     }
@@ -273,8 +282,8 @@ class RequestEvent(models.Model):
     next_date = models.DateField(_("next checkpoint"), null=True, blank=True)
 
     SCOPE_PATHS = {
-        "province": "request__zone__province_code",
-        "city": "request__zone__city_code",
+        "province": "request__province_code",
+        "city": "request__city_code",
         "zone": "request__zone_id",
         "enterprise": "request__enterprise_id",
     }

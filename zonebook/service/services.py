@@ -226,6 +226,7 @@ def receive(*, enterprise, category: Category, title: str, description: str, by,
             with transaction.atomic():
                 req = ServiceRequest.objects.create(
                     number=_next_number(at), enterprise=enterprise, zone=enterprise.zone, category=category,
+                    province_code=enterprise.zone.province_code, city_code=enterprise.zone.city_code,
                     title=title.strip()[:200], description=description.strip(), channel=channel,
                     contact_name=contact_name, contact_phone=contact_phone, received_at=at, received_by=by,
                     first_receiver=first, visit=visit, clock_policy=policy,
