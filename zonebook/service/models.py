@@ -575,3 +575,64 @@ class OperationReport(models.Model):
 
     def audit_scope(self) -> dict:
         return self.enterprise.audit_scope()
+
+
+# ------------------------------------------------------------------ joint meetings (联席会议)
+
+
+class JointMeeting(models.Model):
+    """联席会议 with customs, inspection, foreign exchange and other units; its decisions are tracked."""
+
+    zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=200)
+    units = models.ManyToManyField("accounts.Unit", verbose_name=_("participating units"), related_name="+")
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    SCOPE_PATHS = {"province": "zone__province_code", "city": "zone__city_code", "zone": "zone_id"}
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("joint meeting")
+        verbose_name_plural = _("joint meetings")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("service:meeting_detail", args=[self.pk])
+
+    def audit_scope(self) -> dict:
+        zone = self.zone
+        return {"province": zone.province_code, "city": zone.city_code, "zone": zone.pk, "enterprise": None}
+
+
+class MeetingDecision(models.Model):
+    """A decision of a joint meeting: a task with a lead unit and a deadline, tracked until done."""
+
+    meeting = models.ForeignKey(JointMeeting, verbose_name=_("joint meeting"), on_delete=models.CASCADE,
+                                related_name="decisions")
+    text = models.TextField(_("decision"))
+    lead_unit = models.ForeignKey("accounts.Unit", verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField(_("deadline"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True)
+
+    SCOPE_PATHS = {"province": "meeting__zone__province_code", "city": "meeting__zone__city_code",
+                   "zone": "meeting__zone_id"}
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting decision")
+        verbose_name_plural = _("meeting decisions")
+        ordering = ["due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def audit_scope(self) -> dict:
+        return self.meeting.audit_scope()

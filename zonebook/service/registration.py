@@ -25,6 +25,7 @@ MODULE = AppModule(
         MenuEntry(_("Visit summary table"), "service:visit_summary", group=GROUP, order=50, roles=OFFICE),
         MenuEntry(_("Liaison assignments"), "service:liaison_list", group=GROUP, order=60, roles=OFFICE),
         MenuEntry(_("My enterprises"), "service:my_enterprises", group=GROUP, order=70, roles=OFFICE),
+        MenuEntry(_("Joint meetings"), "service:meeting_list", group=GROUP, order=75, roles=OFFICE),
         MenuEntry(_("Key enterprises"), "service:key_enterprises", group=GROUP, order=80, roles=OFFICE),
         MenuEntry(_("Operation reports"), "service:campaign_list", group=GROUP, order=90),
     ],

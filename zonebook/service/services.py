@@ -679,3 +679,48 @@ def record_visit(*, date: dt.date, kind: str, officers, enterprises, by, topics:
         receive(enterprise=enterprises[0], category=category, title=text[:200], description=text, by=by,
                 channel=Channel.VISIT, visit=visit, at=at)
     return visit
+
+
+# ------------------------------------------------------------------ joint meetings (联席会议)
+
+
+@transaction.atomic
+def record_meeting(*, zone, date: dt.date, title: str, units, minutes: str, decisions, by):
+    """Record a joint meeting; each decision (text, lead unit, deadline) becomes a tracked task.  The
+    lead units must be among the zone's units (``units_for_zone``)."""
+    from .models import JointMeeting, MeetingDecision
+
+    _require_office(by)
+    if not (title or "").strip():
+        raise DomainError(_("Give the meeting a title."), code="required", field="title")
+    allowed = set(units_for_zone(zone).values_list("pk", flat=True))
+    units = list(units)
+    for _text, unit, due in decisions:
+        if unit.pk not in allowed:
+            raise DomainError(
+                _("%(unit)s is not a unit of this zone; dispatch only to the zone's units or the city and province above it.")
+                % {"unit": unit}, code="unit_outside_zone", field="decisions",
+            )
+        if due < date:
+            raise DomainError(_("A decision's deadline lies before the meeting."), code="invalid", field="decisions")
+    meeting = JointMeeting.objects.create(zone=zone, date=date, title=title.strip(), minutes=minutes, created_by=by)
+    meeting.units.set(units)
+    audit.record(meeting, code="service.meeting.created", by=by, action="create",
+                 changes={"title": [None, meeting.title], "units": [[], [u.pk for u in units]]})
+    for text, unit, due in decisions:
+        d = MeetingDecision.objects.create(meeting=meeting, text=text.strip(), lead_unit=unit, due_date=due)
+        audit.record(d, code="service.decision.created", by=by, action="create",
+                     changes={"lead_unit": [None, unit.pk], "due_date": [None, due.isoformat()]})
+    return meeting
+
+
+@transaction.atomic
+def complete_decision(decision, *, result: str, by, at=None):
+    """A decision is done: the lead unit (or the office) reports the result."""
+    if not (is_office(by) or _member_of(by, decision.lead_unit)):
+        raise DomainError(_("Only the lead unit may do this."), code="not_lead_unit")
+    if decision.done_at is not None:
+        raise DomainError(_("This decision is done already."), code="done")
+    if not (result or "").strip():
+        raise DomainError(_("Write the result."), code="result_required", field="result")
+    return audit.update(decision, {"done_at": _now(at), "result": result.strip()}, by=by, code="service.decision.done")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_liaison, views_monitoring, views_supervision
+from . import views, views_liaison, views_meetings, views_monitoring, views_supervision
 
 app_name = "service"
 urlpatterns = [
@@ -19,6 +19,10 @@ urlpatterns = [
     path("liaisons/new/", views_liaison.liaison_create, name="liaison_create"),
     path("liaisons/<int:pk>/end/", views_liaison.liaison_end, name="liaison_end"),
     path("my-enterprises/", views_liaison.my_enterprises, name="my_enterprises"),
+    path("meetings/", views_meetings.meeting_list, name="meeting_list"),
+    path("meetings/new/", views_meetings.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting_detail"),
+    path("decisions/<int:pk>/done/", views_meetings.decision_done, name="decision_done"),
     path("key-enterprises/", views_monitoring.key_enterprises, name="key_enterprises"),
     path("key-enterprises/<int:pk>/tier/", views_monitoring.set_tier, name="set_tier"),
     path("reports/", views_monitoring.campaign_list, name="campaign_list"),

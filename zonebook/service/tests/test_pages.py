@@ -233,3 +233,30 @@ def test_visit_and_liaison_api(world, svc, client_for):
     assert client_for(world.users.other_zone).get("/api/service/visits/").json() in ([], {"count": 0, "next": None,
                                                                                           "previous": None, "results": []})
     assert client_for(world.users.enterprise).get("/api/service/visits/").status_code == 403
+
+
+def test_joint_meeting_decisions_are_tracked(world, svc, client_for):
+    from zonebook.service.models import MeetingDecision
+    from zonebook.service.views_meetings import decision_light
+
+    c = client_for(svc.dispatcher)
+    today = timezone.localdate()
+    r = c.post(reverse("service:meeting_create"), {
+        "zone": world.zones.a1.pk, "date": today.isoformat(), "title": "海关、检验、外汇联席会议",
+        "units": [svc.service_dept.pk, svc.city_unit.pk], "minutes": "研究企业通关问题",
+        "d0_text": "开通查验绿色通道", "d0_unit": svc.city_unit.pk, "d0_due": (today + dt.timedelta(days=2)).isoformat(),
+        "d1_text": "汇总企业用工需求", "d1_unit": svc.service_dept.pk, "d1_due": (today + dt.timedelta(days=10)).isoformat(),
+    })
+    assert r.status_code == 302
+    d0, d1 = MeetingDecision.objects.order_by("due_date")
+    assert (d0.lead_unit, decision_light(d0), decision_light(d1)) == (svc.city_unit, "amber", "green")
+    assert decision_light(d0, today + dt.timedelta(days=3)) == "overdue"
+    bad = c.post(reverse("service:meeting_create"), {
+        "zone": world.zones.a1.pk, "date": today.isoformat(), "title": "x", "units": [svc.service_dept.pk],
+        "d0_text": "y", "d0_unit": svc.other_zone_unit.pk, "d0_due": today.isoformat()})
+    assert bad.status_code == 200 and MeetingDecision.objects.count() == 2  # refused: unit outside the zone
+    c.post(reverse("service:decision_done", args=[d1.pk]), {"result": "已汇总"})
+    d1.refresh_from_db()
+    assert d1.done_at is not None and decision_light(d1) == ""
+    assert "开通查验绿色通道" in c.get(reverse("service:meeting_list")).content.decode()
+    assert client_for(world.users.other_zone).get(reverse("service:meeting_detail", args=[d0.meeting_id])).status_code == 404
