@@ -167,7 +167,7 @@ def _play(req, rng, now, admin) -> None:
         services.revisit(req, satisfaction=sat, by=office, at=revisit_at)
 
 
-def load(stdout=None, *, visits=(3, 9), requests=(2, 5)) -> None:
+def load(stdout=None, *, visits=(2, 6), requests=(2, 4)) -> None:
     """``visits`` / ``requests``: how many per enterprise (random in the range)."""
     now = timezone.now()
     today = timezone.localdate()
@@ -219,6 +219,7 @@ def load(stdout=None, *, visits=(3, 9), requests=(2, 5)) -> None:
         for req in ServiceRequest.objects.filter(status="received").select_related("zone", "category", "first_receiver").order_by("received_at"):
             _play(req, rng, now, admin)
     n_reports = _daily_report(zones, admin, rng, now)
+    _meetings(zones, admin)
     _tiers(enterprises, admin, rng)
     # escalate what is overdue now (the scheduled run would do this every few minutes)
     from zonebook.sla.services import run_escalations
@@ -295,3 +296,26 @@ def _tiers(enterprises, admin, rng) -> None:
     for e in enterprises[:: max(1, len(enterprises) // 12)]:
         monitoring.set_tier(e, rng.choice(rules), note="按上年进出口额认定（手工录入）", by=admin,
                             on=timezone.localdate().replace(month=1, day=1))
+
+
+def _meetings(zones, admin) -> None:
+    """A joint meeting (联席会议) with customs, tax and foreign exchange in each zone with an office."""
+    from .models import JointMeeting
+
+    if JointMeeting.objects.exists():
+        return
+    today = timezone.localdate()
+    for zone in zones:
+        units = list(services.units_for_zone(zone).filter(kind__in=["customs", "tax", "foreign_exchange", "zone_dept"]))
+        lead = next((u for u in units if u.name == "企业服务局"), None)
+        customs = next((u for u in units if u.kind == "customs"), None)
+        if lead is None or customs is None:
+            continue
+        services.record_meeting(
+            zone=zone, date=today - dt.timedelta(days=14), title="海关、税务、外汇联席会议（第四季度）", units=units,
+            minutes="通报区内企业运行情况，研究通关查验、出口退税和外汇结算中企业反映的问题。",
+            decisions=[("开通重点企业查验绿色通道", customs, today + dt.timedelta(days=3)),
+                       ("汇总企业用工需求并组织专场招聘", lead, today - dt.timedelta(days=2)),
+                       ("梳理出口退税到账慢的企业清单", lead, today + dt.timedelta(days=10))],
+            by=admin,
+        )
