@@ -93,8 +93,8 @@ class VisitFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(label=cap(_("kind")), choices=VisitKind.choices)
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), queryset=scoped_zones)
     enterprise = EnterpriseFilter(label=cap(_("enterprise")), field_name="enterprises", distinct=True)
-    date_from = filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte")
-    date_to = filters.DateFilter(label=_("Until"), field_name="date", lookup_expr="lte")
+    date_from = filters.DateFilter(label=pgettext_lazy("period", "From"), field_name="date", lookup_expr="gte")
+    date_to = filters.DateFilter(label=pgettext_lazy("period", "Until"), field_name="date", lookup_expr="lte")
     sort = filters.OrderingFilter(label=_("Sort"), fields=(("date", "date"), ("kind", "kind")))
 
     class Meta:

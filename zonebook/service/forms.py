@@ -150,7 +150,7 @@ class LiaisonForm(forms.Form):
     )
     officer = forms.ModelChoiceField(label=cap(_("officer")), queryset=User.objects.none())
     role = forms.ChoiceField(label=cap(_("role")), choices=LiaisonRole.choices)
-    valid_from = forms.DateField(label=cap(_("from")), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=cap(pgettext_lazy("period", "from")), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=cap(_("note")), required=False, max_length=200)
 
     def __init__(self, *args, user, **kwargs):
@@ -165,8 +165,8 @@ class LiaisonForm(forms.Form):
 class CampaignForm(forms.Form):
     title = forms.CharField(label=cap(_("title")), max_length=100, initial="重点企业每日运行情况")
     frequency = forms.ChoiceField(label=cap(_("frequency")), choices=[("daily", _("Daily")), ("monthly", _("Monthly"))])
-    start_date = forms.DateField(label=cap(_("from")), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=cap(_("until")), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=cap(pgettext_lazy("period", "from")), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=cap(pgettext_lazy("period", "until")), widget=forms.DateInput(attrs={"type": "date"}))
     due_time = forms.TimeField(label=cap(_("due time")), initial="16:00", widget=forms.TimeInput(attrs={"type": "time"}))
     enterprises = forms.ModelMultipleChoiceField(label=cap(_("enterprises")), queryset=Enterprise.objects.none(),
                                                  widget=forms.SelectMultiple(attrs={"size": 10}))

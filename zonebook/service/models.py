@@ -136,7 +136,7 @@ class RequestQuerySet(ScopedQuerySet):
 class ServiceRequest(TrackedMixin, models.Model):
     """诉求 / 工单: one problem of one enterprise, from intake to close."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    number = models.CharField(pgettext_lazy("service", "number"), max_length=20, unique=True)
     enterprise = models.ForeignKey(
         "registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="service_requests"
     )
@@ -276,7 +276,7 @@ class RequestEvent(models.Model):
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    unit = models.ForeignKey("accounts.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("accounts.Unit", verbose_name=pgettext_lazy("service", "unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(_("text"), blank=True)
     internal = models.BooleanField(_("internal note"), default=False)
     next_date = models.DateField(_("next checkpoint"), null=True, blank=True)
@@ -311,7 +311,7 @@ class Extension(models.Model):
 
     request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="extensions")
     days = models.PositiveSmallIntegerField(_("working days"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(pgettext_lazy("service", "reason"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     requested_at = models.DateTimeField(_("requested at"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -349,8 +349,8 @@ class Liaison(models.Model):
     enterprise = models.ForeignKey("registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="liaisons")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("officer"), on_delete=models.PROTECT, related_name="liaisons")
     role = models.CharField(_("role"), max_length=8, choices=LiaisonRole.choices, default=LiaisonRole.STAFF)
-    valid_from = models.DateField(_("from"))
-    valid_to = models.DateField(_("until"), null=True, blank=True)
+    valid_from = models.DateField(pgettext_lazy("period", "from"))
+    valid_to = models.DateField(pgettext_lazy("period", "until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     SCOPE_PATHS = {
@@ -494,8 +494,8 @@ class Campaign(models.Model):
     title = models.CharField(_("title"), max_length=100)
     zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
     frequency = models.CharField(_("frequency"), max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"))
+    start_date = models.DateField(pgettext_lazy("period", "from"))
+    end_date = models.DateField(pgettext_lazy("period", "until"))
     due_time = models.TimeField(_("due time"), default="16:00")
     due_day = models.PositiveSmallIntegerField(_("due day of the month"), default=8)
     enterprises = models.ManyToManyField("registry.Enterprise", verbose_name=_("enterprises"), related_name="+")
@@ -528,7 +528,7 @@ class Campaign(models.Model):
 class OperatingState(models.TextChoices):
     NORMAL = "normal", _("Operating normally")
     PARTIAL = "partial", _("Partly operating")
-    STOPPED = "stopped", _("Stopped")
+    STOPPED = "stopped", pgettext_lazy("service", "Stopped")
 
 
 class OperationReport(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zonebook.core.lists import BaseTable, cap
 from zonebook.notify import lights as light_rule
@@ -26,7 +27,7 @@ def request_list_queryset(user):
 
 
 class RequestTable(BaseTable):
-    number = tables.Column(verbose_name=cap(_("number")), linkify=True)
+    number = tables.Column(verbose_name=cap(pgettext_lazy("service", "number")), linkify=True)
     received_at = tables.DateColumn(verbose_name=cap(_("received at")), format="Y-m-d")
     enterprise = tables.Column(verbose_name=cap(_("enterprise")), accessor="enterprise__name", order_by="enterprise__name")
     category = tables.Column(verbose_name=cap(_("category")), orderable=False)
@@ -105,8 +106,8 @@ class LiaisonTable(BaseTable):
     zone = tables.Column(verbose_name=cap(_("zone")), accessor="enterprise__zone__short_name", orderable=False)
     officer = tables.Column(verbose_name=cap(_("officer")), accessor="officer", orderable=False)
     role = tables.Column(verbose_name=cap(_("role")))
-    valid_from = tables.DateColumn(verbose_name=cap(_("from")), format="Y-m-d")
-    valid_to = tables.DateColumn(verbose_name=cap(_("until")), format="Y-m-d", default="")
+    valid_from = tables.DateColumn(verbose_name=cap(pgettext_lazy("period", "from")), format="Y-m-d")
+    valid_to = tables.DateColumn(verbose_name=cap(pgettext_lazy("period", "until")), format="Y-m-d", default="")
     note = tables.Column(verbose_name=cap(_("note")), default="")
 
     class Meta(BaseTable.Meta):

@@ -128,7 +128,7 @@ def _dates(request):
 
 
 def _summary_rows(officers, enterprises):
-    yield [_("Table"), _("Name"), _("Zone"), _("Visits"), _("Enterprises covered"), _("Last visit"),
+    yield [_("Table"), pgettext("service", "Name"), _("Zone"), _("Visits"), _("Enterprises covered"), _("Last visit"),
            _("Problems raised"), pgettext("service", "Solved"), pgettext("service", "Open")]
     for r in officers:
         yield [_("By officer"), r["name"], "", r["visits"], r["enterprises"], None, r["problems"], r["solved"], r["open"]]
