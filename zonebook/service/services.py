@@ -141,7 +141,7 @@ def _event(req: ServiceRequest, kind: str, by, *, text: str = "", unit=None, int
 
 
 def _locked(req: ServiceRequest) -> ServiceRequest:
-    return ServiceRequest.objects.select_for_update().select_related("zone", "category", "lead_unit").get(pk=req.pk)
+    return ServiceRequest.objects.select_for_update(of=("self",)).select_related("zone", "category", "lead_unit").get(pk=req.pk)
 
 
 def _expect(req: ServiceRequest, *statuses) -> None:

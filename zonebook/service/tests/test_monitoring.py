@@ -159,3 +159,33 @@ def test_api_submits_twice_without_duplicate_and_scopes(world, svc, campaign, cl
     missing = client_for(svc.dispatcher).get(f"/api/service/campaigns/{campaign.pk}/missing/?date=2026-11-03").json()
     assert [m["name"] for m in missing] == [world.enterprises.a1b.name]
     assert client_for(world.users.other_zone).get(f"/api/service/campaigns/{campaign.pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_submissions_make_one_report(world, svc, campaign):
+    """Two submissions of the same day at once (two browser tabs): one row, the second an update."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    errors = []
+
+    def submit(n):
+        try:
+            monitoring.submit_report(campaign, world.enterprises.a1, DAY, _data(staff_present=170 + n),
+                                     by=svc.dispatcher, at=at(2026, 11, 3, 12))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    report = OperationReport.objects.get(campaign=campaign, enterprise=world.enterprises.a1, date=DAY)
+    assert report.revision == 4
