@@ -260,3 +260,22 @@ def test_joint_meeting_decisions_are_tracked(world, svc, client_for):
     assert d1.done_at is not None and decision_light(d1) == ""
     assert "开通查验绿色通道" in c.get(reverse("service:meeting_list")).content.decode()
     assert client_for(world.users.other_zone).get(reverse("service:meeting_detail", args=[d0.meeting_id])).status_code == 404
+
+
+def test_dashboard_panels_and_todo_counters(world, svc, rf):
+    from zonebook.service import dashboard
+
+    old = _req(world, svc, when=timezone.now() - dt.timedelta(days=40), title="超期诉求")
+    services.dispatch(old, lead_unit=svc.service_dept, by=svc.dispatcher, at=timezone.now() - dt.timedelta(days=39))
+    services.assign_liaison(enterprise=world.enterprises.a1, officer=svc.dispatcher, role="staff",
+                            valid_from=timezone.localdate() - dt.timedelta(days=5), by=svc.dispatcher)
+    request = rf.get("/")
+    request.user = svc.dispatcher
+    liaison = dashboard.liaison_panel(request)
+    row = liaison["rows"][0]
+    assert row.name == world.enterprises.a1.name and row.open_requests == 1 and row.overdue_requests == 1
+    panel = dashboard.supervision_panel(request)
+    assert panel["count"] == 3 and {r.request.pk for r in panel["rows"]} == {old.pk}  # close, sign, reply clocks
+    assert dashboard.overdue_count(svc.dispatcher) == 3
+    assert dashboard.unit_todo_count(svc.member) == 1 and dashboard.unit_todo_count(svc.co_member) == 0
+    assert dashboard.overdue_count(world.users.enterprise) == 0 and dashboard.overdue_count(world.users.other_zone) == 0
