@@ -133,3 +133,24 @@ class LiaisonFilterSet(filters.FilterSet):
         today = timezone.localdate()
         q = Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
         return queryset.filter(q) if value else queryset.exclude(q)
+
+
+def scoped_campaigns(request):
+    from .models import Campaign
+
+    if request is None:
+        return Campaign.objects.none()
+    return Campaign.objects.for_user(request.user).distinct()
+
+
+class OperationReportFilterSet(filters.FilterSet):
+    campaign = filters.ModelChoiceFilter(label=_("Campaign"), queryset=scoped_campaigns)
+    enterprise = EnterpriseFilter(label=cap(_("enterprise")))
+    date = filters.DateFilter(label=_("Date"))
+    late = filters.BooleanFilter(label=_("Late"), widget=YesNoWidget)
+
+    class Meta:
+        from .models import OperationReport
+
+        model = OperationReport
+        fields = ["campaign", "enterprise", "date", "late"]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from zonebook.core.errors import DomainError
 from zonebook.core.forms import apply_service_error
 from zonebook.core.lists import FilteredListView
+from zonebook.core.views import scoped_object
 from zonebook.sla import services as sla
 
 from . import forms as f
@@ -131,6 +132,7 @@ def _form(action, req, data=None):
     return cls(data, prefix=action) if cls else None
 
 
+@scoped_object(ServiceRequest)
 @login_required
 def request_detail(request, pk, forms_override=None):
     req = get_object_or_404(request_list_queryset(request.user), pk=pk)
@@ -158,6 +160,7 @@ def request_detail(request, pk, forms_override=None):
     return render(request, "service/request_detail.html", context)
 
 
+@scoped_object(ServiceRequest)
 @login_required
 @require_POST
 def request_action(request, pk, action):

@@ -22,6 +22,7 @@ from zonebook.core import exports
 from zonebook.core.errors import DomainError
 from zonebook.core.forms import apply_service_error
 from zonebook.core.lists import FilteredListView
+from zonebook.core.views import scoped_object
 from zonebook.registry.models import Enterprise
 from zonebook.sla.models import Deadline
 
@@ -110,10 +111,11 @@ def visit_create(request):
     return render(request, "service/form.html", {"form": form, "title": _("New visit"), "cancel": "service:visit_list"})
 
 
+@scoped_object(Visit)
 @login_required
 def visit_detail(request, pk):
-    _require_office(request.user)
     visit = get_object_or_404(visit_queryset(request.user), pk=pk)
+    _require_office(request.user)
     problems = ServiceRequest.objects.for_user(request.user).filter(visit=visit).select_related("category", "enterprise")
     return render(request, "service/visit_detail.html", {"visit": visit, "problems": problems, "title": str(visit)})
 
@@ -188,12 +190,13 @@ def liaison_create(request):
                                                  "cancel": "service:liaison_list"})
 
 
+@scoped_object(Liaison)
 @login_required
 @require_POST
 def liaison_end(request, pk):
     user = request.user
-    _require_office(user)
     liaison = get_object_or_404(Liaison.objects.for_user(user), pk=pk)
+    _require_office(user)
     day = parse_date(request.POST.get("valid_to") or "") or timezone.localdate()
     try:
         services.end_liaison(liaison, valid_to=day, by=user)

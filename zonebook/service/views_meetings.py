@@ -18,6 +18,7 @@ from zonebook.audit.services import record_event
 from zonebook.core import exports
 from zonebook.core.errors import DomainError
 from zonebook.core.forms import apply_service_error, style_fields
+from zonebook.core.views import scoped_object
 from zonebook.notify import lights
 from zonebook.registry.models import Zone
 
@@ -124,11 +125,12 @@ def meeting_create(request):
                                                  "cancel": "service:meeting_list"})
 
 
+@scoped_object(JointMeeting)
 @login_required
 def meeting_detail(request, pk):
     user = request.user
-    _require_office(user)
     meeting = get_object_or_404(JointMeeting.objects.for_user(user).select_related("zone"), pk=pk)
+    _require_office(user)
     decisions = list(meeting.decisions.select_related("lead_unit"))
     for d in decisions:
         d.light = decision_light(d)
@@ -136,6 +138,7 @@ def meeting_detail(request, pk):
                                                            "decisions": decisions})
 
 
+@scoped_object(MeetingDecision)
 @login_required
 @require_POST
 def decision_done(request, pk):

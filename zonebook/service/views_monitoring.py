@@ -19,6 +19,7 @@ from zonebook.audit.services import record_event
 from zonebook.core import exports
 from zonebook.core.errors import DomainError
 from zonebook.core.forms import apply_service_error
+from zonebook.core.views import scoped_object
 from zonebook.registry.models import Enterprise
 
 from . import forms as f
@@ -66,13 +67,14 @@ def key_enterprises(request):
     })
 
 
+@scoped_object(Enterprise)
 @login_required
 @require_POST
 def set_tier(request, pk):
     """Set a tier by hand (the key-enterprise page's form)."""
     user = request.user
-    _require_office(user)
     enterprise = get_object_or_404(Enterprise.objects.for_user(user), pk=pk)
+    _require_office(user)
     form = f.TierForm(request.POST)
     if form.is_valid():
         try:
@@ -129,6 +131,7 @@ def _day(request, campaign) -> dt.date:
     return day
 
 
+@scoped_object(Campaign)
 @login_required
 def campaign_detail(request, pk):
     """One day of a campaign: the reports (late ones flagged), who has not reported, the 简报."""
@@ -155,11 +158,12 @@ def campaign_detail(request, pk):
     })
 
 
+@scoped_object(Campaign)
 @login_required
 def bulletin(request, pk, fmt):
     user = request.user
-    _require_office(user)
     campaign = get_object_or_404(_campaigns(user), pk=pk)
+    _require_office(user)
     day = _day(request, campaign)
     if fmt not in ("docx", "pdf"):
         raise Http404
@@ -167,6 +171,7 @@ def bulletin(request, pk, fmt):
     return document_response(request, monitoring.bulletin(campaign, day), fmt, f"{campaign.title}简报-{day}")
 
 
+@scoped_object(Campaign)
 @login_required
 def report_submit(request, pk):
     """The enterprise's report for a day (its own enterprise; the office may enter one for any)."""

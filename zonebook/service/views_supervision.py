@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 
 from zonebook.audit.services import record_event
 from zonebook.core import exports
+from zonebook.core.views import scoped_object
 
 from . import figures, services
 from . import supervision as sv
@@ -77,14 +78,15 @@ def supervision(request):
     })
 
 
+@scoped_object(ServiceRequest)
 @login_required
 def reminder_notice(request, pk, fmt):
     """催办通知书 for one overdue request (its most overdue clock)."""
     user = request.user
-    _require_office(user)
     req = ServiceRequest.objects.for_user(user).filter(pk=pk).first()
     if req is None:
         raise Http404
+    _require_office(user)
     now = timezone.now()
     rows = [r for r in sv.rows_for(sv.overdue_deadlines(user, now).filter(
         object_id__in=[req.pk, *req.assignments.values_list("pk", flat=True)]), now) if r.request.pk == req.pk]

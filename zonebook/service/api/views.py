@@ -16,8 +16,8 @@ from zonebook.core.api import ScopedViewSetMixin
 from zonebook.core.errors import DomainError
 
 from .. import services
-from ..filtersets import LiaisonFilterSet, RequestFilterSet, VisitFilterSet
-from ..models import Extension, Liaison, Visit
+from ..filtersets import LiaisonFilterSet, OperationReportFilterSet, RequestFilterSet, VisitFilterSet
+from ..models import Campaign, Extension, Liaison, OperationReport, ServiceRequest, Visit
 from ..tables import request_list_queryset
 from . import serializers as s
 
@@ -32,8 +32,18 @@ class ServicePermission(permissions.IsAuthenticated):
 
 
 class OfficePermission(ServicePermission):
+    """The office's records (visits, liaisons): on a detail route the scoped lookup comes first (an id
+    out of scope is 404, never 403), then the role."""
+
     def has_permission(self, request, view):
-        return super().has_permission(request, view) and services.is_office(request.user)
+        if not super().has_permission(request, view):
+            return False
+        if view.kwargs.get(getattr(view, "lookup_url_kwarg", None) or view.lookup_field):
+            return True
+        return services.is_office(request.user)
+
+    def has_object_permission(self, request, view, obj):
+        return services.is_office(request.user)
 
 
 def _run(fn, *args, **kwargs):
@@ -52,6 +62,7 @@ class RequestViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     serializer_class = s.RequestSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = RequestFilterSet
+    queryset = ServiceRequest.objects.all()
 
     def get_queryset(self):
         return request_list_queryset(self.request.user)
@@ -225,6 +236,7 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     permission_classes = [ServicePermission]
     serializer_class = s.CampaignSerializer
+    queryset = Campaign.objects.all()
 
     def get_queryset(self):
         from ..models import Campaign
@@ -237,10 +249,11 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
         from .. import monitoring
 
+        campaign = self.get_object()
         day = parse_date(request.query_params.get("date") or "")
         if day is None:
             raise exceptions.ValidationError({"date": ["Give the date as YYYY-MM-DD."]})
-        rows = monitoring.missing(self.get_object(), day).values("id", "name")
+        rows = monitoring.missing(campaign, day).values("id", "name")
         return Response(list(rows))
 
 
@@ -251,7 +264,8 @@ class OperationReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.R
 
     permission_classes = [ServicePermission]
     serializer_class = s.OperationReportSerializer
-    filterset_fields = ["campaign", "enterprise", "date", "late"]
+    queryset = OperationReport.objects.all()
+    filterset_class = OperationReportFilterSet
     filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self):
