@@ -296,6 +296,11 @@ def series(campaign: Campaign, until: dt.date) -> list[dict]:
     return list(rows)
 
 
+def bulletin_series(campaign: Campaign) -> str:
+    """The 文号 series of a campaign's bulletins: the zone's short name + 运行简报 (e.g. 成都高新综保区运行简报)."""
+    return f"{campaign.zone.short_name or campaign.zone.name}运行简报"[:40]
+
+
 def bulletin(campaign: Campaign, day: dt.date, *, number: str = "") -> Document:
     """The day's 简报: (1) 基本情况 in sentences generated from the figures, vs the previous day;
     (2) 存在问题 (needs and damage, by enterprise, and who has not reported); (3) 下步工作; the table

@@ -167,8 +167,15 @@ def bulletin(request, pk, fmt):
     day = _day(request, campaign)
     if fmt not in ("docx", "pdf"):
         raise Http404
-    record_event("service.bulletin.generated", by=user, message=f"{campaign.pk} {day} {fmt}")
-    return document_response(request, monitoring.bulletin(campaign, day), fmt, f"{campaign.title}简报-{day}")
+    number = ""
+    if request.method == "POST":  # issue: the bulletin gets the office's next 文号 (documents.numbering)
+        from zonebook.documents.numbering import next_number
+
+        number = next_number(f"service.zone.{campaign.zone_id}", monitoring.bulletin_series(campaign), day.year,
+                             by=user, title=f"{campaign.title}简报 {day}")
+    record_event("service.bulletin.generated", by=user, message=f"{campaign.pk} {day} {fmt} {number}".strip())
+    return document_response(request, monitoring.bulletin(campaign, day, number=number), fmt,
+                             f"{campaign.title}简报-{day}")
 
 
 @scoped_object(Campaign)

@@ -189,3 +189,16 @@ def test_concurrent_first_submissions_make_one_report(world, svc, campaign):
     assert not errors
     report = OperationReport.objects.get(campaign=campaign, enterprise=world.enterprises.a1, date=DAY)
     assert report.revision == 4
+
+
+def test_issued_bulletin_gets_the_next_document_number(world, svc, campaign, client_for):
+    from zonebook.documents.numbering import peek
+
+    series = monitoring.bulletin_series(campaign)
+    first = peek(f"service.zone.{campaign.zone_id}", series, 2026)
+    c = client_for(svc.dispatcher)
+    r = c.post(reverse("service:bulletin", args=[campaign.pk, "docx"]) + "?date=2026-11-03")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert first.endswith("〔2026〕1号")
+    assert peek(f"service.zone.{campaign.zone_id}", series, 2026).endswith("〔2026〕2号")  # consumed
+    assert monitoring.bulletin(campaign, DAY, number=first).number == first
