@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -203,8 +204,11 @@ def submit_report(campaign: Campaign, enterprise, day: dt.date, data: dict, *, b
                 return audit.create(OperationReport, {"campaign": campaign, "enterprise": enterprise, "date": day,
                                                       "submitted_at": at, "submitted_by": by, "late": late, **clean},
                                     by=by, code="service.report.submitted")
-        except IntegrityError:
-            report = OperationReport.objects.select_for_update().get(campaign=campaign, enterprise=enterprise, date=day)
+        except (IntegrityError, ValidationError):  # the unique check (model or database) saw the other one
+            report = OperationReport.objects.select_for_update().filter(
+                campaign=campaign, enterprise=enterprise, date=day).first()
+            if report is None:
+                raise
     # the second submission of the same day updates the first (its changes are in the audit log)
     audit.update(report, {**clean, "submitted_at": at, "submitted_by": by, "late": report.late or late,
                           "revision": report.revision + 1}, by=by, code="service.report.updated")
