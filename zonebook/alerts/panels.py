@@ -23,6 +23,23 @@ def _writeoff(request, wo):
     return {"wo_flags": list(flags[:50])}
 
 
+def _liaison_enterprises(request, enterprises):
+    """The ledger's red and overdue deadlines of a liaison's enterprises (the service app's page
+    ``service.my_enterprises`` renders this panel; it never imports alerts)."""
+    from .choices import AlertState
+
+    ids = [e.pk for e in enterprises or ()]
+    rows = (
+        queries.alerts(request.user).filter(state=AlertState.OPEN, book__enterprise_id__in=ids, light="red")
+        .order_by("due_date", "id")
+    )
+    return {"ledger_alerts": list(rows[:30])}
+
+
+panels.register(
+    "service.my_enterprises",
+    panels.Panel(key="alerts", template="alerts/_liaison_panel.html", order=10, context=_liaison_enterprises),
+)
 panels.register(
     "ledger.oversight",
     panels.Panel(key="alerts", template="alerts/_oversight_panel.html", order=10, context=_oversight),

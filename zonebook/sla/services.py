@@ -203,6 +203,29 @@ def stop(deadline: Deadline, *, at: dt.datetime | None = None, reason: str = "",
 
 
 @transaction.atomic
+def extend(deadline: Deadline, amount: int, *, reason: str = "", by=None) -> Deadline:
+    """延期: move an open clock's deadline out by ``amount`` policy units (an approved extension).
+
+    Kept as a closed interval from the current due time over ``amount`` units (reason ``extension: …``),
+    so the due time is recomputed from the start, the limit and every interval like a pause, stays
+    right after a calendar change, and the history shows each extension."""
+    d = _locked(deadline)
+    if d.state == Deadline.State.STOPPED:
+        raise SlaError(_("The clock has been stopped."), code="stopped")
+    if amount < 1:
+        raise SlaError(_("An extension needs at least one unit of time."), code="invalid_extension")
+    cal = workcal.get_calendar()
+    due = _local(d.due_at)
+    until = _shift(cal, d.policy.unit, due, _base(d.policy.unit, amount))
+    PauseInterval.objects.create(deadline=d, paused_at=due, resumed_at=until, reason=f"extension: {reason}"[:200])
+    before = d.due_at
+    _recompute(d)
+    audit.record(d, code="sla.deadline.extended", by=by, message=reason,
+                 changes={"due_at": [before.isoformat(), d.due_at.isoformat()], "amount": amount})
+    return d
+
+
+@transaction.atomic
 def supervise(deadline: Deadline, *, on: bool = True, reason: str = "", by=None) -> Deadline:
     """督办: mark (or unmark) a deadline as supervised — an overlay, the clock is unchanged."""
     d = _locked(deadline)
