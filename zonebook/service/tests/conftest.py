@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from zonebook.accounts.models import Unit, UnitMembership
-from zonebook.core.testing.factories import user_for
+from zonebook.accounts.testing import user_for
 from zonebook.service.models import Category
 
 TZ = ZoneInfo("Asia/Shanghai")
