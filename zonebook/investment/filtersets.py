@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zonebook.core.filters import IntegerFilter
+from zonebook.core.filters import IdFilter, IntegerFilter
 from zonebook.core.lists import YesNoWidget, cap
 from zonebook.registry.filtersets import scoped_zones
 
@@ -186,7 +186,7 @@ class TaskFilterSet(filters.FilterSet):
     q = filters.CharFilter(
         label=_("Search"), method="search", widget=SEARCH, help_text=_("Task text or number")
     )
-    document = filters.NumberFilter(field_name="document_id", widget=forms.HiddenInput)
+    document = IdFilter(field_name="document_id", widget=forms.HiddenInput)
     unit = filters.ModelChoiceFilter(
         label=_("Lead or responsible unit"), queryset=scoped_units, field_name="units", distinct=True
     )

@@ -18,20 +18,20 @@ MODULE = AppModule(
     app="zonebook.investment",
     url_prefix="investment",
     menu=[
-        MenuEntry(_("Investment projects"), "investment:project_list", group=GROUP, order=10, roles=OFFICES),
-        MenuEntry(_("Investment statistics"), "investment:statistics", group=GROUP, order=20, roles=OFFICES),
-        MenuEntry(_("Investors"), "investment:investor_list", group=GROUP, order=30, roles=OFFICES),
+        MenuEntry(_("Investment projects"), "investment:project_list", group=GROUP, order=310, roles=OFFICES),
+        MenuEntry(_("Investment statistics"), "investment:statistics", group=GROUP, order=320, roles=OFFICES),
+        MenuEntry(_("Investors"), "investment:investor_list", group=GROUP, order=330, roles=OFFICES),
         MenuEntry(
-            _("Receptions, trips and events"), "investment:event_list", group=GROUP, order=40, roles=OFFICES
+            _("Receptions, trips and events"), "investment:event_list", group=GROUP, order=340, roles=OFFICES
         ),
-        MenuEntry(_("The five databases"), "investment:databases", group=GROUP, order=50, roles=OFFICES),
-        MenuEntry(_("Policy documents"), "investment:document_list", group=GROUP, order=60, roles=OFFICES),
-        MenuEntry(_("Policy tasks"), "investment:task_list", group=GROUP, order=70, roles=OFFICES),
+        MenuEntry(_("The five databases"), "investment:databases", group=GROUP, order=350, roles=OFFICES),
+        MenuEntry(_("Policy documents"), "investment:document_list", group=GROUP, order=360, roles=OFFICES),
+        MenuEntry(_("Policy tasks"), "investment:task_list", group=GROUP, order=370, roles=OFFICES),
         MenuEntry(
             _("Target responsibility scorecards"),
             "investment:scorecards",
             group=GROUP,
-            order=80,
+            order=380,
             roles=OFFICES,
         ),
     ],

@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from zonebook.core.lists import cap
 
@@ -45,8 +47,22 @@ def _ym(value: str) -> int:
         raise ValidationError(_("A period is written YYYY-MM, e.g. 2008-12.")) from None
 
 
-class MonthFilter(filters.CharFilter):
+class MonthField(forms.CharField):
+    """A month written YYYY-MM, cleaned to the integer month index ``ym`` (a form error otherwise, so
+    the page shows it beside the field and the API answers 400 naming the field)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        return _ym(value)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MonthFilter(filters.Filter):
     """A YYYY-MM filter on the integer month index ``ym`` (``lookup_expr`` gte / lte / exact)."""
+
+    field_class = MonthField
 
     def __init__(self, *args, as_date: bool = False, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}))
@@ -55,9 +71,9 @@ class MonthFilter(filters.CharFilter):
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
-        if not value:
+        if value is None:
             return qs
-        ym = _ym(value)
+        ym = value
         if self.as_date:
             from .models import period_of
 

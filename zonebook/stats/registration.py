@@ -14,11 +14,11 @@ MODULE = AppModule(
     app="zonebook.stats",
     url_prefix="stats",
     menu=[
-        MenuEntry(_("Statistics overview"), "stats:dashboard", group=STATS, order=60, roles=OFFICES),
-        MenuEntry(_("Ranking"), "stats:ranking", group=STATS, order=61, roles=OFFICES),
-        MenuEntry(_("Statistical values"), "stats:observation_list", group=STATS, order=62, roles=OFFICES),
-        MenuEntry(_("Statistical returns"), "stats:submission_list", group=STATS, order=63, roles=OFFICES),
-        MenuEntry(_("Not reported"), "stats:not_reported", group=STATS, order=64, roles=REVIEWERS),
+        MenuEntry(_("Statistics overview"), "stats:dashboard", group=STATS, order=460, roles=OFFICES),
+        MenuEntry(_("Ranking"), "stats:ranking", group=STATS, order=461, roles=OFFICES),
+        MenuEntry(_("Statistical values"), "stats:observation_list", group=STATS, order=462, roles=OFFICES),
+        MenuEntry(_("Statistical returns"), "stats:submission_list", group=STATS, order=463, roles=OFFICES),
+        MenuEntry(_("Not reported"), "stats:not_reported", group=STATS, order=464, roles=REVIEWERS),
     ],
     panels=[
         DashboardPanel("stats.headline", _("Headline figures"), "stats/_panel_headline.html",

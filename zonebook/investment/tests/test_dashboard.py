@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from zonebook.core.modules import resolve
 from zonebook.investment import services as svc
@@ -30,10 +30,11 @@ def test_panels_and_todos(inv):
     svc.request_terminal(p, "withdrawn", "投资方放弃", by=inv.world.users.zone)
     request = RequestFactory().get("/")
     request.user = inv.world.users.zone
-    html = {
-        panel.key: render_to_string(panel.template, resolve(panel.context)(request), request=request)
-        for panel in MODULE.panels
-    }
+    with translation.override("zh-hans"):
+        html = {
+            panel.key: render_to_string(panel.template, resolve(panel.context)(request), request=request)
+            for panel in MODULE.panels
+        }
     assert "签约" in html["investment.pipeline"] and "1" in html["investment.pipeline"]
     assert "30,000.00" in html["investment.target"] and "50.00 %" in html["investment.target"]
     assert "出访招商: <strong>1</strong>" in html["investment.events"]

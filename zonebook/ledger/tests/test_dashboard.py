@@ -42,7 +42,9 @@ def test_each_role_gets_its_panels(world, client):
     f.book(world.enterprises.a1, valid_until=today + dt.timedelta(days=3))
     for role, panels in EXPECTED_PANELS.items():
         html, _n = _home(client, getattr(world.users, role))
-        assert _panels(html) == panels, role
+        # the platform's and the ledger's panels (the office modules add theirs beside them)
+        own = {p for p in _panels(html) if p.split(".")[0] in {"registry", "ledger", "alerts", "sla", "notify"}}
+        assert own == panels, role
 
 
 @pytest.mark.django_db
@@ -107,4 +109,5 @@ def test_query_count_per_role_is_fixed(world, client):
     large = counts()
     assert small == large
     print("home page queries per role:", large)
-    assert max(large.values()) <= 20
+    # the ledger and platform panels take up to 20; each office module adds a fixed few
+    assert max(large.values()) <= 50
