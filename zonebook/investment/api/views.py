@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -334,6 +335,14 @@ class PolicyTaskViewSet(
 class StatisticsViewSet(viewsets.ViewSet):
     """Project statistics of the user's scope: ``?year=&month=&group=zone|city|industry|source_region``."""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", OpenApiTypes.INT),
+            OpenApiParameter("month", OpenApiTypes.INT),
+            OpenApiParameter("group", OpenApiTypes.STR, enum=["zone", "city", "industry", "source_region"]),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def list(self, request):
         today = timezone.localdate()
         try:

@@ -103,14 +103,16 @@ def test_enterprise_submits_through_the_page(world, svc, campaign, client_for):
     assert r.revision == 2 and r.staff_present == 70 and r.late  # 2026-11-03 lies in the past: late
 
 
-def test_tiers_from_the_provider_and_by_hand(world, svc):
+def test_tiers_from_the_provider_and_by_hand(world, svc, monkeypatch):
     values = {world.enterprises.a1.pk: Decimal("120000000"), world.enterprises.a1b.pk: Decimal("35000000")}
 
     def provider(ids, on):
         return {i: values[i] for i in ids if i in values}
 
     ents = world.enterprises
-    assert monitoring.compute_tiers([ents.a1], by=svc.dispatcher)["provider"] is False  # no statistics module yet
+    # as without a statistics module: no declared provider
+    monkeypatch.setattr(monitoring.modules, "all_modules", lambda: [])
+    assert monitoring.compute_tiers([ents.a1], by=svc.dispatcher)["provider"] is False
     monitoring.register_trade_provider(provider)
     try:
         monitoring.set_tier(ents.a2, None, note="x", by=world.users.admin)  # nothing to clear: no row
