@@ -95,6 +95,11 @@ class ImportKind:
     update_fields: tuple[str, ...] = ()
     immutable_fields: tuple[str, ...] = ()
     field_columns: dict[str, str] = {}  # model field → column key, where the names differ
+    # the default ``write_changes``: audit code of the update entries, their message, and the
+    # update fields it leaves to ``after_update`` (compared and previewed like the others)
+    update_audit_code: str = ""
+    update_message: str = ""
+    deferred_fields: tuple[str, ...] = ()
 
     def __init__(self, user=None):
         self.user = user
@@ -212,9 +217,25 @@ class ImportKind:
         """Before ``write`` in update mode: the row's records that are new (the others exist)."""
         row.obj = objs[0] if objs else None
 
+    def compare_value(self, obj, name: str):
+        """The value of field ``name`` compared between the stored record and the row's record (and
+        kept as before/after): the column value by default.  Override for a relation the row may
+        name before it exists (e.g. an investor created by the import)."""
+        from .updates import _value
+
+        return _value(obj, name)
+
     def write_changes(self, changes: list, by) -> int:
         """Write the changed records (update mode): one ``bulk_update`` and one audit entry per record
-        with before/after, e.g. ``zonebook.audit.services.bulk_update(changes, by=by, code=...)``."""
+        with before/after (``updates.write_changes``: ``audit.services.bulk_update`` with
+        ``update_audit_code``, then ``after_update`` for the ``deferred_fields``)."""
+        from .updates import write_changes
+
+        return write_changes(self, changes, by)
+
+    def after_update(self, changes: list, by) -> None:
+        """The changes of ``deferred_fields`` (``updates.Change`` with only those fields), after the
+        other fields of the batch were written: write them through the app's services."""
         raise NotImplementedError
 
     # -- staged writing (staged = True) --------------------------------------------------------

@@ -17,6 +17,11 @@ as before) and *create and update*.  In update mode, for each batch of rows that
 4. unchanged rows write nothing (no audit entry); changed records are written by the kind's
    ``write_changes`` — one ``bulk_update`` per batch and one audit entry per record with the
    before/after values (``zonebook.audit.services.bulk_update``) in the import's transaction.
+   The default ``write_changes`` does exactly that with ``update_audit_code``; the changes of
+   ``deferred_fields`` (compared and previewed like the others) are not written by it but handed
+   to the kind's ``after_update(changes, by)`` (a project's changed signing date becomes a
+   milestone correction through the investment service).  ``compare_value(obj, name)`` is the value
+   compared and kept as before/after (default: the field's column value).
 
 Nothing here runs a query per row.  The preview counts new / changed / unchanged rows and keeps the
 field changes (before → after) of the first ``MAX_CHANGES`` changed rows.
@@ -167,23 +172,47 @@ def plan_batch(kind, rows: list, *, lock: bool) -> tuple[dict[int, RowPlan], lis
                 break
             kind.merge(stored, obj)
             for name in kind.immutable_fields:
-                if name in given and not _same(_value(stored, name), _value(obj, name)):
+                if name in given and not _same(
+                    kind.compare_value(stored, name), kind.compare_value(obj, name)
+                ):
                     errors.append(kind.immutable_error(row, name, stored, obj))
                     refused = True
             if refused:
                 break
             changed = {
-                name: (_value(stored, name), _value(obj, name))
+                name: (kind.compare_value(stored, name), kind.compare_value(obj, name))
                 for name in kind.update_fields
                 if name in given
                 and name not in kind.immutable_fields
-                and not _same(_value(stored, name), _value(obj, name))
+                and not _same(kind.compare_value(stored, name), kind.compare_value(obj, name))
             }
             if changed:
                 plan.changes.append(Change(stored, obj, changed))
         if not refused:
             plans[row.number] = plan
     return plans, errors
+
+
+def write_changes(kind, changes: list[Change], by) -> int:
+    """The default ``ImportKind.write_changes``: the changes of ``kind.deferred_fields`` are set
+    aside, the others written by ``audit.services.bulk_update`` with ``kind.update_audit_code`` (one
+    ``bulk_update`` per batch, one audit entry per record), then ``kind.after_update`` receives the
+    set-aside changes (e.g. a changed date that is a milestone, recorded through a service)."""
+    from zonebook.audit import services as audit
+
+    if not kind.update_audit_code:
+        raise NotImplementedError(f"import kind {kind.key!r} declares no update_audit_code")
+    deferred = []
+    for change in changes:
+        later = {name: change.fields.pop(name) for name in kind.deferred_fields if name in change.fields}
+        if later:
+            deferred.append(Change(change.obj, change.new, later))
+    n = audit.bulk_update(
+        [c for c in changes if c.fields], by=by, code=kind.update_audit_code, message=kind.update_message
+    )
+    if deferred:
+        kind.after_update(deferred, by)
+    return n
 
 
 def apply(change: Change) -> None:
