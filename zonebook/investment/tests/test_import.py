@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from zonebook.audit.models import AuditEntry
+from zonebook.core.imports import messages as msg
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
 from zonebook.investment.models import Investor, Project
@@ -96,7 +97,7 @@ def test_investor_list_update_mode(inv, tmp_path):
     assert pipeline.run(get_kind("investment_investors"), path, path.name, inv.world.users.zone).ok
     path.write_text("客商名称,联系人,目标转移企业\n纬创资通,赵先生,是\n", encoding="utf-8-sig")
     refused = pipeline.run(get_kind("investment_investors"), path, path.name, inv.world.users.zone)
-    assert not refused.ok and "update existing ones" in refused.errors[0].reason  # create only: a hint
+    assert not refused.ok and str(msg.UPDATE_HINT) in refused.errors[0].reason  # create only: a hint
     result = pipeline.run(
         get_kind("investment_investors"), path, path.name, inv.world.users.zone, mode="update"
     )
@@ -191,7 +192,7 @@ def test_key_change_of_zone_and_create_mode_are_refused_naming_the_row(inv, tmp_
         tmp_path, city, f"CD2025-004,项目,{a1.short_name},甲公司,39,人民币,1,0,,\n", "c.csv", mode="create"
     )
     assert not again.ok and (again.errors[0].row, again.errors[0].column) == (2, "项目编号")
-    assert "update existing ones" in again.errors[0].reason
+    assert str(msg.UPDATE_HINT) in again.errors[0].reason
     assert _audits() == before and Project.objects.count() == 1
     assert Project.objects.get(number="CD2025-004").contracted_cny == Decimal("20000.00")
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from zonebook.audit.models import AuditEntry
+from zonebook.core.imports import messages as msg
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
 from zonebook.notify.models import Notification
@@ -267,7 +268,7 @@ def test_customs_create_mode_refuses_an_imported_month_naming_the_row(setup, tmp
     assert _run(tmp_path, "A1,2026-05,当月,美元,,1,2,3\n", u.province).ok
     r = _run(tmp_path, "A2,2026-05,当月,美元,,1,2,3\nA1,2026-05,当月,美元,,1,3,4\n", u.province, "c.csv", mode="create")
     assert not r.ok and [(e.row, e.column) for e in r.errors] == [(3, "月份")]
-    assert "update existing ones" in r.errors[0].reason
+    assert str(msg.UPDATE_HINT) in r.errors[0].reason
     assert Observation.objects.filter(ym=2026 * 12 + 4).count() == 3  # nothing written
 
 
