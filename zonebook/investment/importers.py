@@ -33,9 +33,12 @@ from zonebook.registry.parsers import CodeRef
 from . import calc
 from . import services as svc
 from .models import (
+    MILESTONE_ORDER,
+    TERMINAL_STAGES,
     Currency,
     Investor,
     InvestorKind,
+    Milestone,
     MilestoneKind,
     Project,
     ProjectKind,
@@ -446,3 +449,156 @@ class InvestorImport(ImportKind):
             svc.create_investor({k: v for k, v in r.values.items() if v not in (None, "")}, by=by)
             n += 1
         return n
+
+
+MILESTONE_ALIASES = {
+    **{f"M{i}": kind for i, kind in enumerate(MilestoneKind.values)},
+    "线索": MilestoneKind.LEAD,
+    "洽谈": MilestoneKind.TALKS,
+    "签约": MilestoneKind.SIGNED,
+    "注册": MilestoneKind.REGISTERED,
+    "供地": MilestoneKind.LAND,
+    "租赁": MilestoneKind.LAND,
+    "开工": MilestoneKind.STARTED,
+    "入统": MilestoneKind.STATISTICS,
+    "竣工": MilestoneKind.COMPLETED,
+    "投产": MilestoneKind.PRODUCTION,
+    "入规": MilestoneKind.ABOVE_SCALE,
+    "达产": MilestoneKind.CAPACITY,
+}
+
+
+@register
+class MilestoneImport(ImportKind):
+    """Project milestones (项目节点), key = project number + milestone (M0–M10).
+
+    Every milestone goes through ``services.record_milestone`` (monotonic dates, stage-gated fields,
+    the stage, the first signing counted, the post-signing clocks): a new milestone is recorded, a
+    changed date (``deferred_fields``) is an audited correction with the row's reason (or "milestone
+    list import"); a changed evidence text alone is written set-based with one audit entry each."""
+
+    key = "investment_milestones"
+    label = gettext_lazy("Project milestones")
+    description = gettext_lazy(
+        "One row per project and milestone (M0–M10 or its name, e.g. 签约). In update mode a different date "
+        "of a recorded milestone is an audited correction."
+    )
+    write_area = "investment"
+    batch_size = 500
+    model = Milestone
+    update_mode = True
+    key_fields = ("project", "kind")
+    update_fields = ("date", "evidence")
+    deferred_fields = ("date",)
+    update_audit_code = "investment.milestone.imported"
+    columns = [
+        Column("number", gettext_lazy("Project number"), Text(30), required=True, aliases=("项目编号",)),
+        Column(
+            "kind",
+            gettext_lazy("Milestone"),
+            Choice(MilestoneKind, aliases=MILESTONE_ALIASES),
+            required=True,
+            aliases=("节点",),
+            example="签约",
+        ),
+        Column("date", gettext_lazy("Date"), Date(), required=True, aliases=("日期",), example="2025-03-01"),
+        Column("evidence", gettext_lazy("Evidence"), Text(300), aliases=("佐证材料", "佐证")),
+        Column("correction_reason", gettext_lazy("Correction reason"), Text(300), aliases=("更正原因",)),
+    ]
+    field_columns = {"project": "number"}
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.seen: dict[tuple, int] = {}
+        self.reasons: dict[tuple, str] = {}
+        self.row_of: dict[tuple, int] = {}
+        self.today = timezone.localdate()
+
+    def existing_queryset(self):
+        return Milestone.objects.select_related("project")
+
+    def validate(self, rows: list[Row]) -> list[RowError]:
+        errors = []
+        numbers = {r.values["number"] for r in rows}
+        projects = {p.number: p for p in Project.objects.for_user(self.user).filter(number__in=numbers)}
+        recorded = set()
+        if not self.updating:
+            recorded = set(
+                Milestone.objects.filter(project__in=list(projects.values())).values_list(
+                    "project__number", "kind"
+                )
+            )
+        for r in rows:
+            v = r.values
+            key = (v["number"], v["kind"])
+            project = projects.get(v["number"])
+            if project is None:
+                errors.append(self.error(r, "number", _("No project with this number in your scope.")))
+                continue
+            if key in self.seen:
+                errors.append(self.error(r, "kind", msg.DUPLICATE_IN_FILE % {"row": self.seen[key]}))
+                continue
+            self.seen[key] = r.number
+            if project.stage in TERMINAL_STAGES:
+                errors.append(
+                    self.error(
+                        r, "number", _("The project is closed (%(s)s).") % {"s": project.get_stage_display()}
+                    )
+                )
+                continue
+            if v["date"] > self.today:
+                errors.append(self.error(r, "date", _("A milestone cannot be dated in the future.")))
+                continue
+            if key in recorded:
+                errors.append(
+                    self.error(
+                        r, "kind", _("This milestone is recorded already.") + " " + str(msg.UPDATE_HINT)
+                    )
+                )
+                continue
+            self.row_of[key] = r.number
+            self.reasons[key] = v.get("correction_reason") or ""
+            r.obj = Milestone(
+                project=project,
+                kind=v["kind"],
+                seq=MILESTONE_ORDER.index(v["kind"]),
+                date=v["date"],
+                evidence=v.get("evidence") or "",
+            )
+        return errors
+
+    def key_text(self, obj) -> str:
+        return f"{obj.project.number} {obj.get_kind_display()}"
+
+    def _record(self, m: Milestone, by, *, correction: bool) -> None:
+        key = (m.project.number, m.kind)
+        reason = self.reasons.get(key) or (_("milestone list import") if correction else "")
+        try:
+            svc.record_milestone(
+                m.project, m.kind, m.date, by=by, evidence=m.evidence, correction_reason=reason
+            )
+        except DomainError as exc:
+            raise DomainError(
+                str(exc.message),
+                details=[
+                    RowError(
+                        row=self.row_of.get(key),
+                        column=self.header("kind"),
+                        value=m.get_kind_display(),
+                        reason=str(exc.message),
+                    )
+                ],
+            ) from exc
+
+    def write(self, rows: Iterable[Row], by) -> int:
+        objs = sorted((r.obj for r in rows), key=lambda m: (m.project_id, m.seq))  # in milestone order
+        for m in objs:
+            self._record(m, by, correction=False)
+        return len(objs)
+
+    def after_update(self, changes: list, by) -> None:
+        for c in sorted(changes, key=lambda c: (c.obj.project_id, c.obj.seq)):
+            _before, after = c.fields["date"]
+            c.new.date = after
+            c.new.evidence = c.obj.evidence  # written already (set-based) when it changed
+            self._record(c.new, by, correction=True)

@@ -475,6 +475,14 @@ def run(
     except _Rollback:
         result.written = 0
         return result
+    except DomainError as exc:
+        # a service called by the kind's write refused a row (e.g. a milestone out of order): the
+        # whole file is rolled back and the refusal reported like any other row error
+        result.written = 0
+        details = [d for d in exc.details if isinstance(d, RowError)]
+        for err in details or [RowError(row=None, column="", value="", reason=str(exc.message))]:
+            result.add_error(err)
+        return result
     except (IntegrityError, DataError):
         # A concurrent change slipped between validation and the insert (e.g. the same USCC).
         logger.warning("import %s: database refused the rows", kind_cls.key, exc_info=True)

@@ -245,3 +245,49 @@ def test_preview_page_in_update_mode_shows_counts(inv, client, tmp_path, setting
         "1",
     ]  # new, changed, unchanged
     assert "20,000.00" in page and "21,000.00" in page and "Add 1 and update 1" in page
+
+
+def test_a_milestone_the_service_refuses_is_a_row_error_and_nothing_is_written(inv, tmp_path):
+    z = inv.world.zones.a1.short_name
+    # works started needs the registered enterprise (services._check_stage_fields): refused, row named
+    result = _run(
+        tmp_path,
+        inv.world.users.city,
+        f"CD2025-040,项目,{z},甲公司,39,人民币,20000,0,,\nCD2025-041,项目,{z},甲公司,39,人民币,20000,0,2025-03-01,2025-04-01\n",
+    )
+    assert not result.ok and [(e.row, e.column) for e in result.errors] == [(3, "项目编号")]
+    assert Project.objects.count() == 0 and Investor.objects.count() == 0
+
+
+MS_HEADER = "项目编号,节点,日期,佐证材料\n"
+
+
+def _ms(tmp_path, user, text, name="ms.csv", mode="update"):
+    path = tmp_path / name
+    path.write_text(MS_HEADER + text, encoding="utf-8-sig")
+    return pipeline.run(get_kind("investment_milestones"), path, path.name, user, mode=mode)
+
+
+def test_milestone_import_records_and_corrects_through_the_service(inv, tmp_path):
+    city = inv.world.users.city
+    p = inv.project(investor=inv.investor(), number="MS-1")
+    other = inv.project(investor=inv.investor("乙"), number="MS-2", zone=inv.world.zones.b1)
+    first = _ms(tmp_path, city, "MS-1,M1,2025-02-01,洽谈纪要\nMS-1,签约,2025-03-01,合同\n")
+    assert first.ok and first.new_rows == 2, first.errors
+    p.refresh_from_db()
+    assert (p.stage, p.signed_on, p.counted) == ("signed", dt.date(2025, 3, 1), True)
+    audits = _audits()
+    same = _ms(tmp_path, city, "MS-1,M1,2025-02-01,洽谈纪要\nMS-1,签约,2025-03-01,合同\n", "same.csv")
+    assert same.ok and (same.unchanged_rows, same.written) == (2, 0) and _audits() == audits
+    moved = _ms(tmp_path, city, "MS-1,签约,2025-03-05,合同（修订）\n", "moved.csv")
+    assert moved.ok and moved.changed_rows == 1, moved.errors
+    p.refresh_from_db()
+    assert p.signed_on == dt.date(2025, 3, 5) and p.milestones.count() == 2
+    signed = p.milestones.get(kind="signed")
+    assert signed.evidence == "合同（修订）"
+    corrected = AuditEntry.objects.get(code="investment.milestone.corrected", object_id=str(signed.pk))
+    assert corrected.message and corrected.changes["date"] == ["2025-03-01", "2025-03-05"]
+    created = _ms(tmp_path, city, "MS-1,签约,2025-03-06,\n", "c.csv", mode="create")
+    assert not created.ok and (created.errors[0].row, created.errors[0].column) == (2, "节点")
+    scope = _ms(tmp_path, city, f"{other.number},洽谈,2025-02-01,\n", "s.csv")
+    assert not scope.ok and (scope.errors[0].row, scope.errors[0].column) == (2, "项目编号")
