@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError, RowError
 from zonebook.core.imports import messages as msg
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
@@ -101,7 +102,6 @@ class ProjectImport(ImportKind):
         *MILESTONE_FIELDS,
     )
     deferred_fields = MILESTONE_FIELDS  # milestones, recorded through the service (after_update)
-    update_audit_code = "investment.project.imported"
 
     columns = [
         Column("number", gettext_lazy("Project number"), Text(30), required=True, aliases=("项目编号",)),
@@ -352,7 +352,7 @@ class ProjectImport(ImportKind):
                 before, after = getattr(c.obj, name), getattr(p, name)
                 if before != after:
                     c.fields[name] = (before, after)
-        return super().write_changes(changes, by)
+        return audit.bulk_update(changes, by=by, code="investment.project.imported")
 
     def after_update(self, changes: list, by) -> None:
         """A changed signing, registration or start date: recorded as a milestone through the service
@@ -396,7 +396,6 @@ class InvestorImport(ImportKind):
         "transfer_target",
         "relocation_intent",
     )
-    update_audit_code = "investment.investor.updated"
     columns = [
         Column("name", gettext_lazy("Name"), Text(200), required=True, aliases=("客商名称", "名称")),
         Column("kind", gettext_lazy("Kind"), Choice(InvestorKind), aliases=("类型",)),
@@ -415,6 +414,9 @@ class InvestorImport(ImportKind):
 
     def existing_queryset(self):
         return Investor.objects.for_user(self.user).order_by("-pk")  # the oldest of a name wins
+
+    def write_changes(self, changes: list, by) -> int:
+        return audit.bulk_update(changes, by=by, code="investment.investor.updated")
 
     def validate(self, rows: list[Row]) -> list[RowError]:
         errors = []
@@ -490,7 +492,6 @@ class MilestoneImport(ImportKind):
     key_fields = ("project", "kind")
     update_fields = ("date", "evidence")
     deferred_fields = ("date",)
-    update_audit_code = "investment.milestone.imported"
     columns = [
         Column("number", gettext_lazy("Project number"), Text(30), required=True, aliases=("项目编号",)),
         Column(
@@ -595,6 +596,9 @@ class MilestoneImport(ImportKind):
         for m in objs:
             self._record(m, by, correction=False)
         return len(objs)
+
+    def write_changes(self, changes: list, by) -> int:
+        return audit.bulk_update(changes, by=by, code="investment.milestone.imported")
 
     def after_update(self, changes: list, by) -> None:
         for c in sorted(changes, key=lambda c: (c.obj.project_id, c.obj.seq)):

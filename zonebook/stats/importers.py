@@ -85,7 +85,6 @@ class CustomsStatisticsImport(ImportKind):
     update_mode = True
     key_fields = ("entity", "indicator", "ym", "basis")
     update_fields = ("value", "provenance", "fx_rate", "fx_note")
-    update_audit_code = "stats.observation.replaced"
 
     def prepare(self) -> None:
         super().prepare()
@@ -215,7 +214,7 @@ class CustomsStatisticsImport(ImportKind):
         for c in unique:
             if c.obj.source_ref != self.source_ref:
                 c.fields["source_ref"] = (c.obj.source_ref, self.source_ref)
-        return super().write_changes(unique, by)
+        return audit.bulk_update(unique, by=by, code="stats.observation.replaced", message=self.update_message)
 
 
 __all__ = ["CustomsStatisticsImport", "Basis"]

@@ -95,10 +95,8 @@ class ImportKind:
     update_fields: tuple[str, ...] = ()
     immutable_fields: tuple[str, ...] = ()
     field_columns: dict[str, str] = {}  # model field → column key, where the names differ
-    # the default ``write_changes``: audit code of the update entries, their message, and the
-    # update fields it leaves to ``after_update`` (compared and previewed like the others)
-    update_audit_code: str = ""
-    update_message: str = ""
+    # update fields compared and previewed like the others, but set aside before ``write_changes``
+    # and written by ``after_update`` through the app's services (e.g. dates that are milestones)
     deferred_fields: tuple[str, ...] = ()
 
     def __init__(self, user=None):
@@ -227,15 +225,14 @@ class ImportKind:
 
     def write_changes(self, changes: list, by) -> int:
         """Write the changed records (update mode): one ``bulk_update`` and one audit entry per record
-        with before/after (``updates.write_changes``: ``audit.services.bulk_update`` with
-        ``update_audit_code``, then ``after_update`` for the ``deferred_fields``)."""
-        from .updates import write_changes
-
-        return write_changes(self, changes, by)
+        with before/after, e.g. ``zonebook.audit.services.bulk_update(changes, by=by, code=...)``.
+        The changes of ``deferred_fields`` are not among them (``after_update`` gets those)."""
+        raise NotImplementedError
 
     def after_update(self, changes: list, by) -> None:
-        """The changes of ``deferred_fields`` (``updates.Change`` with only those fields), after the
-        other fields of the batch were written: write them through the app's services."""
+        """The changes of ``deferred_fields`` (``updates.Change`` holding only those fields), called
+        after ``write_changes`` wrote the batch's other changes: write them through the app's
+        services (one call per record is expected here: these are the exceptions a service owns)."""
         raise NotImplementedError
 
     # -- staged writing (staged = True) --------------------------------------------------------

@@ -461,8 +461,12 @@ def run(
             if new_rows:
                 kind.write(new_rows, user)
             changes = [c for row in batch for c in plans[row.number].changes]
+            deferred = updates.set_aside(kind, changes)  # the kind's after_update writes them
+            changes = [c for c in changes if c.fields]
             if changes:
                 kind.write_changes(changes, user)
+            if deferred:
+                kind.after_update(deferred, user)
             written += sum(1 for row in batch if plans[row.number].state != "unchanged")
 
     try:

@@ -17,10 +17,10 @@ as before) and *create and update*.  In update mode, for each batch of rows that
 4. unchanged rows write nothing (no audit entry); changed records are written by the kind's
    ``write_changes`` — one ``bulk_update`` per batch and one audit entry per record with the
    before/after values (``zonebook.audit.services.bulk_update``) in the import's transaction.
-   The default ``write_changes`` does exactly that with ``update_audit_code``; the changes of
-   ``deferred_fields`` (compared and previewed like the others) are not written by it but handed
-   to the kind's ``after_update(changes, by)`` (a project's changed signing date becomes a
-   milestone correction through the investment service).  ``compare_value(obj, name)`` is the value
+   The changes of ``deferred_fields`` (compared and previewed like the others) are set aside
+   before ``write_changes`` and handed to the kind's ``after_update(changes, by)`` once the other
+   changes of the batch are written (a project's changed signing date becomes a milestone
+   correction through the investment service).  ``compare_value(obj, name)`` is the value
    compared and kept as before/after (default: the field's column value).
 
 Nothing here runs a query per row.  The preview counts new / changed / unchanged rows and keeps the
@@ -193,26 +193,15 @@ def plan_batch(kind, rows: list, *, lock: bool) -> tuple[dict[int, RowPlan], lis
     return plans, errors
 
 
-def write_changes(kind, changes: list[Change], by) -> int:
-    """The default ``ImportKind.write_changes``: the changes of ``kind.deferred_fields`` are set
-    aside, the others written by ``audit.services.bulk_update`` with ``kind.update_audit_code`` (one
-    ``bulk_update`` per batch, one audit entry per record), then ``kind.after_update`` receives the
-    set-aside changes (e.g. a changed date that is a milestone, recorded through a service)."""
-    from zonebook.audit import services as audit
-
-    if not kind.update_audit_code:
-        raise NotImplementedError(f"import kind {kind.key!r} declares no update_audit_code")
+def set_aside(kind, changes: list[Change]) -> list[Change]:
+    """Take the changes of ``kind.deferred_fields`` out of ``changes`` (before ``write_changes``);
+    returned as changes holding only those fields, for ``kind.after_update``."""
     deferred = []
     for change in changes:
         later = {name: change.fields.pop(name) for name in kind.deferred_fields if name in change.fields}
         if later:
             deferred.append(Change(change.obj, change.new, later))
-    n = audit.bulk_update(
-        [c for c in changes if c.fields], by=by, code=kind.update_audit_code, message=kind.update_message
-    )
-    if deferred:
-        kind.after_update(deferred, by)
-    return n
+    return deferred
 
 
 def apply(change: Change) -> None:
