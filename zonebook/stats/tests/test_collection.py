@@ -290,6 +290,26 @@ def test_customs_import_replaces_a_derived_value(setup, tmp_path):
     assert (o.provenance, o.value) == ("imported", D("11.2"))  # the official value stays
 
 
+def _customs_update_queries(setup, tmp_path, n, year):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    u = setup["world"].users
+    months = [f"{year + m // 12}-{m % 12 + 1:02d}" for m in range(n)]
+    assert _run(tmp_path, "".join(f"A1,{m},当月,美元,,1,2,3\n" for m in months), u.province, f"q{n}.csv").ok
+    changed = "".join(f"A1,{m},当月,美元,,2,2,4\n" for m in months)
+    with CaptureQueriesContext(connection) as ctx:
+        r = _run(tmp_path, changed, u.province, f"q{n}b.csv")
+    assert r.ok and r.changed_rows == n, r.errors
+    return len(ctx.captured_queries)
+
+
+def test_customs_update_path_runs_no_query_per_row(setup, tmp_path):
+    small = _customs_update_queries(setup, tmp_path, 3, 2010)
+    large = _customs_update_queries(setup, tmp_path, 40, 2014)
+    assert small <= large <= small + 4, (small, large)
+
+
 def test_official_value_replaces_derived_but_not_the_reverse(setup):
     a1 = setup["ents"]["a1"]
     obs(a1, "TRADE_USD", 2026, 1, "month", "5")
