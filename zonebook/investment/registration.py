@@ -95,6 +95,7 @@ MODULE = AppModule(
     import_kinds=[
         "zonebook.investment.importers.ProjectImport",
         "zonebook.investment.importers.InvestorImport",
+        "zonebook.investment.importers.MilestoneImport",
     ],
     demo="zonebook.investment.demo.load",
     demo_order=60,

@@ -160,24 +160,36 @@ def evaluate_count(project: Project, rules: list[CountingRule]) -> CountResult:
     return CountResult(True, amount, [])
 
 
-def duplicate_warning(project: Project, rules: list[CountingRule] | None = None) -> str:
+def dedup_candidates(investor_ids) -> list[Project]:
+    """The signed, open projects of these investors in one query (``duplicate_warning``'s ``others``
+    for a whole batch: the project import checks its changed projects set-based)."""
+    return list(
+        Project.objects.filter(investor_id__in=set(investor_ids), signed_on__isnull=False)
+        .exclude(stage__in=TERMINAL_STAGES)
+        .only("number", "name", "contracted_cny", "investor_id", "zone_id")
+    )
+
+
+def duplicate_warning(
+    project: Project, rules: list[CountingRule] | None = None, others: list[Project] | None = None
+) -> str:
     """A warning naming the duplicate rule when another signed project has the same investor and site
-    and an overlapping amount ("" when none)."""
+    and an overlapping amount ("" when none).  ``others``: the candidates fetched already
+    (``dedup_candidates``), else they are queried."""
     if project.investor_id is None or project.kind != ProjectKind.NEW:
         return ""
     rules = rules if rules is not None else rules_on(project.signed_on)
     for r in rules:
         if r.kind != RuleKind.DEDUP:
             continue
-        others = (
-            Project.objects.filter(
-                investor_id=project.investor_id, zone_id=project.zone_id, signed_on__isnull=False
-            )
-            .exclude(pk=project.pk)
-            .exclude(stage__in=TERMINAL_STAGES)
-            .only("number", "name", "contracted_cny")
-        )
-        for other in others:
+        if others is None:
+            others = dedup_candidates([project.investor_id])
+        candidates = [
+            o
+            for o in others
+            if o.investor_id == project.investor_id and o.zone_id == project.zone_id and o.pk != project.pk
+        ]
+        for other in candidates:
             if calc.amounts_overlap(other.contracted_cny, project.contracted_cny, r.tolerance_pct):
                 return _(
                     "Possible duplicate of signed project %(n)s %(name)s: same investor, site and amount "

@@ -95,6 +95,9 @@ class ImportKind:
     update_fields: tuple[str, ...] = ()
     immutable_fields: tuple[str, ...] = ()
     field_columns: dict[str, str] = {}  # model field → column key, where the names differ
+    # update fields compared and previewed like the others, but set aside before ``write_changes``
+    # and written by ``after_update`` through the app's services (e.g. dates that are milestones)
+    deferred_fields: tuple[str, ...] = ()
 
     def __init__(self, user=None):
         self.user = user
@@ -212,9 +215,24 @@ class ImportKind:
         """Before ``write`` in update mode: the row's records that are new (the others exist)."""
         row.obj = objs[0] if objs else None
 
+    def compare_value(self, obj, name: str):
+        """The value of field ``name`` compared between the stored record and the row's record (and
+        kept as before/after): the column value by default.  Override for a relation the row may
+        name before it exists (e.g. an investor created by the import)."""
+        from .updates import _value
+
+        return _value(obj, name)
+
     def write_changes(self, changes: list, by) -> int:
         """Write the changed records (update mode): one ``bulk_update`` and one audit entry per record
-        with before/after, e.g. ``zonebook.audit.services.bulk_update(changes, by=by, code=...)``."""
+        with before/after, e.g. ``zonebook.audit.services.bulk_update(changes, by=by, code=...)``.
+        The changes of ``deferred_fields`` are not among them (``after_update`` gets those)."""
+        raise NotImplementedError
+
+    def after_update(self, changes: list, by) -> None:
+        """The changes of ``deferred_fields`` (``updates.Change`` holding only those fields), called
+        after ``write_changes`` wrote the batch's other changes: write them through the app's
+        services (one call per record is expected here: these are the exceptions a service owns)."""
         raise NotImplementedError
 
     # -- staged writing (staged = True) --------------------------------------------------------

@@ -461,8 +461,12 @@ def run(
             if new_rows:
                 kind.write(new_rows, user)
             changes = [c for row in batch for c in plans[row.number].changes]
+            deferred = updates.set_aside(kind, changes)  # the kind's after_update writes them
+            changes = [c for c in changes if c.fields]
             if changes:
                 kind.write_changes(changes, user)
+            if deferred:
+                kind.after_update(deferred, user)
             written += sum(1 for row in batch if plans[row.number].state != "unchanged")
 
     try:
@@ -474,6 +478,14 @@ def run(
                 raise _Rollback
     except _Rollback:
         result.written = 0
+        return result
+    except DomainError as exc:
+        # a service called by the kind's write refused a row (e.g. a milestone out of order): the
+        # whole file is rolled back and the refusal reported like any other row error
+        result.written = 0
+        details = [d for d in exc.details if isinstance(d, RowError)]
+        for err in details or [RowError(row=None, column="", value="", reason=str(exc.message))]:
+            result.add_error(err)
         return result
     except (IntegrityError, DataError):
         # A concurrent change slipped between validation and the insert (e.g. the same USCC).

@@ -17,6 +17,11 @@ as before) and *create and update*.  In update mode, for each batch of rows that
 4. unchanged rows write nothing (no audit entry); changed records are written by the kind's
    ``write_changes`` — one ``bulk_update`` per batch and one audit entry per record with the
    before/after values (``zonebook.audit.services.bulk_update``) in the import's transaction.
+   The changes of ``deferred_fields`` (compared and previewed like the others) are set aside
+   before ``write_changes`` and handed to the kind's ``after_update(changes, by)`` once the other
+   changes of the batch are written (a project's changed signing date becomes a milestone
+   correction through the investment service).  ``compare_value(obj, name)`` is the value
+   compared and kept as before/after (default: the field's column value).
 
 Nothing here runs a query per row.  The preview counts new / changed / unchanged rows and keeps the
 field changes (before → after) of the first ``MAX_CHANGES`` changed rows.
@@ -167,23 +172,36 @@ def plan_batch(kind, rows: list, *, lock: bool) -> tuple[dict[int, RowPlan], lis
                 break
             kind.merge(stored, obj)
             for name in kind.immutable_fields:
-                if name in given and not _same(_value(stored, name), _value(obj, name)):
+                if name in given and not _same(
+                    kind.compare_value(stored, name), kind.compare_value(obj, name)
+                ):
                     errors.append(kind.immutable_error(row, name, stored, obj))
                     refused = True
             if refused:
                 break
             changed = {
-                name: (_value(stored, name), _value(obj, name))
+                name: (kind.compare_value(stored, name), kind.compare_value(obj, name))
                 for name in kind.update_fields
                 if name in given
                 and name not in kind.immutable_fields
-                and not _same(_value(stored, name), _value(obj, name))
+                and not _same(kind.compare_value(stored, name), kind.compare_value(obj, name))
             }
             if changed:
                 plan.changes.append(Change(stored, obj, changed))
         if not refused:
             plans[row.number] = plan
     return plans, errors
+
+
+def set_aside(kind, changes: list[Change]) -> list[Change]:
+    """Take the changes of ``kind.deferred_fields`` out of ``changes`` (before ``write_changes``);
+    returned as changes holding only those fields, for ``kind.after_update``."""
+    deferred = []
+    for change in changes:
+        later = {name: change.fields.pop(name) for name in kind.deferred_fields if name in change.fields}
+        if later:
+            deferred.append(Change(change.obj, change.new, later))
+    return deferred
 
 
 def apply(change: Change) -> None:

@@ -51,7 +51,11 @@ def test_upload_offers_the_modes_of_a_kind_with_an_update_mode(world, client):
     assert 'name="mode"' in page and 'value="update"' in page
     assert 'name="mode"' not in client.get("/imports/zones/").content.decode()  # zones only create
     index = client.get("/imports/").content.decode()
-    assert index.count("can update</span>") == 4  # enterprises, HS codes, tax rates, units
+    from zonebook.core.imports.kinds import all_kinds
+
+    updating = [k.key for k in all_kinds() if k.update_mode]
+    assert {"enterprises", "hs_codes", "tax_rates", "units", "investment_projects"} <= set(updating)
+    assert index.count("can update</span>") == len(updating)
 
 
 def test_preview_shows_counts_and_changes_then_confirm_updates(world, client):

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from zonebook.audit.models import AuditEntry
+from zonebook.core.imports import messages as msg
 from zonebook.core.imports import pipeline
 from zonebook.core.imports.kinds import get_kind
 from zonebook.notify.models import Notification
@@ -177,10 +178,10 @@ def test_who_has_not_reported_and_reminders(setup):
 HEAD = "单位代码,月份,口径,币制,监管方式,出口,进口,进出口\n"
 
 
-def _run(tmp_path, text, user, name="customs.csv"):
+def _run(tmp_path, text, user, name="customs.csv", mode="update"):
     p = tmp_path / name
     p.write_text(HEAD + text, encoding="utf-8")
-    return pipeline.run(get_kind("stats_customs"), p, p.name, user)
+    return pipeline.run(get_kind("stats_customs"), p, p.name, user, mode=mode)
 
 
 def test_customs_import_and_resent_month_replaces_with_audit(setup, tmp_path):
@@ -213,6 +214,100 @@ def test_customs_import_total_mismatch_and_scope(setup, tmp_path):
     assert not r.ok and "differ from the total" in r.errors[0].reason
     r = _run(tmp_path, "C1,2026-02,累计,美元,,1,1,2\n", u.province)  # another province's zone
     assert not r.ok and "not in your scope" in r.errors[0].reason
+
+
+def test_customs_resent_month_with_changed_amounts_updates_with_audit_nothing_duplicated(setup, tmp_path):
+    u = setup["world"].users
+    a1 = setup["ents"]["a1"]
+    month = "A1,2026-03,当月,美元,0110,1.0,2.0,3.0\nA1,2026-03,当月,美元,5000,4.0,5.0,9.0\n"
+    first = _run(tmp_path, month, u.province)
+    assert first.ok and (first.new_rows, first.changed_rows) == (2, 0), first.errors
+    assert Observation.objects.filter(entity=a1, ym=2026 * 12 + 2).count() == 3  # EXPORT, IMPORT, TRADE
+    audits = AuditEntry.objects.count()
+    resent = "A1,2026-03,当月,美元,0110,1.5,2.0,3.5\nA1,2026-03,当月,美元,5000,4.0,5.0,9.0\n"
+    preview = pipeline.check(get_kind("stats_customs"), _file(tmp_path, resent), "r.csv", u.province, mode="update")
+    assert preview.ok and (preview.new_rows, preview.changed_rows, preview.unchanged_rows) == (0, 2, 0)
+    shown = [(c["before"], c["after"]) for c in preview.changes[0]["changes"]]
+    assert shown == [("5", "5.5"), ("12", "12.5")], preview.changes  # exports and the total
+    assert preview.changes[0]["key"] == "A1 2026-03 month USD"
+    r = _run(tmp_path, resent, u.province, "r.csv")
+    assert r.ok, r.errors
+    assert Observation.objects.filter(entity=a1, ym=2026 * 12 + 2).count() == 3
+    values = dict(
+        Observation.objects.filter(entity=a1, ym=2026 * 12 + 2).values_list("indicator__code", "value")
+    )
+    assert values == {"EXPORT_USD": D("5.5"), "IMPORT_USD": D("7"), "TRADE_USD": D("12.5")}
+    # EXPORT and TRADE changed (IMPORT did not): one audit entry each, with before/after
+    new = AuditEntry.objects.filter(pk__gt=AuditEntry.objects.order_by("pk")[audits - 1].pk if audits else 0)
+    assert sorted(e.changes["value"][1] for e in new.filter(code="stats.observation.replaced")) == [
+        "12.5000",
+        "5.5000",
+    ]
+    assert AuditEntry.objects.count() == audits + 2
+
+
+def _file(tmp_path, text, name="r.csv"):
+    p = tmp_path / name
+    p.write_text(HEAD + text, encoding="utf-8")
+    return p
+
+
+def test_customs_unchanged_month_writes_nothing_and_no_audit(setup, tmp_path):
+    u = setup["world"].users
+    month = "A1,2026-04,累计,人民币,,120.0,210.0,330.0\nA2,2026-04,累计,人民币,,1,2,3\n"
+    assert _run(tmp_path, month, u.province).ok
+    audits, stored = AuditEntry.objects.count(), list(Observation.objects.values_list("pk", "value", "updated_at"))
+    r = _run(tmp_path, month, u.province, "again.csv")
+    assert r.ok and (r.new_rows, r.changed_rows, r.unchanged_rows, r.written) == (0, 0, 2, 0)
+    assert AuditEntry.objects.count() == audits
+    assert list(Observation.objects.values_list("pk", "value", "updated_at")) == stored
+
+
+def test_customs_create_mode_refuses_an_imported_month_naming_the_row(setup, tmp_path):
+    u = setup["world"].users
+    assert _run(tmp_path, "A1,2026-05,当月,美元,,1,2,3\n", u.province).ok
+    r = _run(tmp_path, "A2,2026-05,当月,美元,,1,2,3\nA1,2026-05,当月,美元,,1,3,4\n", u.province, "c.csv", mode="create")
+    assert not r.ok and [(e.row, e.column) for e in r.errors] == [(3, "月份")]
+    assert str(msg.UPDATE_HINT) in r.errors[0].reason
+    assert Observation.objects.filter(ym=2026 * 12 + 4).count() == 3  # nothing written
+
+
+def test_customs_import_replaces_a_derived_value(setup, tmp_path):
+    u = setup["world"].users
+    a1 = setup["ents"]["a1"]
+    obs(a1, "TRADE_USD", 2026, 1, "month", "5")
+    obs(a1, "TRADE_USD", 2026, 2, "month", "6")
+    services.recompute()
+    assert Observation.objects.get(entity=a1, indicator=ind("TRADE_USD"), basis="cum", ym=2026 * 12 + 1).provenance == "derived"
+    r = _run(tmp_path, "A1,2026-02,累计,美元,,4,7.2,11.2\n", u.province)
+    assert r.ok and r.changed_rows == 1, r.errors
+    o = Observation.objects.get(entity=a1, indicator=ind("TRADE_USD"), basis="cum", ym=2026 * 12 + 1)
+    assert (o.provenance, o.value, o.fx_rate) == ("imported", D("11.2"), None)
+    entry = AuditEntry.objects.get(code="stats.observation.replaced", object_id=str(o.pk))
+    assert entry.changes["provenance"] == ["derived", "imported"]
+    services.recompute()
+    o.refresh_from_db()
+    assert (o.provenance, o.value) == ("imported", D("11.2"))  # the official value stays
+
+
+def _customs_update_queries(setup, tmp_path, n, year):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    u = setup["world"].users
+    months = [f"{year + m // 12}-{m % 12 + 1:02d}" for m in range(n)]
+    assert _run(tmp_path, "".join(f"A1,{m},当月,美元,,1,2,3\n" for m in months), u.province, f"q{n}.csv").ok
+    changed = "".join(f"A1,{m},当月,美元,,2,2,4\n" for m in months)
+    with CaptureQueriesContext(connection) as ctx:
+        r = _run(tmp_path, changed, u.province, f"q{n}b.csv")
+    assert r.ok and r.changed_rows == n, r.errors
+    return len(ctx.captured_queries)
+
+
+def test_customs_update_path_runs_no_query_per_row(setup, tmp_path):
+    small = _customs_update_queries(setup, tmp_path, 3, 2010)
+    large = _customs_update_queries(setup, tmp_path, 40, 2014)
+    assert small <= large <= small + 4, (small, large)
 
 
 def test_official_value_replaces_derived_but_not_the_reverse(setup):
