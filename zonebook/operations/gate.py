@@ -179,15 +179,9 @@ def cancel_pass(gp: GatePass, *, by, reason: str = "") -> GatePass:
 # ------------------------------------------------------------------ checks
 
 
-def tolerance(zone_id: int, goods_kind: str) -> tuple[Decimal, Decimal]:
-    rows = {r.goods_kind: r for r in WeightTolerance.objects.filter(zone_id=zone_id, goods_kind__in=[goods_kind, "general"])}
-    row = rows.get(goods_kind) or rows.get("general")
-    return (row.pct, row.min_kg) if row else (DEFAULT_TOLERANCE_PCT, Decimal(0))
-
-
 def _tolerance_sql(field: str) -> RawSQL:
     """The pass's tolerance ``field`` (pct / min_kg) as a subquery of the pass row: the zone's row for
-    the pass's goods kind, else the zone's "general" row (as ``tolerance``), else NULL (the default).
+    the pass's goods kind, else the zone's "general" row, else NULL (``DEFAULT_TOLERANCE_PCT``).
 
     Written as SQL (portable: SQLite and PostgreSQL) because the gate event runs it for every passage:
     two ORM subqueries cost ~1.4 ms of compiling per event, more than the whole round trip they save."""

@@ -92,3 +92,15 @@ def test_tolerance_of_the_goods_kind_before_the_zones_general_one(world):
     WeightTolerance.objects.create(zone=world.zones.b1, goods_kind="general", pct=Decimal("5"))  # another zone's
     WeightTolerance.objects.filter(zone=world.zones.a1, goods_kind="general").update(min_kg=Decimal("400"))
     assert event("T5", "general", "42300") == "released"  # within the minimum in kg
+
+
+def test_retry_of_a_held_event_answers_with_its_exceptions(world, zone_admin):  # noqa: F811
+    WeightTolerance.objects.create(zone=world.zones.a1, goods_kind="general", pct=Decimal("0.5"))
+    gp = example_pass(world)
+    api, _ = token_client(world, zone_admin)
+    body = {"event_id": "H1", "pass_number": gp.number, "gate_id": "G1", "direction": "I", "weight": "46100"}
+    r = api.post(URL, body, format="json")
+    assert r.status_code == 202 and len(r.json()["exceptions"]) == 1
+    r2 = api.post(URL, body, format="json")
+    assert r2.status_code == 202 and r2.json()["duplicate"] is True
+    assert r2.json()["exceptions"] == r.json()["exceptions"]
