@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -118,3 +120,52 @@ def test_machine_accounts_are_not_managed_as_users(world, zone_admin, client_for
     assert token.user.username not in c.get("/accounts/users/").content.decode()
     assert c.post(f"/accounts/users/{token.user.pk}/reset-password/").status_code == 404
     assert c.get(f"/accounts/users/{token.user.pk}/edit/").status_code == 404
+
+
+def test_last_used_stamp_is_throttled_and_revocation_stays_immediate(world, zone_admin):
+    """A use writes ``last_used_at`` only when the stamp is older than a minute (no UPDATE, no commit per
+    request); the stamp still advances, and a revoked or expired token is refused at once."""
+    token, raw = tokens.issue_token(name="卡口系统", zone=world.zones.a1, areas=["ops"], by=zone_admin)
+    api = bearer(raw)
+    url = "/api/operations/gate-events/"
+    assert api.get(url).status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    # within the resolution: the token is read (select token+user+zone), nothing is written
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(url).status_code == 200
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    # older than the resolution: the next use advances the stamp (one conditional UPDATE)
+    old = timezone.now() - tokens.LAST_USED_RESOLUTION - dt.timedelta(seconds=5)
+    MachineToken.objects.filter(pk=token.pk).update(last_used_at=old)
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(url).status_code == 200
+    assert len([q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]) == 1
+    token.refresh_from_db()
+    assert token.last_used_at > first
+    # the stamp is fresh, yet revocation is immediate: the row is read on every request
+    tokens.revoke_token(token, by=zone_admin)
+    assert api.get(url).status_code == 401
+    # and so is expiry
+    token2, raw2 = tokens.issue_token(name="卡口系统二", zone=world.zones.a1, areas=["ops"], by=zone_admin)
+    assert bearer(raw2).get(url).status_code == 200
+    MachineToken.objects.filter(pk=token2.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert bearer(raw2).get(url).status_code == 401
+
+
+def test_stamp_is_one_conditional_update(world, zone_admin):
+    """Two requests racing with the same stale stamp: only the first UPDATE matches."""
+    token, _raw = tokens.issue_token(name="卡口系统", zone=world.zones.a1, areas=["ops"], by=zone_admin)
+    now = timezone.now()
+    stale = MachineToken.objects.get(pk=token.pk)
+    assert tokens.stamp(stale, now) is True and stale.last_used_at == now
+    racer = MachineToken.objects.get(pk=token.pk)
+    racer.last_used_at = None  # read before the first stamp landed
+    assert tokens.stamp(racer, now + dt.timedelta(seconds=1)) is False
+    assert MachineToken.objects.get(pk=token.pk).last_used_at == now
+    later = now + tokens.LAST_USED_RESOLUTION + dt.timedelta(seconds=1)
+    assert tokens.stamp(MachineToken.objects.get(pk=token.pk), later) is True
+    assert MachineToken.objects.get(pk=token.pk).last_used_at == later
