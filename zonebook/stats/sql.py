@@ -3,7 +3,8 @@
 ``recompute()`` rebuilds every derived figure from the observations in a fixed number of statements,
 whatever the number of entities, indicators or months:
 
-1. drop the derived observations (official ones — submitted or imported — are never touched);
+1. copy the official observations (submitted or imported; never touched) into a temporary working
+   table, where steps 2–4 write;
 2. months of cumulative series: ``cum(N) − cum(N−1)`` (January = its cumulative), where no official
    month exists; then months missing in one currency converted from the other at that month's
    ``ExchangeRate`` (the rate and its source stored on the derived row);
@@ -11,8 +12,11 @@ whatever the number of entities, indicators or months:
    where no official cumulative exists;
 4. computed indicators (``Indicator.formula``: ratio / sum / diff of other indicators), one
    statement per computed indicator;
-5. the ``Figure`` table: value, prior year, YoY %, share of the parent entity and its change in pp,
-   competition ranks (``RANK()``) within level × nation / region / province / zone type.
+5. write back the difference: derived observations no longer produced (or produced with another
+   value) are deleted, new ones inserted, unchanged ones left alone;
+6. the ``Figure`` table, from the working table: value, prior year, YoY %, share of the parent entity
+   and its change in pp, competition ranks (``RANK()``) within level × nation / region / province /
+   zone type.
 
 Percentages are ``ROUND(x, 4)`` (half away from zero on PostgreSQL's numeric, as ``calc.q``).  On
 SQLite DECIMAL columns are floating point, so tests compare with a tolerance of ``TOLERANCE``.
@@ -39,11 +43,6 @@ TOLERANCE = Decimal("0.0001")
 
 def _year_start(alias: str) -> str:
     return f"({alias}.ym - ({alias}.ym % 12))"
-
-
-def _period_expr() -> str:
-    """The first day of month ``ym`` as a date, from the observation's own ``period`` column."""
-    return "o.period"
 
 
 
@@ -227,6 +226,9 @@ def recompute() -> dict[str, int]:
     pg = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cur:
         if pg:
+            # one recomputation at a time (a second waits here, then reads what the first committed);
+            # readers of the figures are blocked only while the table is rebuilt at the end
+            cur.execute(f"LOCK TABLE {T_FIG} IN EXCLUSIVE MODE")
             for name, value in PG_SETTINGS:
                 cur.execute(f"SET LOCAL {name} = {value}")
         for statement in CREATE_WORK:
