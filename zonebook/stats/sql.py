@@ -54,7 +54,6 @@ def _year_start(alias: str) -> str:
 W = "stats_work"
 WORK_COLUMNS = "entity_id, indicator_id, period, ym, basis, value, provenance, source_ref, fx_rate, fx_note"
 CREATE_WORK = [
-    f"DROP TABLE IF EXISTS {W}",
     f"""CREATE TEMPORARY TABLE {W} (
     entity_id bigint NOT NULL, indicator_id bigint NOT NULL, period date NOT NULL, ym integer NOT NULL,
     basis varchar(5) NOT NULL, value decimal(20, 4) NOT NULL, provenance varchar(10) NOT NULL,
@@ -231,6 +230,9 @@ def recompute() -> dict[str, int]:
             cur.execute(f"LOCK TABLE {T_FIG} IN EXCLUSIVE MODE")
             for name, value in PG_SETTINGS:
                 cur.execute(f"SET LOCAL {name} = {value}")
+        # left over by an earlier failed run in this session; schema-qualified so that only a temporary
+        # table is ever dropped
+        cur.execute(f"DROP TABLE IF EXISTS {'pg_temp' if pg else 'temp'}.{W}")
         for statement in CREATE_WORK:
             cur.execute(statement)
         cur.execute(MONTHS_FROM_CUM)
