@@ -180,7 +180,12 @@ def _rank_columns() -> tuple[str, str]:
     return ", ".join(cols), "WINDOW " + ", ".join(windows)
 
 
-def _figures_sql() -> str:
+def _years(alias: str, years) -> str:
+    """``alias``'s month lies in one of ``years`` (integer division on both databases)."""
+    return f"{alias}.ym / 12 IN ({', '.join(str(int(y)) for y in sorted(years))})"
+
+
+def _figures_sql(years=None) -> str:
     """One INSERT … SELECT: ``v`` = every value with its prior-year value (one self-join), joined once
     to its parent's row of ``v`` for the share now and a year ago (the parent's prior), four rank
     windows.  Values are stored with 4 decimals, so ``ROUND(value, 4)`` is the value itself on
@@ -203,7 +208,8 @@ SELECT o.entity_id, o.indicator_id, o.period, o.ym, o.basis, o.value, o.prior,
             THEN {_share("o.value", "pa.value")} - {_share("o.prior", "pa.prior")} END,
        {ranks}
   FROM (SELECT v.*, CASE WHEN i.higher_is_better THEN -{value} ELSE {value} END AS rank_key
-          FROM v JOIN {T_IND} i ON i.id = v.indicator_id) o
+          FROM v JOIN {T_IND} i ON i.id = v.indicator_id
+         WHERE {_years("v", years) if years else "1 = 1"}) o
   JOIN {T_ENT} e ON e.id = o.entity_id
   LEFT JOIN v pa ON pa.entity_id = e.parent_id AND pa.indicator_id = o.indicator_id AND pa.basis = o.basis AND pa.ym = o.ym
 {windows}
@@ -219,9 +225,15 @@ def computed_statements() -> list[tuple[str, list]]:
     return out
 
 
-def recompute() -> dict[str, int]:
-    """Rebuild every derived observation and the ``Figure`` table (see the module docstring)."""
+def recompute(years=None) -> dict[str, int]:
+    """Rebuild every derived observation and the ``Figure`` table (see the module docstring).
+
+    ``years``: only the derived values of these years (every derivation stays within a year) and the
+    figures of these years and the next ones (whose YoY and pp change look a year back), from the
+    observations of these years and of the years either side as they are stored — for a return or an
+    import that touched a few months.  The result is the full recomputation's."""
     counts = {}
+    years = sorted({int(y) for y in years}) if years else None
     pg = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cur:
         if pg:
@@ -233,8 +245,17 @@ def recompute() -> dict[str, int]:
         # left over by an earlier failed run in this session; schema-qualified so that only a temporary
         # table is ever dropped
         cur.execute(f"DROP TABLE IF EXISTS {'pg_temp' if pg else 'temp'}.{W}")
-        for statement in CREATE_WORK:
-            cur.execute(statement)
+        if years:
+            around = sorted({y + d for y in years for d in (-1, 1)} - set(years))
+            cur.execute(CREATE_WORK[0])
+            cur.execute(f"{CREATE_WORK[1]} AND {_years(T_OBS, years)}")
+            if around:
+                cur.execute(f"INSERT INTO {W} ({WORK_COLUMNS}) SELECT {WORK_COLUMNS} FROM {T_OBS} "
+                            f"WHERE {_years(T_OBS, around)}")
+            cur.execute(CREATE_WORK[2])
+        else:
+            for statement in CREATE_WORK:
+                cur.execute(statement)
         cur.execute(MONTHS_FROM_CUM)
         counts["months"] = cur.rowcount
         cur.execute(CONVERT_MONTHS)
@@ -246,11 +267,17 @@ def recompute() -> dict[str, int]:
             cur.execute(sql, params)
             n += cur.rowcount
         counts["computed"] = n
-        cur.execute(SYNC_DELETE)
+        scope = f" AND {_years(T_OBS, years)}" if years else ""
+        cur.execute(SYNC_DELETE + scope)
         counts["removed"] = cur.rowcount
-        cur.execute(SYNC_INSERT)
+        cur.execute(SYNC_INSERT + (f" AND {_years('w', years)}" if years else ""))
         counts["written"] = cur.rowcount
-        if pg:
+        if years:
+            shown = sorted(set(years) | {y + 1 for y in years})
+            cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
+            cur.execute(_figures_sql(shown))
+            counts["figures"] = cur.rowcount
+        elif pg:
             cur.execute(f"ANALYZE {W}")  # a temporary table has no statistics until analysed
             cur.execute(f"TRUNCATE {T_FIG}")
             with _figure_indexes_rebuilt():
