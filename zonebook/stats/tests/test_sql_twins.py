@@ -165,3 +165,17 @@ def test_recompute_of_touched_years_equals_full(random_obs, geo):
     incremental = snapshot()
     sql.recompute()
     assert incremental == snapshot()
+
+
+def test_recompute_command_takes_years(geo):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    obs(geo["CD-EPZ"], "TRADE_USD", 2022, 1, "month", "4")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 1, "month", "5")
+    out = StringIO()
+    call_command("stats", "recompute", "--year", "2023", stdout=out)
+    assert "written: 1," in out.getvalue()  # 2023 only: 2022's January cumulative is not written
+    assert set(Observation.objects.filter(provenance="derived").values_list("ym", flat=True)) == {2023 * 12}
+    assert set(Figure.objects.values_list("ym", flat=True)) == {2023 * 12}  # the figures of 2023 (and 2024)
