@@ -123,9 +123,10 @@ def record_observation(
         return obs, "replaced"
 
 
-def recompute(by=None) -> dict[str, int]:
-    """Rebuild the derived observations and figures (set-based)."""
-    return sql.recompute()
+def recompute(by=None, years=None) -> dict[str, int]:
+    """Rebuild the derived observations and figures (set-based); ``years``: only what the values of
+    these years feed (see ``sql.recompute``)."""
+    return sql.recompute(years=years)
 
 
 # --- figures of one entity ---------------------------------------------------------------------------------

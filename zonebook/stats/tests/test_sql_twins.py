@@ -1,11 +1,12 @@
 """``sql.recompute`` (set-based) against ``reference`` (plain Python over ``calc``) on the same data."""
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection
 
-from zonebook.stats import reference, sql
+from zonebook.stats import reference, services, sql
 from zonebook.stats.models import Entity, ExchangeRate, Figure, Indicator, Observation
 
 from .conftest import ind, obs
@@ -109,3 +110,72 @@ def test_conversion_names_its_rate_and_yields_to_official(geo):
     assert rows[(2, "cum")].value == D(206)  # 69 converted + 137 official
     # never the other way round: the USD series is official and untouched
     assert not Observation.objects.filter(indicator=ind("TRADE_USD"), provenance="derived", basis="month").exists()
+
+
+def test_recompute_writes_only_what_changed(geo):
+    """A derived value that did not change keeps its row; a changed one is rewritten; one that an
+    official value now covers is removed."""
+    jan = obs(geo["CD-EPZ"], "TRADE_USD", 2023, 1, "cum", "5")
+    feb = obs(geo["CD-EPZ"], "TRADE_USD", 2023, 2, "cum", "12")
+    sql.recompute()
+
+    def derived():
+        return {(o.period.month, o.basis): (o.pk, o.value) for o in
+                Observation.objects.filter(entity=geo["CD-EPZ"], indicator=ind("TRADE_USD"), provenance="derived")}
+
+    first = derived()
+    assert {k: v for k, (_, v) in first.items()} == {(1, "month"): D(5), (2, "month"): D(7)}
+    sql.recompute()
+    assert derived() == first  # same rows, not deleted and re-inserted
+    feb.value = D(13)
+    feb.save()
+    counts = sql.recompute()
+    after = derived()
+    assert after[(1, "month")] == first[(1, "month")]
+    assert after[(2, "month")][1] == D(8)
+    assert (counts["removed"], counts["written"]) == (1, 1)
+    services.record_observation(geo["CD-EPZ"], ind("TRADE_USD"), jan.period.replace(month=2), "month", D("7.5"),
+                                provenance="submitted")  # an official month replaces the derived one
+    sql.recompute()
+    assert set(derived()) == {(1, "month")}
+    assert Observation.objects.get(entity=geo["CD-EPZ"], indicator=ind("TRADE_USD"), ym=jan.ym + 1, basis="month").value == D("7.5")
+    # the figure table is complete and keeps the model's indexes after the bulk load
+    assert Figure.objects.filter(entity=geo["CD-EPZ"]).count() == 4
+    with connection.cursor() as cur:
+        names = set(connection.introspection.get_constraints(cur, Figure._meta.db_table))
+    assert {"stats_figure_unique", "stats_fig_ind_period"} <= names
+
+
+def test_recompute_of_touched_years_equals_full(random_obs, geo):
+    sql.recompute()
+    o = Observation.objects.get(entity=geo["SZ"], indicator=ind("TRADE_USD"), ym=2022 * 12 + 3, basis="month")
+    services.record_observation(geo["SZ"], ind("TRADE_USD"), o.period, "month", o.value + 7, provenance="imported")
+    services.record_observation(geo["MY"], ind("TRADE_USD"), dt.date(2022, 5, 1), "month", D("3.5"),
+                                provenance="imported")  # fills the gap: MY's 2022 cumulatives now exist
+
+    def snapshot():
+        values = dict(((x.entity_id, x.indicator_id, x.ym, x.basis), (x.value, x.provenance))
+                      for x in Observation.objects.all())
+        figs = {(f.entity_id, f.indicator_id, f.ym, f.basis): tuple(getattr(f, n) for n in ("value",) + FIELDS)
+                for f in Figure.objects.all()}
+        return values, figs
+
+    counts = sql.recompute(years=[2022])
+    assert counts["written"] > 0 and counts["figures"] < Figure.objects.count()
+    incremental = snapshot()
+    sql.recompute()
+    assert incremental == snapshot()
+
+
+def test_recompute_command_takes_years(geo):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    obs(geo["CD-EPZ"], "TRADE_USD", 2022, 1, "month", "4")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 1, "month", "5")
+    out = StringIO()
+    call_command("stats", "recompute", "--year", "2023", stdout=out)
+    assert "written: 1," in out.getvalue()  # 2023 only: 2022's January cumulative is not written
+    assert set(Observation.objects.filter(provenance="derived").values_list("ym", flat=True)) == {2023 * 12}
+    assert set(Figure.objects.values_list("ym", flat=True)) == {2023 * 12}  # the figures of 2023 (and 2024)

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         show.add_argument("--period", required=True, help="YYYY-MM")
         show.add_argument("--basis", choices=["cum", "month"], default=None, help="year-to-date (default) or month")
         show.add_argument("--format", choices=["text", "json"], default="text")
-        sub.add_parser("recompute", help="rebuild every derived observation and figure")
+        rec = sub.add_parser("recompute", help="rebuild every derived observation and figure")
+        rec.add_argument("--year", type=int, action="append", dest="years",
+                         help="only the derived values of this year and the figures they feed (repeatable)")
 
     def handle(self, *args, **opts):
         from django.utils import translation
@@ -43,7 +45,7 @@ class Command(BaseCommand):
     def _handle(self, **opts):
         if opts["action"] == "recompute":
             with acting_as("command"):
-                counts = services.recompute()
+                counts = services.recompute(years=opts.get("years"))
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
             return
         entity = Entity.objects.filter(code=opts["entity"]).first()
