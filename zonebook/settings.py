@@ -300,7 +300,6 @@ SPECTACULAR_SETTINGS = {
     # Choice sets used by several serializers get one stable name each (apps add theirs here).
     "ENUM_NAME_OVERRIDES": {
         "ServiceChannelEnum": "zonebook.service.models.Channel",
-        "ApplicationChannelEnum": "zonebook.operations.choices.Channel",
         "ContactChannelEnum": "zonebook.investment.models.ContactChannel",
         "ScreeningStatusEnum": "zonebook.investment.models.ScreeningStatus",
         "ZoneEventEnum": "zonebook.registry.choices.ZoneEvent",
