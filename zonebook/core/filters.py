@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -41,3 +42,20 @@ class IntegerFilter(filters.NumberFilter):
     """A whole-number filter; pass ``min_value``/``max_value`` for the bounds of its meaning."""
 
     field_class = BoundedIntegerField
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time from 1900 to 2100: ``0001-01-01T00:00`` in Asia/Shanghai would fall before year 1
+    in UTC (an OverflowError on PostgreSQL), and no record of this system is dated outside that range."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and not (1900 <= value.year <= 2100):
+            raise forms.ValidationError(_("Enter a date between 1900 and 2100."), code="out_of_range")
+        return value
+
+
+class DateTimeFilter(filters.DateTimeFilter):
+    """A date-time filter within ``BoundedDateTimeField``'s range (pages and API alike)."""
+
+    field_class = BoundedDateTimeField

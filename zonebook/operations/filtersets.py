@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zonebook.core.filters import DateTimeFilter
 from zonebook.core.lists import YesNoWidget, cap
 from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
@@ -102,9 +103,9 @@ class GateEventFilterSet(filters.FilterSet):
     gate_id = filters.CharFilter(label=cap(_("gate")))
     direction = filters.ChoiceFilter(label=cap(_("direction")), choices=Direction.choices)
     zone = filters.ModelChoiceFilter(label=cap(_("zone")), queryset=scoped_zones)
-    at_from = filters.DateTimeFilter(label=_("From"), field_name="at", lookup_expr="gte",
+    at_from = DateTimeFilter(label=_("From"), field_name="at", lookup_expr="gte",
                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    at_to = filters.DateTimeFilter(label=_("Until"), field_name="at", lookup_expr="lt",
+    at_to = DateTimeFilter(label=_("Until"), field_name="at", lookup_expr="lt",
                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     sort = filters.OrderingFilter(label=_("Sort"), fields=(("at", "at"), ("gate_id", "gate")))
 

@@ -137,3 +137,12 @@ def test_vehicle_import(ops, tmp_path):
                         ops.users.zone)
     assert good.ok and Vehicle.objects.get(plate="川A10001").tare_weight == 15000
     assert Vehicle.objects.get(plate="川A10001").zone == ops.zones.a1
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "9999-12-31T23:59", "1800-05-01T08:00"])
+def test_gate_log_dates_out_of_range_are_a_form_error_not_a_server_error(ops, client_for, value):
+    # 0001-01-01 in Asia/Shanghai falls before year 1 in UTC (found by schemathesis on PostgreSQL)
+    c = client_for(ops.users.zone)
+    r = c.get("/api/operations/gate-events/", {"at_from": value})
+    assert r.status_code == 400 and "at_from" in r.json()
+    assert c.get("/api/operations/gate-events/", {"at_from": "2026-01-01T00:00"}).status_code == 200
