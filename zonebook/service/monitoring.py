@@ -250,8 +250,8 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     return notify_many(items)
 
 
-def run_reminders() -> dict:
-    """The schedule's entry point."""
+def run_reminders(job=None, **params) -> dict:
+    """The schedule's entry point (the scheduler calls it as every job: ``f(job, **params)``)."""
     return {"notified": send_reminders()}
 
 

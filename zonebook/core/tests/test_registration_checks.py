@@ -99,3 +99,15 @@ def test_manage_py_check_stops_with_the_error(declare):
     with pytest.raises(SystemCheckError) as exc:
         call_command("check")
     assert "zonebook.E001" in str(exc.value) and APP in str(exc.value)
+
+
+def test_every_registered_schedule_takes_the_job_and_its_params():
+    """The scheduler runs ``f(job, **params)``: a schedule whose function takes no job fails only
+    when it first fires (found by the start smoke test), so check every registration here."""
+    import inspect
+
+    from zonebook.jobs import schedules
+
+    for schedule in schedules.all_schedules():
+        func = modules.resolve(schedule.func_path)
+        inspect.signature(func).bind(object(), **schedule.params)
