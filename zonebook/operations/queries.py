@@ -41,16 +41,11 @@ def overdue_q(now=None) -> Q:
 
 
 def light_for(app: Application, cal=None, now=None) -> str:
-    """green / amber / red / overdue of an open application ('' when its clock is paused or stopped)."""
+    """green / amber / red / overdue of an open application ('' when its clock is paused or stopped),
+    by the SLA engine's rule for the policy's unit (``sla.services.light_at``)."""
     if app.status not in RUNNING or app.due_at is None:
         return ""
-    now = now or timezone.now()
-    cal = cal or workcal.get_calendar()
-    policy = app.type_version.sla_policy
-    remaining = cal.working_days_between(timezone.localdate(now), timezone.localtime(app.due_at).date())
-    if now > app.due_at:
-        remaining = min(remaining, -1)
-    return sla.light_of(remaining, policy.limit, policy.warn_pct, policy.red_pct)
+    return sla.light_at(app.type_version.sla_policy, app.due_at, now or timezone.now(), cal)[1]
 
 
 def annotate_lights(rows) -> list:

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from zonebook.notify import lights
 from zonebook.sla import services as sla
-from zonebook.sla import workcal
-from zonebook.sla.models import SlaPolicy, Unit
+from zonebook.sla.models import SlaPolicy
 
 from .models import Status
 
@@ -24,15 +23,7 @@ def policies() -> dict[str, SlaPolicy]:
 
 def remaining(policy: SlaPolicy, due_at: dt.datetime, now: dt.datetime) -> int:
     """Time left in the policy's base unit (days; minutes for working hours), negative once past."""
-    cal = workcal.get_calendar()
-    a, b = timezone.localtime(now), timezone.localtime(due_at)
-    if policy.unit == Unit.WORKING_HOURS:
-        left = cal.working_minutes_between(a, b)
-    elif policy.unit == Unit.WORKING_DAYS:
-        left = cal.working_days_between(a.date(), b.date())
-    else:
-        left = (b.date() - a.date()).days
-    return min(left, -1) if now > due_at else left
+    return sla.remaining_at(policy, due_at, now)
 
 
 def request_light(req, policy_map: dict, now: dt.datetime | None = None) -> str:
@@ -42,9 +33,7 @@ def request_light(req, policy_map: dict, now: dt.datetime | None = None) -> str:
     policy = policy_map.get(req.clock_policy)
     if policy is None:
         return ""
-    now = now or timezone.now()
-    total = policy.limit * (60 if policy.unit == Unit.WORKING_HOURS else 1)
-    return sla.light_of(remaining(policy, req.due_at, now), total, policy.warn_pct, policy.red_pct)
+    return sla.light_at(policy, req.due_at, now or timezone.now())[1]
 
 
 def badge(code: str):

@@ -290,6 +290,20 @@ class Status:
     supervised: bool
 
 
+def remaining_at(policy: SlaPolicy, due_at: dt.datetime, at: dt.datetime, cal=None) -> int:
+    """Base units (days; minutes for working hours) left from ``at`` to ``due_at`` by the policy's unit;
+    at most -1 once ``at`` is past the due moment (overdue even on a day off or in the lunch break)."""
+    remaining = _extent(cal or workcal.get_calendar(), policy.unit, _local(at), _local(due_at))
+    return min(remaining, -1) if at > due_at else remaining
+
+
+def light_at(policy: SlaPolicy, due_at: dt.datetime, at: dt.datetime, cal=None) -> tuple[int, str]:
+    """``(remaining, light)`` of a clock of ``policy`` due at ``due_at``, read at ``at`` — the rule of
+    ``status``, for lists that carry the due moment on their own rows (no Deadline query per row)."""
+    remaining = remaining_at(policy, due_at, at, cal)
+    return remaining, light_of(remaining, _base(policy.unit, policy.limit), policy.warn_pct, policy.red_pct)
+
+
 def status(deadline: Deadline, now: dt.datetime | None = None) -> Status:
     """Remaining time, light and overlays of a deadline at ``now`` (a paused clock is read at the
     moment it was paused; a stopped one at the moment it stopped)."""
@@ -300,12 +314,8 @@ def status(deadline: Deadline, now: dt.datetime | None = None) -> Status:
         now = open_pause.paused_at if open_pause else now
     elif deadline.state == Deadline.State.STOPPED and deadline.stopped_at:
         now = deadline.stopped_at
-    cal = workcal.get_calendar()
-    remaining = _extent(cal, policy.unit, _local(now), _local(deadline.due_at))
-    if now > deadline.due_at:  # past the due moment: overdue even on a day off or in the lunch break
-        remaining = min(remaining, -1)
+    remaining, light_ = light_at(policy, deadline.due_at, now)
     total = _base(policy.unit, policy.limit)
-    light_ = light_of(remaining, total, policy.warn_pct, policy.red_pct)
     escalated = deadline.escalations.filter(state=Escalation.State.FIRED).exists()
     return Status(deadline.state, deadline.due_at, remaining, total, policy.unit, light_,
                   light_ == lights.OVERDUE, deadline.provisional, escalated, deadline.supervised)
@@ -331,11 +341,7 @@ def lights_many(deadlines, now: dt.datetime | None = None) -> dict[int, tuple[in
             at = paused_at.get(d.pk, now)
         elif d.state == Deadline.State.STOPPED and d.stopped_at:
             at = d.stopped_at
-        remaining = _extent(cal, d.policy.unit, _local(at), _local(d.due_at))
-        if at > d.due_at:
-            remaining = min(remaining, -1)
-        total = _base(d.policy.unit, d.policy.limit)
-        out[d.pk] = (remaining, light_of(remaining, total, d.policy.warn_pct, d.policy.red_pct))
+        out[d.pk] = light_at(d.policy, d.due_at, at, cal)
     return out
 
 
