@@ -15,9 +15,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -94,7 +96,9 @@ def _drop(request, token: str) -> None:
 def import_index(request):
     kinds = [{"cls": k, "can_write": may_write(request.user, k.write_area)} for k in all_kinds()]
     recent = (
-        Job.objects.for_user(request.user).filter(kind__startswith="import.").order_by("-created_at")[:10]
+        Job.objects.for_user(request.user)
+        .filter(Q(kind__startswith="import.") | Q(params__has_key="after_import"))
+        .order_by("-created_at")[:10]
     )
     return render(request, "imports/index.html", {"kinds": kinds, "recent": recent})
 
@@ -196,11 +200,13 @@ def import_preview(request, kind: str, token: str):
             store.pop(token, None)
             request.session[SESSION_KEY] = store
             return redirect("jobs:detail", pk=write_job.pk)
+        first_job = Job.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         final = pipeline.run(
             kind_cls, path, entry["filename"], request.user, mode=entry.get("mode", updates.CREATE)
         )
         if final.ok:
             _drop(request, token)
+            _follow_up_messages(request, kind_cls, after=first_job)
             if final.updating:
                 messages.success(
                     request,
@@ -232,6 +238,22 @@ def import_preview(request, kind: str, token: str):
         },
         status=status,
     )
+
+
+def follow_up_jobs(user, kind_key: str, after: int = 0):
+    """Background jobs an import started (e.g. the recomputation of statistics after a customs import):
+    jobs whose ``params["after_import"]`` is the kind, created by this user after job ``after``."""
+    return Job.objects.for_user(user).filter(pk__gt=after, created_by=user, params__after_import=kind_key)
+
+
+def _follow_up_messages(request, kind_cls, *, after: int) -> None:
+    for job in follow_up_jobs(request.user, kind_cls.key, after):
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>', job.label, reverse("jobs:detail", args=[job.pk]), _("Follow its progress")
+            ),
+        )
 
 
 @login_required

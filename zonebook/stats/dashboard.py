@@ -7,8 +7,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.translation import gettext as _
 
-from . import calc, services
+from zonebook.documents.charts import chart
+
+from . import calc, freshness, services
 from .models import Basis, Entity, Figure, Indicator, Observation, Target, period_of, ym_of
 
 HEADLINE = ("TRADE_USD", "EXPORT_USD", "IMPORT_USD", "TRADE_CNY")
@@ -72,7 +75,8 @@ def _month_table(entity: Entity, indicator: Indicator, ym: int) -> list[dict]:
         cur, prior = rows.get(year_start + m), rows.get(year_start - 12 + m)
         if cur is None and prior is None:
             continue
-        out.append(dict(month=m + 1, value=cur, prior=prior, yoy=calc.yoy(cur, prior)))
+        growth = calc.yoy(cur, prior)
+        out.append(dict(month=m + 1, value=cur, prior=prior, yoy=growth, reason=services.reason_text(growth.reason)))
     return out
 
 
@@ -83,7 +87,8 @@ def overview(request) -> dict:
     by_code = {i.code: i for i in indicators}
     code = request.GET.get("indicator") or "TRADE_USD"
     indicator = by_code.get(code) or by_code.get("TRADE_USD")
-    ctx = {"title": "", "home": home, "indicators": indicators, "indicator": indicator}
+    ctx = {"title": "", "home": home, "indicators": indicators, "indicator": indicator,
+           "freshness": freshness.status(user)}
     if home is None or indicator is None:
         return ctx
     ym = latest_ym(home, indicator)
@@ -119,18 +124,62 @@ def overview(request) -> dict:
     if home_value is None:
         home_value = Observation.objects.filter(entity=home, indicator=indicator, basis=Basis.CUM, ym=ym).values_list(
             "value", flat=True).first()
-    zone_rows = [dict(figure=f, share_of_home=calc.share(f.value, home_value) if home.level != "zone" else None)
-                 for f in zones]
+    zone_rows = []
+    for f in zones:
+        growth = calc.yoy(f.value, f.prior)
+        zone_rows.append(dict(figure=f, share_of_home=calc.share(f.value, home_value) if home.level != "zone" else None,
+                              yoy=growth, reason=services.reason_text(growth.reason)))
     targets = list(
         Target.objects.for_user(user).filter(start_year__lte=period.year, end_year__gte=period.year)
         .select_related("entity", "indicator").order_by("entity__level", "entity__name", "indicator__order")[:50]
     )
     months = _month_table(home, indicator, ym)
+    progress = targets_progress(targets, period)
     ctx.update(
-        period=period, headline=headline, months=months, zones=zone_rows, targets=targets_progress(targets, period),
-        max_month=max([r["value"] or Decimal(0) for r in months] + [r["prior"] or Decimal(0) for r in months] + [Decimal(1)]),
+        period=period, headline=headline, months=months, zones=zone_rows, targets=progress,
+        charts=overview_charts(home, indicator, period, months, zone_rows, progress),
     )
     return ctx
+
+
+def month_label(m: int) -> str:
+    return _("%(month)s月") % {"month": m}
+
+
+def overview_charts(home, indicator, period, months, zone_rows, progress) -> dict:
+    """The overview's charts (``{% chart %}``): trade by month this year against last year, YoY by
+    month, the zones' share of the home entity (or their values) and target progress."""
+    out = {}
+    if months:
+        cats = [month_label(r["month"]) for r in months]
+        out["months"] = chart(
+            "bar", _("%(name)s by month") % {"name": indicator.name}, cats,
+            {str(period.year): [r["value"] for r in months], str(period.year - 1): [r["prior"] for r in months]},
+            unit=indicator.unit,
+        )
+        out["yoy"] = chart("line", _("Growth on the same month of last year"), cats,
+                           {_("YoY (%)"): [r["yoy"].value for r in months]}, unit="%")
+    shares = [(z["figure"].entity.name, z["share_of_home"].value) for z in zone_rows
+              if z["share_of_home"] is not None and z["share_of_home"].value is not None]
+    if shares and home.level != "zone":
+        rest = Decimal(100) - sum(v for _n, v in shares)
+        names, values = [n for n, _v in shares], [v for _n, v in shares]
+        if rest > Decimal("0.05"):
+            names.append(_("Outside the zones"))
+            values.append(rest)
+        out["shares"] = chart("pie", _("Share of %(home)s by zone") % {"home": home.name}, names,
+                              {_("Share (%)"): values}, unit="%")
+    elif zone_rows:
+        out["shares"] = chart("ranked_bar", indicator.name, [z["figure"].entity.name for z in zone_rows],
+                              {indicator.name: [z["figure"].value for z in zone_rows]}, unit=indicator.unit)
+    if progress:
+        cats = [f"{t['target'].entity.name} · {t['target'].indicator.name}" for t in progress[:12]]
+        out["targets"] = chart(
+            "bar", _("Target completion against time progress"), cats,
+            {_("Completion (%)"): [t["completion"].value for t in progress[:12]],
+             _("Time progress (%)"): [t["progress"] for t in progress[:12]]}, unit="%",
+        )
+    return out
 
 
 def entity_context(request, entity: Entity) -> dict:
@@ -140,7 +189,8 @@ def entity_context(request, entity: Entity) -> dict:
         Observation.objects.filter(entity=entity, basis=Basis.CUM).order_by("-ym").values_list("ym", "indicator_id", "value")
     )
     if not obs:
-        return {"entity": entity, "title": entity.name, "rows": [], "indicators": []}
+        return {"entity": entity, "title": entity.name, "rows": [], "indicators": [], "charts": {},
+                "freshness": freshness.status(request.user)}
     last = obs[0][0]
     table: dict[int, dict[int, Decimal]] = defaultdict(dict)
     used = set()
@@ -160,8 +210,25 @@ def entity_context(request, entity: Entity) -> dict:
     period = period_of(last)
     targets = list(Target.objects.filter(entity=entity, start_year__lte=period.year, end_year__gte=period.year)
                    .select_related("entity", "indicator"))
+    progress = targets_progress(targets, period)
+    charts = {}
+    history = list(reversed(ranks))
+    if history:
+        cats = [f"{r['period']:%Y-%m}" for r in history]
+        charts["value"] = chart("line", _("%(name)s, year to date") % {"name": trade.name}, cats,
+                                {trade.name: [r["value"] for r in history]}, unit=trade.unit)
+        charts["ranks"] = chart("line", _("Rank history"), cats, {
+            _("National rank"): [r["rank_nation"] for r in history],
+            _("Rank in region"): [r["rank_region"] for r in history]})
+    if progress:
+        charts["targets"] = chart(
+            "bar", _("Target completion against time progress"),
+            [f"{t['target'].indicator.name} {t['target'].end_year}" for t in progress],
+            {_("Completion (%)"): [t["completion"].value for t in progress],
+             _("Time progress (%)"): [t["progress"] for t in progress]}, unit="%",
+        )
     return {"entity": entity, "title": entity.name, "columns": cols, "rows": rows, "ranks": ranks,
-            "targets": targets_progress(targets, period), "period": period}
+            "targets": progress, "period": period, "charts": charts, "freshness": freshness.status(request.user)}
 
 
 # --- home panels (registration) -------------------------------------------------------------------------
@@ -177,7 +244,8 @@ def headline_panel(request) -> dict:
     if ym is None:
         return {"home": home, "figures": None}
     f = services.figures(home, trade, period_of(ym))
-    return {"home": home, "figures": f, "reason": services.reason_text(f.yoy.reason)}
+    return {"home": home, "figures": f, "reason": services.reason_text(f.yoy.reason),
+            "freshness": freshness.status(request.user)}
 
 
 def returns_waiting(user) -> int:
@@ -193,3 +261,35 @@ def returns_waiting(user) -> int:
     else:
         return Submission.objects.for_user(user).filter(status=SubmissionStatus.RETURNED).count()
     return Submission.objects.for_user(user).filter(status=status).count()
+
+
+# --- xlsx exports of the dashboard's and entity page's tables ---------------------------------------------
+
+
+def _pct_cell(p):
+    return p.value if p.value is not None else f"— ({services.reason_text(p.reason)})"
+
+
+def export_rows(ctx: dict, which: str) -> tuple[list[list], str] | None:
+    """The rows (header first) and the file name of one table of the overview or entity page."""
+    if which == "months" and ctx.get("months") is not None and ctx.get("period"):
+        ind, year = ctx["indicator"], ctx["period"].year
+        header = [_("Month"), f"{year} ({ind.unit})", f"{year - 1} ({ind.unit})", _("YoY (%)")]
+        return [header, *[[r["month"], r["value"], r["prior"], _pct_cell(r["yoy"])] for r in ctx["months"]]], \
+            _("%(name)s by month") % {"name": ind.name}
+    if which == "targets" and ctx.get("targets") is not None:
+        header = [_("Entity"), _("Indicator"), _("Target year"), _("Target"), _("Unit"), _("Completion (%)"),
+                  _("Time progress (%)"), _("Ahead of schedule (pp)"), _("Light"), _("Source document")]
+        rows = [[t["target"].entity.name, t["target"].indicator.name,
+                 f"{t['target'].start_year}–{t['target'].end_year}" if t["target"].is_multi_year else t["target"].end_year,
+                 t["target"].value, t["target"].indicator.unit, _pct_cell(t["completion"]), t["progress"],
+                 _pct_cell(t["ahead"]), str(t["light"].label) if t["light"] else "", t["target"].doc]
+                for t in ctx["targets"]]
+        return [header, *rows], _("target progress")
+    if which == "ranks" and ctx.get("ranks") is not None:
+        header = [_("Month"), _("Value"), _("YoY (%)"), _("Share of parent (%)"), _("National rank"), _("of"),
+                  _("Rank in region"), _("of")]
+        rows = [[f"{r['period']:%Y-%m}", r["value"], r["yoy_pct"], r["share_pct"], r["rank_nation"], r["n_nation"],
+                 r["rank_region"], r["n_region"]] for r in ctx["ranks"]]
+        return [header, *rows], _("rank history")
+    return None

@@ -32,7 +32,7 @@ from zonebook.core.imports.kinds import Column, ImportKind, Row, register
 from zonebook.core.imports.parsers import CellError, Choice, DecimalNumber, Text, clean_text
 from zonebook.registry.parsers import CodeRef
 
-from . import services
+from . import freshness, services
 from .models import Basis, Entity, Indicator, Observation, Provenance, ym_of
 
 CURRENCIES = (("CNY", _("RMB")), ("USD", _("US dollars")))
@@ -57,8 +57,20 @@ class Month(Text):
             raise CellError(_("A period is written YYYY-MM, e.g. 2008-12.")) from None
 
 
+class RecomputeAfterImport:
+    """An import of official values asks for the recomputation of the years it wrote, as a background
+    job created in the import's transaction (``freshness.request_recompute``; one job per run)."""
+
+    recompute_job = None
+
+    def touched(self, periods, by) -> None:
+        years = {p.year for p in periods if p is not None}
+        if years:
+            self.recompute_job = freshness.request_recompute(years, by=by, source=self.key, job=self.recompute_job)
+
+
 @register
-class CustomsStatisticsImport(ImportKind):
+class CustomsStatisticsImport(RecomputeAfterImport, ImportKind):
     key = "stats_customs"
     label = _("Customs trade statistics")
     description = _("Exports and imports by zone or enterprise, trade mode and month, in RMB or US dollars; "
@@ -201,6 +213,7 @@ class CustomsStatisticsImport(ImportKind):
     def write(self, rows, by) -> int:
         objs = list({id(o): o for row in rows for o in (getattr(row, "new_objs", None) or self.records(row))}.values())
         Observation.objects.bulk_create(objs)
+        self.touched({o.period for o in objs}, by)
         AuditEntry.objects.bulk_create([
             audit.entry(o, code="stats.observation.created", by=by, action=AuditEntry.Action.CREATE,
                         changes={"value": [None, str(o.value)], "provenance": [None, o.provenance]},
@@ -214,6 +227,7 @@ class CustomsStatisticsImport(ImportKind):
         for c in unique:
             if c.obj.source_ref != self.source_ref:
                 c.fields["source_ref"] = (c.obj.source_ref, self.source_ref)
+        self.touched({c.obj.period for c in unique}, by)
         return audit.bulk_update(unique, by=by, code="stats.observation.replaced", message=self.update_message)
 
 

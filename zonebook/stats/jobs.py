@@ -40,3 +40,16 @@ def reminders_job(job, **params) -> dict:
     n = send_reminders()
     progress(job, 1, 1, force=True)
     return {"notifications": n}
+
+
+def recompute_job(job, *, years=None, **params) -> dict:
+    """Background recomputation of the derived figures of ``years`` (all years when empty) after an
+    import (``freshness.request_recompute``)."""
+    from zonebook.jobs.services import progress
+
+    from . import sql
+
+    progress(job, 0, 1, force=True)
+    counts = sql.recompute(years=years or None)
+    progress(job, 1, 1, force=True)
+    return {"years": years or [], **counts}

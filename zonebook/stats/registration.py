@@ -37,6 +37,10 @@ MODULE = AppModule(
     schedules=[
         dict(name="stats.reminders", func_path="zonebook.stats.jobs.reminders_job", cron="0 9 * * *",
              label=_("Reminders for statistical returns due")),
+        # a safety net: every night a full recomputation (imports and accepted returns recompute the
+        # years they touch at once, stats/freshness.py)
+        dict(name="stats.recompute", func_path="zonebook.stats.jobs.recompute_job", cron="30 2 * * *",
+             label=_("Recompute statistical figures")),
     ],
     import_kinds=["zonebook.stats.importers.CustomsStatisticsImport"],
     demo="zonebook.stats.demo.load",

@@ -516,6 +516,9 @@ def review(sub: Submission, *, approve: bool, reason: str = "", by) -> Submissio
             for sv in sub.values.select_related("indicator").exclude(value=None):
                 record_observation(sub.entity, sv.indicator, sub.report_period.period, sv.basis, sv.value,
                                    provenance=Provenance.SUBMITTED, source_ref=f"submission {sub.pk}", by=by)
+            # one return touches one entity's month: its year is recomputed here, in the same
+            # transaction, so the reviewer (and everyone after) sees current figures (freshness.py)
+            sql.recompute(years=[sub.report_period.period.year])
     return sub
 
 

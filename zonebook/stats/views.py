@@ -21,7 +21,7 @@ from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import has_role, may_write
 from zonebook.core.views import scoped_object
 
-from . import dashboard, services
+from . import dashboard, freshness, services
 from .filtersets import FigureFilterSet, ObservationFilterSet, SubmissionFilterSet
 from .models import (
     Basis,
@@ -63,6 +63,11 @@ class RankingList(FilteredListView):
     def get_queryset(self):
         return Figure.objects.for_user(self.request.user).select_related("entity", "indicator")
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["freshness"] = freshness.status(self.request.user)
+        return ctx
+
     def get_filterset(self):
         data = self.request.GET.copy()
         if not data.get("indicator"):
@@ -98,16 +103,32 @@ class SubmissionList(FilteredListView):
         return ctx
 
 
+def _table_export(request, ctx, title):
+    from zonebook.core.exports import xlsx_response
+
+    found = dashboard.export_rows(ctx, request.GET.get("export", ""))
+    if found is None:
+        raise Http404(_("Not found."))
+    rows, name = found
+    return xlsx_response(iter(rows), f"{title} {name}", str(name)[:31])
+
+
 @login_required
 def home(request):
-    return render(request, "stats/dashboard.html", dashboard.overview(request))
+    ctx = dashboard.overview(request)
+    if request.GET.get("export"):
+        return _table_export(request, ctx, ctx["home"].name if ctx.get("home") else _("statistics"))
+    return render(request, "stats/dashboard.html", ctx)
 
 
 @scoped_object(Entity)
 @login_required
 def entity_page(request, pk):
     entity = services.scoped_entity(request.user, pk)
-    return render(request, "stats/entity.html", dashboard.entity_context(request, entity))
+    ctx = dashboard.entity_context(request, entity)
+    if request.GET.get("export"):
+        return _table_export(request, ctx, entity.name)
+    return render(request, "stats/entity.html", ctx)
 
 
 @login_required
