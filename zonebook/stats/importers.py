@@ -22,18 +22,31 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.imports import messages as msg
 from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.parsers import CellError, Choice, DecimalNumber, Text, clean_text
+from zonebook.core.imports.parsers import Boolean, CellError, Choice, DecimalNumber, Text, clean_text
 from zonebook.registry.parsers import CodeRef
 
 from . import freshness, services
-from .models import Basis, Entity, Indicator, Observation, Provenance, ym_of
+from .models import (
+    Basis,
+    Entity,
+    Indicator,
+    Observation,
+    Provenance,
+    ReportForm,
+    ReportPeriod,
+    Submission,
+    SubmissionStatus,
+    SubmissionValue,
+    ym_of,
+)
 
 CURRENCIES = (("CNY", _("RMB")), ("USD", _("US dollars")))
 BASES = (("month", _("month")), ("cum", _("year to date")))
@@ -46,15 +59,26 @@ class Month(Text):
         super().__init__(7)
 
     def parse(self, raw):
+        """2008-12, 2008/12, 2008-12-01, 2008年12月, 200812 (full-width digits too), a date cell or an
+        Excel date serial number (a date cell read as a number)."""
         import datetime as dt
+        import re
+
+        from zonebook.core.imports.parsers import SERIAL_MAX, SERIAL_MIN, excel_serial_to_date
 
         if isinstance(raw, dt.datetime | dt.date):
             return dt.date(raw.year, raw.month, 1)
-        text = clean_text(raw)
-        try:
-            return dt.datetime.strptime(text, "%Y-%m").date()
-        except ValueError:
-            raise CellError(_("A period is written YYYY-MM, e.g. 2008-12.")) from None
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and SERIAL_MIN <= raw <= SERIAL_MAX and raw > 9999:
+            d = excel_serial_to_date(raw)
+            return dt.date(d.year, d.month, 1)
+        text = clean_text(raw).replace(" ", "")
+        if text.isdigit() and len(text) == 5:  # a serial given as text
+            d = excel_serial_to_date(int(text))
+            return dt.date(d.year, d.month, 1)
+        m = re.fullmatch(r"(\d{4})(?:[-/.年])?(\d{1,2})(?:月|[-/.]\d{1,2}日?)?", text)
+        if m and 1 <= int(m.group(2)) <= 12:
+            return dt.date(int(m.group(1)), int(m.group(2)), 1)
+        raise CellError(_("A period is written YYYY-MM, e.g. 2008-12."))
 
 
 class RecomputeAfterImport:
@@ -231,4 +255,286 @@ class CustomsStatisticsImport(RecomputeAfterImport, ImportKind):
         return audit.bulk_update(unique, by=by, code="stats.observation.replaced", message=self.update_message)
 
 
-__all__ = ["CustomsStatisticsImport", "Basis"]
+class _Value:
+    """A value as ``services.check_values`` reads it (stored or from the file)."""
+
+    __slots__ = ("value", "explanation", "unit_confirmed")
+
+    def __init__(self, value, explanation="", unit_confirmed=False):
+        self.value, self.explanation, self.unit_confirmed = value, explanation or "", bool(unit_confirmed)
+
+
+ISSUE_COLUMNS = {"magnitude": "unit_confirmed", "jump": "explanation"}
+
+
+@register
+class SubmissionImport(ImportKind):
+    """统计报表批量导入: the monthly returns of zones (or enterprises) in bulk, one value a row.
+
+    The same rules as direct reporting (``services.check_values``): required, ranges, total = parts,
+    month ≤ cumulative, a jump against last year needs an explanation (column 说明), an order-of-
+    magnitude jump needs the unit confirmed (column 单位已核实) — each a row error naming the row and
+    column.  An imported return is a return like one typed in: it enters the review workflow as
+    *submitted* (city review, then province acceptance, which makes its values official and recomputes
+    the year); after the due date it is accepted and flagged late.  In update mode a re-sent month
+    replaces the values of its return (audited before/after, never a duplicate) and submits it again;
+    a return the city has approved or the province accepted is refused (the reviewer returns it for
+    correction first).  Rows of one entity and month must follow each other.
+    """
+
+    key = "stats_returns"
+    label = _("Statistical returns (bulk)")
+    description = _("Monthly returns of zones or enterprises, one value a row; they go to city and province "
+                    "review like returns typed in. A re-sent month replaces the earlier values.")
+    write_area = "stats"
+    columns = [
+        Column("entity", _("Entity code"), Text(40), required=True, aliases=("单位代码", "区域代码", "entity"),
+               example="CD-EPZ"),
+        Column("period", _("Month"), Month(), required=True, aliases=("月份", "period"), example="2026-10"),
+        Column("indicator", _("Indicator"), Text(120), required=True, aliases=("指标代码", "指标", "indicator"),
+               example="TRADE_USD"),
+        Column("basis", _("Basis"), Choice(BASES, {"当月": "month", "累计": "cum", "1-本月": "cum"}), required=True,
+               aliases=("口径", "basis"), example="累计"),
+        Column("value", pgettext_lazy("stats", "value"), DecimalNumber(20, 4), required=True,
+               aliases=("数值", "value"), example="47.5"),
+        Column("explanation", _("Explanation"), Text(500), aliases=("说明", "explanation"), example=""),
+        Column("unit_confirmed", _("Unit checked"), Boolean(), aliases=("单位已核实", "unit checked"), example="否"),
+    ]
+
+    model = SubmissionValue
+    update_mode = True
+    # the submission last: it may be new (unsaved), and the first key field is matched in SQL
+    key_fields = ("indicator", "basis", "submission")
+    update_fields = ("value", "explanation", "unit_confirmed")
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.in_scope = {e.code.lower(): e for e in Entity.objects.for_user(self.user)}
+        self.all_codes = {c.lower() for c in Entity.objects.values_list("code", flat=True)}
+        self.indicators = {}
+        for i in Indicator.objects.filter(active=True).prefetch_related("parts"):
+            self.indicators[i.code.lower()] = i
+            self.indicators.setdefault(i.name, i)
+        self.by_id = {i.pk: i for i in self.indicators.values()}
+        self.forms = {}
+        for f in ReportForm.objects.filter(active=True).order_by("code"):
+            self.forms.setdefault(f.level, f)
+        self.lines = {f.pk: list(f.lines.select_related("indicator")) for f in self.forms.values()}
+        self.periods = {(rp.form_id, rp.period): rp for rp in ReportPeriod.objects.filter(form__in=self.forms.values())}
+        self.seen: dict[tuple, int] = {}
+        self.group_batch: dict[tuple, int] = {}
+        self.batch_no = 0
+        self.subs: dict[tuple, Submission] = {}
+        self.records_of: dict[int, SubmissionValue] = {}
+        self.submitted: set[int] = set()
+        self.now = timezone.now()
+
+    @staticmethod
+    def group_of(v: dict) -> tuple:
+        return (str(v.get("entity") or "").lower(), v.get("period"))
+
+    def batch_key(self, row: Row):
+        return self.group_of(row.values)
+
+    def _report_period(self, form, period):
+        rp = self.periods.get((form.pk, period))
+        if rp is None:
+            due, provisional = services.due_date_for(form, period)
+            rp = self.periods[(form.pk, period)] = ReportPeriod(form=form, period=period, due_date=due,
+                                                                due_provisional=provisional)
+        return rp
+
+    def validate(self, rows: list[Row]) -> list:
+        errors = []
+        self.batch_no += 1
+        groups: dict[tuple, list[Row]] = defaultdict(list)
+        for row in rows:
+            v = row.values
+            code = (v.get("entity") or "").lower()
+            entity = self.in_scope.get(code)
+            if entity is None:
+                reason = (_("This entity is not in your scope: you may import returns of your own zones only.")
+                          if code in self.all_codes else _("Unknown entity code."))
+                errors.append(self.error(row, "entity", reason))
+                continue
+            form = self.forms.get(entity.level)
+            if form is None:
+                errors.append(self.error(row, "entity", _("No report form for this kind of entity.")))
+                continue
+            ind = self.indicators.get((v.get("indicator") or "").lower()) or self.indicators.get(v.get("indicator"))
+            if ind is None:
+                errors.append(self.error(row, "indicator", _("Unknown indicator code.")))
+                continue
+            try:
+                services._check_basis(ind, v["basis"])
+            except services.StatsError as exc:
+                errors.append(self.error(row, "basis", "; ".join(exc.messages)))
+                continue
+            if not any(ln.indicator_id == ind.pk and ln.basis == v["basis"] for ln in self.lines[form.pk]):
+                errors.append(self.error(row, "indicator", _("%(name)s (%(basis)s) is not on the form %(form)s.") % {
+                    "name": ind.name, "basis": dict(BASES)[v["basis"]], "form": form.name}))
+                continue
+            key = (code, v["period"], ind.pk, v["basis"])
+            if key in self.seen:
+                errors.append(self.error(row, "indicator", _("The same entity, month, indicator and basis is already "
+                                                             "in row %(row)s.") % {"row": self.seen[key]}))
+                continue
+            self.seen[key] = row.number
+            group = self.group_of(v)
+            if self.group_batch.setdefault(group, self.batch_no) != self.batch_no:
+                errors.append(self.error(row, "entity", _(
+                    "The rows of one entity and month must follow each other in the file.")))
+                continue
+            row.entity, row.form, row.indicator = entity, form, ind
+            groups[group].append(row)
+        if not groups:
+            return errors
+        # the returns of the batch, their stored values and the observations the rules compare with:
+        # a fixed number of queries per batch
+        ent_ids = {r.entity.pk for rs in groups.values() for r in rs}
+        yms = {ym_of(p) for _c, p in groups}
+        stored_subs = {
+            (s.entity.code.lower(), s.report_period.period): s
+            for s in Submission.objects.filter(entity_id__in=ent_ids, report_period__period__in={p for _c, p in groups},
+                                               report_period__form__in=self.forms.values())
+            .select_related("entity", "report_period__form")
+        }
+        stored_values = defaultdict(dict)
+        for sv in SubmissionValue.objects.filter(submission__in=[s.pk for s in stored_subs.values()]):
+            stored_values[sv.submission_id][(sv.indicator_id, sv.basis)] = sv
+        observed = defaultdict(dict)
+        for e, i, ym, b, val in Observation.objects.filter(
+            entity_id__in=ent_ids, ym__in=yms | {y - 12 for y in yms}
+        ).values_list("entity_id", "indicator_id", "ym", "basis", "value"):
+            observed[(e, ym)][(i, b)] = val
+        for group, grows in groups.items():
+            first = grows[0]
+            entity, form, period = first.entity, first.form, group[1]
+            sub = stored_subs.get(group)
+            if sub is not None and sub.status in (SubmissionStatus.CITY_APPROVED, SubmissionStatus.ACCEPTED):
+                errors.append(self.error(first, "period", _(
+                    "The return of %(entity)s for %(period)s is %(status)s: ask the reviewer to return it for "
+                    "correction before sending it again.") % {
+                    "entity": entity.name, "period": f"{period:%Y-%m}", "status": sub.get_status_display()}))
+                continue
+            if sub is None:
+                sub = self.subs.get(group) or Submission(report_period=self._report_period(form, period), entity=entity)
+            self.subs[group] = sub
+            stored = stored_values.get(sub.pk, {}) if sub.pk else {}
+            if sub.pk and not self.updating:
+                clash = [r for r in grows if (r.indicator.pk, r.values["basis"]) in stored]
+                for r in clash:
+                    errors.append(self.error(r, "value", f'{_("This value has been reported already for this month.")} '
+                                                         f"{msg.UPDATE_HINT}"))
+                if clash:
+                    continue
+            merged = {k: _Value(sv.value, sv.explanation, sv.unit_confirmed) for k, sv in stored.items()}
+            for r in grows:
+                old = stored.get((r.indicator.pk, r.values["basis"]))
+                explanation = r.values.get("explanation")
+                confirmed = r.values.get("unit_confirmed")
+                merged[(r.indicator.pk, r.values["basis"])] = _Value(
+                    r.values["value"],
+                    explanation if explanation not in (None, "") else (old.explanation if old else ""),
+                    confirmed if confirmed is not None else (old.unit_confirmed if old else False))
+            ym = ym_of(period)
+            issues = services.check_values(
+                entity, form, period, merged, lines=self.lines[form.pk], indicators=self.by_id,
+                last_year=observed.get((entity.pk, ym - 12), {}), current_other=observed.get((entity.pk, ym), {}))
+            row_of = {(r.indicator.code, r.values["basis"]): r for r in grows}
+            bad = False
+            for issue in issues:
+                if issue.resolved:
+                    continue
+                bad = True
+                r = row_of.get((issue.indicator, issue.basis))
+                if r is None:  # a required value missing, or a rule on stored values only
+                    errors.append(self.error(first, "indicator", _("Return of %(entity)s for %(period)s: %(reason)s") % {
+                        "entity": entity.name, "period": f"{period:%Y-%m}", "reason": issue.message}))
+                else:
+                    errors.append(self.error(r, ISSUE_COLUMNS.get(issue.code, "value"), issue.message))
+            if bad:
+                continue
+            for r in grows:
+                old = stored.get((r.indicator.pk, r.values["basis"]))
+                val = merged[(r.indicator.pk, r.values["basis"])]
+                self.records_of[r.number] = SubmissionValue(
+                    submission=sub, indicator=r.indicator, basis=r.values["basis"], value=val.value,
+                    explanation=val.explanation, unit_confirmed=val.unit_confirmed)
+                if old is not None:
+                    old.submission = sub
+                r.group = group
+        return errors
+
+    # -- update mode ------------------------------------------------------------------------------
+    def records(self, row: Row) -> list:
+        obj = self.records_of.get(row.number)
+        return [] if obj is None else [obj]
+
+    def existing_queryset(self):
+        return SubmissionValue.objects.filter(
+            submission__in=[s.pk for s in self.subs.values() if s.pk]
+        ).select_related("submission__entity", "submission__report_period", "indicator")
+
+    def key_text(self, obj) -> str:
+        sub = obj.submission
+        return f"{sub.entity.code} {sub.report_period.period:%Y-%m} {obj.indicator.code} {obj.get_basis_display()}"
+
+    def keep_new(self, row: Row, objs: list) -> None:
+        row.new_objs = objs
+
+    def _save_submissions(self, subs: list[Submission], by) -> None:
+        """Create the new returns (and their reporting periods) of a batch."""
+        new = [s for s in {id(s): s for s in subs}.values() if s.pk is None]
+        for s in new:
+            if s.report_period.pk is None:
+                rp = services.open_period(s.report_period.form, s.report_period.period, by=by)
+                self.periods[(rp.form_id, rp.period)] = rp
+                s.report_period = rp
+        if new:
+            Submission.objects.bulk_create(new)
+            AuditEntry.objects.bulk_create([
+                audit.entry(s, code="stats.submission.created", by=by, action=AuditEntry.Action.CREATE,
+                            changes={}, message=gettext("statistical returns import")) for s in new])
+
+    def _submit(self, subs, by) -> None:
+        """The returns the batch changed go (again) to city review; late ones are flagged."""
+        todo = [s for s in {s.pk: s for s in subs}.values() if s.pk not in self.submitted]
+        if not todo:
+            return
+        today = timezone.localdate(self.now)
+        entries = []
+        for s in todo:
+            before = s.status
+            s.status, s.submitted_at, s.submitted_by = SubmissionStatus.SUBMITTED, self.now, by
+            s.late, s.return_reason = today > s.report_period.due_date, ""
+            entries.append(audit.entry(s, code="stats.submission.submitted", by=by, action=AuditEntry.Action.UPDATE,
+                                       changes={"status": [before, s.status], "late": [None, s.late]},
+                                       message=gettext("statistical returns import")))
+            self.submitted.add(s.pk)
+        Submission.objects.bulk_update(todo, ["status", "submitted_at", "submitted_by", "late", "return_reason"])
+        AuditEntry.objects.bulk_create(entries)
+
+    def write(self, rows, by) -> int:
+        objs = [o for row in rows for o in (getattr(row, "new_objs", None) or self.records(row))]
+        self._save_submissions([o.submission for o in objs], by)
+        for o in objs:
+            o.submission_id = o.submission.pk
+        SubmissionValue.objects.bulk_create(objs)
+        AuditEntry.objects.bulk_create([
+            audit.entry(o.submission, code="stats.submission.value_saved", by=by, action=AuditEntry.Action.UPDATE,
+                        changes={f"{o.indicator.code}.{o.basis}": [None, str(o.value)]},
+                        message=gettext("statistical returns import"))
+            for o in objs
+        ])
+        self._submit([o.submission for o in objs], by)
+        return len(objs)
+
+    def write_changes(self, changes, by) -> int:
+        n = audit.bulk_update(changes, by=by, code="stats.submission.value_replaced",
+                              message=gettext("A re-sent value replaced the earlier one."))
+        self._submit([c.obj.submission for c in changes], by)
+        return n
+
+
+__all__ = ["CustomsStatisticsImport", "SubmissionImport", "Basis"]

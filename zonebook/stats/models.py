@@ -443,3 +443,6 @@ class SubmissionValue(models.Model):
         verbose_name = _("submitted value")
         verbose_name_plural = _("submitted values")
         constraints = [models.UniqueConstraint(fields=["submission", "indicator", "basis"], name="stats_subvalue_unique")]
+
+    def audit_scope(self):
+        return self.submission.entity.audit_scope()

@@ -355,16 +355,29 @@ def validate(sub: Submission) -> list[Issue]:
     month ≤ cumulative, a jump > N % against last year needs an explanation, an order-of-magnitude
     jump asks whether the unit is 元/万元/亿元."""
     form = sub.report_period.form
-    period = sub.report_period.period
-    lines = list(form.lines.select_related("indicator"))
-    values = {(v.indicator_id, v.basis): v for v in sub.values.all()}
+    return check_values(sub.entity, form, sub.report_period.period,
+                        {(v.indicator_id, v.basis): v for v in sub.values.all()})
+
+
+def check_values(entity: Entity, form: ReportForm, period: dt.date, values: Mapping[tuple[int, str], Any], *,
+                 lines=None, last_year=None, current_other=None, indicators=None) -> list[Issue]:
+    """The rules of ``validate`` over values given as ``{(indicator id, basis): v}`` (``v`` with
+    ``value``, ``explanation`` and ``unit_confirmed``): the direct-reporting page and the bulk import
+    of returns check the same way.  ``lines`` (the form's lines), ``last_year`` / ``current_other``
+    (the entity's observations of the month a year before and of the month, ``{(indicator id, basis):
+    value}``) and ``indicators`` (``{id: Indicator}`` with ``parts`` prefetched) may be given preloaded
+    (an import loads them once per batch)."""
+    if lines is None:
+        lines = list(form.lines.select_related("indicator"))
     issues: list[Issue] = []
     ym = ym_of(period)
-    last_year = {
-        (o.indicator_id, o.basis): o.value
-        for o in Observation.objects.filter(entity=sub.entity, ym=ym - 12)
-    }
-    current_other = {(o.indicator_id, o.basis): o.value for o in Observation.objects.filter(entity=sub.entity, ym=ym)}
+    if last_year is None:
+        last_year = {
+            (o.indicator_id, o.basis): o.value
+            for o in Observation.objects.filter(entity=entity, ym=ym - 12)
+        }
+    if current_other is None:
+        current_other = {(o.indicator_id, o.basis): o.value for o in Observation.objects.filter(entity=entity, ym=ym)}
     for line in lines:
         ind = line.indicator
         sv = values.get((ind.pk, line.basis))
@@ -389,19 +402,21 @@ def validate(sub: Submission) -> list[Issue]:
                 issues.append(Issue(ind.code, line.basis, "jump", _(
                     "%(name)s changed by %(pct)s %% against last year (more than %(limit)s %%): please explain."
                 ) % {"name": ind.name, "pct": growth.rounded(1), "limit": ind.jump_pct.normalize()}, False,
-                    bool(sv.explanation.strip())))
+                    bool((sv.explanation or "").strip())))
     # month ≤ cumulative
     by_ind = {}
     for (ind_id, basis), sv in values.items():
         by_ind.setdefault(ind_id, {})[basis] = sv.value
-    inds = {i.pk: i for i in Indicator.objects.filter(pk__in=by_ind)}
+    if indicators is None:
+        indicators = {i.pk: i for i in Indicator.objects.filter(pk__in=by_ind).prefetch_related("parts")}
+    inds = indicators
     for ind_id, b in by_ind.items():
         m, c = b.get(Basis.MONTH), b.get(Basis.CUM)
         if m is not None and c is not None and inds[ind_id].additive and m > c and m >= 0:
             issues.append(Issue(inds[ind_id].code, Basis.MONTH, "month_gt_cum", _(
                 "The month's %(name)s exceeds its year-to-date value.") % {"name": inds[ind_id].name}, True))
     # imports + exports = total
-    for whole in Indicator.objects.filter(pk__in=by_ind).prefetch_related("parts"):
+    for whole in [inds[i] for i in by_ind if i in inds]:
         parts = list(whole.parts.all())
         if not parts:
             continue
