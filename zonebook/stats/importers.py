@@ -461,8 +461,6 @@ class SubmissionImport(ImportKind):
                 self.records_of[r.number] = SubmissionValue(
                     submission=sub, indicator=r.indicator, basis=r.values["basis"], value=val.value,
                     explanation=val.explanation, unit_confirmed=val.unit_confirmed)
-                if old is not None:
-                    old.submission = sub
                 r.group = group
         return errors
 
@@ -486,11 +484,14 @@ class SubmissionImport(ImportKind):
     def _save_submissions(self, subs: list[Submission], by) -> None:
         """Create the new returns (and their reporting periods) of a batch."""
         new = [s for s in {id(s): s for s in subs}.values() if s.pk is None]
+        opened: dict[tuple, ReportPeriod] = {}
         for s in new:
             if s.report_period.pk is None:
-                rp = services.open_period(s.report_period.form, s.report_period.period, by=by)
-                self.periods[(rp.form_id, rp.period)] = rp
-                s.report_period = rp
+                key = (s.report_period.form_id, s.report_period.period)
+                if key not in opened:  # once per form and month, not per return
+                    opened[key] = services.open_period(s.report_period.form, s.report_period.period, by=by)
+                    self.periods[key] = opened[key]
+                s.report_period = opened[key]
         if new:
             Submission.objects.bulk_create(new)
             AuditEntry.objects.bulk_create([
@@ -519,7 +520,7 @@ class SubmissionImport(ImportKind):
         objs = [o for row in rows for o in (getattr(row, "new_objs", None) or self.records(row))]
         self._save_submissions([o.submission for o in objs], by)
         for o in objs:
-            o.submission_id = o.submission.pk
+            o.submission = o.submission  # the id of a return created just now (keeps the cached instance)
         SubmissionValue.objects.bulk_create(objs)
         AuditEntry.objects.bulk_create([
             audit.entry(o.submission, code="stats.submission.value_saved", by=by, action=AuditEntry.Action.UPDATE,
