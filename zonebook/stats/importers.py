@@ -255,6 +255,162 @@ class CustomsStatisticsImport(RecomputeAfterImport, ImportKind):
         return audit.bulk_update(unique, by=by, code="stats.observation.replaced", message=self.update_message)
 
 
+REFERENCE_ROLES = ("province_commerce", "system_admin")
+
+
+@register
+class ValuesImport(RecomputeAfterImport, ImportKind):
+    """统计数据导入 (totals and peers): published official values, one a row — the province's and the
+    nation's totals and peer zones elsewhere (so that shares and ranks are real), or any indicator of an
+    entity in the importer's scope.  Entities outside every registry scope (the nation, provinces, peer
+    zones) may be written by the province commerce department and system administrators only.
+
+    Update mode like the customs import: a re-sent month replaces the value (audited before/after),
+    an imported value replaces a derived one, and the years written are recomputed in a background job.
+    The optional unit column must be the indicator's unit (a value in 万美元 for an indicator kept in
+    亿美元 is refused, never converted silently).
+    """
+
+    key = "stats_values"
+    label = _("Statistical values (totals and peers)")
+    description = _("Published values of the province, the nation, peer zones or your own entities, one value a "
+                    "row; a re-sent month replaces the earlier value.")
+    write_area = "stats"
+    columns = [
+        Column("entity", _("Entity code"), Text(40), required=True, aliases=("单位代码", "区域代码", "entity"),
+               example="CN"),
+        Column("period", _("Month"), Month(), required=True, aliases=("月份", "period"), example="2008-12"),
+        Column("indicator", _("Indicator"), Text(120), required=True, aliases=("指标代码", "指标", "indicator"),
+               example="TRADE_USD"),
+        Column("basis", _("Basis"), Choice(BASES, {"当月": "month", "累计": "cum", "1-本月": "cum"}), required=True,
+               aliases=("口径", "basis"), example="累计"),
+        Column("value", pgettext_lazy("stats", "value"), DecimalNumber(20, 4), required=True,
+               aliases=("数值", "value"), example="25632.6"),
+        Column("unit", pgettext_lazy("stats", "unit"), Text(20), aliases=("单位", "unit"), example="亿美元"),
+        Column("source", _("Source"), Text(200), aliases=("来源", "source"), example="海关总署统计快讯"),
+    ]
+
+    model = Observation
+    update_mode = True
+    key_fields = ("entity", "indicator", "ym", "basis")
+    update_fields = ("value", "provenance", "fx_rate", "fx_note", "source_ref")
+
+    def prepare(self) -> None:
+        from zonebook.core.permissions import has_role
+
+        super().prepare()
+        self.in_scope = {e.code.lower(): e for e in Entity.objects.for_user(self.user)}
+        self.reference_ok = has_role(self.user, *REFERENCE_ROLES)
+        self.all_entities = {e.code.lower(): e for e in Entity.objects.all()}
+        self.indicators = {}
+        for i in Indicator.objects.all():
+            self.indicators[i.code.lower()] = i
+            self.indicators.setdefault(i.name, i)
+        self.default_source = gettext("statistical values import")
+        self.seen: dict[tuple, int] = {}
+        self.batch_objs: dict[int, Observation] = {}
+        self.batch_yms: set[int] = set()
+
+    def validate(self, rows: list[Row]) -> list:
+        errors = []
+        self.batch_objs, self.batch_yms = {}, set()
+        existing = set()
+        for row in rows:
+            v = row.values
+            code = (v.get("entity") or "").lower()
+            entity = self.in_scope.get(code)
+            if entity is None:
+                other = self.all_entities.get(code)
+                if other is None:
+                    errors.append(self.error(row, "entity", _("Unknown entity code.")))
+                    continue
+                if other.zone_id or other.enterprise_id or not self.reference_ok:
+                    errors.append(self.error(row, "entity", _(
+                        "This entity is not in your scope: totals and peers are imported by the province.")))
+                    continue
+                entity = other
+            ind = self.indicators.get((v.get("indicator") or "").lower()) or self.indicators.get(v.get("indicator"))
+            if ind is None:
+                errors.append(self.error(row, "indicator", _("Unknown indicator code.")))
+                continue
+            try:
+                services._check_basis(ind, v["basis"])
+            except services.StatsError as exc:
+                errors.append(self.error(row, "basis", "; ".join(exc.messages)))
+                continue
+            unit = (v.get("unit") or "").strip()
+            if unit and unit != ind.unit:
+                errors.append(self.error(row, "unit", _(
+                    "%(name)s is kept in %(unit)s; convert the value (or check the indicator), it is never converted "
+                    "silently.") % {"name": ind.name, "unit": ind.unit}))
+                continue
+            value = v["value"]
+            if ind.min_value is not None and value < ind.min_value or ind.max_value is not None and value > ind.max_value:
+                errors.append(self.error(row, "value", _("%(name)s must lie between %(lo)s and %(hi)s.") % {
+                    "name": ind.name, "lo": ind.min_value if ind.min_value is not None else "—",
+                    "hi": ind.max_value if ind.max_value is not None else "—"}))
+                continue
+            key = (entity.pk, ind.pk, ym_of(v["period"]), v["basis"])
+            if key in self.seen:
+                errors.append(self.error(row, "period", _("The same entity, month, indicator and basis is already "
+                                                          "in row %(row)s.") % {"row": self.seen[key]}))
+                continue
+            self.seen[key] = row.number
+            self.batch_yms.add(key[2])
+            self.batch_objs[row.number] = Observation(
+                entity=entity, indicator=ind, period=v["period"], ym=key[2], basis=v["basis"], value=value,
+                provenance=Provenance.IMPORTED, source_ref=(v.get("source") or self.default_source)[:200],
+                fx_rate=None, fx_note="")
+        if not self.updating and self.batch_objs:
+            found = set(Observation.objects.filter(
+                entity_id__in={o.entity_id for o in self.batch_objs.values()}, ym__in=self.batch_yms,
+            ).values_list("entity_id", "indicator_id", "ym", "basis"))
+            for number, o in list(self.batch_objs.items()):
+                if (o.entity_id, o.indicator_id, o.ym, o.basis) in found:
+                    existing.add(number)
+            for row in rows:
+                if row.number in existing:
+                    errors.append(self.error(row, "period", f'{_("This value has been imported already.")} '
+                                                            f"{msg.UPDATE_HINT}"))
+        return errors
+
+    def records(self, row: Row) -> list:
+        obj = self.batch_objs.get(row.number)
+        return [] if obj is None else [obj]
+
+    def existing_queryset(self):
+        return Observation.objects.filter(ym__in=self.batch_yms).select_related("entity", "indicator")
+
+    def given_fields(self, row: Row) -> set[str]:
+        fields = {"value", "provenance", "fx_rate", "fx_note"}
+        if "source" in self.headers and row.values.get("source"):
+            fields.add("source_ref")
+        return fields
+
+    def key_text(self, obj) -> str:
+        return f"{obj.entity.code} {obj.period:%Y-%m} {obj.indicator.code} {obj.get_basis_display()}"
+
+    def keep_new(self, row: Row, objs: list) -> None:
+        row.obj = objs[0] if objs else None
+
+    def write(self, rows, by) -> int:
+        objs = [o for row in rows for o in ([row.obj] if getattr(row, "obj", None) else self.records(row))]
+        Observation.objects.bulk_create(objs)
+        self.touched({o.period for o in objs}, by)
+        AuditEntry.objects.bulk_create([
+            audit.entry(o, code="stats.observation.created", by=by, action=AuditEntry.Action.CREATE,
+                        changes={"value": [None, str(o.value)], "provenance": [None, o.provenance]},
+                        message=o.source_ref)
+            for o in objs
+        ])
+        return len(objs)
+
+    def write_changes(self, changes, by) -> int:
+        self.touched({c.obj.period for c in changes}, by)
+        return audit.bulk_update(changes, by=by, code="stats.observation.replaced",
+                                 message=gettext("A re-sent value replaced the earlier one."))
+
+
 class _Value:
     """A value as ``services.check_values`` reads it (stored or from the file)."""
 
@@ -538,4 +694,4 @@ class SubmissionImport(ImportKind):
         return n
 
 
-__all__ = ["CustomsStatisticsImport", "SubmissionImport", "Basis"]
+__all__ = ["CustomsStatisticsImport", "SubmissionImport", "ValuesImport", "Basis"]

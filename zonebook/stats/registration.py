@@ -42,7 +42,8 @@ MODULE = AppModule(
         dict(name="stats.recompute", func_path="zonebook.stats.jobs.recompute_job", cron="30 2 * * *",
              label=_("Recompute statistical figures")),
     ],
-    import_kinds=["zonebook.stats.importers.CustomsStatisticsImport", "zonebook.stats.importers.SubmissionImport"],
+    import_kinds=["zonebook.stats.importers.CustomsStatisticsImport", "zonebook.stats.importers.SubmissionImport",
+                  "zonebook.stats.importers.ValuesImport"],
     demo="zonebook.stats.demo.load",
     demo_order=60,
     # the key-enterprise tiers of ``service`` read enterprises' trade from here (service/monitoring.py)

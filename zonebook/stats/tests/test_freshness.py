@@ -126,3 +126,55 @@ def test_nightly_full_recompute_is_a_registered_schedule():
 
     s = next(s for s in all_schedules() if s.name == "stats.recompute")
     assert s.func_path == freshness.FUNC
+
+
+# --- totals and peers (stats_values) -------------------------------------------------------------------------
+
+VHEAD = "单位代码,月份,指标代码,口径,数值,单位,来源\n"
+
+
+def _values(tmp_path, text, user, mode="update"):
+    p = tmp_path / "values.csv"
+    p.write_text(VHEAD + text, encoding="utf-8")
+    return pipeline.run(get_kind("stats_values"), p, p.name, user, mode=mode)
+
+
+def test_totals_and_peers_import_by_the_province_then_recompute(setup, tmp_path):
+    from zonebook.audit.models import AuditEntry
+    from zonebook.stats.models import Observation
+
+    u = setup["world"].users
+    cn = Entity.objects.create(code="CN", name="全国", level="nation")
+    Entity.objects.filter(pk=setup["sc"].pk).update(parent=cn)
+    peer = Entity.objects.create(code="SZ-IP", name="苏州工业园综保区", level="zone", parent=None, province_code="320000",
+                                 region="east", zone_type="FTZ")
+    text = ("CN,2026-02,TRADE_USD,累计,10000,亿美元,海关总署\nP510000,2026-02,TRADE_USD,累计,200,,\n"
+            "SZ-IP,2026-02,TRADE_USD,累计,300,,\n")
+    r = _values(tmp_path, text, u.province)
+    assert r.ok, r.errors
+    assert Observation.objects.get(entity=cn).source_ref == "海关总署" and peer.observations.get().value == D(300)
+    job = Job.objects.get(kind=freshness.KIND)
+    assert job.params["years"] == [2026] and job.params["after_import"] == "stats_values"
+    job_services.execute(job.pk)
+    share = Figure.objects.get(entity=setup["sc"], indicator=ind("TRADE_USD"), ym=2026 * 12 + 1, basis="cum").share_pct
+    assert share == D(2)  # 200 of the nation's 10,000
+    # a re-sent month replaces with audit, never a duplicate
+    r = _values(tmp_path, "CN,2026-02,TRADE_USD,累计,10050,,\n", u.province)
+    assert r.ok and r.changed_rows == 1
+    o = Observation.objects.get(entity=cn)
+    assert o.value == D(10050) and AuditEntry.objects.filter(code="stats.observation.replaced", object_id=str(o.pk)).exists()
+
+
+def test_values_import_refuses_wrong_unit_other_scope_and_computed(setup, tmp_path):
+    u = setup["world"].users
+    Entity.objects.create(code="CN", name="全国", level="nation")
+    r = _values(tmp_path, "A1,2026-02,TRADE_USD,累计,47500,万美元,\n", u.province)
+    (e,) = r.errors
+    assert e.row == 2 and e.column == "单位" and "亿美元" in e.reason
+    # a city (or a zone) may not write the nation's totals; a zone may not write another zone's values
+    r = _values(tmp_path, "CN,2026-02,TRADE_USD,累计,1,,\n", u.city)
+    assert not r.ok and "not in your scope" in r.errors[0].reason
+    r = _values(tmp_path, "B1,2026-02,TRADE_USD,累计,1,,\n", u.zone)
+    assert not r.ok and r.errors[0].row == 2 and "not in your scope" in r.errors[0].reason
+    r = _values(tmp_path, "A1,2026-02,HTME_SHARE,累计,1,,\n", u.zone)
+    assert not r.ok and "computed" in r.errors[0].reason
