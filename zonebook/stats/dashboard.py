@@ -287,8 +287,8 @@ def export_rows(ctx: dict, which: str) -> tuple[list[list], str] | None:
                 for t in ctx["targets"]]
         return [header, *rows], _("target progress")
     if which == "ranks" and ctx.get("ranks") is not None:
-        header = [_("Month"), _("Value"), _("YoY (%)"), _("Share of parent (%)"), _("National rank"), _("of"),
-                  _("Rank in region"), _("of")]
+        header = [_("Month"), _("Value"), _("YoY (%)"), _("Share of parent (%)"), _("National rank"), _("Ranked entities"),
+                  _("Rank in region"), _("Ranked entities")]
         rows = [[f"{r['period']:%Y-%m}", r["value"], r["yoy_pct"], r["share_pct"], r["rank_nation"], r["n_nation"],
                  r["rank_region"], r["n_region"]] for r in ctx["ranks"]]
         return [header, *rows], _("rank history")
