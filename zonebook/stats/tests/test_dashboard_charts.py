@@ -1,0 +1,87 @@
+"""Dashboards with charts (issue 20 §4): the overview and entity pages draw their figures with the
+platform's chart tag next to the tables; every table exports to xlsx; growth against zero is "—" with
+its reason; scope holds for the exports."""
+
+import io
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from zonebook.stats.models import Figure
+
+from .conftest import ind, obs
+from .test_pages import data, english  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db
+
+
+def _sheet(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return [[c for c in row] for row in ws.iter_rows(values_only=True)]
+
+
+def test_overview_draws_charts_instead_of_meters(data, client_for):
+    u = data["world"].users
+    r = client_for(u.province).get(reverse("stats:dashboard"))
+    charts = r.context["charts"]
+    assert set(charts) == {"months", "yoy", "shares", "targets"}
+    months = charts["months"]
+    assert months.kind == "bar" and months.unit == "亿美元" and [s.name for s in months.series] == ["2026", "2025"]
+    assert [v for v in months.series[0].values] == [r["value"] for r in r.context["months"]]
+    # the zones' share of the province: A1 (12+3+2+m …) of Sichuan's months, the rest outside the zones
+    shares = charts["shares"]
+    assert shares.kind == "pie" and "成都高新综合保税区" in shares.categories
+    assert sum(shares.series[0].values) == pytest.approx(100, abs=0.01)
+    html = r.content.decode()
+    assert "<meter" not in html and html.count('class="zb-chart"') == 4
+    assert 'id="months"' in html and 'id="zones"' in html and 'id="targets"' in html  # tables kept
+
+
+def test_zone_user_sees_its_values_not_a_share_pie(data, client_for):
+    r = client_for(data["world"].users.zone).get(reverse("stats:dashboard"))
+    assert r.context["charts"]["shares"].kind == "ranked_bar"
+    assert r.context["charts"]["shares"].categories == ["成都高新综合保税区"]
+
+
+def test_entity_page_value_rank_and_target_charts(data, client_for):
+    r = client_for(data["world"].users.province).get(reverse("stats:entity", args=[data["ents"]["a1"].pk]))
+    charts = r.context["charts"]
+    assert set(charts) == {"value", "ranks", "targets"}
+    ranks = {s.name: s.values for s in charts["ranks"].series}
+    assert ranks["National rank"] == [f.rank_nation for f in Figure.objects.filter(
+        entity=data["ents"]["a1"], indicator=ind("TRADE_USD"), basis="cum").order_by("ym")]
+
+
+def test_every_dashboard_table_exports_to_xlsx(data, client_for):
+    c = client_for(data["world"].users.province)
+    rows = _sheet(c.get(reverse("stats:dashboard") + "?export=months"))
+    header = next(r for r in rows if r and r[0] == "Month")
+    assert header[1] == "2026 (亿美元)"
+    body = rows[rows.index(header) + 1:]
+    assert [r[0] for r in body] == [1, 2, 3] and [float(r[1]) for r in body] == [121, 122, 123]
+    rows = _sheet(c.get(reverse("stats:dashboard") + "?export=targets"))
+    assert any(r and r[0] == "四川省" for r in rows)
+    rows = _sheet(c.get(reverse("stats:entity", args=[data["ents"]["a1"].pk]) + "?export=ranks"))
+    assert any(r and r[0] == "2026-03" for r in rows)
+    assert c.get(reverse("stats:dashboard") + "?export=nothing").status_code == 404
+
+
+def test_entity_exports_are_scoped(data, client_for):
+    c = client_for(data["world"].users.zone)
+    assert c.get(reverse("stats:entity", args=[data["ents"]["b1"].pk]) + "?export=ranks").status_code == 404
+    assert c.get(reverse("stats:entity", args=[data["ents"]["a1"].pk]) + "?export=ranks").status_code == 200
+
+
+def test_growth_against_zero_is_a_dash_with_its_reason(data, client_for):
+    sc = data["sc"]
+    obs(sc, "EXPORT_USD", 2025, 1, "month", "0")
+    obs(sc, "EXPORT_USD", 2026, 1, "month", "5")
+    c = client_for(data["world"].users.province)
+    r = c.get(reverse("stats:dashboard") + "?indicator=EXPORT_USD&period=2026-01")
+    (jan,) = r.context["months"]
+    assert jan["yoy"].value is None and jan["reason"] == "the base is zero"
+    assert "— <small>(the base is zero)</small>" in r.content.decode()
+    rows = _sheet(c.get(reverse("stats:dashboard") + "?indicator=EXPORT_USD&period=2026-01&export=months"))
+    assert rows[-1] == [1, 5, 0, "— (the base is zero)"]
