@@ -3,14 +3,17 @@ platform's chart tag next to the tables; every table exports to xlsx; growth aga
 its reason; scope holds for the exports."""
 
 import io
+
 import openpyxl
 import pytest
 from django.urls import reverse
 
 from zonebook.stats.models import Figure
 
+from . import test_pages
 from .conftest import ind, obs
-from .test_pages import data, english  # noqa: F401 - fixtures
+
+data, english = test_pages.data, test_pages.english  # the fixtures of the page tests
 
 pytestmark = pytest.mark.django_db
 
