@@ -6,13 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from zonebook.documents.charts import chart
 
 from . import calc, freshness, services
-from .models import Basis, Entity, Figure, Indicator, Observation, Target, period_of, ym_of
+from .models import Basis, Entity, Figure, Indicator, Level, Observation, Target, period_of, ym_of
 
 HEADLINE = ("TRADE_USD", "EXPORT_USD", "IMPORT_USD", "TRADE_CNY")
 LEVEL_ORDER = Case(
@@ -62,14 +62,20 @@ def targets_progress(targets: list[Target], period: dt.date) -> list[dict]:
     return out
 
 
-def _month_table(entity: Entity, indicator: Indicator, ym: int) -> list[dict]:
-    """This year's and last year's month values (month basis) up to ``ym`` with YoY."""
+def _totals(entity_ids: list[int], indicators, yms, basis: str = Basis.CUM) -> dict[tuple, Decimal]:
+    """``{(None, indicator id, ym): total}`` of the entities' values (one grouped query); a total only
+    where every entity has a value (a partial sum would understate the figure)."""
+    rows = (Observation.objects.filter(entity_id__in=entity_ids, indicator__in=indicators, basis=basis, ym__in=yms)
+            .values("indicator_id", "ym").annotate(total=Sum("value"), n=Count("id")))
+    return {(None, r["indicator_id"], r["ym"]): r["total"] for r in rows if r["n"] == len(entity_ids)}
+
+
+def _month_table(subject: list[int], indicator: Indicator, ym: int) -> list[dict]:
+    """This year's and last year's month values (month basis) up to ``ym`` with YoY, of one entity or
+    the total of several (``_totals``)."""
     year_start = ym - ym % 12
-    rows = dict(
-        Observation.objects.filter(entity=entity, indicator=indicator, basis=Basis.MONTH,
-                                   ym__gte=year_start - 12, ym__lte=year_start + 11)
-        .values_list("ym", "value")
-    )
+    rows = {y: v for (_s, _i, y), v in _totals(subject, [indicator], range(year_start - 12, year_start + 12),
+                                                 Basis.MONTH).items()}
     out = []
     for m in range(12):
         cur, prior = rows.get(year_start + m), rows.get(year_start - 12 + m)
@@ -91,7 +97,20 @@ def overview(request) -> dict:
            "freshness": freshness.status(user)}
     if home is None or indicator is None:
         return ctx
+    # the figures' subject: the home entity, or — for a city whose own totals are not reported — the
+    # total of its zones (additive indicators only, and only where every zone has a value)
+    subject, label = [home.pk], home.name
     ym = latest_ym(home, indicator)
+    if ym is None and home.level == Level.CITY and indicator.additive:
+        zone_ids = list(Entity.objects.for_user(user).filter(level=Level.ZONE).values_list("pk", flat=True))
+        ym = (Observation.objects.filter(entity_id__in=zone_ids, indicator=indicator, basis=Basis.CUM)
+              .order_by("-ym").values_list("ym", flat=True).first())
+        if zone_ids and ym is not None:
+            # the zones reporting that month (a zone closed years ago does not void the city's total)
+            zone_ids = list(Observation.objects.filter(entity_id__in=zone_ids, indicator=indicator, basis=Basis.CUM,
+                                                       ym=ym).values_list("entity_id", flat=True))
+            subject, label = zone_ids, _("%(city)s, total of its zones") % {"city": home.name}
+    ctx["subject_label"] = label
     if request.GET.get("period"):
         try:
             ym = ym_of(services.parse_period(request.GET["period"]))
@@ -100,18 +119,15 @@ def overview(request) -> dict:
     if ym is None:
         return ctx
     period = period_of(ym)
-    # headline figures of the home entity (one query for values, one for parents)
+    # headline figures of the subject (one query for its values, one for the parent's)
     head_inds = [by_code[c] for c in HEADLINE if c in by_code]
-    vals = {
-        (e, i, y): v
-        for e, i, y, v in Observation.objects.filter(
-            entity_id__in=[home.pk] + ([home.parent_id] if home.parent_id else []),
-            indicator__in=head_inds, basis=Basis.CUM, ym__in=[ym, ym - 12],
-        ).values_list("entity_id", "indicator_id", "ym", "value")
-    }
+    vals = _totals(subject, head_inds, [ym, ym - 12])
+    if home.parent_id:
+        vals.update({(home.parent_id, i, y): v for (_s, i, y), v in
+                     _totals([home.parent_id], head_inds, [ym, ym - 12]).items()})
     headline = []
     for ind in head_inds:
-        v, p = vals.get((home.pk, ind.pk, ym)), vals.get((home.pk, ind.pk, ym - 12))
+        v, p = vals.get((None, ind.pk, ym)), vals.get((None, ind.pk, ym - 12))
         share = calc.share(v, vals.get((home.parent_id, ind.pk, ym))) if home.parent_id else None
         headline.append(dict(indicator=ind, value=v, yoy=calc.yoy(v, p), share=share,
                              reason=services.reason_text(calc.yoy(v, p).reason)))
@@ -122,8 +138,7 @@ def overview(request) -> dict:
     )
     home_value = next((h["value"] for h in headline if h["indicator"].pk == indicator.pk), None)
     if home_value is None:
-        home_value = Observation.objects.filter(entity=home, indicator=indicator, basis=Basis.CUM, ym=ym).values_list(
-            "value", flat=True).first()
+        home_value = _totals(subject, [indicator], [ym]).get((None, indicator.pk, ym))
     zone_rows = []
     for f in zones:
         growth = calc.yoy(f.value, f.prior)
@@ -133,7 +148,7 @@ def overview(request) -> dict:
         Target.objects.for_user(user).filter(start_year__lte=period.year, end_year__gte=period.year)
         .select_related("entity", "indicator").order_by("entity__level", "entity__name", "indicator__order")[:50]
     )
-    months = _month_table(home, indicator, ym)
+    months = _month_table(subject, indicator, ym)
     progress = targets_progress(targets, period)
     ctx.update(
         period=period, headline=headline, months=months, zones=zone_rows, targets=progress,
@@ -162,18 +177,21 @@ def overview_charts(home, indicator, period, months, zone_rows, progress) -> dic
     shares = [(z["figure"].entity.name, z["share_of_home"].value) for z in zone_rows
               if z["share_of_home"] is not None and z["share_of_home"].value is not None]
     if shares and home.level != "zone":
+        # a ranked bar rather than a pie: a province's small zones would be unreadable slivers
         rest = Decimal(100) - sum(v for _n, v in shares)
         names, values = [n for n, _v in shares], [v for _n, v in shares]
         if rest > Decimal("0.05"):
             names.append(_("Outside the zones"))
             values.append(rest)
-        out["shares"] = chart("pie", _("Share of %(home)s by zone") % {"home": home.name}, names,
+        out["shares"] = chart("ranked_bar", _("Share of %(home)s by zone") % {"home": home.name}, names,
                               {_("Share (%)"): values}, unit="%")
     elif zone_rows:
         out["shares"] = chart("ranked_bar", indicator.name, [z["figure"].entity.name for z in zone_rows],
                               {indicator.name: [z["figure"].value for z in zone_rows]}, unit=indicator.unit)
     if progress:
-        cats = [f"{t['target'].entity.name} · {t['target'].indicator.name}" for t in progress[:12]]
+        one_indicator = len({t["target"].indicator_id for t in progress[:12]}) == 1
+        cats = [t["target"].entity.name if one_indicator else f"{t['target'].entity.name} · {t['target'].indicator.name}"
+                for t in progress[:12]]
         out["targets"] = chart(
             "bar", _("Target completion against time progress"), cats,
             {_("Completion (%)"): [t["completion"].value for t in progress[:12]],
@@ -215,8 +233,12 @@ def entity_context(request, entity: Entity) -> dict:
     history = list(reversed(ranks))
     if history:
         cats = [f"{r['period']:%Y-%m}" for r in history]
-        charts["value"] = chart("line", _("%(name)s, year to date") % {"name": trade.name}, cats,
-                                {trade.name: [r["value"] for r in history]}, unit=trade.unit)
+        # year to date by month, one line per year (a single line would drop every January)
+        years = sorted({r["period"].year for r in history})[-2:]
+        by_year = {(r["period"].year, r["period"].month): r["value"] for r in history}
+        charts["value"] = chart("line", _("%(name)s, year to date") % {"name": trade.name},
+                                [month_label(m) for m in range(1, 13)],
+                                {str(y): [by_year.get((y, m)) for m in range(1, 13)] for y in years}, unit=trade.unit)
         charts["ranks"] = chart("line", _("Rank history"), cats, {
             _("National rank"): [r["rank_nation"] for r in history],
             _("Rank in region"): [r["rank_region"] for r in history]})
@@ -241,10 +263,27 @@ def headline_panel(request) -> dict:
     if home is None or trade is None:
         return {"home": None}
     ym = latest_ym(home, trade)
+    if ym is None and home.level == Level.CITY:
+        # a city without its own totals: the total of its zones (as on the overview)
+        zone_ids = list(Entity.objects.for_user(request.user).filter(level=Level.ZONE).values_list("pk", flat=True))
+        ym = (Observation.objects.filter(entity_id__in=zone_ids, indicator=trade, basis=Basis.CUM)
+              .order_by("-ym").values_list("ym", flat=True).first())
+        if ym is not None:
+            zone_ids = list(Observation.objects.filter(entity_id__in=zone_ids, indicator=trade, basis=Basis.CUM,
+                                                       ym=ym).values_list("entity_id", flat=True))
+            vals = _totals(zone_ids, [trade], [ym, ym - 12])
+            v, p = vals.get((None, trade.pk, ym)), vals.get((None, trade.pk, ym - 12))
+            growth = calc.yoy(v, p)
+            return {"home": home, "figures": None, "freshness": freshness.status(request.user), "total": {
+                "label": _("%(city)s, total of its zones") % {"city": home.name}, "indicator": trade,
+                "period": period_of(ym), "value": v, "yoy": growth, "reason": services.reason_text(growth.reason)}}
     if ym is None:
         return {"home": home, "figures": None}
+    from zonebook.notify.lights import light_info
+
     f = services.figures(home, trade, period_of(ym))
-    return {"home": home, "figures": f, "reason": services.reason_text(f.yoy.reason),
+    targets = [{**t, "light_info": light_info(t["light"]) if t["light"] else None} for t in f.targets]
+    return {"home": home, "figures": f, "reason": services.reason_text(f.yoy.reason), "targets": targets,
             "freshness": freshness.status(request.user)}
 
 
