@@ -88,3 +88,25 @@ def test_growth_against_zero_is_a_dash_with_its_reason(data, client_for):
     assert "— <small>(the base is zero)</small>" in r.content.decode()
     rows = _sheet(c.get(reverse("stats:dashboard") + "?indicator=EXPORT_USD&period=2026-01&export=months"))
     assert rows[-1] == [1, 5, 0, "— (the base is zero)"]
+
+
+def test_city_without_its_own_totals_sees_the_total_of_its_zones(data, client_for, rf):
+    from zonebook.stats import dashboard
+    from zonebook.stats.models import Entity
+
+    Entity.objects.create(code="C510100", name="成都市", level="city", parent=data["sc"], province_code="510000",
+                          city_code="510100")
+    u = data["world"].users
+    r = client_for(u.city).get(reverse("stats:dashboard"))
+    assert r.context["subject_label"] == "成都市, total of its zones"
+    ym = 2026 * 12 + 2
+    zones = Figure.objects.filter(entity__in=[data["ents"]["a1"], data["ents"]["a2"]], indicator=ind("TRADE_USD"),
+                                  ym=ym, basis="cum")
+    trade = next(h for h in r.context["headline"] if h["indicator"].code == "TRADE_USD")
+    assert trade["value"] == sum(f.value for f in zones) and trade["yoy"].value is not None
+    # March, summed over the two zones: a1 12 + 2 + 3 + 3, a2 12 + 2 + 3 (test_pages.data)
+    assert r.context["months"][2]["value"] == 37
+    request = rf.get("/")
+    request.user = u.city
+    panel = dashboard.headline_panel(request)
+    assert panel["total"]["value"] == trade["value"] and panel["total"]["label"] == "成都市, total of its zones"
