@@ -12,7 +12,18 @@ from django.utils.translation import gettext as _
 from zonebook.documents.charts import chart
 
 from . import calc, freshness, services
-from .models import Basis, Entity, Figure, Indicator, Level, Observation, Target, period_of, ym_of
+from .models import (
+    Basis,
+    Entity,
+    Figure,
+    Indicator,
+    IndicatorDefinition,
+    Level,
+    Observation,
+    Target,
+    period_of,
+    ym_of,
+)
 
 HEADLINE = ("TRADE_USD", "EXPORT_USD", "IMPORT_USD", "TRADE_CNY")
 LEVEL_ORDER = Case(
@@ -149,9 +160,13 @@ def overview(request) -> dict:
         .select_related("entity", "indicator").order_by("entity__level", "entity__name", "indicator__order")[:50]
     )
     months = _month_table(subject, indicator, ym)
+    # a growth rate across a definition break (口径调整, e.g. actual FDI from 2021) is flagged
+    breaks = calc.crosses_break(
+        dt.date(period.year - 1, period.month, 1), period,
+        IndicatorDefinition.objects.filter(indicator=indicator, is_break=True).values_list("valid_from", flat=True))
     progress = targets_progress(targets, period)
     ctx.update(
-        period=period, headline=headline, months=months, zones=zone_rows, targets=progress,
+        period=period, headline=headline, months=months, zones=zone_rows, targets=progress, breaks=breaks,
         charts=overview_charts(home, indicator, period, months, zone_rows, progress),
     )
     return ctx

@@ -110,3 +110,17 @@ def test_city_without_its_own_totals_sees_the_total_of_its_zones(data, client_fo
     request.user = u.city
     panel = dashboard.headline_panel(request)
     assert panel["total"]["value"] == trade["value"] and panel["total"]["label"] == "成都市, total of its zones"
+
+
+def test_growth_across_a_definition_break_is_flagged_on_the_overview(data, client_for):
+    import datetime as dt
+
+    from zonebook.stats.models import IndicatorDefinition
+
+    c = client_for(data["world"].users.province)
+    assert c.get(reverse("stats:dashboard")).context["breaks"] == []
+    IndicatorDefinition.objects.create(indicator=ind("TRADE_USD"), valid_from=dt.date(2026, 1, 1), text="新口径",
+                                       is_break=True)
+    r = c.get(reverse("stats:dashboard"))
+    assert r.context["breaks"] == [dt.date(2026, 1, 1)]
+    assert 'id="definition-break"' in r.content.decode()
