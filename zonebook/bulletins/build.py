@@ -159,6 +159,11 @@ class Data:
                 and self.fig(self.entity, c).value is not None]
 
 
+def _q4(value) -> Decimal | None:
+    """Sums to the stored precision (SQLite's DECIMAL is a float)."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.0001"))
+
+
 def basis_of(ind: Indicator) -> str:
     return "cum" if ind.additive else "month"
 
@@ -202,7 +207,7 @@ def gather(entity: Entity, period: Period) -> Data:
         )
         for r in sums:
             quarter[(r["entity_id"], code_of[r["indicator_id"]])] = (
-                r["cur"] if r["n_cur"] == 3 else None, r["prev"] if r["n_prev"] == 3 else None)
+                _q4(r["cur"]) if r["n_cur"] == 3 else None, _q4(r["prev"]) if r["n_prev"] == 3 else None)
         if aggregated:
             for code in inds:
                 parts = [quarter[(m.pk, code)] for m in members if (m.pk, code) in quarter]

@@ -162,13 +162,17 @@ def _watermark_docx(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_files(doc, *, draft: bool = False) -> dict[str, bytes]:
+def render_files(doc, *, draft: bool = False, formats=("docx", "pdf")) -> dict[str, bytes]:
     """``{"docx": bytes, "pdf": bytes}`` from one preparation (charts drawn once); a draft carries the
     watermark on every page of both."""
     prep = R.prepare(doc)
-    if not draft:
-        return {fmt: R.render_prepared(prep, fmt) for fmt in ("docx", "pdf")}
-    return {"docx": _watermark_docx(R.render_prepared(prep, "docx")), "pdf": _watermark_pdf(prep)}
+    out = {}
+    for fmt in formats:
+        if not draft:
+            out[fmt] = R.render_prepared(prep, fmt)
+        else:
+            out[fmt] = _watermark_docx(R.render_prepared(prep, "docx")) if fmt == "docx" else _watermark_pdf(prep)
+    return out
 
 
 def prepare_document(entity: Entity, period: Period, *, number: str = "", date: dt.date | None = None,
@@ -272,7 +276,9 @@ def publish(version: BulletinVersion, *, by) -> BulletinVersion:
         raise BulletinError(_("Version %(n)s is already published.") % {"n": version.version})
     now = timezone.now()
     with transaction.atomic():
-        before = bulletin.published_version.version if bulletin.published_version else None
+        bulletin = Bulletin.objects.select_for_update().select_related("entity").get(pk=bulletin.pk)
+        before = (BulletinVersion.objects.filter(pk=bulletin.published_version_id).values_list("version", flat=True)
+                  .first())
         version.published_at, version.published_by = now, by
         version.save(update_fields=["published_at", "published_by"])
         bulletin.published_version, bulletin.published_at = version, now

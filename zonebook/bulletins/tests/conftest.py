@@ -85,3 +85,51 @@ def review_round(province):
     for code, status in (("GX", "accepted"), ("RAIL", "accepted"), ("MY", "submitted")):
         Submission.objects.create(report_period=rp, entity=province[code], status=status)
     return rp
+
+
+@pytest.fixture
+def stored(province):
+    """Bulletins with versions whose files are small stand-ins (page, scope and API tests do not need
+    a real build): the province 2026-09 (v1 draft, v2 published), the city of Mianyang 2026-09 (v1),
+    zone MY 2026-09 (v1) and the Chongqing zone (another province) 2026-09 (v1)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from zonebook.bulletins.models import Bulletin, BulletinVersion
+
+    def make(entity, title, versions):
+        b = Bulletin.objects.create(entity=entity, frequency="month", period=dt.date(2026, 9, 1), title=title,
+                                    number=f"川商通报〔2026〕{Bulletin.objects.count() + 1}号")
+        for n, draft, published in versions:
+            v = BulletinVersion(bulletin=b, version=n, draft=draft, reviewed=not draft, docx_size=4, pdf_size=4)
+            v.docx.save(f"{entity.code}-v{n}.docx", ContentFile(_docx_bytes(title)), save=False)
+            v.pdf.save(f"{entity.code}-v{n}.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+            if published:
+                v.published_at = timezone.now()
+            v.save()
+            if published:
+                b.published_version, b.published_at = v, v.published_at
+                b.save()
+        return b
+
+    return dict(
+        province=make(province["sc"], "四川省2026年9月通报", [(1, True, False), (2, False, True)]),
+        city=make(province["my"], "绵阳市2026年9月通报", [(1, False, False)]),
+        zone=make(province["MY"], "绵阳综合保税区2026年9月通报", [(1, False, False)]),
+        other=make(province["cqz"], "重庆西永综合保税区2026年9月通报", [(1, False, True)]),
+    )
+
+
+def _docx_bytes(title):
+    import io
+
+    from docx import Document
+
+    d = Document()
+    d.add_paragraph(title)
+    t = d.add_table(rows=2, cols=2)
+    t.cell(0, 0).text, t.cell(0, 1).text = "园区", "进出口总额（亿美元）"
+    t.cell(1, 0).text, t.cell(1, 1).text = "绵阳综合保税区", "1,234.50"
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             else:
                 doc, reviewed, note = services.prepare_document(
                     entity, period, number=services.preview_number(entity, period), rule=rule)
-                data = services.render_files(doc, draft=not reviewed)[fmt]
+                data = services.render_files(doc, draft=not reviewed, formats=(fmt,))[fmt]
                 draft, title = not reviewed, doc.title
         except BulletinError as exc:
             raise CommandError(str(exc)) from None
