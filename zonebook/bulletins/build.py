@@ -22,7 +22,7 @@ from zonebook.documents.charts import chart
 from zonebook.documents.content import Column, Document, Paragraph, Section, Table
 from zonebook.documents.formatting import cumulative_period, fixed, pct_text, yoy_text
 from zonebook.stats import calc
-from zonebook.stats.models import Entity, Figure, Indicator, IndicatorDefinition, Observation, Target, ym_of
+from zonebook.stats.models import Entity, Figure, Indicator, IndicatorDefinition, Observation, Target
 
 from .models import Frequency
 

@@ -37,7 +37,7 @@ def province(db):
     my = Entity.objects.create(code="C510700", name="绵阳市", level="city", parent=sc, province_code="510000",
                                city_code="510700", region="west")
     zones, rows = {}, []
-    for code, (name, city, y25, y26) in ZONES.items():
+    for code, (name, city, _y25, _y26) in ZONES.items():
         z = ZoneFactory(name=name, province_code="510000", city_code=city)
         zones[code] = Entity.objects.create(code=code, name=name, level="zone", parent=sc, province_code="510000",
                                             city_code=city, zone=z, region="west", zone_type="FTZ")

@@ -129,11 +129,12 @@ def test_chart_titles_of_the_bulletin_are_chinese_glyphs_not_boxes(province, set
     """The bulletin's first chart rasterised from a PDF; its title compared with the known text drawn by
     Pillow in the CJK font and in a font without Chinese (boxes).  Pointing the chart font at the latter
     makes the check see boxes."""
+    from PIL import Image
+
     from zonebook.documents import charts
     from zonebook.documents.content import Chart, Document
     from zonebook.documents.render import render
     from zonebook.documents.tests.test_charts import NON_CJK_FONT, _band, _distance, _pillow_text
-    from PIL import Image
 
     doc, _reviewed, _note = services.prepare_document(province["sc"], parse_period("2026-09"))
     chart = next(b for s in doc.sections for b in s.blocks if isinstance(b, Chart))
