@@ -67,6 +67,18 @@ class VersionTable(BaseTable):
             return str(_("published"))
         return str(_("draft (watermarked)")) if value else str(_("ready to publish"))
 
+    def render_built_by(self, value):
+        return value.get_full_name() or value.get_username()
+
+    def render_published_by(self, value):
+        return value.get_full_name() or value.get_username()
+
+    def value_built_by(self, value):
+        return (value.get_full_name() or value.get_username()) if value else ""
+
+    def value_published_by(self, value):
+        return (value.get_full_name() or value.get_username()) if value else ""
+
     def render_docx_size(self, value):
         return f"{value:,}"
 
