@@ -23,7 +23,7 @@ from zonebook.core.lists import FilteredListView, bootstrapify
 from zonebook.core.views import scoped_object
 
 from . import services
-from .build import BulletinError, Period, parse_period
+from .build import BulletinError, Period, build_document, parse_period
 from .filtersets import BulletinFilterSet
 from .models import Bulletin, BulletinVersion
 from .tables import BulletinTable, VersionTable
@@ -110,8 +110,23 @@ def detail(request, pk):
     unpublished = [v for v in versions if not v.draft and v.published_at is None] if may_build else []
     return render(request, "bulletins/detail.html", {
         "bulletin": bulletin, "table": table, "title": bulletin.title, "may_build": may_build,
-        "publishable": unpublished,
+        "publishable": unpublished, **_figures_now(bulletin),
     })
+
+
+def _figures_now(bulletin: Bulletin) -> dict:
+    """The bulletin's headline sentences and charts from today's figures (what a new version would say)."""
+    from zonebook.documents.content import Chart, Paragraph
+
+    try:
+        doc = build_document(bulletin.entity, _period_of(bulletin))
+    except BulletinError:
+        return {}
+    first = doc.sections[0]
+    return {
+        "sentences": [b.text for b in first.blocks if isinstance(b, Paragraph)],
+        "charts": [b for s in doc.sections for b in s.blocks if isinstance(b, Chart)][:3],
+    }
 
 
 def _period_of(bulletin: Bulletin) -> Period:

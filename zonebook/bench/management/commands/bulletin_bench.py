@@ -26,8 +26,8 @@ from zonebook.bulletins import services
 from zonebook.bulletins.build import MAIN, Period, build_document, gather
 from zonebook.bulletins.models import Frequency
 from zonebook.documents import render as R
-from zonebook.stats import sql
 from zonebook.stats import services as stats_services
+from zonebook.stats import sql
 from zonebook.stats.models import Entity, Figure, Indicator
 
 
