@@ -143,3 +143,12 @@ def test_pages_render_for_each_role(stored, province, client, who):
     client.force_login(user)
     assert client.get("/bulletins/").status_code == 200
     assert client.get(f"/bulletins/{stored['zone'].pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("year", ["1e40", "99999999999999999999", "2026.5", "-5"])
+def test_out_of_range_year_is_a_form_error(stored, client, year):
+    client.force_login(user_for("province", "510000"))
+    assert client.get("/bulletins/", {"year": year}).status_code in (200, 400)
+    assert client.get("/api/bulletins/", {"year": year}).status_code == 400
+    assert {r["id"] for r in client.get("/api/bulletins/", {"year": "2026"}).json()["results"]} == {
+        stored["province"].pk, stored["city"].pk, stored["zone"].pk}
