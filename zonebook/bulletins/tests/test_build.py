@@ -93,12 +93,12 @@ def test_bad_periods_are_refused_with_the_format(text):
 
 
 def test_a_quarter_needs_its_last_month():
-    with pytest.raises(BulletinError, match="03, 06, 09 or 12"):
+    with pytest.raises(BulletinError, match="03.*06.*09.*12"):
         parse_period("2026-08", quarterly=True)
 
 
 def test_no_data_is_an_error_not_an_empty_bulletin(province):
-    with pytest.raises(BulletinError, match="no statistics"):
+    with pytest.raises(BulletinError, match="no statistics|没有统计数据"):
         build_document(province["sc"], parse_period("2020-01"))
 
 

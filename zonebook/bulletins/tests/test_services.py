@@ -86,7 +86,7 @@ def test_reviewed_build_publish_and_versions(province, review_round, settings):
     notified = Notification.objects.filter(kind="bulletins.published")
     assert set(notified.values_list("recipient_id", flat=True)) == {province_user.pk, city_user.pk}
     assert notified.filter(recipient=city_user).count() == 2
-    with pytest.raises(BulletinError, match="already published"):
+    with pytest.raises(BulletinError, match="already published|已经发布"):
         services.publish(v2, by=province_user)
 
 
@@ -102,14 +102,14 @@ def test_unreviewed_period_gives_a_watermarked_draft_that_cannot_be_published(pr
     header_xml = d.sections[0].header._element.xml
     assert "草稿　数据未经审核" in d.sections[0].header.paragraphs[0].text and 'string="草稿"' in header_xml
     assert any("本稿数据尚未全部审核" in p.text for p in d.paragraphs)
-    with pytest.raises(BulletinError, match="draft"):
+    with pytest.raises(BulletinError, match="draft|草稿"):
         services.publish(v, by=user)
     assert Bulletin.objects.get().published_version is None
 
 
 def test_unreviewed_period_is_refused_when_configured(province, review_round, settings):
     settings.BULLETIN_UNREVIEWED = "refuse"
-    with pytest.raises(BulletinError, match="not yet reviewed.*绵阳综合保税区"):
+    with pytest.raises(BulletinError, match="(not yet reviewed|尚未审核).*绵阳综合保税区"):
         services.build(province["sc"], parse_period("2026-10"), by=user_for("province", "510000"))
     assert not Bulletin.objects.exists() and not BulletinVersion.objects.exists()
     assert not DocumentSequence.objects.filter(office_key="bulletin:P510000").exists()  # rolled back
@@ -167,12 +167,12 @@ def test_command_builds_docx_or_pdf_by_extension(province, review_round, tmp_pat
     call_command("bulletin", "build", "--scope", "MY", "--period", "2026-10", "--out", str(pdf), "--save")
     assert "草稿" in pdf_text(pdf.read_bytes())
     assert Bulletin.objects.get().versions.get().draft
-    with pytest.raises(CommandError, match="not yet reviewed"):
+    with pytest.raises(CommandError, match="not yet reviewed|尚未审核"):
         call_command("bulletin", "build", "--scope", "MY", "--period", "2026-10", "--out", str(pdf),
                      "--refuse-unreviewed")
     with pytest.raises(CommandError, match=".docx or .pdf"):
         call_command("bulletin", "build", "--scope", "MY", "--period", "2026-10", "--out", str(tmp_path / "x.txt"))
-    with pytest.raises(CommandError, match="No province, city or zone"):
+    with pytest.raises(CommandError, match="No province, city or zone|没有统计代码"):
         call_command("bulletin", "build", "--scope", "NOPE", "--period", "2026-10", "--out", str(pdf))
 
 
