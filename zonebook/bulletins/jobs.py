@@ -1,6 +1,7 @@
 """The scheduled monthly build (``bulletins.monthly``, daily at 08:00): last month's bulletin of the
 province, each city and each zone of the installation is built once its data is reviewed (a period
-still under review is tried again the next day); publishing stays a person's decision."""
+still under review is tried again the next day), and after a quarter's last month the quarterly one
+too; publishing stays a person's decision."""
 
 from __future__ import annotations
 
@@ -24,31 +25,36 @@ def scheduled_scopes():
 
 
 def build_due(today: dt.date | None = None) -> dict:
-    """Build the bulletins of last month that have no reviewed version yet and whose data is reviewed."""
+    """Build last month's bulletins (and, after a quarter's last month, the quarter's) that have no
+    reviewed version yet and whose data is reviewed."""
     from .build import BulletinError, Period
     from .models import BulletinVersion, Frequency
     from .services import build, review_state
 
     today = today or timezone.localdate()
     last = (today.replace(day=1) - dt.timedelta(days=1))
-    period = Period(Frequency.MONTH, last.year, last.month)
-    done = set(BulletinVersion.objects.filter(bulletin__frequency=Frequency.MONTH, bulletin__period=period.date,
-                                              draft=False).values_list("bulletin__entity_id", flat=True))
+    periods = [Period(Frequency.MONTH, last.year, last.month)]
+    if last.month % 3 == 0:
+        periods.append(Period(Frequency.QUARTER, last.year, last.month))
     built, waiting, skipped = [], [], []
-    for entity in scheduled_scopes():
-        if entity.pk in done:
-            continue
-        reviewed, note = review_state(entity, period)
-        if not reviewed:
-            waiting.append(f"{entity.code}: {note}")
-            continue
-        try:
-            v = build(entity, period, by=None, today=today)
-        except BulletinError as exc:
-            skipped.append(f"{entity.code}: {exc}")
-            continue
-        built.append(f"{entity.code} v{v.version}")
-    return {"period": period.key, "built": built, "waiting": waiting, "skipped": skipped}
+    scopes = list(scheduled_scopes())
+    for period in periods:
+        done = set(BulletinVersion.objects.filter(bulletin__frequency=period.frequency, bulletin__period=period.date,
+                                                  draft=False).values_list("bulletin__entity_id", flat=True))
+        for entity in scopes:
+            if entity.pk in done:
+                continue
+            reviewed, note = review_state(entity, period)
+            if not reviewed:
+                waiting.append(f"{entity.code} {period.key}: {note}")
+                continue
+            try:
+                v = build(entity, period, by=None, today=today)
+            except BulletinError as exc:
+                skipped.append(f"{entity.code} {period.key}: {exc}")
+                continue
+            built.append(f"{entity.code} {period.key} v{v.version}")
+    return {"period": periods[0].key, "built": built, "waiting": waiting, "skipped": skipped}
 
 
 def monthly_job(job, **params) -> dict:

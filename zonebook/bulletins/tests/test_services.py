@@ -185,8 +185,13 @@ def test_scheduled_build_waits_for_review(province, review_round, monkeypatch):
     r = jobs.build_due(dt.date(2026, 11, 5))
     assert r["period"] == "2026-10"
     assert sorted(b.split()[0] for b in r["built"]) == ["C510100", "GX", "RAIL"]
-    assert sorted(w.split(":")[0] for w in r["waiting"]) == ["C510700", "CQ-XY", "MY", "NEW", "P500000", "P510000"]
+    assert sorted(w.split()[0] for w in r["waiting"]) == ["C510700", "CQ-XY", "MY", "NEW", "P500000", "P510000"]
     assert jobs.build_due(dt.date(2026, 11, 6))["built"] == []
+    # after September: the month and the third quarter, for every scope with figures (no return round)
+    r = jobs.build_due(dt.date(2026, 10, 8))
+    assert "P510000 2026-09 v1" in r["built"] and "P510000 2026-Q3 v1" in r["built"]
+    assert "C510700 2026-Q3 v1" in r["built"]
+    assert Bulletin.objects.filter(frequency="quarter").count() == len([b for b in r["built"] if "-Q3" in b])
     from zonebook.jobs import schedules
 
     assert schedules.get("bulletins.monthly").func_path == "zonebook.bulletins.jobs.monthly_job"
