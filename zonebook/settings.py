@@ -238,6 +238,10 @@ STORAGES = {
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 ATTACHMENT_ALLOWED_KINDS = [k for k in os.environ.get("ATTACHMENT_ALLOWED_KINDS", "").split(",") if k.strip()] or None
 ATTACHMENT_VIRUS_SCANNER = os.environ.get("ATTACHMENT_VIRUS_SCANNER") or None
+
+# Bulletins (docs/bulletins.md): a period whose data is not yet reviewed is built as a watermarked
+# draft ("draft") or refused ("refuse").
+BULLETIN_UNREVIEWED = os.environ.get("BULLETIN_UNREVIEWED", "draft")
 ATTACHMENT_MAX_IMAGE_PIXELS = 50_000_000
 
 # Uploads: imports enforce their own limits (see core.imports); keep Django's in line.

@@ -1,0 +1,5 @@
+from . import views
+
+
+def register(router):
+    router.register("bulletins", views.BulletinViewSet, basename="bulletin")
