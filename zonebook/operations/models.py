@@ -603,8 +603,8 @@ class FlowState(models.TextChoices):
 
 class FlowDeclaration(models.Model):
     """One side of a bonded goods flow: the transferor's (out) or the transferee's (in) list, naming
-    its counterpart's list number.  Paired when both sides name each other with the same goods (HS-8)
-    and quantity; otherwise it waits in the queue with its age."""
+    its counterpart's list number.  Paired when both sides name each other and meet the ledger's
+    carry-over pairing rule (HS-8, unit, quantity, window, year); otherwise it waits in the queue."""
 
     kind = models.CharField(_("kind"), max_length=5, choices=FlowKind.choices)
     side = models.CharField(_("side"), max_length=1, choices=Direction.choices)  # E = transferor, I = transferee
