@@ -17,6 +17,7 @@ MODULE = AppModule(
         MenuEntry(_("Gate passes"), "operations:pass_list", group=G, order=160),
         MenuEntry(_("Gate log"), "operations:event_list", group=G, order=170),
         MenuEntry(_("Gate figures"), "operations:gate_figures", group=G, order=180),
+        MenuEntry(_("Gates (一卡/二卡)"), "operations:gates", group=G, order=182),
         MenuEntry(_("Bonded goods flows"), "operations:flow_queue", group=G, order=185),
         MenuEntry(_("Zone rule lists"), "operations:rule_lists", group=G, order=190),
     ],
