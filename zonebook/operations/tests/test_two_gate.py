@@ -14,9 +14,17 @@ from zonebook.operations.choices import PassStatus
 from zonebook.operations.models import GateException, StockNote, WeightTolerance, ZoneGate
 from zonebook.operations.views_gate import figures
 
-from .test_gate import URL, example_pass, token_client, zone_admin  # noqa: F401  (fixture)
+from .test_gate import URL, example_pass, token_client
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zone_admin(world):
+    leader = world.users.zone_leader
+    leader.can_manage_users = True
+    leader.save()
+    return leader
 
 
 def two_gates(world, *, weighbridge_at="second"):
