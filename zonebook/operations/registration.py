@@ -45,7 +45,8 @@ MODULE = AppModule(
         dict(code="operations.gate_exception", label=_("Gate exception"),
              title=_("Gate exception on pass %(no)s"), body=_("%(reason)s")),
     ],
-    import_kinds=["zonebook.operations.importers.VehicleImport"],
+    import_kinds=["zonebook.operations.importers.VehicleImport", "zonebook.operations.importers.StockNoteImport",
+                  "zonebook.operations.importers.GatePassImport"],
     demo="zonebook.operations.demo.load",
     demo_order=60,
 )
