@@ -160,8 +160,10 @@ class GateEventSerializer(serializers.ModelSerializer):
         return obj.gate_pass.status if obj.gate_pass_id else None
 
     def get_exceptions(self, obj) -> list[dict]:
-        rows = self.context["exceptions"] if "exceptions" in self.context else obj.exceptions.all()
-        return GateExceptionSerializer(rows, many=True).data
+        rows = getattr(obj, "outcome_exceptions", None)  # set by the create answer (no query)
+        if rows is None:
+            rows = self.context["exceptions"] if "exceptions" in self.context else obj.exceptions.all()
+        return GateExceptionSerializer(rows, many=True).data if rows else []
 
     class Meta:
         model = GateEvent
