@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError, RowError
-from zonebook.core.imports.kinds import Column, ImportKind, Row, register
-from zonebook.core.imports.parsers import Choice, DecimalNumber, Integer, Text
+from zonebook.core.imports.kinds import Column, ImportKind, Row, normalize_header, register
+from zonebook.core.imports.parsers import CellError, Choice, DecimalNumber, Integer, Text, display, is_blank
 
 from . import calc
 from .choices import BindType, Direction, PassStatus, PassType, RelatedKind
@@ -100,11 +100,100 @@ def _direction_parser():
 
 
 class _DocumentImport(ImportKind):
-    """Header + lines in one sheet; all-or-nothing through the pipeline; zone accounts only."""
+    """Header + lines in one sheet, or in two: the first sheet holds the documents (one row each) and a
+    second sheet of an xlsx workbook their lines (the document number on every line).  All-or-nothing
+    through the pipeline; zone accounts only."""
 
     write_area = "ops"
     header_keys: tuple[str, ...] = ()
+    line_keys: tuple[str, ...] = ()
     batch_size = 500
+
+    def lines_sheet(self) -> tuple[dict[str, list[Row]], list[RowError]]:
+        """The rows of the workbook's second sheet by document number, and their cell errors (read
+        once, on the first batch: the pipeline has checked the archive by then)."""
+        if getattr(self, "_sheet2", None) is not None:
+            return self._sheet2, []
+        self._sheet2, self._sheet2_left, errors = {}, set(), []
+        path, filename = self.source or (None, "")
+        if not path or not str(filename).lower().endswith(".xlsx"):
+            return self._sheet2, errors
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            if len(wb.worksheets) < 2:
+                return self._sheet2, errors
+            ws = wb.worksheets[1]
+            title = ws.title
+            rows = ws.iter_rows(values_only=True)
+            head = next(rows, None) or ()
+            names = {key: self.column(key).header_names() for key in ("number", *self.line_keys)}
+            mapping: dict[int, tuple[str, str]] = {}
+            for j, cell in enumerate(head):
+                text = normalize_header(cell)
+                for key, accepted in names.items():
+                    if text and text in accepted and all(k != key for k, _t in mapping.values()):
+                        mapping[j] = (key, str(cell))
+            if all(k != "number" for k, _t in mapping.values()):
+                errors.append(RowError(row=1, column=title, value="", reason=_(
+                    "The second sheet holds the lines: its first row needs the document number column (%(c)s).")
+                    % {"c": self.column("number").template_header()}))
+                return self._sheet2, errors
+            for i, cells in enumerate(rows, start=2):
+                if all(is_blank(c) for c in cells):
+                    continue
+                values, raw = {}, {}
+                for j, (key, text) in mapping.items():
+                    cell = cells[j] if j < len(cells) else None
+                    raw[key] = cell
+                    if is_blank(cell):
+                        values[key] = None
+                        continue
+                    try:
+                        values[key] = self.column(key).parser.parse(cell)
+                    except CellError as exc:
+                        errors.append(RowError(row=i, column=f"{title}: {text}", value=display(cell),
+                                               reason=str(exc.reason)))
+                        values[key] = None
+                row = Row(i, values, raw)
+                row.sheet, row.sheet_headers = title, {k: t for k, t in mapping.values()}
+                if not values.get("number"):
+                    if "number" in raw and is_blank(raw.get("number")):
+                        errors.append(self.error(row, "number", _("This field is required.")))
+                    continue
+                self._sheet2.setdefault(values["number"], []).append(row)
+            first = self._first_sheet_numbers(wb.worksheets[0])
+            for number in sorted(set(self._sheet2) - first):
+                for r in self._sheet2.pop(number):
+                    errors.append(self.error(r, "number", _("No document %(n)s on the first sheet.") % {"n": number}))
+        finally:
+            wb.close()
+        return self._sheet2, errors
+
+    def _first_sheet_numbers(self, ws) -> set[str]:
+        """The document numbers of the first sheet (its number column, below its header row)."""
+        accepted, col, out = self.column("number").header_names(), None, set()
+        for i, cells in enumerate(ws.iter_rows(values_only=True)):
+            if col is None:
+                col = next((j for j, c in enumerate(cells) if normalize_header(c) in accepted), None)
+                if col is None and i > 20:
+                    break
+                continue
+            if col < len(cells) and not is_blank(cells[col]):
+                try:
+                    out.add(self.column("number").parser.parse(cells[col]))
+                except CellError:
+                    pass
+        return out
+
+    def error(self, row: Row, key: str, reason: str) -> RowError:
+        sheet = getattr(row, "sheet", None)
+        if sheet is None:
+            return super().error(row, key, reason)
+        header = row.sheet_headers.get(key) or self.column(key).template_header()
+        return RowError(row=row.number, column=f"{sheet}: {header}", value=display(row.raw.get(key)),
+                        reason=str(reason))
 
     def prepare(self):
         super().prepare()
@@ -163,6 +252,14 @@ class _DocumentImport(ImportKind):
                 continue
             self.seen[number] = row.number
             out.append([row])
+        lines, sheet_errors = self.lines_sheet()
+        errors.extend(sheet_errors)
+        for g in out:  # the document's lines from the second sheet follow its own rows
+            extra = lines.get(g[0].values["number"], [])
+            for r in extra:
+                for key in self.header_keys:
+                    r.values.setdefault(key, g[0].values.get(key))
+            g.extend(extra)
         return out
 
     def write_checked(self, rows: list[Row], by):
@@ -182,18 +279,19 @@ class StockNoteImport(_DocumentImport):
     description = gettext_lazy("Stock notes of your zone with their lines: one row per line; the note's number, "
                                "enterprise and direction on its first row.")
     header_keys = ("enterprise", "direction")
+    line_keys = ("name", "hs_code", "qty", "unit", "gross_weight")
     columns = [
         Column("number", gettext_lazy("stock note number"), Text(24, upper=True), required=True,
                aliases=("出入库单编号", "出入库单号"), example="RK2026000001"),
         Column("enterprise", gettext_lazy("enterprise (name, USCC or customs code)"), Text(200),
                aliases=("企业",), example="成都高新电子有限公司"),
         Column("direction", gettext_lazy("direction"), _direction_parser(), aliases=("进出标志",), example="进区"),
-        Column("name", gettext_lazy("goods name"), Text(200), required=True, aliases=("商品名称",), example="集成电路"),
+        Column("name", gettext_lazy("goods name"), Text(200), aliases=("商品名称",), example="集成电路"),
         Column("hs_code", gettext_lazy("HS code"), Text(10, ascii_only=True), aliases=("商品编码",),
                example="8542319000"),
-        Column("qty", gettext_lazy("quantity"), DecimalNumber(20, 5, min_value=Decimal(0)), required=True,
-               aliases=("数量",), example="150"),
-        Column("unit", gettext_lazy("unit"), Text(10), required=True, aliases=("计量单位",), example="个"),
+        Column("qty", gettext_lazy("quantity"), DecimalNumber(20, 5, min_value=Decimal(0)), aliases=("数量",),
+               example="150"),
+        Column("unit", gettext_lazy("unit"), Text(10), aliases=("计量单位",), example="个"),
         Column("gross_weight", gettext_lazy("gross weight (kg)"), DecimalNumber(14, 3, min_value=Decimal(0)),
                aliases=("毛重",), example="20000"),
     ]
@@ -211,6 +309,17 @@ class StockNoteImport(_DocumentImport):
             head.enterprise = self.enterprise(head, errors, required=True)
             if not head.values.get("direction"):
                 errors.append(self.error(head, "direction", _("This field is required.")))
+            head.lines = []
+            for r in g:
+                if all(is_blank(r.values.get(k)) for k in self.line_keys):
+                    continue  # the note's own row in the two-sheet layout
+                missing = [k for k in ("name", "qty", "unit") if is_blank(r.values.get(k))]
+                for k in missing:
+                    errors.append(self.error(r, k, _("This field is required.")))
+                if not missing:
+                    head.lines.append(r)
+            if not any(not all(is_blank(r.values.get(k)) for k in self.line_keys) for r in g):
+                errors.append(self.error(head, "name", _("A stock note needs at least one line.")))
         self.valid_groups = groups
         return errors
 
@@ -222,10 +331,10 @@ class StockNoteImport(_DocumentImport):
         StockNoteLine.objects.bulk_create(
             StockNoteLine(note=note, seq=i, name=r.values["name"], hs_code=r.values.get("hs_code") or "",
                           qty=r.values["qty"], unit=r.values["unit"], gross_weight=r.values.get("gross_weight") or 0)
-            for note, g in zip(notes, groups, strict=True) for i, r in enumerate(g, start=1))
+            for note, g in zip(notes, groups, strict=True) for i, r in enumerate(g[0].lines, start=1))
         AuditEntry.objects.bulk_create(
             audit.entry(n, code="operations.stocknote.imported", by=by, action=AuditEntry.Action.CREATE,
-                        changes=audit.diff({}, audit.snapshot(n)), message=f"{len(g)} lines")
+                        changes=audit.diff({}, audit.snapshot(n)), message=f"{len(g[0].lines)} lines")
             for n, g in zip(notes, groups, strict=True))
         return len(rows)
 
@@ -248,6 +357,7 @@ class GatePassImport(_DocumentImport):
                                "columns on its first row; each line names its document (stock note or inventory "
                                "list) and the document's line number.")
     header_keys = PASS_HEADER
+    line_keys = ("doc_kind", "doc_number", "related_seq", "qty", "name", "unit", "gross_weight")
     model = GatePass
     update_mode = True
     key_fields = ("number",)

@@ -152,3 +152,54 @@ def test_update_mode_replaces_an_unused_pass_and_refuses_a_used_one(world, tmp_p
     # another zone cannot replace this zone's pass
     other = run("gate_passes", third, world.users.other_zone, mode="update")
     assert not other.ok and GatePass.objects.get(pk=gp.pk).status == PassStatus.PASSED
+
+
+def two_sheets(tmp_path, head, heads, line_head, lines, name="two.xlsx"):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "表头"
+    ws.append(head)
+    for r in heads:
+        ws.append(r)
+    ws2 = wb.create_sheet("表体")
+    ws2.append(line_head)
+    for r in lines:
+        ws2.append(r)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_header_and_lines_in_two_sheets(world, tmp_path):
+    ent = world.enterprises.a1.name
+    path = two_sheets(tmp_path, ["出入库单编号", "企业", "进出标志"], [["RK2026300", ent, "进区"], ["RK2026301", ent, "出区"]],
+                      ["出入库单编号", "商品名称", "数量", "计量单位"],
+                      [["RK2026300", "集成电路", 150, "个"], ["RK2026301", "废包装物", 2, "吨"],
+                       ["RK2026300", "塑料托盘", 20, "个"]])
+    result = run("stock_notes", path, world.users.zone)
+    assert result.ok, result.errors
+    assert list(StockNote.objects.get(number="RK2026300").lines.values_list("seq", "name")) == [(1, "集成电路"),
+                                                                                                (2, "塑料托盘")]
+    vehicle(world.zones.a1, world.users.zone)
+    path = two_sheets(tmp_path, ["核放单编号", "进出标志", "核放单类型", "车牌号", "货物毛重"],
+                      [["P5101202600000000B001", "进区", "二线进出区", "川A12345", 20000]],
+                      ["核放单编号", "关联单证类型", "关联单证编号", "关联商品序号", "数量"],
+                      [["P5101202600000000B001", "出入库单", "RK2026300", 1, 150],
+                       ["P5101202600000000B001", "出入库单", "RK2026300", 2, 20]], "passes2.xlsx")
+    result = run("gate_passes", path, world.users.zone)
+    assert result.ok, result.errors
+    gp = GatePass.objects.get(number="P5101202600000000B001")
+    assert list(gp.lines.values_list("related_seq", "qty")) == [(1, 150), (2, 20)]
+
+
+def test_two_sheet_errors_name_the_sheet(world, tmp_path):
+    ent = world.enterprises.a1.name
+    path = two_sheets(tmp_path, ["出入库单编号", "企业", "进出标志"], [["RK2026400", ent, "进区"], ["RK2026401", ent, "进区"]],
+                      ["出入库单编号", "商品名称", "数量", "计量单位"],
+                      [["RK2026400", "集成电路", "很多", "个"], ["RK2026499", "集成电路", 1, "个"]])
+    result = run("stock_notes", path, world.users.zone)
+    errors = {(e.row, e.column) for e in result.errors}
+    assert (2, "表体: 数量") in errors  # not a number
+    assert (3, "表体: 出入库单编号") in errors  # no such note on the first sheet
+    assert (3, "商品名称") in errors  # RK2026401 (sheet 1, row 3) has no line
+    assert not StockNote.objects.exists()
