@@ -39,6 +39,7 @@ class FieldKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("enterprise")
     BOOK = "book", _("book")
     LINES = "lines", _("goods lines")
+    ATTACHMENT = "attachment", _("attachment")
 
 
 class Status(models.TextChoices):

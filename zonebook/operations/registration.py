@@ -44,6 +44,8 @@ MODULE = AppModule(
              title=_("Application %(no)s: %(status)s"), body=_("%(type)s")),
         dict(code="operations.gate_exception", label=_("Gate exception"),
              title=_("Gate exception on pass %(no)s"), body=_("%(reason)s")),
+        dict(code="operations.safety_notice", label=_("Safety-production notice"),
+             title=_("Safety notice (%(zone)s): %(title)s"), body=_("%(body)s")),
     ],
     import_kinds=["zonebook.operations.importers.VehicleImport", "zonebook.operations.importers.StockNoteImport",
                   "zonebook.operations.importers.GatePassImport"],

@@ -221,7 +221,23 @@ def rule_lists(request):
         out = HttpResponse(book.bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         out["Content-Disposition"] = 'attachment; filename="negative-list.xlsx"'
         return out
-    return render(request, "operations/rule_lists.html", {"rules": rules_qs, "resp": resp})
+    notice = {"title": "", "body": ""}
+    if request.method == "POST":
+        from .rules import send_safety_notice
+
+        notice = {"title": request.POST.get("title", ""), "body": request.POST.get("body", "")}
+        try:
+            n = send_safety_notice(zone=user.zone, by=user, **notice) if user.zone_id else 0
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            if n:
+                messages.success(request, _("Safety notice sent to %(n)d people of the responsibility list.") % {"n": n})
+                return redirect("operations:rule_lists")
+            raise PermissionDenied(_("Safety notices are sent by the zone office of the zone."))
+    can_notify = (user.scope_level == "zone" and user.role in ("zone_staff", "zone_leader") and may_write(user, "ops"))
+    return render(request, "operations/rule_lists.html", {"rules": rules_qs, "resp": resp, "notice": notice,
+                                                          "can_notify": can_notify})
 
 
 
