@@ -40,6 +40,9 @@ def test_demo_loads_once_in_the_seed_proportions(monkeypatch):
     assert Application.objects.filter(status="completed").count() > 15
     assert GateEvent.objects.count() > 10 and GateException.objects.filter(state="open").exists()
     assert NegativeListRule.objects.count() == 4 and ResponsibilityEntry.objects.count() == 4
+    from zonebook.operations.models import GatePass
+
+    assert set(GatePass.objects.filter(status__in=["3", "4"]).values_list("status", flat=True)) == {"3", "4"}
     before = (Application.objects.count(), GateEvent.objects.count())
     with acting_as("demo"):
         demo.load(io.StringIO())
