@@ -39,6 +39,7 @@ class FieldKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("enterprise")
     BOOK = "book", _("book")
     LINES = "lines", _("goods lines")
+    ATTACHMENT = "attachment", _("attachment")
 
 
 class Status(models.TextChoices):
@@ -145,6 +146,15 @@ class EventResult(models.TextChoices):
 class ExceptionKind(models.TextChoices):
     WEIGHT = "weight", _("weight outside tolerance")
     QUANTITY = "quantity", _("quantity exceeds the list")
+    SEQUENCE = "sequence", _("second gate without the first")
+
+
+class GateStage(models.TextChoices):
+    """Where a gate stands in a passage: a one-gate zone's gate, or the first / second of two (一卡 / 二卡)."""
+
+    SINGLE = "single", _("single gate (过卡)")
+    FIRST = "first", _("first gate (一卡)")
+    SECOND = "second", _("second gate (二卡)")
 
 
 class ExceptionState(models.TextChoices):

@@ -161,6 +161,7 @@ def load(stdout=None) -> None:
                     gate.decide(out.exceptions[0], release=True, reason="复磅后确认，集装箱自重误差", by=staff)
                 n += 1
         n += _gate_cases(zone, vehicles, staff, today)
+        n += _two_gates(zone, vehicles, staff)
         if stdout:
             stdout.write(f"operations demo: {n} gate events")
 
@@ -292,4 +293,27 @@ def _gate_cases(zone, vehicles, staff, today) -> int:
         gate.record_event(zone=zone, event_id=f"demo-empty-{gp.number}", pass_number=gp.number, gate_id="G2",
                           direction="E", at=now - dt.timedelta(minutes=50 - 7 * k), by=staff)
         made += 1
+    return made
+
+
+def _two_gates(zone, vehicles, staff) -> int:
+    """From today the zone runs two-gate passage (G1 first gate with the weighbridge, G2 second gate):
+    one vehicle between the gates (已过一卡), one through both (已过二卡)."""
+    from . import gate
+
+    gate.save_gate(zone=zone, code="G1", name="一号卡口（一卡，地磅）", stage="first", weighbridge=True, by=staff)
+    gate.save_gate(zone=zone, code="G2", name="二号卡口（二卡）", stage="second", weighbridge=False, by=staff)
+    now = timezone.now()
+    made = 0
+    for i, veh in enumerate(vehicles[4:6]):
+        gp = gate.create_pass(zone=zone, number=f"Z{timezone.localdate():%Y%m%d}T{i}{zone.pk:03d}", direction="E",
+                              pass_type="6", vehicle=veh, by=staff)
+        gate.approve_pass(gp, by=staff)
+        gate.record_event(zone=zone, event_id=f"demo-g1-{gp.number}", pass_number=gp.number, gate_id="G1",
+                          direction="E", at=now - dt.timedelta(minutes=15 - i), weight=gp.total_weight, by=staff)
+        made += 1
+        if i == 1:
+            gate.record_event(zone=zone, event_id=f"demo-g2-{gp.number}", pass_number=gp.number, gate_id="G2",
+                              direction="E", at=now - dt.timedelta(minutes=5), by=staff)
+            made += 1
     return made

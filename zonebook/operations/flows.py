@@ -4,7 +4,8 @@ Pairing rule (bonded-ledger.md §10, GG2016-86): the transferor's list (side E) 
 list (side I) name each other (``counterpart_list``), carry the same goods (HS code, first 8 digits)
 and the same quantity.  A side whose counterpart has not been declared stays ``unpaired``; a pair
 whose goods or quantity differ is ``mismatch`` with the reason.  Both wait in the queue with their
-age.  区内流转: both sides in one zone; 区间流转: the counterpart zone differs.
+age.  区内流转: both sides in one zone; 区间流转: the counterpart zone differs.  The pairing rule is
+the ledger's carry-over pairing (``compare``): HS-8, unit, quantity, 30-day window, one calendar year.
 
 An entry batch is released in partial exits; ``release`` locks the batch and never lets the remaining
 quantity go below zero (a database constraint guards it too).
@@ -47,12 +48,30 @@ def _check(by, enterprise) -> None:
 
 
 def compare(a: FlowDeclaration, b: FlowDeclaration) -> str:
-    """'' when the two sides agree, else the reason."""
-    if a.hs_code[:8] != b.hs_code[:8]:
+    """'' when the two sides agree, else the reason.
+
+    The rule is the ledger's carry-over pairing (``ledger.services.carryover``: ``hs8_equal`` and
+    ``pairing_rule``, with its configuration ``LEDGER_CARRYOVER``): the first 8 HS digits equal, the
+    same unit, equal quantities, both sides declared within the window (30 days) and in one calendar
+    year — GG2016-86 states the same rules for flows between and within zones."""
+    from zonebook.ledger.services.carryover import hs8_equal, pairing_rule
+
+    if not hs8_equal(a.hs_code, b.hs_code):
         return _("Goods differ: %(a)s / %(b)s.") % {"a": a.hs_code, "b": b.hs_code}
-    if a.qty != b.qty:
-        return _("Quantities differ: %(a)s / %(b)s.") % {"a": quantity(a.qty), "b": quantity(b.qty)}
-    return ""
+    if a.unit.strip() != b.unit.strip():
+        return _("Units differ: %(a)s / %(b)s.") % {"a": a.unit, "b": b.unit}
+    out, into = (a, b) if a.side == "E" else (b, a)
+    broken = pairing_rule(first=min(a.declared_on, b.declared_on), last=max(a.declared_on, b.declared_on),
+                          ship_qty=out.qty, recv_qty=into.qty)
+    if broken is None:
+        return ""
+    code, f = broken
+    if code == "cross_year":
+        return _("Declared in different calendar years (%(a)s / %(b)s); flows are never paired across years.") % f
+    if code == "window":
+        return (_("Declared %(d)d days apart (%(a)s … %(b)s); both sides must be declared within %(w)d days.")
+                % f)
+    return _("Quantities differ: %(a)s / %(b)s.") % {"a": quantity(a.qty), "b": quantity(b.qty)}
 
 
 @transaction.atomic

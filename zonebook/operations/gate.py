@@ -33,6 +33,7 @@ from .choices import (
     EventResult,
     ExceptionKind,
     ExceptionState,
+    GateStage,
     PassStatus,
     PassType,
     RelatedKind,
@@ -47,6 +48,7 @@ from .models import (
     StockNoteLine,
     Vehicle,
     WeightTolerance,
+    ZoneGate,
 )
 
 DEFAULT_TOLERANCE_PCT = Decimal("1")
@@ -195,6 +197,44 @@ def _tolerance_sql(field: str) -> RawSQL:
     )
 
 
+def _gate_sql(gate_id: str) -> dict:
+    """The event's gate as subqueries of the pass row (same query, no extra round trip): its stage and
+    weighbridge (NULL for a gate id the zone has not configured), and whether the zone configured any
+    gate (then an unknown gate id is refused; without configuration every gate is a single gate)."""
+    g, gp = ZoneGate._meta.db_table, GatePass._meta.db_table
+    where = f'FROM "{g}" z WHERE z."zone_id" = "{gp}"."zone_id"'
+    return {
+        "gate_stage": RawSQL(f'SELECT z."stage" {where} AND z."code" = %s', (gate_id,),
+                             output_field=ZoneGate._meta.get_field("stage").clone()),
+        "gate_weighbridge": RawSQL(f'SELECT z."weighbridge" {where} AND z."code" = %s', (gate_id,),
+                                   output_field=ZoneGate._meta.get_field("weighbridge").clone()),
+        "zone_gates": RawSQL(f'SELECT COUNT(*) {where}', (), output_field=ZoneGate._meta.get_field("id").clone()),
+    }
+
+
+@transaction.atomic
+def save_gate(*, zone, code: str, stage: str, by, name: str = "", weighbridge: bool = True) -> ZoneGate:
+    """Add or change a gate of the zone (the gate id the gate system sends); audited."""
+    _zone_check(by, zone)
+    code = (code or "").strip()
+    if not code:
+        raise DomainError(_("The gate id is required."), code="required", field="code")
+    if stage not in GateStage.values:
+        raise DomainError(_("Unknown gate stage."), code="invalid", field="stage")
+    values = {"name": (name or "").strip(), "stage": stage, "weighbridge": bool(weighbridge)}
+    gate = ZoneGate.objects.select_for_update().filter(zone=zone, code=code).first()
+    if gate is None:
+        return audit.create(ZoneGate, {"zone": zone, "code": code, **values}, by=by)
+    audit.update(gate, values, by=by)
+    return gate
+
+
+def two_gate(zone) -> bool:
+    """True when the zone runs two-gate passage (一卡 and 二卡 configured)."""
+    stages = set(ZoneGate.objects.filter(zone=zone).values_list("stage", flat=True))
+    return {GateStage.FIRST, GateStage.SECOND} <= stages
+
+
 @dataclass
 class Goods:
     """What the quantity checks of a pass need, read set-based (at most four queries for any number of
@@ -313,18 +353,31 @@ REFUSALS = {
     "cancelled": lambda: _("The pass has been cancelled."),
     "already_used": lambda: _("The pass has already been used at the gate."),
     "wrong_direction": lambda: _("The pass is for the other direction."),
+    "unknown_gate": lambda: _("This gate id is not one of the zone's gates."),
+    "first_gate_passed": lambda: _("The pass has already passed the first gate; the second gate comes next."),
 }
 
 
-def _refusal(gp: GatePass | None, direction: str) -> str:
+def _stage(gp: GatePass) -> str:
+    """The stage of the event's gate ('' for a gate id a zone with configured gates does not know)."""
+    if gp.gate_stage:
+        return gp.gate_stage
+    return "" if gp.zone_gates else GateStage.SINGLE
+
+
+def _refusal(gp: GatePass | None, direction: str, stage: str = GateStage.SINGLE) -> str:
     if gp is None:
         return "unknown_pass"
+    if not stage:
+        return "unknown_gate"
     if gp.status == PassStatus.CANCELLED:
         return "cancelled"
     if gp.status == PassStatus.APPLIED:
         return "not_approved"
     if gp.status in USED:
         return "already_used"
+    if gp.status == PassStatus.FIRST_GATE and stage != GateStage.SECOND:
+        return "first_gate_passed"
     if gp.direction != direction:
         return "wrong_direction"
     return ""
@@ -352,14 +405,17 @@ def record_event(*, zone, event_id: str, pass_number: str, gate_id: str, directi
 
 
 def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_ref, by) -> EventOutcome:
-    # one query: the pass (locked against a concurrent event for it) with its weight tolerance
+    # one query: the pass (locked against a concurrent event for it) with its weight tolerance and the
+    # event's gate (stage, weighbridge)
     gp = (GatePass.objects.select_for_update()
-          .annotate(tolerance_pct=_tolerance_sql("pct"), tolerance_min_kg=_tolerance_sql("min_kg"))
+          .annotate(tolerance_pct=_tolerance_sql("pct"), tolerance_min_kg=_tolerance_sql("min_kg"),
+                    **_gate_sql(gate_id[:20]))
           .filter(zone=zone, number=pass_number).first())
     weight = Decimal(str(weight)) if weight not in (None, "") else None
-    refusal = _refusal(gp, direction)
+    stage = _stage(gp) if gp is not None else ""
+    refusal = _refusal(gp, direction, stage)
     event = GateEvent(zone=zone, event_id=event_id, pass_number=pass_number[:24], gate_pass=gp, gate_id=gate_id[:20],
-                      direction=direction, at=at, weight=weight, photo_ref=(photo_ref or "")[:200],
+                      stage=stage, direction=direction, at=at, weight=weight, photo_ref=(photo_ref or "")[:200],
                       by=by if getattr(by, "is_authenticated", False) else None)
     exceptions = []
     if refusal:
@@ -369,7 +425,12 @@ def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_r
                      message=f"{refusal} {pass_number}")
         return EventOutcome(event, True, [])
     problems = []
-    if weight is not None:
+    if stage == GateStage.SECOND and gp.status != PassStatus.FIRST_GATE:
+        problems.append((ExceptionKind.SEQUENCE,
+                         _("No passage of this pass at the first gate: it reached the second gate without it."),
+                         None, None))
+    # the weight is checked at a weighbridge gate (every gate of a zone without configured gates)
+    if weight is not None and (gp.gate_weighbridge if gp.gate_stage else True):
         if gp.tolerance_pct is None:
             pct, min_kg = DEFAULT_TOLERANCE_PCT, Decimal(0)
         else:
@@ -381,7 +442,9 @@ def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_r
                              % {"w": quantity(weight), "e": quantity(gp.total_weight), "d": quantity(dev), "s": share,
                                 "t": quantity(pct)},
                              gp.total_weight, weight))
-    goods = Goods([], {}, {}, {}) if gp.pass_type == PassType.EMPTY else _goods(gp)
+    # the goods count (and are checked) where the passage completes: the single or the second gate
+    final = stage != GateStage.FIRST
+    goods = Goods([], {}, {}, {}) if gp.pass_type == PassType.EMPTY or not final else _goods(gp)
     for msg, limit, used in quantity_problems(gp, goods):
         problems.append((ExceptionKind.QUANTITY, msg, limit, used))
     if problems:
@@ -392,25 +455,32 @@ def _record(zone, event_id, pass_number, gate_id, direction, at, weight, photo_r
             GateException(zone=zone, event=event, gate_pass=gp, kind=k, detail=str(m)[:300], expected=e, measured=w)
             for k, m, e, w in problems
         )
-        gp.weighed = weight
-        gp.save(update_fields=["weighed"])
+        if weight is not None:
+            gp.weighed = weight
+            gp.save(update_fields=["weighed"])
         audit.record(event, code="operations.gateevent.held", by=by, action=AuditEntry.Action.CREATE,
                      message=event.reason)
         _notify_exception(gp, event, by)
     else:
         event.result = EventResult.RELEASED
         event.save()
-        _pass_through(gp, at, weight, goods)
+        _pass_through(gp, at, weight, goods, stage)
         audit.record(event, code="operations.gateevent.released", by=by, action=AuditEntry.Action.CREATE,
                      changes={"pass": gp.number, "status": gp.status})
     return EventOutcome(event, True, list(exceptions))
 
 
-def _pass_through(gp: GatePass, at, weight, goods: Goods | None = None) -> None:
-    """The pass passes; ``goods`` (read before, at the event) saves reading the documents again."""
-    gp.status, gp.passed_at = PassStatus.PASSED, at
+def _pass_through(gp: GatePass, at, weight, goods: Goods | None = None, stage: str = GateStage.SINGLE) -> None:
+    """The pass passes the event's gate: 已过一卡 at a first gate, 已过二卡 at a second, 已过卡 at a
+    single gate; ``goods`` (read before, at the event) saves reading the documents again."""
     if weight is not None:
         gp.weighed = weight
+    if stage == GateStage.FIRST:
+        gp.status, gp.first_gate_at = PassStatus.FIRST_GATE, at
+        gp.save(update_fields=["status", "first_gate_at", "weighed"])
+        return
+    gp.status = PassStatus.SECOND_GATE if stage == GateStage.SECOND else PassStatus.PASSED
+    gp.passed_at = at
     gp.save(update_fields=["status", "passed_at", "weighed"])
     _mark_complete(gp, goods)
 
@@ -444,8 +514,9 @@ def decide(exc: GateException, *, release: bool, reason: str, by) -> GateExcepti
     if release:
         others.update(state=ExceptionState.RELEASED, decided_by=by, decided_at=now, decision=reason[:300])
         gp = GatePass.objects.select_for_update().get(pk=exc.gate_pass_id)
-        if gp.status not in USED:
-            _pass_through(gp, now, exc.event.weight)
+        stage = exc.event.stage or GateStage.SINGLE
+        if gp.status not in USED and not (stage == GateStage.FIRST and gp.status == PassStatus.FIRST_GATE):
+            _pass_through(gp, now, exc.event.weight, stage=stage)
     audit.record(exc, code="operations.gateexception." + ("released" if release else "held"), by=by,
                  changes={"state": ["open", exc.state]}, message=reason)
     return exc

@@ -22,6 +22,7 @@ from .choices import (
     ExceptionKind,
     ExceptionState,
     FieldKind,
+    GateStage,
     LedgerLink,
     PassStatus,
     PassType,
@@ -434,6 +435,7 @@ class GatePass(models.Model):
                               db_index=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    first_gate_at = models.DateTimeField(_("passed the first gate at"), null=True, blank=True)
     passed_at = models.DateTimeField(_("passed at"), null=True, blank=True)
     weighed = models.DecimalField(_("weighbridge weight (kg)"), **WEIGHT, null=True, blank=True)
 
@@ -491,6 +493,33 @@ class GatePassLine(models.Model):
         ordering = ["gate_pass", "seq"]
 
 
+class ZoneGate(models.Model):
+    """卡口: a gate of the zone as the gate system names it (``code`` = the events' gate id).  A zone
+    with gates of stage ``first`` and ``second`` runs two-gate passage (已过一卡 → 已过二卡); a zone
+    without configured gates treats every gate id as a single gate with a weighbridge."""
+
+    zone = models.ForeignKey("registry.Zone", on_delete=models.CASCADE, related_name="+", verbose_name=_("zone"))
+    code = models.CharField(_("gate id"), max_length=20)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    stage = models.CharField(_("stage"), max_length=6, choices=GateStage.choices, default=GateStage.SINGLE)
+    weighbridge = models.BooleanField(_("weighbridge (weight checked here)"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    SCOPE_PATHS = ZONE_SCOPE
+
+    class Meta:
+        verbose_name = _("gate")
+        verbose_name_plural = _("gates")
+        ordering = ["zone", "stage", "code"]
+        constraints = [models.UniqueConstraint(fields=["zone", "code"], name="ops_gate_code_unique")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}".strip()
+
+    def audit_scope(self):
+        return zone_audit_scope(self.zone)
+
+
 class WeightTolerance(models.Model):
     """Weighbridge tolerance per zone and goods kind: the larger of ``pct`` % and ``min_kg``."""
 
@@ -522,6 +551,7 @@ class GateEvent(models.Model):
         GatePass, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("gate pass")
     )
     gate_id = models.CharField(_("gate"), max_length=20)
+    stage = models.CharField(_("stage"), max_length=6, choices=GateStage.choices, blank=True)
     direction = models.CharField(_("direction"), max_length=1, choices=Direction.choices)
     at = models.DateTimeField(_("time"), db_index=True)
     weight = models.DecimalField(_("weighbridge weight (kg)"), **WEIGHT, null=True, blank=True)
@@ -603,8 +633,8 @@ class FlowState(models.TextChoices):
 
 class FlowDeclaration(models.Model):
     """One side of a bonded goods flow: the transferor's (out) or the transferee's (in) list, naming
-    its counterpart's list number.  Paired when both sides name each other with the same goods (HS-8)
-    and quantity; otherwise it waits in the queue with its age."""
+    its counterpart's list number.  Paired when both sides name each other and meet the ledger's
+    carry-over pairing rule (HS-8, unit, quantity, window, year); otherwise it waits in the queue."""
 
     kind = models.CharField(_("kind"), max_length=5, choices=FlowKind.choices)
     side = models.CharField(_("side"), max_length=1, choices=Direction.choices)  # E = transferor, I = transferee

@@ -94,7 +94,7 @@ def clean_data(version: ApplicationTypeVersion, data: dict, *, enterprise, requi
     out, errors = {}, {}
     for f in version.fields:
         name, kind = f["name"], f["kind"]
-        if kind == FieldKind.LINES:
+        if kind in (FieldKind.LINES, FieldKind.ATTACHMENT):  # lines and files are kept apart from ``data``
             continue
         raw = data.get(name)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -262,9 +262,17 @@ def missing_attachments(app: Application) -> list[str]:
     when its description or file name starts with / contains the name)."""
     from zonebook.attachments.models import Attachment
 
+    version = app.type_version
+    wanted = list(version.attachments)
+    # a required field of kind "attachment" names a file the same way (its label, else its name)
+    for f in version.fields:
+        label = str(f.get("label") or f["name"]).strip()
+        if f["kind"] == FieldKind.ATTACHMENT and f.get("required") and label not in wanted:
+            wanted.append(label)
+    if not wanted:
+        return []
     have = list(Attachment.objects.of(app).values_list("description", "original_name"))
-    return [name for name in app.type_version.attachments
-            if not any(name in (d or "") or name in (n or "") for d, n in have)]
+    return [name for name in wanted if not any(name in (d or "") or name in (n or "") for d, n in have)]
 
 
 def _domestic_sale(app: Application) -> dict:

@@ -74,8 +74,10 @@ class GatePassTable(BaseTable):
 class GateEventTable(BaseTable):
     at = tables.DateTimeColumn(verbose_name=cap(_("time")), format="Y-m-d H:i:s")
     gate_id = tables.Column(verbose_name=cap(_("gate")))
+    stage = tables.Column(verbose_name=cap(_("stage")))
     direction = tables.Column(verbose_name=cap(_("direction")))
     pass_number = tables.Column(verbose_name=cap(_("pass number")))
+    pass_status = tables.Column(verbose_name=cap(_("pass status")), accessor="gate_pass__status", orderable=False)
     weight = QuantityColumn(verbose_name=cap(_("weighbridge weight (kg)")))
     result = tables.Column(verbose_name=cap(_("result")))
     reason = tables.Column(verbose_name=cap(_("reason")))
@@ -84,4 +86,11 @@ class GateEventTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = GateEvent
         fields = ()
-        sequence = ("at", "gate_id", "direction", "pass_number", "weight", "result", "reason", "event_id")
+        sequence = ("at", "gate_id", "stage", "direction", "pass_number", "pass_status", "weight", "result", "reason",
+                    "event_id")
+
+    def render_pass_status(self, record):
+        return record.gate_pass.get_status_display() if record.gate_pass_id else "—"
+
+    def value_pass_status(self, record):
+        return record.gate_pass.get_status_display() if record.gate_pass_id else ""

@@ -23,6 +23,7 @@ urlpatterns = [
     path("gate/passes/<int:pk>/approve/", views_gate.pass_approve, name="pass_approve"),
     path("gate/log/", views_gate.GateEventList.as_view(), name="event_list"),
     path("gate/figures/", views_gate.gate_figures, name="gate_figures"),
+    path("gate/gates/", views_gate.gates, name="gates"),
     path("rules/", views_gate.rule_lists, name="rule_lists"),
     path("flows/", views_flows.flow_queue, name="flow_queue"),
     path("flows/batches/<int:pk>/", views_flows.batch_detail, name="batch_detail"),

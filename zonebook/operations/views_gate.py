@@ -26,7 +26,7 @@ from zonebook.core.permissions import may_write
 from zonebook.core.views import scoped_object
 
 from . import gate, queries
-from .choices import Direction, EventResult, PassStatus, PassType
+from .choices import Direction, EventResult, GateStage, PassStatus, PassType
 from .filtersets import GateEventFilterSet, GatePassFilterSet
 from .models import (
     GateEvent,
@@ -35,6 +35,7 @@ from .models import (
     GatePassDocument,
     NegativeListRule,
     ResponsibilityEntry,
+    ZoneGate,
 )
 from .tables import GateEventTable, GatePassTable
 
@@ -69,6 +70,7 @@ def gate_officer(request):
         "recent": queries.gate_events(user).order_by("-at", "-id")[:15],
         "directions": Direction.choices,
         "gate_id": request.POST.get("gate_id", "") or request.GET.get("gate", "G1"),
+        "gates": list(ZoneGate.objects.filter(zone_id=user.zone_id).order_by("stage", "code")),
         "direction": request.POST.get("direction", "") or "I",
         "new_event_id": f"web-{uuid.uuid4().hex}",
     }
@@ -156,8 +158,10 @@ def figures(user, *, days: int = 30, open_hours: int = 24, empty_minutes: int = 
                     .annotate(n=Count("id")).order_by().values_list("h", "n"))
     per_gate = list(released.filter(at__gte=since).values("gate_id", "direction").annotate(n=Count("id"))
                     .order_by("gate_id", "direction"))
+    # open: not yet through the gate, or between the two gates (已过一卡)
     old_open = queries.gate_passes(user).filter(
-        status__in=[PassStatus.APPLIED, PassStatus.APPROVED], created_at__lt=now - dt.timedelta(hours=open_hours)
+        status__in=[PassStatus.APPLIED, PassStatus.APPROVED, PassStatus.FIRST_GATE],
+        created_at__lt=now - dt.timedelta(hours=open_hours),
     )
     from .models import StockNote
 
@@ -217,6 +221,45 @@ def rule_lists(request):
         out = HttpResponse(book.bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         out["Content-Disposition"] = 'attachment; filename="negative-list.xlsx"'
         return out
-    return render(request, "operations/rule_lists.html", {"rules": rules_qs, "resp": resp})
+    notice = {"title": "", "body": ""}
+    if request.method == "POST":
+        from .rules import send_safety_notice
+
+        notice = {"title": request.POST.get("title", ""), "body": request.POST.get("body", "")}
+        try:
+            n = send_safety_notice(zone=user.zone, by=user, **notice) if user.zone_id else 0
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            if n:
+                messages.success(request, _("Safety notice sent to %(n)d people of the responsibility list.") % {"n": n})
+                return redirect("operations:rule_lists")
+            raise PermissionDenied(_("Safety notices are sent by the zone office of the zone."))
+    can_notify = (user.scope_level == "zone" and user.role in ("zone_staff", "zone_leader") and may_write(user, "ops"))
+    return render(request, "operations/rule_lists.html", {"rules": rules_qs, "resp": resp, "notice": notice,
+                                                          "can_notify": can_notify})
 
 
+
+
+@login_required
+def gates(request):
+    """The zone's gates (卡口): which is the first and the second gate (two-gate passage), which has the
+    weighbridge.  The zone office adds and changes them; everyone in scope sees them."""
+    user = request.user
+    form = {"code": "", "name": "", "stage": GateStage.SINGLE, "weighbridge": True}
+    if request.method == "POST":
+        _office(user)
+        form = {"code": request.POST.get("code", "").strip(), "name": request.POST.get("name", "").strip(),
+                "stage": request.POST.get("stage", ""), "weighbridge": bool(request.POST.get("weighbridge"))}
+        try:
+            g = gate.save_gate(zone=user.zone, by=user, **form)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Gate %(g)s saved.") % {"g": g.code})
+            return redirect("operations:gates")
+    rows = ZoneGate.objects.for_user(user).select_related("zone").order_by("zone__name", "stage", "code")
+    can_edit = may_write(user, "ops") and user.scope_level == "zone" and user.role in ("zone_staff", "zone_leader")
+    return render(request, "operations/gates.html", {"rows": rows, "form": form, "stages": GateStage.choices,
+                                                     "can_edit": can_edit})

@@ -245,9 +245,14 @@ def next_number(on: dt.date) -> str:
     return f"{prefix}{(int(last[6:]) + 1) if last else 1:06d}"
 
 
+def hs8_equal(a: str, b: str) -> bool:
+    """§7 rule 3 on two HS codes: the first 8 digits are equal (also the bonded-goods flows' rule)."""
+    return (a or "")[:8] == (b or "")[:8]
+
+
 def hs8_error(out_item: BookItem, in_item: BookItem) -> DomainError | None:
     """§7 rule 3: 3926909090 ↔ 3926909010 passes, 8471300000 ↔ 8471410000 fails."""
-    if out_item.hs_code[:8] == in_item.hs_code[:8]:
+    if hs8_equal(out_item.hs_code, in_item.hs_code):
         return None
     return DomainError(
         _(
@@ -788,56 +793,77 @@ def unlink_list(co: CarryOver, lst: InventoryList, *, by=None) -> int:
 # ------------------------------------------------------------------ pairing (对碰)
 
 
+def pairing_rule(
+    *, first: dt.date, last: dt.date, ship_qty, recv_qty, ship_lists: int = 1, recv_lists: int = 1, cfg=None
+) -> tuple[str, dict] | None:
+    """The §7 rules 2 and 4–5 of one pairing from the aggregates of its two sides: ``(code, figures)``
+    of the first broken rule (``cross_year``, ``window``, ``many_to_one``, ``qty_mismatch``), else None.
+
+    Shared by the carry-over pairing (``_pairing_errors``) and the zone operations' bonded-goods flows
+    (区内/区间流转, GG2016-86: the same 30-day window, calendar year and quantity rule)."""
+    cfg = config() if cfg is None else cfg
+    if first.year != last.year:
+        return "cross_year", {"a": first, "b": last}
+    window = cfg.get("WINDOW_DAYS")
+    if window is not None and (last - first).days > int(window):
+        return "window", {"d": (last - first).days, "a": first, "b": last, "w": int(window)}
+    if not cfg.get("MANY_TO_ONE") and (ship_lists != 1 or recv_lists != 1):
+        return "many_to_one", {"s": ship_lists, "r": recv_lists}
+    diff = ship_qty - recv_qty
+    if abs(diff) > TOLERANCE and not cfg.get("PARTIAL"):
+        return "qty_mismatch", {"s": q5(ship_qty), "r": q5(recv_qty), "d": q5(diff)}
+    return None
+
+
 def _pairing_errors(co: CarryOver, ship: Mapping, recv: Mapping, cfg: Mapping) -> DomainError | None:
     """Rules of one pairing from the aggregates of its two sides (dicts: qty, lists, first, last)."""
-    first = min(ship["first"], recv["first"])
-    last = max(ship["last"], recv["last"])
-    if first.year != last.year:
+    broken = pairing_rule(
+        first=min(ship["first"], recv["first"]),
+        last=max(ship["last"], recv["last"]),
+        ship_qty=ship["qty"],
+        recv_qty=recv["qty"],
+        ship_lists=ship["lists"],
+        recv_lists=recv["lists"],
+        cfg=cfg,
+    )
+    if broken is None:
+        return None
+    code, f = broken
+    if code == "cross_year":
         return DomainError(
             _(
                 "Application %(n)s: the halves are declared on %(a)s and %(b)s, in different calendar years; "
                 "carry-overs are never matched across years."
             )
-            % {"n": co.number, "a": first, "b": last},
-            code="cross_year",
+            % {"n": co.number, **f},
+            code=code,
         )
-    window = cfg.get("WINDOW_DAYS")
-    if window is not None and (last - first).days > int(window):
+    if code == "window":
         return DomainError(
             _(
                 "Application %(n)s: the halves are declared %(d)d days apart (%(a)s … %(b)s); the halves of one "
                 "pairing must be declared within %(w)d days."
             )
-            % {"n": co.number, "d": (last - first).days, "a": first, "b": last, "w": int(window)},
-            code="window",
+            % {"n": co.number, **f},
+            code=code,
         )
-    if not cfg.get("MANY_TO_ONE") and (ship["lists"] != 1 or recv["lists"] != 1):
+    if code == "many_to_one":
         return DomainError(
             _(
                 "Application %(n)s: %(s)d shipment list(s) against %(r)d receipt list(s); only one-to-one "
                 "pairings are allowed."
             )
-            % {"n": co.number, "s": ship["lists"], "r": recv["lists"]},
-            code="many_to_one",
+            % {"n": co.number, **f},
+            code=code,
         )
-    diff = ship["qty"] - recv["qty"]
-    if abs(diff) > TOLERANCE and not cfg.get("PARTIAL"):
-        return DomainError(
-            _(
-                "Application %(n)s, item %(item)s: shipped %(s)s ≠ received %(r)s (difference %(d)s, unit %(u)s); "
-                "the declared quantities of a pairing must be equal."
-            )
-            % {
-                "n": co.number,
-                "item": f"#{co.transferee_item.seq_no}",
-                "s": q5(ship["qty"]),
-                "r": q5(recv["qty"]),
-                "d": q5(diff),
-                "u": co.unit,
-            },
-            code="qty_mismatch",
+    return DomainError(
+        _(
+            "Application %(n)s, item %(item)s: shipped %(s)s ≠ received %(r)s (difference %(d)s, unit %(u)s); "
+            "the declared quantities of a pairing must be equal."
         )
-    return None
+        % {"n": co.number, "item": f"#{co.transferee_item.seq_no}", "u": co.unit, **f},
+        code=code,
+    )
 
 
 def _side_aggregate(qs) -> dict:

@@ -154,15 +154,21 @@ class GateExceptionSerializer(serializers.ModelSerializer):
 
 class GateEventSerializer(serializers.ModelSerializer):
     exceptions = serializers.SerializerMethodField()
+    pass_status = serializers.SerializerMethodField(help_text="the pass's status after the event (stucd)")
+
+    def get_pass_status(self, obj) -> str | None:
+        return obj.gate_pass.status if obj.gate_pass_id else None
 
     def get_exceptions(self, obj) -> list[dict]:
-        rows = self.context["exceptions"] if "exceptions" in self.context else obj.exceptions.all()
-        return GateExceptionSerializer(rows, many=True).data
+        rows = getattr(obj, "outcome_exceptions", None)  # set by the create answer (no query)
+        if rows is None:
+            rows = self.context["exceptions"] if "exceptions" in self.context else obj.exceptions.all()
+        return GateExceptionSerializer(rows, many=True).data if rows else []
 
     class Meta:
         model = GateEvent
-        fields = ["id", "event_id", "pass_number", "gate_pass", "gate_id", "direction", "at", "weight", "photo_ref",
-                  "result", "reason_code", "reason", "exceptions"]
+        fields = ["id", "event_id", "pass_number", "gate_pass", "pass_status", "gate_id", "stage", "direction", "at",
+                  "weight", "photo_ref", "result", "reason_code", "reason", "exceptions"]
         read_only_fields = fields
 
 

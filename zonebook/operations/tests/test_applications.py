@@ -302,3 +302,17 @@ def test_overdue_application_escalates_to_its_handler(ops):
     assert d.handler == ops.users.zone and d.escalations.count() == 2
     out = sla_services.run_escalations(now=dt.datetime(2026, 3, 4, 9, 0, tzinfo=SH))
     assert out["fired"] == 1 and Escalation.objects.get(state="fired").target == "handler"
+
+
+def test_attachment_field_of_the_schema_is_required_at_submission(ops):
+    t = ApplicationType.objects.get(code="infra_material")
+    v1 = t.current
+    services.revise_type(t, fields=v1.fields + [{"name": "permit", "label": "施工许可证", "kind": "attachment",
+                                                  "required": True}],
+                         attachments=v1.attachments, sla_policy=v1.sla_policy, by=ops.users.admin)
+    app = ready_infra(ops)
+    with pytest.raises(ValidationError) as e:
+        services.submit(app, by=ops.users.enterprise)
+    assert set(e.value.message_dict) == {"attachments"} and "施工许可证" in e.value.message_dict["attachments"][0]
+    attach(app, ops.users.enterprise, "施工许可证")
+    assert services.submit(app, by=ops.users.enterprise).status == Status.SUBMITTED

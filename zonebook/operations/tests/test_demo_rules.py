@@ -40,6 +40,9 @@ def test_demo_loads_once_in_the_seed_proportions(monkeypatch):
     assert Application.objects.filter(status="completed").count() > 15
     assert GateEvent.objects.count() > 10 and GateException.objects.filter(state="open").exists()
     assert NegativeListRule.objects.count() == 4 and ResponsibilityEntry.objects.count() == 4
+    from zonebook.operations.models import GatePass
+
+    assert set(GatePass.objects.filter(status__in=["3", "4"]).values_list("status", flat=True)) == {"3", "4"}
     before = (Application.objects.count(), GateEvent.objects.count())
     with acting_as("demo"):
         demo.load(io.StringIO())
@@ -64,3 +67,24 @@ def test_rule_lists_page_export_and_scope(world, client_for):
     with pytest.raises(DomainError):
         rules.add_negative_rule(zone=world.zones.a1, kind="hs", pattern="1", description="x", source="y",
                                 by=world.users.other_zone)
+
+
+def test_safety_notice_goes_to_the_responsibility_list(world, client_for):
+    from zonebook.notify.models import Notification
+
+    rules.add_responsibility(zone=world.zones.a1, unit_name="卡口管理科", position="科长", person=world.users.zone,
+                             duty="卡口危险货物安全管理", by=world.users.zone_leader)
+    rules.add_responsibility(zone=world.zones.b1, unit_name="安监科", position="科长", person=world.users.other_zone,
+                             duty="安全巡查", by=world.users.other_zone)
+    c = client_for(world.users.zone_leader)
+    r = c.post("/operations/rules/", {"title": "", "body": "台风天气暂停危化品进出区"})
+    assert r.status_code == 200 and "台风天气暂停危化品进出区" in r.content.decode()  # kept, title missing
+    assert not Notification.objects.filter(kind="operations.safety_notice").exists()
+    r = c.post("/operations/rules/", {"title": "台风预警", "body": "台风天气暂停危化品进出区"})
+    assert r.status_code == 302
+    sent = Notification.objects.filter(kind="operations.safety_notice")
+    assert [n.recipient_id for n in sent] == [world.users.zone.pk]  # not the other zone's list
+    assert sent.get().params["title"] == "台风预警"
+    assert client_for(world.users.enterprise).post("/operations/rules/", {"title": "x"}).status_code == 403
+    with pytest.raises(DomainError):
+        rules.send_safety_notice(zone=world.zones.a1, title="x", body="", by=world.users.other_zone)

@@ -92,3 +92,34 @@ def test_flow_api_and_scope(ops):
                                               "declared_on": "2026-11-20"}, format="json")
     assert r.status_code == 404
     assert FlowDeclaration.objects.count() == 1
+
+
+def _pair(world, out_on, in_on, *, qty_in="100", unit_in="个", n="1"):
+    out = flows.declare(side="E", enterprise=world.enterprises.a1, list_number=f"RW-OUT-{n}", counterpart_list=f"RW-IN-{n}",
+                        counterpart_zone=world.zones.a1, hs_code="3926909090", qty="100", unit="个",
+                        declared_on=out_on, by=world.users.zone)
+    into = flows.declare(side="I", enterprise=world.enterprises.a1b, list_number=f"RW-IN-{n}",
+                         counterpart_list=f"RW-OUT-{n}", counterpart_zone=world.zones.a1, hs_code="3926909010",
+                         qty=qty_in, unit=unit_in, declared_on=in_on, by=world.users.zone)
+    out.refresh_from_db()
+    return out, into
+
+
+def test_flow_pairing_is_the_ledgers_carry_over_rule(ops):
+    """HS-8 equal (3926909090 ↔ 3926909010 pairs), 30-day window and calendar year as for carry-overs."""
+    w = ops
+    out, into = _pair(w, dt.date(2026, 3, 1), dt.date(2026, 3, 31), n="1")
+    assert out.state == into.state == "paired"
+    out, into = _pair(w, dt.date(2026, 3, 1), dt.date(2026, 4, 2), n="2")
+    assert into.state == "mismatch" and "32" in into.problem and "30" in into.problem
+    out, into = _pair(w, dt.date(2025, 12, 30), dt.date(2026, 1, 2), n="3")
+    assert into.state == "mismatch" and "2025-12-30" in into.problem
+    out, into = _pair(w, dt.date(2026, 3, 1), dt.date(2026, 3, 1), unit_in="千克", n="4")
+    assert into.state == "mismatch" and "千克" in into.problem
+
+
+def test_flow_pairing_follows_the_ledgers_configuration(ops, settings):
+    w = ops
+    settings.ZONEBOOK = {**settings.ZONEBOOK, "LEDGER_CARRYOVER": {"WINDOW_DAYS": 60, "PARTIAL": True}}
+    out, into = _pair(w, dt.date(2026, 3, 1), dt.date(2026, 4, 20), qty_in="90", n="5")
+    assert out.state == into.state == "paired"
