@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from . import engine
 from .models import Entity, ExchangeRate, Figure, Indicator, Observation
 
 T_OBS = Observation._meta.db_table
@@ -225,14 +226,17 @@ def computed_statements() -> list[tuple[str, list]]:
     return out
 
 
-def recompute(years=None) -> dict[str, int]:
+def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
     """Rebuild every derived observation and the ``Figure`` table (see the module docstring).
 
     ``years``: only the derived values of these years (every derivation stays within a year) and the
     figures of these years and the next ones (whose YoY and pp change look a year back), from the
     observations of these years and of the years either side as they are stored — for a return or an
-    import that touched a few months.  The result is the full recomputation's."""
-    counts = {}
+    import that touched a few months.  The result is the full recomputation's.
+
+    On PostgreSQL the computation runs in ``engine`` (exact int64 numpy, COPY in and out) unless the
+    values exceed its exact bound; SQLite (and PostgreSQL beyond the bound) runs the statements above.
+    ``timings``, if given, receives the time split (read, compute, write) in seconds."""
     years = sorted({int(y) for y in years}) if years else None
     pg = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cur:
@@ -242,56 +246,89 @@ def recompute(years=None) -> dict[str, int]:
             cur.execute(f"LOCK TABLE {T_FIG} IN EXCLUSIVE MODE")
             for name, value in PG_SETTINGS:
                 cur.execute(f"SET LOCAL {name} = {value}")
-        # left over by an earlier failed run in this session; schema-qualified so that only a temporary
-        # table is ever dropped
-        cur.execute(f"DROP TABLE IF EXISTS {'pg_temp' if pg else 'temp'}.{W}")
-        if years:
-            around = sorted({y + d for y in years for d in (-1, 1)} - set(years))
-            cur.execute(CREATE_WORK[0])
-            cur.execute(f"{CREATE_WORK[1]} AND {_years(T_OBS, years)}")
-            if around:
-                cur.execute(f"INSERT INTO {W} ({WORK_COLUMNS}) SELECT {WORK_COLUMNS} FROM {T_OBS} "
-                            f"WHERE {_years(T_OBS, around)}")
-            cur.execute(CREATE_WORK[2])
+            try:
+                with transaction.atomic():  # a savepoint: nothing is written before Unsupported
+                    counts, split = engine.recompute_pg(
+                        cur.cursor, years, {"obs": T_OBS, "fig": T_FIG, "write_figures": _figure_writer(years)})
+            except engine.Unsupported:
+                counts, split = _recompute_sql(cur, years, pg), {}
         else:
-            for statement in CREATE_WORK:
-                cur.execute(statement)
-        cur.execute(MONTHS_FROM_CUM)
-        counts["months"] = cur.rowcount
-        cur.execute(CONVERT_MONTHS)
-        counts["converted"] = cur.rowcount
-        cur.execute(CUM_FROM_MONTHS)
-        counts["cumulatives"] = cur.rowcount
-        n = 0
-        for sql, params in computed_statements():
-            cur.execute(sql, params)
-            n += cur.rowcount
-        counts["computed"] = n
-        scope = f" AND {_years(T_OBS, years)}" if years else ""
-        cur.execute(SYNC_DELETE + scope)
-        counts["removed"] = cur.rowcount
-        cur.execute(SYNC_INSERT + (f" AND {_years('w', years)}" if years else ""))
-        counts["written"] = cur.rowcount
-        if years:
-            shown = sorted(set(years) | {y + 1 for y in years})
-            cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
-            cur.execute(_figures_sql(shown))
-            counts["figures"] = cur.rowcount
-        elif pg:
-            cur.execute(f"ANALYZE {W}")  # a temporary table has no statistics until analysed
-            cur.execute(f"TRUNCATE {T_FIG}")
-            with _figure_indexes_rebuilt():
-                cur.execute(_figures_sql())
-                counts["figures"] = cur.rowcount
-            cur.execute(f"ANALYZE {T_FIG}")
-        else:
-            cur.execute(f"DELETE FROM {T_FIG}")
-            cur.execute(_figures_sql())
-            counts["figures"] = cur.rowcount
-        cur.execute(f"DROP TABLE {W}")
+            counts, split = _recompute_sql(cur, years, pg), {}
         if pg:  # back to the session's settings for the rest of a caller's transaction
             for name, _value in PG_SETTINGS:
                 cur.execute(f"SET LOCAL {name} TO DEFAULT")
+    if timings is not None:
+        timings.update(split)
+    return counts
+
+
+def _figure_writer(years):
+    """Writes the engine's ``Figure`` rows (binary COPY data): the whole table truncated and loaded
+    without its secondary indexes, or the shown years replaced."""
+
+    def write(cur, data: bytes):
+        if years:
+            shown = sorted(set(years) | {y + 1 for y in years})
+            cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
+            engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, data)
+            return
+        cur.execute(f"TRUNCATE {T_FIG}")
+        with _figure_indexes_rebuilt():
+            engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, data)
+        cur.execute(f"ANALYZE {T_FIG}")
+
+    return write
+
+
+def _recompute_sql(cur, years, pg: bool) -> dict[str, int]:
+    counts = {}
+    # left over by an earlier failed run in this session; schema-qualified so that only a temporary
+    # table is ever dropped
+    cur.execute(f"DROP TABLE IF EXISTS {'pg_temp' if pg else 'temp'}.{W}")
+    if years:
+        around = sorted({y + d for y in years for d in (-1, 1)} - set(years))
+        cur.execute(CREATE_WORK[0])
+        cur.execute(f"{CREATE_WORK[1]} AND {_years(T_OBS, years)}")
+        if around:
+            cur.execute(f"INSERT INTO {W} ({WORK_COLUMNS}) SELECT {WORK_COLUMNS} FROM {T_OBS} "
+                        f"WHERE {_years(T_OBS, around)}")
+        cur.execute(CREATE_WORK[2])
+    else:
+        for statement in CREATE_WORK:
+            cur.execute(statement)
+    cur.execute(MONTHS_FROM_CUM)
+    counts["months"] = cur.rowcount
+    cur.execute(CONVERT_MONTHS)
+    counts["converted"] = cur.rowcount
+    cur.execute(CUM_FROM_MONTHS)
+    counts["cumulatives"] = cur.rowcount
+    n = 0
+    for sql, params in computed_statements():
+        cur.execute(sql, params)
+        n += cur.rowcount
+    counts["computed"] = n
+    scope = f" AND {_years(T_OBS, years)}" if years else ""
+    cur.execute(SYNC_DELETE + scope)
+    counts["removed"] = cur.rowcount
+    cur.execute(SYNC_INSERT + (f" AND {_years('w', years)}" if years else ""))
+    counts["written"] = cur.rowcount
+    if years:
+        shown = sorted(set(years) | {y + 1 for y in years})
+        cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
+        cur.execute(_figures_sql(shown))
+        counts["figures"] = cur.rowcount
+    elif pg:
+        cur.execute(f"ANALYZE {W}")  # a temporary table has no statistics until analysed
+        cur.execute(f"TRUNCATE {T_FIG}")
+        with _figure_indexes_rebuilt():
+            cur.execute(_figures_sql())
+            counts["figures"] = cur.rowcount
+        cur.execute(f"ANALYZE {T_FIG}")
+    else:
+        cur.execute(f"DELETE FROM {T_FIG}")
+        cur.execute(_figures_sql())
+        counts["figures"] = cur.rowcount
+    cur.execute(f"DROP TABLE {W}")
     return counts
 
 
@@ -299,7 +336,8 @@ def recompute(years=None) -> dict[str, int]:
 # these few big statements; the hash joins and rank sorts of ~600k rows fit in memory instead of spilling
 # to temporary files; and the parent join of the ``Figure`` statement reads a CTE the planner has no
 # statistics for, where it picks a merge join (two extra sorts of 600k rows) over the cheaper hash join.
-PG_SETTINGS = (("jit", "off"), ("work_mem", "'256MB'"), ("enable_mergejoin", "off"))
+PG_SETTINGS = (("jit", "off"), ("work_mem", "'256MB'"), ("enable_mergejoin", "off"),
+               ("maintenance_work_mem", "'256MB'"))
 
 
 @contextmanager

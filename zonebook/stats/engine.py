@@ -1,0 +1,606 @@
+"""The derived-figure recomputation on PostgreSQL as exact vectorised integer arithmetic (numpy).
+
+The same computation as the SQL statements of ``sql`` (which SQLite runs, and PostgreSQL when the
+values do not fit the bound below), in three steps:
+
+* **read** the observations once (``COPY … TO STDOUT (FORMAT binary)`` of fixed-width integer columns:
+  values × 10⁴ as ``int8``, exact because the column has four decimals);
+* **compute** with numpy on scaled 64-bit integers: months from cumulatives, conversions at the
+  month's rate, cumulatives from months, computed indicators, then per value the prior year, YoY,
+  share of the parent and its change, and the four competition ranks (one sort per peer group).
+  Every ``ROUND(x, 4)`` of the SQL is an integer division rounded half away from zero
+  (``round_div``); no floating point anywhere;
+* **write** with ``COPY … FROM STDIN (FORMAT binary)``, the rows encoded column-wise by numpy
+  (``BinaryCopy``): the derived observations into a temporary table, from which only the difference
+  is written back to ``stats_observation`` (the SQL's ``SYNC_*`` statements), and the ``Figure`` rows
+  straight into the table.
+
+Overflow: every intermediate product must fit a signed 64-bit integer.  ``check`` bounds the values
+(``LIMIT``: 4.6 × 10¹² scaled, i.e. 460 million units of any indicator) and the products of the
+conversions and formulas; when a bound does not hold, ``Unsupported`` is raised before anything is
+written and ``sql.recompute`` takes its SQL path.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import numpy as np
+
+SCALE = 10_000  # four decimals
+RATE_SCALE = 1_000_000  # exchange rates have six
+LIMIT = 4_600_000_000_000  # |value × 10⁴| bound: (v − prior) × 10⁶ and the cumulative sums fit int64
+INT64_MAX = 2**63 - 1
+MONTH, CUM = 0, 1
+BASIS = ("month", "cum")
+# provenance of a working row: official (submitted / imported, or any stored row of a year around
+# the recomputed ones), or the derivation step that produced it
+OFFICIAL, FROM_CUM, CONVERTED, FROM_MONTHS, FORMULA = 0, 1, 2, 3, 4
+
+
+class Unsupported(Exception):
+    """The data exceed the exact int64 bound: the caller computes in SQL instead."""
+
+
+def round_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` rounded half away from zero (PostgreSQL's ``ROUND`` on numeric), exactly, for any
+    signs (``den`` ≠ 0)."""
+    num = np.asarray(num, dtype=np.int64)
+    den = np.asarray(den, dtype=np.int64)
+    sign = np.sign(num) * np.sign(den)
+    n, d = np.abs(num), np.abs(den)
+    q, r = np.divmod(n, d)
+    q += (2 * r >= d)  # r < d ≤ LIMIT-sized, so 2r does not overflow
+    return sign * q
+
+
+# -- reading -------------------------------------------------------------------------------------------------
+
+_HEADER = 19  # PGCOPY signature, flags, header extension length
+
+
+def read_binary(cur, select: str, columns: list[tuple[str, str]], params=None) -> dict[str, np.ndarray]:
+    """``COPY (select) TO STDOUT (FORMAT binary)`` of NOT NULL fixed-width integer columns
+    (``columns``: name, numpy big-endian type ``>i2``/``>i4``/``>i8``) into numpy arrays."""
+    fields = [("nfields", ">i2")]
+    for name, typ in columns:
+        fields += [(f"len_{name}", ">i4"), (name, typ)]
+    dtype = np.dtype(fields)
+    buf = bytearray()
+    with cur.copy(f"COPY ({select}) TO STDOUT (FORMAT binary)", params) as copy:
+        for chunk in copy:
+            buf += chunk
+    body = memoryview(buf)[_HEADER:len(buf) - 2]  # the trailer is int16 -1
+    rows = np.frombuffer(body, dtype=dtype)
+    return {name: rows[name].astype(typ.replace(">", "<")) for name, typ in columns}
+
+
+# -- writing -------------------------------------------------------------------------------------------------
+
+PG_EPOCH_DAYS = int((np.datetime64("2000-01-01", "D") - np.datetime64("1970-01-01", "D")).astype(np.int64))
+
+
+class BinaryCopy:
+    """Rows for ``COPY … FROM STDIN (FORMAT binary)`` built column by column with numpy: each column is a
+    matrix of its encoded bytes (length word included) and a byte length per row (4 for NULL)."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.columns: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def _fixed(self, data: np.ndarray, be: str, null: np.ndarray | None = None):
+        width = np.dtype(be).itemsize
+        rows = np.empty(self.n, dtype=[("len", ">i4"), ("v", be)])
+        rows["len"] = width
+        rows["v"] = data
+        mat = rows.view(np.uint8).reshape(self.n, 4 + width)
+        length = np.full(self.n, 4 + width, dtype=np.int64)
+        if null is not None and null.any():
+            mat = mat.copy()
+            mat[null, :4] = np.frombuffer(np.array(-1, ">i4").tobytes(), np.uint8)
+            length[null] = 4
+        self.columns.append((mat, length))
+
+    def int8(self, data, null=None):
+        self._fixed(data, ">i8", null)
+
+    def int4(self, data, null=None):
+        self._fixed(data, ">i4", null)
+
+    def date_of_ym(self, ym):
+        """``period``: the first day of month ``ym`` (year × 12 + month − 1)."""
+        months = np.asarray(ym, dtype=np.int64) - 1970 * 12
+        days = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - PG_EPOCH_DAYS
+        self._fixed(days, ">i4")
+
+    def numeric(self, scaled, dscale: int, null=None):
+        """A numeric with ``dscale`` decimals (4 or 6…, a multiple of 4 digits is not required) from
+        integers scaled by 10^dscale: five base-10000 digits after rescaling to 4·k decimals; PostgreSQL
+        strips the leading and trailing zero digits on receipt."""
+        scaled = np.asarray(scaled, dtype=np.int64)
+        frac_digits = -(-dscale // 4)  # base-10000 digits after the point
+        pad = 10 ** (frac_digits * 4 - dscale)
+        mag = np.abs(scaled).astype(np.uint64) * np.uint64(pad)  # < 2⁶³ · 10⁴ ≤ uint64 for dscale 4/6
+        ndig = 5 + frac_digits  # 5 integer digits: 10000⁵ = 10²⁰ > 2⁶³
+        digits = np.empty((self.n, ndig), dtype=np.int64)
+        rest = mag
+        for k in range(ndig - 1, -1, -1):
+            digits[:, k] = (rest % np.uint64(10000)).astype(np.int64)
+            rest = rest // np.uint64(10000)
+        rows = np.empty(self.n, dtype=[("len", ">i4"), ("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">u2"),
+                                       ("dscale", ">i2"), ("d", ">i2", (ndig,))])
+        rows["len"] = 8 + 2 * ndig
+        rows["ndigits"] = ndig
+        rows["weight"] = 4
+        rows["sign"] = np.where(scaled < 0, 0x4000, 0)
+        rows["dscale"] = dscale
+        rows["d"] = digits
+        mat = rows.view(np.uint8).reshape(self.n, rows.dtype.itemsize)
+        length = np.full(self.n, rows.dtype.itemsize, dtype=np.int64)
+        if null is not None and null.any():
+            mat = mat.copy()
+            mat[null, :4] = np.frombuffer(np.array(-1, ">i4").tobytes(), np.uint8)
+            length[null] = 4
+        self.columns.append((mat, length))
+
+    def text(self, codes, choices: list[str]):
+        """A text column whose value is ``choices[code]``."""
+        encoded = [c.encode() for c in choices]
+        width = 4 + max([len(b) for b in encoded] + [0])
+        table = np.zeros((len(encoded), width), dtype=np.uint8)
+        lengths = np.empty(len(encoded), dtype=np.int64)
+        for k, b in enumerate(encoded):
+            table[k, :4] = np.frombuffer(np.array(len(b), ">i4").tobytes(), np.uint8)
+            table[k, 4:4 + len(b)] = np.frombuffer(b, np.uint8)
+            lengths[k] = 4 + len(b)
+        codes = np.asarray(codes, dtype=np.int64)
+        self.columns.append((table[codes], lengths[codes]))
+
+    def tobytes(self) -> bytes:
+        n = self.n
+        row_len = 2 + sum(length for _, length in self.columns)
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(row_len, out=start[1:])
+        out = np.empty(_HEADER + int(start[-1]) + 2, dtype=np.uint8)
+        out[:_HEADER] = np.frombuffer(b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8, np.uint8)
+        body = out[_HEADER:-2]
+        nf = np.frombuffer(np.array(len(self.columns), ">i2").tobytes(), np.uint8)
+        body[start[:-1]] = nf[0]
+        body[start[:-1] + 1] = nf[1]
+        offset = start[:-1] + 2
+        for mat, length in self.columns:
+            width = mat.shape[1]
+            cols = np.arange(width)
+            mask = cols[None, :] < length[:, None]
+            body[(offset[:, None] + cols[None, :])[mask]] = mat[mask]
+            offset = offset + length
+        out[-2:] = 0xFF
+        return out.tobytes()
+
+
+def copy_in(cur, table: str, columns: str, data: bytes) -> None:
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)") as copy:
+        step = 8 << 20
+        for k in range(0, len(data), step):
+            copy.write(data[k:k + step])
+
+
+# -- the computation -----------------------------------------------------------------------------------------
+
+
+class Work:
+    """The working set: one row per (entity, indicator, month, basis), as parallel numpy arrays, with a
+    sorted integer key for lookups (``find``)."""
+
+    def __init__(self, ent_ids, ind_ids, ym_base, ym_span):
+        self.ent_ids, self.ind_ids = ent_ids, ind_ids
+        self.ym_base, self.ym_span = ym_base, ym_span
+        self.cols: dict[str, np.ndarray] = {}
+
+    def key(self, e, i, ym, b):
+        return ((e.astype(np.int64) * len(self.ind_ids) + i) * self.ym_span + (ym - self.ym_base)) * 2 + b
+
+    def set(self, **cols):
+        self.cols = cols
+        self._index()
+
+    def _index(self):
+        c = self.cols
+        k = self.key(c["e"], c["i"], c["ym"], c["b"])
+        order = np.argsort(k, kind="stable")
+        for name in c:
+            c[name] = c[name][order]
+        self.keys = k[order]
+        if len(self.keys) > 1 and (np.diff(self.keys) == 0).any():
+            raise ValueError("duplicate (entity, indicator, month, basis) in the working set")
+
+    def add(self, **cols):
+        if not len(cols["e"]):
+            return 0
+        for name in self.cols:
+            self.cols[name] = np.concatenate([self.cols[name], cols[name]])
+        self._index()
+        return len(cols["e"])
+
+    def find(self, e, i, ym, b):
+        """Row index of each (e, i, ym, b), −1 where absent (``ym`` below the base is absent)."""
+        q = self.key(e, i, ym, b)
+        pos = np.searchsorted(self.keys, q)
+        pos = np.minimum(pos, len(self.keys) - 1)
+        hit = (self.keys[pos] == q) & (ym >= self.ym_base) if len(self.keys) else np.zeros(len(q), bool)
+        return np.where(hit, pos, -1)
+
+
+def check(values: np.ndarray) -> None:
+    if len(values) and int(np.abs(values).max()) > LIMIT:
+        raise Unsupported("a value exceeds the exact int64 bound")
+    if len(values) and int(np.abs(values).sum(dtype=np.float64)) > INT64_MAX // 4:
+        raise Unsupported("the cumulative sums could exceed int64")
+
+
+def derive(w: Work, ind: dict, rates: dict, formulas: list) -> dict[str, int]:
+    """Steps 2–4 of ``sql`` on the working set, in the same order and with the same "only where no value
+    exists" rules.  ``ind``: arrays per indicator index (additive, cumulative_only, twin, currency);
+    ``rates``: (from, to) -> (ym array, rate × 10⁶ array, source index array); ``formulas``: (target,
+    op, a, b, scale numerator, scale denominator, note index) in the SQL's order."""
+    counts = {}
+    c = w.cols
+    # months of cumulative series (cum(N) − cum(N−1), January = its cumulative)
+    sel = np.flatnonzero((c["b"] == CUM) & ind["additive"][c["i"]])
+    e, i, ym, v = c["e"][sel], c["i"][sel], c["ym"][sel], c["v"][sel]
+    january = ym % 12 == 0
+    prev = w.find(e, i, ym - 1, np.full(len(sel), CUM))
+    ok = (january | (prev >= 0)) & (w.find(e, i, ym, np.zeros(len(sel), np.int64)) < 0)
+    value = np.where(january, v, v - c["v"][np.maximum(prev, 0)])
+    counts["months"] = w.add(e=e[ok], i=i[ok], ym=ym[ok], b=np.zeros(ok.sum(), np.int64), v=value[ok],
+                             kind=np.full(ok.sum(), FROM_CUM), fx=np.zeros(ok.sum(), np.int64),
+                             rate=np.zeros(ok.sum(), np.int64), note=np.full(ok.sum(), -1))
+    # a month missing in one currency converted from the other at that month's rate
+    c = w.cols
+    parts = []
+    sel_all = (c["b"] == MONTH) & (c["fx"] == 0) & ind["additive"][c["i"]] & (ind["twin"][c["i"]] >= 0)
+    for (cur_from, cur_to), (r_ym, r_rate, r_src) in rates.items():
+        sel = np.flatnonzero(sel_all & (ind["currency"][c["i"]] == cur_from)
+                             & (ind["currency"][np.maximum(ind["twin"][c["i"]], 0)] == cur_to))
+        if not len(sel):
+            continue
+        ym = c["ym"][sel]
+        pos = np.searchsorted(r_ym, ym)
+        pos = np.minimum(pos, len(r_ym) - 1)
+        has = r_ym[pos] == ym
+        sel, pos = sel[has], pos[has]
+        e, t = c["e"][sel], ind["twin"][c["i"][sel]]
+        ym = c["ym"][sel]
+        missing = w.find(e, t, ym, np.zeros(len(sel), np.int64)) < 0
+        sel, pos, e, t, ym = sel[missing], pos[missing], e[missing], t[missing], ym[missing]
+        v = c["v"][sel]
+        if len(v) and int(np.abs(v).max()) * int(np.abs(r_rate[pos]).max()) > INT64_MAX:
+            raise Unsupported("a conversion exceeds the exact int64 bound")
+        parts.append(dict(e=e, i=t, ym=ym, b=np.zeros(len(sel), np.int64), v=round_div(v * r_rate[pos], RATE_SCALE),
+                          kind=np.full(len(sel), CONVERTED), fx=np.ones(len(sel), np.int64), rate=r_rate[pos],
+                          note=r_src[pos]))
+    counts["converted"] = w.add(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]}) if parts else 0
+    check(w.cols["v"])
+    # cumulatives of monthly series, while no month of the year is missing
+    c = w.cols
+    sel = np.flatnonzero((c["b"] == MONTH) & ind["additive"][c["i"]] & ~ind["cumulative_only"][c["i"]])
+    e, i, ym, v = c["e"][sel], c["i"][sel], c["ym"][sel], c["v"][sel]  # sorted by entity, indicator, month
+    group = (e * len(w.ind_ids) + i) * 10_000 + ym // 12
+    start = np.ones(len(sel), bool)
+    start[1:] = group[1:] != group[:-1]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(sel)), 0))
+    running = np.cumsum(v)
+    before = np.concatenate([[0], running[:-1]])
+    running = running - before[first]
+    n = np.arange(len(sel)) - first + 1
+    ok = (n == ym % 12 + 1) & (w.find(e, i, ym, np.ones(len(sel), np.int64)) < 0)
+    counts["cumulatives"] = w.add(e=e[ok], i=i[ok], ym=ym[ok], b=np.ones(ok.sum(), np.int64), v=running[ok],
+                                  kind=np.full(ok.sum(), FROM_MONTHS), fx=np.zeros(ok.sum(), np.int64),
+                                  rate=np.zeros(ok.sum(), np.int64), note=np.full(ok.sum(), -1))
+    check(w.cols["v"])
+    # computed indicators, one after the other (a later formula sees the earlier ones' values)
+    total = 0
+    for target, op, a, b, s_num, s_den, note in formulas:
+        c = w.cols
+        sel = np.flatnonzero(c["i"] == a)
+        e, ym, basis, va = c["e"][sel], c["ym"][sel], c["b"][sel], c["v"][sel]
+        pos = w.find(e, np.full(len(sel), b), ym, basis)
+        ok = (pos >= 0) & (w.find(e, np.full(len(sel), target), ym, basis) < 0)
+        vb = c["v"][np.maximum(pos, 0)]
+        if op == "ratio":
+            ok &= vb != 0
+        e, ym, basis, va, vb = e[ok], ym[ok], basis[ok], va[ok], vb[ok]
+        if len(va):
+            big = max(int(np.abs(va).max()), int(np.abs(vb).max()))
+            if op == "ratio" and (big * abs(s_num) * SCALE > INT64_MAX or big * s_den > INT64_MAX):
+                raise Unsupported("a ratio exceeds the exact int64 bound")
+            if op != "ratio" and 2 * big * abs(s_num) > INT64_MAX:
+                raise Unsupported("a sum exceeds the exact int64 bound")
+        if op == "ratio":
+            value = round_div(va * s_num * SCALE, np.where(vb == 0, 1, vb) * s_den)
+        elif op == "sum":
+            value = round_div((va + vb) * s_num, np.full(len(va), s_den))
+        elif op == "diff":
+            value = round_div((va - vb) * s_num, np.full(len(va), s_den))
+        else:
+            raise ValueError(f"unknown formula op {op!r}")
+        k = len(va)
+        total += w.add(e=e, i=np.full(k, target), ym=ym, b=basis, v=value, kind=np.full(k, FORMULA),
+                       fx=np.zeros(k, np.int64), rate=np.zeros(k, np.int64), note=np.full(k, note))
+        check(w.cols["v"])
+    counts["computed"] = total
+    return counts
+
+
+def ranks(group: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Competition rank (``RANK()``: 1 + the number of smaller keys in the group) and group size, per
+    row, for integer group ids and sort keys."""
+    n = len(group)
+    order = np.lexsort((key, group))
+    g, k = group[order], key[order]
+    idx = np.arange(n)
+    new_group = np.ones(n, bool)
+    new_group[1:] = g[1:] != g[:-1]
+    new_run = new_group.copy()
+    new_run[1:] |= k[1:] != k[:-1]
+    g_start = np.maximum.accumulate(np.where(new_group, idx, 0))
+    r_start = np.maximum.accumulate(np.where(new_run, idx, 0))
+    size = np.diff(np.append(np.flatnonzero(new_group), n))
+    rank = np.empty(n, np.int64)
+    count = np.empty(n, np.int64)
+    rank[order] = r_start - g_start + 1
+    count[order] = np.repeat(size, size)
+    return rank, count
+
+
+def figures(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray) -> dict[str, np.ndarray]:
+    """The ``Figure`` rows of the working rows selected by ``shown`` (all columns as arrays; NULLs as
+    masks ``<name>_null``)."""
+    c = w.cols
+    e, i, ym, b, v = c["e"], c["i"], c["ym"], c["b"], c["v"]
+    p = w.find(e, i, ym - 12, b)
+    parent = ent["parent"][e]
+    has_parent = parent >= 0
+    pa = np.where(has_parent, w.find(np.maximum(parent, 0), i, ym, b), -1)
+    pap = np.where(has_parent, w.find(np.maximum(parent, 0), i, ym - 12, b), -1)
+    prior = np.where(p >= 0, c["v"][np.maximum(p, 0)], 0)
+    pa_v = np.where(pa >= 0, c["v"][np.maximum(pa, 0)], 0)
+    pap_v = np.where(pap >= 0, c["v"][np.maximum(pap, 0)], 0)
+    out = {"e": e, "i": i, "ym": ym, "b": b, "v": v, "prior": prior, "prior_null": p < 0}
+    yoy_ok = (p >= 0) & (prior > 0)
+    out["yoy"] = round_div((v - prior) * 100 * SCALE, np.where(yoy_ok, prior, 1))
+    out["yoy_null"] = ~yoy_ok
+    share_ok = (pa >= 0) & (pa_v != 0)
+    share = round_div(v * 100 * SCALE, np.where(share_ok, pa_v, 1))
+    out["share"], out["share_null"] = share, ~share_ok
+    pp_ok = share_ok & (pap >= 0) & (pap_v != 0) & (p >= 0)
+    share0 = round_div(prior * 100 * SCALE, np.where(pp_ok, pap_v, 1))
+    out["pp"], out["pp_null"] = share - share0, ~pp_ok
+    rank_key = np.where(higher[i], -v, v)
+    base = ((i * w.ym_span + (ym - w.ym_base)) * 2 + b) * 16 + ent["level"][e]
+    for name, attr in (("nation", None), ("region", "region"), ("province", "province"), ("type", "zone_type")):
+        if attr is None:
+            group = base
+        else:
+            codes = ent[attr][e]
+            group = base * (int(ent[attr].max(initial=0)) + 1) + codes
+        r, n = ranks(group, rank_key)
+        out[f"rank_{name}"], out[f"n_{name}"] = r, n
+        if attr is not None:
+            out[f"rank_{name}_null"] = codes == 0  # '' has code 0: no rank
+    return {k: a[shown] for k, a in out.items()}
+
+
+def encode_figures(f: dict, ent_ids, ind_ids) -> bytes:
+    n = len(f["e"])
+    enc = BinaryCopy(n)
+    enc.int8(ent_ids[f["e"]])
+    enc.int8(ind_ids[f["i"]])
+    enc.date_of_ym(f["ym"])
+    enc.int4(f["ym"])
+    enc.text(f["b"], list(BASIS))
+    enc.numeric(f["v"], 4)
+    enc.numeric(f["prior"], 4, f["prior_null"])
+    enc.numeric(f["yoy"], 4, f["yoy_null"])
+    enc.numeric(f["share"], 4, f["share_null"])
+    enc.numeric(f["pp"], 4, f["pp_null"])
+    for name in ("nation", "region", "province", "type"):
+        null = f.get(f"rank_{name}_null")
+        enc.int4(f[f"rank_{name}"], null)
+        enc.int4(f[f"n_{name}"], null)
+    return enc.tobytes()
+
+
+FIGURE_COLUMNS = ("entity_id, indicator_id, period, ym, basis, value, prior, yoy_pct, share_pct, share_pp, "
+                  "rank_nation, n_nation, rank_region, n_region, rank_province, n_province, rank_type, n_type")
+
+
+class Timer:
+    def __init__(self):
+        self.split: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str):
+        t = time.perf_counter()
+        self.split[name] = self.split.get(name, 0.0) + t - self._t
+        self._t = t
+
+
+def scale_parts(scale: str) -> tuple[int, int]:
+    """A formula's decimal scale as integer numerator and power-of-ten denominator."""
+    sign, digits, exp = Decimal(scale).as_tuple()
+    num = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    if exp >= 0:
+        return num * 10**exp, 1
+    return num, 10**-exp
+
+
+# -- the PostgreSQL recomputation ----------------------------------------------------------------------------
+
+PG_TS_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
+
+
+def _codes(values: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Small integer codes for strings, '' (none) always 0."""
+    names = [""] + sorted({v for v in values if v})
+    return {n: k for k, n in enumerate(names)}, names
+
+
+def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, float]]:
+    """The whole recomputation (see the module docstring) inside the caller's transaction; returns the
+    counts of ``sql.recompute`` and the time split (read, compute, write) in seconds.  Raises
+    ``Unsupported`` before writing anything when the data exceed the exact bound."""
+    from .models import Entity, ExchangeRate, Indicator
+
+    timer = Timer()
+    T_OBS, T_FIG = tables["obs"], tables["fig"]
+    # catalogue and entities (small)
+    ents = list(Entity.objects.values_list("id", "parent_id", "level", "region", "province_code", "zone_type"))
+    ent_ids = np.array(sorted(e[0] for e in ents), dtype=np.int64)
+    ent_pos = {int(x): k for k, x in enumerate(ent_ids)}
+    level_code, _ = _codes([e[2] for e in ents])
+    region_code, _ = _codes([e[3] for e in ents])
+    prov_code, _ = _codes([e[4] for e in ents])
+    type_code, _ = _codes([e[5] for e in ents])
+    ent = {name: np.zeros(len(ent_ids), np.int64) for name in ("parent", "level", "region", "province", "zone_type")}
+    for pk, parent, level, region, province, ztype in ents:
+        k = ent_pos[pk]
+        ent["parent"][k] = ent_pos[parent] if parent is not None else -1
+        ent["level"][k] = level_code[level]
+        ent["region"][k] = region_code[region]
+        ent["province"][k] = prov_code[province]
+        ent["zone_type"][k] = type_code[ztype]
+    if len(level_code) > 16:
+        raise Unsupported("more than 15 entity levels")
+    inds = list(Indicator.objects.values_list("id", "code", "additive", "cumulative_only", "higher_is_better",
+                                              "currency", "currency_twin_id", "formula", "order"))
+    ind_ids = np.array(sorted(x[0] for x in inds), dtype=np.int64)
+    ind_pos = {int(x): k for k, x in enumerate(ind_ids)}
+    by_code = {x[1]: ind_pos[x[0]] for x in inds}
+    cur_code, _ = _codes([x[5] for x in inds])
+    ind = {"additive": np.zeros(len(ind_ids), bool), "cumulative_only": np.zeros(len(ind_ids), bool),
+           "twin": np.full(len(ind_ids), -1), "currency": np.zeros(len(ind_ids), np.int64)}
+    higher = np.zeros(len(ind_ids), bool)
+    for pk, _code, additive, cum_only, hib, currency, twin, _f, _o in inds:
+        k = ind_pos[pk]
+        ind["additive"][k], ind["cumulative_only"][k], higher[k] = additive, cum_only, hib
+        ind["twin"][k] = ind_pos[twin] if twin is not None else -1
+        ind["currency"][k] = cur_code[currency]
+    formulas, notes = [], []
+    for pk, code, *_rest, formula, order in sorted(inds, key=lambda x: (x[8], x[1])):
+        if not formula:
+            continue
+        op, args = formula["op"], formula["args"]
+        scale = str(Decimal(str(formula.get("scale", "1"))))
+        s_num, s_den = scale_parts(scale)
+        notes.append(f"{op}({', '.join(args)}) x {scale}")
+        formulas.append((ind_pos[pk], op, by_code[args[0]], by_code[args[1]], s_num, s_den, len(notes) - 1))
+    rate_rows = list(ExchangeRate.objects.order_by("ym").values_list("ym", "from_currency", "to_currency", "rate", "source"))
+    _, sources = _codes([r[4] for r in rate_rows])
+    sources = sources[1:]
+    src_pos = {s: k for k, s in enumerate(sources)}
+    rates: dict = {}
+    for ym, cf, ct, rate, source in rate_rows:
+        if cf in cur_code and ct in cur_code:
+            rates.setdefault((cur_code[cf], cur_code[ct]), []).append(
+                (ym, int(rate.scaleb(6).to_integral_value()), src_pos.get(source, -1)))
+    rates = {k: tuple(np.array(col, dtype=np.int64) for col in zip(*v, strict=True)) for k, v in rates.items()}
+    # the observations, once
+    fixed = ["cum(N) - cum(N-1)", "converted", "sum of months"]
+    scope = ""
+    if years:
+        around = sorted({y + d for y in years for d in (-1, 1)} - set(years))
+        in_years = f"ym / 12 IN ({', '.join(str(y) for y in years)})"
+        scope = f" WHERE {in_years}" + (f" OR ym / 12 IN ({', '.join(str(y) for y in around)})" if around else "")
+    sel = (f"SELECT id, entity_id, indicator_id, ym, (basis = 'cum')::int::int2, "
+           f"CASE WHEN abs(value) <= {LIMIT // SCALE} THEN (value * {SCALE})::int8 ELSE {-INT64_MAX} END, "
+           f"(provenance = 'derived')::int::int2, COALESCE(array_position(%s::text[], source_ref::text), 0)::int4, "
+           f"COALESCE((fx_rate * {RATE_SCALE})::int8, -1), COALESCE(array_position(%s::text[], fx_note::text), 0)::int4, "
+           f"(period = make_date(ym / 12, ym %% 12 + 1, 1))::int::int2 FROM {T_OBS}{scope}")
+    rows = read_binary(cur, sel, [("id", ">i8"), ("e", ">i8"), ("i", ">i8"), ("ym", ">i4"), ("b", ">i2"), ("v", ">i8"),
+                                  ("derived", ">i2"), ("ref", ">i4"), ("rate", ">i8"), ("note", ">i4"), ("pok", ">i2")],
+                       [fixed + notes, sources])
+    timer.lap("read")
+    if (rows["v"] == -INT64_MAX).any():
+        raise Unsupported("a value exceeds the exact int64 bound")
+    e = np.searchsorted(ent_ids, rows["e"])
+    i = np.searchsorted(ind_ids, rows["i"])
+    ym = rows["ym"].astype(np.int64)
+    b = rows["b"].astype(np.int64)
+    derived = rows["derived"] == 1
+    in_scope = np.isin(ym // 12, years) if years else np.ones(len(ym), bool)
+    work_rows = ~derived | ~in_scope  # official rows, and every stored row of the years around
+    stored = derived & in_scope  # what the write-back compares with
+    ym_lo = int(ym.min()) if len(ym) else 0
+    ym_hi = int(ym.max()) if len(ym) else 0
+    w = Work(ent_ids, ind_ids, ym_lo - 12, ym_hi - ym_lo + 14)
+    k = int(work_rows.sum())
+    w.set(e=e[work_rows], i=i[work_rows], ym=ym[work_rows], b=b[work_rows], v=rows["v"][work_rows],
+          kind=np.zeros(k, np.int64), fx=(rows["rate"][work_rows] >= 0).astype(np.int64),
+          rate=np.zeros(k, np.int64), note=np.full(k, -1))
+    check(w.cols["v"])
+    counts = derive(w, ind, rates, formulas)
+    c = w.cols
+    # write-back: a stored derived row stays when the recomputation produced the same row (value, note,
+    # rate and its source, period); the others are deleted, the new ones inserted
+    new = np.flatnonzero(c["kind"] != OFFICIAL)
+    if years:
+        new = new[np.isin(c["ym"][new] // 12, years)]
+    s_idx = np.flatnonzero(stored)
+    s_key = w.key(e[s_idx], i[s_idx], ym[s_idx], b[s_idx])
+    n_key = w.keys[new]
+    pos = np.minimum(np.searchsorted(n_key, s_key), max(len(n_key) - 1, 0))
+    kind, note = c["kind"][new], c["note"][new]
+    want_ref = np.where(kind == FORMULA, 4 + np.maximum(note, 0), kind)  # array_position is 1-based
+    want_rate = np.where(kind == CONVERTED, c["rate"][new], -1)
+    want_note = np.where(kind == CONVERTED, note + 1, 0)  # a source '' is no position (0) either way
+    if len(n_key):
+        same = ((n_key[pos] == s_key) & (c["v"][new][pos] == rows["v"][s_idx]) & (want_ref[pos] == rows["ref"][s_idx])
+                & (want_rate[pos] == rows["rate"][s_idx]) & (want_note[pos] == rows["note"][s_idx])
+                & (rows["pok"][s_idx] == 1))
+    else:
+        same = np.zeros(len(s_idx), bool)
+    kept = np.zeros(len(new), bool)
+    kept[pos[same]] = True
+    delete_ids = rows["id"][s_idx[~same]]
+    insert = new[~kept]
+    figs = figures(w, ent, higher, np.isin(c["ym"] // 12, sorted(set(years) | {y + 1 for y in years}))
+                   if years else np.ones(len(c["e"]), bool))
+    fig_bytes = encode_figures(figs, ent_ids, ind_ids)
+    obs_bytes = encode_observations(c, insert, ent_ids, ind_ids, fixed + notes, sources)
+    timer.lap("compute")
+    counts["removed"] = len(delete_ids)
+    if len(delete_ids):
+        cur.execute(f"DELETE FROM {T_OBS} WHERE id = ANY(%s)", [delete_ids.tolist()])
+    counts["written"] = len(insert)
+    if len(insert):
+        copy_in(cur, T_OBS, OBS_COLUMNS, obs_bytes)
+    counts["figures"] = len(figs["e"])
+    tables["write_figures"](cur, fig_bytes)
+    timer.lap("write")
+    return counts, timer.split
+
+
+OBS_COLUMNS = "entity_id, indicator_id, period, ym, basis, value, provenance, source_ref, fx_rate, fx_note, updated_at"
+
+
+def encode_observations(c: dict, sel: np.ndarray, ent_ids, ind_ids, refs: list[str], sources: list[str]) -> bytes:
+    """New derived observations, for ``COPY stats_observation (OBS_COLUMNS) FROM STDIN (FORMAT binary)``."""
+    n = len(sel)
+    kind, note = c["kind"][sel], c["note"][sel]
+    enc = BinaryCopy(n)
+    enc.int8(ent_ids[c["e"][sel]])
+    enc.int8(ind_ids[c["i"][sel]])
+    enc.date_of_ym(c["ym"][sel])
+    enc.int4(c["ym"][sel])
+    enc.text(c["b"][sel], list(BASIS))
+    enc.numeric(c["v"][sel], 4)
+    enc.text(np.zeros(n, np.int64), ["derived"])
+    enc.text(np.where(kind == FORMULA, 3 + np.maximum(note, 0), kind - 1), refs)
+    converted = kind == CONVERTED
+    enc.numeric(c["rate"][sel], 6, ~converted)
+    enc.text(np.where(converted, note + 1, 0), [""] + sources)
+    now = (np.datetime64("now", "us") - PG_TS_EPOCH).astype(np.int64)
+    enc.int8(np.full(n, now))
+    return enc.tobytes()
