@@ -57,23 +57,24 @@ def round_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 # -- reading -------------------------------------------------------------------------------------------------
 
-_HEADER = 19  # PGCOPY signature, flags, header extension length
+_HEADER = 19  # PGCOPY signature, flags, header extension length (binary COPY)
+
+_SEND = {">i2": "int2send", ">i4": "int4send", ">i8": "int8send"}
 
 
-def read_binary(cur, select: str, columns: list[tuple[str, str]], params=None) -> dict[str, np.ndarray]:
-    """``COPY (select) TO STDOUT (FORMAT binary)`` of NOT NULL fixed-width integer columns
-    (``columns``: name, numpy big-endian type ``>i2``/``>i4``/``>i8``) into numpy arrays."""
-    fields = [("nfields", ">i2")]
-    for name, typ in columns:
-        fields += [(f"len_{name}", ">i4"), (name, typ)]
-    dtype = np.dtype(fields)
-    buf = bytearray()
-    with cur.copy(f"COPY ({select}) TO STDOUT (FORMAT binary)", params) as copy:
-        for chunk in copy:
-            buf += chunk
-    body = memoryview(buf)[_HEADER:len(buf) - 2]  # the trailer is int16 -1
-    rows = np.frombuffer(body, dtype=dtype)
-    return {name: rows[name].astype(typ.replace(">", "<")) for name, typ in columns}
+def read_columns(cur, source: str, columns: list[tuple[str, str, str]], params=None) -> dict[str, np.ndarray]:
+    """Integer columns of ``source`` (a FROM … WHERE clause) as numpy arrays: one row of one ``bytea``
+    per column (``string_agg`` of the values' binary send form, received in binary), so that
+    neither side handles rows one by one.  ``columns``: name, NOT NULL SQL expression, big-endian type
+    (``>i2``/``>i4``/``>i8``).  The aggregates of one query read the rows in the same order."""
+    aggs = ", ".join(f"string_agg({_SEND[typ]}({expr}), ''::bytea)" for _name, expr, typ in columns)
+    import psycopg
+
+    with psycopg.Cursor(cur.connection) as binary:  # server-side binding: results in binary
+        binary.execute(f"SELECT {aggs} {source}", params, binary=True)
+        row = binary.fetchone()
+    return {name: np.frombuffer(data or b"", dtype=typ).astype(typ.replace(">", "<"))
+            for (name, _expr, typ), data in zip(columns, row, strict=True)}
 
 
 # -- writing -------------------------------------------------------------------------------------------------
@@ -82,101 +83,100 @@ PG_EPOCH_DAYS = int((np.datetime64("2000-01-01", "D") - np.datetime64("1970-01-0
 
 
 class BinaryCopy:
-    """Rows for ``COPY … FROM STDIN (FORMAT binary)`` built column by column with numpy: each column is a
-    matrix of its encoded bytes (length word included) and a byte length per row (4 for NULL)."""
+    """Rows for ``COPY … FROM STDIN (FORMAT binary)`` built with numpy, without a loop over rows.
+
+    A row's byte layout depends only on which of its fields are NULL and on the length of its text
+    fields (each text column takes its values from a short list of choices), so the rows are grouped
+    by layout: each group is one fixed-width numpy structured array, filled column by column and
+    written with ``tobytes``.  The order of the rows in the COPY stream does not matter."""
 
     def __init__(self, n: int):
         self.n = n
-        self.columns: list[tuple[np.ndarray, np.ndarray]] = []
+        self.columns: list[dict] = []
 
-    def _fixed(self, data: np.ndarray, be: str, null: np.ndarray | None = None):
-        width = np.dtype(be).itemsize
-        rows = np.empty(self.n, dtype=[("len", ">i4"), ("v", be)])
-        rows["len"] = width
-        rows["v"] = data
-        mat = rows.view(np.uint8).reshape(self.n, 4 + width)
-        length = np.full(self.n, 4 + width, dtype=np.int64)
-        if null is not None and null.any():
-            mat = mat.copy()
-            mat[null, :4] = np.frombuffer(np.array(-1, ">i4").tobytes(), np.uint8)
-            length[null] = 4
-        self.columns.append((mat, length))
+    def _add(self, kind, data, null=None, **extra):
+        null = np.zeros(self.n, bool) if null is None else np.asarray(null, bool)
+        self.columns.append(dict(kind=kind, data=data, null=null, **extra))
 
     def int8(self, data, null=None):
-        self._fixed(data, ">i8", null)
+        self._add(">i8", np.asarray(data, np.int64), null)
 
     def int4(self, data, null=None):
-        self._fixed(data, ">i4", null)
+        self._add(">i4", np.asarray(data, np.int64), null)
 
     def date_of_ym(self, ym):
         """``period``: the first day of month ``ym`` (year × 12 + month − 1)."""
         months = np.asarray(ym, dtype=np.int64) - 1970 * 12
         days = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - PG_EPOCH_DAYS
-        self._fixed(days, ">i4")
+        self._add(">i4", days)
 
     def numeric(self, scaled, dscale: int, null=None):
-        """A numeric with ``dscale`` decimals (4 or 6…, a multiple of 4 digits is not required) from
-        integers scaled by 10^dscale: five base-10000 digits after rescaling to 4·k decimals; PostgreSQL
-        strips the leading and trailing zero digits on receipt."""
+        """A numeric from integers scaled by 10^``dscale``, as a fixed number of base-10000 digits (five
+        before the point: 10000⁵ > 2⁶³); PostgreSQL strips the zero digits on receipt."""
         scaled = np.asarray(scaled, dtype=np.int64)
-        frac_digits = -(-dscale // 4)  # base-10000 digits after the point
+        frac_digits = -(-dscale // 4)
         pad = 10 ** (frac_digits * 4 - dscale)
-        mag = np.abs(scaled).astype(np.uint64) * np.uint64(pad)  # < 2⁶³ · 10⁴ ≤ uint64 for dscale 4/6
-        ndig = 5 + frac_digits  # 5 integer digits: 10000⁵ = 10²⁰ > 2⁶³
-        digits = np.empty((self.n, ndig), dtype=np.int64)
-        rest = mag
+        rest = np.abs(scaled).astype(np.uint64) * np.uint64(pad)
+        ndig = 5 + frac_digits
+        digits = np.empty((self.n, ndig), dtype=np.int16)
         for k in range(ndig - 1, -1, -1):
-            digits[:, k] = (rest % np.uint64(10000)).astype(np.int64)
-            rest = rest // np.uint64(10000)
-        rows = np.empty(self.n, dtype=[("len", ">i4"), ("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">u2"),
-                                       ("dscale", ">i2"), ("d", ">i2", (ndig,))])
-        rows["len"] = 8 + 2 * ndig
-        rows["ndigits"] = ndig
-        rows["weight"] = 4
-        rows["sign"] = np.where(scaled < 0, 0x4000, 0)
-        rows["dscale"] = dscale
-        rows["d"] = digits
-        mat = rows.view(np.uint8).reshape(self.n, rows.dtype.itemsize)
-        length = np.full(self.n, rows.dtype.itemsize, dtype=np.int64)
-        if null is not None and null.any():
-            mat = mat.copy()
-            mat[null, :4] = np.frombuffer(np.array(-1, ">i4").tobytes(), np.uint8)
-            length[null] = 4
-        self.columns.append((mat, length))
+            rest, digits[:, k] = np.divmod(rest, np.uint64(10000))
+        sign = np.where(scaled < 0, 0x4000, 0).astype(np.uint16)
+        self._add("numeric", digits, null, sign=sign, dscale=dscale)
 
     def text(self, codes, choices: list[str]):
         """A text column whose value is ``choices[code]``."""
-        encoded = [c.encode() for c in choices]
-        width = 4 + max([len(b) for b in encoded] + [0])
-        table = np.zeros((len(encoded), width), dtype=np.uint8)
-        lengths = np.empty(len(encoded), dtype=np.int64)
-        for k, b in enumerate(encoded):
-            table[k, :4] = np.frombuffer(np.array(len(b), ">i4").tobytes(), np.uint8)
-            table[k, 4:4 + len(b)] = np.frombuffer(b, np.uint8)
-            lengths[k] = 4 + len(b)
-        codes = np.asarray(codes, dtype=np.int64)
-        self.columns.append((table[codes], lengths[codes]))
+        self._add("text", np.asarray(codes, np.int64), None, choices=[c.encode() for c in choices])
+
+    def _dtype(self, layout) -> np.dtype:
+        fields = [("nfields", ">i2")]
+        for k, (col, part) in enumerate(zip(self.columns, layout, strict=True)):
+            fields.append((f"l{k}", ">i4"))
+            if col["kind"] == "text":
+                fields.append((f"v{k}", f"S{len(col['choices'][part])}"))
+            elif part:  # NULL: the length word only
+                continue
+            elif col["kind"] == "numeric":
+                fields.append((f"v{k}", [("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">u2"), ("dscale", ">i2"),
+                                         ("d", ">i2", (col["data"].shape[1],))]))
+            else:
+                fields.append((f"v{k}", col["kind"]))
+        return np.dtype(fields)
 
     def tobytes(self) -> bytes:
-        n = self.n
-        row_len = 2 + sum(length for _, length in self.columns)
-        start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(row_len, out=start[1:])
-        out = np.empty(_HEADER + int(start[-1]) + 2, dtype=np.uint8)
-        out[:_HEADER] = np.frombuffer(b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8, np.uint8)
-        body = out[_HEADER:-2]
-        nf = np.frombuffer(np.array(len(self.columns), ">i2").tobytes(), np.uint8)
-        body[start[:-1]] = nf[0]
-        body[start[:-1] + 1] = nf[1]
-        offset = start[:-1] + 2
-        for mat, length in self.columns:
-            width = mat.shape[1]
-            cols = np.arange(width)
-            mask = cols[None, :] < length[:, None]
-            body[(offset[:, None] + cols[None, :])[mask]] = mat[mask]
-            offset = offset + length
-        out[-2:] = 0xFF
-        return out.tobytes()
+        # a layout: per column, its text choice or whether it is NULL
+        parts = [col["data"] if col["kind"] == "text" else col["null"].astype(np.int64) for col in self.columns]
+        layout_id = np.zeros(self.n, np.int64)
+        for part, col in zip(parts, self.columns, strict=True):
+            layout_id = layout_id * (len(col["choices"]) if col["kind"] == "text" else 2) + part
+        out = [b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8]
+        order = np.argsort(layout_id, kind="stable")
+        ids = layout_id[order]
+        bounds = np.flatnonzero(np.diff(ids)) + 1
+        for rows in np.split(order, bounds) if self.n else []:
+            first = rows[0]
+            layout = [int(part[first]) for part in parts]
+            rec = np.empty(len(rows), dtype=self._dtype(layout))
+            rec["nfields"] = len(self.columns)
+            for k, (col, part) in enumerate(zip(self.columns, layout, strict=True)):
+                if col["kind"] == "text":
+                    rec[f"l{k}"] = len(col["choices"][part])
+                    rec[f"v{k}"] = col["choices"][part]
+                elif part:
+                    rec[f"l{k}"] = -1
+                elif col["kind"] == "numeric":
+                    ndig = col["data"].shape[1]
+                    rec[f"l{k}"] = 8 + 2 * ndig
+                    v = rec[f"v{k}"]
+                    v["ndigits"], v["weight"], v["dscale"] = ndig, 4, col["dscale"]
+                    v["sign"] = col["sign"][rows]
+                    v["d"] = col["data"][rows]
+                else:
+                    rec[f"l{k}"] = np.dtype(col["kind"]).itemsize
+                    rec[f"v{k}"] = col["data"][rows]
+            out.append(rec.tobytes())
+        out.append(b"\xff\xff")
+        return b"".join(out)
 
 
 def copy_in(cur, table: str, columns: str, data: bytes) -> None:
@@ -333,17 +333,21 @@ def derive(w: Work, ind: dict, rates: dict, formulas: list) -> dict[str, int]:
     return counts
 
 
-def ranks(group: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ranks(group: np.ndarray, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Competition rank (``RANK()``: 1 + the number of smaller keys in the group) and group size, per
-    row, for integer group ids and sort keys."""
+    row, for integer group ids and dense sort keys (0 ≤ key < ``n_keys``): one sort of one integer."""
     n = len(group)
-    order = np.lexsort((key, group))
-    g, k = group[order], key[order]
+    if n and int(group.max()) * n_keys + n_keys > INT64_MAX:
+        raise Unsupported("too many rank groups")
+    combined = group * n_keys + key
+    order = np.argsort(combined)
+    sorted_ = combined[order]
+    g = sorted_ // n_keys
     idx = np.arange(n)
     new_group = np.ones(n, bool)
     new_group[1:] = g[1:] != g[:-1]
-    new_run = new_group.copy()
-    new_run[1:] |= k[1:] != k[:-1]
+    new_run = np.ones(n, bool)
+    new_run[1:] = sorted_[1:] != sorted_[:-1]
     g_start = np.maximum.accumulate(np.where(new_group, idx, 0))
     r_start = np.maximum.accumulate(np.where(new_run, idx, 0))
     size = np.diff(np.append(np.flatnonzero(new_group), n))
@@ -377,7 +381,7 @@ def figures(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray) -> dict[s
     pp_ok = share_ok & (pap >= 0) & (pap_v != 0) & (p >= 0)
     share0 = round_div(prior * 100 * SCALE, np.where(pp_ok, pap_v, 1))
     out["pp"], out["pp_null"] = share - share0, ~pp_ok
-    rank_key = np.where(higher[i], -v, v)
+    rank_values, rank_key = np.unique(np.where(higher[i], -v, v), return_inverse=True)
     base = ((i * w.ym_span + (ym - w.ym_base)) * 2 + b) * 16 + ent["level"][e]
     for name, attr in (("nation", None), ("region", "region"), ("province", "province"), ("type", "zone_type")):
         if attr is None:
@@ -385,7 +389,7 @@ def figures(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray) -> dict[s
         else:
             codes = ent[attr][e]
             group = base * (int(ent[attr].max(initial=0)) + 1) + codes
-        r, n = ranks(group, rank_key)
+        r, n = ranks(group, rank_key, len(rank_values))
         out[f"rank_{name}"], out[f"n_{name}"] = r, n
         if attr is not None:
             out[f"rank_{name}_null"] = codes == 0  # '' has code 0: no rank
@@ -513,14 +517,25 @@ def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, fl
         around = sorted({y + d for y in years for d in (-1, 1)} - set(years))
         in_years = f"ym / 12 IN ({', '.join(str(y) for y in years)})"
         scope = f" WHERE {in_years}" + (f" OR ym / 12 IN ({', '.join(str(y) for y in around)})" if around else "")
-    sel = (f"SELECT id, entity_id, indicator_id, ym, (basis = 'cum')::int::int2, "
-           f"CASE WHEN abs(value) <= {LIMIT // SCALE} THEN (value * {SCALE})::int8 ELSE {-INT64_MAX} END, "
-           f"(provenance = 'derived')::int::int2, COALESCE(array_position(%s::text[], source_ref::text), 0)::int4, "
-           f"COALESCE((fx_rate * {RATE_SCALE})::int8, -1), COALESCE(array_position(%s::text[], fx_note::text), 0)::int4, "
-           f"(period = make_date(ym / 12, ym %% 12 + 1, 1))::int::int2 FROM {T_OBS}{scope}")
-    rows = read_binary(cur, sel, [("id", ">i8"), ("e", ">i8"), ("i", ">i8"), ("ym", ">i4"), ("b", ">i2"), ("v", ">i8"),
-                                  ("derived", ">i2"), ("ref", ">i4"), ("rate", ">i8"), ("note", ">i4"), ("pok", ">i2")],
-                       [fixed + notes, sources])
+    rows = read_columns(cur, f"FROM {T_OBS}{scope}", [
+        ("id", "id", ">i8"), ("e", "entity_id", ">i8"), ("i", "indicator_id", ">i8"), ("ym", "ym", ">i4"),
+        ("v", f"CASE WHEN abs(value) <= {LIMIT // SCALE} THEN (value * {SCALE})::int8 ELSE {-INT64_MAX} END", ">i8"),
+        ("rate", f"COALESCE((fx_rate * {RATE_SCALE})::int8, -1)", ">i8"),
+        # basis, provenance, period on the month's first day, source and rate source (positions in the
+        # lists of the texts the engine writes; 0 = another text) packed into one integer (in SQL, | and
+        # << have the same precedence: every shift in parentheses)
+        ("flags", "((basis = 'cum')::int::int8"
+                  " | ((provenance = 'derived')::int::int8 << 1)"
+                  " | ((period = make_date(ym / 12, ym %% 12 + 1, 1))::int::int8 << 2)"
+                  " | (COALESCE(array_position(%s::text[], source_ref::text), 0)::int8 << 3)"
+                  " | (COALESCE(array_position(%s::text[], fx_note::text), 0)::int8 << 32))", ">i8"),
+    ], [fixed + notes, sources])
+    flags = rows.pop("flags")
+    rows["b"] = flags & 1
+    rows["derived"] = (flags >> 1) & 1
+    rows["pok"] = (flags >> 2) & 1
+    rows["ref"] = (flags >> 3) & 0x1FFFFFFF
+    rows["note"] = flags >> 32
     timer.lap("read")
     if (rows["v"] == -INT64_MAX).any():
         raise Unsupported("a value exceeds the exact int64 bound")
