@@ -144,16 +144,23 @@ class BinaryCopy:
         return np.dtype(fields)
 
     def tobytes(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def chunks(self, rows_per_chunk: int = 50_000):
+        """The COPY stream in pieces (header, groups of rows, trailer), so that the database ingests one
+        piece while the next is encoded."""
         # a layout: per column, its text choice or whether it is NULL
         parts = [col["data"] if col["kind"] == "text" else col["null"].astype(np.int64) for col in self.columns]
         layout_id = np.zeros(self.n, np.int64)
         for part, col in zip(parts, self.columns, strict=True):
             layout_id = layout_id * (len(col["choices"]) if col["kind"] == "text" else 2) + part
-        out = [b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8]
+        yield b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
         order = np.argsort(layout_id, kind="stable")
         ids = layout_id[order]
         bounds = np.flatnonzero(np.diff(ids)) + 1
-        for rows in np.split(order, bounds) if self.n else []:
+        pieces = [rows[k:k + rows_per_chunk] for rows in (np.split(order, bounds) if self.n else [])
+                  for k in range(0, len(rows), rows_per_chunk)]
+        for rows in pieces:
             first = rows[0]
             layout = [int(part[first]) for part in parts]
             rec = np.empty(len(rows), dtype=self._dtype(layout))
@@ -174,16 +181,15 @@ class BinaryCopy:
                 else:
                     rec[f"l{k}"] = np.dtype(col["kind"]).itemsize
                     rec[f"v{k}"] = col["data"][rows]
-            out.append(rec.tobytes())
-        out.append(b"\xff\xff")
-        return b"".join(out)
+            yield rec.tobytes()
+        yield b"\xff\xff"
 
 
-def copy_in(cur, table: str, columns: str, data: bytes) -> None:
-    with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)") as copy:
-        step = 8 << 20
-        for k in range(0, len(data), step):
-            copy.write(data[k:k + step])
+def copy_in(cur, table: str, columns: str, chunks, options: str = "") -> None:
+    """``COPY table (columns) FROM STDIN (FORMAT binary{options})`` of a ``BinaryCopy``'s chunks."""
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary{options})") as copy:
+        for chunk in chunks:
+            copy.write(chunk)
 
 
 # -- the computation -----------------------------------------------------------------------------------------
@@ -396,7 +402,7 @@ def figures(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray) -> dict[s
     return {k: a[shown] for k, a in out.items()}
 
 
-def encode_figures(f: dict, ent_ids, ind_ids) -> bytes:
+def encode_figures(f: dict, ent_ids, ind_ids) -> BinaryCopy:
     n = len(f["e"])
     enc = BinaryCopy(n)
     enc.int8(ent_ids[f["e"]])
@@ -413,7 +419,7 @@ def encode_figures(f: dict, ent_ids, ind_ids) -> bytes:
         null = f.get(f"rank_{name}_null")
         enc.int4(f[f"rank_{name}"], null)
         enc.int4(f[f"n_{name}"], null)
-    return enc.tobytes()
+    return enc
 
 
 FIGURE_COLUMNS = ("entity_id, indicator_id, period, ym, basis, value, prior, yoy_pct, share_pct, share_pp, "
@@ -521,14 +527,13 @@ def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, fl
         ("id", "id", ">i8"), ("e", "entity_id", ">i8"), ("i", "indicator_id", ">i8"), ("ym", "ym", ">i4"),
         ("v", f"CASE WHEN abs(value) <= {LIMIT // SCALE} THEN (value * {SCALE})::int8 ELSE {-INT64_MAX} END", ">i8"),
         ("rate", f"COALESCE((fx_rate * {RATE_SCALE})::int8, -1)", ">i8"),
-        # basis, provenance, period on the month's first day, source and rate source (positions in the
-        # lists of the texts the engine writes; 0 = another text) packed into one integer (in SQL, | and
-        # << have the same precedence: every shift in parentheses)
-        ("flags", "((basis = 'cum')::int::int8"
-                  " | ((provenance = 'derived')::int::int8 << 1)"
+        # basis, provenance and, for a derived row, period on the month's first day, source and rate
+        # source (positions in the lists of the texts the engine writes; 0 = another text) packed into
+        # one integer (in SQL, | and << have the same precedence: every shift in parentheses)
+        ("flags", "(basis = 'cum')::int::int8 | CASE WHEN provenance = 'derived' THEN 2"
                   " | ((period = make_date(ym / 12, ym %% 12 + 1, 1))::int::int8 << 2)"
                   " | (COALESCE(array_position(%s::text[], source_ref::text), 0)::int8 << 3)"
-                  " | (COALESCE(array_position(%s::text[], fx_note::text), 0)::int8 << 32))", ">i8"),
+                  " | (COALESCE(array_position(%s::text[], fx_note::text), 0)::int8 << 32) ELSE 0 END", ">i8"),
     ], [fixed + notes, sources])
     flags = rows.pop("flags")
     rows["b"] = flags & 1
@@ -590,9 +595,9 @@ def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, fl
         cur.execute(f"DELETE FROM {T_OBS} WHERE id = ANY(%s)", [delete_ids.tolist()])
     counts["written"] = len(insert)
     if len(insert):
-        copy_in(cur, T_OBS, OBS_COLUMNS, obs_bytes)
+        copy_in(cur, T_OBS, OBS_COLUMNS, obs_bytes.chunks())
     counts["figures"] = len(figs["e"])
-    tables["write_figures"](cur, fig_bytes)
+    tables["write_figures"](cur, fig_bytes.chunks())
     timer.lap("write")
     return counts, timer.split
 
@@ -600,7 +605,7 @@ def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, fl
 OBS_COLUMNS = "entity_id, indicator_id, period, ym, basis, value, provenance, source_ref, fx_rate, fx_note, updated_at"
 
 
-def encode_observations(c: dict, sel: np.ndarray, ent_ids, ind_ids, refs: list[str], sources: list[str]) -> bytes:
+def encode_observations(c: dict, sel: np.ndarray, ent_ids, ind_ids, refs: list[str], sources: list[str]) -> BinaryCopy:
     """New derived observations, for ``COPY stats_observation (OBS_COLUMNS) FROM STDIN (FORMAT binary)``."""
     n = len(sel)
     kind, note = c["kind"][sel], c["note"][sel]
@@ -618,4 +623,4 @@ def encode_observations(c: dict, sel: np.ndarray, ent_ids, ind_ids, refs: list[s
     enc.text(np.where(converted, note + 1, 0), [""] + sources)
     now = (np.datetime64("now", "us") - PG_TS_EPOCH).astype(np.int64)
     enc.int8(np.full(n, now))
-    return enc.tobytes()
+    return enc

@@ -266,16 +266,24 @@ def _figure_writer(years):
     """Writes the engine's ``Figure`` rows (binary COPY data): the whole table truncated and loaded
     without its secondary indexes, or the shown years replaced."""
 
-    def write(cur, data: bytes):
+    def write(cur, chunks):
         if years:
             shown = sorted(set(years) | {y + 1 for y in years})
             cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
-            engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, data)
+            engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, chunks)
             return
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = %s)", [T_FIG])
+        has_statistics = cur.fetchone()[0]
         cur.execute(f"TRUNCATE {T_FIG}")
         with _figure_indexes_rebuilt():
-            engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, data)
-        cur.execute(f"ANALYZE {T_FIG}")
+            # FREEZE: the table was truncated in this (sub)transaction, so the rows are written frozen
+            # (no hint-bit pass or anti-wraparound vacuum over them later)
+            engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, chunks, ", FREEZE")
+        if not has_statistics:
+            # the first load: statistics for the planner.  Later loads replace the rows with rows of
+            # the same shape: the column statistics stay valid (TRUNCATE keeps them; the row count is
+            # read from the table's size) and autovacuum re-analyses after the load
+            cur.execute(f"ANALYZE {T_FIG}")
 
     return write
 
