@@ -504,7 +504,7 @@ def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, fl
     from .models import Entity, ExchangeRate, Indicator
 
     timer = Timer()
-    T_OBS, T_FIG = tables["obs"], tables["fig"]
+    T_OBS = tables["obs"]
     # catalogue and entities (small)
     ents = list(Entity.objects.values_list("id", "parent_id", "level", "region", "province_code", "zone_type"))
     ent_ids = np.array(sorted(e[0] for e in ents), dtype=np.int64)
@@ -538,7 +538,7 @@ def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, fl
         ind["twin"][k] = ind_pos[twin] if twin is not None else -1
         ind["currency"][k] = cur_code[currency]
     formulas, notes = [], []
-    for pk, code, *_rest, formula, order in sorted(inds, key=lambda x: (x[8], x[1])):
+    for pk, _code, *_rest, formula, _order in sorted(inds, key=lambda x: (x[8], x[1])):  # the SQL's order
         if not formula:
             continue
         op, args = formula["op"], formula["args"]

@@ -249,7 +249,7 @@ def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
             try:
                 with transaction.atomic():  # a savepoint: nothing is written before Unsupported
                     counts, split = engine.recompute_pg(
-                        cur.cursor, years, {"obs": T_OBS, "fig": T_FIG, "write_figures": _figure_writer(years)})
+                        cur.cursor, years, {"obs": T_OBS, "write_figures": _figure_writer(years)})
             except engine.Unsupported:
                 counts, split = _recompute_sql(cur, years, pg), {}
         else:
