@@ -3,22 +3,25 @@
 The same computation as the SQL statements of ``sql`` (which SQLite runs, and PostgreSQL when the
 values do not fit the bound below), in three steps:
 
-* **read** the observations once (``COPY … TO STDOUT (FORMAT binary)`` of fixed-width integer columns:
-  values × 10⁴ as ``int8``, exact because the column has four decimals);
+* **read** the observations once: one query of ``string_agg`` column aggregates of the values' binary
+  send form (values × 10⁴ as ``int8``, exact because the column has four decimals), received in
+  binary and viewed as numpy arrays — neither side handles rows one by one;
 * **compute** with numpy on scaled 64-bit integers: months from cumulatives, conversions at the
-  month's rate, cumulatives from months, computed indicators, then per value the prior year, YoY,
-  share of the parent and its change, and the four competition ranks (one sort per peer group).
-  Every ``ROUND(x, 4)`` of the SQL is an integer division rounded half away from zero
-  (``round_div``); no floating point anywhere;
-* **write** with ``COPY … FROM STDIN (FORMAT binary)``, the rows encoded column-wise by numpy
-  (``BinaryCopy``): the derived observations into a temporary table, from which only the difference
-  is written back to ``stats_observation`` (the SQL's ``SYNC_*`` statements), and the ``Figure`` rows
-  straight into the table.
+  month's rate, cumulatives from months, computed indicators (the SQL's order and "only where no
+  value exists" rules), then the write-back diff against the stored derived observations.  Every
+  ``ROUND(x, 4)`` of the SQL is an integer division rounded half away from zero (``round_div``); no
+  floating point anywhere;
+* **write**: the changed derived observations deleted by id and the new ones inserted with
+  ``COPY … FROM STDIN (FORMAT binary)``, the rows encoded column-wise by numpy (``BinaryCopy``); then
+  the ``Figure`` rows — prior year, YoY, share of the parent and its change, four competition ranks
+  (one integer sort per peer group) — computed block by block of indicators and streamed into the
+  table while the database loads the previous block (``figure_chunks``).
 
 Overflow: every intermediate product must fit a signed 64-bit integer.  ``check`` bounds the values
 (``LIMIT``: 4.6 × 10¹² scaled, i.e. 460 million units of any indicator) and the products of the
-conversions and formulas; when a bound does not hold, ``Unsupported`` is raised before anything is
-written and ``sql.recompute`` takes its SQL path.
+conversions and formulas; when a bound does not hold, ``Unsupported`` is raised (before the writes but
+for the rank-group bound; ``sql.recompute`` runs the engine in a savepoint, so nothing it wrote stays)
+and ``sql.recompute`` takes its SQL path.
 """
 
 from __future__ import annotations
@@ -499,8 +502,9 @@ def _codes(values: list[str]) -> tuple[dict[str, int], list[str]]:
 
 def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, float]]:
     """The whole recomputation (see the module docstring) inside the caller's transaction; returns the
-    counts of ``sql.recompute`` and the time split (read, compute, write) in seconds.  Raises
-    ``Unsupported`` before writing anything when the data exceed the exact bound."""
+    counts of ``sql.recompute`` and the time split (read, compute, write, and "figures": the part of
+    write spent computing the figures) in seconds.  Raises ``Unsupported`` when the data exceed the
+    exact bound (the caller's savepoint undoes any write)."""
     from .models import Entity, ExchangeRate, Indicator
 
     timer = Timer()

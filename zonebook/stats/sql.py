@@ -18,6 +18,10 @@ whatever the number of entities, indicators or months:
    and its change in pp, competition ranks (``RANK()``) within level × nation / region / province /
    zone type.
 
+On PostgreSQL ``recompute`` runs the same computation in ``engine`` (exact int64 numpy, binary COPY
+in and out); these statements are SQLite's path, and PostgreSQL's when the values exceed the engine's
+exact bound.  ``tests/test_sql_twins.py`` checks both against ``reference`` and against each other.
+
 Percentages are ``ROUND(x, 4)`` (half away from zero on PostgreSQL's numeric, as ``calc.q``).  On
 SQLite DECIMAL columns are floating point, so tests compare with a tolerance of ``TOLERANCE``.
 Months are the integer ``ym`` = year × 12 + month − 1, so "the month before" is ``ym − 1`` and the
