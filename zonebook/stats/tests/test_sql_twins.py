@@ -75,7 +75,7 @@ def test_recompute_equals_reference(random_obs):
     counts = sql.recompute(timings=timings)
     assert counts["months"] > 0 and counts["cumulatives"] > 0 and counts["computed"] > 0 and counts["converted"] > 0
     # PostgreSQL computes in the numpy engine (and says how long each part took); SQLite in SQL
-    assert set(timings) == ({"read", "compute", "write"} if connection.vendor == "postgresql" else set())
+    assert set(timings) == ({"read", "compute", "write", "figures"} if connection.vendor == "postgresql" else set())
     figs = _check_against_reference(official, entities, indicators, rates)
     # the data exercise the interesting cases
     assert any(f.yoy_pct is None and f.prior == 0 for f in figs)  # zero base: no growth
