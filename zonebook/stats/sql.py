@@ -253,7 +253,7 @@ def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
             try:
                 with transaction.atomic():  # a savepoint: nothing is written before Unsupported
                     counts, split = engine.recompute_pg(
-                        cur.cursor, years, {"obs": T_OBS, "write_figures": _figure_writer(years)})
+                        cur.cursor, years, {"obs": T_OBS, "fig": T_FIG, "write_figures": _figure_writer(years)})
             except engine.Unsupported:
                 counts, split = _recompute_sql(cur, years, pg), {}
         else:
@@ -270,9 +270,10 @@ def _figure_writer(years):
     """Writes the engine's ``Figure`` rows (binary COPY data): the whole table truncated and loaded
     without its secondary indexes, or the shown years replaced."""
 
-    def write(cur, chunks, n: int):
-        """``chunks(with_ids)``: the COPY stream, with ids 1…``n`` in front when asked."""
-        if years:
+    def write(cur, chunks, n: int, whole: bool):
+        """``chunks(with_ids)``: the COPY stream, with ids 1…``n`` in front when asked; ``whole``: the
+        stream holds every figure (the table is rebuilt), else those of ``years`` and the next ones."""
+        if not whole:
             shown = sorted(set(years) | {y + 1 for y in years})
             cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
             engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, chunks(False))
