@@ -69,3 +69,15 @@ def test_binary_copy_round_trip():
                     ["", "month", "cum"][k % 3], dt.date(2008 + k // 12, k % 12 + 1, 1), k * 10**12)
                    for k, v in enumerate(values)), key=lambda r: r[5])
     assert got == want
+
+
+@pytest.mark.django_db
+def test_recompute_of_nothing():
+    """No observation at all: nothing derived, an empty figure table, no error on either path."""
+    from zonebook.stats import sql
+    from zonebook.stats.models import Figure, Observation
+
+    counts = sql.recompute()
+    assert counts["figures"] == counts["written"] == counts["removed"] == 0
+    assert not Figure.objects.exists() and not Observation.objects.exists()
+    assert sql.recompute(years=[2024])["figures"] == 0
