@@ -240,7 +240,9 @@ def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
 
     On PostgreSQL the computation runs in ``engine`` (exact int64 numpy, COPY in and out) unless the
     values exceed its exact bound; SQLite (and PostgreSQL beyond the bound) runs the statements above.
-    ``timings``, if given, receives the time split (read, compute, write) in seconds."""
+    ``timings``, if given, receives the engine's time split in seconds (read, compute, write, and
+    figures: the part of write spent computing the figures while the database loads); empty on the
+    SQL path."""
     years = sorted({int(y) for y in years}) if years else None
     pg = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cur:
@@ -251,7 +253,7 @@ def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
             for name, value in PG_SETTINGS:
                 cur.execute(f"SET LOCAL {name} = {value}")
             try:
-                with transaction.atomic():  # a savepoint: nothing is written before Unsupported
+                with transaction.atomic():  # a savepoint: what the engine wrote is undone if it gives up
                     counts, split = engine.recompute_pg(
                         cur.cursor, years, {"obs": T_OBS, "fig": T_FIG, "write_figures": _figure_writer(years)})
             except engine.Unsupported:
@@ -268,7 +270,7 @@ def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
 
 def _figure_writer(years):
     """Writes the engine's ``Figure`` rows (binary COPY data): the whole table truncated and loaded
-    without its secondary indexes, or the shown years replaced."""
+    without its indexes, or the shown years replaced."""
 
     def write(cur, chunks, n: int, whole: bool):
         """``chunks(with_ids)``: the COPY stream, with ids 1…``n`` in front when asked; ``whole``: the
