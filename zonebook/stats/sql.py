@@ -18,6 +18,10 @@ whatever the number of entities, indicators or months:
    and its change in pp, competition ranks (``RANK()``) within level × nation / region / province /
    zone type.
 
+On PostgreSQL ``recompute`` runs the same computation in ``engine`` (exact int64 numpy, binary COPY
+in and out); these statements are SQLite's path, and PostgreSQL's when the values exceed the engine's
+exact bound.  ``tests/test_sql_twins.py`` checks both against ``reference`` and against each other.
+
 Percentages are ``ROUND(x, 4)`` (half away from zero on PostgreSQL's numeric, as ``calc.q``).  On
 SQLite DECIMAL columns are floating point, so tests compare with a tolerance of ``TOLERANCE``.
 Months are the integer ``ym`` = year × 12 + month − 1, so "the month before" is ``ym − 1`` and the
@@ -31,6 +35,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from . import engine
 from .models import Entity, ExchangeRate, Figure, Indicator, Observation
 
 T_OBS = Observation._meta.db_table
@@ -225,14 +230,19 @@ def computed_statements() -> list[tuple[str, list]]:
     return out
 
 
-def recompute(years=None) -> dict[str, int]:
+def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
     """Rebuild every derived observation and the ``Figure`` table (see the module docstring).
 
     ``years``: only the derived values of these years (every derivation stays within a year) and the
     figures of these years and the next ones (whose YoY and pp change look a year back), from the
     observations of these years and of the years either side as they are stored — for a return or an
-    import that touched a few months.  The result is the full recomputation's."""
-    counts = {}
+    import that touched a few months.  The result is the full recomputation's.
+
+    On PostgreSQL the computation runs in ``engine`` (exact int64 numpy, COPY in and out) unless the
+    values exceed its exact bound; SQLite (and PostgreSQL beyond the bound) runs the statements above.
+    ``timings``, if given, receives the engine's time split in seconds (read, compute, write, and
+    figures: the part of write spent computing the figures while the database loads); empty on the
+    SQL path."""
     years = sorted({int(y) for y in years}) if years else None
     pg = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cur:
@@ -242,56 +252,102 @@ def recompute(years=None) -> dict[str, int]:
             cur.execute(f"LOCK TABLE {T_FIG} IN EXCLUSIVE MODE")
             for name, value in PG_SETTINGS:
                 cur.execute(f"SET LOCAL {name} = {value}")
-        # left over by an earlier failed run in this session; schema-qualified so that only a temporary
-        # table is ever dropped
-        cur.execute(f"DROP TABLE IF EXISTS {'pg_temp' if pg else 'temp'}.{W}")
-        if years:
-            around = sorted({y + d for y in years for d in (-1, 1)} - set(years))
-            cur.execute(CREATE_WORK[0])
-            cur.execute(f"{CREATE_WORK[1]} AND {_years(T_OBS, years)}")
-            if around:
-                cur.execute(f"INSERT INTO {W} ({WORK_COLUMNS}) SELECT {WORK_COLUMNS} FROM {T_OBS} "
-                            f"WHERE {_years(T_OBS, around)}")
-            cur.execute(CREATE_WORK[2])
+            try:
+                with transaction.atomic():  # a savepoint: what the engine wrote is undone if it gives up
+                    counts, split = engine.recompute_pg(
+                        cur.cursor, years, {"obs": T_OBS, "fig": T_FIG, "write_figures": _figure_writer(years)})
+            except engine.Unsupported:
+                counts, split = _recompute_sql(cur, years, pg), {}
         else:
-            for statement in CREATE_WORK:
-                cur.execute(statement)
-        cur.execute(MONTHS_FROM_CUM)
-        counts["months"] = cur.rowcount
-        cur.execute(CONVERT_MONTHS)
-        counts["converted"] = cur.rowcount
-        cur.execute(CUM_FROM_MONTHS)
-        counts["cumulatives"] = cur.rowcount
-        n = 0
-        for sql, params in computed_statements():
-            cur.execute(sql, params)
-            n += cur.rowcount
-        counts["computed"] = n
-        scope = f" AND {_years(T_OBS, years)}" if years else ""
-        cur.execute(SYNC_DELETE + scope)
-        counts["removed"] = cur.rowcount
-        cur.execute(SYNC_INSERT + (f" AND {_years('w', years)}" if years else ""))
-        counts["written"] = cur.rowcount
-        if years:
-            shown = sorted(set(years) | {y + 1 for y in years})
-            cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
-            cur.execute(_figures_sql(shown))
-            counts["figures"] = cur.rowcount
-        elif pg:
-            cur.execute(f"ANALYZE {W}")  # a temporary table has no statistics until analysed
-            cur.execute(f"TRUNCATE {T_FIG}")
-            with _figure_indexes_rebuilt():
-                cur.execute(_figures_sql())
-                counts["figures"] = cur.rowcount
-            cur.execute(f"ANALYZE {T_FIG}")
-        else:
-            cur.execute(f"DELETE FROM {T_FIG}")
-            cur.execute(_figures_sql())
-            counts["figures"] = cur.rowcount
-        cur.execute(f"DROP TABLE {W}")
+            counts, split = _recompute_sql(cur, years, pg), {}
         if pg:  # back to the session's settings for the rest of a caller's transaction
             for name, _value in PG_SETTINGS:
                 cur.execute(f"SET LOCAL {name} TO DEFAULT")
+    if timings is not None:
+        timings.update(split)
+    return counts
+
+
+def _figure_writer(years):
+    """Writes the engine's ``Figure`` rows (binary COPY data): the whole table truncated and loaded
+    without its indexes, or the shown years replaced."""
+
+    def write(cur, chunks, n: int, whole: bool):
+        """``chunks(with_ids)``: the COPY stream, with ids 1…``n`` in front when asked; ``whole``: the
+        stream holds every figure (the table is rebuilt), else those of ``years`` and the next ones."""
+        if not whole:
+            shown = sorted(set(years) | {y + 1 for y in years})
+            cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
+            engine.copy_in(cur, T_FIG, engine.FIGURE_COLUMNS, chunks(False))
+            return
+        cur.execute("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = %s)", [T_FIG])
+        has_statistics = cur.fetchone()[0]
+        # the rows get ids 1…n (nothing refers to a figure's id: the table is rebuilt wholesale) rather
+        # than one nextval() each; the sequence then continues after n
+        cur.execute(f"TRUNCATE {T_FIG} RESTART IDENTITY")
+        with _figure_indexes_rebuilt():
+            # FREEZE: the table was truncated in this (sub)transaction, so the rows are written frozen
+            # (no hint-bit pass or anti-wraparound vacuum over them later)
+            engine.copy_in(cur, T_FIG, "id, " + engine.FIGURE_COLUMNS, chunks(True), ", FREEZE")
+        cur.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [T_FIG, max(n, 1), n > 0])
+        if not has_statistics:
+            # the first load: statistics for the planner.  Later loads replace the rows with rows of
+            # the same shape: the column statistics stay valid (TRUNCATE keeps them; the row count is
+            # read from the table's size) and autovacuum re-analyses after the load
+            cur.execute(f"ANALYZE {T_FIG}")
+
+    return write
+
+
+def _recompute_sql(cur, years, pg: bool) -> dict[str, int]:
+    counts = {}
+    # left over by an earlier failed run in this session; schema-qualified so that only a temporary
+    # table is ever dropped
+    cur.execute(f"DROP TABLE IF EXISTS {'pg_temp' if pg else 'temp'}.{W}")
+    if years:
+        around = sorted({y + d for y in years for d in (-1, 1)} - set(years))
+        cur.execute(CREATE_WORK[0])
+        cur.execute(f"{CREATE_WORK[1]} AND {_years(T_OBS, years)}")
+        if around:
+            cur.execute(f"INSERT INTO {W} ({WORK_COLUMNS}) SELECT {WORK_COLUMNS} FROM {T_OBS} "
+                        f"WHERE {_years(T_OBS, around)}")
+        cur.execute(CREATE_WORK[2])
+    else:
+        for statement in CREATE_WORK:
+            cur.execute(statement)
+    cur.execute(MONTHS_FROM_CUM)
+    counts["months"] = cur.rowcount
+    cur.execute(CONVERT_MONTHS)
+    counts["converted"] = cur.rowcount
+    cur.execute(CUM_FROM_MONTHS)
+    counts["cumulatives"] = cur.rowcount
+    n = 0
+    for sql, params in computed_statements():
+        cur.execute(sql, params)
+        n += cur.rowcount
+    counts["computed"] = n
+    scope = f" AND {_years(T_OBS, years)}" if years else ""
+    cur.execute(SYNC_DELETE + scope)
+    counts["removed"] = cur.rowcount
+    cur.execute(SYNC_INSERT + (f" AND {_years('w', years)}" if years else ""))
+    counts["written"] = cur.rowcount
+    if years:
+        shown = sorted(set(years) | {y + 1 for y in years})
+        cur.execute(f"DELETE FROM {T_FIG} WHERE {_years(T_FIG, shown)}")
+        cur.execute(_figures_sql(shown))
+        counts["figures"] = cur.rowcount
+    elif pg:
+        cur.execute(f"ANALYZE {W}")  # a temporary table has no statistics until analysed
+        cur.execute(f"TRUNCATE {T_FIG}")
+        with _figure_indexes_rebuilt():
+            cur.execute(_figures_sql())
+            counts["figures"] = cur.rowcount
+        cur.execute(f"ANALYZE {T_FIG}")
+    else:
+        cur.execute(f"DELETE FROM {T_FIG}")
+        cur.execute(_figures_sql())
+        counts["figures"] = cur.rowcount
+    cur.execute(f"DROP TABLE {W}")
     return counts
 
 
@@ -299,14 +355,21 @@ def recompute(years=None) -> dict[str, int]:
 # these few big statements; the hash joins and rank sorts of ~600k rows fit in memory instead of spilling
 # to temporary files; and the parent join of the ``Figure`` statement reads a CTE the planner has no
 # statistics for, where it picks a merge join (two extra sorts of 600k rows) over the cheaper hash join.
-PG_SETTINGS = (("jit", "off"), ("work_mem", "'256MB'"), ("enable_mergejoin", "off"))
+PG_SETTINGS = (("jit", "off"), ("work_mem", "'256MB'"), ("enable_mergejoin", "off"),
+               ("maintenance_work_mem", "'256MB'"))
 
 
 @contextmanager
 def _figure_indexes_rebuilt():
-    """Bulk load into the (just truncated) ``Figure`` table without its secondary indexes, then build
-    them once, sorted: cheaper than maintaining two B-trees row by row during a 600k-row insert.  The
-    names and definitions are the model's, so the schema stays what the migrations made."""
+    """Bulk load into the (just truncated) ``Figure`` table without its indexes — the secondary ones
+    and the primary key's — then build them once, sorted: cheaper than maintaining three B-trees row by
+    row during a 600k-row insert (the primary key's alone costs a third of the load).  The names and
+    definitions are the model's and the migrations', so the schema stays what the migrations made."""
+    with connection.cursor() as cur:
+        constraints = connection.introspection.get_constraints(cur, T_FIG)
+    pkey = next(name for name, c in constraints.items() if c["primary_key"])
+    with connection.cursor() as cur:
+        cur.execute(f"ALTER TABLE {T_FIG} DROP CONSTRAINT {connection.ops.quote_name(pkey)}")
     with connection.schema_editor(atomic=False) as se:
         for c in Figure._meta.constraints:
             se.remove_constraint(Figure, c)
@@ -318,3 +381,5 @@ def _figure_indexes_rebuilt():
             se.add_index(Figure, i)
         for c in Figure._meta.constraints:
             se.add_constraint(Figure, c)
+    with connection.cursor() as cur:
+        cur.execute(f"ALTER TABLE {T_FIG} ADD CONSTRAINT {connection.ops.quote_name(pkey)} PRIMARY KEY (id)")

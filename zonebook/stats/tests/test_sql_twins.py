@@ -45,33 +45,132 @@ def close(a, b):
     return abs(D(a) - D(b)) <= sql.TOLERANCE
 
 
-def test_recompute_equals_reference(random_obs):
-    for m in range(1, 13):  # 2022 rates: TRADE_USD months converted into the missing TRADE_CNY series
-        ExchangeRate.objects.create(ym=2022 * 12 + m - 1, from_currency="USD", to_currency="CNY",
-                                    rate=D("6.7") + D(m) / 1000, source="PBoC monthly average")
-    official, entities, indicators, rates = _inputs()
-    counts = sql.recompute()
-    assert counts["months"] > 0 and counts["cumulatives"] > 0 and counts["computed"] > 0 and counts["converted"] > 0
+def _check_against_reference(official, entities, indicators, rates) -> list:
+    """Every value and figure in the database equals ``reference``'s; returns the figures."""
     expected_values = reference.derive(official, indicators, rates)
     got_values = {(o.entity_id, o.indicator_id, o.ym, o.basis): o.value for o in Observation.objects.all()}
     assert got_values.keys() == expected_values.keys()
-    bad = [k for k in got_values if not close(got_values[k], expected_values[k])]
+    bad = [(k, got_values[k], expected_values[k]) for k in got_values if not close(got_values[k], expected_values[k])]
     assert not bad, bad[:5]
     expected = reference.figures(expected_values, entities, indicators)
     got = {(f.entity_id, f.indicator_id, f.ym, f.basis): f for f in Figure.objects.all()}
     assert got.keys() == expected.keys()
     mismatches = []
     for key, f in got.items():
+        if not close(f.value, expected_values[key]):
+            mismatches.append((key, "value", f.value, expected_values[key]))
         for name in FIELDS:
             if not close(getattr(f, name), expected[key][name]):
                 mismatches.append((key, name, getattr(f, name), expected[key][name]))
     assert not mismatches, mismatches[:5]
+    return list(got.values())
+
+
+def test_recompute_equals_reference(random_obs):
+    for m in range(1, 13):  # 2022 rates: TRADE_USD months converted into the missing TRADE_CNY series
+        ExchangeRate.objects.create(ym=2022 * 12 + m - 1, from_currency="USD", to_currency="CNY",
+                                    rate=D("6.7") + D(m) / 1000, source="PBoC monthly average")
+    official, entities, indicators, rates = _inputs()
+    timings = {}
+    counts = sql.recompute(timings=timings)
+    assert counts["months"] > 0 and counts["cumulatives"] > 0 and counts["computed"] > 0 and counts["converted"] > 0
+    # PostgreSQL computes in the numpy engine (and says how long each part took); SQLite in SQL
+    assert set(timings) == ({"read", "compute", "write", "figures"} if connection.vendor == "postgresql" else set())
+    figs = _check_against_reference(official, entities, indicators, rates)
     # the data exercise the interesting cases
-    figs = list(got.values())
     assert any(f.yoy_pct is None and f.prior == 0 for f in figs)  # zero base: no growth
     assert any(f.rank_nation == f.rank_nation and f.rank_nation is not None and
                sum(1 for g in figs if g.indicator_id == f.indicator_id and g.ym == f.ym and g.basis == f.basis
                    and g.rank_nation == f.rank_nation and g.entity_id != f.entity_id) for f in figs)  # a tie
+
+
+def _stored():
+    values = {(o.entity_id, o.indicator_id, o.ym, o.basis): (o.pk, o.period, o.value, o.provenance, o.source_ref,
+                                                              o.fx_rate, o.fx_note) for o in Observation.objects.all()}
+    figs = {(f.entity_id, f.indicator_id, f.ym, f.basis): tuple(getattr(f, n) for n in ("period", "value") + FIELDS)
+            for f in Figure.objects.all()}
+    return values, figs
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_engine_and_sql_path_write_the_same(random_obs, geo, monkeypatch):
+    """On PostgreSQL the engine and the SQL statements (taken when the values exceed the engine's exact
+    int64 bound) produce the same rows, down to the notes and rates of the derived observations; either
+    one finds the other's derived rows unchanged and rewrites nothing."""
+    from zonebook.stats import engine
+
+    ExchangeRate.objects.create(ym=2022 * 12, from_currency="USD", to_currency="CNY", rate=D("6.812345"),
+                                source="PBoC 2022-01")
+    timings = {}
+    sql.recompute(timings=timings)
+    assert timings
+    by_engine = _stored()
+    monkeypatch.setattr(engine, "LIMIT", 0)  # every value is "beyond the bound": the SQL path
+    timings = {}
+    counts = sql.recompute(timings=timings)
+    assert timings == {} and (counts["removed"], counts["written"]) == (0, 0)
+    assert _stored() == by_engine
+    monkeypatch.undo()
+    Observation.objects.filter(provenance="derived").delete()
+    Figure.objects.all().delete()
+    monkeypatch.setattr(engine, "LIMIT", 0)
+    sql.recompute()  # the SQL path writes every derived row…
+    monkeypatch.undo()
+    counts = sql.recompute()  # …which the engine finds unchanged
+    assert (counts["removed"], counts["written"]) == (0, 0)
+    values, figs = _stored()
+    assert figs == by_engine[1]
+    assert {k: v[1:] for k, v in values.items()} == {k: v[1:] for k, v in by_engine[0].items()}
+
+
+def test_edge_values_equal_reference(geo):
+    """Negative values and parents, rounding ties (half away from zero), a computed difference with a
+    fractional scale, conversions at a six-decimal rate."""
+    diff = Indicator.objects.create(code="NET_EXPORT_USD", name="净出口", unit="亿美元", currency="USD",
+                                    source="computed", additive=False, order=70,
+                                    formula={"op": "diff", "args": ["EXPORT_USD", "IMPORT_USD"], "scale": "0.5"})
+    assert diff.pk
+    for m in (1, 2):
+        ExchangeRate.objects.create(ym=2023 * 12 + m - 1, from_currency="USD", to_currency="CNY",
+                                    rate=D("6.812345"), source=f"PBoC 2023-0{m}")
+    rows = [
+        # share of Sichuan: 0.0001 × 100 / 200 = 0.00005 → 0.0001; negative → −0.0001
+        ("CD-EPZ", "EXPORT_USD", 2023, 1, "0.0001"), ("CD-GX", "EXPORT_USD", 2023, 1, "-0.0001"),
+        ("sc", "EXPORT_USD", 2023, 1, "200"), ("cn", "EXPORT_USD", 2023, 1, "-400.0003"),
+        ("CD-EPZ", "EXPORT_USD", 2022, 1, "0.0003"), ("sc", "EXPORT_USD", 2022, 1, "-7"),
+        ("CD-EPZ", "IMPORT_USD", 2023, 1, "0.0003"), ("CD-GX", "IMPORT_USD", 2023, 1, "-12.3457"),
+        ("CD-EPZ", "TRADE_USD", 2023, 1, "0.0001"), ("CD-EPZ", "TRADE_USD", 2023, 2, "-3.3333"),
+        ("CD-GX", "TRADE_USD", 2023, 1, "123456.1234"), ("MY", "TRADE_USD", 2023, 1, "0.0001"),
+        ("sc", "TRADE_USD", 2023, 1, "3"), ("sc", "TRADE_USD", 2022, 1, "3"),
+        ("CD-EPZ", "TRADE_USD", 2022, 1, "-0.0002"), ("MY", "TRADE_USD", 2022, 1, "0.0003"),
+    ]
+    for key, code, y, m, v in rows:
+        obs(geo[key], code, y, m, "month", v)
+    official, entities, indicators, rates = _inputs()
+    timings = {}
+    counts = sql.recompute(timings=timings)
+    assert bool(timings) == (connection.vendor == "postgresql")  # the engine's path on PostgreSQL
+    assert counts["converted"] > 0 and counts["computed"] > 0
+    _check_against_reference(official, entities, indicators, rates)
+    # the ties went away from zero
+    f = Figure.objects.get(entity=geo["CD-EPZ"], indicator=ind("EXPORT_USD"), ym=2023 * 12, basis="month")
+    assert f.share_pct == D("0.0001")
+    f = Figure.objects.get(entity=geo["CD-GX"], indicator=ind("EXPORT_USD"), ym=2023 * 12, basis="month")
+    assert f.share_pct == D("-0.0001")
+    net = Observation.objects.get(entity=geo["CD-GX"], indicator=diff, ym=2023 * 12, basis="month")
+    assert net.value == D("6.1728")  # (−0.0001 + 12.3457) × 0.5 = 6.1728
+
+
+def test_values_beyond_the_exact_bound_are_computed_in_sql(geo):
+    """A value above the engine's int64 bound (4.6 × 10⁸ units): PostgreSQL computes in SQL, exactly."""
+    obs(geo["CD-EPZ"], "TRADE_USD", 2023, 1, "month", "987654321.0001")
+    obs(geo["CD-EPZ"], "TRADE_USD", 2024, 1, "month", "1")
+    obs(geo["sc"], "TRADE_USD", 2024, 1, "month", "3")
+    official, entities, indicators, rates = _inputs()
+    timings = {}
+    sql.recompute(timings=timings)
+    assert timings == {}
+    _check_against_reference(official, entities, indicators, rates)
 
 
 def test_derived_never_overwrites_official(geo):
@@ -142,11 +241,22 @@ def test_recompute_writes_only_what_changed(geo):
     # the figure table is complete and keeps the model's indexes after the bulk load
     assert Figure.objects.filter(entity=geo["CD-EPZ"]).count() == 4
     with connection.cursor() as cur:
-        names = set(connection.introspection.get_constraints(cur, Figure._meta.db_table))
-    assert {"stats_figure_unique", "stats_fig_ind_period"} <= names
+        constraints = connection.introspection.get_constraints(cur, Figure._meta.db_table)
+    assert {"stats_figure_unique", "stats_fig_ind_period"} <= set(constraints)
+    assert [c["columns"] for c in constraints.values() if c["primary_key"]] == [["id"]]  # rebuilt after the load
+    Figure.objects.create(entity=geo["MY"], indicator=ind("TRADE_USD"), period=jan.period, ym=jan.ym, basis="cum",
+                          value=D(1))  # the id sequence continues after the loaded rows
 
 
-def test_recompute_of_touched_years_equals_full(random_obs, geo):
+@pytest.mark.parametrize("rebuild", [False, True], ids=["rows-replaced", "table-rebuilt"])
+def test_recompute_of_touched_years_equals_full(random_obs, geo, monkeypatch, rebuild):
+    """``years`` leaves what a full recomputation leaves, whether the engine replaces the figures of the
+    years or (many rows: ``REBUILD_ROWS`` lowered here) rebuilds the whole table."""
+    from zonebook.stats import engine
+
+    if rebuild and connection.vendor != "postgresql":
+        pytest.skip("the engine runs on PostgreSQL")
+    monkeypatch.setattr(engine, "REBUILD_ROWS", 0 if rebuild else engine.REBUILD_ROWS)
     sql.recompute()
     o = Observation.objects.get(entity=geo["SZ"], indicator=ind("TRADE_USD"), ym=2022 * 12 + 3, basis="month")
     services.record_observation(geo["SZ"], ind("TRADE_USD"), o.period, "month", o.value + 7, provenance="imported")
@@ -161,7 +271,8 @@ def test_recompute_of_touched_years_equals_full(random_obs, geo):
         return values, figs
 
     counts = sql.recompute(years=[2022])
-    assert counts["written"] > 0 and counts["figures"] < Figure.objects.count()
+    assert counts["written"] > 0
+    assert (counts["figures"] == Figure.objects.count()) if rebuild else (counts["figures"] < Figure.objects.count())
     incremental = snapshot()
     sql.recompute()
     assert incremental == snapshot()
