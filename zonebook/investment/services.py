@@ -223,7 +223,8 @@ def increase_original(project: Project, rules: list[CountingRule]) -> tuple[Proj
 
 
 def _increase_as_new_error(project: Project, original: Project, rule: CountingRule) -> DomainError:
-    return DomainError(
+    """The refusal; ``original_id`` carries the original project for the page's offer."""
+    err = DomainError(
         _(
             "Not counted as a new project: the investor already has the signed project %(n)s %(name)s at "
             "this site, and under rule %(r)s (%(rn)s) further investment of the same investor at the same "
@@ -233,8 +234,9 @@ def _increase_as_new_error(project: Project, original: Project, rule: CountingRu
         % {"n": original.number, "name": original.name, "r": rule.code, "rn": rule.name},
         field="kind",
         code="increase_as_new",
-        details=[original.pk],
     )
+    err.original_id = original.pk
+    return err
 
 
 # --------------------------------------------------------------------------- projects

@@ -227,9 +227,9 @@ def milestone_add(request, pk):
             )
         except DomainError as exc:
             apply_service_error(form, exc)
-            if exc.code == "increase_as_new" and exc.details:
+            if exc.code == "increase_as_new" and getattr(exc, "original_id", None):
                 # the offered choice: the same signing recorded as a capital increase of the original
-                original = Project.objects.filter(pk=exc.details[0]).only("pk", "number", "name").first()
+                original = Project.objects.filter(pk=exc.original_id).only("pk", "number", "name").first()
                 return project_detail(request, pk, milestone_form=form, status=400, increase_of=original)
         else:
             messages.success(request, _("The milestone was recorded."))

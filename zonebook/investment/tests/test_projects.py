@@ -195,7 +195,7 @@ def test_capital_increase_entered_as_a_new_project_is_not_counted_as_one(inv):
     second = inv.project(investor=investor, amount=Decimal(6000), name="整机一期追加投资")
     with pytest.raises(DomainError) as err:
         svc.record_milestone(second, "signed", D(2025, 6, 1), by=inv.admin)
-    assert err.value.code == "increase_as_new" and err.value.details == [first.pk]
+    assert err.value.code == "increase_as_new" and err.value.original_id == first.pk
     assert "ZS-SM-1" in str(err.value) and first.number in str(err.value) and "整机一期" in str(err.value)
     second.refresh_from_db()
     assert second.signed_on is None and not second.milestones.filter(kind="signed").exists()
