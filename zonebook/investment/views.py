@@ -690,6 +690,14 @@ def document_list(request):
         .annotate(task_count=Count("tasks"))
         .order_by("-issued_on", "title")
     )
+    if request.method == "GET" and request.GET.get("export") == "xlsx":
+        from zonebook.audit.services import record_event
+        from zonebook.core import exports
+
+        record_event("investment.policydocument.exported", by=request.user)
+        rows = [[_("Title"), _("Document number"), _("Issuer"), _("Issued on"), _("Tasks")]]
+        rows += [[d.title, d.number, d.issuer, d.issued_on, d.task_count] for d in docs]
+        return exports.xlsx_response(iter(rows), _("Policy documents"), _("Policy documents"))
     form = PolicyDocumentForm(request.POST or None)
     if request.method == "POST":
         require_write(request.user, AREA, DENIED)
@@ -918,6 +926,14 @@ def scorecards(request):
     years = (
         Scorecard.objects.for_user(request.user).values_list("year", flat=True).distinct().order_by("-year")
     )
+    if request.GET.get("export") == "xlsx":
+        from zonebook.audit.services import record_event
+        from zonebook.core import exports
+
+        record_event("investment.scorecard.exported", by=request.user, message=str(year))
+        rows = [[_("Rank"), _("Unit"), _("Total score"), _("Status")]]
+        rows += [[c.rank, c.unit.name, c.total, c.get_status_display()] for c in cards]
+        return exports.xlsx_response(iter(rows), f"{_('Scorecards')} {year}", _("Scorecards"), filters=str(year))
     return render(
         request,
         "investment/scorecards.html",
