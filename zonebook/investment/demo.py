@@ -434,7 +434,10 @@ def load(stdout) -> None:
                 )
                 svc.record_milestone(p, MilestoneKind.LEAD, signed - dt.timedelta(days=60), by=by)
                 svc.record_milestone(p, MilestoneKind.TALKS, signed - dt.timedelta(days=30), by=by)
-                svc.record_milestone(p, MilestoneKind.SIGNED, signed, by=by, evidence="投资协议")
+                # a group signing several separate projects in one zone says so (else the signing of a
+                # second project of the investor there is refused as a capital increase entered as new)
+                svc.record_milestone(p, MilestoneKind.SIGNED, signed, by=by, evidence="投资协议",
+                                     separate_reason="另行签约的独立新建项目")
                 ents = enterprises.get(zone.pk) or []
                 reg = signed + dt.timedelta(days=rng.randint(20, 80))
                 if ents and reg <= today and rng.random() < 0.85:

@@ -95,6 +95,12 @@ class MilestoneForm(BootstrapForm):
         required=False,
         help_text=_("Only to correct a recorded milestone or to record a date out of order."),
     )
+    separate_reason = forms.CharField(
+        label=_("Separate new project: reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Only when the investor already has a signed project here and this one is not its capital increase."),
+    )
 
 
 class TerminalForm(BootstrapForm):

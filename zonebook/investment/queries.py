@@ -1,4 +1,5 @@
-"""Set-based investment statistics (domain doc §2.6): one grouped query per period, rates by ``calc``.
+"""Set-based investment statistics (domain doc §2.6): one grouped query for the period and the same period
+of the previous year, rates by ``calc``.
 
 ``project_statistics(projects, year, month, group)`` → rows per zone / city / industry / source region
 plus a total row: newly signed projects (first signings that count), signed amount (counted amount,
@@ -25,7 +26,7 @@ from .models import EventKind, InvestmentEvent, InvestmentTarget, SourceRegion, 
 GROUPS = {
     "zone": ("zone_id", "zone__name"),
     "city": ("zone__city_code", None),
-    "industry": ("industry__code", None),
+    "industry": ("industry_id", None),
     "source_region": ("source_region", None),
 }
 GROUP_LABELS = {
@@ -43,19 +44,24 @@ def period(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _aggregate(projects, start: dt.date, end: dt.date, keys: tuple[str, ...]):
-    signed = Q(signed_on__gte=start, signed_on__lte=end)
-    new = signed & Q(counted=True)
-    qs = projects.filter(signed).order_by()
+def _aggregate(projects, start: dt.date, end: dt.date, pstart: dt.date, pend: dt.date, keys: tuple[str, ...]):
+    """The period's and the previous year's same period's measures per group: one grouped query (the
+    index on ``signed_on`` picks the two date ranges; each measure filters its period)."""
+    now = Q(signed_on__gte=start, signed_on__lte=end)
+    prev = Q(signed_on__gte=pstart, signed_on__lte=pend)
+    new = now & Q(counted=True)
+    qs = projects.filter(now | prev).order_by()
     if keys:
         qs = qs.values(*keys)
     measures = {
         "signed_count": Count("id", filter=new),
-        "signed_amount": Coalesce(Sum("counted_amount"), ZERO),
+        "signed_amount": Coalesce(Sum("counted_amount", filter=now), ZERO),
         "performing": Count("id", filter=new & Q(registered_on__lte=end)),
         "started": Count("id", filter=new & Q(started_on__lte=end)),
-        "contracted": Coalesce(Sum("contracted_cny", filter=Q(counted_amount__gt=0)), ZERO),
-        "funds": Coalesce(Sum("funds_in_place_cny", filter=Q(counted_amount__gt=0)), ZERO),
+        "contracted": Coalesce(Sum("contracted_cny", filter=now & Q(counted_amount__gt=0)), ZERO),
+        "funds": Coalesce(Sum("funds_in_place_cny", filter=now & Q(counted_amount__gt=0)), ZERO),
+        "prev_count": Count("id", filter=prev & Q(counted=True)),
+        "prev_amount": Coalesce(Sum("counted_amount", filter=prev), ZERO),
     }
     if keys:
         return list(qs.annotate(**measures))
@@ -92,31 +98,23 @@ def project_statistics(projects, year: int, month: int = 12, group: str = "zone"
     keys = (key,) + ((extra,) if extra else ())
     start, end = period(year, month)
     pstart, pend = period(year - 1, month)
-    now = {r[key]: r for r in _aggregate(projects, start, end, keys)}
-    prev = {r[key]: r for r in _aggregate(projects, pstart, pend, keys)}
+    grouped = _aggregate(projects, start, end, pstart, pend, keys)
+    if group == "industry":
+        # grouped by the foreign key (no join to the code table); the codes of the groups in one query
+        from zonebook.registry.models import Code
+
+        codes = dict(Code.objects.filter(pk__in=[r[key] for r in grouped if r[key]]).values_list("pk", "code"))
+        for r in grouped:
+            r["industry__code"] = codes.get(r[key])
     rows = []
-    for k in sorted(set(now) | set(prev), key=lambda v: (v is None, str(v))):
-        row = dict(
-            now.get(k)
-            or {
-                **{kk: (prev[k].get(kk)) for kk in keys},
-                "signed_count": 0,
-                "signed_amount": Decimal(0),
-                "performing": 0,
-                "started": 0,
-                "contracted": Decimal(0),
-                "funds": Decimal(0),
-            }
-        )
-        row["prev_count"] = prev[k]["signed_count"] if k in prev else 0
-        row["prev_amount"] = prev[k]["signed_amount"] if k in prev else Decimal(0)
-        row["key"] = k
+    for r in sorted(grouped, key=lambda r: (r[key] is None, str(r.get("industry__code") or r[key]))):
+        row = dict(r)
+        row["key"] = r.get("industry__code") if group == "industry" else r[key]
         row["label"] = _label(group, row)
         rows.append(_rates(row))
     # the groups partition the projects: the total row is the sum of the group rows (no second scan)
-    total = {m: sum((r[m] for r in now.values()), Decimal(0) if m in AMOUNTS else 0) for m in MEASURES}
-    total["prev_count"] = sum(r["signed_count"] for r in prev.values())
-    total["prev_amount"] = sum((r["signed_amount"] for r in prev.values()), Decimal(0))
+    total = {m: sum((r[m] for r in grouped), Decimal(0) if m in AMOUNTS else 0)
+             for m in (*MEASURES, "prev_count", "prev_amount")}
     _rates(total)
     return {"rows": rows, "total": total, "year": year, "month": month, "group": group}
 

@@ -198,6 +198,47 @@ def duplicate_warning(
     return ""
 
 
+def increase_original(project: Project, rules: list[CountingRule]) -> tuple[Project, CountingRule] | None:
+    """A capital increase entered as a new project: the original project and the rule, or ``None``.
+
+    Under an active *increase only* rule (e.g. ZS-SM-1 增资只计增量), a new project whose investor
+    already has a signed, open project at the same site (zone) is further investment in that project:
+    only the increase counts, never a second project.  (An overlapping amount is the duplicate rule's
+    case — a warning — not this one.)  The original is the first project of that investor there, the
+    one a capital increase is recorded against."""
+    if project.kind != ProjectKind.NEW or project.investor_id is None:
+        return None
+    rule = next((r for r in rules if r.kind == RuleKind.INCREASE_ONLY), None)
+    if rule is None:
+        return None
+    original = (
+        Project.objects.filter(investor_id=project.investor_id, zone_id=project.zone_id, signed_on__isnull=False,
+                               kind__in=(ProjectKind.NEW, ProjectKind.INVESTOR_CHANGE))
+        .exclude(pk=project.pk)
+        .exclude(stage__in=TERMINAL_STAGES)
+        .order_by("signed_on", "pk")
+        .first()
+    )
+    return (original, rule) if original is not None else None
+
+
+def _increase_as_new_error(project: Project, original: Project, rule: CountingRule) -> DomainError:
+    """The refusal; ``original_id`` carries the original project for the page's offer."""
+    err = DomainError(
+        _(
+            "Not counted as a new project: the investor already has the signed project %(n)s %(name)s at "
+            "this site, and under rule %(r)s (%(rn)s) further investment of the same investor at the same "
+            "site is a capital increase, of which only the increase counts. Record it as a capital increase "
+            "of %(n)s, or give the reason why it is a separate new project."
+        )
+        % {"n": original.number, "name": original.name, "r": rule.code, "rn": rule.name},
+        field="kind",
+        code="increase_as_new",
+    )
+    err.original_id = original.pk
+    return err
+
+
 # --------------------------------------------------------------------------- projects
 
 
@@ -339,12 +380,20 @@ def record_milestone(
     evidence: str = "",
     correction_reason: str = "",
     verified_by=None,
+    as_increase_of: int | None = None,
+    separate_reason: str = "",
 ) -> Milestone:
     """Record (or, with ``correction_reason``, correct) a milestone.
 
     Dates are monotonic: a milestone may not be dated before an earlier milestone nor after a later
     one, unless ``correction_reason`` is given — then the correction is recorded in the audit log with
-    the reason.  Changing an existing milestone is always a correction."""
+    the reason.  Changing an existing milestone is always a correction.
+
+    The first signing of a *new* project that is a capital increase of the investor's signed project
+    at the same site (``increase_original``) is refused (``increase_as_new``, naming the rule and the
+    original) unless ``as_increase_of`` is that original's pk — the project is then recorded as its
+    capital increase (only the increase counts; audited) — or ``separate_reason`` says why it is a
+    separate new project (kept in the audit entry of the signing)."""
     require(by)
     p = Project.objects.select_for_update().select_related("zone").get(pk=project.pk)
     if p.stage in TERMINAL_STAGES:
@@ -385,6 +434,19 @@ def record_milestone(
                     code="not_monotonic",
                 )
     _check_stage_fields(p, set(existing) | {kind})
+    separate_reason = (separate_reason or "").strip()
+    if kind == MilestoneKind.SIGNED and current is None and p.signed_on is None:
+        rules = rules_on(date)
+        if p.kind == ProjectKind.NEW and not duplicate_warning(p, rules):
+            found = increase_original(p, rules)
+            if found is not None and as_increase_of == found[0].pk:
+                _record_as_increase(p, found[0], by=by)
+            elif found is not None and not separate_reason:
+                raise _increase_as_new_error(p, *found)
+            elif found is None:
+                separate_reason = ""
+    else:
+        separate_reason = ""
     if current is None:
         m = Milestone.objects.create(
             project=p,
@@ -404,7 +466,9 @@ def record_milestone(
             by=by,
             action=AuditEntry.Action.CREATE,
             changes=audit.diff({}, audit.snapshot(m)),
-            message=correction_reason,
+            message=correction_reason
+            or (_("A separate new project of the same investor: %(reason)s") % {"reason": separate_reason}
+                if separate_reason else ""),
         )
     else:
         m = current
@@ -424,6 +488,17 @@ def record_milestone(
     existing[kind] = m
     _after_milestones(p, existing, by=by)
     return m
+
+
+def _record_as_increase(p: Project, original: Project, *, by) -> None:
+    """The project becomes a capital increase of ``original`` (before its first signing; audited)."""
+    before = audit.snapshot(p, ["kind", "parent"])
+    p.kind, p.parent = ProjectKind.CAPITAL_INCREASE, original
+    _validate_project(p)
+    p.save(update_fields=["kind", "parent"])
+    audit.record(p, code="investment.project.recorded_as_increase", by=by, action=AuditEntry.Action.UPDATE,
+                 changes=audit.diff(before, audit.snapshot(p, ["kind", "parent"])),
+                 message=_("Capital increase of %(n)s") % {"n": original.number})
 
 
 def _after_milestones(p: Project, milestones: dict, *, by) -> None:

@@ -172,7 +172,7 @@ def _next_milestone(p) -> str:
 
 @login_required
 @scoped_object(Project)
-def project_detail(request, pk, milestone_form=None, status=200):
+def project_detail(request, pk, milestone_form=None, status=200, increase_of=None):
     p = _project(request, pk)
     from zonebook.notify.lights import light_badge
     from zonebook.sla.models import Deadline
@@ -199,6 +199,7 @@ def project_detail(request, pk, milestone_form=None, status=200):
         "terminal_form": TerminalForm(),
         "screening_form": ScreeningForm(),
         "entries": history(p)[:50],
+        "increase_of": increase_of,
     }
     return render(request, "investment/project_detail.html", ctx, status=status)
 
@@ -219,9 +220,17 @@ def milestone_add(request, pk):
                 by=request.user,
                 evidence=form.cleaned_data["evidence"],
                 correction_reason=form.cleaned_data["correction_reason"],
+                # the offer's button (below the form after a refusal) names the original project
+                as_increase_of=int(request.POST["as_increase_of"])
+                if request.POST.get("as_increase_of", "").isdigit() else None,
+                separate_reason=form.cleaned_data["separate_reason"],
             )
         except DomainError as exc:
             apply_service_error(form, exc)
+            if exc.code == "increase_as_new" and getattr(exc, "original_id", None):
+                # the offered choice: the same signing recorded as a capital increase of the original
+                original = Project.objects.filter(pk=exc.original_id).only("pk", "number", "name").first()
+                return project_detail(request, pk, milestone_form=form, status=400, increase_of=original)
         else:
             messages.success(request, _("The milestone was recorded."))
             p.refresh_from_db()
@@ -681,6 +690,14 @@ def document_list(request):
         .annotate(task_count=Count("tasks"))
         .order_by("-issued_on", "title")
     )
+    if request.method == "GET" and request.GET.get("export") == "xlsx":
+        from zonebook.audit.services import record_event
+        from zonebook.core import exports
+
+        record_event("investment.policydocument.exported", by=request.user)
+        rows = [[_("Title"), _("Document number"), _("Issuer"), _("Issued on"), _("Tasks")]]
+        rows += [[d.title, d.number, d.issuer, d.issued_on, d.task_count] for d in docs]
+        return exports.xlsx_response(iter(rows), _("Policy documents"), _("Policy documents"))
     form = PolicyDocumentForm(request.POST or None)
     if request.method == "POST":
         require_write(request.user, AREA, DENIED)
@@ -909,6 +926,14 @@ def scorecards(request):
     years = (
         Scorecard.objects.for_user(request.user).values_list("year", flat=True).distinct().order_by("-year")
     )
+    if request.GET.get("export") == "xlsx":
+        from zonebook.audit.services import record_event
+        from zonebook.core import exports
+
+        record_event("investment.scorecard.exported", by=request.user, message=str(year))
+        rows = [[_("Rank"), _("Unit"), _("Total score"), _("Status")]]
+        rows += [[c.rank, c.unit.name, c.total, c.get_status_display()] for c in cards]
+        return exports.xlsx_response(iter(rows), f"{_('Scorecards')} {year}", _("Scorecards"), filters=str(year))
     return render(
         request,
         "investment/scorecards.html",

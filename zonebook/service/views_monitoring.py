@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -96,8 +96,16 @@ def _campaigns(user):
 @login_required
 def campaign_list(request):
     user = request.user
-    campaigns = list(_campaigns(user))
+    campaigns = list(_campaigns(user).annotate(n_enterprises=Count("enterprises", distinct=True))
+                     .order_by("-start_date", "pk"))
     today = timezone.localdate()
+    if request.GET.get("export") == "xlsx":
+        record_event("service.campaigns.exported", by=user)
+        rows = [[_("Title"), _("Zone"), _("Frequency"), _("Period"), _("Due time"), _("Enterprises")]]
+        rows += [[c.title, c.zone.name if c.zone_id else "", c.get_frequency_display(),
+                  f"{c.start_date:%Y-%m-%d} – {c.end_date:%Y-%m-%d}", c.due_time.strftime("%H:%M") if c.due_time else "",
+                  c.n_enterprises] for c in campaigns]
+        return exports.xlsx_response(iter(rows), _("Operation reports"), _("Operation reports"))
     return render(request, "service/campaign_list.html", {
         "title": _("Operation reports"), "campaigns": campaigns, "today": today, "office": services.is_office(user),
     })

@@ -296,3 +296,23 @@ def test_red_rule_sits_where_the_schema_puts_it(doc):
     d = read_docx(R.render(doc, "docx"))
     tags = [el.tag.split("}")[1] for el in d.paragraphs[1]._p.pPr]
     assert tags.index("pBdr") < tags.index("spacing") < tags.index("jc")
+
+
+def _page_images(pdf: bytes, tmp_path, name: str) -> list[bytes]:
+    (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "50", "-gray", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True)
+    return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.pgm"))]
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) missing")
+def test_pdf_with_the_documents_own_user_agent_stylesheet_looks_like_weasyprints(doc, tmp_path):
+    """The PDF writer replaces WeasyPrint's HTML5 stylesheet (matched against every table cell) with
+    one for the template's few elements: every page, rasterised, is the same as with WeasyPrint's."""
+    from zonebook.documents.pdf_writer import write_pdf
+
+    doc.sections.append(Section("重点企业", [wide_table(6, rows=60, caption="表2  重点企业")]))
+    prep = R.prepare(doc)
+    ours = _page_images(write_pdf(prep), tmp_path, "ours")
+    weasy = _page_images(write_pdf(prep, full_ua=True), tmp_path, "weasy")
+    assert len(ours) == len(weasy) >= 3  # the table runs over pages (header repeated)
+    assert [i for i, (a, b) in enumerate(zip(ours, weasy, strict=True)) if a != b] == []

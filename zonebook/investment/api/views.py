@@ -25,6 +25,10 @@ class MilestoneSerializer(serializers.Serializer):
     date = serializers.DateField()
     evidence = serializers.CharField(required=False, allow_blank=True, max_length=300)
     correction_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    # a first signing refused as a capital increase entered as new (code increase_as_new, the original's
+    # id in the error): record it as that project's capital increase, or say why it is a separate project
+    as_increase_of = serializers.IntegerField(required=False, allow_null=True)
+    separate_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -184,6 +188,8 @@ class ProjectViewSet(
             by=request.user,
             evidence=d.get("evidence", ""),
             correction_reason=d.get("correction_reason", ""),
+            as_increase_of=d.get("as_increase_of"),
+            separate_reason=d.get("separate_reason", ""),
         )
         project = self.get_queryset().get(pk=project.pk)
         return Response(

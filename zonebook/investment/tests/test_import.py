@@ -200,10 +200,12 @@ def test_key_change_of_zone_and_create_mode_are_refused_naming_the_row(inv, tmp_
 def _update_queries(inv, tmp_path, n):
     city = inv.world.users.city
     z = inv.world.zones.a1.short_name
-    first = "".join(f"Q{n}-{i:03d},项目{i},{z},甲公司,39,人民币,{1000 + i},0,2025-03-01,\n" for i in range(n))
+    # one investor per project: a second signed project of an investor in the same zone is refused as
+    # a capital increase entered as a new project (services.increase_original)
+    first = "".join(f"Q{n}-{i:03d},项目{i},{z},甲公司{n}-{i},39,人民币,{1000 + i},0,2025-03-01,\n" for i in range(n))
     assert _run(tmp_path, city, first, f"q{n}.csv").ok
     changed = "".join(
-        f"Q{n}-{i:03d},项目{i},{z},甲公司,39,人民币,{2000 + i},5,2025-03-01,\n" for i in range(n)
+        f"Q{n}-{i:03d},项目{i},{z},甲公司{n}-{i},39,人民币,{2000 + i},5,2025-03-01,\n" for i in range(n)
     )
     with CaptureQueriesContext(connection) as ctx:
         result = _run(tmp_path, city, changed, f"q{n}b.csv")

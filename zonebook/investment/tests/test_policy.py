@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from zonebook.accounts.units import add_member, create_unit
+from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
 from zonebook.investment import policy
 from zonebook.investment.models import PolicyTask, ProgressReport, Scorecard, ScoringRule
@@ -273,3 +274,29 @@ def test_dispatch_docx_of_100_tasks_downloads(tasks, client_for):
         .status_code
         == 404
     )
+
+
+def _xlsx_rows(client, url, params):
+    import io
+
+    import openpyxl
+
+    r = client.get(url, params)
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    data = b"".join(r.streaming_content) if r.streaming else r.content
+    return [list(row) for row in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
+
+
+def test_policy_document_and_scorecard_lists_export_to_xlsx_in_scope(tasks, client_for):
+    prov = client_for(tasks.world.users.province)
+    rows = _xlsx_rows(prov, "/investment/policies/", {"export": "xlsx"})
+    assert any("关于促进加工贸易创新发展的实施意见" in r for r in rows)
+    other = _xlsx_rows(client_for(tasks.world.users.other_province), "/investment/policies/", {"export": "xlsx"})
+    assert not any("关于促进加工贸易创新发展的实施意见" in r for r in other)
+    ScoringRule.objects.create(year=2025, code="ON_TIME", name="按时报送", kind="on_time", max_score=40,
+                               province_code="510000")
+    policy.compute_scorecards(2025, by=tasks.world.users.province, today=D(2025, 3, 31))
+    cards = _xlsx_rows(client_for(tasks.world.users.admin), "/investment/scorecards/", {"year": 2025, "export": "xlsx"})
+    assert any("四川省商务厅" in r for r in cards), cards
+    assert AuditEntry.objects.filter(code__in=["investment.policydocument.exported",
+                                               "investment.scorecard.exported"]).count() == 3

@@ -113,8 +113,11 @@ def test_duplicate_signed_project_is_warned_naming_the_rule(inv):
         investor=investor, zone=inv.world.zones.a2, amount=Decimal(20000), signed=D(2025, 5, 1)
     )
     assert other_site.dedup_warning == ""
-    far_amount = inv.project(investor=investor, amount=Decimal(5000), signed=D(2025, 5, 1))
-    assert far_amount.dedup_warning == ""
+    # a far amount at the same site is no duplicate: it is a capital increase entered as new (refused,
+    # test_capital_increase_entered_as_a_new_project_is_not_counted_as_one)
+    with pytest.raises(DomainError) as err:
+        inv.project(investor=investor, amount=Decimal(5000), signed=D(2025, 5, 1))
+    assert err.value.code == "increase_as_new"
 
 
 def test_terminal_state_needs_reason_and_another_approver(inv):
@@ -181,3 +184,46 @@ def test_foreign_amounts_kept_with_the_rate(inv):
     assert p.contracted_cny == Decimal("6900.00") and p.counted_amount == Decimal("6900.00")
     with pytest.raises(DomainError):
         inv.project(investor=inv.investor("x"), currency="CNY", rate=Decimal("6.9"))
+
+
+def test_capital_increase_entered_as_a_new_project_is_not_counted_as_one(inv):
+    """Issue 19's bad input: the investor's second signing at the same site, entered as a new project,
+    is refused naming the rule and the original; recorded as its capital increase only the increase
+    counts; a separate new project needs its reason, kept in the audit log."""
+    investor = inv.investor()
+    first = inv.project(investor=investor, amount=Decimal(20000), signed=D(2025, 3, 1), name="整机一期")
+    second = inv.project(investor=investor, amount=Decimal(6000), name="整机一期追加投资")
+    with pytest.raises(DomainError) as err:
+        svc.record_milestone(second, "signed", D(2025, 6, 1), by=inv.admin)
+    assert err.value.code == "increase_as_new" and err.value.original_id == first.pk
+    assert "ZS-SM-1" in str(err.value) and first.number in str(err.value) and "整机一期" in str(err.value)
+    second.refresh_from_db()
+    assert second.signed_on is None and not second.milestones.filter(kind="signed").exists()
+    assert Project.objects.filter(counted=True).count() == 1
+
+    # offered choice: record it as a capital increase of the original — the increase counts, not the total
+    svc.record_milestone(second, "signed", D(2025, 6, 1), by=inv.admin, as_increase_of=first.pk)
+    second.refresh_from_db()
+    assert (second.kind, second.parent_id) == ("capital_increase", first.pk)
+    assert (second.counted, second.counted_amount) == (False, Decimal(6000)) and "ZS-SM-1" in second.count_note
+    entry = AuditEntry.objects.get(code="investment.project.recorded_as_increase")
+    assert entry.changes == {"kind": ["new", "capital_increase"], "parent": [None, first.pk]}
+    stats = __import__("zonebook.investment.queries", fromlist=["x"]).project_statistics(
+        Project.objects.all(), 2025, 12, "zone")
+    assert (stats["total"]["signed_count"], stats["total"]["signed_amount"]) == (1, Decimal(26000))
+
+    # a separate new project of the same investor there: counted once, the reason in the audit entry
+    third = inv.project(investor=investor, amount=Decimal(50000), name="新建二期厂房")
+    with pytest.raises(DomainError):
+        svc.record_milestone(third, "signed", D(2025, 8, 1), by=inv.admin, as_increase_of=third.pk)
+    svc.record_milestone(third, "signed", D(2025, 8, 1), by=inv.admin, separate_reason="另址新建，独立立项")
+    third.refresh_from_db()
+    assert (third.kind, third.counted, third.counted_amount) == ("new", True, Decimal(50000))
+    signing = AuditEntry.objects.filter(code="investment.milestone.recorded", object_id=str(
+        third.milestones.get(kind="signed").pk)).get()
+    assert "另址新建，独立立项" in signing.message
+
+    # another investor, or the same one in another zone, is a new project as before
+    other = inv.project(investor=inv.investor(name="另一投资方"), amount=Decimal(6000), signed=D(2025, 6, 1))
+    elsewhere = inv.project(investor=investor, zone=inv.world.zones.a2, amount=Decimal(6000), signed=D(2025, 6, 1))
+    assert other.counted and elsewhere.counted

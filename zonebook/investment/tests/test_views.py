@@ -189,3 +189,40 @@ def test_project_list_lights_and_overdue_filter(inv, client_for):
     assert late.number in body and "刚签约" not in body
     assert 'data-light="overdue"' in body
     assert 'data-light="green"' in c.get("/investment/?overdue=false").content.decode()
+
+
+def test_capital_increase_entered_as_new_is_refused_on_the_page_with_the_offer_to_record_it_as_one(inv, client_for):
+    investor = inv.investor()
+    first = inv.project(investor=investor, amount=Decimal(20000), signed=D(2025, 3, 1), name="整机一期")
+    second = inv.project(investor=investor, amount=Decimal(4000), name="整机一期追加投资")
+    c = client_for(inv.admin)
+    url = f"/investment/projects/{second.pk}/milestones/"
+    r = c.post(url, {"kind": "signed", "date": "2025-06-01", "evidence": "补充协议"})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "ZS-SM-1" in page and f"{first.number} 整机一期" in page
+    offer = page[page.index('id="increase-offer"'):]
+    offer = offer[: offer.index("</div>")]
+    assert f'name="as_increase_of" value="{first.pk}"' in offer and f"{first.number} 整机一期</button>" in offer
+    assert 'value="补充协议"' in page  # what the user typed is kept
+    second.refresh_from_db()
+    assert second.signed_on is None
+    r = c.post(url, {"kind": "signed", "date": "2025-06-01", "evidence": "补充协议", "as_increase_of": str(first.pk)})
+    assert r.status_code == 302
+    second.refresh_from_db()
+    assert (second.kind, second.parent_id, second.counted, second.counted_amount) == (
+        "capital_increase", first.pk, False, Decimal(4000))
+
+
+def test_api_refuses_a_capital_increase_entered_as_new_and_records_it_as_one_when_asked(inv, client_for):
+    investor = inv.investor()
+    first = inv.project(investor=investor, amount=Decimal(20000), signed=D(2025, 3, 1))
+    second = inv.project(investor=investor, amount=Decimal(4000))
+    c = client_for(inv.admin)
+    url = f"/api/investment/projects/{second.pk}/milestones/"
+    r = c.post(url, {"kind": "signed", "date": "2025-06-01"}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "increase_as_new" and first.number in r.json()["detail"]
+    r = c.post(url, {"kind": "signed", "date": "2025-06-01", "as_increase_of": first.pk}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    second.refresh_from_db()
+    assert (second.kind, second.parent_id, second.counted) == ("capital_increase", first.pk, False)

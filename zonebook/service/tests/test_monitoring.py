@@ -204,3 +204,21 @@ def test_issued_bulletin_gets_the_next_document_number(world, svc, campaign, cli
     assert first.endswith("〔2026〕1号")
     assert peek(f"service.zone.{campaign.zone_id}", series, 2026).endswith("〔2026〕2号")  # consumed
     assert monitoring.bulletin(campaign, DAY, number=first).number == first
+
+
+def test_operation_report_list_exports_to_xlsx_in_scope(world, svc, campaign, client_for):
+    import io
+
+    import openpyxl
+
+    def sheet(user):
+        r = client_for(user).get(reverse("service:campaign_list"), {"export": "xlsx"})
+        assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+        ws = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content) if r.streaming else r.content)).active
+        return [[c for c in row] for row in ws.iter_rows(values_only=True)]
+
+    rows = sheet(world.users.zone)
+    line = next(r for r in rows if "重点企业每日运行情况" in r)
+    assert world.zones.a1.name in line and "2026-11-01 – 2026-11-21" in line and 2 in line
+    assert not any("重点企业每日运行情况" in r for r in sheet(world.users.other_zone))
+    assert AuditEntry.objects.filter(code="service.campaigns.exported").count() == 2
