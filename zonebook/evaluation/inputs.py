@@ -95,8 +95,12 @@ def derived_value(code: str, eid: int, vals: dict, area: dict, year: int) -> tup
             num = vals.get((eid, "OUTPUT_CNY", year))
         return _ratio(num, dev_mu, WAN_PER_YI)
     if code == "LAND_UTILISATION":
+        if area["developed"] is None:
+            return None, NO_AREA
         return _ratio(area["developed"], area["fenced"], Decimal(100))
     if code == "ACCEPTANCE_RATE":
+        if area["accepted"] is None:
+            return None, NO_AREA
         return _ratio(area["accepted"], area["planned"], Decimal(100))
     if code == "TRADE_PER_KM2":
         return _ratio(vals.get((eid, "TRADE_CNY", year)), area["fenced"])
