@@ -56,3 +56,13 @@ def data(ents):
         if people[k] is not None:
             obs(e, "EMPLOYEES", 2025, people[k], basis="month")
     return ents
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """Messages are checked in English (the catalogue translates them; test_i18n checks it is complete)."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
