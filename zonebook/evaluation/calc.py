@@ -151,7 +151,7 @@ def evaluate(spec: Spec, groups: Sequence[str], raw: np.ndarray, adjustments: di
             if present_any.any():
                 national_median[present_any] = np.nanmedian(raw[:, present_any], axis=0)
     medians = np.tile(national_median, (n, 1))
-    for g, mask in group_masks.items():
+    for mask in group_masks.values():
         sub = raw[mask]
         has = ~np.isnan(sub).all(axis=0)
         if has.any():

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from zonebook.core.exports import xlsx_response
 from zonebook.core.lists import FilteredListView
-from zonebook.core.permissions import has_role, may_write, require_role
+from zonebook.core.permissions import may_write, require_role
 from zonebook.core.views import scoped_object
 from zonebook.documents.charts import chart
 from zonebook.stats.models import Entity
@@ -253,11 +253,11 @@ def run_page(request, run):
 @scoped_object(EntityResult)
 @login_required
 def result_page(request, run, pk):
-    _office(request)
     res = EntityResult.objects.for_user(request.user).select_related("entity", "run__version__scheme").filter(
         pk=pk, run__code=run).first()
-    if res is None:
+    if res is None:  # out of scope: 404 before any 403
         raise Http404(_("Not found."))
+    _office(request)
     rows = services.indicators_of(res.run.version)
     lines = []
     for si, d in zip(rows, res.details, strict=False):
@@ -281,10 +281,10 @@ def result_page(request, run, pk):
 @scoped_object(Entity)
 @login_required
 def entity_page(request, pk):
-    _office(request)
     entity = Entity.objects.for_user(request.user).filter(pk=pk).first()
-    if entity is None:
+    if entity is None:  # out of scope: 404 before any 403
         raise Http404(_("Not found."))
+    _office(request)
     results = list(EntityResult.objects.for_user(request.user).filter(entity=entity)
                    .select_related("run__version__scheme").order_by("run__version__scheme__code", "run__exercise_year"))
     if request.GET.get("export") == "xlsx":
@@ -387,5 +387,5 @@ def compare_page(request, run):
             return xlsx_response(iter([header, *data]), f"{r.code}-compare", _("Comparison"))
     return render(request, "evaluation/compare.html", {
         "title": _("Compare schemes: %(run)s") % {"run": r.name}, "run": r, "others": others, "other": other,
-        "rows": rows, "has_role": has_role,
+        "rows": rows,
     })
