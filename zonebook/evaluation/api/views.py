@@ -13,7 +13,7 @@ from ..filtersets import ResultFilterSet, RunFilterSet
 from ..models import Adjustment, Category, EntityResult, EvaluationRun, SchemeIndicator, SchemeVersion
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class SchemeIndicatorSerializer(serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
     name = serializers.CharField(source="indicator.name", read_only=True)
     unit = serializers.CharField(source="indicator.unit", read_only=True)
@@ -25,25 +25,25 @@ class IndicatorSerializer(serializers.ModelSerializer):
                   "benchmark", "missing_rule", "note"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
-    indicators = IndicatorSerializer(many=True, read_only=True)
+class SchemeCategorySerializer(serializers.ModelSerializer):
+    indicators = SchemeIndicatorSerializer(many=True, read_only=True)
 
     class Meta:
         model = Category
         fields = ["code", "name", "weight", "indicators"]
 
 
-class AdjustmentSerializer(serializers.ModelSerializer):
+class SchemeAdjustmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Adjustment
         fields = ["code", "name", "kind", "points", "cap"]
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class SchemeVersionSerializer(serializers.ModelSerializer):
     scheme = serializers.SlugRelatedField(slug_field="code", read_only=True)
     scheme_name = serializers.CharField(source="scheme.name", read_only=True)
-    categories = CategorySerializer(many=True, read_only=True)
-    adjustments = AdjustmentSerializer(many=True, read_only=True)
+    categories = SchemeCategorySerializer(many=True, read_only=True)
+    adjustments = SchemeAdjustmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = SchemeVersion
@@ -51,7 +51,7 @@ class VersionSerializer(serializers.ModelSerializer):
                   "weights_sum_100", "decimals", "groups", "grade_rules", "categories", "adjustments"]
 
 
-class RunSerializer(serializers.ModelSerializer):
+class EvaluationRunSerializer(serializers.ModelSerializer):
     scheme = serializers.CharField(source="version.scheme.code", read_only=True)
     version = serializers.IntegerField(source="version.version", read_only=True)
     previous = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -62,7 +62,7 @@ class RunSerializer(serializers.ModelSerializer):
                   "inputs_hash", "previous", "created_at"]
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class EvaluationResultSerializer(serializers.ModelSerializer):
     run = serializers.SlugRelatedField(slug_field="code", read_only=True)
     entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
     entity_name = serializers.CharField(source="entity.name", read_only=True)
@@ -85,14 +85,14 @@ class VersionViewSet(EvaluationViewSet, mixins.ListModelMixin):
 
     queryset = (SchemeVersion.objects.select_related("scheme")
                 .prefetch_related("categories__indicators__indicator", "adjustments").order_by("scheme__code", "version"))
-    serializer_class = VersionSerializer
+    serializer_class = SchemeVersionSerializer
 
 
 class RunViewSet(EvaluationViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Evaluation runs (scheme version, exercise and data year, fingerprint of the data used)."""
 
     queryset = EvaluationRun.objects.select_related("version__scheme", "previous").order_by("-exercise_year", "code")
-    serializer_class = RunSerializer
+    serializer_class = EvaluationRunSerializer
     filterset_class = RunFilterSet
     lookup_field = "code"
 
@@ -101,5 +101,5 @@ class ResultViewSet(ScopedViewSetMixin, EvaluationViewSet, mixins.ListModelMixin
     """Results of the entities in the caller's scope (``?run=CODE``)."""
 
     queryset = EntityResult.objects.select_related("run", "entity").order_by("run_id", "rank_nation", "entity_id")
-    serializer_class = ResultSerializer
+    serializer_class = EvaluationResultSerializer
     filterset_class = ResultFilterSet
