@@ -205,7 +205,7 @@ def _scoped_results(request, run_obj):
 
 def _result_table(results, cats, run_obj):
     header = [_("National rank"), _("Entity"), _("Peer group"), _("Rank in group"), *[c.name for c in cats],
-              _("Adjustments"), _("Total"), _("Grade"), _("Grade in group"), _("Previous rank"), _("Change"),
+              _("Adjustments"), _("Total"), _("Grade"), _("Grade in group"), _("Previous rank"), _("Rank change"),
               _("Missing-value rules applied")]
     rows = []
     for r in results:
@@ -237,12 +237,12 @@ def run_page(request, run):
         charts.append(chart("bar", _("Points by category"), [x.entity.name for x in top[:10]],
                             {c.name: [Decimal(x.categories.get(c.code, "0")) for x in top[:10]] for c in cats},
                             unit=_("points")))
-    grades = {}
+    grades: dict[str, int] = {}
     for x in results:
-        if x.grade:
-            grades[x.grade] = grades.get(x.grade, 0) + 1
-    if grades:
-        charts.append(chart("pie", _("Grades"), sorted(grades), {_("Entities"): [grades[g] for g in sorted(grades)]}))
+        key = x.grade or (_("disqualified") if x.disqualified else _("no grade published"))
+        grades[key] = grades.get(key, 0) + 1
+    if any(x.grade for x in results):
+        charts.append(chart("pie", _("Grades"), list(grades), {_("Entities"): list(grades.values())}))
     return render(request, "evaluation/run.html", {
         "title": r.name, "run": r, "results": results, "cats": cats, "charts": charts,
         "partial": len(results) < r.n_entities, "version": r.version,
@@ -289,7 +289,7 @@ def entity_page(request, pk):
                    .select_related("run__version__scheme").order_by("run__version__scheme__code", "run__exercise_year"))
     if request.GET.get("export") == "xlsx":
         header = [_("Scheme"), _("Exercise year"), _("Data year"), _("Total"), _("National rank"), _("Ranked"),
-                  _("Peer group"), _("Rank in group"), _("Grade"), _("Change")]
+                  _("Peer group"), _("Rank in group"), _("Grade"), _("Rank change")]
         data = [[r.run.version.scheme.name, r.run.exercise_year, r.run.data_year, r.total, r.rank_nation, r.n_nation,
                  r.group, r.rank_group, r.grade, r.rank_change] for r in results]
         return xlsx_response(iter([header, *data]), f"{entity.code}-evaluation", entity.name)
