@@ -118,8 +118,10 @@ def test_whatif_page_and_compare_page(world, run, data, scheme, client_for):
     r = z.get(f"/evaluation/runs/{run.code}/what-if/", {"go": "1", "entity": data["b1"].pk, f"v_{idx}": "0"})
     assert r.status_code == 400
     other = services.new_version(scheme, by=world.users.admin)
-    r = c.get(f"/evaluation/runs/{run.code}/compare/", {"version": other.pk})
+    r = client_for(world.users.admin).get(f"/evaluation/runs/{run.code}/compare/", {"version": other.pk})
     assert r.status_code == 200 and len(r.context["rows"]) == 6
+    r = client_for(world.users.zone).get(f"/evaluation/runs/{run.code}/compare/", {"version": other.pk})
+    assert [x["entity"].code for x in r.context["rows"]] == ["A1"]
 
 
 def test_run_from_the_page_and_refused_years(world, scheme, data, client_for):
