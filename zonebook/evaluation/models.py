@@ -256,8 +256,9 @@ class EvaluationRun(models.Model):
 
 
 class EntityResult(models.Model):
-    """The result of one entity in a run; ``details`` holds one entry per scheme indicator (raw value,
-    normalised score, weighted contribution, the missing-value rule applied and why)."""
+    """The result of one entity in a run; ``details`` holds, per scheme indicator in the run's column
+    order, the raw value, the value used, the normalised score and the points, and the missing-value
+    rule applied with the reason (``indicator_rows()`` reads them)."""
 
     run = models.ForeignKey(EvaluationRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="results")
     entity = models.ForeignKey("stats.Entity", verbose_name=_("entity"), on_delete=models.PROTECT, related_name="+")
@@ -289,6 +290,23 @@ class EntityResult(models.Model):
 
     def __str__(self):
         return f"{self.run} · {self.entity_id}"
+
+    def indicator_rows(self) -> list[dict]:
+        """Per indicator, in the run's column order: raw value, value used, normalised score, points
+        (Decimals at 4 places or None), the missing-value rule applied and the reason."""
+        from decimal import Decimal
+
+        d = self.details or {}
+
+        def q(v):
+            return None if v is None else Decimal(repr(v)).quantize(Decimal("0.0001"))
+
+        rules, reasons = d.get("rules", {}), d.get("reasons", {})
+        return [{"raw": q(raw), "used": q(used), "score": q(score), "points": q(pts),
+                 "rule": rules.get(str(j), ""), "reason": reasons.get(str(j), "")}
+                for j, (raw, used, score, pts) in enumerate(zip(d.get("raw", []), d.get("used", []),
+                                                                 d.get("score", []), d.get("points", []),
+                                                                 strict=True))]
 
     @property
     def rank_change(self) -> int | None:

@@ -238,36 +238,46 @@ def compute(version: SchemeVersion, data: dict, rows=None, weights=None) -> calc
     return calc.evaluate(spec, groups, matrix_of(data), adj)
 
 
+def _numbers(values: np.ndarray, dp: int = 4) -> list:
+    """Half-up rounded values as plain floats (None for NaN), vectorised: JSON numbers, not strings."""
+    rounded = calc.round_half_up(np.nan_to_num(values), dp)
+    nan = np.isnan(values)
+    return [None if m else v for v, m in zip(rounded.tolist(), nan.tolist(), strict=True)]
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(Decimal("0.0001"))
+
+
 def result_rows(run: EvaluationRun, data: dict, out: calc.Outcome, rows: list[SchemeIndicator],
                 previous: dict[int, tuple]) -> list[EntityResult]:
-    res = []
-    keys = data["keys"]
+    """One result per entity.  ``details`` holds per-indicator arrays in the run's column order (raw
+    value, value used, normalised score, points) and, sparsely, the missing-value rule applied and the
+    reason per column index — numbers, not strings: a row is written in a fraction of the time."""
     reasons = data.get("reasons", {})
+    used = [_numbers(r) for r in out.used]
+    scores = [_numbers(r) for r in out.scores]
+    points = [_numbers(r) for r in out.contributions]
+    base, adj, total = _numbers(out.base), _numbers(out.adjustment), _numbers(out.total)
+    cats = {c: _numbers(v) for c, v in out.categories.items()}
+    rules = out.rules.tolist()
+    res = []
     for i, (eid, _code, _name, group) in enumerate(data["entities"]):
-        details = []
-        applied = set()
-        for j, _k in enumerate(keys):
-            rule = out.rules[i, j]
-            if rule:
-                applied.add(rule)
-            details.append({
-                "raw": data["values"][i][j],
-                "used": None if np.isnan(out.used[i, j]) else str(calc.dec(out.used[i, j])),
-                "score": None if np.isnan(out.scores[i, j]) else str(calc.dec(out.scores[i, j])),
-                "points": str(calc.dec(out.contributions[i, j])),
-                "rule": rule,
-                "reason": reasons.get(f"{i},{j}", ""),
-            })
+        row_rules = rules[i]
+        miss = {str(j): r for j, r in enumerate(row_rules) if r}
+        why = {str(j): reasons[f"{i},{j}"] for j in range(len(row_rules)) if f"{i},{j}" in reasons}
+        details = {"raw": [None if v is None else float(v) for v in data["values"][i]], "used": used[i],
+                   "score": scores[i], "points": points[i], "rules": miss, "reasons": why}
         prev = previous.get(eid)
         res.append(EntityResult(
-            run=run, entity_id=eid, group=group, base_score=calc.dec(out.base[i]),
-            adjustment=calc.dec(out.adjustment[i]), total=calc.dec(out.total[i]),
-            disqualified=bool(out.disqualified[i]), rank_nation=int(out.rank_nation[i]) or None,
-            n_nation=out.n_nation, rank_group=int(out.rank_group[i]) or None, n_group=int(out.n_group[i]),
+            run=run, entity_id=eid, group=group, base_score=_dec(base[i]), adjustment=_dec(adj[i]),
+            total=_dec(total[i]), disqualified=bool(out.disqualified[i]),
+            rank_nation=int(out.rank_nation[i]) or None, n_nation=out.n_nation,
+            rank_group=int(out.rank_group[i]) or None, n_group=int(out.n_group[i]),
             grade=out.grade[i], grade_group=out.grade_group[i],
             prev_total=prev[0] if prev else None, prev_rank=prev[1] if prev else None,
-            categories={c: str(calc.dec(v[i])) for c, v in out.categories.items()},
-            details=details, rules_applied=",".join(sorted(applied)),
+            categories={c: v[i] for c, v in cats.items()}, details=details,
+            rules_applied=",".join(sorted(set(miss.values()))),
         ))
     return res
 

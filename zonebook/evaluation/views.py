@@ -211,7 +211,7 @@ def _result_table(results, cats, run_obj):
     for r in results:
         rows.append([
             r.rank_nation, r.entity.name, r.group, r.rank_group,
-            *[Decimal(r.categories.get(c.code, "0")) for c in cats], r.adjustment, r.total,
+            *[Decimal(str(r.categories.get(c.code, 0))) for c in cats], r.adjustment, r.total,
             r.grade or ("—" if not r.disqualified else _("disqualified")), r.grade_group, r.prev_rank,
             r.rank_change, ", ".join(str(services.RULE_LABELS.get(x, x)) for x in r.rules_applied.split(",") if x),
         ])
@@ -227,7 +227,7 @@ def run_page(request, run):
     if request.GET.get("export") == "xlsx":
         return xlsx_response(iter([header, *rows]), r.code, str(r.name))
     for x in results:
-        x.cat_values = [Decimal(x.categories.get(c.code, "0")) for c in cats]
+        x.cat_values = [Decimal(str(x.categories.get(c.code, 0))) for c in cats]
         x.rules_text = ", ".join(str(services.RULE_LABELS.get(k, k)) for k in x.rules_applied.split(",") if k)
     top = [x for x in results if x.rank_nation][:20]
     charts = []
@@ -235,7 +235,7 @@ def run_page(request, run):
         charts.append(chart("ranked_bar", _("Total score"), [x.entity.name for x in top],
                             {_("Total"): [x.total for x in top]}, unit=_("points")))
         charts.append(chart("bar", _("Points by category"), [x.entity.name for x in top[:10]],
-                            {c.name: [Decimal(x.categories.get(c.code, "0")) for x in top[:10]] for c in cats},
+                            {c.name: [Decimal(str(x.categories.get(c.code, 0))) for x in top[:10]] for c in cats},
                             unit=_("points")))
     grades: dict[str, int] = {}
     for x in results:
@@ -260,17 +260,15 @@ def result_page(request, run, pk):
     _office(request)
     rows = services.indicators_of(res.run.version)
     lines = []
-    for si, d in zip(rows, res.details, strict=False):
-        lines.append({"si": si, "raw": d.get("raw"), "used": d.get("used"), "score": d.get("score"),
-                      "points": d.get("points"), "rule": services.RULE_LABELS.get(d.get("rule"), ""),
-                      "reason": services.reason_text(d["reason"]) if d.get("reason") else ""})
+    for si, d in zip(rows, res.indicator_rows(), strict=False):
+        lines.append({**d, "si": si, "rule": services.RULE_LABELS.get(d["rule"], ""),
+                      "reason": services.reason_text(d["reason"]) if d["reason"] else ""})
     if request.GET.get("export") == "xlsx":
         header = [_("Category"), _("Indicator"), _("Unit"), _("Raw value"), _("Value used"), _("Score"),
                   _("Weight"), _("Points"), _("Missing value"), _("Reason")]
         data = [[x["si"].category.name, f"{x['si'].indicator.name}{' ' + _('growth') if x['si'].measure == 'yoy' else ''}",
                  "%" if x["si"].measure == "yoy" else x["si"].indicator.unit,
-                 Decimal(x["raw"]) if x["raw"] else None, Decimal(x["used"]) if x["used"] else None,
-                 Decimal(x["score"]) if x["score"] else None, x["si"].weight, Decimal(x["points"]), str(x["rule"]),
+                 x["raw"], x["used"], x["score"], x["si"].weight, x["points"], str(x["rule"]),
                  x["reason"]] for x in lines]
         return xlsx_response(iter([header, *data]), f"{res.run.code}-{res.entity.code}", res.entity.name)
     return render(request, "evaluation/result.html", {

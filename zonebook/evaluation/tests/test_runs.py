@@ -59,7 +59,7 @@ def test_missing_indicator_follows_the_scheme_rule_and_says_so(world, scheme, da
     r = _run(scheme, world)
     b1 = r.results.get(entity=data["b1"])
     assert b1.rules_applied == "median"
-    emp = b1.details[1]
+    emp = b1.indicator_rows()[1]
     assert emp["raw"] is None and emp["rule"] == "median" and emp["reason"] == inputs.NO_VALUE
     # the median of its group (中西部: a1 9000, a2 3000, c1 5000) = 5000
     assert D(emp["used"]) == D("5000.0000")
@@ -67,8 +67,8 @@ def test_missing_indicator_follows_the_scheme_rule_and_says_so(world, scheme, da
     SchemeIndicator.objects.filter(version=scheme, indicator__code="EMPLOYEES").update(missing_rule="exclude")
     r2 = _run(scheme, world)
     b1 = r2.results.get(entity=data["b1"])
-    assert b1.rules_applied == "exclude" and b1.details[1]["score"] is None
-    trade_score = D(b1.details[0]["score"])
+    assert b1.rules_applied == "exclude" and b1.indicator_rows()[1]["score"] is None
+    trade_score = D(b1.indicator_rows()[0]["score"])
     assert b1.total == (trade_score).quantize(D("0.01"))
 
 
@@ -118,10 +118,10 @@ def test_growth_against_zero_has_no_value_and_a_reason(world, scheme, data):
     Observation.objects.filter(entity=data["e2"], indicator__code="TRADE_CNY", ym=2024 * 12 + 11).update(value=0)
     r = _run(scheme, world)
     e2 = r.results.get(entity=data["e2"])
-    growth = e2.details[1]
+    growth = e2.indicator_rows()[1]
     assert growth["raw"] is None and growth["reason"] == "zero_base" and growth["rule"] == "zero"
     a1 = r.results.get(entity=data["a1"])
-    assert D(a1.details[1]["raw"]) == D("11.1111")  # 500 against 450
+    assert D(a1.indicator_rows()[1]["raw"]) == D("11.1111")  # 500 against 450
 
 
 def test_change_against_the_previous_run(world, scheme, data):

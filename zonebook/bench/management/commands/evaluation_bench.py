@@ -287,7 +287,6 @@ class Command(BaseCommand):
 
         from zonebook.accounts.models import User
         from zonebook.evaluation import services
-
         from zonebook.evaluation.models import EntityResult
 
         user = User.objects.filter(role="province_commerce").first() or User.objects.filter(is_superuser=True).first()
