@@ -219,14 +219,13 @@ def build_inputs(version: SchemeVersion, entities: list[Entity], data_year: int,
 
 
 def matrix_of(data: dict) -> np.ndarray:
-    vals = data["values"]
-    n, m = len(vals), len(data["keys"])
-    out = np.full((n, m), np.nan)
-    for i, row in enumerate(vals):
-        for j, v in enumerate(row):
-            if v is not None:
-                out[i, j] = float(v)
-    return out
+    """The stored values (decimal strings, None = missing) as a float matrix, NaN = missing."""
+    n, m = len(data["values"]), len(data["keys"])
+    if n == 0:
+        return np.empty((0, m))
+    arr = np.array(data["values"], dtype=object).reshape(n, m)
+    arr[arr == None] = "nan"  # noqa: E711 (element-wise)
+    return arr.astype(float)
 
 
 def compute(version: SchemeVersion, data: dict, rows=None, weights=None) -> calc.Outcome:
