@@ -169,3 +169,8 @@ def load(stdout) -> None:
         v = SchemeVersion.objects.get(scheme__code=scheme, version=number)
         services.run(v, exercise_year=ex, data_year=dy, by=admin, name=name)
     stdout.write(f"evaluation: {len(rows)} values, {len(etdz)} ETDZs, {len(runs)} runs")
+
+
+def present() -> bool:
+    """The demo runs exist (``load_demo --if-empty`` skips this module then)."""
+    return EvaluationRun.objects.exists()

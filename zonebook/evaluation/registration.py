@@ -23,4 +23,5 @@ MODULE = AppModule(
     ],
     demo="zonebook.evaluation.demo.load",
     demo_order=65,
+    demo_present="zonebook.evaluation.demo.present",
 )
