@@ -327,6 +327,20 @@ def run(version: SchemeVersion, *, exercise_year: int, data_year: int, by, entit
     return r
 
 
+def bottom_twice(run_obj: EvaluationRun, k: int = 5) -> set[int]:
+    """Entities ranked in the national bottom ``k`` in this run and in the previous one — the trigger
+    of the exit procedure (综保区 trial, MOFCOM: two years running); the system only points it out."""
+    prev = run_obj.previous
+    if prev is None:
+        return set()
+
+    def bottom(r: EvaluationRun) -> set[int]:
+        rows = list(r.results.exclude(rank_nation=None).values_list("entity_id", "rank_nation", "n_nation"))
+        return {eid for eid, rank, n in rows if rank > n - k}
+
+    return bottom(run_obj) & bottom(prev)
+
+
 def reproduce(run_obj: EvaluationRun) -> list[tuple]:
     """The results recomputed from the run's stored data, as (entity, total, rank, group rank, grade)
     tuples — equal to the stored ones for an untouched run."""

@@ -203,10 +203,10 @@ def _scoped_results(request, run_obj):
             .order_by("rank_nation", "entity__name"))
 
 
-def _result_table(results, cats, run_obj):
+def _result_table(results, cats, run_obj, exit_ids=frozenset()):
     header = [_("National rank"), _("Entity"), _("Peer group"), _("Rank in group"), *[c.name for c in cats],
               _("Adjustments"), _("Total"), _("Grade"), _("Grade in group"), _("Previous rank"), _("Rank change"),
-              _("Missing-value rules applied")]
+              _("Missing-value rules applied"), _("Exit warning")]
     rows = []
     for r in results:
         rows.append([
@@ -214,6 +214,7 @@ def _result_table(results, cats, run_obj):
             *[Decimal(str(r.categories.get(c.code, 0))) for c in cats], r.adjustment, r.total,
             r.grade or ("—" if not r.disqualified else _("disqualified")), r.grade_group, r.prev_rank,
             r.rank_change, ", ".join(str(services.RULE_LABELS.get(x, x)) for x in r.rules_applied.split(",") if x),
+            _("bottom 5 two runs running") if r.entity_id in exit_ids else "",
         ])
     return header, rows
 
@@ -223,10 +224,12 @@ def run_page(request, run):
     r = _run(request, run)
     cats = list(r.version.categories.all())
     results = list(_scoped_results(request, r))
-    header, rows = _result_table(results, cats, r)
+    exit_ids = services.bottom_twice(r)
+    header, rows = _result_table(results, cats, r, exit_ids)
     if request.GET.get("export") == "xlsx":
         return xlsx_response(iter([header, *rows]), r.code, str(r.name))
     for x in results:
+        x.exit_warning = x.entity_id in exit_ids
         x.cat_values = [Decimal(str(x.categories.get(c.code, 0))) for c in cats]
         x.rules_text = ", ".join(str(services.RULE_LABELS.get(k, k)) for k in x.rules_applied.split(",") if k)
     top = [x for x in results if x.rank_nation][:20]

@@ -177,3 +177,16 @@ def test_land_use_indicators_from_registry_areas(world, ents):
     # a peer with neither registry areas nor reported ones: no value, the reason says why
     assert matrix[1] == [None] * 5
     assert reasons["1,2"] == inputs.NO_AREA and reasons["1,0"] == inputs.NO_VALUE
+
+
+def test_bottom_five_two_runs_running_is_pointed_out(world, scheme, data):
+    first = services.run(scheme, exercise_year=2025, data_year=2025, by=world.users.admin)
+    assert services.bottom_twice(first) == set()  # no previous run
+    for k, v in {"a1": 500, "a2": 100, "b1": 50, "c1": 300, "e1": 900, "e2": 10}.items():
+        obs(data[k], "TRADE_CNY", 2026, v)
+    second = services.run(scheme, exercise_year=2026, data_year=2026, by=world.users.admin)
+    # 6 entities: the bottom 5 are ranks 2–6 in both runs; the leader is never flagged
+    leader = second.results.get(rank_nation=1).entity_id
+    flagged = services.bottom_twice(second)
+    assert leader not in flagged and len(flagged) == 5
+    assert services.bottom_twice(second, k=1) == {second.results.get(rank_nation=6).entity_id}
