@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from zonebook.stats import sql as stats_sql
 from zonebook.stats.models import Entity, Indicator, Observation
 from zonebook.stats.regions import region_of
 
@@ -149,6 +150,9 @@ def load(stdout) -> None:
     _etdz_values(rnd, etdz, inds, have, rows)
     _ftz_values(rnd, inds, have, rows)
     Observation.objects.bulk_create(rows, batch_size=2000)
+    if rows:
+        # the statistics' derived figures (YoY, ranks) of the values just added, as an import would leave them
+        stats_sql.recompute(years=sorted({o.ym // 12 for o in rows}))
     records = [("CD-RAIL", "innovation-pilot", 2025, 1, "中欧班列+保税新业态试点"),
                ("CD-GX", "local-support", 2025, 2, "省市政策支持与主体责任落实"),
                ("HI-HK", "safety-accident", 2025, 1, "仓储区一般安全生产事故"),
