@@ -53,20 +53,39 @@ def build_zip(book, path: Path, today: dt.date) -> None:
                 "dclUnitcd": item.unit,
                 "dclQty": str(100 * n * k),
                 "dclUprcAmt": str(item.unit_price),
-                "dclTotalAmt": str((item.unit_price * 100 * n * k).quantize(item.unit_price.__class__("0.01"))),
+                "dclTotalAmt": str(
+                    (item.unit_price * 100 * n * k).quantize(item.unit_price.__class__("0.01"))
+                ),
                 "dclCurrcd": "502",
             }
             for k, item in enumerate(items, start=1)
         ]
-        messages.append((f"INV101_{number}.xml", xmlio.write_inv101(head, lines, message_id=f"DEMO-INV101-{n}", send_time=f"{day:%Y-%m-%d}T09:00:00")))
+        messages.append(
+            (
+                f"INV101_{number}.xml",
+                xmlio.write_inv101(
+                    head, lines, message_id=f"DEMO-INV101-{n}", send_time=f"{day:%Y-%m-%d}T09:00:00"
+                ),
+            )
+        )
         deducted = n < 3
         receipts.append(
             (
                 f"INV201_{number}.xml",
                 xmlio.write_receipt(
-                    {"etpsPreentNo": head["etpsInnerInvtNo"], "businessId": number, "manageResult": "1", "manageDate": f"{day:%Y-%m-%d} 15:00:00"},
-                    {"bondInvtNo": number, "etpsInnerInvtNo": head["etpsInnerInvtNo"], "putrecNo": book.number,
-                     "invtStucd": "0" if deducted else "1", "vrfdedMarkcd": "2" if deducted else "0"},
+                    {
+                        "etpsPreentNo": head["etpsInnerInvtNo"],
+                        "businessId": number,
+                        "manageResult": "1",
+                        "manageDate": f"{day:%Y-%m-%d} 15:00:00",
+                    },
+                    {
+                        "bondInvtNo": number,
+                        "etpsInnerInvtNo": head["etpsInnerInvtNo"],
+                        "putrecNo": book.number,
+                        "invtStucd": "0" if deducted else "1",
+                        "vrfdedMarkcd": "2" if deducted else "0",
+                    },
                     message_id=f"DEMO-INV201-{n}",
                     send_time=f"{day:%Y-%m-%d}T15:00:00",
                 ),
@@ -78,8 +97,19 @@ def build_zip(book, path: Path, today: dt.date) -> None:
         (
             f"INV201_{missing}.xml",
             xmlio.write_receipt(
-                {"etpsPreentNo": "ZB-DEMO-404", "businessId": missing, "manageResult": "1", "manageDate": f"{today:%Y-%m-%d} 10:00:00"},
-                {"bondInvtNo": missing, "etpsInnerInvtNo": "ZB-DEMO-404", "putrecNo": book.number, "invtStucd": "0", "vrfdedMarkcd": "2"},
+                {
+                    "etpsPreentNo": "ZB-DEMO-404",
+                    "businessId": missing,
+                    "manageResult": "1",
+                    "manageDate": f"{today:%Y-%m-%d} 10:00:00",
+                },
+                {
+                    "bondInvtNo": missing,
+                    "etpsInnerInvtNo": "ZB-DEMO-404",
+                    "putrecNo": book.number,
+                    "invtStucd": "0",
+                    "vrfdedMarkcd": "2",
+                },
                 message_id="DEMO-INV201-404",
                 send_time=f"{today:%Y-%m-%d}T10:00:00",
             ),

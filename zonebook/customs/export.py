@@ -91,7 +91,10 @@ def export_inv101(lst: InventoryList, *, user) -> bytes:
     head, lines = message_parts(lst)
     now = timezone.localtime()
     data = xmlio.write_inv101(
-        head, lines, message_id=f"ZB{lst.pk:010d}{now:%Y%m%d%H%M%S}", send_time=now.strftime("%Y-%m-%dT%H:%M:%S")
+        head,
+        lines,
+        message_id=f"ZB{lst.pk:010d}{now:%Y%m%d%H%M%S}",
+        send_time=now.strftime("%Y-%m-%dT%H:%M:%S"),
     )
     problems = validate_message(data, lst, user=user)
     if problems:

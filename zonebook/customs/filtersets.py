@@ -26,9 +26,15 @@ class MessageFilterSet(filters.FilterSet):
         help_text=_("List number or enterprise internal number"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    book_number = filters.CharFilter(label=cap(_("book number")), field_name="book__number", lookup_expr="icontains")
-    received_from = filters.DateFilter(label=cap(_("received from")), field_name="received_at__date", lookup_expr="gte")
-    received_to = filters.DateFilter(label=cap(_("received to")), field_name="received_at__date", lookup_expr="lte")
+    book_number = filters.CharFilter(
+        label=cap(_("book number")), field_name="book__number", lookup_expr="icontains"
+    )
+    received_from = filters.DateFilter(
+        label=cap(_("received from")), field_name="received_at__date", lookup_expr="gte"
+    )
+    received_to = filters.DateFilter(
+        label=cap(_("received to")), field_name="received_at__date", lookup_expr="lte"
+    )
 
     class Meta:
         model = InventoryMessage
@@ -48,10 +54,16 @@ class ReceiptFilterSet(filters.FilterSet):
         help_text=_("List number, internal number or receipt number"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    state = filters.ChoiceFilter(label=cap(_("state")), choices=ReceiptState.choices, method="by_state",
-                                 empty_label=_("Waiting or held"))
+    state = filters.ChoiceFilter(
+        label=cap(_("state")),
+        choices=ReceiptState.choices,
+        method="by_state",
+        empty_label=_("Waiting or held"),
+    )
     status = filters.ChoiceFilter(label=cap(_("list status (invtStucd)")), choices=STATUS_CHOICES)
-    book_number = filters.CharFilter(label=cap(_("book number")), field_name="book__number", lookup_expr="icontains")
+    book_number = filters.CharFilter(
+        label=cap(_("book number")), field_name="book__number", lookup_expr="icontains"
+    )
 
     class Meta:
         model = Receipt
@@ -72,5 +84,7 @@ class ReceiptFilterSet(filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(list_number__icontains=value) | Q(internal_number__icontains=value) | Q(message_id__icontains=value)
+            Q(list_number__icontains=value)
+            | Q(internal_number__icontains=value)
+            | Q(message_id__icontains=value)
         )

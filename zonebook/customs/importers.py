@@ -62,7 +62,16 @@ LINE_ELEMENTS = {
 }
 # checked, not stored on the ledger line (the item's units are filed on the book)
 UNIT_ELEMENTS = ("dclUnitcd", "lawfUnitcd", "secdLawfUnitcd")
-REQUIRED_HEAD = ("bondInvtNo", "etpsInnerInvtNo", "putrecNo", "impexpMarkcd", "mtpckEndprdMarkcd", "supvModecd", "invtDclTime", "dclcusFlag")
+REQUIRED_HEAD = (
+    "bondInvtNo",
+    "etpsInnerInvtNo",
+    "putrecNo",
+    "impexpMarkcd",
+    "mtpckEndprdMarkcd",
+    "supvModecd",
+    "invtDclTime",
+    "dclcusFlag",
+)
 REQUIRED_LINE = ("gdsSeqno", "putrecSeqno", "gdecd", "dclQty", "dclUnitcd")
 CODES = {
     "impexpMarkcd": ("I", "E"),
@@ -99,7 +108,10 @@ def parse_time(text: str) -> dt.datetime | None:
 
 def content_hash(head: dict, lines: list[dict]) -> str:
     keep_head = {k: head.get(k, "") for k in (*HEAD_ELEMENTS.values(), "dclcusFlag", "invtType", "listType")}
-    keep_lines = [{k: ln.get(k, "") for k in (*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "destinationNatcd")} for ln in lines]
+    keep_lines = [
+        {k: ln.get(k, "") for k in (*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "destinationNatcd")}
+        for ln in lines
+    ]
     data = json.dumps([keep_head, keep_lines], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -151,9 +163,22 @@ class Inv101Import(XmlKind, InventoryListImport):
     def prepare(self) -> None:
         super().prepare()
         self.units = unit_codes()
+        self.parsers = {key: self.column(key).parser for key in LINE_ELEMENTS if key != "country"}
 
     def read_rows(self, path, filename: str, result) -> Iterator[Row | RowError]:
-        preview = ("number", "internal_number", "book", "supervision_mode", "declaration_date", "line_no", "item_seq_no", "hs_code", "name", "qty", "unit")
+        preview = (
+            "number",
+            "internal_number",
+            "book",
+            "supervision_mode",
+            "declaration_date",
+            "line_no",
+            "item_seq_no",
+            "hs_code",
+            "name",
+            "qty",
+            "unit",
+        )
         self.headers = {k: (element_path(k) if k != "unit" else "InvtListType/dclUnitcd") for k in preview}
         result.headers = list(self.headers.values())
         return self._rows(Path(path), filename, result)
@@ -211,7 +236,9 @@ class Inv101Import(XmlKind, InventoryListImport):
                     msg.ordinal,
                     f"{msg.source} › InvtHeadType/etpsInnerInvtNo",
                     key[1],
-                    _("Message %(this)s and message %(other)s carry the same etpsInnerInvtNo with different content; both are refused.")
+                    _(
+                        "Message %(this)s and message %(other)s carry the same etpsInnerInvtNo with different content; both are refused."
+                    )
                     % {"this": msg.label, "other": before[1]},
                 )
                 continue
@@ -269,20 +296,27 @@ class Inv101Import(XmlKind, InventoryListImport):
                     _("Not a code of this element (allowed: %(codes)s).") % {"codes": ", ".join(allowed)},
                 )
         if msg.head.get("invtDclTime") and parse_time(msg.head["invtDclTime"]) is None:
-            bad("InvtHeadType/invtDclTime", msg.head["invtDclTime"], _("Not a date (yyyymmdd or yyyy-mm-dd)."))
+            bad(
+                "InvtHeadType/invtDclTime", msg.head["invtDclTime"], _("Not a date (yyyymmdd or yyyy-mm-dd).")
+            )
         if not msg.lines:
             bad("InvtListType", "", _("The message has no InvtListType lines."))
         for n, line in enumerate(msg.lines, start=1):
             for name in REQUIRED_LINE:
                 if not line.get(name):
-                    bad(f"InvtListType[{line.get('gdsSeqno') or n}]/{name}", "", _("This element is required."))
+                    bad(
+                        f"InvtListType[{line.get('gdsSeqno') or n}]/{name}",
+                        "",
+                        _("This element is required."),
+                    )
             for name in UNIT_ELEMENTS:
                 value = line.get(name, "")
                 if value and value not in self.units:
                     bad(
                         f"InvtListType[{line.get('gdsSeqno') or n}]/{name}",
                         value,
-                        _("Unit code “%(value)s” is not in the unit code table (海关计量单位代码).") % {"value": value},
+                        _("Unit code “%(value)s” is not in the unit code table (海关计量单位代码).")
+                        % {"value": value},
                     )
         return errors
 
@@ -312,14 +346,12 @@ class Inv101Import(XmlKind, InventoryListImport):
             row.line_no = line.get("gdsSeqno", "")
             row.unit = line.get("dclUnitcd", "")
             errors = []
-            for key, element in LINE_ELEMENTS.items():
-                text = line.get(element, "")
-                if key == "country":
-                    continue
+            for key, parser in self.parsers.items():
+                text = line.get(LINE_ELEMENTS[key], "")
                 if not text:
                     continue
                 try:
-                    values[key] = self.column(key).parser(text)
+                    values[key] = parser(text)
                 except CellError as exc:
                     errors.append(self.error(row, key, exc.reason))
             country = line.get("destinationNatcd" if export else "natcd", "")
@@ -347,7 +379,9 @@ class Inv101Import(XmlKind, InventoryListImport):
         }
         errors = []
         for row in rows:
-            filed = units.get((row.values.get("book"), row.values.get("item_kind"), row.values.get("item_seq_no")))
+            filed = units.get(
+                (row.values.get("book"), row.values.get("item_kind"), row.values.get("item_seq_no"))
+            )
             declared = getattr(row, "unit", "")
             if filed and declared and filed != declared:
                 errors.append(
@@ -355,8 +389,14 @@ class Inv101Import(XmlKind, InventoryListImport):
                         row.number,
                         f"{row.where} › InvtListType[{row.line_no}]/dclUnitcd",
                         declared,
-                        _("The declared unit differs from the unit %(unit)s filed for item %(seq)s of book %(book)s.")
-                        % {"unit": filed, "seq": row.values.get("item_seq_no"), "book": row.values.get("book")},
+                        _(
+                            "The declared unit differs from the unit %(unit)s filed for item %(seq)s of book %(book)s."
+                        )
+                        % {
+                            "unit": filed,
+                            "seq": row.values.get("item_seq_no"),
+                            "book": row.values.get("book"),
+                        },
                     )
                 )
         return errors
@@ -435,7 +475,9 @@ class ReceiptImport(XmlKind, ImportKind):
                         msg.ordinal,
                         f"{msg.source} › EnvelopInfo/message_type",
                         msg.type,
-                        _("This is a %(type)s message, not a receipt of an inventory list (INV201/INV202); it is refused.")
+                        _(
+                            "This is a %(type)s message, not a receipt of an inventory list (INV201/INV202); it is refused."
+                        )
                         % {"type": msg.type or _("unknown")},
                     )
                     continue
@@ -445,7 +487,9 @@ class ReceiptImport(XmlKind, ImportKind):
 
     def _receipt_row(self, msg):
         head, res = msg.head, msg.result
-        when_text = res.get("manageDate") or head.get("formalVrfdedTime") or head.get("prevdTime") or msg.send_time
+        when_text = (
+            res.get("manageDate") or head.get("formalVrfdedTime") or head.get("prevdTime") or msg.send_time
+        )
         values = {
             "message_id": msg.message_id,
             "message_type": msg.type,
@@ -478,7 +522,12 @@ class ReceiptImport(XmlKind, ImportKind):
             yield row
 
     def error(self, row, key, reason):
-        return RowError(row.number, f"{getattr(row, 'where', '')} › {self.header(key)}", str(row.raw.get(key) or ""), str(reason))
+        return RowError(
+            row.number,
+            f"{getattr(row, 'where', '')} › {self.header(key)}",
+            str(row.raw.get(key) or ""),
+            str(reason),
+        )
 
     def validate(self, rows: list[Row]) -> list[RowError]:
         errors = []
@@ -490,14 +539,17 @@ class ReceiptImport(XmlKind, ImportKind):
         seen: dict[str, Row] = {}
         for row in rows:
             if row.values["book"] not in self.books:
-                errors.append(self.error(row, "book", _("No book %(n)s in your scope.") % {"n": row.values["book"]}))
+                errors.append(
+                    self.error(row, "book", _("No book %(n)s in your scope.") % {"n": row.values["book"]})
+                )
             first = seen.setdefault(row.values["message_id"], row)
             if first is not row and first.values != row.values:
                 errors.append(
                     self.error(
                         row,
                         "message_id",
-                        _("The receipt number is used by %(other)s with different content.") % {"other": first.where},
+                        _("The receipt number is used by %(other)s with different content.")
+                        % {"other": first.where},
                     )
                 )
         return errors

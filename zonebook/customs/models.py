@@ -26,7 +26,9 @@ class InventoryMessage(models.Model):
     content: the same message again changes nothing; another content under the same enterprise
     internal number (etpsInnerInvtNo) is refused, naming both."""
 
-    book = models.ForeignKey("ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="+")
+    book = models.ForeignKey(
+        "ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="+"
+    )
     enterprise = models.ForeignKey(
         "registry.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
     )
@@ -53,7 +55,9 @@ class InventoryMessage(models.Model):
         verbose_name_plural = _("INV101 messages")
         ordering = ["-received_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "internal_number"], name="customs_msg_unique_internal"),
+            models.UniqueConstraint(
+                fields=["enterprise", "internal_number"], name="customs_msg_unique_internal"
+            ),
         ]
 
     def __str__(self):
@@ -87,9 +91,13 @@ class Receipt(models.Model):
 
     message_id = models.CharField(_("receipt number"), max_length=80, unique=True)
     message_type = models.CharField(_("message type"), max_length=8)
-    book = models.ForeignKey("ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="+")
+    book = models.ForeignKey(
+        "ledger.Book", verbose_name=_("book"), on_delete=models.PROTECT, related_name="+"
+    )
     list_number = models.CharField(_("list number (bondInvtNo)"), max_length=18, blank=True)
-    internal_number = models.CharField(_("enterprise internal number (etpsInnerInvtNo)"), max_length=64, blank=True)
+    internal_number = models.CharField(
+        _("enterprise internal number (etpsInnerInvtNo)"), max_length=64, blank=True
+    )
     status = models.CharField(_("list status (invtStucd)"), max_length=2)
     deduction = models.CharField(_("deduction mark (vrfdedMarkcd)"), max_length=2, blank=True)
     manage_result = models.CharField(_("processing result (manageResult)"), max_length=8, blank=True)
@@ -98,7 +106,9 @@ class Receipt(models.Model):
     filename = models.CharField(_("file"), max_length=255, blank=True)
     source = models.CharField(_("received through"), max_length=8, choices=MessageSource.choices)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    state = models.CharField(_("state"), max_length=8, choices=ReceiptState.choices, default=ReceiptState.WAITING)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ReceiptState.choices, default=ReceiptState.WAITING
+    )
     effect = models.CharField(_("effect"), max_length=10, choices=ReceiptEffect.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=1000, blank=True)
     inventory_list = models.ForeignKey(

@@ -117,7 +117,9 @@ def connection_needs_ids(objs) -> bool:
 @transaction.atomic
 def match_waiting(book_ids: Iterable[int], *, by=None) -> ReceiptResult:
     """Apply the waiting receipts of these books whose list now exists."""
-    receipts = list(Receipt.objects.filter(state=ReceiptState.WAITING, book_id__in=list(book_ids)).select_related("book"))
+    receipts = list(
+        Receipt.objects.filter(state=ReceiptState.WAITING, book_id__in=list(book_ids)).select_related("book")
+    )
     if not receipts:
         return ReceiptResult()
     return apply_receipts(receipts, by=by)
@@ -197,7 +199,12 @@ def apply_receipts(receipts: Sequence[Receipt], *, by=None) -> ReceiptResult:
             if lst.state == ListState.POSTED:
                 done(r, ReceiptEffect.UNCHANGED)
             elif lst.state == ListState.CANCELLED:
-                done(r, "", ReceiptState.HELD, _("List %(n)s is cancelled; it cannot be posted.") % {"n": lst.number})
+                done(
+                    r,
+                    "",
+                    ReceiptState.HELD,
+                    _("List %(n)s is cancelled; it cannot be posted.") % {"n": lst.number},
+                )
             else:
                 posts.setdefault(lst.book_id, {}).setdefault(lst.pk, r)
                 if posts[lst.book_id][lst.pk] is not r:
@@ -222,9 +229,13 @@ def apply_receipts(receipts: Sequence[Receipt], *, by=None) -> ReceiptResult:
         try:
             with transaction.atomic():
                 if lst.state in (ListState.DRAFT, ListState.SUBMITTED):
-                    ledger.cancel_inventory_list(lst, by=by, note=_("customs receipt %(r)s") % {"r": r.message_id})
+                    ledger.cancel_inventory_list(
+                        lst, by=by, note=_("customs receipt %(r)s") % {"r": r.message_id}
+                    )
                     done(r, ReceiptEffect.CANCELLED)
-                elif lst.state == ListState.POSTED and not InventoryList.objects.filter(reverses=lst).exists():
+                elif (
+                    lst.state == ListState.POSTED and not InventoryList.objects.filter(reverses=lst).exists()
+                ):
                     ledger.reverse_inventory_list(
                         lst,
                         number=_reversal_number(lst),

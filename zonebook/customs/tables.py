@@ -22,9 +22,13 @@ class MessageTable(BaseTable):
     )
     internal_number = tables.Column(verbose_name=cap(_("enterprise internal number (etpsInnerInvtNo)")))
     book = tables.Column(verbose_name=cap(_("book")), accessor="book__number", order_by=("book__number",))
-    enterprise = tables.Column(verbose_name=cap(_("enterprise")), accessor="enterprise__name", order_by=("enterprise__name",))
+    enterprise = tables.Column(
+        verbose_name=cap(_("enterprise")), accessor="enterprise__name", order_by=("enterprise__name",)
+    )
     lines = tables.Column(verbose_name=cap(_("lines")), attrs=NUM)
-    list_state = tables.Column(verbose_name=cap(_("list state")), accessor="inventory_list__state", orderable=False)
+    list_state = tables.Column(
+        verbose_name=cap(_("list state")), accessor="inventory_list__state", orderable=False
+    )
     filename = tables.Column(verbose_name=cap(_("file")))
     source = tables.Column(verbose_name=cap(_("received through")))
     received_at = tables.DateTimeColumn(verbose_name=cap(_("received at")), format="Y-m-d H:i")
@@ -32,7 +36,17 @@ class MessageTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = InventoryMessage
         fields = ()
-        sequence = ("list_number", "internal_number", "book", "enterprise", "lines", "list_state", "filename", "source", "received_at")
+        sequence = (
+            "list_number",
+            "internal_number",
+            "book",
+            "enterprise",
+            "lines",
+            "list_state",
+            "filename",
+            "source",
+            "received_at",
+        )
 
     def render_list_state(self, record):
         return record.inventory_list.get_state_display()
@@ -59,7 +73,18 @@ class ReceiptTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Receipt
         fields = ()
-        sequence = ("message_id", "book", "list_number", "internal_number", "status", "receipt_time", "age", "state", "effect", "reason")
+        sequence = (
+            "message_id",
+            "book",
+            "list_number",
+            "internal_number",
+            "status",
+            "receipt_time",
+            "age",
+            "state",
+            "effect",
+            "reason",
+        )
         order_by = ("received_at",)
 
     def _status(self, record):

@@ -35,7 +35,9 @@ class MessageList(FilteredListView):
     export_code = "customs.message.exported"
 
     def get_queryset(self):
-        return InventoryMessage.objects.for_user(self.request.user).select_related("book", "enterprise", "inventory_list")
+        return InventoryMessage.objects.for_user(self.request.user).select_related(
+            "book", "enterprise", "inventory_list"
+        )
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -69,7 +71,9 @@ class ReceiptQueue(FilteredListView):
 def queue_retry(request):
     """Try every waiting or held receipt in the user's scope again."""
     require_write(request.user, AREA)
-    todo = list(Receipt.objects.for_user(request.user).exclude(state=ReceiptState.APPLIED).select_related("book"))
+    todo = list(
+        Receipt.objects.for_user(request.user).exclude(state=ReceiptState.APPLIED).select_related("book")
+    )
     result = services.retry(todo, by=request.user)
     messages.info(
         request,

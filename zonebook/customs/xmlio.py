@@ -60,10 +60,18 @@ OTHER_TYPES = {
 }
 
 
+_NORMAL: dict[str, str] = {}
+
+
 def normal(tag: str) -> str:
-    """``{ns}BondInvtNo`` → ``bondInvtNo``."""
-    local = tag.rsplit("}", 1)[-1]
-    return local[:1].lower() + local[1:] if local else local
+    """``{ns}BondInvtNo`` → ``bondInvtNo`` (memoised: a message repeats a few dozen names)."""
+    out = _NORMAL.get(tag)
+    if out is None:
+        local = tag.rsplit("}", 1)[-1]
+        out = local[:1].lower() + local[1:] if local else local
+        if len(_NORMAL) < 10_000:
+            _NORMAL[tag] = out
+    return out
 
 
 @dataclass
@@ -127,7 +135,9 @@ def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase 
             for info in infos:
                 if _unsafe_name(info.filename):
                     raise FileRefused(
-                        _("The zip holds the path “%(name)s”, which points outside the archive; the file is refused.")
+                        _(
+                            "The zip holds the path “%(name)s”, which points outside the archive; the file is refused."
+                        )
                         % {"name": info.filename}
                     )
                 ratio = info.file_size / (info.compress_size or 1)
@@ -151,7 +161,9 @@ def _check_prolog(stream) -> bytes:
     head = stream.read(PROLOG_BYTES)
     if _DOCTYPE.search(head):
         raise ValueError(
-            _("The message declares a document type or entities (<!DOCTYPE>/<!ENTITY>); this is refused as unsafe.")
+            _(
+                "The message declares a document type or entities (<!DOCTYPE>/<!ENTITY>); this is refused as unsafe."
+            )
         )
     m = _ENCODING.search(head[:200])
     if m:
@@ -200,11 +212,10 @@ def parse_stream(source: str, ordinal: int, stream) -> Message | BadMessage:
         return BadMessage(source, ordinal, "", str(exc))
     msg = Message(source=source, ordinal=ordinal)
     first_business = ""
-    depth_tags: list[str] = []
     try:
-        for event, el in etree.iterparse(
+        for _event, el in etree.iterparse(
             io.BufferedReader(_Chain(head, stream)),
-            events=("start", "end"),
+            events=("end",),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -212,34 +223,36 @@ def parse_stream(source: str, ordinal: int, stream) -> Message | BadMessage:
             remove_comments=True,
             remove_pis=True,
         ):
-            if not isinstance(el.tag, str):
+            tag = el.tag
+            if not isinstance(tag, str):
                 continue
-            tag = normal(el.tag)
-            if event == "start":
-                depth_tags.append(tag)
-                if not first_business and (tag in OTHER_TYPES or tag in HEAD_TAGS):
-                    first_business = tag
-                continue
-            depth_tags.pop()
-            if tag == ENVELOPE_TYPE:
+            tag = normal(tag)
+            if tag in LIST_TAGS:
+                msg.lines.append({normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)})
+                el.clear()
+                # drop the emptied earlier lines too: memory stays flat however long the message
+                parent = el.getparent()
+                while parent is not None and el.getprevious() is not None:
+                    del parent[0]
+            elif tag in HEAD_TAGS:
+                msg.head = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
+                first_business = first_business or tag
+                el.clear()
+            elif tag in RESULT_TAGS:
+                msg.result = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
+                el.clear()
+            elif tag in OTHER_TYPES:
+                first_business = first_business or tag
+            elif tag == ENVELOPE_TYPE:
                 msg.type = _text(el).upper()
             elif tag == ENVELOPE_ID:
                 msg.message_id = _text(el)
             elif tag == ENVELOPE_TIME:
                 msg.send_time = _text(el)
-            elif tag in HEAD_TAGS:
-                msg.head = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
-                el.clear()
-            elif tag in LIST_TAGS:
-                msg.lines.append({normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)})
-                el.clear()
-            elif tag in RESULT_TAGS:
-                msg.result = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
-                el.clear()
-            elif not depth_tags:
-                el.clear()
     except etree.XMLSyntaxError as exc:
-        return BadMessage(source, ordinal, "", _("The XML is malformed: %(error)s") % {"error": exc.msg or str(exc)})
+        return BadMessage(
+            source, ordinal, "", _("The XML is malformed: %(error)s") % {"error": exc.msg or str(exc)}
+        )
     except (LookupError, UnicodeError) as exc:
         return BadMessage(source, ordinal, "", _("The XML could not be decoded: %(error)s") % {"error": exc})
     if not msg.type:
@@ -323,7 +336,9 @@ def _elements(values: dict[str, str], order: tuple[str, ...], indent: str) -> st
     return "\n".join(out)
 
 
-def write_inv101(head: dict[str, str], lines: list[dict[str, str]], *, message_id: str, send_time: str) -> bytes:
+def write_inv101(
+    head: dict[str, str], lines: list[dict[str, str]], *, message_id: str, send_time: str
+) -> bytes:
     """An INV101 message (UTF-8) in the envelope the customs clients import."""
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -345,7 +360,11 @@ def write_inv101(head: dict[str, str], lines: list[dict[str, str]], *, message_i
         "            </InvtHeadType>",
     ]
     for line in lines:
-        parts += ["            <InvtListType>", _elements(line, LINE_ORDER, "              "), "            </InvtListType>"]
+        parts += [
+            "            <InvtListType>",
+            _elements(line, LINE_ORDER, "              "),
+            "            </InvtListType>",
+        ]
     parts += [
         "          </InvtMessage>",
         "        </BussinessData>",
@@ -359,7 +378,12 @@ def write_inv101(head: dict[str, str], lines: list[dict[str, str]], *, message_i
 
 
 def write_receipt(
-    result: dict[str, str], head: dict[str, str], *, message_id: str, send_time: str, message_type: str = "INV201"
+    result: dict[str, str],
+    head: dict[str, str],
+    *,
+    message_id: str,
+    send_time: str,
+    message_type: str = "INV201",
 ) -> bytes:
     """A receipt in the customs envelope (used by the demo, the tests and the benchmark)."""
 
@@ -374,4 +398,4 @@ def write_receipt(
         f"<send_time>{escape(send_time)}</send_time></EnvelopInfo><DataInfo><BussinessData>"
         f"<{message_type}>{block('HdeApprResult', result)}{block('BondInvtBsc', head)}</{message_type}>"
         "</BussinessData></DataInfo></Package>"
-    ).encode("utf-8")
+    ).encode()

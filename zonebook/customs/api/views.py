@@ -46,7 +46,8 @@ class InboxViewSet(viewsets.ViewSet):
         path = jobs.save_drop(f.chunks(), f.name)
         job = jobs.start(path, f.name, request.user)
         return Response(
-            {"job": job.pk, "status_url": reverse("jobs:detail", kwargs={"pk": job.pk})}, status=status.HTTP_202_ACCEPTED
+            {"job": job.pk, "status_url": reverse("jobs:detail", kwargs={"pk": job.pk})},
+            status=status.HTTP_202_ACCEPTED,
         )
 
 

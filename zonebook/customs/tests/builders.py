@@ -47,13 +47,23 @@ def line(seq, qty, *, gds=None, unit="007", hs="8542319000", **extra):
 
 
 def inv101(h, lines, message_id=None) -> bytes:
-    return xmlio.write_inv101(h, lines, message_id=message_id or f"M{h['bondInvtNo']}", send_time="2026-03-01T09:00:00")
+    return xmlio.write_inv101(
+        h, lines, message_id=message_id or f"M{h['bondInvtNo']}", send_time="2026-03-01T09:00:00"
+    )
 
 
-def receipt(book, *, number="", inner="", status="0", deduction="2", message_id=None, when="2026-03-02 10:00:00") -> bytes:
+def receipt(
+    book, *, number="", inner="", status="0", deduction="2", message_id=None, when="2026-03-02 10:00:00"
+) -> bytes:
     return xmlio.write_receipt(
         {"etpsPreentNo": inner, "businessId": number, "manageResult": "1", "manageDate": when},
-        {"bondInvtNo": number, "etpsInnerInvtNo": inner, "putrecNo": book.number, "invtStucd": status, "vrfdedMarkcd": deduction},
+        {
+            "bondInvtNo": number,
+            "etpsInnerInvtNo": inner,
+            "putrecNo": book.number,
+            "invtStucd": status,
+            "vrfdedMarkcd": deduction,
+        },
         message_id=message_id or f"R-{number or inner}-{status}{deduction}",
         send_time=when.replace(" ", "T"),
     )

@@ -23,15 +23,42 @@ from . import builders as b
 
 pytestmark = pytest.mark.django_db
 
-LINE_FIELDS = ("line_no", "item_id", "item_seq_no", "part_no", "hs_code", "name", "qty", "legal_qty", "legal_qty2",
-               "unit_price", "amount", "currency", "country", "consumption_version")
-HEAD_FIELDS = ("number", "internal_number", "book_id", "ie_mark", "supervision_mode", "item_kind",
-               "declaration_date", "customs_declaration_no", "note", "line_count", "total_amount")
+LINE_FIELDS = (
+    "line_no",
+    "item_id",
+    "item_seq_no",
+    "part_no",
+    "hs_code",
+    "name",
+    "qty",
+    "legal_qty",
+    "legal_qty2",
+    "unit_price",
+    "amount",
+    "currency",
+    "country",
+    "consumption_version",
+)
+HEAD_FIELDS = (
+    "number",
+    "internal_number",
+    "book_id",
+    "ie_mark",
+    "supervision_mode",
+    "item_kind",
+    "declaration_date",
+    "customs_declaration_no",
+    "note",
+    "line_count",
+    "total_amount",
+)
 
 
 def snapshot(lst):
     head = InventoryList.objects.filter(pk=lst.pk).values(*HEAD_FIELDS).get()
-    lines = list(InventoryListLine.objects.filter(inventory_list=lst).order_by("line_no").values(*LINE_FIELDS))
+    lines = list(
+        InventoryListLine.objects.filter(inventory_list=lst).order_by("line_no").values(*LINE_FIELDS)
+    )
     return head, lines
 
 
@@ -41,8 +68,21 @@ def test_export_then_import_gives_the_same_list(world, cbook, tmp_path):
         "0615",
         "I",
         "material",
-        [(1, "12.5", {"legal_qty": "12.5", "unit_price": "3.2", "amount": "40", "currency": "502", "country": "KOR",
-                      "name": "晶圆"}), (2, 8)],
+        [
+            (
+                1,
+                "12.5",
+                {
+                    "legal_qty": "12.5",
+                    "unit_price": "3.2",
+                    "amount": "40",
+                    "currency": "502",
+                    "country": "KOR",
+                    "name": "晶圆",
+                },
+            ),
+            (2, 8),
+        ],
         submit=False,
         internal_number="ERP-RT-1",
         note="往返",
@@ -96,7 +136,10 @@ def test_customs_client_drops_messages_and_receipts_processed_by_the_worker(worl
     drop = b.zip_of(
         tmp_path,
         "drop.zip",
-        {"INV101.xml": b.inv101(h, [b.line(1, 11)]), "INV201.xml": b.receipt(cbook, number=h["bondInvtNo"], message_id="CUS-API")},
+        {
+            "INV101.xml": b.inv101(h, [b.line(1, 11)]),
+            "INV201.xml": b.receipt(cbook, number=h["bondInvtNo"], message_id="CUS-API"),
+        },
     )
     api = _token(world, world.zones.a1)
     with open(drop, "rb") as fh:
@@ -126,18 +169,28 @@ def test_drop_refuses_other_files(world):
     api = _token(world, world.zones.a1)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = api.post("/api/customs/inbox/", {"file": SimpleUploadedFile("x.exe", b"MZ")}, format="multipart")
+    response = api.post(
+        "/api/customs/inbox/", {"file": SimpleUploadedFile("x.exe", b"MZ")}, format="multipart"
+    )
     assert response.status_code == 400
 
 
 def _queue(world, cbook):
     Receipt.objects.create(
-        message_id="CUS-Q1", message_type="INV201", book=cbook, list_number="QD510126I000099999", status="0",
-        deduction="2", receipt_time="2026-03-02T10:00:00+08:00", source="upload",
+        message_id="CUS-Q1",
+        message_type="INV201",
+        book=cbook,
+        list_number="QD510126I000099999",
+        status="0",
+        deduction="2",
+        receipt_time="2026-03-02T10:00:00+08:00",
+        source="upload",
     )
 
 
-def test_queue_page_shows_waiting_receipts_with_age_in_scope_only(world, cbook, client_for, django_assert_max_num_queries):
+def test_queue_page_shows_waiting_receipts_with_age_in_scope_only(
+    world, cbook, client_for, django_assert_max_num_queries
+):
     _queue(world, cbook)
     client = client_for(world.users.zone)
     with django_assert_max_num_queries(20):
@@ -152,24 +205,41 @@ def test_queue_page_shows_waiting_receipts_with_age_in_scope_only(world, cbook, 
 def test_queue_query_count_does_not_grow(world, cbook, client_for, django_assert_max_num_queries):
     for n in range(30):
         Receipt.objects.create(
-            message_id=f"CUS-N{n}", message_type="INV201", book=cbook, list_number=f"QD510126I0000{n:05d}",
-            status="0", deduction="2", receipt_time="2026-03-02T10:00:00+08:00", source="upload",
+            message_id=f"CUS-N{n}",
+            message_type="INV201",
+            book=cbook,
+            list_number=f"QD510126I0000{n:05d}",
+            status="0",
+            deduction="2",
+            receipt_time="2026-03-02T10:00:00+08:00",
+            source="upload",
         )
     client = client_for(world.users.zone)
     with django_assert_max_num_queries(20):
         assert client.get("/customs/receipts/").status_code == 200
 
 
-def test_message_page_lists_messages_and_drafts(world, cbook, client_for, tmp_path, django_assert_max_num_queries):
+def test_message_page_lists_messages_and_drafts(
+    world, cbook, client_for, tmp_path, django_assert_max_num_queries
+):
     h = b.head(cbook)
-    pipeline.run(Inv101Import, b.write(tmp_path, "m.xml", b.inv101(h, [b.line(1, 5)])), "m.xml", world.users.enterprise)
+    pipeline.run(
+        Inv101Import, b.write(tmp_path, "m.xml", b.inv101(h, [b.line(1, 5)])), "m.xml", world.users.enterprise
+    )
     draft = f.inv_list(cbook, "0615", "I", "material", [(1, 5)], submit=False)
     client = client_for(world.users.enterprise)
     with django_assert_max_num_queries(25):
         page = client.get("/customs/messages/")
     text = page.content.decode()
-    assert page.status_code == 200 and h["bondInvtNo"] in text and f"/customs/lists/{draft.pk}/inv101.xml" in text
-    assert h["bondInvtNo"] not in client_for(world.users.other_enterprise).get("/customs/messages/").content.decode()
+    assert (
+        page.status_code == 200
+        and h["bondInvtNo"] in text
+        and f"/customs/lists/{draft.pk}/inv101.xml" in text
+    )
+    assert (
+        h["bondInvtNo"]
+        not in client_for(world.users.other_enterprise).get("/customs/messages/").content.decode()
+    )
 
 
 def test_retry_button_applies_a_receipt_whose_list_exists_now(world, cbook, client_for):

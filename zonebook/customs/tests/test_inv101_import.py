@@ -33,7 +33,9 @@ def test_message_becomes_a_declared_list_from_customs(world, cbook, tmp_path):
     assert lst.internal_number == h["etpsInnerInvtNo"]
     assert lst.supervision_mode == "0615" and lst.ie_mark == "I" and lst.item_kind == "material"
     assert lst.note == "首批进口"
-    lines = list(lst.lines.order_by("line_no").values_list("line_no", "item_seq_no", "qty", "legal_qty", "currency"))
+    lines = list(
+        lst.lines.order_by("line_no").values_list("line_no", "item_seq_no", "qty", "legal_qty", "currency")
+    )
     assert lines == [(1, 1, Decimal("100.5"), None, "502"), (2, 2, Decimal("40"), Decimal("40"), "502")]
     msg = InventoryMessage.objects.get()
     assert (msg.inventory_list_id, msg.lines, msg.filename) == (lst.pk, 2, "one.xml")
@@ -123,7 +125,9 @@ def test_a_sas121_message_is_named_and_refused(world, cbook, tmp_path):
 
 def test_a_line_naming_an_unknown_item_sequence_is_refused(world, cbook, tmp_path):
     h = b.head(cbook)
-    result = run(b.write(tmp_path, "seq.xml", b.inv101(h, [b.line(1, 5), b.line(9, 5, gds=2)])), world.users.enterprise)
+    result = run(
+        b.write(tmp_path, "seq.xml", b.inv101(h, [b.line(1, 5), b.line(9, 5, gds=2)])), world.users.enterprise
+    )
     assert not result.ok
     err = result.errors[0]
     assert "InvtListType[2]/putrecSeqno" in err.column and h["etpsInnerInvtNo"] in err.column
@@ -131,7 +135,10 @@ def test_a_line_naming_an_unknown_item_sequence_is_refused(world, cbook, tmp_pat
 
 
 def test_a_unit_code_not_in_the_code_table_is_refused(world, cbook, tmp_path):
-    result = run(b.write(tmp_path, "unit.xml", b.inv101(b.head(cbook), [b.line(1, 5, unit="999")])), world.users.enterprise)
+    result = run(
+        b.write(tmp_path, "unit.xml", b.inv101(b.head(cbook), [b.line(1, 5, unit="999")])),
+        world.users.enterprise,
+    )
     assert not result.ok
     err = result.errors[0]
     assert err.column.endswith("InvtListType[1]/dclUnitcd") and err.value == "999"
@@ -139,7 +146,10 @@ def test_a_unit_code_not_in_the_code_table_is_refused(world, cbook, tmp_path):
 
 
 def test_a_declared_unit_other_than_the_filed_one_is_refused(world, cbook, tmp_path):
-    result = run(b.write(tmp_path, "unit2.xml", b.inv101(b.head(cbook), [b.line(1, 5, unit="035")])), world.users.enterprise)
+    result = run(
+        b.write(tmp_path, "unit2.xml", b.inv101(b.head(cbook), [b.line(1, 5, unit="035")])),
+        world.users.enterprise,
+    )
     assert not result.ok
     assert "differs from the unit 007" in result.errors[0].reason
 

@@ -62,7 +62,13 @@ def test_replaying_a_receipt_changes_nothing(world, cbook, tmp_path):
 def test_a_receipt_before_its_list_waits_and_is_applied_when_the_list_arrives(world, cbook, tmp_path):
     user = world.users.enterprise
     h = b.head(cbook)
-    imp(ReceiptImport, tmp_path, "r.xml", b.receipt(cbook, inner=h["etpsInnerInvtNo"], message_id="CUS-3"), user)
+    imp(
+        ReceiptImport,
+        tmp_path,
+        "r.xml",
+        b.receipt(cbook, inner=h["etpsInnerInvtNo"], message_id="CUS-3"),
+        user,
+    )
     r = Receipt.objects.get()
     assert r.state == ReceiptState.WAITING and r.inventory_list is None
     imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 30)]), user)
@@ -77,7 +83,9 @@ def test_a_receipt_driving_a_balance_negative_is_held_and_nothing_posted(world, 
     f.post(cbook, "0615", "I", "material", [(1, 10)])  # balance 10 (a manual list)
     out = b.head(cbook, mode="0664", ie="E", kind="I")
     imp(Inv101Import, tmp_path, "out.xml", b.inv101(out, [b.line(1, 25)]), user)
-    imp(ReceiptImport, tmp_path, "r.xml", b.receipt(cbook, number=out["bondInvtNo"], message_id="CUS-4"), user)
+    imp(
+        ReceiptImport, tmp_path, "r.xml", b.receipt(cbook, number=out["bondInvtNo"], message_id="CUS-4"), user
+    )
     r = Receipt.objects.get()
     assert r.state == ReceiptState.HELD
     assert "M0001" in r.reason or "15" in r.reason
@@ -105,7 +113,13 @@ def test_return_cancels_an_unposted_list(world, cbook, tmp_path):
     user = world.users.enterprise
     h = b.head(cbook)
     imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 7)]), user)
-    imp(ReceiptImport, tmp_path, "r.xml", b.receipt(cbook, number=h["bondInvtNo"], status="2", deduction="0"), user)
+    imp(
+        ReceiptImport,
+        tmp_path,
+        "r.xml",
+        b.receipt(cbook, number=h["bondInvtNo"], status="2", deduction="0"),
+        user,
+    )
     assert InventoryList.objects.get().state == ListState.CANCELLED
     assert Receipt.objects.get().effect == ReceiptEffect.CANCELLED
 
@@ -120,7 +134,14 @@ def test_deletion_of_a_posted_list_writes_the_reversal(world, cbook, tmp_path):
         ReceiptImport,
         tmp_path,
         "r2.xml",
-        b.receipt(cbook, number=h["bondInvtNo"], status="3", deduction="0", message_id="CUS-D", when="2026-03-05 09:00:00"),
+        b.receipt(
+            cbook,
+            number=h["bondInvtNo"],
+            status="3",
+            deduction="0",
+            message_id="CUS-D",
+            when="2026-03-05 09:00:00",
+        ),
         user,
     )
     orig = InventoryList.objects.get(number=h["bondInvtNo"])
