@@ -135,6 +135,10 @@ class Inv101Import(XmlKind, InventoryListImport):
         "GB18030). Each message becomes a declared inventory list; customs receipts post it."
     )
 
+    # Lines per batch (closed between two messages): smaller than the spreadsheet import's 50,000,
+    # so the rows held at once (and the garbage collector's work over them) stay small.
+    batch_size = 10_000
+
     def __init__(self, user=None):
         super().__init__(user)
         self.messages: dict[str, dict] = {}  # list number → what to record when the list is written

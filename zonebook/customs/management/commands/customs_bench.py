@@ -175,6 +175,7 @@ class Command(BaseCommand):
             t_receipts = time.perf_counter() - t0
             if not r2.ok:
                 raise SystemExit(f"receipts failed: {r2.errors[:3]}")
+            rss_import = peak_rss_mb()
         # checked equal before any time is printed: posted balances = the generated lines
         got = dict(Balance.objects.filter(item__book=book).values_list("item__seq_no", "imports"))
         want = {s: q.quantize(Decimal("0.00001")) for s, q in totals.items()}
@@ -198,7 +199,10 @@ class Command(BaseCommand):
             (f"anchor: {'COPY' if vendor == 'postgresql' else 'executemany'} of the same lines", t_copy),
         ):
             self.stdout.write(f"{label:<52}{sec:>9.2f}{total_lines / sec:>12,.0f}")
-        self.stdout.write(f"end to end / anchor: {t_copy / end_to_end:.2f}×; peak RSS {peak_rss_mb():.0f} MB")
+        self.stdout.write(
+            f"end to end / anchor: {t_copy / end_to_end:.2f}×; peak RSS after the import and receipts "
+            f"{rss_import:.0f} MB (after the anchor, which holds its rows: {peak_rss_mb():.0f} MB)"
+        )
 
     def analyze(self) -> None:
         """What autovacuum does after the import's committed batches: here everything runs in one
