@@ -15,7 +15,7 @@ _serial = itertools.count(1)
 def head(book, *, number=None, inner=None, mode="0615", ie="I", kind="I", date=dt.date(2026, 3, 1), **extra):
     n = next(_serial)
     out = {
-        "bondInvtNo": number or f"QD510126{ie}{n:09d}",
+        "bondInvtNo": number or f"QD510126{ie}{500_000_000 + n:09d}",
         "etpsInnerInvtNo": inner or f"INNER-{n:05d}",
         "putrecNo": book.number,
         "invtDclTime": date.strftime("%Y%m%d"),
