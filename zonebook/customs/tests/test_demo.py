@@ -21,4 +21,8 @@ def test_demo_loads_messages_and_receipts_and_is_idempotent(world, cbook):
     assert demo.present()
     before = (InventoryList.objects.count(), Receipt.objects.count(), InventoryMessage.objects.count())
     demo.load(io.StringIO())
-    assert (InventoryList.objects.count(), Receipt.objects.count(), InventoryMessage.objects.count()) == before
+    assert (
+        InventoryList.objects.count(),
+        Receipt.objects.count(),
+        InventoryMessage.objects.count(),
+    ) == before

@@ -255,10 +255,14 @@ def test_retry_button_applies_a_receipt_whose_list_exists_now(world, cbook, clie
 
 def test_list_page_says_where_the_list_came_from(world, cbook, client_for, tmp_path):
     h = b.head(cbook)
-    pipeline.run(Inv101Import, b.write(tmp_path, "m.xml", b.inv101(h, [b.line(1, 5)])), "m.xml", world.users.enterprise)
+    pipeline.run(
+        Inv101Import, b.write(tmp_path, "m.xml", b.inv101(h, [b.line(1, 5)])), "m.xml", world.users.enterprise
+    )
     manual = f.inv_list(cbook, "0615", "I", "material", [(1, 5)], submit=False)
     client = client_for(world.users.enterprise)
-    from_msg = client.get(f"/ledger/lists/{InventoryList.objects.get(number=h['bondInvtNo']).pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    from_msg = client.get(
+        f"/ledger/lists/{InventoryList.objects.get(number=h['bondInvtNo']).pk}/", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "Customs message INV101 (posted by receipt)" in from_msg.content.decode()
     typed = client.get(f"/ledger/lists/{manual.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Entered in Zonebook (manual post)" in typed.content.decode()

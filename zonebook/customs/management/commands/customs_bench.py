@@ -59,7 +59,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 zone = ZoneFactory(name="基准综保区", province_code="510000", city_code="510100")
                 book = f.book(EnterpriseFactory(zone=zone, name="基准企业"), kind="C", number="C51019900001")
-                self.write_messages(Path(o["write_zip"]), book, o["messages"], o["lines"], o["items"], o["seed"])
+                self.write_messages(
+                    Path(o["write_zip"]), book, o["messages"], o["lines"], o["items"], o["seed"]
+                )
                 transaction.set_rollback(True)
             self.stdout.write(f"wrote {o['write_zip']}; peak RSS {peak_rss_mb():.0f} MB")
             return
@@ -126,8 +128,17 @@ class Command(BaseCommand):
                 zf.writestr(
                     f"INV201_{number}.xml",
                     xmlio.write_receipt(
-                        {"etpsPreentNo": f"BENCH-{m:07d}", "businessId": number, "manageDate": "2026-11-30 10:00:00"},
-                        {"bondInvtNo": number, "putrecNo": book.number, "invtStucd": "0", "vrfdedMarkcd": "2"},
+                        {
+                            "etpsPreentNo": f"BENCH-{m:07d}",
+                            "businessId": number,
+                            "manageDate": "2026-11-30 10:00:00",
+                        },
+                        {
+                            "bondInvtNo": number,
+                            "putrecNo": book.number,
+                            "invtStucd": "0",
+                            "vrfdedMarkcd": "2",
+                        },
                         message_id=f"CUS-BENCH-{m}",
                         send_time="2026-11-30T10:00:00",
                     ),
@@ -148,8 +159,15 @@ class Command(BaseCommand):
             book,
             "material",
             [
-                {"seq_no": s, "part_no": f"M{s:04d}", "hs_code": f.HS_MATERIAL, "name": f"料件{s}", "unit": "007",
-                 "legal_unit1": "007", "unit_price": Decimal("12.5")}
+                {
+                    "seq_no": s,
+                    "part_no": f"M{s:04d}",
+                    "hs_code": f.HS_MATERIAL,
+                    "name": f"料件{s}",
+                    "unit": "007",
+                    "legal_unit1": "007",
+                    "unit_price": Decimal("12.5"),
+                }
                 for s in range(1, o["items"] + 1)
             ],
         )
@@ -190,7 +208,9 @@ class Command(BaseCommand):
             raise SystemExit(f"anchor copied {copied} lines, {total_lines} expected")
         end_to_end = t_import + t_receipts
         vendor = connection.vendor
-        self.stdout.write(f"database: {vendor}; balances checked equal to the generated lines ({len(want)} items)")
+        self.stdout.write(
+            f"database: {vendor}; balances checked equal to the generated lines ({len(want)} items)"
+        )
         self.stdout.write(f"{'step':<52}{'seconds':>9}{'lines/s':>12}")
         for label, sec in (
             ("INV101 import (parse, check, staged write)", t_import),
@@ -209,7 +229,9 @@ class Command(BaseCommand):
         transaction that is rolled back, so the planner would see the tables as they were before."""
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
-                cur.execute("ANALYZE ledger_inventorylist, ledger_inventorylistline, ledger_balance, customs_inventorymessage")
+                cur.execute(
+                    "ANALYZE ledger_inventorylist, ledger_inventorylistline, ledger_balance, customs_inventorymessage"
+                )
 
     def anchor(self, book) -> tuple[float, int]:
         """The same lines written again by the fastest bulk path into the same indexed table (under
@@ -233,10 +255,25 @@ class Command(BaseCommand):
                     "FROM ledger_inventorylist WHERE id = %s",
                     [pk],
                 )
-                cur.execute("INSERT INTO bench_map VALUES (%s, (SELECT MAX(id) FROM ledger_inventorylist))", [pk])
+                cur.execute(
+                    "INSERT INTO bench_map VALUES (%s, (SELECT MAX(id) FROM ledger_inventorylist))", [pk]
+                )
             line_cols = [
-                "inventory_list_id", "line_no", "item_id", "item_seq_no", "part_no", "hs_code", "name", "qty",
-                "legal_qty", "legal_qty2", "unit_price", "amount", "currency", "country", "consumption_version",
+                "inventory_list_id",
+                "line_no",
+                "item_id",
+                "item_seq_no",
+                "part_no",
+                "hs_code",
+                "name",
+                "qty",
+                "legal_qty",
+                "legal_qty2",
+                "unit_price",
+                "amount",
+                "currency",
+                "country",
+                "consumption_version",
                 "resolved_version",
             ]
             cur.execute(
