@@ -26,3 +26,32 @@ def test_demo_loads_messages_and_receipts_and_is_idempotent(world, cbook):
         Receipt.objects.count(),
         InventoryMessage.objects.count(),
     ) == before
+
+
+def test_watched_folder_processes_dropped_files(world, cbook, tmp_path):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    from . import builders as b
+
+    h = b.head(cbook)
+    good = b.write(tmp_path, "INV101_ok.xml", b.inv101(h, [b.line(1, 4)]))
+    bad = b.write(tmp_path, "INV101_bad.xml", b"<not-xml")
+    old = time.time() - 60
+    for p in (good, bad):
+        os.utime(p, (old, old))
+    call_command(
+        "customs_watch",
+        folder=str(tmp_path),
+        user=world.users.enterprise.username,
+        once=True,
+        stdout=io.StringIO(),
+    )
+    assert (tmp_path / "done" / "INV101_ok.xml").exists() and (
+        tmp_path / "failed" / "INV101_bad.xml"
+    ).exists()
+    assert "malformed" in (tmp_path / "failed" / "INV101_bad.xml.json").read_text()
+    assert InventoryList.objects.get(number=h["bondInvtNo"]).source == "customs"
+    assert InventoryMessage.objects.get().source == "folder"
