@@ -125,6 +125,57 @@ class XmlKind:
     # skips the other's messages (anything else is still refused).
     mixed = False
 
+    @classmethod
+    def sample_file(cls) -> tuple[str, str, bytes]:
+        """The import page's "template": an example message of this kind."""
+        head = {
+            "bondInvtNo": "QD790126I000000001",
+            "etpsInnerInvtNo": "ERP-2026-0001",
+            "putrecNo": "C79012600001",
+            "invtDclTime": "20260301",
+            "impexpMarkcd": "I",
+            "mtpckEndprdMarkcd": "I",
+            "supvModecd": "0615",
+            "dclcusFlag": "2",
+            "invtType": "0",
+            "dclTypecd": "1",
+        }
+        if cls.key == "customs_receipts":
+            data = xmlio.write_receipt(
+                {
+                    "etpsPreentNo": head["etpsInnerInvtNo"],
+                    "businessId": head["bondInvtNo"],
+                    "manageDate": "2026-03-02 10:00:00",
+                },
+                {
+                    "bondInvtNo": head["bondInvtNo"],
+                    "etpsInnerInvtNo": head["etpsInnerInvtNo"],
+                    "putrecNo": head["putrecNo"],
+                    "invtStucd": "0",
+                    "vrfdedMarkcd": "2",
+                },
+                message_id="CUS0000EXAMPLE0001",
+                send_time="2026-03-02T10:00:00",
+            )
+            return "INV201-example.xml", "application/xml", data
+        line = {
+            "gdsSeqno": "1",
+            "putrecSeqno": "1",
+            "gdsMtno": "M0001",
+            "gdecd": "8542319000",
+            "gdsNm": "集成电路",
+            "dclUnitcd": "007",
+            "dclQty": "1000",
+            "dclUprcAmt": "1.25",
+            "dclTotalAmt": "1250.00",
+            "dclCurrcd": "502",
+        }
+        return (
+            "INV101-example.xml",
+            "application/xml",
+            xmlio.write_inv101(head, [line], message_id="EXAMPLE0001", send_time="2026-03-01T09:00:00"),
+        )
+
 
 @register
 class Inv101Import(XmlKind, InventoryListImport):

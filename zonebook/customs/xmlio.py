@@ -267,10 +267,17 @@ def parse_stream(source: str, ordinal: int, stream) -> Message | BadMessage:
 
 def read_messages(path: Path, filename: str) -> Iterator[Message | BadMessage]:
     """Every message of the file, in order (zip members by name); raises FileRefused."""
+    if Path(filename).suffix.lower() not in XML_EXTENSIONS:
+        raise FileRefused(
+            _("Unsupported file type “%(ext)s”; send an .xml message or a .zip of messages.")
+            % {"ext": Path(filename).suffix or "?"}
+        )
     ordinal = 0
     for name, stream, _size in members(path, filename):
         ordinal += 1
         yield parse_stream(name, ordinal, stream)
+    if ordinal == 0:
+        raise FileRefused(_("The file holds no XML message."))
 
 
 # -- writing --------------------------------------------------------------------------------------

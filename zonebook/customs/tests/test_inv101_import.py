@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from zonebook.core.imports import pipeline
+from zonebook.customs import xmlio
 from zonebook.customs.importers import Inv101Import
 from zonebook.customs.models import InventoryMessage
 from zonebook.ledger.choices import ListSource, ListState
@@ -184,3 +186,21 @@ def test_preview_checks_without_writing(world, cbook, tmp_path):
     assert result.ok and result.rows == 2 and len(result.preview) == 2
     assert "InvtListType/putrecSeqno" in result.headers
     assert not InventoryList.objects.exists()
+
+
+@pytest.mark.parametrize("name,data", [("lists.xlsx", b"PK\x03\x04"), ("empty.zip", None)])
+def test_a_spreadsheet_or_an_empty_zip_is_refused(world, cbook, tmp_path, name, data):
+    path = b.zip_of(tmp_path, name, {}) if data is None else b.write(tmp_path, name, data)
+    result = run(path, world.users.enterprise)
+    assert not result.ok and result.written == 0
+    assert "Unsupported file type" in result.errors[0].reason or "no XML message" in result.errors[0].reason
+
+
+def test_the_import_page_offers_example_messages_that_pass_the_reader(world, client_for, tmp_path):
+    client = client_for(world.users.enterprise)
+    for key in ("customs_inv101", "customs_receipts"):
+        response = client.get(reverse("imports:template", args=[key]))
+        assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+        path = b.write(tmp_path, f"{key}.xml", response.content)
+        (msg,) = list(xmlio.read_messages(path, path.name))
+        assert msg.type == ("INV101" if key == "customs_inv101" else "INV201") and msg.head["putrecNo"]
