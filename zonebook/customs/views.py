@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import may_write, require_write
+from zonebook.core.views import scoped_object
 from zonebook.ledger.choices import ListSource, ListState
 from zonebook.ledger.models import InventoryList
 
@@ -84,6 +85,7 @@ def queue_retry(request):
 
 
 @login_required
+@scoped_object(InventoryList)
 def list_inv101(request, pk):
     """The list as an INV101 message (draft or declared lists), checked by the import's rules."""
     lst = get_object_or_404(
