@@ -266,3 +266,20 @@ def test_list_page_says_where_the_list_came_from(world, cbook, client_for, tmp_p
     assert "Customs message INV101 (posted by receipt)" in from_msg.content.decode()
     typed = client.get(f"/ledger/lists/{manual.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Entered in Zonebook (manual post)" in typed.content.decode()
+
+
+def test_upload_preview_and_confirm_on_the_import_pages(world, cbook, client_for, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    h = b.head(cbook)
+    client = client_for(world.users.enterprise)
+    upload = SimpleUploadedFile("INV101.xml", b.inv101(h, [b.line(1, 6)]), content_type="application/xml")
+    response = client.post(reverse("imports:upload", args=["customs_inv101"]), {"file": upload})
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200 and h["bondInvtNo"] in preview.content.decode()
+    assert not InventoryList.objects.exists()
+    done = client.post(response["Location"])
+    assert done.status_code == 302
+    assert InventoryList.objects.get(number=h["bondInvtNo"]).source == "customs"
