@@ -25,6 +25,11 @@ class UploadForm(forms.Form):
     def __init__(self, *args, kind=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
+        if kind is not None and kind.extensions:
+            self.fields["file"].widget.attrs["accept"] = ",".join(kind.extensions)
+            self.fields["file"].help_text = _("A file of the types %(types)s.") % {
+                "types": ", ".join(kind.extensions)
+            }
         if kind is None or not kind.update_mode:
             del self.fields["mode"]  # the kind only creates
         else:
@@ -40,10 +45,16 @@ class UploadForm(forms.Form):
     def clean_file(self):
         f = self.cleaned_data["file"]
         ext = extension(f.name)
-        if ext not in ALLOWED_EXTENSIONS:
+        allowed = self.kind.allowed_extensions() if self.kind is not None else tuple(ALLOWED_EXTENSIONS)
+        if ext not in allowed:
+            if set(allowed) == set(ALLOWED_EXTENSIONS):
+                raise forms.ValidationError(
+                    _("Unsupported file type “%(ext)s”; upload an .xlsx, .xls or .csv file."),
+                    params={"ext": ext or "?"},
+                )
             raise forms.ValidationError(
-                _("Unsupported file type “%(ext)s”; upload an .xlsx, .xls or .csv file."),
-                params={"ext": ext or "?"},
+                _("Unsupported file type “%(ext)s”; upload one of: %(allowed)s."),
+                params={"ext": ext or "?", "allowed": ", ".join(allowed)},
             )
         if f.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(

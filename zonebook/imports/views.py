@@ -106,6 +106,12 @@ def import_index(request):
 @login_required
 def import_template(request, kind: str):
     kind_cls = _kind_or_404(kind)
+    sample = getattr(kind_cls, "sample_file", None)
+    if sample is not None:  # a kind with its own format (customs XML) offers an example file instead
+        name, content_type, data = sample()
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     response = HttpResponse(
         build_template(kind_cls),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -77,6 +77,14 @@ class ListState(models.TextChoices):
     IMPORTING = "importing", _("Being imported (hidden)")
 
 
+class ListSource(models.TextChoices):
+    """Where a list came from: entered or imported in Zonebook (posted by a user recording customs'
+    receipt by hand), or a customs INV101 message (posted by customs' own receipt, app ``customs``)."""
+
+    MANUAL = "manual", _("Entered in Zonebook (manual post)")
+    CUSTOMS = "customs", _("Customs message INV101 (posted by receipt)")
+
+
 class BalanceColumn(models.TextChoices):
     """Balance columns a posting rule can move (target column of PostingRule)."""
 

@@ -98,6 +98,10 @@ class ImportKind:
     # update fields compared and previewed like the others, but set aside before ``write_changes``
     # and written by ``after_update`` through the app's services (e.g. dates that are milestones)
     deferred_fields: tuple[str, ...] = ()
+    # Files the kind reads.  Empty: the spreadsheet formats of ``readers.ALLOWED_EXTENSIONS``.  A
+    # kind that reads another format (customs XML messages) names its extensions and implements
+    # ``read_rows``.
+    extensions: tuple[str, ...] = ()
 
     def __init__(self, user=None):
         self.user = user
@@ -119,6 +123,18 @@ class ImportKind:
         return self.mode == "update"
 
     # -- hooks -------------------------------------------------------------------------------
+    def read_rows(self, path, filename: str, result):
+        """Own reader for a non-spreadsheet format: an iterator of ``Row`` or ``RowError`` in file
+        order (it sets ``self.headers`` and ``result.headers`` for the preview), or None to read the
+        file as a spreadsheet with the kind's columns (the default)."""
+        return None
+
+    @classmethod
+    def allowed_extensions(cls) -> tuple[str, ...]:
+        from .readers import ALLOWED_EXTENSIONS
+
+        return tuple(cls.extensions) or tuple(sorted(ALLOWED_EXTENSIONS))
+
     def prepare(self) -> None:
         """Load per-run lookups (code tables, zones in scope) once, before the first row."""
         for col in self.columns:

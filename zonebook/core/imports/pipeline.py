@@ -202,6 +202,10 @@ def _find_header(kind: ImportKind, head: list[tuple[int, list[Any]]]):
 
 def _rows(kind: ImportKind, path: Path, filename: str, result: ImportResult) -> Iterator[Row | RowError]:
     """Yield parsed rows (or per-cell errors) in file order; sets the header info on ``result``."""
+    own = kind.read_rows(path, filename, result)
+    if own is not None:  # a kind with its own file format (e.g. customs XML messages)
+        yield from own
+        return
     notes = SheetNotes()
     source = open_rows(path, filename, notes)
     head: list[tuple[int, list[Any]]] = []

@@ -77,7 +77,8 @@ def _check(path, kind=ENTERPRISES):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kind_cls", all_kinds(), ids=lambda k: k.key)
+# kinds with their own file format (customs XML) refuse spreadsheets before reading them (customs tests)
+@pytest.mark.parametrize("kind_cls", [k for k in all_kinds() if not k.extensions], ids=lambda k: k.key)
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_every_kind_refuses_a_file_with_a_header_and_no_rows(kind_cls, fmt, tmp_path):
     path = tmp_path / f"empty.{fmt}"

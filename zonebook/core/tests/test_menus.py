@@ -9,7 +9,7 @@ from zonebook.core import menus, modules
 from zonebook.core.modules import AppModule, MenuEntry
 
 LEDGER = ["Bonded books", "Inventory lists", "Balances", "Write-offs (报核)", "Carry-overs (深加工结转)",
-          "Domestic-sale calculator (内销试算)"]
+          "Domestic-sale calculator (内销试算)", "Customs messages (INV101)", "Customs receipt queue"]
 
 
 def _nav(client, user):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
 
-from ..choices import IEMark, ItemKind, ListState
+from ..choices import IEMark, ItemKind, ListSource, ListState
 from .book import QTY, _prefixed, validate_hs_format
 
 LIST_NUMBER_RE = re.compile(r"^QD[0-9A-Z]{4}\d{2}[IE]\d{9}$")
@@ -86,6 +86,10 @@ class InventoryList(models.Model):
     # records customs' approval receipt (回执) here when it posts the list (docs/ledger.md).
     receipt_number = models.CharField(_("customs receipt number (回执编号)"), max_length=64, blank=True)
     receipt_date = models.DateField(_("customs receipt date (回执日期)"), null=True, blank=True)
+    # Set by the customs message import (app ``customs``): such a list is posted by customs' receipt.
+    source = models.CharField(
+        _("source"), max_length=8, choices=ListSource.choices, default=ListSource.MANUAL, editable=False
+    )
     # Kept by the services whenever the lines are written (create, replace, reverse), so list pages
     # and the oversight totals read the header instead of aggregating the lines.
     line_count = models.PositiveIntegerField(_("lines"), default=0, editable=False)

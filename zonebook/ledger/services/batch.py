@@ -342,10 +342,15 @@ class _Posted(BatchResult):
 
 
 @transaction.atomic
-def post_inventory_lists(book: Book, list_ids: Sequence[int], *, by=None) -> BatchResult:
+def post_inventory_lists(
+    book: Book, list_ids: Sequence[int], *, by=None, receipts: Mapping[int, tuple] | None = None
+) -> BatchResult:
     """Approve and post submitted lists of ``book`` together (lists already posted are left as they
     are, like ``post_inventory_list``).  Raises one DomainError naming every list that cannot be
-    posted; nothing is posted then."""
+    posted; nothing is posted then.
+
+    ``receipts``: list id → (customs receipt number, receipt date) of the receipts that post them
+    (the customs message import): stored on the lists and named in their audit entries."""
     ids = sorted({int(i) for i in list_ids})
     if not ids:
         return _Posted([], message=_("No lists."))
@@ -453,6 +458,12 @@ def post_inventory_lists(book: Book, list_ids: Sequence[int], *, by=None) -> Bat
     InventoryList.objects.filter(pk__in=[lst.pk for lst in todo]).update(
         state=ListState.POSTED, posted_at=now
     )
+    receipts = receipts or {}
+    with_receipt = [lst for lst in todo if lst.pk in receipts]
+    for lst in with_receipt:
+        lst.receipt_number, lst.receipt_date = receipts[lst.pk]
+    if with_receipt:
+        InventoryList.objects.bulk_update(with_receipt, ["receipt_number", "receipt_date"], batch_size=2000)
     if book.status == BookStatus.FILED:
         _set_status(book, BookStatus.IN_USE, by=by, note=_("first posting"))
     own: dict[int, list[dict]] = {}
@@ -468,6 +479,11 @@ def post_inventory_lists(book: Book, list_ids: Sequence[int], *, by=None) -> Bat
                     "state": [ListState.SUBMITTED, ListState.POSTED],
                     "rule": lst.rule.pk,
                     "batch": {"lists": len(todo), "balances": changed},
+                    **(
+                        {"receipt": [lst.receipt_number, str(lst.receipt_date or "")]}
+                        if lst.pk in receipts
+                        else {}
+                    ),
                     "warnings": [
                         _plain({k: v for k, v in w.items() if k != "list_id"}) for w in own.get(lst.pk, [])
                     ],

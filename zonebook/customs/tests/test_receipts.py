@@ -1,0 +1,169 @@
+"""Customs receipts: posting, waiting queue, held on a negative balance, cancel/reverse, idempotence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from zonebook.audit.models import AuditEntry
+from zonebook.core.imports import pipeline
+from zonebook.customs.importers import Inv101Import, ReceiptImport
+from zonebook.customs.models import Receipt, ReceiptEffect, ReceiptState
+from zonebook.ledger.choices import ListState
+from zonebook.ledger.models import Balance, InventoryList
+from zonebook.ledger.tests import factories as f
+
+from . import builders as b
+
+pytestmark = pytest.mark.django_db
+
+
+def imp(kind, tmp_path, name, data, user):
+    path = b.write(tmp_path, name, data)
+    result = pipeline.run(kind, path, name, user)
+    assert result.ok, result.errors
+    return result
+
+
+def balance(book, seq):
+    return Balance.objects.get(item__book=book, item__kind="material", item__seq_no=seq)
+
+
+def test_approved_and_deducted_receipt_posts_the_list(world, cbook, tmp_path):
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 100)]), user)
+    imp(ReceiptImport, tmp_path, "r.xml", b.receipt(cbook, number=h["bondInvtNo"], message_id="CUS-1"), user)
+    lst = InventoryList.objects.get(number=h["bondInvtNo"])
+    assert lst.state == ListState.POSTED
+    assert (lst.receipt_number, str(lst.receipt_date)) == ("CUS-1", "2026-03-02")
+    assert balance(cbook, 1).imports == Decimal("100")
+    posted = AuditEntry.objects.get(code="ledger.inventory_list.posted", object_id=str(lst.pk))
+    assert posted.changes["receipt"] == ["CUS-1", "2026-03-02"]
+    r = Receipt.objects.get()
+    assert (r.state, r.effect, r.inventory_list_id) == (ReceiptState.APPLIED, ReceiptEffect.POSTED, lst.pk)
+    assert AuditEntry.objects.filter(code="customs.receipt.applied", changes__receipt="CUS-1").exists()
+
+
+def test_replaying_a_receipt_changes_nothing(world, cbook, tmp_path):
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 100)]), user)
+    data = b.receipt(cbook, number=h["bondInvtNo"], message_id="CUS-2")
+    imp(ReceiptImport, tmp_path, "r.xml", data, user)
+    audits = AuditEntry.objects.count()
+    imp(ReceiptImport, tmp_path, "r2.xml", data, user)
+    assert Receipt.objects.count() == 1
+    assert AuditEntry.objects.count() == audits
+    assert balance(cbook, 1).imports == Decimal("100")
+
+
+def test_a_receipt_before_its_list_waits_and_is_applied_when_the_list_arrives(world, cbook, tmp_path):
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(
+        ReceiptImport,
+        tmp_path,
+        "r.xml",
+        b.receipt(cbook, inner=h["etpsInnerInvtNo"], message_id="CUS-3"),
+        user,
+    )
+    r = Receipt.objects.get()
+    assert r.state == ReceiptState.WAITING and r.inventory_list is None
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 30)]), user)
+    r.refresh_from_db()
+    assert (r.state, r.effect) == (ReceiptState.APPLIED, ReceiptEffect.POSTED)
+    assert InventoryList.objects.get().state == ListState.POSTED
+    assert balance(cbook, 1).imports == Decimal("30")
+
+
+def test_a_receipt_driving_a_balance_negative_is_held_and_nothing_posted(world, cbook, tmp_path):
+    user = world.users.enterprise
+    f.post(cbook, "0615", "I", "material", [(1, 10)])  # balance 10 (a manual list)
+    out = b.head(cbook, mode="0664", ie="E", kind="I")
+    imp(Inv101Import, tmp_path, "out.xml", b.inv101(out, [b.line(1, 25)]), user)
+    imp(
+        ReceiptImport, tmp_path, "r.xml", b.receipt(cbook, number=out["bondInvtNo"], message_id="CUS-4"), user
+    )
+    r = Receipt.objects.get()
+    assert r.state == ReceiptState.HELD
+    assert "M0001" in r.reason or "15" in r.reason
+    assert InventoryList.objects.get(number=out["bondInvtNo"]).state == ListState.SUBMITTED
+    assert balance(cbook, 1).expected_remaining == Decimal("10")
+
+
+def test_held_and_posted_together_the_good_list_is_posted(world, cbook, tmp_path):
+    user = world.users.enterprise
+    good = b.head(cbook)
+    bad = b.head(cbook, mode="0664", ie="E", kind="I")
+    msgs = {"g.xml": b.inv101(good, [b.line(2, 5)]), "b.xml": b.inv101(bad, [b.line(1, 25)])}
+    imp(Inv101Import, tmp_path, "m.zip", open(b.zip_of(tmp_path, "x.zip", msgs), "rb").read(), user)
+    recs = {
+        "r1.xml": b.receipt(cbook, number=good["bondInvtNo"], message_id="CUS-G"),
+        "r2.xml": b.receipt(cbook, number=bad["bondInvtNo"], message_id="CUS-B"),
+    }
+    imp(ReceiptImport, tmp_path, "r.zip", open(b.zip_of(tmp_path, "y.zip", recs), "rb").read(), user)
+    states = dict(Receipt.objects.values_list("message_id", "state"))
+    assert states == {"CUS-G": ReceiptState.APPLIED, "CUS-B": ReceiptState.HELD}
+    assert balance(cbook, 2).imports == Decimal("5")
+
+
+def test_return_cancels_an_unposted_list(world, cbook, tmp_path):
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 7)]), user)
+    imp(
+        ReceiptImport,
+        tmp_path,
+        "r.xml",
+        b.receipt(cbook, number=h["bondInvtNo"], status="2", deduction="0"),
+        user,
+    )
+    assert InventoryList.objects.get().state == ListState.CANCELLED
+    assert Receipt.objects.get().effect == ReceiptEffect.CANCELLED
+
+
+def test_deletion_of_a_posted_list_writes_the_reversal(world, cbook, tmp_path):
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 40)]), user)
+    imp(ReceiptImport, tmp_path, "r1.xml", b.receipt(cbook, number=h["bondInvtNo"], message_id="CUS-P"), user)
+    assert balance(cbook, 1).imports == Decimal("40")
+    imp(
+        ReceiptImport,
+        tmp_path,
+        "r2.xml",
+        b.receipt(
+            cbook,
+            number=h["bondInvtNo"],
+            status="3",
+            deduction="0",
+            message_id="CUS-D",
+            when="2026-03-05 09:00:00",
+        ),
+        user,
+    )
+    orig = InventoryList.objects.get(number=h["bondInvtNo"])
+    rev = InventoryList.objects.get(reverses=orig)
+    assert rev.direction == -1 and rev.state == ListState.POSTED
+    assert balance(cbook, 1).imports == Decimal("0")
+    assert Receipt.objects.get(message_id="CUS-D").effect == ReceiptEffect.REVERSED
+
+
+def test_a_receipt_for_a_book_outside_the_scope_is_refused(world, cbook, tmp_path):
+    path = b.write(tmp_path, "r.xml", b.receipt(cbook, number="QD510126I000000001"))
+    result = pipeline.run(ReceiptImport, path, "r.xml", world.users.other_enterprise)
+    assert not result.ok and "No book" in result.errors[0].reason
+    assert not Receipt.objects.exists()
+
+
+def test_an_inv101_sent_to_the_receipt_import_is_refused(world, cbook, tmp_path):
+    path = b.write(tmp_path, "m.xml", b.inv101(b.head(cbook), [b.line(1, 1)]))
+    result = pipeline.run(ReceiptImport, path, "m.xml", world.users.enterprise)
+    assert not result.ok and result.errors[0].value == "INV101"
+
+
+def test_manual_lists_stay_manual(world, cbook):
+    lst = f.inv_list(cbook, "0615", "I", "material", [(1, 3)])
+    assert lst.source == "manual"

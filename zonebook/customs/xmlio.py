@@ -1,0 +1,408 @@
+"""Reading and writing the customs messages: INV101 (核注清单) and its receipts (INV201/INV202).
+
+Reading is hardened and streaming:
+
+* a file is one XML message or a zip of many; zip members are read one at a time (never the whole
+  archive in memory), a member whose path is absolute or climbs out (``../x.xml``) refuses the whole
+  file, and so does a member that expands beyond ``CUSTOMS_MAX_MEMBER_BYTES`` or a ratio of
+  ``IMPORT_MAX_UNCOMPRESSED_RATIO``;
+* XML is parsed by lxml's ``iterparse`` with ``resolve_entities=False``, ``no_network=True``,
+  ``load_dtd=False`` and ``huge_tree=False``, and a document type declaration (``<!DOCTYPE``,
+  where entity bombs live) refuses the message before parsing;
+* UTF-8 and GB18030 (GBK) are read as the XML declaration says (the clients write both);
+* element names are compared without namespace and with the first letter in lower case, so
+  ``BondInvtNo`` (INV101 as the clients write it) and ``bondInvtNo`` (receipts) are the same field.
+
+A message is a ``Message`` (type, header dict, lines, where it came from) or a ``BadMessage``
+(where, reason); the callers turn those into import rows and errors.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from lxml import etree
+
+INV101 = "INV101"
+RECEIPT_TYPES = ("INV201", "INV202")
+XML_EXTENSIONS = (".xml", ".zip")
+
+# The head and line elements of INV101 (as the clients write them) and of the receipts.
+HEAD_TAGS = {"invtHeadType", "bondInvtBsc"}
+LIST_TAGS = {"invtListType", "bondInvtDt", "bondInvtDtl"}
+RESULT_TAGS = {"hdeApprResult"}
+ENVELOPE_TYPE = "message_type"
+ENVELOPE_ID = "message_id"
+ENVELOPE_TIME = "send_time"
+PROLOG_BYTES = 64 * 1024
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
+ALLOWED_ENCODINGS = {"utf-8", "utf8", "gb18030", "gbk", "gb2312"}
+
+# Business elements that name another message type when they are the first thing met.
+OTHER_TYPES = {
+    "sasPassportHead": "SAS121",
+    "passportHead": "SAS121",
+    "sas121": "SAS121",
+    "sasDclHead": "SAS101",
+    "emsPutrecHead": "EMS101",
+    "bwsHead": "BWS101",
+    "decHead": "DEC",
+}
+
+
+_NORMAL: dict[str, str] = {}
+
+
+def normal(tag: str) -> str:
+    """``{ns}BondInvtNo`` → ``bondInvtNo`` (memoised: a message repeats a few dozen names)."""
+    out = _NORMAL.get(tag)
+    if out is None:
+        local = tag.rsplit("}", 1)[-1]
+        out = local[:1].lower() + local[1:] if local else local
+        if len(_NORMAL) < 10_000:
+            _NORMAL[tag] = out
+    return out
+
+
+@dataclass
+class Message:
+    source: str  # file name (member of the zip) the message came from
+    ordinal: int  # position in the file, 1-based
+    type: str = ""
+    message_id: str = ""
+    send_time: str = ""
+    head: dict[str, str] = field(default_factory=dict)
+    result: dict[str, str] = field(default_factory=dict)  # HdeApprResult of a receipt
+    lines: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        inner = self.head.get("etpsInnerInvtNo") or self.head.get("bondInvtNo") or ""
+        return f"{self.source} ({inner})" if inner else self.source
+
+
+@dataclass
+class BadMessage:
+    source: str
+    ordinal: int
+    element: str
+    reason: str
+
+
+class FileRefused(Exception):
+    """The file as a whole is refused (nothing of it is read)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _limits() -> tuple[int, int]:
+    member = int(getattr(settings, "CUSTOMS_MAX_MEMBER_BYTES", 64 * 1024 * 1024))
+    ratio = int(getattr(settings, "IMPORT_MAX_UNCOMPRESSED_RATIO", 100))
+    return member, ratio
+
+
+def _unsafe_name(name: str) -> bool:
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return True
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return ".." in parts
+
+
+def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase | None, int]]:
+    """``(name, stream, size)`` of each XML document of the file, one at a time.  A zip is checked
+    whole (names, sizes, ratios) before its first member is opened."""
+    ext = Path(filename).suffix.lower()
+    if ext == ".zip" or zipfile.is_zipfile(path):
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            raise FileRefused(_("The file is not a valid zip archive.")) from None
+        with zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+            member_limit, ratio_limit = _limits()
+            for info in infos:
+                if _unsafe_name(info.filename):
+                    raise FileRefused(
+                        _(
+                            "The zip holds the path “%(name)s”, which points outside the archive; the file is refused."
+                        )
+                        % {"name": info.filename}
+                    )
+                ratio = info.file_size / (info.compress_size or 1)
+                if info.file_size > member_limit or (info.file_size > 1024 * 1024 and ratio > ratio_limit):
+                    raise FileRefused(
+                        _("The zip member “%(name)s” expands to %(size)d bytes; this is refused as unsafe.")
+                        % {"name": info.filename, "size": info.file_size}
+                    )
+            for info in sorted(infos, key=lambda i: i.filename):
+                if not info.filename.lower().endswith(".xml"):
+                    continue
+                with zf.open(info) as fh:
+                    yield info.filename, fh, info.file_size
+        return
+    with open(path, "rb") as fh:
+        yield filename, fh, path.stat().st_size
+
+
+def _check_prolog(stream) -> bytes:
+    """The first bytes of a document: refuse a DTD (entity expansion) or an encoding we do not read."""
+    head = stream.read(PROLOG_BYTES)
+    if _DOCTYPE.search(head):
+        raise ValueError(
+            _(
+                "The message declares a document type or entities (<!DOCTYPE>/<!ENTITY>); this is refused as unsafe."
+            )
+        )
+    m = _ENCODING.search(head[:200])
+    if m:
+        name = m.group(1).decode("ascii").lower()
+        if name not in ALLOWED_ENCODINGS:
+            raise ValueError(
+                _("The message is encoded in %(enc)s; only UTF-8 and GB18030 are read.") % {"enc": name}
+            )
+        if name in ("gbk", "gb2312"):
+            try:
+                codecs.lookup("gb18030")
+            except LookupError:  # pragma: no cover
+                pass
+    return head
+
+
+class _Chain(io.RawIOBase):
+    """The already-read head followed by the rest of the stream (iterparse reads a file object)."""
+
+    def __init__(self, head: bytes, rest):
+        self.head, self.rest = head, rest
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self.head:
+            n = min(len(b), len(self.head))
+            b[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        data = self.rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def _text(el) -> str:
+    return (el.text or "").strip()
+
+
+def parse_stream(source: str, ordinal: int, stream) -> Message | BadMessage:
+    """One XML document → a Message (of any type; the caller checks the type) or a BadMessage."""
+    try:
+        head = _check_prolog(stream)
+    except ValueError as exc:
+        return BadMessage(source, ordinal, "", str(exc))
+    msg = Message(source=source, ordinal=ordinal)
+    first_business = ""
+    try:
+        for _event, el in etree.iterparse(
+            io.BufferedReader(_Chain(head, stream)),
+            events=("end",),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        ):
+            tag = el.tag
+            if not isinstance(tag, str):
+                continue
+            tag = normal(tag)
+            if tag in LIST_TAGS:
+                msg.lines.append({normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)})
+                el.clear()
+                # drop the emptied earlier lines too: memory stays flat however long the message
+                parent = el.getparent()
+                while parent is not None and el.getprevious() is not None:
+                    del parent[0]
+            elif tag in HEAD_TAGS:
+                msg.head = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
+                first_business = first_business or tag
+                el.clear()
+            elif tag in RESULT_TAGS:
+                msg.result = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
+                el.clear()
+            elif tag in OTHER_TYPES:
+                first_business = first_business or tag
+            elif tag == ENVELOPE_TYPE:
+                msg.type = _text(el).upper()
+            elif tag == ENVELOPE_ID:
+                msg.message_id = _text(el)
+            elif tag == ENVELOPE_TIME:
+                msg.send_time = _text(el)
+    except etree.XMLSyntaxError as exc:
+        return BadMessage(
+            source, ordinal, "", _("The XML is malformed: %(error)s") % {"error": exc.msg or str(exc)}
+        )
+    except (LookupError, UnicodeError) as exc:
+        return BadMessage(source, ordinal, "", _("The XML could not be decoded: %(error)s") % {"error": exc})
+    if not msg.type:
+        if first_business in OTHER_TYPES:
+            msg.type = OTHER_TYPES[first_business]
+        elif msg.result:
+            msg.type = "INV201"
+        elif msg.head:
+            msg.type = INV101
+    return msg
+
+
+def read_messages(path: Path, filename: str) -> Iterator[Message | BadMessage]:
+    """Every message of the file, in order (zip members by name); raises FileRefused."""
+    if Path(filename).suffix.lower() not in XML_EXTENSIONS:
+        raise FileRefused(
+            _("Unsupported file type “%(ext)s”; send an .xml message or a .zip of messages.")
+            % {"ext": Path(filename).suffix or "?"}
+        )
+    ordinal = 0
+    for name, stream, _size in members(path, filename):
+        ordinal += 1
+        yield parse_stream(name, ordinal, stream)
+    if ordinal == 0:
+        raise FileRefused(_("The file holds no XML message."))
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+HEAD_ORDER = (
+    "SeqNo",
+    "BondInvtNo",
+    "ChgTmsCnt",
+    "PutrecNo",
+    "EtpsInnerInvtNo",
+    "BizopEtpsSccd",
+    "BizopEtpsno",
+    "BizopEtpsNm",
+    "RvsngdEtpsSccd",
+    "RcvgdEtpsno",
+    "RcvgdEtpsNm",
+    "DclEtpsSccd",
+    "DclEtpsno",
+    "DclEtpsNm",
+    "InvtDclTime",
+    "EntryNo",
+    "ImpexpMarkcd",
+    "MtpckEndprdMarkcd",
+    "SupvModecd",
+    "DclPlcCuscd",
+    "DclcusFlag",
+    "DclcusTypecd",
+    "InvtType",
+    "ListType",
+    "DclTypecd",
+    "Rmk",
+)
+LINE_ORDER = (
+    "GdsSeqno",
+    "PutrecSeqno",
+    "GdsMtno",
+    "Gdecd",
+    "GdsNm",
+    "DclUnitcd",
+    "DclQty",
+    "LawfUnitcd",
+    "LawfQty",
+    "SecdLawfUnitcd",
+    "SecdLawfQty",
+    "DclUprcAmt",
+    "DclTotalAmt",
+    "DclCurrcd",
+    "Natcd",
+    "DestinationNatcd",
+    "UcnsVerno",
+    "ModfMarkcd",
+)
+
+
+def _elements(values: dict[str, str], order: tuple[str, ...], indent: str) -> str:
+    out = []
+    for name in order:
+        key = name[:1].lower() + name[1:]
+        value = values.get(key)
+        if value is None or value == "":
+            continue
+        out.append(f"{indent}<{name}>{escape(str(value))}</{name}>")
+    return "\n".join(out)
+
+
+def write_inv101(
+    head: dict[str, str], lines: list[dict[str, str]], *, message_id: str, send_time: str
+) -> bytes:
+    """An INV101 message (UTF-8) in the envelope the customs clients import."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<Signature>",
+        "  <Object>",
+        "    <Package>",
+        "      <EnvelopInfo>",
+        "        <version>1.0</version>",
+        f"        <message_id>{escape(message_id)}</message_id>",
+        f"        <message_type>{INV101}</message_type>",
+        f"        <send_time>{escape(send_time)}</send_time>",
+        "      </EnvelopInfo>",
+        "      <DataInfo>",
+        "        <BussinessData>",
+        "          <DelcareFlag>0</DelcareFlag>",
+        "          <InvtMessage>",
+        "            <InvtHeadType>",
+        _elements(head, HEAD_ORDER, "              "),
+        "            </InvtHeadType>",
+    ]
+    for line in lines:
+        parts += [
+            "            <InvtListType>",
+            _elements(line, LINE_ORDER, "              "),
+            "            </InvtListType>",
+        ]
+    parts += [
+        "          </InvtMessage>",
+        "        </BussinessData>",
+        "      </DataInfo>",
+        "    </Package>",
+        "  </Object>",
+        "</Signature>",
+        "",
+    ]
+    return "\n".join(p for p in parts if p != "").encode("utf-8") + b"\n"
+
+
+def write_receipt(
+    result: dict[str, str],
+    head: dict[str, str],
+    *,
+    message_id: str,
+    send_time: str,
+    message_type: str = "INV201",
+) -> bytes:
+    """A receipt in the customs envelope (used by the demo, the tests and the benchmark)."""
+
+    def block(name: str, values: dict[str, str]) -> str:
+        inner = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in values.items())
+        return f"<{name}>{inner}</{name}>"
+
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Package xmlns="http://www.w3.org/2000/09/xmldsig#"><EnvelopInfo><version>1.0</version>'
+        f"<message_id>{escape(message_id)}</message_id><message_type>{message_type}</message_type>"
+        f"<send_time>{escape(send_time)}</send_time></EnvelopInfo><DataInfo><BussinessData>"
+        f"<{message_type}>{block('HdeApprResult', result)}{block('BondInvtBsc', head)}</{message_type}>"
+        "</BussinessData></DataInfo></Package>"
+    ).encode()
