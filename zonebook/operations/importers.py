@@ -115,7 +115,7 @@ class _DocumentImport(ImportKind):
         if getattr(self, "_sheet2", None) is not None:
             return self._sheet2, []
         self._sheet2, self._sheet2_left, errors = {}, set(), []
-        path, filename = self.source or (None, "")
+        path, filename = self.source_file or (None, "")
         if not path or not str(filename).lower().endswith(".xlsx"):
             return self._sheet2, errors
         import openpyxl

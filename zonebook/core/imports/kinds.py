@@ -105,7 +105,7 @@ class ImportKind:
 
     def __init__(self, user=None):
         self.user = user
-        self.source = None  # (path, file name) of the file, set by the pipeline before ``prepare``
+        self.source_file = None  # (path, file name) of the file, set by the pipeline before ``prepare``
         self.mode = "create"
         self.headers: dict[str, str] = {}  # column key → header text as found in the file
 

@@ -318,7 +318,7 @@ def _process(
     on_batch: Callable[..., None] | None = None,
     progress: ProgressFn | None = None,
 ) -> None:
-    kind.source = (path, filename)  # kinds that read more than the first sheet (operations' lines sheet)
+    kind.source_file = (path, filename)  # kinds that read more than the first sheet (operations' lines sheet)
     kind.prepare()
     batch: list[Row] = []
 
