@@ -156,7 +156,7 @@ def load(stdout=None) -> None:
                 gp = gate.create_pass(
                     zone=zone, number=number, direction=direction, pass_type="6" if empty else "3", vehicle=v, by=staff,
                     enterprise=ent, goods_weight=0 if empty else 2000,
-                    container=boxes[k % len(boxes)] if k in (1, 3) and boxes else None,
+                    container=boxes[(k + d) % len(boxes)] if k in (1, 3) and boxes else None,
                     documents=[] if empty else [{"kind": "2", "number": note.number}],
                     lines=[] if empty else [{"document": 0, "related_seq": 1, "qty": "100", "name": "集成电路",
                                              "unit": "个"}],

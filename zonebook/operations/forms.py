@@ -175,7 +175,7 @@ class ContainerForm(forms.Form):
     number = forms.CharField(label=_("container no."), max_length=11,
                              widget=forms.TextInput(attrs={"autocapitalize": "characters", "placeholder": "CSQU3054383"}))
     size_type = forms.ChoiceField(label=_("size/type"), choices=ContainerSize.choices)
-    tare_weight = forms.DecimalField(label=_("tare weight (kg)"), max_digits=14, decimal_places=3, min_value=0)
+    tare_weight = forms.DecimalField(label=_("container tare (kg)"), max_digits=14, decimal_places=3, min_value=0)
     owner = forms.CharField(label=_("owner/operator"), max_length=200)
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
 

@@ -101,7 +101,7 @@ class ContainerImport(ImportKind):
                example="CSQU3054383"),
         Column("size_type", gettext_lazy("size/type"), Choice(ContainerSize), required=True,
                aliases=("箱型", "尺寸类型"), example="40HQ"),
-        Column("tare_weight", gettext_lazy("tare weight (kg)"), DecimalNumber(14, 3, min_value=Decimal(0)),
+        Column("tare_weight", gettext_lazy("container tare (kg)"), DecimalNumber(14, 3, min_value=Decimal(0)),
                required=True, aliases=("箱皮重", "自重"), example="3800"),
         Column("owner", gettext_lazy("owner/operator"), Text(200), required=True, aliases=("箱主", "经营人"),
                example="中远海运集装箱运输有限公司"),

@@ -372,7 +372,7 @@ class Container(models.Model):
     zone = models.ForeignKey("registry.Zone", on_delete=models.PROTECT, related_name="+", verbose_name=_("zone"))
     number = models.CharField(_("container no."), max_length=11)
     size_type = models.CharField(_("size/type"), max_length=4, choices=ContainerSize.choices)
-    tare_weight = models.DecimalField(_("tare weight (kg)"), **WEIGHT, validators=[MinValueValidator(0)])
+    tare_weight = models.DecimalField(_("container tare (kg)"), **WEIGHT, validators=[MinValueValidator(0)])
     owner = models.CharField(_("owner/operator"), max_length=200)
     active = models.BooleanField(_("active"), default=True)
 

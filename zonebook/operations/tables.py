@@ -110,7 +110,7 @@ class ContainerTable(BaseTable):
     number = tables.Column(verbose_name=cap(_("container no.")),
                            linkify=("operations:container_detail", {"pk": tables.A("pk")}), attrs=NO_BOOST)
     size_type = tables.Column(verbose_name=cap(_("size/type")))
-    tare_weight = QuantityColumn(verbose_name=cap(_("tare weight (kg)")))
+    tare_weight = QuantityColumn(verbose_name=cap(_("container tare (kg)")))
     owner = tables.Column(verbose_name=cap(_("owner/operator")))
     zone = tables.Column(verbose_name=cap(_("zone")), accessor="zone__name", order_by=("zone__name",))
     passes = tables.Column(verbose_name=cap(_("gate passes")), accessor="pass_count", orderable=False)

@@ -312,7 +312,8 @@ def container_create(request):
 def container_detail(request, pk):
     c = get_object_or_404(queries.containers(request.user), pk=pk)
     can_edit = may_write(request.user, "ops")
-    initial = {"number": c.number, "size_type": c.size_type, "tare_weight": c.tare_weight, "owner": c.owner,
+    tare = f"{c.tare_weight:f}".rstrip("0").rstrip(".") if "." in f"{c.tare_weight:f}" else f"{c.tare_weight:f}"
+    initial = {"number": c.number, "size_type": c.size_type, "tare_weight": tare, "owner": c.owner,
                "active": c.active}
     form = ContainerForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST":

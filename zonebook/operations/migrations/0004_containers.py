@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('number', models.CharField(max_length=11, verbose_name='container no.')),
                 ('size_type', models.CharField(choices=[('20GP', '20GP (20 ft general purpose)'), ('40GP', '40GP (40 ft general purpose)'), ('40HQ', '40HQ (40 ft high cube)'), ('45HQ', '45HQ (45 ft high cube)'), ('20RF', '20RF (20 ft reefer)'), ('40RF', '40RF (40 ft reefer)'), ('20OT', '20OT (20 ft open top)'), ('40FR', '40FR (40 ft flat rack)'), ('20TK', '20TK (20 ft tank)')], max_length=4, verbose_name='size/type')),
-                ('tare_weight', models.DecimalField(decimal_places=3, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='tare weight (kg)')),
+                ('tare_weight', models.DecimalField(decimal_places=3, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='container tare (kg)')),
                 ('owner', models.CharField(max_length=200, verbose_name='owner/operator')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
                 ('zone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.zone', verbose_name='zone')),
