@@ -41,3 +41,34 @@ def weight_check(expected: Decimal, weighed: Decimal, pct: Decimal, min_kg: Deci
     allowed = max(Decimal(expected) * Decimal(pct) / 100, Decimal(min_kg))
     share = (deviation * 100 / Decimal(expected)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP) if expected else Decimal(0)
     return deviation <= allowed, deviation, share
+
+
+def _iso6346_values() -> dict[str, int]:
+    values, n = {}, 10
+    for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        if n % 11 == 0:  # multiples of 11 are skipped
+            n += 1
+        values[ch] = n
+        n += 1
+    values.update({str(d): d for d in range(10)})
+    return values
+
+
+ISO6346 = _iso6346_values()
+
+
+def container_problem(number: str) -> str | None:
+    """Why ``number`` is not an ISO 6346 container number (owner code of 3 letters, category U/J/Z,
+    6-digit serial, check digit), or None.  Returns a code: ``format`` or ``check_digit``."""
+    number = (number or "").strip().upper()
+    if len(number) != 11 or not number[:3].isalpha() or number[3] not in "UJZ" or not number[4:].isdigit() \
+            or not number[:4].isascii():
+        return "format"
+    if container_check_digit(number[:10]) != int(number[10]):
+        return "check_digit"
+    return None
+
+
+def container_check_digit(first10: str) -> int:
+    """ISO 6346 check digit: Σ value(c) × 2^i over the first ten characters, mod 11, mod 10."""
+    return sum(ISO6346[c] * (2 ** i) for i, c in enumerate(first10.upper())) % 11 % 10

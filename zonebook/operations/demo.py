@@ -54,7 +54,7 @@ def load(stdout=None) -> None:
     from zonebook.accounts.models import User
     from zonebook.registry.models import Enterprise, Zone
 
-    from . import gate, rules, services
+    from . import calc, gate, rules, services
     from .models import Application, ApplicationType, GatePass, NegativeListRule, ResponsibilityEntry
 
     zone = Zone.objects.filter(name=ZONE).first()
@@ -116,6 +116,19 @@ def load(stdout=None) -> None:
         if stdout:
             stdout.write(f"operations demo: {made} applications")
 
+    # --- the container register (集装箱备案): valid ISO 6346 numbers with their check digit
+    from .models import Container
+
+    boxes = list(Container.objects.filter(zone=zone).order_by("number"))
+    if not boxes:
+        for prefix, serial, size, tare, owner in (("CSQU", "305438", "40HQ", 3800, "中远海运集装箱运输有限公司"),
+                                                  ("MSKU", "123456", "40GP", 3700, "马士基（中国）航运有限公司"),
+                                                  ("TGHU", "123456", "20GP", 2200, "中远海运集装箱运输有限公司"),
+                                                  ("CMAU", "765432", "45HQ", 4800, "达飞轮船（中国）有限公司")):
+            number = f"{prefix}{serial}{calc.container_check_digit(prefix + serial)}"
+            boxes.append(gate.add_container(zone=zone, number=number, size_type=size, tare_weight=tare, owner=owner,
+                                            by=staff))
+
     # --- a month of gate traffic
     if not GatePass.objects.filter(zone=zone).exists() and enterprises:
         from .models import WeightTolerance
@@ -143,6 +156,7 @@ def load(stdout=None) -> None:
                 gp = gate.create_pass(
                     zone=zone, number=number, direction=direction, pass_type="6" if empty else "3", vehicle=v, by=staff,
                     enterprise=ent, goods_weight=0 if empty else 2000,
+                    container=boxes[(k + d) % len(boxes)] if k in (1, 3) and boxes else None,
                     documents=[] if empty else [{"kind": "2", "number": note.number}],
                     lines=[] if empty else [{"document": 0, "related_seq": 1, "qty": "100", "name": "集成电路",
                                              "unit": "个"}],

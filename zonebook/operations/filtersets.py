@@ -13,7 +13,7 @@ from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
 from . import queries
 from .choices import Channel, Direction, EventResult, PassStatus, PassType, Status
-from .models import Application, ApplicationType, GateEvent, GatePass
+from .models import Application, ApplicationType, Container, ContainerSize, GateEvent, GatePass
 
 BOXES = [("todo", _("To do")), ("mine", _("Mine")), ("all", _("All"))]
 
@@ -116,3 +116,20 @@ class GateEventFilterSet(filters.FilterSet):
     def search(self, queryset, name, value):
         value = (value or "").strip()
         return queryset.filter(Q(pass_number__icontains=value) | Q(event_id=value)) if value else queryset
+
+
+class ContainerFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label=_("Search"), method="search", help_text=_("Container number or owner/operator"),
+                           widget=forms.TextInput(attrs={"type": "search"}))
+    size_type = filters.ChoiceFilter(label=cap(_("size/type")), choices=ContainerSize.choices)
+    active = filters.BooleanFilter(label=cap(_("active")), widget=YesNoWidget)
+    zone = filters.ModelChoiceFilter(label=cap(_("zone")), queryset=scoped_zones)
+    sort = filters.OrderingFilter(label=_("Sort"), fields=(("number", "number"), ("tare_weight", "tare_weight")))
+
+    class Meta:
+        model = Container
+        fields = ["q", "size_type", "active", "zone"]
+
+    def search(self, queryset, name, value):
+        value = (value or "").strip()
+        return queryset.filter(Q(number__icontains=value) | Q(owner__icontains=value)) if value else queryset

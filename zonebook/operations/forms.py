@@ -11,6 +11,7 @@ from zonebook.core.forms import BootstrapForm, style_fields
 from zonebook.core.lists import cap
 
 from .choices import FieldKind, LedgerLink
+from .models import ContainerSize
 
 
 class LineForm(forms.Form):
@@ -166,3 +167,32 @@ class TypeVersionForm(forms.Form):
 
     def clean_attachments(self):
         return [line.strip() for line in self.cleaned_data.get("attachments", "").splitlines() if line.strip()]
+
+
+class ContainerForm(forms.Form):
+    """集装箱备案: the number is checked against ISO 6346 (format and check digit)."""
+
+    number = forms.CharField(label=_("container no."), max_length=11,
+                             widget=forms.TextInput(attrs={"autocapitalize": "characters", "placeholder": "CSQU3054383"}))
+    size_type = forms.ChoiceField(label=_("size/type"), choices=ContainerSize.choices)
+    tare_weight = forms.DecimalField(label=_("container tare (kg)"), max_digits=14, decimal_places=3, min_value=0)
+    owner = forms.CharField(label=_("owner/operator"), max_length=200)
+    active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # the number is the register's key
+            self.fields["number"].disabled = True
+        else:
+            del self.fields["active"]
+        style_fields(self)
+
+    def clean_number(self):
+        from .gate import container_number_error
+
+        number = (self.cleaned_data.get("number") or "").strip().upper()
+        if not self.fields["number"].disabled:
+            problem = container_number_error(number)
+            if problem:
+                raise forms.ValidationError(problem)
+        return number

@@ -39,6 +39,7 @@ from .choices import (
     RelatedKind,
 )
 from .models import (
+    Container,
     GateEvent,
     GateException,
     GatePass,
@@ -75,6 +76,56 @@ def add_vehicle(*, zone, plate: str, tare_weight, owner: str, by, frame_weight=0
     return audit.create(Vehicle, {"zone": zone, "plate": plate, "tare_weight": Decimal(str(tare_weight)),
                                   "frame_weight": Decimal(str(frame_weight or 0)), "owner": owner, "e_plate": e_plate,
                                   "ic_card": ic_card, "enterprise": enterprise}, by=by)
+
+
+CONTAINER_PROBLEMS = {
+    "format": lambda: _("A container number is 3 letters of the owner code, a category letter U, J or Z, "
+                        "6 digits and a check digit (ISO 6346), e.g. CSQU3054383."),
+    "check_digit": lambda: _("The check digit does not match the container number (ISO 6346): it should be %(d)s."),
+}
+
+
+def container_number_error(number: str) -> str | None:
+    """The reason (translated) why ``number`` is not a valid ISO 6346 container number, or None."""
+    number = (number or "").strip().upper()
+    code = calc.container_problem(number)
+    if code is None:
+        return None
+    msg = CONTAINER_PROBLEMS[code]()
+    return msg % {"d": calc.container_check_digit(number[:10])} if code == "check_digit" else msg
+
+
+def _link_passes(container: Container) -> int:
+    """Passes of the container's zone that carry its number as free text get linked (one UPDATE)."""
+    return (GatePass.objects.filter(zone_id=container.zone_id, container__isnull=True, container_no=container.number)
+            .update(container=container))
+
+
+@transaction.atomic
+def add_container(*, zone, number: str, size_type: str, tare_weight, owner: str, by) -> Container:
+    """集装箱备案 (audited); passes of the zone that named this number as text are linked to it."""
+    _zone_check(by, zone)
+    number = (number or "").strip().upper()
+    problem = container_number_error(number)
+    if problem:
+        raise DomainError(problem, code="container_number", field="number")
+    if Container.objects.filter(zone=zone, number=number).exists():
+        raise DomainError(_("The container %(n)s is already filed.") % {"n": number}, code="duplicate",
+                          field="number")
+    c = audit.create(Container, {"zone": zone, "number": number, "size_type": size_type,
+                                 "tare_weight": Decimal(str(tare_weight)), "owner": owner}, by=by)
+    _link_passes(c)
+    return c
+
+
+@transaction.atomic
+def update_container(container: Container, *, by, **data) -> dict:
+    """Edit size/type, tare, owner/operator or the active flag (the number is the key and stays)."""
+    _zone_check(by, container.zone)
+    allowed = {k: v for k, v in data.items() if k in ("size_type", "tare_weight", "owner", "active")}
+    if "tare_weight" in allowed:
+        allowed["tare_weight"] = Decimal(str(allowed["tare_weight"]))
+    return audit.update(container, allowed, by=by)
 
 
 @transaction.atomic
@@ -117,12 +168,25 @@ def _document(kind: str, number: str, zone):
 @transaction.atomic
 def create_pass(*, zone, number: str, direction: str, pass_type: str, vehicle: Vehicle, by, enterprise=None,
                 bind_type: str = "2", container_no: str = "", container_weight=0, goods_weight=0,
-                goods_kind: str = "general", documents: list[dict] = (), lines: list[dict] = ()) -> GatePass:
+                goods_kind: str = "general", documents: list[dict] = (), lines: list[dict] = (),
+                container: Container | None = None) -> GatePass:
     """核放单: ``documents`` [{kind, number}], ``lines`` [{document (index), related_seq, qty, name, unit,
-    gross_weight}].  An empty-vehicle pass (空车) has no lines or documents."""
+    gross_weight}].  An empty-vehicle pass (空车) has no lines or documents.
+
+    The container: ``container`` (a filed one) or ``container_no``; a number filed in the zone's
+    register links the pass to it, and the register's tare is the container weight of the expected
+    total (declared goods + vehicle tare + frame + container tare).  An unfiled number stays as text
+    with the declared ``container_weight``."""
     _zone_check(by, zone)
     if vehicle.zone_id != zone.pk:
         raise DomainError(_("The vehicle is filed in another zone."), code="vehicle_zone", field="vehicle")
+    if container is None and (container_no or "").strip():
+        container = Container.objects.filter(zone=zone, number=container_no.strip().upper()).first()
+    if container is not None:
+        if container.zone_id != zone.pk:
+            raise DomainError(_("The container is filed in another zone."), code="container_zone",
+                              field="container")
+        container_no, container_weight = container.number, container.tare_weight
     if pass_type == PassType.EMPTY and (documents or lines):
         raise DomainError(_("An empty-vehicle pass carries no goods."), code="empty_with_goods", field="lines")
     if pass_type != PassType.EMPTY and pass_type != PassType.GATE_REGISTERED and not lines:
@@ -132,8 +196,8 @@ def create_pass(*, zone, number: str, direction: str, pass_type: str, vehicle: V
     total = calc.expected_weight(vehicle.tare_weight, vehicle.frame_weight, container_weight, goods_weight)
     gp = audit.create(GatePass, {
         "zone": zone, "enterprise": enterprise, "number": number.strip(), "direction": direction,
-        "pass_type": pass_type, "bind_type": bind_type, "vehicle": vehicle, "container_no": container_no,
-        "container_weight": container_weight, "goods_weight": goods_weight, "total_weight": total,
+        "pass_type": pass_type, "bind_type": bind_type, "vehicle": vehicle, "container": container,
+        "container_no": container_no, "container_weight": container_weight, "goods_weight": goods_weight, "total_weight": total,
         "goods_kind": goods_kind or "general",
     }, by=by)
     docs = []

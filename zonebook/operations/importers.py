@@ -18,7 +18,16 @@ from zonebook.core.imports.parsers import CellError, Choice, DecimalNumber, Inte
 
 from . import calc
 from .choices import BindType, Direction, PassStatus, PassType, RelatedKind
-from .models import GatePass, GatePassDocument, GatePassLine, StockNote, StockNoteLine, Vehicle
+from .models import (
+    Container,
+    ContainerSize,
+    GatePass,
+    GatePassDocument,
+    GatePassLine,
+    StockNote,
+    StockNoteLine,
+    Vehicle,
+)
 
 
 @register
@@ -72,6 +81,83 @@ class VehicleImport(ImportKind):
             for v in objs
         )
         return len(objs)
+
+
+@register
+class ContainerImport(ImportKind):
+    """集装箱备案: create, or in update mode change size/type, tare and owner of filed numbers."""
+
+    key = "containers"
+    label = gettext_lazy("Containers (集装箱备案)")
+    description = gettext_lazy("Containers of your zone: ISO 6346 number (check digit verified), size/type, tare "
+                               "weight and owner/operator.  In update mode a filed number gets the new values.")
+    write_area = "ops"
+    model = Container
+    update_mode = True
+    key_fields = ("number",)
+    update_fields = ("size_type", "tare_weight", "owner")
+    columns = [
+        Column("number", gettext_lazy("container no."), Text(11, upper=True), required=True, aliases=("集装箱号",),
+               example="CSQU3054383"),
+        Column("size_type", gettext_lazy("size/type"), Choice(ContainerSize), required=True,
+               aliases=("箱型", "尺寸类型"), example="40HQ"),
+        Column("tare_weight", gettext_lazy("container tare (kg)"), DecimalNumber(14, 3, min_value=Decimal(0)),
+               required=True, aliases=("箱皮重", "自重"), example="3800"),
+        Column("owner", gettext_lazy("owner/operator"), Text(200), required=True, aliases=("箱主", "经营人"),
+               example="中远海运集装箱运输有限公司"),
+    ]
+
+    def prepare(self):
+        super().prepare()
+        self.zone = getattr(self.user, "zone", None) if getattr(self.user, "scope_level", "") == "zone" else None
+        self.seen: set[str] = set()
+
+    def existing_queryset(self):
+        return Container.objects.filter(zone=self.zone)
+
+    def validate(self, rows: list[Row]) -> list[RowError]:
+        from .gate import container_number_error
+
+        errors = []
+        numbers = [r.values["number"] for r in rows]
+        existing = set(Container.objects.filter(zone=self.zone, number__in=numbers).values_list("number", flat=True)) \
+            if self.zone else set()
+        for row in rows:
+            number = row.values["number"]
+            row.obj = None
+            if self.zone is None:
+                errors.append(self.error(row, "number", _("Containers are filed by a zone account.")))
+                continue
+            problem = container_number_error(number)
+            if problem:
+                errors.append(self.error(row, "number", problem))
+            elif number in self.seen:
+                errors.append(self.error(row, "number", _("The container number appears twice in the file.")))
+            elif number in existing and not self.updating:
+                errors.append(self.error(row, "number", _("The container %(n)s is already filed.") % {"n": number}))
+            self.seen.add(number)
+            row.obj = Container(zone=self.zone, number=number, size_type=row.values["size_type"],
+                                tare_weight=row.values["tare_weight"], owner=row.values["owner"])
+        return errors
+
+    def write(self, rows: Iterable[Row], by) -> int:
+        objs = Container.objects.bulk_create([r.obj for r in rows if getattr(r, "obj", None) is not None])
+        AuditEntry.objects.bulk_create(
+            audit.entry(c, code="operations.container.imported", by=by, action=AuditEntry.Action.CREATE,
+                        changes=audit.diff({}, audit.snapshot(c)))
+            for c in objs
+        )
+        if objs:  # passes that named these numbers as text get linked (one UPDATE per zone)
+            from django.db.models import OuterRef, Subquery
+
+            match = Container.objects.filter(zone_id=OuterRef("zone_id"), number=OuterRef("container_no"))
+            GatePass.objects.filter(zone=self.zone, container__isnull=True,
+                                    container_no__in=[c.number for c in objs]).update(
+                container=Subquery(match.values("pk")[:1]))
+        return len(objs)
+
+    def write_changes(self, changes, by) -> int:
+        return audit.bulk_update(changes, by=by, code="operations.container.updated")
 
 
 # ------------------------------------------------------------------ stock notes and gate passes

@@ -354,6 +354,44 @@ class Vehicle(models.Model):
         return zone_audit_scope(self.zone, self.enterprise_id)
 
 
+class ContainerSize(models.TextChoices):
+    GP20 = "20GP", _("20GP (20 ft general purpose)")
+    GP40 = "40GP", _("40GP (40 ft general purpose)")
+    HQ40 = "40HQ", _("40HQ (40 ft high cube)")
+    HQ45 = "45HQ", _("45HQ (45 ft high cube)")
+    RF20 = "20RF", _("20RF (20 ft reefer)")
+    RF40 = "40RF", _("40RF (40 ft reefer)")
+    OT20 = "20OT", _("20OT (20 ft open top)")
+    FR40 = "40FR", _("40FR (40 ft flat rack)")
+    TK20 = "20TK", _("20TK (20 ft tank)")
+
+
+class Container(models.Model):
+    """集装箱备案: an ISO 6346 container number (check digit validated), size/type, tare, owner/operator."""
+
+    zone = models.ForeignKey("registry.Zone", on_delete=models.PROTECT, related_name="+", verbose_name=_("zone"))
+    number = models.CharField(_("container no."), max_length=11)
+    size_type = models.CharField(_("size/type"), max_length=4, choices=ContainerSize.choices)
+    tare_weight = models.DecimalField(_("container tare (kg)"), **WEIGHT, validators=[MinValueValidator(0)])
+    owner = models.CharField(_("owner/operator"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    SCOPE_PATHS = ZONE_SCOPE
+
+    class Meta:
+        verbose_name = _("container")
+        verbose_name_plural = _("containers")
+        ordering = ["zone", "number"]
+        constraints = [models.UniqueConstraint(fields=["zone", "number"], name="ops_container_number_unique")]
+
+    def __str__(self):
+        return self.number
+
+    def audit_scope(self):
+        return zone_audit_scope(self.zone)
+
+
 class StockNote(models.Model):
     """出入库单 (SAS111): goods in/out of an enterprise's warehouse, the document a pass may carry."""
 
@@ -426,6 +464,8 @@ class GatePass(models.Model):
     pass_type = models.CharField(_("pass type"), max_length=1, choices=PassType.choices)
     bind_type = models.CharField(_("binding"), max_length=1, choices=BindType.choices, default=BindType.ONE_TO_ONE)
     vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="passes", verbose_name=_("vehicle"))
+    container = models.ForeignKey(Container, null=True, blank=True, on_delete=models.PROTECT, related_name="passes",
+                                  verbose_name=_("container"))
     container_no = models.CharField(_("container no."), max_length=20, blank=True)
     container_weight = models.DecimalField(_("container weight (kg)"), **WEIGHT, default=0)
     goods_weight = models.DecimalField(_("declared goods gross weight (kg)"), **WEIGHT, default=0)

@@ -3,7 +3,8 @@ the SLA engine's rule (``sla.services.light_of``) on the SLA calendar, without a
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from zonebook.accounts.choices import Role
@@ -11,8 +12,8 @@ from zonebook.notify import lights
 from zonebook.sla import services as sla
 from zonebook.sla import workcal
 
-from .choices import OPEN_STATUSES, STAFF_TODO, Status
-from .models import Application, GateEvent, GateException, GatePass
+from .choices import OPEN_STATUSES, STAFF_TODO, PassStatus, Status
+from .models import Application, Container, GateEvent, GateException, GatePass, GatePassDocument, StockNote
 
 RUNNING = (Status.SUBMITTED, Status.ACCEPTED, Status.REVIEWED, Status.APPROVED)
 
@@ -67,8 +68,51 @@ def gate_events(user):
     return GateEvent.objects.for_user(user).select_related("zone", "gate_pass__enterprise")
 
 
+def usage_label(passed, bound) -> str:
+    """一票多车 usage: "已过卡 n / m 车"."""
+    from django.utils.translation import gettext as _
+
+    return _("passed %(n)s / %(m)s vehicles") % {"n": passed or 0, "m": bound or 0}
+
+
 def open_exceptions(user):
     return GateException.objects.for_user(user).filter(state="open").select_related("gate_pass__vehicle", "event")
 
 
 __all__ = ["applications", "light_for", "lights"]
+
+
+PASSED_STATUSES = (PassStatus.PASSED, PassStatus.SECOND_GATE)
+
+
+def _note_count(note_ref, passed: bool):
+    """Subquery: passes (not cancelled) bound to the stock note ``note_ref``; only those through the
+    gate (已过卡 / 已过二卡) when ``passed``."""
+    docs = GatePassDocument.objects.filter(stock_note_id=note_ref).exclude(gate_pass__status=PassStatus.CANCELLED)
+    if passed:
+        docs = docs.filter(gate_pass__status__in=PASSED_STATUSES)
+    counted = docs.values("stock_note_id").annotate(c=Count("gate_pass_id", distinct=True)).values("c")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_note_usage(qs):
+    """StockNote rows with ``passes_bound`` (m) and ``passes_passed`` (n): 一票多车 "已过卡 n / m 车"."""
+    return qs.annotate(passes_bound=_note_count(OuterRef("pk"), False),
+                       passes_passed=_note_count(OuterRef("pk"), True))
+
+
+def stock_notes(user):
+    return with_note_usage(StockNote.objects.for_user(user).select_related("zone", "enterprise"))
+
+
+def events_with_usage(qs):
+    """Gate events with the usage counter of the stock note their pass carries (first one)."""
+    note = GatePassDocument.objects.filter(gate_pass_id=OuterRef("gate_pass_id"), stock_note__isnull=False)
+    return (qs.annotate(usage_note=Subquery(note.values("stock_note_id")[:1]))
+            .annotate(passes_bound=_note_count(OuterRef("usage_note"), False),
+                      passes_passed=_note_count(OuterRef("usage_note"), True)))
+
+
+def containers(user):
+    return (Container.objects.for_user(user).select_related("zone")
+            .annotate(pass_count=Count("passes", distinct=True)))

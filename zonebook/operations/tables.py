@@ -9,7 +9,7 @@ from zonebook.core.lists import BaseTable, QuantityColumn, cap
 from zonebook.notify import lights
 
 from . import queries
-from .models import Application, GateEvent, GatePass
+from .models import Application, Container, GateEvent, GatePass
 
 NO_BOOST = {"a": {"hx-boost": "false"}}
 
@@ -81,16 +81,42 @@ class GateEventTable(BaseTable):
     weight = QuantityColumn(verbose_name=cap(_("weighbridge weight (kg)")))
     result = tables.Column(verbose_name=cap(_("result")))
     reason = tables.Column(verbose_name=cap(_("reason")))
+    usage = tables.Column(verbose_name=cap(_("one document, several vehicles (一票多车)")), empty_values=(),
+                          orderable=False)
     event_id = tables.Column(verbose_name=cap(_("event id")))
 
     class Meta(BaseTable.Meta):
         model = GateEvent
         fields = ()
         sequence = ("at", "gate_id", "stage", "direction", "pass_number", "pass_status", "weight", "result", "reason",
-                    "event_id")
+                    "usage", "event_id")
+
+    def value_usage(self, record):
+        if not record.gate_pass_id or record.gate_pass.bind_type != "3" or not getattr(record, "passes_bound", 0):
+            return ""
+        return queries.usage_label(record.passes_passed, record.passes_bound)
+
+    def render_usage(self, record):
+        return self.value_usage(record) or "—"
 
     def render_pass_status(self, record):
         return record.gate_pass.get_status_display() if record.gate_pass_id else "—"
 
     def value_pass_status(self, record):
         return record.gate_pass.get_status_display() if record.gate_pass_id else ""
+
+
+class ContainerTable(BaseTable):
+    number = tables.Column(verbose_name=cap(_("container no.")),
+                           linkify=("operations:container_detail", {"pk": tables.A("pk")}), attrs=NO_BOOST)
+    size_type = tables.Column(verbose_name=cap(_("size/type")))
+    tare_weight = QuantityColumn(verbose_name=cap(_("container tare (kg)")))
+    owner = tables.Column(verbose_name=cap(_("owner/operator")))
+    zone = tables.Column(verbose_name=cap(_("zone")), accessor="zone__name", order_by=("zone__name",))
+    passes = tables.Column(verbose_name=cap(_("gate passes")), accessor="pass_count", orderable=False)
+    active = tables.BooleanColumn(verbose_name=cap(_("active")))
+
+    class Meta(BaseTable.Meta):
+        model = Container
+        fields = ()
+        sequence = ("number", "size_type", "tare_weight", "owner", "zone", "passes", "active")

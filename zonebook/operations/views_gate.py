@@ -9,7 +9,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.db.models.functions import ExtractHour, TruncDate
 from django.http import HttpResponse
@@ -21,23 +21,27 @@ from django.views.decorators.http import require_POST
 
 from zonebook.audit.services import record_event
 from zonebook.core.errors import DomainError
+from zonebook.core.forms import apply_service_error
 from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import may_write
 from zonebook.core.views import scoped_object
 
 from . import gate, queries
 from .choices import Direction, EventResult, GateStage, PassStatus, PassType
-from .filtersets import GateEventFilterSet, GatePassFilterSet
+from .filtersets import ContainerFilterSet, GateEventFilterSet, GatePassFilterSet
+from .forms import ContainerForm
 from .models import (
+    Container,
     GateEvent,
     GateException,
     GatePass,
     GatePassDocument,
     NegativeListRule,
     ResponsibilityEntry,
+    StockNote,
     ZoneGate,
 )
-from .tables import GateEventTable, GatePassTable
+from .tables import ContainerTable, GateEventTable, GatePassTable
 
 
 def _office(user) -> None:
@@ -139,7 +143,7 @@ class GateEventList(FilteredListView):
     export_code = "operations.gateevent.exported"
 
     def get_queryset(self):
-        qs = queries.gate_events(self.request.user)
+        qs = queries.events_with_usage(queries.gate_events(self.request.user))
         if not self.request.GET.get("at_from") and not self.request.GET.get("at_to"):
             qs = qs.filter(at__gte=timezone.now() - dt.timedelta(hours=24))
         return qs
@@ -263,3 +267,81 @@ def gates(request):
     can_edit = may_write(user, "ops") and user.scope_level == "zone" and user.role in ("zone_staff", "zone_leader")
     return render(request, "operations/gates.html", {"rows": rows, "form": form, "stages": GateStage.choices,
                                                      "can_edit": can_edit})
+
+
+# ------------------------------------------------------------------ containers (集装箱备案)
+
+
+class ContainerList(FilteredListView):
+    model = Container
+    filterset_class = ContainerFilterSet
+    table_class = ContainerTable
+    template_name = "operations/container_list.html"
+    title = gettext_lazy("Containers (集装箱)")
+    export_filename = gettext_lazy("containers")
+    export_code = "operations.container.exported"
+
+    def get_queryset(self):
+        return queries.containers(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_add"] = may_write(self.request.user, "ops") and self.request.user.scope_level == "zone"
+        return ctx
+
+
+@login_required
+def container_create(request):
+    user = request.user
+    if not may_write(user, "ops") or user.scope_level != "zone":
+        raise PermissionDenied(_("Containers are filed by a zone account."))
+    form = ContainerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            c = gate.add_container(zone=user.zone, by=user, **form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Container %(n)s filed.") % {"n": c.number})
+            return redirect("operations:container_detail", c.pk)
+    return render(request, "operations/container_form.html", {"form": form, "container": None})
+
+
+@login_required
+@scoped_object(Container)
+def container_detail(request, pk):
+    c = get_object_or_404(queries.containers(request.user), pk=pk)
+    can_edit = may_write(request.user, "ops")
+    tare = f"{c.tare_weight:f}".rstrip("0").rstrip(".") if "." in f"{c.tare_weight:f}" else f"{c.tare_weight:f}"
+    initial = {"number": c.number, "size_type": c.size_type, "tare_weight": tare, "owner": c.owner,
+               "active": c.active}
+    form = ContainerForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("You may not change containers."))
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "number"}
+            try:
+                changes = gate.update_container(c, by=request.user, **data)
+            except (DomainError, ValidationError) as exc:
+                apply_service_error(form, exc)
+            else:
+                if changes:
+                    messages.success(request, _("Container %(n)s saved.") % {"n": c.number})
+                return redirect("operations:container_detail", c.pk)
+    passes = c.passes.select_related("vehicle").order_by("-created_at", "-id")[:20]
+    return render(request, "operations/container_form.html",
+                  {"form": form, "container": c, "passes": passes, "can_edit": can_edit})
+
+
+@login_required
+@scoped_object(StockNote)
+def note_detail(request, pk):
+    """The stock note with its lines and the passes that carry it (一票多车: 已过卡 n / m 车)."""
+    note = get_object_or_404(queries.stock_notes(request.user), pk=pk)
+    passes = (GatePass.objects.filter(documents__stock_note=note).select_related("vehicle").distinct()
+              .order_by("created_at", "id"))
+    return render(request, "operations/note_detail.html", {
+        "note": note, "lines": note.lines.all(), "passes": passes,
+        "usage": queries.usage_label(note.passes_passed, note.passes_bound),
+    })

@@ -9,6 +9,7 @@ from ..models import (
     Application,
     ApplicationLine,
     ApplicationStep,
+    Container,
     GateEvent,
     GateException,
     GatePass,
@@ -78,15 +79,30 @@ class ActSerializer(serializers.Serializer):
 
 class StockNoteSerializer(serializers.ModelSerializer):
     lines = serializers.SerializerMethodField()
+    passes_bound = serializers.IntegerField(read_only=True, default=0,
+                                            help_text="gate passes (not cancelled) that carry the note (m)")
+    passes_passed = serializers.IntegerField(read_only=True, default=0,
+                                             help_text="of those, passes through the gate (n): 已过卡 n / m 车")
 
     class Meta:
         model = StockNote
-        fields = ["id", "number", "zone", "enterprise", "direction", "application", "inventory_list", "passed", "lines"]
+        fields = ["id", "number", "zone", "enterprise", "direction", "application", "inventory_list", "passed",
+                  "passes_bound", "passes_passed", "lines"]
         read_only_fields = fields
 
     def get_lines(self, obj) -> list[dict]:
         return [{"seq": ln.seq, "name": ln.name, "hs_code": ln.hs_code, "qty": str(ln.qty), "unit": ln.unit}
                 for ln in obj.lines.all()]
+
+
+class ContainerSerializer(serializers.ModelSerializer):
+    pass_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Container
+        fields = ["id", "zone", "number", "size_type", "tare_weight", "owner", "active", "pass_count"]
+        read_only_fields = ["id", "zone", "pass_count"]
+        validators = []  # the (zone, number) key is checked by the service
 
 
 class StockNoteInSerializer(serializers.Serializer):
@@ -102,7 +118,7 @@ class GatePassSerializer(serializers.ModelSerializer):
     class Meta:
         model = GatePass
         fields = ["id", "number", "zone", "enterprise", "direction", "pass_type", "bind_type", "vehicle",
-                  "vehicle_plate", "container_no", "container_weight", "goods_weight", "total_weight", "goods_kind",
+                  "vehicle_plate", "container", "container_no", "container_weight", "goods_weight", "total_weight", "goods_kind",
                   "status", "created_at", "approved_at", "passed_at", "weighed"]
         read_only_fields = fields
 

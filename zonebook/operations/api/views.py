@@ -14,8 +14,8 @@ from zonebook.core.errors import DomainError
 from zonebook.registry.models import Enterprise
 
 from .. import gate, queries, services
-from ..filtersets import ApplicationFilterSet, GateEventFilterSet, GatePassFilterSet
-from ..models import Application, ApplicationType, GateEvent, GatePass, StockNote, Vehicle
+from ..filtersets import ApplicationFilterSet, ContainerFilterSet, GateEventFilterSet, GatePassFilterSet
+from ..models import Application, ApplicationType, Container, GateEvent, GatePass, StockNote, Vehicle
 from . import serializers as s
 
 
@@ -86,7 +86,7 @@ class StockNoteViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         return s.StockNoteInSerializer if self.action == "create" else s.StockNoteSerializer
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("lines")
+        return queries.with_note_usage(super().get_queryset()).prefetch_related("lines")
 
     def create(self, request, *args, **kwargs):
         ser = s.StockNoteInSerializer(data=request.data)
@@ -98,7 +98,31 @@ class StockNoteViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
                                        lines=d["lines"], by=request.user)
         except (KeyError, ArithmeticError, ValueError) as exc:
             raise DomainError(f"invalid line: {exc}", code="invalid", field="lines") from exc
+        note = queries.with_note_usage(StockNote.objects.filter(pk=note.pk)).prefetch_related("lines").get()
         return Response(s.StockNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class ContainerViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """集装箱备案: the zone's container register (ISO 6346 numbers); ``POST`` files one (zone account)."""
+
+    queryset = Container.objects.all()
+    serializer_class = s.ContainerSerializer
+    filterset_class = ContainerFilterSet
+    write_area = "ops"
+    ordering = ["number"]
+
+    def get_queryset(self):
+        return queries.containers(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        ser = s.ContainerSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        if request.user.scope_level != "zone":
+            raise PermissionDenied("Containers are filed by a zone account.")
+        d = ser.validated_data
+        c = gate.add_container(zone=request.user.zone, number=d["number"], size_type=d["size_type"],
+                               tare_weight=d["tare_weight"], owner=d["owner"], by=request.user)
+        return Response(s.ContainerSerializer(c).data, status=status.HTTP_201_CREATED)
 
 
 class GatePassViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -87,3 +87,12 @@ def _flow(world):
     return FlowDeclaration.objects.get_or_create(side="E", list_number="C1SAMPLEFLOW", defaults={
         "kind": "intra", "zone": zone, "enterprise": ent, "counterpart_list": "X", "counterpart_zone": zone,
         "hs_code": "8542", "qty": 1, "unit": "个", "declared_on": dt.date(2026, 1, 1)})[0]
+
+
+@register("operations.container")
+def _container(world):
+    from zonebook.operations.models import Container
+
+    zone, _ent = _c1(world)
+    return Container.objects.get_or_create(zone=zone, number="CSQU3054383", defaults={
+        "size_type": "40HQ", "tare_weight": 3800, "owner": "重庆集装箱"})[0]
