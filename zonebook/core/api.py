@@ -194,6 +194,7 @@ ERROR_ANSWERS = {
     "403": "Authenticated, but the role may not do this.",
     "404": "No such object in your scope.",
 }
+BODY_MEDIA_ANSWER = "The request body's media type is not one this operation reads."
 
 
 def document_error_responses(result, generator, request, public):
@@ -207,6 +208,8 @@ def document_error_responses(result, generator, request, public):
                 continue
             for code, text in ERROR_ANSWERS.items():  # (a list answers 404 for a page beyond its end)
                 operation["responses"].setdefault(code, {"description": text, "content": ref})
+            if "requestBody" in operation:  # a body in a media type no parser of the view reads
+                operation["responses"].setdefault("415", {"description": BODY_MEDIA_ANSWER, "content": ref})
     return result
 
 
