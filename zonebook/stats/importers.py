@@ -258,6 +258,22 @@ class CustomsStatisticsImport(RecomputeAfterImport, ImportKind):
 REFERENCE_ROLES = ("province_commerce", "system_admin")
 
 
+def _value_columns(*, entity: str, period: str, value: str) -> list[Column]:
+    """The columns of a one-value-a-row file (entity, month, indicator, basis, value), shared by the
+    totals/peers import and the bulk returns import; the arguments are the template's examples."""
+    return [
+        Column("entity", _("Entity code"), Text(40), required=True, aliases=("单位代码", "区域代码", "entity"),
+               example=entity),
+        Column("period", _("Month"), Month(), required=True, aliases=("月份", "period"), example=period),
+        Column("indicator", _("Indicator"), Text(120), required=True, aliases=("指标代码", "指标", "indicator"),
+               example="TRADE_USD"),
+        Column("basis", _("Basis"), Choice(BASES, {"当月": "month", "累计": "cum", "1-本月": "cum"}), required=True,
+               aliases=("口径", "basis"), example="累计"),
+        Column("value", pgettext_lazy("stats", "value"), DecimalNumber(20, 4), required=True,
+               aliases=("数值", "value"), example=value),
+    ]
+
+
 @register
 class ValuesImport(RecomputeAfterImport, ImportKind):
     """统计数据导入 (totals and peers): published official values, one a row — the province's and the
@@ -277,15 +293,7 @@ class ValuesImport(RecomputeAfterImport, ImportKind):
                     "row; a re-sent month replaces the earlier value.")
     write_area = "stats"
     columns = [
-        Column("entity", _("Entity code"), Text(40), required=True, aliases=("单位代码", "区域代码", "entity"),
-               example="CN"),
-        Column("period", _("Month"), Month(), required=True, aliases=("月份", "period"), example="2008-12"),
-        Column("indicator", _("Indicator"), Text(120), required=True, aliases=("指标代码", "指标", "indicator"),
-               example="TRADE_USD"),
-        Column("basis", _("Basis"), Choice(BASES, {"当月": "month", "累计": "cum", "1-本月": "cum"}), required=True,
-               aliases=("口径", "basis"), example="累计"),
-        Column("value", pgettext_lazy("stats", "value"), DecimalNumber(20, 4), required=True,
-               aliases=("数值", "value"), example="25632.6"),
+        *_value_columns(entity="CN", period="2008-12", value="25632.6"),
         Column("unit", pgettext_lazy("stats", "unit"), Text(20), aliases=("单位", "unit"), example="亿美元"),
         Column("source", _("Source"), Text(200), aliases=("来源", "source"), example="海关总署统计快讯"),
     ]
@@ -444,15 +452,7 @@ class SubmissionImport(ImportKind):
                     "review like returns typed in. A re-sent month replaces the earlier values.")
     write_area = "stats"
     columns = [
-        Column("entity", _("Entity code"), Text(40), required=True, aliases=("单位代码", "区域代码", "entity"),
-               example="CD-EPZ"),
-        Column("period", _("Month"), Month(), required=True, aliases=("月份", "period"), example="2026-10"),
-        Column("indicator", _("Indicator"), Text(120), required=True, aliases=("指标代码", "指标", "indicator"),
-               example="TRADE_USD"),
-        Column("basis", _("Basis"), Choice(BASES, {"当月": "month", "累计": "cum", "1-本月": "cum"}), required=True,
-               aliases=("口径", "basis"), example="累计"),
-        Column("value", pgettext_lazy("stats", "value"), DecimalNumber(20, 4), required=True,
-               aliases=("数值", "value"), example="47.5"),
+        *_value_columns(entity="CD-EPZ", period="2026-10", value="47.5"),
         Column("explanation", _("Explanation"), Text(500), aliases=("说明", "explanation"), example=""),
         Column("unit_confirmed", _("Unit checked"), Boolean(), aliases=("单位已核实", "unit checked"), example="否"),
     ]

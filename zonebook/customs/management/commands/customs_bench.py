@@ -29,6 +29,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from zonebook.ledger.services.posting import LINE_COLUMNS
+
 
 class _Rollback(Exception):
     pass
@@ -258,24 +260,7 @@ class Command(BaseCommand):
                 cur.execute(
                     "INSERT INTO bench_map VALUES (%s, (SELECT MAX(id) FROM ledger_inventorylist))", [pk]
                 )
-            line_cols = [
-                "inventory_list_id",
-                "line_no",
-                "item_id",
-                "item_seq_no",
-                "part_no",
-                "hs_code",
-                "name",
-                "qty",
-                "legal_qty",
-                "legal_qty2",
-                "unit_price",
-                "amount",
-                "currency",
-                "country",
-                "consumption_version",
-                "resolved_version",
-            ]
+            line_cols = ["inventory_list_id", *LINE_COLUMNS]  # the posting path's column order
             cur.execute(
                 f"SELECT m.new_id, {', '.join('l.' + c for c in line_cols[1:])} FROM ledger_inventorylistline l "
                 "JOIN bench_map m ON m.old_id = l.inventory_list_id ORDER BY l.id"
