@@ -18,7 +18,7 @@ from zonebook.core.api import IdField, ScopedViewSetMixin, ScopedWritePermission
 from zonebook.core.errors import DomainError
 from zonebook.core.permissions import may_write
 
-from ..filtersets_carryover import CarryOverFilterSet, CarryOverQueueFilterSet
+from ..filtersets.carryover import CarryOverFilterSet, CarryOverQueueFilterSet
 from ..models import CarryOver, CarryOverLink, CarryOverMatch
 from ..models.carryover import CarryOverState, QueueStatus
 from ..services import carryover as svc

@@ -19,7 +19,7 @@ from zonebook.core.api import ScopedViewSetMixin
 from zonebook.core.errors import DomainError
 
 from .. import queries, services
-from ..filtersets import (
+from ..filtersets.books import (
     BalanceFilterSet,
     BookFilterSet,
     BookItemFilterSet,

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from zonebook.core.api import AuthenticatedPermission, ScopedViewSetMixin, SeqNoField
 
-from ..filtersets_writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
+from ..filtersets.writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
 from ..models import WRITEOFF_LINE_COLUMNS, Book, DifferenceCase, WriteOff, WriteOffLine
 from ..models.writeoff import ReasonCode, SettlementKind, WriteOffState
 from ..services import writeoff as svc

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.core.errors import DomainError, RowError
 
-from .. import calc_settlement, sql_writeoff
+from .. import calc_settlement
 from ..calc import q5
 from ..choices import ItemKind, ListState
 from ..models import (
@@ -44,6 +44,7 @@ from ..models.writeoff import (
     SettlementKind,
     WriteOffState,
 )
+from ..sql import writeoff as sql_writeoff
 
 MAX_STOCKTAKE_ERRORS = 50
 PROVENANCE_LISTS = 20

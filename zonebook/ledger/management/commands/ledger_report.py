@@ -102,7 +102,7 @@ class Command(BaseCommand):
 
     def _writeoff(self, book, date_from, date_to, fmt, output):
         from zonebook.core.errors import DomainError
-        from zonebook.ledger.export_writeoff import material_csv, material_xlsx
+        from zonebook.ledger.exports.writeoff import material_csv, material_xlsx
         from zonebook.ledger.services.writeoff import report_for_cycle
 
         dates = []

@@ -217,7 +217,7 @@ class LedgerDemo:
         ents = self.enterprises()
         for n, ent in enumerate(ents):
             self.book(n, ent)
-        from zonebook.ledger.demo_carryover import load as load_carryovers  # 深加工结转
+        from zonebook.ledger.demo.carryover import load as load_carryovers  # 深加工结转
 
         load_carryovers(self)
         self.backdate()

@@ -49,7 +49,7 @@ class CarryOverCreateForm(forms.Form):
     def clean(self):
         """Books and items through ``services.carryover.resolve_parties``: precise errors on the user's own
         side, one neutral error about the counterpart's side (which lies outside the user's scope)."""
-        from .services.carryover import resolve_parties
+        from ..services.carryover import resolve_parties
 
         data = super().clean()
         if any(k in self.errors for k in ("transferor_book", "transferor_item", "transferee_book", "transferee_item")):

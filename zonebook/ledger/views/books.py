@@ -29,10 +29,10 @@ from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
-from . import queries, services
-from .choices import BookStatus, ItemKind, ListState
-from .filtersets import BalanceFilterSet, BookFilterSet, InventoryListFilterSet
-from .forms import (
+from .. import queries, services
+from ..choices import BookStatus, ItemKind, ListState
+from ..filtersets.books import BalanceFilterSet, BookFilterSet, InventoryListFilterSet
+from ..forms.books import (
     HEADER_FIELDS,
     LINE_FIELDS,
     MAX_ROWS,
@@ -42,9 +42,9 @@ from .forms import (
     apply_list_error,
     line_formset,
 )
-from .models import BALANCE_FIELDS, Balance, Book, BookItem, BookStatusEvent, Consumption, InventoryList
-from .tables import BalanceTable, BookTable, InventoryListTable
-from .view_helpers import AREA, WRITE_DENIED, message_errors
+from ..models import BALANCE_FIELDS, Balance, Book, BookItem, BookStatusEvent, Consumption, InventoryList
+from ..tables.books import BalanceTable, BookTable, InventoryListTable
+from ..view_helpers import AREA, WRITE_DENIED, message_errors
 
 BOOK_PAGE = "ledger.book"
 PER_PAGE = 50

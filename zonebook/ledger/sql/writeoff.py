@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from zonebook.core.errors import DomainError
 
-from .calc import EQUATION, Q2, Q5
-from .calc_settlement import Q4
-from .choices import PRODUCT_COLUMNS, RULE_COLUMNS
-from .models import (
+from ..calc import EQUATION, Q2, Q5
+from ..calc_settlement import Q4
+from ..choices import PRODUCT_COLUMNS, RULE_COLUMNS
+from ..models import (
     WRITEOFF_LINE_COLUMNS,
     BookItem,
     Consumption,
@@ -40,7 +40,7 @@ from .models import (
     WriteOffLine,
     WriteOffList,
 )
-from .sql import _dec, scrap_bonded
+from ..sql import _dec, scrap_bonded
 
 T_ITEM = BookItem._meta.db_table
 T_CONS = Consumption._meta.db_table

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import cap
 
-from .models import Book
-from .models.writeoff import ReasonCode, SettlementKind
+from ..models import Book
+from ..models.writeoff import ReasonCode, SettlementKind
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 

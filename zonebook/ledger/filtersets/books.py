@@ -14,9 +14,9 @@ from zonebook.core.filters import IntegerFilter
 from zonebook.core.lists import cap
 from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
-from . import queries
-from .choices import BookKind, BookStatus, DeclarationStatus, IEMark, ItemKind, ListState
-from .models import Balance, Book, BookItem, Consumption, InventoryList
+from .. import queries
+from ..choices import BookKind, BookStatus, DeclarationStatus, IEMark, ItemKind, ListState
+from ..models import Balance, Book, BookItem, Consumption, InventoryList
 
 
 def _user(request):

@@ -46,10 +46,10 @@ from zonebook.registry.importers import HsCode, audit_entries
 from zonebook.registry.models import Code, Enterprise
 from zonebook.registry.models.codes import HS_TABLE
 
-from . import services
-from .choices import BookStatus, DeclarationStatus, IEMark, ItemKind, WriteOffMethod
-from .models import Book, BookItem, TaxRate
-from .models.dutytax import TaxKind
+from .. import services
+from ..choices import BookStatus, DeclarationStatus, IEMark, ItemKind, WriteOffMethod
+from ..models import Book, BookItem, TaxRate
+from ..models.dutytax import TaxKind
 
 logger = logging.getLogger(__name__)
 
@@ -1273,4 +1273,4 @@ class TaxRateImport(ImportKind):
 
 
 # carry-over applications (深加工结转申报表)
-from . import importers_carryover  # noqa: E402, F401
+from . import carryover  # noqa: E402, F401

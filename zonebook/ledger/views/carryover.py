@@ -25,13 +25,13 @@ from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
-from .filtersets_carryover import CarryOverFilterSet, CarryOverQueueFilterSet
-from .forms_carryover import CarryOverCreateForm, LinkListForm, MatchForm, NoteForm
-from .models import CarryOver, CarryOverLink, CarryOverMatch
-from .models.carryover import CARRYOVER_TRANSITIONS, CarryOverSide, CarryOverState
-from .services import carryover as svc
-from .tables_carryover import CarryOverTable, QueueTable
-from .view_helpers import AREA, WRITE_DENIED, message_errors
+from ..filtersets.carryover import CarryOverFilterSet, CarryOverQueueFilterSet
+from ..forms.carryover import CarryOverCreateForm, LinkListForm, MatchForm, NoteForm
+from ..models import CarryOver, CarryOverLink, CarryOverMatch
+from ..models.carryover import CARRYOVER_TRANSITIONS, CarryOverSide, CarryOverState
+from ..services import carryover as svc
+from ..tables.carryover import CarryOverTable, QueueTable
+from ..view_helpers import AREA, WRITE_DENIED, message_errors
 
 
 def can_act(user) -> bool:
@@ -108,7 +108,7 @@ def carryover_create(request):
     initial = {}
     book_pk = request.GET.get("book")
     if book_pk and book_pk.isdigit():
-        from .models import Book
+        from ..models import Book
 
         book = Book.objects.for_user(request.user).filter(pk=int(book_pk)).first()
         if book is not None:
@@ -220,7 +220,7 @@ def carryover_link(request, pk):
 def carryover_unlink(request, pk):
     co = _carryover(request, pk)
     check_act(request)
-    from .models import InventoryList
+    from ..models import InventoryList
 
     lst = InventoryList.objects.filter(
         pk=request.POST.get("list") or 0, book_id__in=[co.transferor_book_id, co.transferee_book_id]

@@ -31,14 +31,14 @@ from zonebook.core.lists import FilteredListView
 from zonebook.core.permissions import may_write, require_write
 from zonebook.core.views import scoped_object
 
-from . import export_writeoff
-from .filtersets_writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
-from .forms_writeoff import CaseResolveForm, StocktakeUploadForm, TransitionForm, WriteOffCreateForm
-from .models import WRITEOFF_MATERIAL_FIELDS, WRITEOFF_PRODUCT_FIELDS, Book, DifferenceCase, WriteOff
-from .models.writeoff import WRITEOFF_TRANSITIONS, CaseStatus, WriteOffState
-from .services import writeoff as svc
-from .tables_writeoff import DifferenceCaseTable, WriteOffTable
-from .view_helpers import AREA, WRITE_DENIED, message_errors
+from ..exports import writeoff as export_writeoff
+from ..filtersets.writeoff import DifferenceCaseFilterSet, WriteOffFilterSet
+from ..forms.writeoff import CaseResolveForm, StocktakeUploadForm, TransitionForm, WriteOffCreateForm
+from ..models import WRITEOFF_MATERIAL_FIELDS, WRITEOFF_PRODUCT_FIELDS, Book, DifferenceCase, WriteOff
+from ..models.writeoff import WRITEOFF_TRANSITIONS, CaseStatus, WriteOffState
+from ..services import writeoff as svc
+from ..tables.writeoff import DifferenceCaseTable, WriteOffTable
+from ..view_helpers import AREA, WRITE_DENIED, message_errors
 
 PER_PAGE = 50
 # what the confirmation page says each transition does

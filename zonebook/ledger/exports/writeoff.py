@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core import exports
 
-from .models import (
+from ..models import (
     WRITEOFF_MATERIAL_FIELDS,
     WRITEOFF_PRODUCT_FIELDS,
     BookItem,

@@ -18,8 +18,8 @@ from zonebook.core.lists import YesNoWidget, cap
 from zonebook.core.widgets import PickerSelect
 from zonebook.registry.filtersets import scoped_enterprises, scoped_zones
 
-from .models import CarryOver, CarryOverLink
-from .models.carryover import CarryOverSide, CarryOverState, QueueStatus
+from ..models import CarryOver, CarryOverLink
+from ..models.carryover import CarryOverSide, CarryOverState, QueueStatus
 
 
 @extend_schema_field(OpenApiTypes.INT)

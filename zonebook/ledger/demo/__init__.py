@@ -13,6 +13,6 @@ def load(stdout) -> None:
 
 
 def present() -> bool:
-    from .models import Book, WriteOff
+    from ..models import Book, WriteOff
 
     return Book.objects.exists() and WriteOff.objects.exists()

@@ -16,7 +16,7 @@ from zonebook.core.errors import DomainError
 from zonebook.core.forms import BootstrapForm, BootstrapFormMixin
 from zonebook.core.lists import cap
 
-from .choices import IEMark, ItemKind
+from ..choices import IEMark, ItemKind
 
 LINE_FIELDS = (
     "item_seq_no",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import BaseTable, MoneyColumn, cap
 
-from .models import DifferenceCase, WriteOff
+from ..models import DifferenceCase, WriteOff
 
 NUM = {"td": {"class": "text-end font-monospace"}, "th": {"class": "text-end"}}
 NO_BOOST = {"a": {"hx-boost": "false"}}

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import BaseTable, cap
 
-from .models import CarryOver, CarryOverLink
-from .models.carryover import QueueStatus
+from ..models import CarryOver, CarryOverLink
+from ..models.carryover import QueueStatus
 
 NUM = {"td": {"class": "text-end font-monospace"}, "th": {"class": "text-end"}}
 NO_BOOST = {"a": {"hx-boost": "false"}}

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from zonebook.core.errors import DomainError
 from zonebook.core.lists import cap
 
-from .models import Book
-from .services.duty import CATEGORIES, simulate_domestic_sale
+from ..models import Book
+from ..services.duty import CATEGORIES, simulate_domestic_sale
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 

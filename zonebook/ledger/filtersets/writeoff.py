@@ -11,8 +11,8 @@ from zonebook.core.filters import IdFilter
 from zonebook.core.lists import cap
 from zonebook.registry.filtersets import EnterpriseFilter, scoped_zones
 
-from .models import DifferenceCase, WriteOff
-from .models.writeoff import CaseStatus, ReasonCode, SettlementKind, WriteOffState
+from ..models import DifferenceCase, WriteOff
+from ..models.writeoff import CaseStatus, ReasonCode, SettlementKind, WriteOffState
 
 
 class WriteOffFilterSet(filters.FilterSet):

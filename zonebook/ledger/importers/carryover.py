@@ -1,4 +1,4 @@
-"""Import kind of carry-over applications (深加工结转申报表), registered from ``ledger/importers.py``.
+"""Import kind of carry-over applications (深加工结转申报表), registered from ``ledger/importers/__init__.py``.
 
 One row per application; both books by number (the counterpart's book may lie outside the importing
 user's scope, but one of the two must be inside; errors about the counterpart's side never say which
@@ -17,9 +17,9 @@ from zonebook.core.errors import RowError
 from zonebook.core.imports.kinds import Column, register
 from zonebook.core.imports.parsers import Choice, Date, DecimalNumber, Integer, Text
 
-from .importers import LedgerImport
-from .models.carryover import CarryOverState
-from .services import carryover as svc
+from ..models.carryover import CarryOverState
+from ..services import carryover as svc
+from . import LedgerImport
 
 STATE_ALIASES = {
     "暂存": CarryOverState.DRAFT,

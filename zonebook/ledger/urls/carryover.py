@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_carryover as v
+from ..views import carryover as v
 
 urlpatterns = [
     path("carryovers/", v.carryover_list, name="carryover_list"),

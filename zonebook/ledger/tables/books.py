@@ -14,8 +14,8 @@ from zonebook.core.formatting import quantity
 from zonebook.core.lists import BaseTable, MoneyColumn, cap
 from zonebook.notify import lights
 
-from . import queries
-from .models import Balance, Book, InventoryList
+from .. import queries
+from ..models import Balance, Book, InventoryList
 
 NUM = {"td": {"class": "text-end font-monospace"}, "th": {"class": "text-end"}}
 # Links out of a list open the page itself, not inside the HTMX-boosted results block.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from ..views import books as views
 
 app_name = "ledger"
 urlpatterns = [
@@ -22,11 +22,11 @@ urlpatterns = [
 ]
 
 # write-off (报核/核销) pages
-from .urls_writeoff import urlpatterns as _writeoff_urls  # noqa: E402
+from .writeoff import urlpatterns as _writeoff_urls  # noqa: E402
 
 urlpatterns += _writeoff_urls
 
 # carry-over (深加工结转) pages
-from .urls_carryover import urlpatterns as _carryover_urls  # noqa: E402
+from .carryover import urlpatterns as _carryover_urls  # noqa: E402
 
 urlpatterns += _carryover_urls

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import views_duty
-from . import views_writeoff as v
+from ..views import duty as views_duty
+from ..views import writeoff as v
 
 urlpatterns = [
     path("writeoffs/", v.writeoff_list, name="writeoff_list"),
