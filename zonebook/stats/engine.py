@@ -425,6 +425,15 @@ def indicator_chunks(c: dict, shown: np.ndarray, n_ind: int, rows_per_block: int
     return blocks
 
 
+def chunk_rows(w: Work, shown: np.ndarray, chunk: list[int]) -> np.ndarray:
+    """The shown working rows of the indicators ``chunk``, ordered by block (indicator, month) and within
+    a block in the working set's order (entity, basis), the order in which blocks are hashed."""
+    c = w.cols
+    rows = np.flatnonzero(shown & np.isin(c["i"], chunk))
+    key = c["i"][rows] * w.ym_span + (c["ym"][rows] - w.ym_base)
+    return rows[np.argsort(key, kind="stable")]
+
+
 def figure_chunks(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray, ent_ids, ind_ids, timer: Timer,
                   with_ids: bool, digests: dict | None = None):
     """The ``Figure`` COPY stream, computed chunk by chunk of whole indicators (``indicator_chunks``), so
@@ -436,7 +445,7 @@ def figure_chunks(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray, ent
     numbered = 0
     for block in indicator_chunks(c, shown, len(ind_ids)):
         t = time.perf_counter()
-        rows = np.flatnonzero(shown & np.isin(c["i"], block))
+        rows = chunk_rows(w, shown, block)
         ids = np.arange(numbered + 1, numbered + len(rows) + 1) if with_ids else None
         numbered += len(rows)
         f = figures(w, ent, higher, rows)
@@ -472,7 +481,7 @@ def figure_record(f: dict, ent_ids, ind_ids) -> np.ndarray:
     """Every written column of the figures ``f`` as one fixed-width record per row (NULLs as bits of
     ``nulls`` with a zero value, so that the bytes depend only on what is written)."""
     n = len(f["e"])
-    rec = np.zeros(n, RECORD)
+    rec = np.empty(n, RECORD)  # every byte is assigned below (a packed dtype)
     rec["entity"] = ent_ids[f["e"]]
     rec["indicator"] = ind_ids[f["i"]]
     rec["ym"] = f["ym"]
@@ -521,17 +530,21 @@ def block_digests(f: dict, ent_ids, ind_ids) -> Blocks:
     """The blocks (indicator, month) of the figures ``f`` with their BLAKE2b-128 digests: the figures'
     records sorted by block (stably: within a block, the working set's order), hashed block by block
     over the record array's bytes — one ``blake2b`` call per block, none per row."""
+    key = f["i"] * (2**31) + f["ym"]
+    if len(key) > 1 and (key[1:] < key[:-1]).any():
+        order = np.argsort(key, kind="stable")  # rows of a block keep their order
+        f = {name: col[order] for name, col in f.items()}
+        key = key[order]
+    else:  # already by block (``chunk_rows``)
+        order = np.arange(len(key))
     rec = figure_record(f, ent_ids, ind_ids)
-    order = np.lexsort((f["ym"], f["i"]))  # stable: rows of a block keep their order
-    key = f["i"][order] * (2**31) + f["ym"][order]
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.zeros(0, np.int64)
     rows = np.diff(np.append(starts, len(key)))
-    data = memoryview(np.ascontiguousarray(rec[order])).cast("B")
+    data = memoryview(rec).cast("B")
     size = RECORD.itemsize
     digests = [hashlib.blake2b(data[a * size:(a + n) * size], digest_size=16, person=DIGEST_PERSON).digest()
                for a, n in zip(starts.tolist(), rows.tolist(), strict=True)]
-    first = order[starts]
-    return Blocks(ind_ids[f["i"][first]], f["ym"][first].astype(np.int64), rows, digests, order, starts)
+    return Blocks(ind_ids[f["i"][starts]], f["ym"][starts].astype(np.int64), rows, digests, order, starts)
 
 
 def stored_blocks(cur, t_fig: str, t_block: str) -> dict[tuple[int, int], tuple[int, bytes]] | None:
@@ -588,7 +601,7 @@ def write_figures(cur, w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray
         changed_parts, produced, new_digests = [], set(), {}
         changed_rows = 0
         for chunk in indicator_chunks(c, shown, len(ind_ids)):
-            f = figures(w, ent, higher, np.flatnonzero(shown & np.isin(c["i"], chunk)))
+            f = figures(w, ent, higher, chunk_rows(w, shown, chunk))
             blocks = block_digests(f, ent_ids, ind_ids)
             digests = blocks.as_dict()
             produced.update(digests)
