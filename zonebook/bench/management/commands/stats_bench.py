@@ -2,17 +2,27 @@
 
 Generates the issue's province-scale statistics (the nation, 31 provinces, ``--zones`` zones, each
 with ``--indicators`` indicators over ``--months`` months; a third of the bench indicators published
-year-to-date only), then measures
+year-to-date only), then measures the full recomputation of every derived figure (``sql.recompute``:
+months from cumulatives, cumulatives from months, computed indicators, YoY, shares and pp changes, four
+ranks; on PostgreSQL the exact int64 numpy engine ``stats.engine``, whose split — read, compute, write
+and, within write, the Python time computing and hashing the figures — is printed) in four cases,
+``--repeat`` runs each:
 
-* the full recomputation of every derived figure (``sql.recompute``: months from cumulatives,
-  cumulatives from months, computed indicators, YoY, shares and pp changes, four ranks; on
-  PostgreSQL the exact int64 numpy engine ``stats.engine``, whose split — read, compute, write — is
-  printed), against
-* the same computation written directly in DuckDB over the same data exported to Parquet, in exact
-  64-bit scaled integers (values × 10⁴, percentages rounded half away from zero like
-  ``calc.q``), results compared row for row before any time is printed (exact on PostgreSQL; on
-  SQLite, whose DECIMAL is floating point, within one unit of the 4th decimal);
-* the province dashboard page (``/stats/``) as a province user: p50 / p95 over ``--pages`` requests.
+* **from scratch**: no block digest stored, the figure table truncated and loaded (the first run);
+* **nothing changed**: every figure recomputed and hashed, every block digest equal, nothing written;
+* **one month imported**: a month of official values after the last one for every bench zone, with the
+  provinces' and the nation's totals (the monthly customs statistics), then the full recomputation —
+  the realistic monthly case: only that month's blocks are written.  The month is inserted, recomputed
+  and checked inside a transaction that is rolled back, so every round starts from the same data;
+* the same month with ``recompute(years=[its year])``, what the import's background job runs.
+
+After each case the figures in the database are compared row for row with the same computation written
+directly in DuckDB over the same data exported to Parquet, in exact 64-bit scaled integers (values ×
+10⁴, percentages rounded half away from zero like ``calc.q``): exact on PostgreSQL; on SQLite, whose
+DECIMAL is floating point, within one unit of the 4th decimal.  No time is printed unless every case
+is equal.  DuckDB's own time (the anchor that shows how loaded the machine was) is printed for the
+bench data and for the data with the imported month.  Last, the province dashboard page (``/stats/``)
+as a province user: p50 / p95 over ``--pages`` requests.
 
 Run on a bench database (it deletes the derived figures of the whole database when recomputing).
 """
