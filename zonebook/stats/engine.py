@@ -14,8 +14,11 @@ values do not fit the bound below), in three steps:
 * **write**: the changed derived observations deleted by id and the new ones inserted with
   ``COPY … FROM STDIN (FORMAT binary)``, the rows encoded column-wise by numpy (``BinaryCopy``); then
   the ``Figure`` rows — prior year, YoY, share of the parent and its change, four competition ranks
-  (one integer sort per peer group) — computed block by block of indicators and streamed into the
-  table while the database loads the previous block (``figure_chunks``).
+  (one integer sort per peer group) — computed chunk by chunk of indicators.  Each block of figures
+  (one indicator × one month) is hashed (``block_digests``) and compared with the digest stored in
+  ``FigureBlock``: only the blocks that changed are deleted and loaded again (``write_figures``); the
+  first run (no digests) or a mass change rebuilds the table, streaming the figures into it while the
+  database loads the previous chunk (``figure_chunks``).
 
 Overflow: every intermediate product must fit a signed 64-bit integer.  ``check`` bounds the values
 (``LIMIT``: 4.6 × 10¹² scaled, i.e. 460 million units of any indicator) and the products of the
