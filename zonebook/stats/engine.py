@@ -352,18 +352,14 @@ def derive(w: Work, ind: dict, rates: dict, formulas: list) -> dict[str, int]:
 def ranks(group: np.ndarray, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Competition rank (``RANK()``: 1 + the number of smaller keys in the group) and group size, per
     row, for integer group ids and dense sort keys (0 ≤ key < ``n_keys``): one sort of one integer."""
-    n = len(group)
-    if n and int(group.max()) * n_keys + n_keys > INT64_MAX:
-        raise Unsupported("too many rank groups")
-    combined = group * n_keys + key
-    order = np.argsort(combined)
-    sorted_ = combined[order]
-    g = sorted_ // n_keys
+    return peer_ranks(np.asarray(group, np.int64), np.asarray(key, np.int64), n_keys, {})["nation"]
+
+
+def _ranks_sorted(order: np.ndarray, new_group: np.ndarray, new_run: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Competition ranks and group sizes of rows sorted (``order``) by group then key, given where a
+    group and where a run of equal keys starts in that order."""
+    n = len(order)
     idx = np.arange(n)
-    new_group = np.ones(n, bool)
-    new_group[1:] = g[1:] != g[:-1]
-    new_run = np.ones(n, bool)
-    new_run[1:] = sorted_[1:] != sorted_[:-1]
     g_start = np.maximum.accumulate(np.where(new_group, idx, 0))
     r_start = np.maximum.accumulate(np.where(new_run, idx, 0))
     size = np.diff(np.append(np.flatnonzero(new_group), n))
@@ -372,6 +368,35 @@ def ranks(group: np.ndarray, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, 
     rank[order] = r_start - g_start + 1
     count[order] = np.repeat(size, size)
     return rank, count
+
+
+def peer_ranks(base: np.ndarray, key: np.ndarray, n_keys: int, subs: dict[str, np.ndarray]) -> dict:
+    """Competition ranks and group sizes within ``base`` ("nation") and within ``base`` × each of
+    ``subs`` (small non-negative integer codes: region, province, zone type), for dense sort keys
+    0 ≤ ``key`` < ``n_keys``: one sort of one integer by (base, key), then per sub-group one stable
+    sort of the small codes (a radix sort) of that order — rows of a code stay sorted by (base, key)."""
+    n = len(base)
+    if n and int(base.max()) * n_keys + n_keys > INT64_MAX:
+        raise Unsupported("too many rank groups")
+    order0 = np.argsort(base * n_keys + key)
+    b0, k0 = base[order0], key[order0]
+    first = np.ones(n, bool)
+    new_group = first.copy()
+    new_group[1:] = b0[1:] != b0[:-1]
+    new_key = first.copy()
+    new_key[1:] = k0[1:] != k0[:-1]
+    out = {"nation": _ranks_sorted(order0, new_group, new_group | new_key)}
+    for name, codes in subs.items():
+        c0 = codes[order0]
+        small = c0.astype(np.int16) if n and int(c0.max()) < 2**15 and int(c0.min()) >= 0 else c0
+        o2 = np.argsort(small, kind="stable")
+        order, c, b_, k = order0[o2], c0[o2], b0[o2], k0[o2]
+        ng = first.copy()
+        ng[1:] = (c[1:] != c[:-1]) | (b_[1:] != b_[:-1])
+        nr = ng.copy()
+        nr[1:] |= k[1:] != k[:-1]
+        out[name] = _ranks_sorted(order, ng, nr)
+    return out
 
 
 def figures(w: Work, ent: dict, higher: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -399,15 +424,11 @@ def figures(w: Work, ent: dict, higher: np.ndarray, rows: np.ndarray) -> dict[st
     out["pp"], out["pp_null"] = share - share0, ~pp_ok
     rank_values, rank_key = np.unique(np.where(higher[i], -v, v), return_inverse=True)
     base = ((i * w.ym_span + (ym - w.ym_base)) * 2 + b) * 16 + ent["level"][e]
-    for name, attr in (("nation", None), ("region", "region"), ("province", "province"), ("type", "zone_type")):
-        if attr is None:
-            group = base
-        else:
-            codes = ent[attr][e]
-            group = base * (int(ent[attr].max(initial=0)) + 1) + codes
-        r, n = ranks(group, rank_key, len(rank_values))
+    subs = {name: ent[attr][e] for name, attr in (("region", "region"), ("province", "province"), ("type", "zone_type"))}
+    for name, (r, n) in peer_ranks(base, rank_key, len(rank_values), subs).items():
         out[f"rank_{name}"], out[f"n_{name}"] = r, n
-        if attr is not None:
+        if name != "nation":
+            codes = subs[name]
             out[f"rank_{name}_null"] = codes == 0  # '' has code 0: no rank
     return out
 

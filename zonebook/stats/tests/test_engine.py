@@ -136,3 +136,20 @@ def test_block_digests_cover_every_written_column():
     blocks = engine.block_digests(f, ent_ids, ind_ids)
     mask = np.array([k == (8, 100) for k in blocks.keys()])
     assert sorted(blocks.members(mask).tolist()) == [2, 3]
+
+
+def test_peer_ranks_equal_ranks_within_each_sub_group():
+    """The ranks within base × region (one sort, then a radix sort of the small codes) are those of a
+    separate sort by the combined group, ties and rows without a code (0) included."""
+    rng = np.random.default_rng(9)
+    n = 5000
+    base = rng.integers(0, 40, n)
+    key = rng.integers(0, 30, n)  # many ties
+    subs = {"region": rng.integers(0, 5, n), "province": rng.integers(0, 33, n)}
+    got = engine.peer_ranks(base, key, 30, subs)
+    assert [r.tolist() for r in got["nation"]] == [r.tolist() for r in engine.ranks(base, key, 30)]
+    for name, codes in subs.items():
+        want = engine.ranks(base * 100 + codes, key, 30)
+        assert [r.tolist() for r in got[name]] == [r.tolist() for r in want], name
+    empty = engine.peer_ranks(np.zeros(0, np.int64), np.zeros(0, np.int64), 1, {"region": np.zeros(0, np.int64)})
+    assert [len(x) for pair in empty.values() for x in pair] == [0, 0, 0, 0]
