@@ -21,6 +21,9 @@ whatever the number of entities, indicators or months:
 On PostgreSQL ``recompute`` runs the same computation in ``engine`` (exact int64 numpy, binary COPY
 in and out); these statements are SQLite's path, and PostgreSQL's when the values exceed the engine's
 exact bound.  ``tests/test_sql_twins.py`` checks both against ``reference`` and against each other.
+The engine stores a digest per block of figures (``FigureBlock``: one indicator × one month) and
+rewrites only the blocks whose digest changed; these statements rewrite the figure table and empty
+``FigureBlock`` (SQLite never uses the digests).
 
 Percentages are ``ROUND(x, 4)`` (half away from zero on PostgreSQL's numeric, as ``calc.q``).  On
 SQLite DECIMAL columns are floating point, so tests compare with a tolerance of ``TOLERANCE``.
