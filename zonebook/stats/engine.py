@@ -14,8 +14,11 @@ values do not fit the bound below), in three steps:
 * **write**: the changed derived observations deleted by id and the new ones inserted with
   ``COPY … FROM STDIN (FORMAT binary)``, the rows encoded column-wise by numpy (``BinaryCopy``); then
   the ``Figure`` rows — prior year, YoY, share of the parent and its change, four competition ranks
-  (one integer sort per peer group) — computed block by block of indicators and streamed into the
-  table while the database loads the previous block (``figure_chunks``).
+  (one integer sort per peer group) — computed chunk by chunk of indicators.  Each block of figures
+  (one indicator × one month) is hashed (``block_digests``) and compared with the digest stored in
+  ``FigureBlock``: only the blocks that changed are deleted and loaded again (``write_figures``); the
+  first run (no digests) or a mass change rebuilds the table, streaming the figures into it while the
+  database loads the previous chunk (``figure_chunks``).
 
 Overflow: every intermediate product must fit a signed 64-bit integer.  ``check`` bounds the values
 (``LIMIT``: 4.6 × 10¹² scaled, i.e. 460 million units of any indicator) and the products of the
@@ -26,6 +29,7 @@ and ``sql.recompute`` takes its SQL path.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from decimal import Decimal
 
@@ -348,18 +352,14 @@ def derive(w: Work, ind: dict, rates: dict, formulas: list) -> dict[str, int]:
 def ranks(group: np.ndarray, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Competition rank (``RANK()``: 1 + the number of smaller keys in the group) and group size, per
     row, for integer group ids and dense sort keys (0 ≤ key < ``n_keys``): one sort of one integer."""
-    n = len(group)
-    if n and int(group.max()) * n_keys + n_keys > INT64_MAX:
-        raise Unsupported("too many rank groups")
-    combined = group * n_keys + key
-    order = np.argsort(combined)
-    sorted_ = combined[order]
-    g = sorted_ // n_keys
+    return peer_ranks(np.asarray(group, np.int64), np.asarray(key, np.int64), n_keys, {})["nation"]
+
+
+def _ranks_sorted(order: np.ndarray, new_group: np.ndarray, new_run: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Competition ranks and group sizes of rows sorted (``order``) by group then key, given where a
+    group and where a run of equal keys starts in that order."""
+    n = len(order)
     idx = np.arange(n)
-    new_group = np.ones(n, bool)
-    new_group[1:] = g[1:] != g[:-1]
-    new_run = np.ones(n, bool)
-    new_run[1:] = sorted_[1:] != sorted_[:-1]
     g_start = np.maximum.accumulate(np.where(new_group, idx, 0))
     r_start = np.maximum.accumulate(np.where(new_run, idx, 0))
     size = np.diff(np.append(np.flatnonzero(new_group), n))
@@ -368,6 +368,35 @@ def ranks(group: np.ndarray, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, 
     rank[order] = r_start - g_start + 1
     count[order] = np.repeat(size, size)
     return rank, count
+
+
+def peer_ranks(base: np.ndarray, key: np.ndarray, n_keys: int, subs: dict[str, np.ndarray]) -> dict:
+    """Competition ranks and group sizes within ``base`` ("nation") and within ``base`` × each of
+    ``subs`` (small non-negative integer codes: region, province, zone type), for dense sort keys
+    0 ≤ ``key`` < ``n_keys``: one sort of one integer by (base, key), then per sub-group one stable
+    sort of the small codes (a radix sort) of that order — rows of a code stay sorted by (base, key)."""
+    n = len(base)
+    if n and int(base.max()) * n_keys + n_keys > INT64_MAX:
+        raise Unsupported("too many rank groups")
+    order0 = np.argsort(base * n_keys + key)
+    b0, k0 = base[order0], key[order0]
+    first = np.ones(n, bool)
+    new_group = first.copy()
+    new_group[1:] = b0[1:] != b0[:-1]
+    new_key = first.copy()
+    new_key[1:] = k0[1:] != k0[:-1]
+    out = {"nation": _ranks_sorted(order0, new_group, new_group | new_key)}
+    for name, codes in subs.items():
+        c0 = codes[order0]
+        small = c0.astype(np.int16) if n and int(c0.max()) < 2**15 and int(c0.min()) >= 0 else c0
+        o2 = np.argsort(small, kind="stable")
+        order, c, b_, k = order0[o2], c0[o2], b0[o2], k0[o2]
+        ng = first.copy()
+        ng[1:] = (c[1:] != c[:-1]) | (b_[1:] != b_[:-1])
+        nr = ng.copy()
+        nr[1:] |= k[1:] != k[:-1]
+        out[name] = _ranks_sorted(order, ng, nr)
+    return out
 
 
 def figures(w: Work, ent: dict, higher: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -395,44 +424,58 @@ def figures(w: Work, ent: dict, higher: np.ndarray, rows: np.ndarray) -> dict[st
     out["pp"], out["pp_null"] = share - share0, ~pp_ok
     rank_values, rank_key = np.unique(np.where(higher[i], -v, v), return_inverse=True)
     base = ((i * w.ym_span + (ym - w.ym_base)) * 2 + b) * 16 + ent["level"][e]
-    for name, attr in (("nation", None), ("region", "region"), ("province", "province"), ("type", "zone_type")):
-        if attr is None:
-            group = base
-        else:
-            codes = ent[attr][e]
-            group = base * (int(ent[attr].max(initial=0)) + 1) + codes
-        r, n = ranks(group, rank_key, len(rank_values))
+    subs = {name: ent[attr][e] for name, attr in (("region", "region"), ("province", "province"), ("type", "zone_type"))}
+    for name, (r, n) in peer_ranks(base, rank_key, len(rank_values), subs).items():
         out[f"rank_{name}"], out[f"n_{name}"] = r, n
-        if attr is not None:
+        if name != "nation":
+            codes = subs[name]
             out[f"rank_{name}_null"] = codes == 0  # '' has code 0: no rank
     return out
 
 
-def figure_chunks(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray, ent_ids, ind_ids, timer: Timer,
-                  with_ids: bool, rows_per_block: int = 60_000):
-    """The ``Figure`` COPY stream, computed block by block of whole indicators (everything a figure
-    looks at — prior year, parent, peers — is the same indicator's), so that the database loads one
-    block while the next is computed.  The Python time spent here is ``timer``'s "figures".  With
-    ``with_ids``, the rows are numbered 1…n in a first column (``id``)."""
-    c = w.cols
-    per_indicator = np.bincount(c["i"][shown], minlength=len(ind_ids))
+def indicator_chunks(c: dict, shown: np.ndarray, n_ind: int, rows_per_block: int = 60_000) -> list[list[int]]:
+    """The figures' indicators grouped into chunks of about ``rows_per_block`` shown rows (whole
+    indicators: everything a figure looks at — prior year, parent, peers — is the same indicator's)."""
+    per_indicator = np.bincount(c["i"][shown], minlength=n_ind)
     blocks, size, block = [], 0, []
     for k in np.flatnonzero(per_indicator):
-        block.append(k)
+        block.append(int(k))
         size += per_indicator[k]
         if size >= rows_per_block:
             blocks.append(block)
             size, block = 0, []
     if block:
         blocks.append(block)
+    return blocks
+
+
+def chunk_rows(w: Work, shown: np.ndarray, chunk: list[int]) -> np.ndarray:
+    """The shown working rows of the indicators ``chunk``, ordered by block (indicator, month) and within
+    a block in the working set's order (entity, basis), the order in which blocks are hashed."""
+    c = w.cols
+    rows = np.flatnonzero(shown & np.isin(c["i"], chunk))
+    key = c["i"][rows] * w.ym_span + (c["ym"][rows] - w.ym_base)
+    return rows[np.argsort(key, kind="stable")]
+
+
+def figure_chunks(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray, ent_ids, ind_ids, timer: Timer,
+                  with_ids: bool, digests: dict | None = None):
+    """The ``Figure`` COPY stream, computed chunk by chunk of whole indicators (``indicator_chunks``), so
+    that the database loads one chunk while the next is computed.  The Python time spent here is
+    ``timer``'s "figures".  With ``with_ids``, the rows are numbered 1…n in a first column (``id``).
+    ``digests``, if given, receives every block's digest (``block_digests``) as the rows are computed."""
+    c = w.cols
     yield HEADER
     numbered = 0
-    for block in blocks:
+    for block in indicator_chunks(c, shown, len(ind_ids)):
         t = time.perf_counter()
-        rows = np.flatnonzero(shown & np.isin(c["i"], block))
+        rows = chunk_rows(w, shown, block)
         ids = np.arange(numbered + 1, numbered + len(rows) + 1) if with_ids else None
         numbered += len(rows)
-        pieces = encode_figures(figures(w, ent, higher, rows), ent_ids, ind_ids, ids).chunks(framed=False)
+        f = figures(w, ent, higher, rows)
+        if digests is not None:
+            digests.update(block_digests(f, ent_ids, ind_ids).as_dict())
+        pieces = encode_figures(f, ent_ids, ind_ids, ids).chunks(framed=False)
         while True:
             chunk = next(pieces, None)
             timer.split["figures"] = timer.split.get("figures", 0.0) + time.perf_counter() - t
@@ -441,6 +484,188 @@ def figure_chunks(w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray, ent
             yield chunk
             t = time.perf_counter()
     yield TRAILER
+
+
+# -- block digests ---------------------------------------------------------------------------------------------
+#
+# A block is every figure of one indicator and month (both bases).  Its digest covers every column the
+# engine writes for its rows (entity and indicator ids, month, basis, value, prior, YoY, share, pp
+# change, the four ranks and group sizes, which of them are NULL), so two blocks with the same digest
+# write the same rows.  The rows of a block are hashed in the working set's order (entity, basis), which
+# is the same whichever years were read.
+
+RANK_GROUPS = ("nation", "region", "province", "type")
+RECORD = np.dtype([("entity", "<i8"), ("indicator", "<i8"), ("ym", "<i4"), ("basis", "u1"), ("nulls", "u1"),
+                   ("value", "<i8"), ("prior", "<i8"), ("yoy", "<i8"), ("share", "<i8"), ("pp", "<i8")]
+                  + [(f"{kind}_{g}", "<i4") for g in RANK_GROUPS for kind in ("rank", "n")])
+DIGEST_PERSON = b"zonebook.fig/1"  # the record layout's version: a new layout changes every digest
+
+
+def figure_record(f: dict, ent_ids, ind_ids) -> np.ndarray:
+    """Every written column of the figures ``f`` as one fixed-width record per row (NULLs as bits of
+    ``nulls`` with a zero value, so that the bytes depend only on what is written)."""
+    n = len(f["e"])
+    rec = np.empty(n, RECORD)  # every byte is assigned below (a packed dtype)
+    rec["entity"] = ent_ids[f["e"]]
+    rec["indicator"] = ind_ids[f["i"]]
+    rec["ym"] = f["ym"]
+    rec["basis"] = f["b"]
+    rec["value"] = f["v"]
+    nulls = np.zeros(n, np.uint8)
+    no = np.zeros(n, bool)
+    for bit, name in enumerate(("prior", "yoy", "share", "pp")):
+        null = f[f"{name}_null"]
+        nulls |= null.astype(np.uint8) << bit
+        rec[name] = np.where(null, 0, f[name])
+    for bit, g in enumerate(RANK_GROUPS, start=4):
+        null = f.get(f"rank_{g}_null", no)
+        nulls |= null.astype(np.uint8) << bit
+        rec[f"rank_{g}"] = np.where(null, 0, f[f"rank_{g}"])
+        rec[f"n_{g}"] = np.where(null, 0, f[f"n_{g}"])
+    rec["nulls"] = nulls
+    return rec
+
+
+class Blocks:
+    """The blocks of a set of figures: indicator id, month, row count and digest per block, and the
+    figures' row indices of each block (``members(k)``)."""
+
+    def __init__(self, indicator, ym, rows, digests, order, starts):
+        self.indicator, self.ym, self.rows, self.digests = indicator, ym, rows, digests
+        self.order, self.starts = order, starts
+
+    def __len__(self):
+        return len(self.digests)
+
+    def keys(self):
+        return zip(self.indicator.tolist(), self.ym.tolist(), strict=True)
+
+    def as_dict(self) -> dict[tuple[int, int], tuple[int, bytes]]:
+        return {key: (int(n), d) for key, n, d in zip(self.keys(), self.rows, self.digests, strict=True)}
+
+    def members(self, selected: np.ndarray) -> np.ndarray:
+        """Row indices (into the figures) of the blocks ``selected`` (a boolean mask over the blocks)."""
+        ends = self.starts + self.rows
+        return np.concatenate([self.order[a:b] for a, b in zip(self.starts[selected], ends[selected], strict=True)]
+                              or [np.zeros(0, np.int64)])
+
+
+def block_digests(f: dict, ent_ids, ind_ids) -> Blocks:
+    """The blocks (indicator, month) of the figures ``f`` with their BLAKE2b-128 digests: the figures'
+    records sorted by block (stably: within a block, the working set's order), hashed block by block
+    over the record array's bytes — one ``blake2b`` call per block, none per row."""
+    key = f["i"] * (2**31) + f["ym"]
+    if len(key) > 1 and (key[1:] < key[:-1]).any():
+        order = np.argsort(key, kind="stable")  # rows of a block keep their order
+        f = {name: col[order] for name, col in f.items()}
+        key = key[order]
+    else:  # already by block (``chunk_rows``)
+        order = np.arange(len(key))
+    rec = figure_record(f, ent_ids, ind_ids)
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.zeros(0, np.int64)
+    rows = np.diff(np.append(starts, len(key)))
+    data = memoryview(rec).cast("B")
+    size = RECORD.itemsize
+    digests = [hashlib.blake2b(data[a * size:(a + n) * size], digest_size=16, person=DIGEST_PERSON).digest()
+               for a, n in zip(starts.tolist(), rows.tolist(), strict=True)]
+    return Blocks(ind_ids[f["i"][starts]], f["ym"][starts].astype(np.int64), rows, digests, order, starts)
+
+
+def stored_blocks(cur, t_fig: str, t_block: str) -> dict[tuple[int, int], tuple[int, bytes]] | None:
+    """The stored digests, or None when they do not describe the figure table (none stored, or their row
+    counts do not add up to the table's: figures written by the SQL path or deleted by hand)."""
+    cur.execute(f"SELECT indicator_id, ym, rows, digest FROM {t_block}")
+    stored = {(i, ym): (n, bytes(d)) for i, ym, n, d in cur.fetchall()}
+    if not stored:
+        return None
+    cur.execute(f"SELECT count(*) FROM {t_fig}")
+    if cur.fetchone()[0] != sum(n for n, _d in stored.values()):
+        return None
+    return stored
+
+
+def save_blocks(cur, t_block: str, blocks: dict, removed=(), replace_all: bool = False) -> None:
+    """Store the digests ``blocks`` ({(indicator id, ym): (rows, digest)}), after deleting those of the
+    blocks ``removed`` (or every stored one)."""
+    if replace_all:
+        cur.execute(f"TRUNCATE {t_block}")
+    else:
+        gone = sorted(set(removed) | set(blocks))
+        if gone:
+            cur.execute(f"DELETE FROM {t_block} b USING unnest(%s::bigint[], %s::int[]) AS g(i, ym) "
+                        "WHERE b.indicator_id = g.i AND b.ym = g.ym", [[k[0] for k in gone], [k[1] for k in gone]])
+    if blocks:
+        keys = sorted(blocks)
+        cur.execute(f"INSERT INTO {t_block} (indicator_id, ym, rows, digest, computed_at) "
+                    "SELECT i, ym, n, d, now() FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bytea[]) AS b(i, ym, n, d)",
+                    [[k[0] for k in keys], [k[1] for k in keys], [blocks[k][0] for k in keys],
+                     [blocks[k][1] for k in keys]])
+
+
+def write_figures(cur, w: Work, ent: dict, higher: np.ndarray, shown: np.ndarray, ent_ids, ind_ids, timer: Timer,
+                  whole: bool, shown_years, tables: dict, counts: dict) -> None:
+    """Write the figures of the ``shown`` working rows (every figure when ``whole``, else those of
+    ``shown_years``), rewriting only the blocks whose digest changed.
+
+    With valid stored digests (``stored_blocks``), every block's figures are computed and hashed; the
+    blocks whose digest differs from the stored one, and the stored blocks no longer produced, are
+    deleted (one DELETE by block keys) and the changed ones loaded with one binary COPY; unchanged blocks
+    keep their rows.  Without them (the first run, or after the SQL path), or when more than
+    1/``REBUILD_SHARE`` of a whole recomputation's figures changed, the table is rebuilt
+    (``tables["write_figures"]``: truncate, COPY FREEZE, indexes built once) and every digest stored; a
+    per-year recomputation without valid digests replaces its years' figures and drops the digests
+    (the next whole recomputation rebuilds them)."""
+    t_fig, t_block = tables["fig"], tables["blocks"]
+    n = int(shown.sum())
+    c = w.cols
+    stored = stored_blocks(cur, t_fig, t_block)
+    counts["figures_written"], counts["blocks_written"], counts["blocks_removed"] = n, 0, 0
+    if stored is not None:
+        t = time.perf_counter()
+        changed_parts, produced, new_digests = [], set(), {}
+        changed_rows = 0
+        for chunk in indicator_chunks(c, shown, len(ind_ids)):
+            f = figures(w, ent, higher, chunk_rows(w, shown, chunk))
+            blocks = block_digests(f, ent_ids, ind_ids)
+            digests = blocks.as_dict()
+            produced.update(digests)
+            differ = np.array([stored.get(k) != v for k, v in digests.items()], bool)
+            if differ.any():
+                rows = np.sort(blocks.members(differ))
+                changed_parts.append({name: col[rows] for name, col in f.items()})
+                changed_rows += len(rows)
+                new_digests.update({k: v for k, v in digests.items() if stored.get(k) != v})
+        in_scope = (lambda key: True) if whole else (lambda key: key[1] // 12 in shown_years)
+        vanished = [k for k in stored if in_scope(k) and k not in produced]
+        timer.split["figures"] = timer.split.get("figures", 0.0) + time.perf_counter() - t
+        if not (whole and changed_rows * REBUILD_SHARE > n):
+            gone = sorted(set(vanished) | set(new_digests))
+            if gone:
+                cur.execute(f"DELETE FROM {t_fig} f USING unnest(%s::bigint[], %s::int[]) AS g(i, ym) "
+                            "WHERE f.indicator_id = g.i AND f.ym = g.ym", [[k[0] for k in gone], [k[1] for k in gone]])
+            if changed_parts:
+                def stream():
+                    yield HEADER
+                    for part in changed_parts:
+                        yield from encode_figures(part, ent_ids, ind_ids).chunks(framed=False)
+                    yield TRAILER
+
+                copy_in(cur, t_fig, FIGURE_COLUMNS, stream())
+            save_blocks(cur, t_block, new_digests, vanished)
+            counts["figures_written"] = changed_rows
+            counts["blocks_written"], counts["blocks_removed"] = len(new_digests), len(vanished)
+            return
+    digests = {} if whole else None
+    tables["write_figures"](
+        cur, lambda with_ids: figure_chunks(w, ent, higher, shown, ent_ids, ind_ids, timer, with_ids, digests), n, whole)
+    if whole:
+        save_blocks(cur, t_block, digests, replace_all=True)
+        counts["blocks_written"] = len(digests)
+    else:
+        cur.execute(f"DELETE FROM {t_block}")
+
+
+REBUILD_SHARE = 3  # beyond a third of the figures changed, rebuilding the table is cheaper than replacing rows
 
 
 def encode_figures(f: dict, ent_ids, ind_ids, ids=None) -> BinaryCopy:
@@ -641,9 +866,8 @@ def recompute_pg(cur, years, tables: dict) -> tuple[dict[str, int], dict[str, fl
     if len(insert):
         copy_in(cur, T_OBS, OBS_COLUMNS, obs_bytes.chunks())
     counts["figures"] = int(shown.sum())
-    tables["write_figures"](
-        cur, lambda with_ids: figure_chunks(w, ent, higher, shown, ent_ids, ind_ids, timer, with_ids), int(shown.sum()),
-        whole)
+    shown_years = None if whole else set(years) | {y + 1 for y in years}
+    write_figures(cur, w, ent, higher, shown, ent_ids, ind_ids, timer, whole, shown_years, tables, counts)
     timer.lap("write")
     return counts, timer.split
 

@@ -288,6 +288,26 @@ class Figure(models.Model):
         indexes = [models.Index(fields=["indicator", "ym", "basis"], name="stats_fig_ind_period")]
 
 
+class FigureBlock(models.Model):
+    """The digest of one block of ``Figure`` rows — every figure of one indicator and month, both bases
+    — as the engine last wrote it (``engine.block_digests``: BLAKE2b over every column of the block's
+    rows).  A recomputation computes every figure, compares the blocks' digests with these and rewrites
+    only the blocks that changed.  Written only with the figures (``sql.recompute``); the SQL path
+    (SQLite) leaves the table empty."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                                  db_constraint=False)
+    ym = models.IntegerField()
+    rows = models.IntegerField()
+    digest = models.BinaryField(max_length=16)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("figure block digest")
+        verbose_name_plural = _("figure block digests")
+        constraints = [models.UniqueConstraint(fields=["indicator", "ym"], name="stats_figureblock_unique")]
+
+
 class Target(models.Model):
     """目标: an annual or multi-year goal for an entity and indicator (year-to-date value of the last
     year against ``value``); ``amber_pp``/``red_pp``: how far behind time progress turns the light."""

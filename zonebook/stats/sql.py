@@ -21,6 +21,9 @@ whatever the number of entities, indicators or months:
 On PostgreSQL ``recompute`` runs the same computation in ``engine`` (exact int64 numpy, binary COPY
 in and out); these statements are SQLite's path, and PostgreSQL's when the values exceed the engine's
 exact bound.  ``tests/test_sql_twins.py`` checks both against ``reference`` and against each other.
+The engine stores a digest per block of figures (``FigureBlock``: one indicator × one month) and
+rewrites only the blocks whose digest changed; these statements rewrite the figure table and empty
+``FigureBlock`` (SQLite never uses the digests).
 
 Percentages are ``ROUND(x, 4)`` (half away from zero on PostgreSQL's numeric, as ``calc.q``).  On
 SQLite DECIMAL columns are floating point, so tests compare with a tolerance of ``TOLERANCE``.
@@ -36,10 +39,11 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from . import engine
-from .models import Entity, ExchangeRate, Figure, Indicator, Observation
+from .models import Entity, ExchangeRate, Figure, FigureBlock, Indicator, Observation
 
 T_OBS = Observation._meta.db_table
 T_FIG = Figure._meta.db_table
+T_BLOCK = FigureBlock._meta.db_table
 T_ENT = Entity._meta.db_table
 T_IND = Indicator._meta.db_table
 T_RATE = ExchangeRate._meta.db_table
@@ -255,7 +259,8 @@ def recompute(years=None, timings: dict | None = None) -> dict[str, int]:
             try:
                 with transaction.atomic():  # a savepoint: what the engine wrote is undone if it gives up
                     counts, split = engine.recompute_pg(
-                        cur.cursor, years, {"obs": T_OBS, "fig": T_FIG, "write_figures": _figure_writer(years)})
+                        cur.cursor, years, {"obs": T_OBS, "fig": T_FIG, "blocks": T_BLOCK,
+                                     "write_figures": _figure_writer(years)})
             except engine.Unsupported:
                 counts, split = _recompute_sql(cur, years, pg), {}
         else:
@@ -301,6 +306,8 @@ def _figure_writer(years):
 
 def _recompute_sql(cur, years, pg: bool) -> dict[str, int]:
     counts = {}
+    # the figures written here have no block digests: the next engine run rebuilds the table and them
+    cur.execute(f"DELETE FROM {T_BLOCK}")
     # left over by an earlier failed run in this session; schema-qualified so that only a temporary
     # table is ever dropped
     cur.execute(f"DROP TABLE IF EXISTS {'pg_temp' if pg else 'temp'}.{W}")

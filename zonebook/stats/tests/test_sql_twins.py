@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from zonebook.stats import reference, services, sql
-from zonebook.stats.models import Entity, ExchangeRate, Figure, Indicator, Observation
+from zonebook.stats.models import Entity, ExchangeRate, Figure, FigureBlock, Indicator, Observation
 
 from .conftest import ind, obs
 
@@ -290,3 +290,160 @@ def test_recompute_command_takes_years(geo):
     assert "written: 1," in out.getvalue()  # 2023 only: 2022's January cumulative is not written
     assert set(Observation.objects.filter(provenance="derived").values_list("ym", flat=True)) == {2023 * 12}
     assert set(Figure.objects.values_list("ym", flat=True)) == {2023 * 12}  # the figures of 2023 (and 2024)
+
+
+# -- block digests (PostgreSQL's engine): a recomputation rewrites only the blocks whose figures changed --
+
+needs_engine = pytest.mark.skipif("connection.vendor != 'postgresql'")
+
+
+def _figure_rows():
+    """Every figure row: key -> (id, xmin, content), and the content per block (indicator, month)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, xmin::text FROM {Figure._meta.db_table}")
+        xmin = dict(cur.fetchall())
+    rows, blocks = {}, {}
+    for f in Figure.objects.all():
+        key = (f.entity_id, f.indicator_id, f.ym, f.basis)
+        content = tuple(getattr(f, n) for n in ("period", "value") + FIELDS)
+        rows[key] = (f.pk, xmin[f.pk], content)
+        blocks.setdefault((f.indicator_id, f.ym), {})[(f.entity_id, f.basis)] = content
+    return rows, blocks
+
+
+def _digests():
+    return {(b.indicator_id, b.ym): (b.rows, bytes(b.digest)) for b in FigureBlock.objects.all()}
+
+
+def _from_scratch():
+    """What a recomputation from an empty figure table leaves: figures per block and the digests."""
+    FigureBlock.objects.all().delete()
+    Figure.objects.all().delete()
+    counts = sql.recompute()
+    assert counts["figures_written"] == counts["figures"] == Figure.objects.count()  # the table was rebuilt
+    return _figure_rows()[1], _digests()
+
+
+def _check_only_changed_blocks_rewritten(before, counts):
+    """The blocks whose content changed (and only those) were rewritten: the rows of every other block
+    kept their id and xmin (not deleted and re-inserted, not updated); the result is a from-scratch
+    recomputation's.  Returns the changed blocks."""
+    rows, blocks = _figure_rows()
+    old_rows, old_blocks = before
+    changed = {k for k in old_blocks.keys() | blocks.keys() if old_blocks.get(k) != blocks.get(k)}
+    assert counts["blocks_written"] == len({k for k in changed if k in blocks})
+    assert counts["blocks_removed"] == len({k for k in changed if k not in blocks})
+    assert counts["figures_written"] == sum(len(blocks[k]) for k in changed if k in blocks)
+    for key, (pk, xmin, _content) in rows.items():
+        if key[1:3] in changed:
+            assert key not in old_rows or old_rows[key][0] != pk, key  # rewritten
+        else:
+            assert old_rows[key][:2] == (pk, xmin), key  # untouched
+    digests = _digests()
+    assert set(digests) == set(blocks)
+    assert sum(n for n, _d in digests.values()) == Figure.objects.count()
+    assert (blocks, digests) == _from_scratch()
+    return changed
+
+
+@needs_engine
+def test_digests_rewrite_only_the_blocks_whose_figures_changed(random_obs, geo):
+    """A recomputation after one official value changed rewrites only the blocks (indicator × month)
+    whose figures changed — that month's value, share and ranks, the cumulatives after it, the computed
+    share that uses it, and a year later the growth rates and pp changes — and leaves exactly what a
+    recomputation from scratch leaves; with nothing changed it writes nothing."""
+    first = sql.recompute()
+    assert first["figures_written"] == first["figures"] == Figure.objects.count() > 0  # first run: table rebuilt
+    assert first["blocks_written"] == FigureBlock.objects.count() == len(_figure_rows()[1])
+    before = _figure_rows()
+    counts = sql.recompute()
+    assert (counts["figures_written"], counts["blocks_written"], counts["blocks_removed"]) == (0, 0, 0)
+    assert _figure_rows() == before  # same ids, same xmin: not one row touched
+    o = Observation.objects.get(entity=geo["SZ"], indicator=ind("EXPORT_USD"), ym=2022 * 12 + 3, basis="month")
+    services.record_observation(geo["SZ"], ind("EXPORT_USD"), o.period, "month", o.value + 7, provenance="imported")
+    counts = sql.recompute()
+    changed = _check_only_changed_blocks_rewritten(before, counts)
+    codes = dict(Indicator.objects.values_list("id", "code"))
+    by_code = {(codes[i], ym) for i, ym in changed}
+    assert ("EXPORT_USD", 2022 * 12 + 3) in by_code and ("HTME_SHARE", 2022 * 12 + 3) in by_code
+    assert ("EXPORT_USD", 2022 * 12 + 11) in by_code  # the December cumulative
+    assert ("EXPORT_USD", 2023 * 12 + 3) in by_code  # growth against the changed month, a year later
+    assert ("EXPORT_USD", 2022 * 12 + 2) not in by_code and not any(c == "TRADE_USD" for c, _ym in by_code)
+    assert 0 < counts["figures_written"] < Figure.objects.count() / 4
+
+
+@needs_engine
+def test_a_prior_year_value_changes_the_next_years_growth_block(random_obs, geo):
+    """December 2022 changes: its own block and December 2023's (YoY of the month and of the
+    cumulative, the pp change of the shares), nothing else."""
+    sql.recompute()
+    before = _figure_rows()
+    o = Observation.objects.get(entity=geo["CD-EPZ"], indicator=ind("TRADE_USD"), ym=2022 * 12 + 11, basis="month")
+    services.record_observation(geo["CD-EPZ"], ind("TRADE_USD"), o.period, "month", o.value + 7, provenance="imported")
+    counts = sql.recompute()
+    changed = _check_only_changed_blocks_rewritten(before, counts)
+    trade = ind("TRADE_USD").pk
+    assert changed == {(trade, 2022 * 12 + 11), (trade, 2023 * 12 + 11)}
+    f = Figure.objects.get(entity=geo["CD-EPZ"], indicator_id=trade, ym=2023 * 12 + 11, basis="month")
+    assert f.prior == o.value + 7
+
+
+@needs_engine
+def test_deleting_official_values_removes_or_rewrites_their_blocks(random_obs, geo):
+    """An official value deleted: a block left without figures is deleted with its digest (the only
+    2024 value), a block that lost rows is rewritten (a month of 2023: the cumulatives after it go)."""
+    sql.recompute()
+    before = _figure_rows()
+    va = ind("VA_CNY")
+    assert (va.pk, 2024 * 12) in before[1]
+    Observation.objects.filter(entity=geo["CD-EPZ"], indicator=va, ym=2024 * 12).delete()
+    Observation.objects.filter(entity=geo["KS"], indicator=ind("TRADE_USD"), ym=2023 * 12 + 9, basis="month").delete()
+    counts = sql.recompute()
+    changed = _check_only_changed_blocks_rewritten(before, counts)
+    assert counts["blocks_removed"] == 1 and not FigureBlock.objects.filter(indicator=va, ym=2024 * 12).exists()
+    assert not Figure.objects.filter(ym__gte=2024 * 12).exists()
+    trade = ind("TRADE_USD").pk
+    assert {(trade, 2023 * 12 + m) for m in (9, 10, 11)} <= changed  # KS's October month and cumulatives gone
+    assert not Figure.objects.filter(entity=geo["KS"], indicator_id=trade, ym__gte=2023 * 12 + 9, basis="cum").exists()
+
+
+@needs_engine
+def test_recompute_of_years_compares_digests(random_obs, geo):
+    """``recompute(years=[…])`` with valid digests rewrites only the changed blocks of those years and
+    stores digests equal to a full recomputation's (which then finds nothing to write)."""
+    sql.recompute()
+    before = _figure_rows()
+    o = Observation.objects.get(entity=geo["MY"], indicator=ind("TRADE_USD"), ym=2023 * 12 + 6, basis="month")
+    services.record_observation(geo["MY"], ind("TRADE_USD"), o.period, "month", o.value + 1, provenance="imported")
+    counts = sql.recompute(years=[2023])
+    assert counts["figures"] < Figure.objects.count()  # only 2023 and 2024 computed
+    assert 0 < counts["figures_written"] < counts["figures"]
+    after = _figure_rows()
+    full = sql.recompute()
+    assert (full["figures_written"], full["blocks_written"], full["blocks_removed"]) == (0, 0, 0)
+    assert _figure_rows() == after
+    _check_only_changed_blocks_rewritten(before, counts)
+
+
+@needs_engine
+def test_digests_that_do_not_describe_the_table_rebuild_it(random_obs, geo, monkeypatch):
+    """Figures deleted by hand, or written by the SQL path (which drops the digests), or most blocks
+    changed: the table is rebuilt (rows numbered 1…n again) with every digest."""
+    from zonebook.stats import engine
+
+    sql.recompute()
+    digests = _digests()
+    Figure.objects.filter(ym=2022 * 12).delete()
+    counts = sql.recompute()
+    assert counts["figures_written"] == Figure.objects.count() and _digests() == digests
+    monkeypatch.setattr(engine, "LIMIT", 0)  # the SQL path
+    sql.recompute()
+    assert not FigureBlock.objects.exists()
+    monkeypatch.undo()
+    counts = sql.recompute()
+    assert counts["figures_written"] == Figure.objects.count() and _digests() == digests
+    Observation.objects.filter(provenance="imported").update(value=D(1))  # nearly every block changes
+    counts = sql.recompute()
+    assert counts["figures_written"] == counts["figures"]
+    assert sorted(Figure.objects.values_list("id", flat=True)) == list(range(1, counts["figures"] + 1))
+    assert _digests() == _from_scratch()[1]

@@ -2,17 +2,27 @@
 
 Generates the issue's province-scale statistics (the nation, 31 provinces, ``--zones`` zones, each
 with ``--indicators`` indicators over ``--months`` months; a third of the bench indicators published
-year-to-date only), then measures
+year-to-date only), then measures the full recomputation of every derived figure (``sql.recompute``:
+months from cumulatives, cumulatives from months, computed indicators, YoY, shares and pp changes, four
+ranks; on PostgreSQL the exact int64 numpy engine ``stats.engine``, whose split — read, compute, write
+and, within write, the Python time computing and hashing the figures — is printed) in four cases,
+``--repeat`` runs each:
 
-* the full recomputation of every derived figure (``sql.recompute``: months from cumulatives,
-  cumulatives from months, computed indicators, YoY, shares and pp changes, four ranks; on
-  PostgreSQL the exact int64 numpy engine ``stats.engine``, whose split — read, compute, write — is
-  printed), against
-* the same computation written directly in DuckDB over the same data exported to Parquet, in exact
-  64-bit scaled integers (values × 10⁴, percentages rounded half away from zero like
-  ``calc.q``), results compared row for row before any time is printed (exact on PostgreSQL; on
-  SQLite, whose DECIMAL is floating point, within one unit of the 4th decimal);
-* the province dashboard page (``/stats/``) as a province user: p50 / p95 over ``--pages`` requests.
+* **from scratch**: no block digest stored, the figure table truncated and loaded (the first run);
+* **nothing changed**: every figure recomputed and hashed, every block digest equal, nothing written;
+* **one month imported**: a month of official values after the last one for every bench zone, with the
+  provinces' and the nation's totals (the monthly customs statistics), then the full recomputation —
+  the realistic monthly case: only that month's blocks are written.  The month is inserted, recomputed
+  and checked inside a transaction that is rolled back, so every round starts from the same data;
+* the same month with ``recompute(years=[its year])``, what the import's background job runs.
+
+After each case the figures in the database are compared row for row with the same computation written
+directly in DuckDB over the same data exported to Parquet, in exact 64-bit scaled integers (values ×
+10⁴, percentages rounded half away from zero like ``calc.q``): exact on PostgreSQL; on SQLite, whose
+DECIMAL is floating point, within one unit of the 4th decimal.  No time is printed unless every case
+is equal.  DuckDB's own time (the anchor that shows how loaded the machine was) is printed for the
+bench data and for the data with the imported month.  Last, the province dashboard page (``/stats/``)
+as a province user: p50 / p95 over ``--pages`` requests.
 
 Run on a bench database (it deletes the derived figures of the whole database when recomputing).
 """
@@ -31,7 +41,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from zonebook.stats import sql
-from zonebook.stats.models import Entity, Figure, Indicator, Observation, ym_of
+from zonebook.stats.models import Entity, Figure, FigureBlock, Indicator, Observation, ym_of
 from zonebook.stats.regions import region_of
 
 SCALE = 10_000  # values and percentages are stored with 4 decimals
@@ -120,39 +130,92 @@ class Command(BaseCommand):
             self.stdout.write(f"generated {n:,} official values in {time.perf_counter() - t:.1f} s "
                               f"({connection.vendor})")
         n_obs = Observation.objects.exclude(provenance="derived").count()
-        db_times, splits = [], []
-        for _ in range(o["repeat"]):
-            split = {}
-            t = time.perf_counter()
-            counts = sql.recompute(timings=split)
-            db_times.append(time.perf_counter() - t)
-            splits.append(split)
-        with tempfile.TemporaryDirectory() as tmp:
-            self.export(Path(tmp))
-            duck_times, duck_rows = self.duck(Path(tmp), o["repeat"])
-        mismatches = self.compare(duck_rows)
-        if mismatches:
+        repeat = o["repeat"]
+        cases = []  # (label, run times, splits, counts of the last run)
+
+        def run(label, before=None, years=None):
+            times, splits = [], []
+            for _ in range(repeat):
+                if before:
+                    before()
+                split = {}
+                t = time.perf_counter()
+                counts = sql.recompute(years=years, timings=split)
+                times.append(time.perf_counter() - t)
+                splits.append(split)
+            cases.append((label, times, splits, counts))
+            return counts
+
+        def forget_digests():  # the first run's path: no digest, the table truncated and loaded
+            FigureBlock.objects.all().delete()
+
+        checks = []
+        counts = run("from scratch (table rebuilt)", forget_digests)
+        checks.append(self.check_duck("from scratch", repeat))  # the anchor: DuckDB timed
+        run("nothing changed (digests equal)")
+        checks.append(self.check_duck("nothing changed"))
+        # one month of new data (customs statistics for every zone, the province and national totals):
+        # imported, recomputed, checked, rolled back — each round starts from the same data
+        ym = Observation.objects.filter(entity__code__startswith="B-").order_by("-ym").values_list("ym", flat=True).first()
+        if ym is None:
+            raise CommandError("no bench data: run without --skip-generate")
+        month = self.month_rows(ym + 1)
+        for label, years in (("one month imported, full recompute", None),
+                             (f"one month imported, recompute(years=[{(ym + 1) // 12}])", [(ym + 1) // 12])):
+            times, splits = [], []
+            for k in range(repeat):
+                with transaction.atomic():
+                    self._insert(month)
+                    pg = connection.vendor == "postgresql"
+                    if pg:  # the import's own foreign-key checks now, untimed
+                        with connection.cursor() as cur:
+                            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+                    split = {}
+                    t = time.perf_counter()
+                    last = sql.recompute(years=years, timings=split)
+                    if pg:  # the recomputation's deferred checks, which its commit would run, timed
+                        with connection.cursor() as cur:
+                            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    times.append(time.perf_counter() - t)
+                    splits.append(split)
+                    if k == repeat - 1:
+                        checks.append(self.check_duck(label, repeat if years else 1))
+                    transaction.set_rollback(True)
+            cases.append((label, times, splits, last))
+        bad = [c for c in checks if c[1]]
+        for label, mismatches, _n, _duck in bad:
             for m in mismatches[:10]:
-                self.stderr.write(f"mismatch: {m}")
-            raise CommandError(f"{len(mismatches)} figures differ between {connection.vendor} and DuckDB: no times printed")
+                self.stderr.write(f"{label}: mismatch: {m}")
+        if bad:
+            raise CommandError(f"figures differ between {connection.vendor} and DuckDB: no times printed")
         pages = self.pages(o["pages"])
         w = self.stdout.write
-        w(f"data: {n_obs:,} official values; derived {counts}")
-        w(f"results equal: {len(duck_rows):,} figures ({'exact' if connection.vendor == 'postgresql' else '±1e-4'})")
-        w(f"{'what':<46}{'best':>9}{'median':>9}")
-        w(f"{'recompute derived figures, ' + connection.vendor:<46}{min(db_times):>8.2f}s{statistics.median(db_times):>8.2f}s")
-        w(f"{'  each run (after a load, the first writes every derived row)':<46} "
-          + " ".join(f"{t:.2f}s" for t in db_times))
-        best = splits[db_times.index(min(db_times))]
-        if best:  # PostgreSQL's engine: where the time of the best run went
-            w(f"  best run: read {best['read']:.2f}s, compute {best['compute']:.2f}s, write {best['write']:.2f}s "
-              f"(of which {best.get('figures', 0):.2f}s computing and encoding the figures while the database loads)")
-            for name in best:
-                w(f"{'    ' + name + ' (median of the runs)':<46}{'':>9}{statistics.median(s[name] for s in splits):>8.2f}s")
-        w(f"{'same in DuckDB (exact int64, from Parquet)':<46}{min(duck_times):>8.2f}s{statistics.median(duck_times):>8.2f}s")
+        w(f"data: {n_obs:,} official values (+ {len(month):,} for the imported month); derived {counts}")
+        for label, _m, n, _duck in checks:
+            w(f"results equal ({label}): {n:,} figures ({'exact' if connection.vendor == 'postgresql' else '±1e-4'})")
+        w(f"{'what':<58}{'best':>8}{'median':>8}   split of the best run (read / compute / write, of which figures)"
+          "   figures written")
+        for label, times, splits, last in cases:
+            best = splits[times.index(min(times))]
+            split = (f"{best['read']:.2f} / {best['compute']:.2f} / {best['write']:.2f} ({best.get('figures', 0):.2f})"
+                     if best else "(SQL statements)")
+            w(f"{label:<58}{min(times):>7.2f}s{statistics.median(times):>7.2f}s   {split:<40}"
+              f"{last.get('figures_written', last['figures']):>10,} of {last['figures']:,}")
+        w(f"{'  same in DuckDB (exact int64, from Parquet): best, median':<58}"
+          f"{min(checks[0][3]):>7.2f}s{statistics.median(checks[0][3]):>7.2f}s   (bench data)")
+        w(f"{'':<58}{min(checks[-1][3]):>7.2f}s{statistics.median(checks[-1][3]):>7.2f}s   (with the imported month)")
         if pages:
             w(f"province dashboard /stats/ ({len(pages)} requests): p50 {statistics.median(pages) * 1000:.0f} ms, "
               f"p95 {sorted(pages)[max(0, int(len(pages) * 0.95) - 1)] * 1000:.0f} ms")
+
+    def check_duck(self, label: str, repeat: int = 1):
+        """The figures now in the database against the same computation in DuckDB on the same data:
+        (label, mismatches, number of figures, DuckDB's times over ``repeat`` runs)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            self.export(Path(tmp))
+            duck_times, duck_rows = self.duck(Path(tmp), repeat)
+        return label, self.compare(duck_rows), len(duck_rows), duck_times
 
     # -- data -----------------------------------------------------------------------------------------------
 
@@ -210,6 +273,35 @@ class Command(BaseCommand):
                     rows.append((key[0], key[1], key[2], key[3], v * 6 // 5))
             self._insert(rows)
         return len(rows)
+
+    def month_rows(self, ym: int) -> list[tuple]:
+        """Official values of month ``ym`` for every bench zone and indicator (the generator's orders of
+        magnitude; the cumulative series continue the year's last stored cumulative), with the provinces'
+        and the nation's totals."""
+        rnd = random.Random(ym)
+        zones = list(Entity.objects.filter(code__startswith="B-Z").order_by("code").values_list("pk", "parent_id"))
+        nation = Entity.objects.get(code="B-CN").pk
+        inds = list(Indicator.objects.filter(formula__isnull=True).order_by("order", "code").values_list("pk", "cumulative_only"))
+        last = {}
+        if ym % 12:
+            for e, i, v in Observation.objects.filter(ym=ym - 1, basis="cum", provenance="imported",
+                                                      entity__code__startswith="B-Z").values_list("entity", "indicator", "value"):
+                last[(e, i)] = int(v.scaleb(4))
+        rows, totals = [], {}
+        for pk, cum_only in inds:
+            basis = "cum" if cum_only else "month"
+            for z, parent in zones:
+                v = rnd.randint(10_000, 5_000_000) * rnd.randint(80, 120) // 100
+                if cum_only:
+                    v += last.get((z, pk), 0)
+                rows.append((z, pk, ym, basis, v))
+                totals[(parent, pk, basis)] = totals.get((parent, pk, basis), 0) + v
+        national = {}
+        for (p, pk, basis), v in totals.items():
+            rows.append((p, pk, ym, basis, v * 3 // 2))
+            national[(pk, basis)] = national.get((pk, basis), 0) + v * 3 // 2
+        rows += [(nation, pk, ym, basis, v * 6 // 5) for (pk, basis), v in national.items()]
+        return rows
 
     def _insert(self, rows):
         from zonebook.stats.models import period_of
