@@ -258,7 +258,7 @@ class ColumnPlan:
         if value in self.column.empty_values:
             return None if export else self.bound_column.default
         bound_column = self.bound_column
-        if self.date_format is not None:
+        if self.date_format is not None and self.link is None:
             text = date_filter(template_localtime(value), self.date_format)
             return conditional_escape(text if text else bound_column.default)
         kwargs = {
@@ -269,7 +269,11 @@ class ColumnPlan:
             "bound_row": row,
             "table": table,
         }
-        content = value if self.fn is None else self.fn(kwargs)
+        if self.date_format is not None:
+            text = date_filter(template_localtime(value), self.date_format)
+            content = conditional_escape(text if text else bound_column.default)
+        else:
+            content = value if self.fn is None else self.fn(kwargs)
         if self.link is not None:
             return self.link(content, kwargs)
         return content
