@@ -359,6 +359,7 @@ def render_body(context, table) -> str:
                 cell = plan.cell(row, record, table)
             if cell is _MISSING:
                 cell = row.get_cell(column.name)
+            attrs = td.html(record, cell)  # a td callable gets the cell as django-tables2 gives it
             if column.localize is None and (
                 type(cell) is Decimal or (type(cell) is int and not -10_000 < cell < 10_000)
             ):
@@ -367,7 +368,7 @@ def render_body(context, table) -> str:
                 cell = localize(cell)
             elif column.localize is False:
                 cell = unlocalize(cell)
-            out.append(f"<td {td.html(record, cell)}>{render_value_in_context(cell, context)}</td>")
+            out.append(f"<td {attrs}>{render_value_in_context(cell, context)}</td>")
         out.append("</tr>")
     if not any_row and table.empty_text:
         out.append(format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), table.empty_text or ""))
