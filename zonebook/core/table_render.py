@@ -321,9 +321,9 @@ class TdPlan:
         attrs = dict(table.attrs)
         attrs.update(dict(bound_column.column.attrs))
         self.td = attrs.get("td", attrs.get("cell", {}))
-        self.computed = Computed(self.td, ("table", "bound_column", "record", "value")) if not callable(
-            self.td
-        ) else None
+        self.computed = (
+            Computed(self.td, ("table", "bound_column", "record", "value")) if not callable(self.td) else None
+        )
 
     def html(self, record, cell) -> str:
         if self.static is not None:

@@ -411,9 +411,13 @@ def _compare(table_class, request) -> tuple[int, int]:
     cells = fallbacks = 0
     for lang in ("zh-hans", "en"):
         with translation.override(lang):
-            with mock.patch.object(BoundRow, "get_cell", autospec=True, side_effect=BoundRow.get_cell) as get_cell:
+            with mock.patch.object(
+                BoundRow, "get_cell", autospec=True, side_effect=BoundRow.get_cell
+            ) as get_cell:
                 fast = squash(_render(table_class(rows, request=request), "core/table.html"))
-            slow = squash(_render(table_class(rows, request=request), "django_tables2/bootstrap5-responsive.html"))
+            slow = squash(
+                _render(table_class(rows, request=request), "django_tables2/bootstrap5-responsive.html")
+            )
             fast, slow = _numbers_as_pages_show_them(fast), _numbers_as_pages_show_them(slow)
             assert fast == slow, _first_difference(fast, slow)
             cells += len(rows) * len(list(table_class(rows).columns))
@@ -433,5 +437,5 @@ def _compare(table_class, request) -> tuple[int, int]:
 
 
 def _first_difference(a: str, b: str) -> str:
-    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    return f"ours: …{a[max(0, at - 150):at + 150]}… stock: …{b[max(0, at - 150):at + 150]}…"
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return f"ours: …{a[max(0, at - 150) : at + 150]}… stock: …{b[max(0, at - 150) : at + 150]}…"
