@@ -134,37 +134,62 @@ def read(record, path: tuple, key: str):
 
 
 def _stock_display(model_class, name: str):
-    """The field whose ``Model._get_FIELD_display`` is bound as ``name`` on ``model_class``, or None
-    when the model defines its own method."""
+    """(class holding it, the partialmethod, the field) when ``name`` on ``model_class`` is Django's
+    own binding of ``Model._get_FIELD_display``, or None when the model defines its own method."""
     for klass in model_class.__mro__:
         method = klass.__dict__.get(name)
         if method is not None:
             if isinstance(method, functools.partialmethod) and method.func is models.Model._get_FIELD_display:
-                return method.keywords.get("field")
+                return klass, method, method.keywords.get("field")
             return None
     return None
 
 
+_LABELS: dict[tuple[type, str], tuple | None] = {}
+
+
+def _labels(cls, name: str):
+    key = (cls, name)
+    entry = _LABELS.get(key, _MISSING)
+    if entry is not _MISSING:
+        if entry is None:
+            return None
+        holder, method, field, choices = entry[:4]
+        # still Django's binding, and the field's choices not replaced since (tests do both)
+        if holder.__dict__.get(name) is method and cls.__dict__.get(name, method) is method:
+            if field.choices is choices:
+                return entry
+    found = _stock_display(cls, name)
+    entry = None
+    if found is not None and found[2] is not None:
+        holder, method, field = found
+        labels = {make_hashable(k): v for k, v in field.flatchoices}
+        entry = (holder, method, field, field.choices, field.attname, labels)
+    _LABELS[key] = entry
+    return entry
+
+
+def choice_label(obj, name: str):
+    """``obj.get_<name>_display()``, the label looked up in a dictionary built once per field:
+    Django's method rebuilds the dictionary (hashing, so translating, every label) on each call,
+    ~50 times slower, which a table that calls it per row pays per row.  A model's own
+    ``get_<name>_display`` is called."""
+    method = f"get_{name}_display"
+    entry = _labels(type(obj), method)
+    if entry is None:
+        return getattr(obj, method)()
+    value = getattr(obj, entry[4])
+    return force_str(entry[5].get(make_hashable(value), value), strings_only=True)
+
+
 class ChoiceDisplay:
-    """``get_<name>_display()`` of the record at a path: the label from a dictionary built once per
-    field, as ``Model._get_FIELD_display`` returns it (a model's own ``get_FOO_display`` is called)."""
+    """``get_<name>_display()`` of the record at a path (``choice_label``)."""
 
     def __init__(self, name: str):
-        self.name = f"get_{name}_display"
-        self.fields: dict[type, tuple | None] = {}
+        self.name = name
 
     def __call__(self, owner):
-        cls = type(owner)
-        entry = self.fields.get(cls, _MISSING)
-        if entry is _MISSING:
-            field = _stock_display(cls, self.name)
-            labels = None if field is None else {make_hashable(k): v for k, v in field.flatchoices}
-            entry = self.fields[cls] = None if field is None else (field.attname, labels)
-        if entry is None:
-            return getattr(owner, self.name)()
-        attname, labels = entry
-        value = getattr(owner, attname)
-        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+        return choice_label(owner, self.name)
 
 
 class LinkPlan:
