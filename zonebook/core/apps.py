@@ -31,6 +31,3 @@ class CoreConfig(AppConfig):
 
         # the registrations are checked at start-up (core/checks.py: zonebook.E001...)
         from zonebook.core import checks  # noqa: F401
-        from zonebook.core.tables_speedup import install
-
-        install()

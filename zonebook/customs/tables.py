@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import BaseTable, cap
+from zonebook.core.table_render import choice_label
 
 from . import services
 from .models import InventoryMessage, Receipt
@@ -49,10 +50,10 @@ class MessageTable(BaseTable):
         )
 
     def render_list_state(self, record):
-        return record.inventory_list.get_state_display()
+        return choice_label(record.inventory_list, "state")
 
     def value_list_state(self, record):
-        return record.inventory_list.get_state_display()
+        return choice_label(record.inventory_list, "state")
 
     def render_lines(self, value):
         return f"{value:,}"
@@ -106,4 +107,4 @@ class ReceiptTable(BaseTable):
         return services.age_text(value)
 
     def render_effect(self, record):
-        return record.get_effect_display() if record.effect else "—"
+        return choice_label(record, "effect") if record.effect else "—"

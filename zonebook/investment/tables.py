@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.formatting import number
 from zonebook.core.lists import BaseTable, YesNoColumn, cap
+from zonebook.core.table_render import choice_label
 
 from .models import InvestmentEvent, Investor, PolicyTask, Project
 
@@ -96,13 +97,13 @@ class ProjectTable(BaseTable):
         )
 
     def render_kind(self, record):
-        return record.get_kind_display()
+        return choice_label(record, "kind")
 
     def render_stage(self, record):
-        return record.get_stage_display()
+        return choice_label(record, "stage")
 
     def render_city_screening(self, record):
-        return record.get_city_screening_display()
+        return choice_label(record, "city_screening")
 
     def render_light(self, record):
         from zonebook.notify.lights import light_badge
@@ -156,7 +157,7 @@ class TransferProjectTable(ProjectTable):
         )
 
     def render_transfer_mode(self, record):
-        return record.get_transfer_mode_display()
+        return choice_label(record, "transfer_mode")
 
 
 class InvestorTable(BaseTable):
@@ -192,7 +193,7 @@ class InvestorTable(BaseTable):
         )
 
     def render_kind(self, record):
-        return record.get_kind_display()
+        return choice_label(record, "kind")
 
 
 class TargetEnterpriseTable(InvestorTable):
@@ -236,7 +237,7 @@ class EventTable(BaseTable):
         sequence = ("date", "kind", "title", "place", "participants", "leads", "signed_projects")
 
     def render_kind(self, record):
-        return record.get_kind_display()
+        return choice_label(record, "kind")
 
 
 class TaskTable(BaseTable):
@@ -291,7 +292,7 @@ class TaskTable(BaseTable):
     value_responsible_units = render_responsible_units
 
     def render_recurrence(self, record):
-        return record.get_recurrence_display()
+        return choice_label(record, "recurrence")
 
     def render_light(self, record):
         from zonebook.notify.lights import light_badge

@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import BaseTable, QuantityColumn, cap
+from zonebook.core.table_render import choice_label
 from zonebook.notify import lights
 
 from . import queries
@@ -100,10 +101,10 @@ class GateEventTable(BaseTable):
         return self.value_usage(record) or "—"
 
     def render_pass_status(self, record):
-        return record.gate_pass.get_status_display() if record.gate_pass_id else "—"
+        return choice_label(record.gate_pass, "status") if record.gate_pass_id else "—"
 
     def value_pass_status(self, record):
-        return record.gate_pass.get_status_display() if record.gate_pass_id else ""
+        return choice_label(record.gate_pass, "status") if record.gate_pass_id else ""
 
 
 class ContainerTable(BaseTable):

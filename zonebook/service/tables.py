@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from zonebook.core.lists import BaseTable, cap
+from zonebook.core.table_render import choice_label
 from zonebook.notify import lights as light_rule
 
 from . import lights
@@ -62,13 +63,13 @@ class RequestTable(BaseTable):
         return str(light_rule.light_info(code).label) if code else ""
 
     def render_channel(self, record):
-        return record.get_channel_display()
+        return choice_label(record, "channel")
 
     def render_status(self, record):
-        return record.get_status_display()
+        return choice_label(record, "status")
 
     def render_satisfaction(self, record):
-        return record.get_satisfaction_display()
+        return choice_label(record, "satisfaction")
 
 
 class VisitTable(BaseTable):
@@ -86,7 +87,7 @@ class VisitTable(BaseTable):
         sequence = ("date", "kind", "zone", "enterprises", "officers", "topics", "problems")
 
     def render_kind(self, record):
-        return record.get_kind_display()
+        return choice_label(record, "kind")
 
     def value_enterprises(self, record):
         return "、".join(e.name for e in record.enterprises.all())
@@ -122,7 +123,7 @@ class LiaisonTable(BaseTable):
         return person(record.officer)
 
     def render_role(self, record):
-        return record.get_role_display()
+        return choice_label(record, "role")
 
     def render_enterprise(self, record):
         return format_html('<a href="{}">{}</a>', record.enterprise.get_absolute_url(), record.enterprise.name)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.formatting import quantity
 from zonebook.core.lists import BaseTable, MoneyColumn, cap
+from zonebook.core.table_render import choice_label
 from zonebook.notify import lights
 
 from .. import queries
@@ -83,16 +84,16 @@ class BookTable(BaseTable):
         )
 
     def render_kind(self, value, record):
-        return f"{record.kind} · {record.get_kind_display()}"
+        return f"{record.kind} · {value}"  # value: the label (a choices field)
 
     def value_kind(self, value, record):
         return record.kind
 
     def render_status(self, record):
-        return record.get_status_display()
+        return choice_label(record, "status")
 
     def value_status(self, record):
-        return record.get_status_display()
+        return choice_label(record, "status")
 
 
 class PickColumn(tables.Column):
@@ -168,19 +169,19 @@ class InventoryListTable(BaseTable):
         )
 
     def render_state(self, record):
-        label = record.get_state_display()
+        label = choice_label(record, "state")
         if record.direction == -1:
             return format_html('{} <span class="badge text-bg-secondary">{}</span>', label, _("reversal"))
         return label
 
     def value_state(self, record):
-        return record.get_state_display()
+        return choice_label(record, "state")
 
     def render_item_kind(self, record):
-        return record.get_item_kind_display()
+        return choice_label(record, "item_kind")
 
     def value_item_kind(self, record):
-        return record.get_item_kind_display()
+        return choice_label(record, "item_kind")
 
 
 @functools.cache
@@ -268,7 +269,7 @@ class BalanceTable(BaseTable):
         }
 
     def render_kind(self, record):
-        return record.item.get_kind_display()
+        return choice_label(record.item, "kind")
 
     def value_kind(self, record):
-        return record.item.get_kind_display()
+        return choice_label(record.item, "kind")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.lists import BaseTable, cap
+from zonebook.core.table_render import choice_label
 
 from ..models import CarryOver, CarryOverLink
 from ..models.carryover import QueueStatus
@@ -132,7 +133,7 @@ class QueueTable(BaseTable):
         return (timezone.localdate() - value).days
 
     def render_side(self, record):
-        return record.get_side_display()
+        return choice_label(record, "side")
 
     def render_queue_status(self, value):
         return QueueStatus(value).label if value in QueueStatus.values else value
