@@ -13,7 +13,8 @@
 * expected remaining, actual remaining, difference (qty, rate %, amount at the average unit price),
   scrap balance and closing, computed in an outer SELECT.
 
-Python twin: ``ledger.calc_settlement`` (tested against this on the same data).
+Python twin: ``ledger.calc_settlement`` (tested against this on the same data).  Every sign comes from
+the one sign table ``calc.SIGN`` (the §6.3(c) equation, the product outflow, the scrap balance).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from zonebook.core.errors import DomainError
 
-from ..calc import EQUATION, Q2, Q5
+from ..calc import EQUATION, PRODUCT_OUTFLOW, Q2, Q5, SIGN, signed_sql
 from ..calc_settlement import Q4
 from ..choices import PRODUCT_COLUMNS, RULE_COLUMNS
 from ..models import (
@@ -83,7 +84,9 @@ def direct_sql(where: str) -> str:
     rows are pivoted into columns (much cheaper than many CASE sums over every line)."""
     cols = ",\n".join(f"SUM(CASE WHEN t.target = '{c}' THEN t.qty ELSE 0 END) AS {c}" for c in RULE_COLUMNS)
     # (SQLite stores whole DECIMAL values as integers: every division below starts with 1.0 or 100.0)
-    out_sign = "CASE WHEN t.target = 'product_returns_in' THEN -1 ELSE 1 END"
+    # outflow sign of a product column: −(its sign in the table) — a product return in counts back
+    back = [c for c, sign in PRODUCT_OUTFLOW.items() if sign > 0]
+    out_sign = f"CASE WHEN t.target IN ({_in(back)}) THEN -1 ELSE 1 END"
     # declared amount; a line without one is valued at the item's filed unit price.  The price is
     # applied by the caller, which has the book's items at hand (``priced()``): joining the item
     # table here, after the aggregate, let the planner misjudge the aggregate at province scale
@@ -242,7 +245,7 @@ def report_sql(
         "COALESCE(s.defective, 0) AS defective",
         "COALESCE(ROUND(k.converted, 5), 0) AS converted",
     ]
-    eq = " ".join(f"{'+' if EQUATION[c] > 0 else '-'} b.{c}" for c in MATERIAL_TERMS)
+    eq = signed_sql({c: EQUATION[c] for c in MATERIAL_TERMS}, lambda c: f"b.{c}")
     er = f"ROUND(b.opening {eq}, 5)"
     has_stock = "1 = 1" if stocktake_id else "1 = 0"
     actual = f"CASE WHEN b.kind = 'material' AND {has_stock} THEN ROUND(b.stock + b.in_transit + b.converted, 5) END"
@@ -267,12 +270,14 @@ def report_sql(
           ) b
     """
     diff = "ROUND(m.actual_remaining - m.expected_remaining, 5)"
-    outflow = "m.exported + m.carry_out + m.product_returns_out - m.product_returns_in"
+    # 出口总数量 = −Σ sign × quantity over the product columns
+    scrap_out = signed_sql({"scrap_out": SIGN["scrap_out"]}, lambda c: f"m.{c}")
+    outflow = "0 " + signed_sql({c: -sign for c, sign in PRODUCT_OUTFLOW.items()}, lambda c: f"m.{c}")
     outer = {
         "difference_qty": diff,
         "difference_rate": f"CASE WHEN m.expected_remaining <> 0 THEN ROUND(100.0 * {diff} / m.expected_remaining, 4) END",
         "difference_amount": f"ROUND({diff} * m.avg_price, 2)",
-        "scrap_balance": "CASE WHEN m.kind = 'material' THEN ROUND(m.scrap_opening + m.tangible_loss - m.scrap_out, 5) ELSE 0 END",
+        "scrap_balance": f"CASE WHEN m.kind = 'material' THEN ROUND(m.scrap_opening + m.tangible_loss {scrap_out}, 5) ELSE 0 END",
         "closing": "CASE WHEN m.kind = 'material' THEN COALESCE(m.actual_remaining, m.expected_remaining) ELSE 0 END",
         "outflow": f"CASE WHEN m.kind = 'product' THEN ROUND({outflow}, 5) ELSE 0 END",
         "wip": "m.wip",

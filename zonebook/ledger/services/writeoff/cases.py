@@ -154,7 +154,7 @@ def _open_cases(wo: WriteOff, by=None, skip: set[int] | frozenset = frozenset())
     cases = []
     for ln in lines:
         diff = calc_settlement.Difference(
-            ln["difference_qty"], ln["difference_rate"], ln["difference_amount"] or 0
+            ln["difference_qty"], ln["difference_rate"], ln["difference_amount"]
         )
         p = calc_settlement.propose(diff)
         cases.append(
