@@ -364,7 +364,14 @@ def report_rows(book_id: int, lists, **kw) -> list[dict]:
             params,
         )
         names = [c[0] for c in cur.description]
-        return [{n: _value(n, v) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+        # PostgreSQL's numerics arrive as Decimal already rounded: kept without a call per cell
+        return [
+            {
+                n: v if v is None or type(v) is Decimal else _value(n, v)
+                for n, v in zip(names, row, strict=True)
+            }
+            for row in cur.fetchall()
+        ]
 
 
 def store(writeoff_id: int, book_id: int, lists, **kw) -> int:
