@@ -1,4 +1,6 @@
-"""Pure ledger arithmetic (no Django): 单耗, explosion and scrap split, sign lookup, balance equations.
+"""Pure ledger arithmetic (no Django): 单耗, explosion and scrap split, rule lookup, the one sign table
+and the balance equation.  The write-off's settlement formulas (实际剩余, 差异, 平均单价) are in
+``calc_settlement``.
 
 Every function takes and returns plain values (Decimal, dates, dicts).  The set-based SQL of
 ``ledger.sql`` is the twin of these functions and is tested against them on the same data.
@@ -126,8 +128,16 @@ def sign_of(
     return int(rule["sign"])
 
 
-# The §6.3(c) equation: column → sign.
-EQUATION = {
+# ------------------------------------------------------------------ the one sign table
+
+# How each balance column moves a material (domain doc §5 "Material effect", §6.3(c)): +1 adds to the
+# material's remaining quantity, −1 takes from it.  Product columns move it through the explosion
+# (× 单耗: an export consumes, a product return in gives back); ``scrap_out`` moves the scrap balance
+# (边角料余额).  Every other sign in the ledger is derived from this table: the §6.3(c) equation
+# (``EQUATION``, ``expected_remaining``, the SQL of ``sql.balances`` and ``sql.writeoff``), the
+# product outflow (出口总数量), the scrap balance and the sign a PostingRule must carry for its column
+# (``choices.COLUMN_SIGN``, checked by ``PostingRule.clean``).
+SIGN = {
     "opening": 1,
     "imports": 1,
     "carry_in": 1,
@@ -141,75 +151,93 @@ EQUATION = {
     "adjust_plus": 1,
     "adjust_minus": -1,
     "consumption": -1,
+    "scrap_out": -1,
+    "exported": -1,
+    "carry_out": -1,
+    "product_returns_in": 1,
+    "product_returns_out": -1,
 }
+
+
+class SignView(Mapping):
+    """A read-only view of ``SIGN`` restricted to some columns, in their order (never a copy: a
+    change of ``SIGN`` shows in every view)."""
+
+    def __init__(self, columns: Iterable[str]):
+        self.columns = tuple(columns)
+        unknown = set(self.columns) - set(SIGN)
+        if unknown:
+            raise KeyError(f"columns without a sign: {sorted(unknown)}")
+
+    def __getitem__(self, column: str) -> int:
+        if column not in self.columns:
+            raise KeyError(column)
+        return SIGN[column]
+
+    def __iter__(self):
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __repr__(self) -> str:
+        return f"SignView({dict(self)!r})"
+
+
+# The §6.3(c) equation of 应剩余, in its order: column → sign.
+EQUATION_COLUMNS = (
+    "opening",
+    "imports",
+    "carry_in",
+    "leftover_in",
+    "returns_in",
+    "returns_out",
+    "reexport",
+    "domestic_sale",
+    "leftover_out",
+    "destruction",
+    "adjust_plus",
+    "adjust_minus",
+    "consumption",
+)
+EQUATION = SignView(EQUATION_COLUMNS)
+# Product columns: their outflow (成品出口总数量, the base of 消耗) is −Σ sign × quantity.
+PRODUCT_OUTFLOW = SignView(("exported", "carry_out", "product_returns_in", "product_returns_out"))
+
+
+def signed_sum(signs: Mapping[str, int], columns: Mapping, *, what: str = "balance columns") -> Decimal:
+    """Σ sign × value over ``columns`` (missing columns count as zero; unknown names are refused)."""
+    unknown = set(columns) - set(signs)
+    if unknown:
+        raise TypeError(f"unknown {what}: {sorted(unknown)}")
+    return sum((signs[k] * Decimal(v) for k, v in columns.items()), ZERO)
+
+
+def signed_sql(signs: Mapping[str, int], expr) -> str:
+    """The SQL twin of ``signed_sum``: "+ e(c1) - e(c2) …" with ``expr(column)`` for each column."""
+    return " ".join(f"{'+' if signs[c] > 0 else '-'} {expr(c)}" for c in signs)
 
 
 def expected_remaining(**columns) -> Decimal:
     """应剩余 = 期初 + 进口 + 深加工转入 + 余料转入 + 退换进口 − 退换出口 − 复出 − 内销 − 余料转出 − 销毁
     + 核增 − 核减 − 消耗 (§6.3(c)).  Missing columns count as zero; unknown names are refused."""
-    unknown = set(columns) - set(EQUATION)
-    if unknown:
-        raise TypeError(f"unknown balance columns: {sorted(unknown)}")
-    return sum((EQUATION[k] * Decimal(v) for k, v in columns.items()), ZERO)
+    return signed_sum(EQUATION, columns)
 
 
-def scrap_balance(tangible_loss, scrap_out) -> Decimal:
-    """边角料余额 = Σ有形损耗 − 边角料内销 − 复出 − 销毁."""
-    return Decimal(tangible_loss) - Decimal(scrap_out)
+def scrap_balance(tangible_loss, scrap_out, opening=0) -> Decimal:
+    """边角料余额 = 期初 + Σ有形损耗 − 边角料内销/复出/销毁 (``scrap_out``, sign from ``SIGN``)."""
+    return Decimal(opening) + Decimal(tangible_loss) + SIGN["scrap_out"] * Decimal(scrap_out)
 
 
 def product_consumption_base(exported=0, carry_out=0, product_returns_out=0, product_returns_in=0) -> Decimal:
-    """Σ [出口 + 深加工转出 + 成品退换出口 (+ 成品减免, counted in exported) − 成品退换进口] of one product."""
-    return Decimal(exported) + Decimal(carry_out) + Decimal(product_returns_out) - Decimal(product_returns_in)
-
-
-def average_unit_price(
-    opening_qty, opening_amount, plus_qty, plus_amount, minus_qty, minus_amount
-) -> Decimal | None:
-    """平均单价 = (期初额 + 核增额 − 核减额)/(期初 + 核增 − 核减); opening dropped if 期初 < 0 (§6.3(b)).
-
-    Unrounded (callers round money at the end); None when the quantity is zero.
-    """
-    oq, oa = Decimal(opening_qty), Decimal(opening_amount)
-    if oq < 0:
-        oq, oa = ZERO, ZERO
-    qty = oq + Decimal(plus_qty) - Decimal(minus_qty)
-    if qty == 0:
-        return None
-    return (oa + Decimal(plus_amount) - Decimal(minus_amount)) / qty
-
-
-def expected_remaining_value(
-    opening_amount, plus_amount, minus_amount, consumption_qty, avg_price
-) -> Decimal:
-    """应剩余价值 = 核增额 − 核减额 + 期初额 − 耗用 × 平均单价, rounded to 0.01."""
-    return money(
-        Decimal(plus_amount)
-        - Decimal(minus_amount)
-        + Decimal(opening_amount)
-        - Decimal(consumption_qty) * Decimal(avg_price)
+    """Σ [出口 + 深加工转出 + 成品退换出口 (+ 成品减免, counted in exported) − 成品退换进口] of one product:
+    −Σ sign × quantity over the product columns (``PRODUCT_OUTFLOW``)."""
+    return ZERO - signed_sum(
+        PRODUCT_OUTFLOW,
+        {
+            "exported": exported,
+            "carry_out": carry_out,
+            "product_returns_out": product_returns_out,
+            "product_returns_in": product_returns_in,
+        },
     )
-
-
-@dataclass(frozen=True)
-class Difference:
-    quantity: Decimal  # 差异 = 实际 − 应剩余 (negative = 短少)
-    rate_percent: Decimal | None  # 差异/应剩余 × 100, 4 dp
-    amount: Decimal | None  # 差异 × 平均单价, 0.01
-
-
-def difference(actual, expected, unit_price=None) -> Difference:
-    """差异, 差异率 and 差异金额 of a stocktake against 应剩余 (§6.3(c))."""
-    d = Decimal(actual) - Decimal(expected)
-    rate = (
-        (d / Decimal(expected) * HUNDRED).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-        if Decimal(expected)
-        else None
-    )
-    amount = money(d * Decimal(unit_price)) if unit_price is not None else None
-    return Difference(quantity=q5(d), rate_percent=rate, amount=amount)
-
-
-def actual_remaining(raw_stock, product_units: Iterable[tuple], unit_cons) -> Decimal:
-    """实际剩余 = material stock + Σ product units (WIP, finished, defective) × 单耗 (折料), each term 5 dp."""
-    return Decimal(raw_stock) + sum((q5(Decimal(u) * Decimal(unit_cons)) for u in product_units), ZERO)

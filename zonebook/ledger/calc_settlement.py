@@ -1,7 +1,11 @@
-"""Pure write-off (报核/核销) arithmetic, no Django: the Python twin of ``ledger.sql_writeoff``.
+"""Pure settlement arithmetic, no Django: the write-off (报核/核销) formulas — the Python twin of
+``ledger.sql.writeoff`` — and the domestic-sale duty and interest (§8).
 
-Domain doc §6.3(c) and §6.4.  Quantities 5 dp, rates 4 dp (percent), unit prices 4 dp, money 0.01,
-ROUND_HALF_UP.  Every function takes and returns plain values.
+Domain doc §6.3 and §6.4.  Quantities 5 dp, rates 4 dp (percent), unit prices 4 dp, money 0.01,
+ROUND_HALF_UP.  Every function takes and returns plain values.  This is the one set of settlement
+formulas: 实际剩余 (``stock_to_material`` + ``actual_remaining``), 差异 (``difference``), 平均单价
+(``average_price``, and ``writeoff_unit_price`` = the write-off's use of it), 应剩余价值
+(``expected_remaining_value``); 应剩余 itself is ``calc.expected_remaining`` (the sign table).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .calc import EQUATION, money, q5
+from .calc import EQUATION, money, q5, scrap_balance, signed_sum
 
 Q4 = Decimal("0.0001")
 ZERO = Decimal(0)
@@ -22,20 +26,51 @@ def q4(value) -> Decimal:
     return Decimal(value).quantize(Q4, rounding=ROUND_HALF_UP)
 
 
-def average_price(opening_qty, opening_amount, in_qty, in_amount, fallback=None) -> Decimal | None:
-    """平均单价 of a material over the cycle = (期初额 + inflow amount)/(期初 + inflow qty), 4 dp.
+def average_price(
+    opening_qty, opening_amount, plus_qty, plus_amount, minus_qty=0, minus_amount=0
+) -> Decimal | None:
+    """平均单价 = (期初额 + 核增额 − 核减额)/(期初 + 核增 − 核减), unrounded (§6.3(b)).
 
-    Inflow = imports, carry-over in, leftover in and returns in (the declared prices of the cycle's
-    material lines).  A negative opening is dropped (§6.3(b)).  ``fallback`` (the filed unit price)
-    when the quantity is zero.
+    A negative opening is dropped (its quantity and amount).  None when the quantity is not
+    positive (no price can be averaged over nothing).  The e-book formula of §6.3(b) passes its
+    核增 and 核减 rows; the write-off passes only the cycle's inflows (``writeoff_unit_price``).
     """
     oq, oa = Decimal(opening_qty), Decimal(opening_amount)
     if oq < 0:
         oq, oa = ZERO, ZERO
-    qty = oq + Decimal(in_qty)
+    qty = oq + Decimal(plus_qty) - Decimal(minus_qty)
     if qty <= 0:
-        return None if fallback is None else q4(fallback)
-    return q4((oa + Decimal(in_amount)) / qty)
+        return None
+    return (oa + Decimal(plus_amount) - Decimal(minus_amount)) / qty
+
+
+def writeoff_unit_price(opening_qty, opening_amount, in_qty, in_amount, filed_price=None) -> Decimal | None:
+    """The write-off's 平均单价 of a material, 4 dp: ``average_price`` over the opening and the cycle's
+    inflows (imports, carry-over in, leftover in, returns in, at the declared prices of the cycle's
+    material lines; no 核减 term); the filed unit price (``filed_price``) when there is no quantity.
+
+    Why two uses of one formula: docs/ledger-writeoff.md specifies the write-off's price over the
+    inflows only, and every stored 差异金额 is computed so; the e-book formula of §6.3(b) also
+    subtracts the 核减 rows (returns out, re-export, domestic sale … at their declared amounts).
+    Both are ``average_price``; which one customs expects on a 金二 write-off is a question for the
+    domain owner.  The SQL twin is ``sql.writeoff.report_sql``.
+    """
+    price = average_price(opening_qty, opening_amount, in_qty, in_amount)
+    if price is None:
+        return None if filed_price is None else q4(filed_price)
+    return q4(price)
+
+
+def expected_remaining_value(
+    opening_amount, plus_amount, minus_amount, consumption_qty, avg_price
+) -> Decimal:
+    """应剩余价值 = 核增额 − 核减额 + 期初额 − 耗用 × 平均单价, rounded to 0.01 (§6.3(b))."""
+    return money(
+        Decimal(plus_amount)
+        - Decimal(minus_amount)
+        + Decimal(opening_amount)
+        - Decimal(consumption_qty) * Decimal(avg_price)
+    )
 
 
 def stock_to_material(units: Iterable, unit_consumption, bonded_share=100) -> Decimal:
@@ -45,7 +80,7 @@ def stock_to_material(units: Iterable, unit_consumption, bonded_share=100) -> De
 
 
 def actual_remaining(stock, in_transit, converted) -> Decimal:
-    """实际剩余 = 料件库存 + 在途 + Σ 折料."""
+    """实际剩余 = 料件库存 + 在途 + Σ 折料 (``stock_to_material``), 5 dp."""
     return q5(Decimal(stock) + Decimal(in_transit) + Decimal(converted))
 
 
@@ -53,14 +88,16 @@ def actual_remaining(stock, in_transit, converted) -> Decimal:
 class Difference:
     quantity: Decimal  # 差异 = 实际 − 应剩余 (negative = 短少 shortage, positive = 盈余 surplus)
     rate_percent: Decimal | None  # 差异/应剩余 × 100, 4 dp; None when 应剩余 = 0
-    amount: Decimal  # 差异 × 平均单价, 0.01
+    amount: Decimal | None  # 差异 × 平均单价, 0.01; None when the material has no price
 
 
-def difference(actual, expected, avg_price) -> Difference:
+def difference(actual, expected, avg_price=None) -> Difference:
+    """差异, 差异率 and 差异金额 of a stocktake against 应剩余 (§6.3(c)): the quantity is rounded to 5 dp
+    first, the rate (4 dp) and the amount (0.01) are computed from it."""
     d = q5(Decimal(actual) - Decimal(expected))
     e = Decimal(expected)
     rate = q4(d / e * HUNDRED) if e != 0 else None
-    amount = money(d * Decimal(avg_price)) if avg_price is not None else ZERO
+    amount = money(d * Decimal(avg_price)) if avg_price is not None else None
     return Difference(quantity=d, rate_percent=rate, amount=amount)
 
 
@@ -83,10 +120,12 @@ class Proposal:
 
 def propose(diff: Difference) -> Proposal:
     """§6.4: a shortage (短少) is proposed as a domestic-sale duty draft (内销补税) of the missing quantity;
-    a surplus (盈余) as a consumption change draft (单耗变更).  Only a proposal: the engine never decides."""
+    a surplus (盈余) as a consumption change draft (单耗变更).  Only a proposal: the engine never decides.
+    A difference without an amount (no price) is proposed at 0."""
+    amount = diff.amount if diff.amount is not None else ZERO
     if diff.quantity < 0:
-        return Proposal("domestic_sale", "consumption_low", -diff.quantity, -diff.amount)
-    return Proposal("consumption_change", "consumption_high", diff.quantity, diff.amount)
+        return Proposal("domestic_sale", "consumption_low", -diff.quantity, -amount)
+    return Proposal("consumption_change", "consumption_high", diff.quantity, amount)
 
 
 @dataclass(frozen=True)
@@ -114,13 +153,10 @@ def material_line(
 
     本期结余 (closing, the next cycle's opening) = 实际剩余 once a stocktake exists, else 应剩余.
     """
-    unknown = set(columns) - set(EQUATION)
-    if unknown:
-        raise TypeError(f"unknown columns: {sorted(unknown)}")
-    er = q5(sum((EQUATION[k] * Decimal(v) for k, v in columns.items()), ZERO))
+    er = q5(signed_sum(EQUATION, columns, what="columns"))
     actual = actual_remaining(stock, in_transit, converted)
     diff = difference(actual, er, avg_price)
-    scrap = q5(Decimal(scrap_opening) + Decimal(tangible_loss) - Decimal(scrap_out))
+    scrap = q5(scrap_balance(tangible_loss, scrap_out, opening=scrap_opening))
     return MaterialResult(er, actual, diff, scrap, actual if has_stocktake else er)
 
 

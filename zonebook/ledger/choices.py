@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .calc import SignView
+
 
 class BookKind(models.TextChoices):
     """备案号 first letter = kind (domain doc §2.1)."""
@@ -105,24 +107,6 @@ class BalanceColumn(models.TextChoices):
     PRODUCT_RETURNS_OUT = "product_returns_out", _("Product returns out (成品退换出口)")
 
 
-# Material effect sign each column implies in the §6.3(c) equation.  A PostingRule's sign must agree
-# (checked in PostingRule.clean), so that the incremental posting and the equation-based recompute agree.
-COLUMN_SIGN = {
-    "imports": 1,
-    "carry_in": 1,
-    "leftover_in": 1,
-    "returns_in": 1,
-    "returns_out": -1,
-    "reexport": -1,
-    "domestic_sale": -1,
-    "leftover_out": -1,
-    "destruction": -1,
-    "scrap_out": -1,
-    "exported": -1,
-    "carry_out": -1,
-    "product_returns_in": 1,
-    "product_returns_out": -1,
-}
 MATERIAL_COLUMNS = (
     "imports",
     "carry_in",
@@ -138,6 +122,10 @@ PRODUCT_COLUMNS = ("exported", "carry_out", "product_returns_in", "product_retur
 SCRAP_COLUMNS = ("scrap_out",)
 # Every column moved by rules (direct quantity), in display order.
 RULE_COLUMNS = MATERIAL_COLUMNS + SCRAP_COLUMNS + PRODUCT_COLUMNS
+# The sign a PostingRule must carry for its target column (checked in PostingRule.clean, so that the
+# incremental posting and the equation-based recompute agree): a view of the one sign table
+# ``calc.SIGN``, which the §6.3(c) equation reads too.
+COLUMN_SIGN = SignView(RULE_COLUMNS)
 
 
 class NegativeBalancePolicy(models.TextChoices):

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from zonebook.ledger import calc
+from zonebook.ledger import calc, calc_settlement
 from zonebook.ledger.services.reference import read_posting_rules
 
 
@@ -68,11 +68,11 @@ def test_example_c_handbook_balance():
     )
     assert er == D("1005.26316")
     # stocktake: 820 + 100×uc (94.7368421→94.73684) + 60×uc (56.84210526→56.84211) + 10×uc (9.47368421→9.47368) = 981.05263
-    actual = calc.actual_remaining(820, [100, 60, 10], uc)
+    actual = calc_settlement.actual_remaining(820, 0, calc_settlement.stock_to_material([100, 60, 10], uc))
     assert actual == D("981.05263")
     # 差异 = 981.05263 − 1,005.26316 = −24.21053; rate = −24.21053/1,005.26316 = −2.40837…% → −2.4084; × 12.50 = −302.631625 → −302.63
-    diff = calc.difference(actual, er, D("12.50"))
-    assert diff == calc.Difference(D("-24.21053"), D("-2.4084"), D("-302.63"))
+    diff = calc_settlement.difference(actual, er, D("12.50"))
+    assert diff == calc_settlement.Difference(D("-24.21053"), D("-2.4084"), D("-302.63"))
 
 
 def test_example_d_ebook_balance_and_average_price():
@@ -81,17 +81,17 @@ def test_example_d_ebook_balance_and_average_price():
         1300
     )
     # 平均单价 = (10,000 + 52,000 − 5,100) / (1,000 + 5,000 − 500) = 56,900 / 5,500 = 10.3454545…
-    avg = calc.average_unit_price(1000, 10000, 5000, 52000, 500, 5100)
+    avg = calc_settlement.average_price(1000, 10000, 5000, 52000, 500, 5100)
     assert avg.quantize(D("0.000001")) == D("10.345455")
     # 应剩余价值 = 52,000 − 5,100 + 10,000 − 4,200 × 10.3454545… = 56,900 − 43,450.909… = 13,449.0909 → 13,449.09
-    assert calc.expected_remaining_value(10000, 52000, 5100, 4200, avg) == D("13449.09")
+    assert calc_settlement.expected_remaining_value(10000, 52000, 5100, 4200, avg) == D("13449.09")
 
 
 def test_average_price_drops_negative_opening():
     # 期初 −10 (−100 CNY) is dropped: (0 + 1,000 − 0)/(0 + 80 − 0) = 12.5
-    assert calc.average_unit_price(-10, -100, 80, 1000, 0, 0) == D("12.5")
+    assert calc_settlement.average_price(-10, -100, 80, 1000, 0, 0) == D("12.5")
     # nothing left → no price
-    assert calc.average_unit_price(0, 0, 5, 50, 5, 50) is None
+    assert calc_settlement.average_price(0, 0, 5, 50, 5, 50) is None
 
 
 def test_scrap_balance_and_rounding_half_up():

@@ -108,7 +108,7 @@ def test_example_c_shortage(world):
         },
         stock=820,
         converted=calc_settlement.stock_to_material([100, 60, 10], D("0.947368421")),
-        avg_price=calc_settlement.average_price(0, 0, 12500, 156250),
+        avg_price=calc_settlement.writeoff_unit_price(0, 0, 12500, 156250),
     )
     assert (r.expected_remaining, r.actual_remaining) == (ln.expected_remaining, ln.actual_remaining)
     assert (r.difference.quantity, r.difference.rate_percent, r.difference.amount) == (

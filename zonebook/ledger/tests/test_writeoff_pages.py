@@ -297,7 +297,9 @@ def test_sql_report_matches_python_twin_on_random_data(world):
                     cons += explode(exports[pid], bl.unit_consumption).consumption
                     conv += calc_settlement.stock_to_material([wip[pid]], bl.unit_consumption)
         mt.refresh_from_db()
-        price = calc_settlement.average_price(mt.opening_qty, 0, imports[mt.pk], imports[mt.pk] * D("12.5"))
+        price = calc_settlement.writeoff_unit_price(
+            mt.opening_qty, 0, imports[mt.pk], imports[mt.pk] * D("12.5")
+        )
         r = calc_settlement.material_line(
             {"opening": mt.opening_qty, "imports": imports[mt.pk], "consumption": cons},
             stock=stock[mt.pk],

@@ -73,10 +73,10 @@ class Command(BaseCommand):
         )
         book = services.change_book_status(book, "filed")
         t0 = time.perf_counter()
-        mats = [
-            services.add_item(
-                book,
-                "material",
+        mats = services.add_items(
+            book,
+            "material",
+            [
                 {
                     "seq_no": i,
                     "part_no": f"M{i}",
@@ -84,21 +84,22 @@ class Command(BaseCommand):
                     "name": f"M{i}",
                     "unit": "007",
                     "unit_price": Decimal(rnd.randint(100, 9999)) / 100,
-                },
-            )
-            for i in range(1, materials + 1)
-        ]
-        prods = [
-            services.add_item(
-                book,
-                "product",
-                {"seq_no": i, "part_no": f"P{i}", "hs_code": "8471300000", "name": f"P{i}", "unit": "001"},
-            )
-            for i in range(1, products + 1)
-        ]
-        for p in prods:
-            for m in rnd.sample(mats, bom):
-                services.add_consumption(
+                }
+                for i in range(1, materials + 1)
+            ],
+        )
+        prods = services.add_items(
+            book,
+            "product",
+            [
+                {"seq_no": i, "part_no": f"P{i}", "hs_code": "8471300000", "name": f"P{i}", "unit": "001"}
+                for i in range(1, products + 1)
+            ],
+        )
+        services.add_consumptions(
+            book,
+            [
+                (
                     p,
                     m,
                     {
@@ -107,6 +108,10 @@ class Command(BaseCommand):
                         "intangible_rate": Decimal(rnd.randint(0, 100)) / 100,
                     },
                 )
+                for p in prods
+                for m in rnd.sample(mats, bom)
+            ],
+        )
         self.stdout.write(f"setup {materials + products} items: {time.perf_counter() - t0:.1f} s")
         serial = iter(range(10**8 + random.randrange(10**8), 10**9))
         t0 = time.perf_counter()
