@@ -35,7 +35,7 @@ from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError, RowError
 
-from ..choices import ListState
+from ..choices import ItemKind, ListState
 from ..models import (
     BALANCE_FIELDS,
     BalanceSnapshot,
@@ -106,7 +106,7 @@ def _books(book_ids) -> list[int]:
 def _item_names(diffs: list[dict]) -> dict[int, str]:
     ids = [d["item_id"] for d in diffs[:MAX_NAMED]]
     rows = BookItem.objects.filter(pk__in=ids).values_list("pk", "book__number", "kind", "seq_no", "part_no")
-    return {pk: f"{number} {kind} #{seq} ({part})" for pk, number, kind, seq, part in rows}
+    return {pk: f"{number} {ItemKind(kind).label} #{seq} ({part})" for pk, number, kind, seq, part in rows}
 
 
 def describe_differences(diffs: list[dict], found_label: str) -> list[RowError]:
