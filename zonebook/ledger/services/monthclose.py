@@ -178,8 +178,10 @@ def close_month(year: int, month: int, by=None, book_ids=None) -> CloseResult:
             code="previous_month_open",
             details=[RowError(None, "book", number, _("%(p)s is not closed") % {"p": f"{prev:%Y-%m}"}) for number in blocked[:MAX_NAMED]],
         )
-    result.verified = snap_sql.build_month(todo, first, last, prev)
-    diffs = snap_sql.verify_month(todo, last)
+    # every book of the database: the statements need no IN lists of book ids
+    sql_books = None if book_ids is None and len(todo) == len(books) else todo
+    result.verified = snap_sql.build_month(sql_books, first, last, prev)
+    diffs = snap_sql.verify_month(sql_books, last)
     if diffs:
         snap_sql.drop_temp()
         details = describe_differences(diffs, _("snapshot"))

@@ -73,21 +73,25 @@ def _diff_rows(rows, with_missing: bool) -> list[dict]:
 
 
 def build_month(book_ids, first, last, prev_month) -> int:
-    """Fill the temporary table ``zb_month_snapshot`` with every balance of every item of the books
+    """(``book_ids`` None: every book.)  Fill the temporary table ``zb_month_snapshot`` with every balance of every item of the books
     at the end of the month [first, last]: the closed snapshot of ``prev_month`` plus the month's
     posted lines.  Returns the number of items."""
-    marks, ids = _in_clause(book_ids)
-    where = f"lst.state = 'posted' AND lst.declaration_date >= %s AND lst.declaration_date <= %s AND lst.book_id IN ({marks})"
+    if book_ids is None:  # every book: no IN lists
+        lst_in, pc_in, i_in, ids = "", "", "1 = 1", []
+    else:
+        marks, ids = _in_clause(book_ids)
+        lst_in, pc_in, i_in = f" AND lst.book_id IN ({marks})", f" AND pc.book_id IN ({marks})", f"i.book_id IN ({marks})"
+    where = f"lst.state = 'posted' AND lst.declaration_date >= %s AND lst.declaration_date <= %s{lst_in}"
     wparams = [first, last, *ids]
     sql = f"""
         SELECT i.id AS item_id, i.book_id AS book_id, {_balance_select("p", "d")}
           FROM {T_ITEM} i
           LEFT JOIN (
             SELECT s.* FROM {T_SNAP} s JOIN {T_CLOSE} pc ON pc.id = s.close_id
-             WHERE pc.month = %s AND pc.status = 'closed' AND pc.book_id IN ({marks})
+             WHERE pc.month = %s AND pc.status = 'closed'{pc_in}
           ) p ON p.item_id = i.id
           LEFT JOIN ({pivot_sql(where, fold=False)}) d ON d.item_id = i.id
-         WHERE i.book_id IN ({marks})
+         WHERE {i_in}
     """
     params = [prev_month, *ids, *wparams, *wparams, *ids]
     with connection.cursor() as cur:
@@ -101,7 +105,7 @@ def build_month(book_ids, first, last, prev_month) -> int:
 def verify_month(book_ids, last, limit: int = 1000) -> list[dict]:
     """The items whose built snapshot differs from a full computation of every posted line declared
     up to ``last`` (``full_sql``): check_balances' dicts, "stored" = the snapshot's value."""
-    full, fparams = full_sql(list(book_ids), as_of=last)
+    full, fparams = full_sql(None if book_ids is None else list(book_ids), as_of=last)
     sel = ", ".join(f"f.{c}, n.{c}" for c in BALANCE_COLUMNS)
     sql = f"""
         WITH f AS MATERIALIZED ({full})
