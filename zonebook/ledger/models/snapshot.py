@@ -86,10 +86,10 @@ class BalanceSnapshot(models.Model):
     """Every balance column of one item at the end of a closed month (as verified by the close)."""
 
     id = models.BigAutoField(primary_key=True)
+    # no index of their own: the unique (close, item) index serves every read (by close)
     close = models.ForeignKey(
-        MonthClose, verbose_name=_("month close"), on_delete=models.CASCADE, related_name="snapshots"
+        MonthClose, verbose_name=_("month close"), on_delete=models.CASCADE, db_index=False, related_name="snapshots"
     )
-    # no index of its own: the unique (close, item) index serves every read (by close)
     item = models.ForeignKey(
         "ledger.BookItem", verbose_name=_("book item"), on_delete=models.CASCADE, db_index=False, related_name="+"
     )
