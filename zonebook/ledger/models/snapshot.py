@@ -23,7 +23,7 @@ from .book import QTY, _prefixed
 
 
 class MonthCloseStatus(models.TextChoices):
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Month closed")
     REOPENED = "reopened", _("Reopened")
 
 
