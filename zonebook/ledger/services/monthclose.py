@@ -13,7 +13,8 @@ everyday check that starts from them, and the reopening of a month by a back-dat
   its open months (one statement) — the everyday check; ``check_balances`` stays the full one.
 * ``reopen_for_lists(list_ids)``: called where lists become posted (batch, single, reversal); a list
   declared in a closed month reopens that month and every later one of its book, audited with the
-  list.  A posting into the current month costs one small query and takes no lock.
+  list.  One indexed query per posting; no lock of its own (a close holds the list table in SHARE
+  mode while it runs, so list writes wait for it).
 * ``close_through`` / the jobs in ``ledger.jobs``: the monthly schedule, the page's button and the
   demo close every month up to a given one, in order.
 
@@ -27,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +48,7 @@ from ..models import (
 )
 from ..sql import snapshots as snap_sql
 
-# PostgreSQL advisory lock key of the month close (exclusive) and of back-dated postings (shared).
+# PostgreSQL advisory lock key of the month close (two closes at once: the second waits).
 LOCK_KEY = 0x2E1D_0C10
 MAX_NAMED = 50
 
@@ -68,11 +69,15 @@ def _next_month(first: dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _lock(shared: bool = False) -> None:
+def _lock() -> None:
+    """PostgreSQL: the close's advisory lock (a second close waits), then the list table in SHARE
+    mode — it waits for the transactions writing lists (postings) to commit, so the close reads
+    their lines, and makes new list writes wait until the close commits, so their
+    ``reopen_for_lists`` sees the months closed.  SQLite serialises every write transaction."""
     if connection.vendor == "postgresql":
-        fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         with connection.cursor() as cur:
-            cur.execute(f"SELECT {fn}(%s)", [LOCK_KEY])
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            cur.execute(f"LOCK TABLE {InventoryList._meta.db_table} IN SHARE MODE")
 
 
 @dataclass
@@ -315,26 +320,22 @@ def check_open(book_ids=None, limit: int = 1000) -> list[dict]:
 def reopen_for_lists(list_ids, by=None) -> int:
     """Reopen the closed months of the books of ``list_ids`` (just posted or reversed) from the
     month of each book's earliest declaration date on: status ``reopened``, the list that caused it
-    stored and audited.  Returns the number of closes reopened.  One query when no list is declared
-    before the current month (a closed month has ended, so nothing can be affected)."""
+    stored and audited.  Returns the number of closes reopened.
+
+    One indexed query (FOR UPDATE) when nothing is affected — the everyday case.  No lock of its own:
+    a close holds the list table in SHARE mode (``_lock``), so a posting either committed before the
+    close read the lines, or its list UPDATE waited for the close to commit and this query sees it."""
     ids = [int(i) for i in list_ids]
     if not ids:
         return 0
-    earliest = dict(
-        InventoryList.objects.filter(pk__in=ids).order_by().values("book_id").annotate(d=Min("declaration_date"))
-        .values_list("book_id", "d")
+    affecting = InventoryList.objects.filter(
+        pk__in=ids, book_id=OuterRef("book_id"), declaration_date__lte=OuterRef("last_day")
     )
-    this_month = timezone.localdate().replace(day=1)
-    earliest = {b: d for b, d in earliest.items() if d < this_month}
-    if not earliest:
-        return 0
-    _lock(shared=True)  # waits for a close in progress, so it sees the months it closes
-    cond = Q()
-    for book_id, day in earliest.items():
-        cond |= Q(book_id=book_id, last_day__gte=day)
     closes = list(
-        MonthClose.objects.select_for_update(of=("self",)).filter(cond, status=MonthCloseStatus.CLOSED)
-        .select_related("book", "book__zone").order_by("pk")
+        MonthClose.objects.select_for_update(of=("self",))
+        .filter(Exists(affecting), status=MonthCloseStatus.CLOSED)
+        .select_related("book", "book__zone")
+        .order_by("pk")
     )
     if not closes:
         return 0
