@@ -299,7 +299,11 @@ def check_open(book_ids=None, limit: int = 1000) -> list[dict]:
     books = Book.objects.all()
     if book_ids is not None:
         closes, books = closes.filter(book_id__in=book_ids), books.filter(pk__in=book_ids)
-    cut_bound = closes.aggregate(d=Min("last_day"))["d"]
+    # the earliest "last day of a book's latest closed month" bounds the lines read (a plain date
+    # parameter); a book whose later months were reopened reads from its own last closed month (the
+    # statement's NOT EXISTS)
+    latest = closes.order_by().values("book_id").annotate(d=Max("last_day")).order_by("d").values_list("d", flat=True)
+    cut_bound = next(iter(latest[:1]), None)
     unclosed: list[int] = []
     if cut_bound is not None:
         # books with posted lists and no closed month: all their lines count (an index probe per book)
@@ -308,10 +312,6 @@ def check_open(book_ids=None, limit: int = 1000) -> list[dict]:
             .filter(Exists(InventoryList.objects.filter(book_id=OuterRef("pk"), state=ListState.POSTED)))
             .values_list("pk", flat=True)
         )
-        # the earliest "latest closed month" bounds the lines read: a book whose later months were
-        # reopened reads from its own last closed month (the statement's NOT EXISTS)
-        latest = closes.values("book_id").annotate(d=Max("last_day")).order_by("d").values_list("d", flat=True)[:1]
-        cut_bound = next(iter(latest), cut_bound)
         if len(unclosed) > 500:
             cut_bound, unclosed = None, []
     return snap_sql.check_open(book_ids, cut_bound, unclosed, limit=limit)
