@@ -32,6 +32,13 @@ MODULE = AppModule(
             divider=True,
             visible="zonebook.ledger.registration.not_enterprise",
         ),
+        MenuEntry(
+            _("Month close (月结)"),
+            "ledger:monthclose_list",
+            group=LEDGER,
+            order=40,
+            visible="zonebook.ledger.registration.not_enterprise",
+        ),
     ],
     panels=[
         DashboardPanel(
@@ -80,6 +87,29 @@ MODULE = AppModule(
             roles=ZONE,
             order=20,
             tone="warning",
+        ),
+    ],
+    schedules=[
+        # month close: on the 1st (Asia/Shanghai) close the previous month and any month before it
+        # still open; every day the everyday check (last verified snapshot + the open months' lines);
+        # every Sunday the full from-scratch verification with its progress bar (docs/ledger.md)
+        dict(
+            name="ledger.monthclose",
+            func_path="zonebook.ledger.jobs.close_previous_month_job",
+            cron="30 1 1 * *",
+            label=_("Close the previous month of the bonded ledger"),
+        ),
+        dict(
+            name="ledger.check_open",
+            func_path="zonebook.ledger.jobs.check_open_job",
+            cron="0 3 * * *",
+            label=_("Everyday check of the ledger balances (since the last month close)"),
+        ),
+        dict(
+            name="ledger.verify_full",
+            func_path="zonebook.ledger.jobs.verify_job",
+            cron="0 4 * * 0",
+            label=_("Full verification of the ledger balances"),
         ),
     ],
     demo="zonebook.ledger.demo.load",

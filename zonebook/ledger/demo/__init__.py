@@ -10,6 +10,17 @@ def load(stdout) -> None:
 
     call_command("load_ledger_demo", stdout=stdout)
     call_command("load_writeoff_demo", stdout=stdout)
+    close_past_months(stdout)
+
+
+def close_past_months(stdout) -> None:
+    """Close (月结) every past month of the demo books that is not closed yet (idempotent)."""
+    from django.utils import timezone
+
+    from ..services import monthclose
+
+    r = monthclose.close_through(monthclose.previous_month(timezone.localdate()))
+    stdout.write(f"ledger month close: {len(r.months)} month(s), {r.items} snapshot row(s)\n")
 
 
 def present() -> bool:

@@ -6,6 +6,7 @@ from .deposit import LegacyDeposit
 from .dutytax import InterestRate, TaxRate
 from .inventory import InventoryList, InventoryListLine
 from .rules import ModeBookKind, PostingRule
+from .snapshot import BalanceSnapshot, MonthClose, MonthCloseStatus
 from .writeoff import (
     WRITEOFF_LINE_COLUMNS,
     WRITEOFF_MATERIAL_FIELDS,
@@ -21,6 +22,7 @@ __all__ = [
     "BALANCE_COLUMNS",
     "BALANCE_FIELDS",
     "Balance",
+    "BalanceSnapshot",
     "Book",
     "BookItem",
     "BookStatusEvent",
@@ -34,6 +36,8 @@ __all__ = [
     "InventoryListLine",
     "LegacyDeposit",
     "ModeBookKind",
+    "MonthClose",
+    "MonthCloseStatus",
     "PostingRule",
     "TaxRate",
     "WRITEOFF_LINE_COLUMNS",

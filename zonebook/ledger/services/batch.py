@@ -36,6 +36,7 @@ from zonebook.core.errors import DomainError, RowError
 from .. import locks, queries, sql
 from ..choices import BookStatus, ListState, NegativeBalancePolicy
 from ..models import Book, InventoryList, ModeBookKind, PostingRule
+from . import monthclose
 from ._common import full_clean
 from .books import _set_status
 from .posting import (
@@ -458,6 +459,7 @@ def post_inventory_lists(
     InventoryList.objects.filter(pk__in=[lst.pk for lst in todo]).update(
         state=ListState.POSTED, posted_at=now
     )
+    monthclose.reopen_for_lists([lst.pk for lst in todo], by=by)  # back-dated: reopens closed months
     receipts = receipts or {}
     with_receipt = [lst for lst in todo if lst.pk in receipts]
     for lst in with_receipt:

@@ -27,6 +27,7 @@ from .. import locks, queries, sql
 from ..choices import POSTABLE_BOOK_STATUSES, BookStatus, IEMark, ItemKind, ListState, NegativeBalancePolicy
 from ..models import Book, BookItem, Consumption, InventoryList, InventoryListLine, ModeBookKind, PostingRule
 from ..models.inventory import validate_list_number
+from . import monthclose
 from ._common import full_clean, hs_problem, known_hs
 from .books import _set_status
 
@@ -677,6 +678,7 @@ def _post(lst: InventoryList, rule: PostingRule, *, by, resolve: bool = True) ->
     old = lst.state
     lst.state, lst.posted_at = ListState.POSTED, timezone.now()
     lst.save(update_fields=["state", "posted_at", "receipt_number", "receipt_date"])
+    monthclose.reopen_for_lists([lst.pk], by=by)  # back-dated (post or reversal): reopens closed months
     if lst.book.status == BookStatus.FILED:
         _set_status(lst.book, BookStatus.IN_USE, by=by, note=_("first posting"))
     changes = {

@@ -30,3 +30,8 @@ urlpatterns += _writeoff_urls
 from .carryover import urlpatterns as _carryover_urls  # noqa: E402
 
 urlpatterns += _carryover_urls
+
+# month close (月结) pages
+from .monthclose import urlpatterns as _monthclose_urls  # noqa: E402
+
+urlpatterns += _monthclose_urls
