@@ -1,0 +1,290 @@
+"""The full recompute of the balances on PostgreSQL as exact 64-bit integer arithmetic (numpy).
+
+The same figures as ``sql.full_sql`` (which SQLite runs, and PostgreSQL when the bound below does not
+hold), to the last decimal, in three steps:
+
+* **read** (one statement each, ``COPY … TO STDOUT (FORMAT binary)`` viewed as numpy arrays): the
+  books' items (id, book, kind, opening × 10⁵), the consumption rows (material, the three factors as
+  exact scaled integers ``k·_hi``/``k·_lo``, their (product, version) group) and the posted lines
+  (item, ``qty_i`` = qty × 10⁵, rule, direction, the (product, version) group of a product line);
+* **compute**: the direct part — Σ qty × direction per (item, rule target); the explosion — every
+  product line repeated over its group's consumption rows, each (line, material) amount
+  qty × factor rounded to 5 dp half away from zero *exactly* (``exploded``), signed by −rule sign ×
+  direction and summed per material; then expected remaining (§6.3(c), ``calc.EQUATION``) and the
+  scrap balance;
+* **write**: the rows (item, book, every balance column × 10⁵) binary-COPYed into a temporary table,
+  then one ``UPDATE … FROM`` (recompute) or the check's comparison (check) against it.
+
+Exact rounding with 64-bit integers: a factor f has 16 decimals (单耗 9 dp × rate 5 dp × 0.01), so
+K = f × 10¹⁶ is an integer, stored split as K = hi × 10⁸ + lo (0 ≤ lo < 10⁸).  With Q = qty × 10⁵ =
+Qh × 10⁸ + Ql (0 ≤ Ql < 10⁸) the exact amount × 10⁵ is Q × K / 10¹⁶ and
+
+    Q × K = (Q × hi + Qh × lo) × 10⁸ + Ql × lo,    T = Q × hi + Qh × lo + ⌊Ql × lo / 10⁸⌋,
+
+so Q × K / 10¹⁶ = (T × 10⁸ + r) / 10¹⁶ with 0 ≤ r < 10⁸, and ROUND(·, 5) half away from zero (the
+amount is ≥ 0) is ⌊(T + 5 × 10⁷) / 10⁸⌋: the dropped r < 10⁸ never reaches the half (5 × 10¹⁵).
+
+**Bound** (``bound``, from the data read, before any computation): every Q fits (qty < 9 × 10¹³:
+``qty_i`` not NULL), every hi ≥ 0, Qmax × (Hmax + 1) + 1.5 × 10⁸ < 2⁶³ (Qh × lo < Q and
+⌊Ql × lo / 10⁸⌋ < 10⁸, so T + 5 × 10⁷ fits), and the sums — (lines × Qmax + exploded rows × Rmax
++ max |opening|) ≤ 2⁶² — fit.  When it does not hold (or a setting needs more decimals: the
+bonded-share scrap rule), ``Unsupported`` is raised before anything is written and the caller runs
+the numeric SQL.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from django.db import connection
+
+from zonebook.core.vector import BinaryCopy, copy_in, read_copy
+
+from . import calc
+from .choices import RULE_COLUMNS
+from .models import BALANCE_COLUMNS, Balance, BookItem, Consumption, InventoryList, InventoryListLine, PostingRule
+from .models.consumption import FACTOR_SPLIT
+from .models.inventory import QTY_SCALE
+
+T_BAL = Balance._meta.db_table
+T_ITEM = BookItem._meta.db_table
+T_CONS = Consumption._meta.db_table
+T_LIST = InventoryList._meta.db_table
+T_LINE = InventoryListLine._meta.db_table
+T_RULE = PostingRule._meta.db_table
+
+INT64_MAX = 2**63 - 1
+SUM_LIMIT = 2**62
+HALF = FACTOR_SPLIT // 2
+FACTORS = (("consumption", "kc"), ("tangible_loss", "kt"), ("intangible_loss", "ki"))
+COL = {c: n for n, c in enumerate(BALANCE_COLUMNS)}
+OPENING_LIMIT = 90_000_000_000_000  # |opening| < 9 × 10¹³: × 10⁵ fits
+TEMP = "zb_engine"
+
+
+class Unsupported(Exception):
+    """The data exceed the exact int64 bound: the caller computes in SQL instead."""
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def exploded(q: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """ROUND(qty × factor, 5) × 10⁵ for q = qty × 10⁵ ≥ 0 and factor × 10¹⁶ = hi × 10⁸ + lo (exact;
+    see the module docstring; the caller has checked the bound)."""
+    qh, ql = np.divmod(q, FACTOR_SPLIT)
+    t = q * hi + qh * lo + (ql * lo) // FACTOR_SPLIT
+    return (t + HALF) // FACTOR_SPLIT
+
+
+def _sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums of ``values`` per ``index`` (0 ≤ index < n)."""
+    out = np.zeros(n, np.int64)
+    np.add.at(out, index, values)
+    return out
+
+
+class Timer:
+    def __init__(self):
+        self.split: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        t = time.perf_counter()
+        self.split[name] = self.split.get(name, 0.0) + t - self._t
+        self._t = t
+
+
+def _book_filter(alias: str, book_ids) -> tuple[str, list]:
+    if book_ids is None:
+        return "", []
+    ids = [int(i) for i in book_ids]
+    return f" AND {alias}.book_id = ANY(%s)", [ids]
+
+
+def read(cur, book_ids=None, timer: Timer | None = None) -> dict:
+    """Items, consumption rows and posted lines of the books as numpy arrays (three COPY statements)."""
+    timer = timer or Timer()
+    ibook, iparams = _book_filter("i", book_ids)
+    items = read_copy(
+        cur,
+        f"""SELECT i.id, i.book_id, (i.kind = 'material')::int4::int2,
+                   (LEAST(GREATEST(i.opening_qty, -{OPENING_LIMIT}), {OPENING_LIMIT}) * {QTY_SCALE})::int8,
+                   (ABS(i.opening_qty) >= {OPENING_LIMIT})::int4::int2
+              FROM {T_ITEM} i WHERE TRUE{ibook}""",
+        [("id", ">i8"), ("book_id", ">i8"), ("material", ">i2"), ("opening", ">i8"), ("opening_over", ">i2")],
+        iparams,
+    )
+    timer.lap("read items")
+    # the (product, version) groups of the consumption rows, numbered in one temporary table that the
+    # two reads below share (a line's resolved version is text: it meets its group in SQL)
+    cbook, cparams = _book_filter("c", book_ids)
+    cur.execute("DROP TABLE IF EXISTS zb_engine_groups")
+    cur.execute(
+        f"""CREATE TEMPORARY TABLE zb_engine_groups ON COMMIT DROP AS
+            SELECT (row_number() OVER (ORDER BY d.product_id, d.version) - 1)::int4 AS g, d.product_id, d.version
+              FROM (SELECT DISTINCT c.product_id, c.version FROM {T_CONS} c WHERE TRUE{cbook}) d""",
+        cparams,
+    )
+    cur.execute("ANALYZE zb_engine_groups")
+    cons = read_copy(
+        cur,
+        f"""SELECT g.g, c.material_id, c.kc_hi, c.kc_lo, c.kt_hi, c.kt_lo, c.ki_hi, c.ki_lo
+              FROM {T_CONS} c JOIN zb_engine_groups g ON g.product_id = c.product_id AND g.version = c.version
+             ORDER BY g.g""",
+        [("g", ">i4"), ("material_id", ">i8")]
+        + [(f"{p}_{part}", ">i8") for _c, p in FACTORS for part in ("hi", "lo")],
+    )
+    timer.lap("read consumption")
+    lbook, lparams = _book_filter("lst", book_ids)
+    lines = read_copy(
+        cur,
+        f"""SELECT l.item_id, COALESCE(l.qty_i, -1), lst.rule_id, lst.direction::int2,
+                   COALESCE(g.g, -1)
+              FROM {T_LINE} l
+              JOIN {T_LIST} lst ON lst.id = l.inventory_list_id
+              JOIN {T_RULE} r ON r.id = lst.rule_id
+              LEFT JOIN zb_engine_groups g ON r.explode AND g.product_id = l.item_id AND g.version = l.resolved_version
+             WHERE lst.state = 'posted' AND (r.target <> '' OR r.explode){lbook}""",
+        [("item_id", ">i8"), ("q", ">i8"), ("rule_id", ">i8"), ("direction", ">i2"), ("g", ">i4")],
+        lparams,
+    )
+    cur.execute("DROP TABLE zb_engine_groups")
+    timer.lap("read lines")
+    cur.execute(f"SELECT id, target, sign, explode, scrap FROM {T_RULE}")
+    rules = cur.fetchall()
+    return {"items": items, "cons": cons, "lines": lines, "rules": rules}
+
+
+def bound(data: dict) -> dict:
+    """The overflow bound of the integer path (module docstring); raises ``Unsupported``."""
+    from .sql import scrap_bonded
+
+    if scrap_bonded():
+        raise Unsupported("the bonded-share scrap rule needs factors with 23 decimals (past the 64-bit bound)")
+    items, cons, lines = data["items"], data["cons"], data["lines"]
+    if items["opening_over"].any():
+        raise Unsupported("an opening quantity exceeds the 64-bit bound")
+    q = lines["q"]
+    if len(q) and int(q.min()) < 0:
+        raise Unsupported("a quantity exceeds the 64-bit bound")
+    q_max = int(q.max()) if len(q) else 0
+    his = [cons[f"{p}_hi"] for _c, p in FACTORS]
+    h_max = max((int(h.max()) for h in his if len(h)), default=0)
+    if any(len(h) and int(h.min()) < 0 for h in his):
+        raise Unsupported("a negative consumption factor (the rounding bound assumes factors ≥ 0)")
+    if q_max * (h_max + 1) + 3 * HALF >= INT64_MAX:
+        raise Unsupported(f"quantity × factor past the 64-bit bound (max qty × 10⁵ {q_max}, max factor × 10⁸ {h_max})")
+    r_max = (q_max * (h_max + 1) + 3 * HALF) // FACTOR_SPLIT + 1
+    sizes = np.bincount(cons["g"], minlength=1) if len(cons["g"]) else np.zeros(1, np.int64)
+    g = lines["g"]
+    n_rows = int(sizes[g[g >= 0]].sum()) if len(g) else 0
+    open_max = int(np.abs(items["opening"]).max()) if len(items["opening"]) else 0
+    total = len(q) * q_max + n_rows * r_max + open_max
+    if total > SUM_LIMIT:
+        raise Unsupported("the sums may pass the 64-bit bound (2⁶²)")
+    return {"q_max": q_max, "h_max": h_max, "r_max": r_max, "exploded_rows": n_rows, "sum_bound": total}
+
+
+def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item ids, book ids, values) with values[i, c] = balance column c of item i × 10⁵."""
+    timer = timer or Timer()
+    items, cons, lines = data["items"], data["cons"], data["lines"]
+    ids = items["id"]
+    n_items = len(ids)
+    # item id → row (dense lookup; ids of other books map to -1 and are dropped, as the SQL's join)
+    top = int(max(ids.max() if n_items else 0, lines["item_id"].max() if len(lines["item_id"]) else 0,
+                  cons["material_id"].max() if len(cons["material_id"]) else 0)) + 1
+    pos = np.full(top, -1, np.int64)
+    pos[ids] = np.arange(n_items)
+    # rules: id → (target column, sign, explode)
+    r_top = max((r[0] for r in data["rules"]), default=0) + 1
+    r_col = np.full(r_top, -1, np.int64)
+    r_sign = np.zeros(r_top, np.int64)
+    r_explode = np.zeros(r_top, bool)
+    for rid, target, sign, explode, _scrap in data["rules"]:
+        r_col[rid] = COL[target] if target in RULE_COLUMNS else -1  # the SQL pivots these only
+        r_sign[rid], r_explode[rid] = sign, explode
+    n_cols = len(BALANCE_COLUMNS)
+    values = np.zeros(n_items * n_cols, np.int64)
+
+    # direct: Σ qty × direction per (item, rule target)
+    rule = lines["rule_id"]
+    q = lines["q"]
+    direction = lines["direction"].astype(np.int64)
+    col = r_col[rule]
+    row = pos[lines["item_id"]]
+    sel = (col >= 0) & (row >= 0)
+    values += _sum(row[sel] * n_cols + col[sel], q[sel] * direction[sel], n_items * n_cols)
+    timer.lap("direct")
+
+    # explosion: every product line over its group's consumption rows
+    g = lines["g"]
+    sel = r_explode[rule] & (g >= 0)
+    g_sel = g[sel].astype(np.int64)
+    sizes = np.bincount(cons["g"], minlength=int(g.max()) + 1 if len(g) else 1).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    counts = sizes[g_sel]
+    total = int(counts.sum())
+    line_of = np.repeat(np.arange(len(g_sel)), counts)
+    # the consumption row of each exploded row: its group's start + its rank within the line's run
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    c_row = np.repeat(starts[g_sel], counts) + (np.arange(total) - first)
+    qx = q[sel][line_of]
+    n = (-r_sign[rule[sel]] * direction[sel])[line_of]
+    mat = pos[cons["material_id"][c_row]]
+    keep = mat >= 0
+    timer.lap("explode")
+    for column, p in FACTORS:
+        amount = exploded(qx, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row]) * n
+        values += _sum(mat[keep] * n_cols + COL[column], amount[keep], n_items * n_cols)
+    timer.lap("amounts")
+
+    values = values.reshape(n_items, n_cols)
+    material = items["material"].astype(bool)
+    values[:, COL["opening"]] = np.where(material, items["opening"], 0)
+    er = np.zeros(n_items, np.int64)
+    for c, s in calc.EQUATION.items():
+        if c in ("adjust_plus", "adjust_minus"):
+            continue  # adjustments come from write-offs (not posted by lists): zero
+        er += s * values[:, COL[c]]
+    values[:, COL["expected_remaining"]] = np.where(material, er, 0)
+    sb = values[:, COL["tangible_loss"]] - values[:, COL["scrap_out"]]
+    values[:, COL["scrap_balance"]] = np.where(material, sb, 0)
+    timer.lap("balances")
+    return ids, items["book_id"], values
+
+
+def stage(cur, book_ids=None, timer: Timer | None = None) -> dict:
+    """Read, bound, compute and COPY the recomputed balances (× 10⁵) into the temporary table ``zb_engine``
+    (item_id, book_id, one bigint per balance column).  Raises ``Unsupported`` before writing anything."""
+    timer = timer or Timer()
+    data = read(cur, book_ids, timer)
+    info = bound(data)
+    ids, books, values = compute(data, timer)
+    enc = BinaryCopy(len(ids))
+    enc.int8(ids)
+    enc.int8(books)
+    for n in range(values.shape[1]):
+        enc.int8(values[:, n])
+    cols = ", ".join(BALANCE_COLUMNS)
+    cur.execute(f"DROP TABLE IF EXISTS {TEMP}")
+    cur.execute(
+        f"CREATE TEMPORARY TABLE {TEMP} (item_id int8, book_id int8, "
+        + ", ".join(f"{c} int8" for c in BALANCE_COLUMNS)
+        + ") ON COMMIT DROP"
+    )
+    copy_in(cur, TEMP, f"item_id, book_id, {cols}", enc.chunks())
+    timer.lap("copy in")
+    info["items"] = len(ids)
+    info["lines"] = len(data["lines"]["q"])
+    return info
+
+
+def staged_select() -> str:
+    """The staged rows with every balance column as numeric(·, 5) (the shape of ``sql.full_sql``)."""
+    cols = ", ".join(f"e.{c} * 0.00001 AS {c}" for c in BALANCE_COLUMNS)
+    return f"SELECT e.item_id, e.book_id, {cols} FROM {TEMP} e"
+
