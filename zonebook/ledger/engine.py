@@ -24,10 +24,12 @@ Qh × 10⁸ + Ql (0 ≤ Ql < 10⁸) the exact amount × 10⁵ is Q × K / 10¹�
 so Q × K / 10¹⁶ = (T × 10⁸ + r) / 10¹⁶ with 0 ≤ r < 10⁸, and ROUND(·, 5) half away from zero (the
 amount is ≥ 0) is ⌊(T + 5 × 10⁷) / 10⁸⌋: the dropped r < 10⁸ never reaches the half (5 × 10¹⁵).
 
-**Bound** (``bound``, from the data read, before any computation): every Q fits (qty < 9 × 10¹³:
-``qty_i`` not NULL), every hi ≥ 0, Qmax × (Hmax + 1) + 1.5 × 10⁸ < 2⁶³ (Qh × lo < Q and
-⌊Ql × lo / 10⁸⌋ < 10⁸, so T + 5 × 10⁷ fits), and the sums — (lines × Qmax + exploded rows × Rmax
-+ max |opening|) ≤ 2⁶² — fit.  When it does not hold (or a setting needs more decimals: the
+**Bound** (``bound``, from the arrays read, before any computation): every Q fits (qty < 9 × 10¹³:
+``qty_i`` not NULL), every hi ≥ 0, and for every exploding line Q × (H + 1) < 2⁶² where H is the
+largest hi of its (product, version) group — then T + 5 × 10⁷ ≤ Q × (H + 1) + 1.5 × 10⁸ < 2⁶³
+(Qh × lo < Q and ⌊Ql × lo / 10⁸⌋ < 10⁸); the products are evaluated in float64 against 2⁶², a margin
+far above float64's relative error.  The sums — Σ Q of the lines + Σ rows × the largest rounded
+amount + the largest opening — must stay below 2⁶¹ (in float: < 2⁶² exactly).  When it does not hold (or a setting needs more decimals: the
 bonded-share scrap rule), ``Unsupported`` is raised before anything is written and the caller runs
 the numeric SQL.
 """
@@ -39,11 +41,19 @@ import time
 import numpy as np
 from django.db import connection
 
-from zonebook.core.vector import BinaryCopy, copy_in, read_copy
+from zonebook.core.vector import BinaryCopy, copy_in, read_columns, read_copy
 
 from . import calc
 from .choices import RULE_COLUMNS
-from .models import BALANCE_COLUMNS, Balance, BookItem, Consumption, InventoryList, InventoryListLine, PostingRule
+from .models import (
+    BALANCE_COLUMNS,
+    Balance,
+    BookItem,
+    Consumption,
+    InventoryList,
+    InventoryListLine,
+    PostingRule,
+)
 from .models.consumption import FACTOR_SPLIT
 from .models.inventory import QTY_SCALE
 
@@ -61,6 +71,7 @@ FACTORS = (("consumption", "kc"), ("tangible_loss", "kt"), ("intangible_loss", "
 COL = {c: n for n, c in enumerate(BALANCE_COLUMNS)}
 OPENING_LIMIT = 90_000_000_000_000  # |opening| < 9 × 10¹³: × 10⁵ fits
 TEMP = "zb_engine"
+MAX_VERSIONS = 64  # distinct consumption version texts coded by the reads (array_position)
 
 
 class Unsupported(Exception):
@@ -71,18 +82,31 @@ def available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def exploded(q: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+def exploded(q: np.ndarray, hi: np.ndarray, lo: np.ndarray, split=None) -> np.ndarray:
     """ROUND(qty × factor, 5) × 10⁵ for q = qty × 10⁵ ≥ 0 and factor × 10¹⁶ = hi × 10⁸ + lo (exact;
-    see the module docstring; the caller has checked the bound)."""
-    qh, ql = np.divmod(q, FACTOR_SPLIT)
+    see the module docstring; the caller has checked the bound).  ``split``: divmod(q, 10⁸) if known."""
+    qh, ql = np.divmod(q, FACTOR_SPLIT) if split is None else split
     t = q * hi + qh * lo + (ql * lo) // FACTOR_SPLIT
     return (t + HALF) // FACTOR_SPLIT
 
 
+LIMB = 21
+
+
 def _sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Exact int64 sums of ``values`` per ``index`` (0 ≤ index < n)."""
+    """Exact int64 sums of ``values`` per ``index`` (0 ≤ index < n) with float64 ``bincount``: one pass
+    when Σ|values| < 2⁵² (every partial sum is then an integer float64 holds exactly), else one pass per
+    21-bit limb of |value| (a limb's sums stay below 2⁵³ for fewer than 2³² values)."""
     out = np.zeros(n, np.int64)
-    np.add.at(out, index, values)
+    if not len(values):
+        return out
+    if float(np.abs(values).sum(dtype=np.float64)) < 2.0**52:
+        return np.rint(np.bincount(index, weights=values, minlength=n)).astype(np.int64)
+    sign = np.sign(values)
+    mag = np.abs(values)
+    for shift in (2 * LIMB, LIMB, 0):
+        limb = ((mag >> shift) & (2**LIMB - 1)) * sign
+        out += np.rint(np.bincount(index, weights=limb, minlength=n)).astype(np.int64) << shift
     return out
 
 
@@ -118,43 +142,83 @@ def read(cur, book_ids=None, timer: Timer | None = None) -> dict:
         iparams,
     )
     timer.lap("read items")
-    # the (product, version) groups of the consumption rows, numbered in one temporary table that the
-    # two reads below share (a line's resolved version is text: it meets its group in SQL)
-    cbook, cparams = _book_filter("c", book_ids)
-    cur.execute("DROP TABLE IF EXISTS zb_engine_groups")
-    cur.execute(
-        f"""CREATE TEMPORARY TABLE zb_engine_groups ON COMMIT DROP AS
-            SELECT (row_number() OVER (ORDER BY d.product_id, d.version) - 1)::int4 AS g, d.product_id, d.version
-              FROM (SELECT DISTINCT c.product_id, c.version FROM {T_CONS} c WHERE TRUE{cbook}) d""",
-        cparams,
-    )
-    cur.execute("ANALYZE zb_engine_groups")
-    cons = read_copy(
-        cur,
-        f"""SELECT g.g, c.material_id, c.kc_hi, c.kc_lo, c.kt_hi, c.kt_lo, c.ki_hi, c.ki_lo
-              FROM {T_CONS} c JOIN zb_engine_groups g ON g.product_id = c.product_id AND g.version = c.version
-             ORDER BY g.g""",
-        [("g", ">i4"), ("material_id", ">i8")]
-        + [(f"{p}_{part}", ">i8") for _c, p in FACTORS for part in ("hi", "lo")],
-    )
-    timer.lap("read consumption")
-    lbook, lparams = _book_filter("lst", book_ids)
-    lines = read_copy(
-        cur,
-        f"""SELECT l.item_id, COALESCE(l.qty_i, -1), lst.rule_id, lst.direction::int2,
-                   COALESCE(g.g, -1)
-              FROM {T_LINE} l
-              JOIN {T_LIST} lst ON lst.id = l.inventory_list_id
-              JOIN {T_RULE} r ON r.id = lst.rule_id
-              LEFT JOIN zb_engine_groups g ON r.explode AND g.product_id = l.item_id AND g.version = l.resolved_version
-             WHERE lst.state = 'posted' AND (r.target <> '' OR r.explode){lbook}""",
-        [("item_id", ">i8"), ("q", ">i8"), ("rule_id", ">i8"), ("direction", ">i2"), ("g", ">i4")],
-        lparams,
-    )
-    cur.execute("DROP TABLE zb_engine_groups")
-    timer.lap("read lines")
     cur.execute(f"SELECT id, target, sign, explode, scrap FROM {T_RULE}")
     rules = cur.fetchall()
+    # a version is text: each distinct version of the consumption rows gets a small code (1…k) that
+    # the reads below compute with array_position — no join of the lines with the groups
+    cbook, cparams = _book_filter("c", book_ids)
+    cur.execute(f"SELECT DISTINCT c.version FROM {T_CONS} c WHERE TRUE{cbook} ORDER BY 1", cparams)
+    versions = [r[0] for r in cur.fetchall()]
+    if len(versions) > MAX_VERSIONS:
+        raise Unsupported(f"{len(versions)} distinct consumption versions (the engine codes at most {MAX_VERSIONS})")
+    width = len(versions) + 1
+    raw = read_columns(
+        cur,
+        f"FROM {T_CONS} c WHERE TRUE{cbook}",
+        [
+            ("product_id", "c.product_id", ">i8"),
+            ("v", "COALESCE(array_position(%s::text[], c.version::text), 0)", ">i4"),
+            ("material_id", "c.material_id", ">i8"),
+        ]
+        + [(f"{p}_{part}", f"c.{p}_{part}", ">i8") for _c, p in FACTORS for part in ("hi", "lo")],
+        [versions, *cparams],
+    )
+    # the (product, version) groups: their keys sorted; the rows of a group contiguous, groups in order
+    keys, group = np.unique(raw.pop("product_id") * width + raw.pop("v"), return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    cons = {name: a[order] for name, a in raw.items()}
+    cons["g"] = group[order].astype(np.int64)
+    timer.lap("read consumption")
+    lbook, lparams = _book_filter("lst", book_ids)
+    cur.execute(
+        f"""SELECT lst.id, lst.rule_id, lst.direction FROM {T_LIST} lst JOIN {T_RULE} r ON r.id = lst.rule_id
+             WHERE lst.state = 'posted' AND (r.target <> '' OR r.explode){lbook}""",
+        lparams,
+    )
+    posted = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
+    # the lines: the line table alone (lists and rules are joined here, by dense lookups), with the
+    # (product, version) group of each line — a parallel hash join with the small group table
+    where, wparams = "TRUE", []
+    if book_ids is not None:
+        where = f"l.inventory_list_id IN (SELECT lst.id FROM {T_LIST} lst WHERE lst.state = 'posted'{lbook})"
+        wparams = lparams
+    raw = read_columns(
+        cur,
+        f"FROM {T_LINE} l WHERE {where}",
+        [
+            ("item_id", "l.item_id", ">i8"),
+            ("q", "COALESCE(l.qty_i, -1)", ">i8"),
+            ("list_id", "l.inventory_list_id", ">i8"),
+            ("v", "COALESCE(array_position(%s::text[], l.resolved_version::text), 0)", ">i4"),
+        ],
+        [versions, *wparams],
+    )
+    top = int(max(raw["list_id"].max() if len(raw["list_id"]) else 0, posted[:, 0].max() if len(posted) else 0)) + 1
+    list_pos = np.full(top, -1, np.int64)
+    list_pos[posted[:, 0]] = np.arange(len(posted))
+    at = list_pos[raw["list_id"]]
+    keep = at >= 0  # lines of posted lists with a rule that moves a column
+    at = at[keep]
+    rule = posted[at, 1]
+    explode = np.zeros(max((r[0] for r in rules), default=0) + 1, bool)
+    for rid, _t, _s, exp, _sc in rules:
+        explode[rid] = exp
+    item_id, v = raw["item_id"][keep], raw["v"][keep]
+    g = np.full(len(v), -1, np.int64)
+    found = np.flatnonzero((v > 0) & explode[rule])
+    if len(keys) and len(found):
+        key = item_id[found] * width + v[found]
+        idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        hit = keys[idx] == key  # a product line of a (product, version) without consumption rows: none
+        g[found[hit]] = idx[hit]
+    lines = {
+        "item_id": item_id,
+        "q": raw["q"][keep],
+        "rule_id": rule,
+        "direction": posted[at, 2],
+        "g": g,
+    }
+    timer.lap("read lines")
     return {"items": items, "cons": cons, "lines": lines, "rules": rules}
 
 
@@ -170,22 +234,44 @@ def bound(data: dict) -> dict:
     q = lines["q"]
     if len(q) and int(q.min()) < 0:
         raise Unsupported("a quantity exceeds the 64-bit bound")
-    q_max = int(q.max()) if len(q) else 0
     his = [cons[f"{p}_hi"] for _c, p in FACTORS]
-    h_max = max((int(h.max()) for h in his if len(h)), default=0)
     if any(len(h) and int(h.min()) < 0 for h in his):
         raise Unsupported("a negative consumption factor (the rounding bound assumes factors ≥ 0)")
-    if q_max * (h_max + 1) + 3 * HALF >= INT64_MAX:
-        raise Unsupported(f"quantity × factor past the 64-bit bound (max qty × 10⁵ {q_max}, max factor × 10⁸ {h_max})")
-    r_max = (q_max * (h_max + 1) + 3 * HALF) // FACTOR_SPLIT + 1
-    sizes = np.bincount(cons["g"], minlength=1) if len(cons["g"]) else np.zeros(1, np.int64)
     g = lines["g"]
-    n_rows = int(sizes[g[g >= 0]].sum()) if len(g) else 0
-    open_max = int(np.abs(items["opening"]).max()) if len(items["opening"]) else 0
-    total = len(q) * q_max + n_rows * r_max + open_max
-    if total > SUM_LIMIT:
+    n_groups = int(max(g.max() if len(g) else -1, cons["g"].max() if len(cons["g"]) else -1)) + 1
+    sizes = np.bincount(cons["g"], minlength=n_groups).astype(np.int64)
+    # per (product, version) group: its largest factor × 10⁸ (hi); per exploding line: Q × (hi + 1)
+    g_hi = np.zeros(n_groups, np.int64)
+    for h in his:
+        np.maximum.at(g_hi, cons["g"], h)
+    e = g >= 0
+    q_e = q[e]
+    worst = q_e.astype(np.float64) * (g_hi[g[e]] + 1).astype(np.float64)
+    worst_max = float(worst.max()) if len(worst) else 0.0
+    # float64 products are within a relative 2⁻⁵² of the exact ones: < 2⁶² in float proves
+    # Q × hi + Qh × lo + ⌊Ql × lo / 10⁸⌋ + 5 × 10⁷ ≤ Q × (hi + 1) + 1.5 × 10⁸ < 2⁶³ exactly
+    if worst_max >= float(SUM_LIMIT):
+        i = int(np.argmax(worst))
+        raise Unsupported(
+            f"quantity × factor past the 64-bit bound (qty × 10⁵ {int(q_e[i])}, factor × 10⁸ {int(g_hi[g[e]][i])})"
+        )
+    n_rows = int(sizes[g[e]].sum())
+    # every sum: Σ|Q| of the direct lines + Σ (rows × largest rounded amount) + the opening, < 2⁶¹
+    # in float, i.e. < 2⁶² exactly (each sum and expected remaining are bounded by it)
+    total = (
+        float(q.astype(np.float64).sum())
+        + float((sizes[g[e]] * (worst / FACTOR_SPLIT + 2)).sum())
+        + float(np.abs(items["opening"]).max() if len(items["opening"]) else 0)
+    )
+    if total >= float(2**61):
         raise Unsupported("the sums may pass the 64-bit bound (2⁶²)")
-    return {"q_max": q_max, "h_max": h_max, "r_max": r_max, "exploded_rows": n_rows, "sum_bound": total}
+    return {
+        "q_max": int(q_e.max()) if len(q_e) else 0,
+        "h_max": int(g_hi.max()) if n_groups else 0,
+        "worst": worst_max,
+        "exploded_rows": n_rows,
+        "sum_bound": total,
+    }
 
 
 def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -220,26 +306,28 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
     values += _sum(row[sel] * n_cols + col[sel], q[sel] * direction[sel], n_items * n_cols)
     timer.lap("direct")
 
-    # explosion: every product line over its group's consumption rows
+    # explosion: every product line over its group's consumption rows (rows of a group are
+    # contiguous, groups in order: a line's rows are its group's start + 0, 1, …)
     g = lines["g"]
     sel = r_explode[rule] & (g >= 0)
     g_sel = g[sel].astype(np.int64)
     sizes = np.bincount(cons["g"], minlength=int(g.max()) + 1 if len(g) else 1).astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    starts = np.cumsum(sizes) - sizes
     counts = sizes[g_sel]
-    total = int(counts.sum())
-    line_of = np.repeat(np.arange(len(g_sel)), counts)
-    # the consumption row of each exploded row: its group's start + its rank within the line's run
-    first = np.repeat(np.cumsum(counts) - counts, counts)
-    c_row = np.repeat(starts[g_sel], counts) + (np.arange(total) - first)
-    qx = q[sel][line_of]
-    n = (-r_sign[rule[sel]] * direction[sel])[line_of]
-    mat = pos[cons["material_id"][c_row]]
-    keep = mat >= 0
+    ends = np.cumsum(counts)
+    c_row = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts[g_sel] - (ends - counts), counts)
+    qx = np.repeat(q[sel], counts)
+    n = np.repeat(-r_sign[rule[sel]] * direction[sel], counts)
+    mat = pos[cons["material_id"]][c_row]
+    if (mat < 0).any():
+        keep = mat >= 0
+        qx, n, mat, c_row = qx[keep], n[keep], mat[keep], c_row[keep]
+    split = np.divmod(qx, FACTOR_SPLIT)
     timer.lap("explode")
     for column, p in FACTORS:
-        amount = exploded(qx, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row]) * n
-        values += _sum(mat[keep] * n_cols + COL[column], amount[keep], n_items * n_cols)
+        amount = exploded(qx, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row], split)
+        amount *= n
+        values += _sum(mat * n_cols + COL[column], amount, n_items * n_cols)
     timer.lap("amounts")
 
     values = values.reshape(n_items, n_cols)

@@ -1,13 +1,20 @@
-"""manage.py ledger_recompute [--check] [--book NUMBER ...]
+"""manage.py ledger_recompute [--check] [--timing [--repeat N]] [--book NUMBER ...]
 
 Without --check: rebuild the stored balances from the posted lines.  With --check: only compare
 and print the differences; exit code 1 when any balance differs (for the nightly job and CI).
+With --timing (PostgreSQL): compute every balance both ways — the exact integer engine
+(``ledger.engine``) and the numeric SQL (``sql.full_sql``) — in a transaction that is rolled back,
+check the two results equal to the last decimal, then print the times (best of N) and the bound.
 """
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
 
 from zonebook.core.context import acting_as
-from zonebook.ledger.models import Book
+from zonebook.ledger import engine, sql
+from zonebook.ledger.models import BALANCE_COLUMNS, Book
 from zonebook.ledger.services import check_balances, recompute
 
 
@@ -22,7 +29,12 @@ class Command(BaseCommand):
             "--book", action="append", default=None, help="Book number (repeatable); default all books."
         )
 
-    def handle(self, *args, check=False, book=None, **opts):
+        parser.add_argument(
+            "--timing", action="store_true", help="Time the integer engine against the numeric SQL (nothing written)."
+        )
+        parser.add_argument("--repeat", type=int, default=3, help="Runs of each path for --timing (best kept).")
+
+    def handle(self, *args, check=False, book=None, timing=False, repeat=3, **opts):
         book_ids = None
         if book:
             found = dict(Book.objects.filter(number__in=book).values_list("number", "id"))
@@ -30,6 +42,9 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"unknown book number(s): {', '.join(missing)}")
             book_ids = list(found.values())
+        if timing:
+            self._timing(book_ids, max(1, repeat))
+            return
         if check:
             diffs = check_balances(book_ids)
             for d in diffs:
@@ -46,3 +61,54 @@ class Command(BaseCommand):
         with acting_as("command"):
             n = recompute(book_ids)
         self.stdout.write(f"recomputed {n} balance row(s)")
+
+    def _timing(self, book_ids, repeat: int) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("--timing compares the PostgreSQL engine with the numeric SQL")
+        cols = ", ".join(BALANCE_COLUMNS)
+        best = {"engine": float("inf"), "sql": float("inf")}
+        splits, info = {}, {}
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # both paths see one snapshot
+            sql._full_work_mem(cur)
+            for _run in range(repeat):
+                cur.execute("DROP TABLE IF EXISTS zb_timing_sql")
+                full, params = sql.full_sql(book_ids)
+                t = time.perf_counter()
+                cur.execute(f"CREATE TEMPORARY TABLE zb_timing_sql AS {full}", params)
+                best["sql"] = min(best["sql"], time.perf_counter() - t)
+                timer = engine.Timer()
+                t = time.perf_counter()
+                try:
+                    info = engine.stage(cur, book_ids, timer)
+                except engine.Unsupported as exc:
+                    raise CommandError(f"the data exceed the integer engine's bound: {exc}") from None
+                elapsed = time.perf_counter() - t
+                if elapsed < best["engine"]:
+                    best["engine"], splits = elapsed, dict(timer.split)
+            cur.execute(
+                f"SELECT count(*) FROM ((SELECT item_id, {cols} FROM zb_timing_sql EXCEPT "
+                f"SELECT item_id, {cols} FROM ({engine.staged_select()}) e) UNION ALL "
+                f"(SELECT item_id, {cols} FROM ({engine.staged_select()}) e EXCEPT "
+                f"SELECT item_id, {cols} FROM zb_timing_sql)) d"
+            )
+            differ = cur.fetchone()[0]
+            cur.execute("SELECT count(*) FROM zb_timing_sql")
+            n_items = cur.fetchone()[0]
+            transaction.set_rollback(True)
+        if differ:
+            raise CommandError(f"{differ} balance row(s) differ between the engine and the numeric SQL")
+        self.stdout.write(
+            f"{n_items:,} items, {info['lines']:,} lines, {info['exploded_rows']:,} exploded rows: "
+            "engine == numeric SQL to the last decimal"
+        )
+        self.stdout.write(
+            f"bound: exploding lines' max qty × 10⁵ {info['q_max']:,}, max factor × 10⁸ {info['h_max']:,}; "
+            f"largest Q × (H + 1) {info['worst']:.3e} < 2⁶² ({2**62:.3e}); "
+            f"sum bound {info['sum_bound']:.3e} < 2⁶¹ ({2**61:.3e})"
+        )
+        self.stdout.write(
+            f"numeric SQL (full_sql into a table): {best['sql']:.3f} s; integer engine: {best['engine']:.3f} s "
+            f"({best['sql'] / best['engine']:.2f}× faster; best of {repeat})"
+        )
+        self.stdout.write("engine: " + ", ".join(f"{k} {v:.3f} s" for k, v in splits.items()))
