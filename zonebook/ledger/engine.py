@@ -93,14 +93,17 @@ def exploded(q: np.ndarray, hi: np.ndarray, lo: np.ndarray, split=None) -> np.nd
 LIMB = 21
 
 
-def _sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+def _sum(index: np.ndarray, values: np.ndarray, n: int, magnitude: int | None = None) -> np.ndarray:
     """Exact int64 sums of ``values`` per ``index`` (0 ≤ index < n) with float64 ``bincount``: one pass
     when Σ|values| < 2⁵² (every partial sum is then an integer float64 holds exactly), else one pass per
-    21-bit limb of |value| (a limb's sums stay below 2⁵³ for fewer than 2³² values)."""
+    21-bit limb of |value| (a limb's sums stay below 2⁵³ for fewer than 2³² values).  ``magnitude``:
+    Σ|values| when the caller knows it."""
     out = np.zeros(n, np.int64)
     if not len(values):
         return out
-    if float(np.abs(values).sum(dtype=np.float64)) < 2.0**52:
+    if magnitude is None:
+        magnitude = float(np.abs(values).sum(dtype=np.float64))
+    if magnitude < 2.0**52:
         return np.rint(np.bincount(index, weights=values, minlength=n)).astype(np.int64)
     sign = np.sign(values)
     mag = np.abs(values)
@@ -294,7 +297,8 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
         r_col[rid] = COL[target] if target in RULE_COLUMNS else -1  # the SQL pivots these only
         r_sign[rid], r_explode[rid] = sign, explode
     n_cols = len(BALANCE_COLUMNS)
-    values = np.zeros(n_items * n_cols, np.int64)
+    table = np.zeros((n_items, n_cols), np.int64)
+    values = table.reshape(-1)  # a view: (item, column) → item × n_cols + column
 
     # direct: Σ qty × direction per (item, rule target)
     rule = lines["rule_id"]
@@ -303,7 +307,7 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
     col = r_col[rule]
     row = pos[lines["item_id"]]
     sel = (col >= 0) & (row >= 0)
-    values += _sum(row[sel] * n_cols + col[sel], q[sel] * direction[sel], n_items * n_cols)
+    values += _sum(row[sel] * n_cols + col[sel], q[sel] * direction[sel], n_items * n_cols)  # in place: table
     timer.lap("direct")
 
     # explosion: every product line over its group's consumption rows (rows of a group are
@@ -326,11 +330,12 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
     timer.lap("explode")
     for column, p in FACTORS:
         amount = exploded(qx, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row], split)
+        magnitude = float(amount.sum())  # amounts ≥ 0 before their sign: Σ|±amount| (exact in int64)
         amount *= n
-        values += _sum(mat * n_cols + COL[column], amount, n_items * n_cols)
+        table[:, COL[column]] += _sum(mat, amount, n_items, magnitude)
     timer.lap("amounts")
 
-    values = values.reshape(n_items, n_cols)
+    values = table
     material = items["material"].astype(bool)
     values[:, COL["opening"]] = np.where(material, items["opening"], 0)
     er = np.zeros(n_items, np.int64)
