@@ -85,9 +85,20 @@ def available() -> bool:
 def exploded(q: np.ndarray, hi: np.ndarray, lo: np.ndarray, split=None) -> np.ndarray:
     """ROUND(qty × factor, 5) × 10⁵ for q = qty × 10⁵ ≥ 0 and factor × 10¹⁶ = hi × 10⁸ + lo (exact;
     see the module docstring; the caller has checked the bound).  ``split``: divmod(q, 10⁸) if known."""
+    return _exploded(q, np.array(hi, np.int64), np.array(lo, np.int64), split)
+
+
+def _exploded(q, hi, lo, split=None):
+    """``exploded`` computed in the (fresh) arrays ``hi`` and ``lo``: one temporary array only."""
     qh, ql = np.divmod(q, FACTOR_SPLIT) if split is None else split
-    t = q * hi + qh * lo + (ql * lo) // FACTOR_SPLIT
-    return (t + HALF) // FACTOR_SPLIT
+    t = np.multiply(q, hi, out=hi)
+    t += qh * lo
+    lo *= ql
+    lo //= FACTOR_SPLIT
+    t += lo
+    t += HALF
+    t //= FACTOR_SPLIT
+    return t
 
 
 LIMB = 21
@@ -114,14 +125,19 @@ def _sum(index: np.ndarray, values: np.ndarray, n: int, magnitude: int | None = 
 
 
 class Timer:
+    """Wall-clock splits of the engine (and the CPU seconds of this process: on a loaded machine the
+    wall clock also counts the time waiting for a core)."""
+
     def __init__(self):
         self.split: dict[str, float] = {}
-        self._t = time.perf_counter()
+        self.cpu: dict[str, float] = {}
+        self._t, self._c = time.perf_counter(), time.process_time()
 
     def lap(self, name: str) -> None:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         self.split[name] = self.split.get(name, 0.0) + t - self._t
-        self._t = t
+        self.cpu[name] = self.cpu.get(name, 0.0) + c - self._c
+        self._t, self._c = t, c
 
 
 def _book_filter(alias: str, book_ids) -> tuple[str, list]:
@@ -329,7 +345,7 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
     split = np.divmod(qx, FACTOR_SPLIT)
     timer.lap("explode")
     for column, p in FACTORS:
-        amount = exploded(qx, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row], split)
+        amount = _exploded(qx, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row], split)
         magnitude = float(amount.sum())  # amounts ≥ 0 before their sign: Σ|±amount| (exact in int64)
         amount *= n
         table[:, COL[column]] += _sum(mat, amount, n_items, magnitude)
