@@ -64,11 +64,13 @@ def test_scaled_integer_columns_are_exact(world):
             hi, lo = divmod(int(k * 10**16), 10**8)
             assert (getattr(c, f"{part}_hi"), getattr(c, f"{part}_lo")) == (hi, lo)
             assert Decimal(hi * 10**8 + lo) / 10**16 == k  # exact: 16 decimals
+    # (SQLite's DECIMAL is a float: 19 significant digits are PostgreSQL's only)
+    top = "89999999999999.99999" if connection.vendor == "postgresql" else "89999999999.5"
     with override_settings(ZONEBOOK=WARN):
-        f.post(b, "0615", "I", "material", [(1, "12.34567"), (1, "89999999999999.99999"), (1, "90000000000000")])
+        f.post(b, "0615", "I", "material", [(1, "12.34567"), (1, top), (1, "90000000000000")])
     got = sorted(InventoryListLine.objects.values_list("qty", "qty_i"))
     assert got[0] == (Decimal("12.34567"), 1234567)
-    assert got[1] == (Decimal("89999999999999.99999"), 8999999999999999999)
+    assert got[1] == (Decimal(top), int(Decimal(top) * 10**5))
     assert got[2] == (Decimal("90000000000000"), None)  # past the 64-bit bound: NULL
 
 
@@ -199,3 +201,30 @@ def test_one_explosion_builder_groups(world):
         assert writeoff.bom_consumption("TRUE") == explosion_sql("TRUE", group="fold", order="factor")
     with pytest.raises(ValueError):
         explosion_sql("TRUE", group="other")
+
+
+@pytest.mark.django_db
+@override_settings(ZONEBOOK=WARN)
+def test_ledger_recompute_timing_compares_both_paths(world):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    b = f.book(world.enterprises.a1)
+    m = f.material(b, 1, opening=3)
+    p = f.product(b, 1)
+    f.bom(p, m, "0.5", t="1.5", bonded="80")
+    f.post(b, "0615", "I", "material", [(1, "10")])
+    f.post(b, "0615", "E", "product", [(1, "0.00001"), (1, "7")])
+    out = StringIO()
+    if connection.vendor != "postgresql":
+        with pytest.raises(CommandError):
+            call_command("ledger_recompute", "--timing", "--repeat", "1", stdout=out)
+        return
+    call_command("ledger_recompute", "--timing", "--repeat", "1", "--book", b.number, stdout=out)
+    text = out.getvalue()
+    assert "engine == numeric SQL to the last decimal" in text
+    assert "3 lines" in text  # the book's three posted lines
+    k = Consumption.objects.get().k_cons
+    # nothing written (rolled back); the stored balance is posting's
+    assert Balance.objects.get(item=m).consumption == _round5(7 * k) + _round5(Decimal("0.00001") * k)
