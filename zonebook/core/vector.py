@@ -164,24 +164,3 @@ def copy_in(cur, table: str, columns: str, chunks, options: str = "") -> None:
         for chunk in chunks:
             copy.write(chunk)
 
-
-COPY_HEADER_LEN = 19  # signature (11), flags (4), header extension length (4, zero)
-
-
-def read_copy(cur, query: str, columns: list[tuple[str, str]], params=None) -> dict[str, np.ndarray]:
-    """The rows of ``query`` as numpy arrays, read with ``COPY (query) TO STDOUT (FORMAT binary)``.
-
-    ``columns``: name and big-endian type (``>i2``/``>i4``/``>i8``) of each selected expression, in
-    order; every value must be NOT NULL (a row is then a fixed-width record: field count, and per
-    field its length word and value, viewed as one numpy structured array — no per-row work)."""
-    fields = [("nfields", ">i2")]
-    for name, typ in columns:
-        fields += [(f"_l_{name}", ">i4"), (name, typ)]
-    dtype = np.dtype(fields)
-    with cur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)", params) as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
-    body = memoryview(data)[COPY_HEADER_LEN : len(data) - 2]
-    if len(body) % dtype.itemsize:
-        raise ValueError("COPY stream does not match the declared columns (a NULL value?)")
-    rec = np.frombuffer(body, dtype=dtype)
-    return {name: rec[name].astype(typ.replace(">", "<")) for name, typ in columns}

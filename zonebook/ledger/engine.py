@@ -3,7 +3,7 @@
 The same figures as ``sql.full_sql`` (which SQLite runs, and PostgreSQL when the bound below does not
 hold), to the last decimal, in three steps:
 
-* **read** (one statement each, ``COPY … TO STDOUT (FORMAT binary)`` viewed as numpy arrays): the
+* **read** (one row of ``string_agg`` binary column aggregates each, ``core.vector.read_columns``): the
   books' items (id, book, kind, opening × 10⁵), the consumption rows (material, the three factors as
   exact scaled integers ``k·_hi``/``k·_lo``, their (product, version) group) and the posted lines
   (item, ``qty_i`` = qty × 10⁵, rule, direction, the (product, version) group of a product line);
@@ -41,7 +41,7 @@ import time
 import numpy as np
 from django.db import connection
 
-from zonebook.core.vector import BinaryCopy, copy_in, read_columns, read_copy
+from zonebook.core.vector import BinaryCopy, copy_in, read_columns
 
 from . import calc
 from .choices import RULE_COLUMNS
@@ -151,13 +151,16 @@ def read(cur, book_ids=None, timer: Timer | None = None) -> dict:
     """Items, consumption rows and posted lines of the books as numpy arrays (three COPY statements)."""
     timer = timer or Timer()
     ibook, iparams = _book_filter("i", book_ids)
-    items = read_copy(
+    items = read_columns(
         cur,
-        f"""SELECT i.id, i.book_id, (i.kind = 'material')::int4::int2,
-                   (LEAST(GREATEST(i.opening_qty, -{OPENING_LIMIT}), {OPENING_LIMIT}) * {QTY_SCALE})::int8,
-                   (ABS(i.opening_qty) >= {OPENING_LIMIT})::int4::int2
-              FROM {T_ITEM} i WHERE TRUE{ibook}""",
-        [("id", ">i8"), ("book_id", ">i8"), ("material", ">i2"), ("opening", ">i8"), ("opening_over", ">i2")],
+        f"FROM {T_ITEM} i WHERE TRUE{ibook}",
+        [
+            ("id", "i.id", ">i8"),
+            ("book_id", "i.book_id", ">i8"),
+            ("material", "(i.kind = 'material')::int4::int2", ">i2"),
+            ("opening", f"(LEAST(GREATEST(i.opening_qty, -{OPENING_LIMIT}), {OPENING_LIMIT}) * {QTY_SCALE})::int8", ">i8"),
+            ("opening_over", f"(ABS(i.opening_qty) >= {OPENING_LIMIT})::int4::int2", ">i2"),
+        ],
         iparams,
     )
     timer.lap("read items")

@@ -69,8 +69,10 @@ class Command(BaseCommand):
         best = {"engine": float("inf"), "sql": float("inf")}
         cpu_best = {"engine": float("inf"), "sql": float("inf")}
         splits, cpu, info = {}, {}, {}
+        outermost = not connection.in_atomic_block
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # both paths see one snapshot
+            if outermost:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # both paths see one snapshot
             sql._full_work_mem(cur)
             cur.execute("SELECT pg_backend_pid()")
             backend = _Cpu(cur.fetchone()[0])
