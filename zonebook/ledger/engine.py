@@ -36,6 +36,7 @@ the numeric SQL.
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -71,6 +72,8 @@ FACTORS = (("consumption", "kc"), ("tangible_loss", "kt"), ("intangible_loss", "
 COL = {c: n for n, c in enumerate(BALANCE_COLUMNS)}
 OPENING_LIMIT = 90_000_000_000_000  # |opening| < 9 × 10¹³: × 10⁵ fits
 TEMP = "zb_engine"
+CHUNK_ROWS = 1_000_000  # exploded rows per chunk
+ENGINE_THREADS = min(2, os.cpu_count() or 1)
 MAX_VERSIONS = 64  # distinct consumption version texts coded by the reads (array_position)
 
 
@@ -329,29 +332,55 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
     values += _sum(row[sel] * n_cols + col[sel], q[sel] * direction[sel], n_items * n_cols)  # in place: table
     timer.lap("direct")
 
-    # explosion: every product line over its group's consumption rows (rows of a group are
-    # contiguous, groups in order: a line's rows are its group's start + 0, 1, …)
+    # explosion: every product line over its group's consumption rows, in chunks of about
+    # CHUNK_ROWS exploded rows (bounded memory at any scale) computed by ENGINE_THREADS threads
+    # (numpy releases the GIL in its array loops); each chunk sums into its own table
     g = lines["g"]
     sel = r_explode[rule] & (g >= 0)
     g_sel = g[sel].astype(np.int64)
     sizes = np.bincount(cons["g"], minlength=int(g.max()) + 1 if len(g) else 1).astype(np.int64)
     starts = np.cumsum(sizes) - sizes
     counts = sizes[g_sel]
+    q_sel = q[sel]
+    n_sel = -r_sign[rule[sel]] * direction[sel]
+    cons_mat = pos[cons["material_id"]]
+    factors = [(COL[column], cons[f"{p}_hi"], cons[f"{p}_lo"]) for column, p in FACTORS]
     ends = np.cumsum(counts)
-    c_row = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts[g_sel] - (ends - counts), counts)
-    qx = np.repeat(q[sel], counts)
-    n = np.repeat(-r_sign[rule[sel]] * direction[sel], counts)
-    mat = pos[cons["material_id"]][c_row]
-    if (mat < 0).any():
-        keep = mat >= 0
-        qx, n, mat, c_row = qx[keep], n[keep], mat[keep], c_row[keep]
-    split = np.divmod(qx, FACTOR_SPLIT)
+    bounds = np.searchsorted(ends, np.arange(CHUNK_ROWS, int(ends[-1]) if len(ends) else 0, CHUNK_ROWS))
+    pieces = [(a, b) for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(g_sel)], strict=True) if b > a]
     timer.lap("explode")
-    for column, p in FACTORS:
-        amount = _exploded(qx, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row], split)
-        magnitude = float(amount.sum())  # amounts ≥ 0 before their sign: Σ|±amount| (exact in int64)
-        amount *= n
-        table[:, COL[column]] += _sum(mat, amount, n_items, magnitude)
+
+    def chunk(piece):
+        lo_, hi_ = piece
+        cnt = counts[lo_:hi_]
+        end = np.cumsum(cnt)
+        # the consumption rows of the chunk: each line's group start + 0, 1, … (rows of a group are
+        # contiguous, groups in order)
+        c_row = np.arange(int(end[-1])) + np.repeat(starts[g_sel[lo_:hi_]] - (end - cnt), cnt)
+        qx = np.repeat(q_sel[lo_:hi_], cnt)
+        n = np.repeat(n_sel[lo_:hi_], cnt)
+        mat = cons_mat[c_row]
+        if (mat < 0).any():
+            keep = mat >= 0
+            qx, n, mat, c_row = qx[keep], n[keep], mat[keep], c_row[keep]
+        split = np.divmod(qx, FACTOR_SPLIT)
+        part = np.zeros((n_items, n_cols), np.int64)
+        for col_, f_hi, f_lo in factors:
+            amount = _exploded(qx, f_hi[c_row], f_lo[c_row], split)
+            magnitude = float(amount.sum())  # amounts ≥ 0 before their sign: Σ|±amount| (exact in int64)
+            amount *= n
+            part[:, col_] = _sum(mat, amount, n_items, magnitude)
+        return part
+
+    if len(pieces) > 1 and ENGINE_THREADS > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(ENGINE_THREADS) as pool:
+            for part in pool.map(chunk, pieces):
+                table += part
+    else:
+        for piece in pieces:
+            table += chunk(piece)
     timer.lap("amounts")
 
     values = table
