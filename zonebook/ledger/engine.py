@@ -74,7 +74,8 @@ OPENING_LIMIT = 90_000_000_000_000  # |opening| < 9 × 10¹³: × 10⁵ fits
 TEMP = "zb_engine"
 CHUNK_ROWS = 1_000_000  # exploded rows per chunk
 ENGINE_THREADS = min(2, os.cpu_count() or 1)
-MAX_VERSIONS = 64  # distinct consumption version texts coded by the reads (array_position)
+MAX_VERSIONS = 64
+PACK_LIMIT = 2**62  # item × list id space × 128 below this: the line read packs them in one bigint  # distinct consumption version texts coded by the reads (array_position)
 
 
 class Unsupported(Exception):
@@ -207,17 +208,37 @@ def read(cur, book_ids=None, timer: Timer | None = None) -> dict:
     if book_ids is not None:
         where = f"l.inventory_list_id IN (SELECT lst.id FROM {T_LIST} lst WHERE lst.state = 'posted'{lbook})"
         wparams = lparams
-    raw = read_columns(
-        cur,
-        f"FROM {T_LINE} l WHERE {where}",
-        [
-            ("item_id", "l.item_id", ">i8"),
-            ("q", "COALESCE(l.qty_i, -1)", ">i8"),
-            ("list_id", "l.inventory_list_id", ">i8"),
-            ("v", "COALESCE(array_position(%s::text[], l.resolved_version::text), 0)", ">i4"),
-        ],
-        [versions, *wparams],
-    )
+    # item, list and version code packed into one bigint when the ids allow (each string_agg column
+    # costs PostgreSQL a serial pass of send calls): ((item × L) + list) × 128 + code
+    vcode = "COALESCE(array_position(%s::text[], l.resolved_version::text), 0)"
+    cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T_ITEM}")
+    item_top = cur.fetchone()[0] + 1
+    cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T_LIST}")
+    list_top = cur.fetchone()[0] + 1
+    if item_top * list_top * 128 < PACK_LIMIT:
+        raw = read_columns(
+            cur,
+            f"FROM {T_LINE} l WHERE {where}",
+            [
+                ("packed", f"(l.item_id * {list_top} + l.inventory_list_id) * 128 + {vcode}", ">i8"),
+                ("q", "COALESCE(l.qty_i, -1)", ">i8"),
+            ],
+            [versions, *wparams],
+        )
+        rest, raw["v"] = np.divmod(raw.pop("packed"), 128)
+        raw["item_id"], raw["list_id"] = np.divmod(rest, list_top)
+    else:
+        raw = read_columns(
+            cur,
+            f"FROM {T_LINE} l WHERE {where}",
+            [
+                ("item_id", "l.item_id", ">i8"),
+                ("q", "COALESCE(l.qty_i, -1)", ">i8"),
+                ("list_id", "l.inventory_list_id", ">i8"),
+                ("v", vcode, ">i4"),
+            ],
+            [versions, *wparams],
+        )
     top = int(max(raw["list_id"].max() if len(raw["list_id"]) else 0, posted[:, 0].max() if len(posted) else 0)) + 1
     list_pos = np.full(top, -1, np.int64)
     list_pos[posted[:, 0]] = np.arange(len(posted))

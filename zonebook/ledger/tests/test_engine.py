@@ -129,8 +129,9 @@ def _rows(select: str, params) -> dict:
 def test_engine_equals_the_numeric_sql_to_the_last_decimal(world, seed, monkeypatch):
     books = _world_data(world, seed)
     book_ids = [b.pk for b in books]
-    for ids, chunk in ((book_ids, 10**6), (book_ids[:1], 10**6), (None, 10**6), (None, 7)):
+    for ids, chunk, pack in ((book_ids, 10**6, 2**62), (book_ids[:1], 10**6, 0), (None, 10**6, 2**62), (None, 7, 0)):
         monkeypatch.setattr(engine, "CHUNK_ROWS", chunk)  # 7: many chunks, summed by two threads
+        monkeypatch.setattr(engine, "PACK_LIMIT", pack)  # 0: ids read unpacked
         full, params = sql.full_sql(ids)
         expected = _rows(full, params)
         with transaction.atomic(), connection.cursor() as cur:
