@@ -35,6 +35,16 @@ from decimal import Decimal
 
 import numpy as np
 
+from zonebook.core.vector import (  # noqa: F401  (moved there; engine.X kept for callers)
+    HEADER,
+    PG_EPOCH_DAYS,
+    TRAILER,
+    BinaryCopy,
+    copy_in,
+    read_columns,
+    round_div,
+)
+
 SCALE = 10_000  # four decimals
 RATE_SCALE = 1_000_000  # exchange rates have six
 LIMIT = 4_600_000_000_000  # |value × 10⁴| bound: (v − prior) × 10⁶ and the cumulative sums fit int64
@@ -49,157 +59,6 @@ OFFICIAL, FROM_CUM, CONVERTED, FROM_MONTHS, FORMULA = 0, 1, 2, 3, 4
 class Unsupported(Exception):
     """The data exceed the exact int64 bound: the caller computes in SQL instead."""
 
-
-def round_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` rounded half away from zero (PostgreSQL's ``ROUND`` on numeric), exactly, for any
-    signs (``den`` ≠ 0)."""
-    num = np.asarray(num, dtype=np.int64)
-    den = np.asarray(den, dtype=np.int64)
-    sign = np.sign(num) * np.sign(den)
-    n, d = np.abs(num), np.abs(den)
-    q, r = np.divmod(n, d)
-    q += (2 * r >= d)  # r < d ≤ LIMIT-sized, so 2r does not overflow
-    return sign * q
-
-
-# -- reading -------------------------------------------------------------------------------------------------
-
-HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # binary COPY: signature, flags, header extension length
-TRAILER = b"\xff\xff"
-
-_SEND = {">i2": "int2send", ">i4": "int4send", ">i8": "int8send"}
-
-
-def read_columns(cur, source: str, columns: list[tuple[str, str, str]], params=None) -> dict[str, np.ndarray]:
-    """Integer columns of ``source`` (a FROM … WHERE clause) as numpy arrays: one row of one ``bytea``
-    per column (``string_agg`` of the values' binary send form, received in binary), so that
-    neither side handles rows one by one.  ``columns``: name, NOT NULL SQL expression, big-endian type
-    (``>i2``/``>i4``/``>i8``).  The aggregates of one query read the rows in the same order."""
-    aggs = ", ".join(f"string_agg({_SEND[typ]}({expr}), ''::bytea)" for _name, expr, typ in columns)
-    import psycopg
-
-    with psycopg.Cursor(cur.connection) as binary:  # server-side binding: results in binary
-        binary.execute(f"SELECT {aggs} {source}", params, binary=True)
-        row = binary.fetchone()
-    return {name: np.frombuffer(data or b"", dtype=typ).astype(typ.replace(">", "<"))
-            for (name, _expr, typ), data in zip(columns, row, strict=True)}
-
-
-# -- writing -------------------------------------------------------------------------------------------------
-
-PG_EPOCH_DAYS = int((np.datetime64("2000-01-01", "D") - np.datetime64("1970-01-01", "D")).astype(np.int64))
-
-
-class BinaryCopy:
-    """Rows for ``COPY … FROM STDIN (FORMAT binary)`` built with numpy, without a loop over rows.
-
-    A row's byte layout depends only on which of its fields are NULL and on the length of its text
-    fields (each text column takes its values from a short list of choices), so the rows are grouped
-    by layout: each group is one fixed-width numpy structured array, filled column by column and
-    written with ``tobytes``.  The order of the rows in the COPY stream does not matter."""
-
-    def __init__(self, n: int):
-        self.n = n
-        self.columns: list[dict] = []
-
-    def _add(self, kind, data, null=None, **extra):
-        null = np.zeros(self.n, bool) if null is None else np.asarray(null, bool)
-        self.columns.append(dict(kind=kind, data=data, null=null, **extra))
-
-    def int8(self, data, null=None):
-        self._add(">i8", np.asarray(data, np.int64), null)
-
-    def int4(self, data, null=None):
-        self._add(">i4", np.asarray(data, np.int64), null)
-
-    def date_of_ym(self, ym):
-        """``period``: the first day of month ``ym`` (year × 12 + month − 1)."""
-        months = np.asarray(ym, dtype=np.int64) - 1970 * 12
-        days = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - PG_EPOCH_DAYS
-        self._add(">i4", days)
-
-    def numeric(self, scaled, dscale: int, null=None):
-        """A numeric from integers scaled by 10^``dscale``, as a fixed number of base-10000 digits (five
-        before the point: 10000⁵ > 2⁶³); PostgreSQL strips the zero digits on receipt."""
-        scaled = np.asarray(scaled, dtype=np.int64)
-        frac_digits = -(-dscale // 4)
-        pad = 10 ** (frac_digits * 4 - dscale)
-        rest = np.abs(scaled).astype(np.uint64) * np.uint64(pad)
-        ndig = 5 + frac_digits
-        digits = np.empty((self.n, ndig), dtype=np.int16)
-        for k in range(ndig - 1, -1, -1):
-            rest, digits[:, k] = np.divmod(rest, np.uint64(10000))
-        sign = np.where(scaled < 0, 0x4000, 0).astype(np.uint16)
-        self._add("numeric", digits, null, sign=sign, dscale=dscale)
-
-    def text(self, codes, choices: list[str]):
-        """A text column whose value is ``choices[code]``."""
-        self._add("text", np.asarray(codes, np.int64), None, choices=[c.encode() for c in choices])
-
-    def _dtype(self, layout) -> np.dtype:
-        fields = [("nfields", ">i2")]
-        for k, (col, part) in enumerate(zip(self.columns, layout, strict=True)):
-            fields.append((f"l{k}", ">i4"))
-            if col["kind"] == "text":
-                fields.append((f"v{k}", f"S{len(col['choices'][part])}"))
-            elif part:  # NULL: the length word only
-                continue
-            elif col["kind"] == "numeric":
-                fields.append((f"v{k}", [("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">u2"), ("dscale", ">i2"),
-                                         ("d", ">i2", (col["data"].shape[1],))]))
-            else:
-                fields.append((f"v{k}", col["kind"]))
-        return np.dtype(fields)
-
-    def tobytes(self) -> bytes:
-        return b"".join(self.chunks())
-
-    def chunks(self, rows_per_chunk: int = 50_000, framed: bool = True):
-        """The COPY stream in pieces (header, groups of rows, trailer; without header and trailer when
-        not ``framed``), so that the database ingests one piece while the next is encoded."""
-        # a layout: per column, its text choice or whether it is NULL
-        parts = [col["data"] if col["kind"] == "text" else col["null"].astype(np.int64) for col in self.columns]
-        layout_id = np.zeros(self.n, np.int64)
-        for part, col in zip(parts, self.columns, strict=True):
-            layout_id = layout_id * (len(col["choices"]) if col["kind"] == "text" else 2) + part
-        if framed:
-            yield HEADER
-        order = np.argsort(layout_id, kind="stable")
-        ids = layout_id[order]
-        bounds = np.flatnonzero(np.diff(ids)) + 1
-        pieces = [rows[k:k + rows_per_chunk] for rows in (np.split(order, bounds) if self.n else [])
-                  for k in range(0, len(rows), rows_per_chunk)]
-        for rows in pieces:
-            first = rows[0]
-            layout = [int(part[first]) for part in parts]
-            rec = np.empty(len(rows), dtype=self._dtype(layout))
-            rec["nfields"] = len(self.columns)
-            for k, (col, part) in enumerate(zip(self.columns, layout, strict=True)):
-                if col["kind"] == "text":
-                    rec[f"l{k}"] = len(col["choices"][part])
-                    rec[f"v{k}"] = col["choices"][part]
-                elif part:
-                    rec[f"l{k}"] = -1
-                elif col["kind"] == "numeric":
-                    ndig = col["data"].shape[1]
-                    rec[f"l{k}"] = 8 + 2 * ndig
-                    v = rec[f"v{k}"]
-                    v["ndigits"], v["weight"], v["dscale"] = ndig, 4, col["dscale"]
-                    v["sign"] = col["sign"][rows]
-                    v["d"] = col["data"][rows]
-                else:
-                    rec[f"l{k}"] = np.dtype(col["kind"]).itemsize
-                    rec[f"v{k}"] = col["data"][rows]
-            yield rec.tobytes()
-        if framed:
-            yield TRAILER
-
-
-def copy_in(cur, table: str, columns: str, chunks, options: str = "") -> None:
-    """``COPY table (columns) FROM STDIN (FORMAT binary{options})`` of a ``BinaryCopy``'s chunks."""
-    with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary{options})") as copy:
-        for chunk in chunks:
-            copy.write(chunk)
 
 
 # -- the computation -----------------------------------------------------------------------------------------

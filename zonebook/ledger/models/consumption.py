@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Value
+from django.db.models.functions import Floor
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
@@ -21,6 +22,31 @@ def _factor(rate: str, label):
     return models.GeneratedField(
         expression=F("unit_consumption") * F(rate) * Value(Decimal("0.01")),
         output_field=models.DecimalField(max_digits=32, decimal_places=16),
+        db_persist=True,
+        verbose_name=label,
+    )
+
+
+# Exact scaled-integer copies of the factors for the integer recompute engine (``ledger.engine``):
+# factor × 10¹⁶ (an exact integer: 16 decimal places) = hi × 10⁸ + lo with 0 ≤ lo < 10⁸, so that
+# hi = ⌊factor × 10⁸⌋ = ⌊单耗 × rate × 10⁶⌋ (< 10¹⁷ for 单耗 < 10⁹, rate ≤ 100) and lo both fit 64 bits.
+FACTOR_SPLIT = 10**8
+
+
+def _factor_hi(rate: str, label):
+    return models.GeneratedField(
+        expression=Floor(F("unit_consumption") * F(rate) * Value(Decimal(10**6))),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+        verbose_name=label,
+    )
+
+
+def _factor_lo(rate: str, label):
+    whole = F("unit_consumption") * F(rate) * Value(Decimal(10**14))
+    return models.GeneratedField(
+        expression=whole - Floor(F("unit_consumption") * F(rate) * Value(Decimal(10**6))) * Value(FACTOR_SPLIT),
+        output_field=models.BigIntegerField(),
         db_persist=True,
         verbose_name=label,
     )
@@ -76,6 +102,12 @@ class Consumption(models.Model):
     k_cons = _factor("bonded_share", _("consumption factor"))
     k_tang = _factor("tangible_rate", _("tangible loss factor"))
     k_intang = _factor("intangible_rate", _("intangible loss factor"))
+    kc_hi = _factor_hi("bonded_share", _("consumption factor × 10⁸ (integer part)"))
+    kc_lo = _factor_lo("bonded_share", _("consumption factor × 10¹⁶ (last 8 digits)"))
+    kt_hi = _factor_hi("tangible_rate", _("tangible loss factor × 10⁸ (integer part)"))
+    kt_lo = _factor_lo("tangible_rate", _("tangible loss factor × 10¹⁶ (last 8 digits)"))
+    ki_hi = _factor_hi("intangible_rate", _("intangible loss factor × 10⁸ (integer part)"))
+    ki_lo = _factor_lo("intangible_rate", _("intangible loss factor × 10¹⁶ (last 8 digits)"))
     declaration_status = models.CharField(
         _("declaration status"),
         max_length=1,

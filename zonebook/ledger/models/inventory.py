@@ -5,6 +5,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext_lazy as _
 
 from zonebook.core.scoping import ScopedQuerySet
@@ -12,6 +14,9 @@ from zonebook.core.scoping import ScopedQuerySet
 from ..choices import IEMark, ItemKind, ListSource, ListState
 from .book import QTY, _prefixed, validate_hs_format
 
+QTY_SCALE = 10**5  # quantities have five decimals
+# qty < 9 × 10¹³: qty × 10⁵ < 9 × 10¹⁸ < 2⁶³ (the column holds 20 digits, 15 before the point)
+QTY_I_LIMIT = 90_000_000_000_000
 LIST_NUMBER_RE = re.compile(r"^QD[0-9A-Z]{4}\d{2}[IE]\d{9}$")
 
 
@@ -152,6 +157,17 @@ class InventoryListLine(models.Model):
     consumption_version = models.CharField(_("consumption version (单耗版本号)"), max_length=8, blank=True)
     resolved_version = models.CharField(
         _("consumption version used"), max_length=8, blank=True, editable=False
+    )
+    # The quantity × 10⁵ as an exact 64-bit integer (the integer recompute engine, ``ledger.engine``);
+    # NULL past QTY_I_LIMIT, where the engine falls back to the numeric SQL.
+    qty_i = models.GeneratedField(
+        expression=Case(
+            When(qty__lt=Value(QTY_I_LIMIT), then=Cast(Round(F("qty") * Value(QTY_SCALE)), models.BigIntegerField())),
+            default=None,
+        ),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+        verbose_name=_("quantity × 10⁵"),
     )
 
     SCOPE_PATHS = _prefixed("inventory_list__book")

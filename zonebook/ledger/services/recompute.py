@@ -16,8 +16,11 @@ from ..models import BALANCE_COLUMNS, Balance, Book
 def recompute(book_ids=None) -> int:
     """Overwrite the balances of the given books (all books when None) from the posted lines.
 
-    Two statements: INSERT missing balance rows, UPDATE … FROM the recomputed aggregate.  Locks the
-    balance rows of the books first (pk order).  Returns the number of balance rows written.
+    Two statements: INSERT missing balance rows, UPDATE … FROM the recomputed aggregate — on
+    PostgreSQL computed by the exact integer engine (``ledger.engine``) unless the data exceed its
+    64-bit bound (then the numeric SQL; ``sql.LAST_RUN`` says which ran).  Locks the balance rows of
+    the books first (pk order), so no posting commits between the engine's reads.  Returns the
+    number of balance rows written.
     """
     qs = Balance.objects.select_for_update().order_by("pk")
     if book_ids is not None:
@@ -32,7 +35,8 @@ def recompute(book_ids=None) -> int:
 def check_balances(book_ids=None, limit: int = 1000) -> list[dict]:
     """Stored vs recomputed balances: a list of {item_id, book_id, missing, columns: {col: {stored, recomputed}}}.
 
-    Empty means every stored balance equals the recompute.  Read-only.
+    Empty means every stored balance equals the recompute.  Read-only; on PostgreSQL the recompute is
+    the integer engine's (as ``recompute``).
     """
     return sql.check(None if book_ids is None else list(book_ids), limit=limit)
 

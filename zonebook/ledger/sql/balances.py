@@ -83,8 +83,42 @@ def full_sql(book_ids=None, as_of=None) -> tuple[str, list]:
     return sql, wparams * 2 + iparams
 
 
+def engine_enabled() -> bool:
+    """Whether the full recompute and check run on the exact integer engine (``ledger.engine``:
+    PostgreSQL only; ``ZONEBOOK["LEDGER_RECOMPUTE_ENGINE"]`` = ``"numpy"`` (default) or ``"sql"``)."""
+    choice = str(settings.ZONEBOOK.get("LEDGER_RECOMPUTE_ENGINE", "numpy"))
+    if choice not in ("numpy", "sql"):
+        raise ValueError(f"LEDGER_RECOMPUTE_ENGINE must be numpy or sql, not {choice!r}")
+    return choice == "numpy" and connection.vendor == "postgresql"
+
+
+# what the last recompute / check ran on ("engine" or "sql") and the engine's bound figures (the
+# ledger_recompute --timing report and the tests)
+LAST_RUN: dict = {}
+
+
+def _staged(cur, book_ids) -> str | None:
+    """The engine's recomputed rows (a SELECT over its temporary table), or None when the data exceed
+    its 64-bit bound (nothing written: the engine runs in a savepoint) — then the SQL path runs."""
+    LAST_RUN.clear()
+    if not engine_enabled():
+        LAST_RUN["path"] = "sql"
+        return None
+    from .. import engine
+
+    try:
+        with transaction.atomic():
+            info = engine.stage(cur, book_ids)
+    except engine.Unsupported as exc:
+        LAST_RUN.update(path="sql", reason=str(exc))
+        return None
+    LAST_RUN.update(path="engine", **info)
+    return engine.staged_select()
+
+
 def recompute(book_ids=None) -> int:
-    """Insert missing balance rows, then overwrite every column from the posted lines (2 statements)."""
+    """Insert missing balance rows, then overwrite every column from the posted lines (2 statements;
+    on PostgreSQL computed by the integer engine unless the data exceed its bound)."""
     now = timezone.now()
     item_where, iparams = "1 = 1", []
     if book_ids is not None:
@@ -102,6 +136,13 @@ def recompute(book_ids=None) -> int:
     with transaction.atomic(), connection.cursor() as cur:
         _full_work_mem(cur)
         cur.execute(insert, [now, *iparams])
+        staged = _staged(cur, book_ids)
+        if staged is not None:
+            cur.execute(
+                f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM ({staged}) f WHERE {T_BAL}.item_id = f.item_id",
+                [now],
+            )
+            return cur.rowcount
         if connection.vendor == "postgresql":
             # PostgreSQL never runs any part of an UPDATE in parallel; CREATE TABLE AS may.  The
             # recomputed rows are built by a parallel plan (both parts of the pivot on every core)
@@ -124,24 +165,36 @@ def recompute(book_ids=None) -> int:
 
 def check(book_ids=None, limit: int = 1000) -> list[dict]:
     """Differences between stored balances and a recompute (missing rows included), set-based."""
-    full, fparams = full_sql(book_ids)
     cond = " OR ".join(f"ABS(f.{c} - b.{c}) > {TOLERANCE}" for c in BALANCE_COLUMNS)
     sel = ", ".join(f"f.{c}, b.{c}" for c in BALANCE_COLUMNS)
     # MATERIALIZED: the recomputed rows are built once, with the plan of ``recompute``.  Inlined,
     # PostgreSQL estimated the pivot at 200 rows and nested-loop joined it with the items
     # (20,000 x 10,000 comparisons at 1 M lines: 34 s instead of 9 s; docs/performance.md).
-    sql = f"""
+    template = """
         WITH f AS MATERIALIZED ({full})
         SELECT f.item_id, f.book_id, b.id, {sel}
           FROM f LEFT JOIN {T_BAL} b ON b.item_id = f.item_id
          WHERE b.id IS NULL OR {cond}
          ORDER BY f.book_id, f.item_id
-         LIMIT {int(limit)}
+         LIMIT {limit}
     """
+    outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cur:
+        if outermost and engine_enabled():
+            # the engine reads in several statements: one snapshot for all of them
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         _full_work_mem(cur)
-        cur.execute(sql, fparams)
+        staged = _staged(cur, book_ids)
+        full, fparams = (staged, []) if staged is not None else full_sql(book_ids)
+        cur.execute(template.format(full=full, sel=sel, cond=cond, limit=int(limit), T_BAL=T_BAL), fparams)
         rows = cur.fetchall()
+        if rows and staged is not None and not outermost:
+            # inside a caller's READ COMMITTED transaction a posting committed between the engine's
+            # reads could show as a difference: differences are confirmed by the one-statement SQL
+            full, fparams = full_sql(book_ids)
+            cur.execute(template.format(full=full, sel=sel, cond=cond, limit=int(limit), T_BAL=T_BAL), fparams)
+            rows = cur.fetchall()
+            LAST_RUN["confirmed_by_sql"] = True
     out = []
     for row in rows:
         item_id, book_id, bal_id = row[:3]

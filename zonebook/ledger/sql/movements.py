@@ -65,21 +65,6 @@ def pivot_sql(where: str, by_list: bool = False, fold: bool = True) -> str:
     lines costs more than it saves (10 M lines: docs/performance.md, "fourth session").  The sums
     are the same: each (line, material) amount is rounded on its own either way.
     """
-    loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
-    k = "-r.sign * lst.direction"
-    if connection.vendor == "postgresql":
-        # numeric multiplication is exact, so q x (u x s x 0.01) = q x u x s x 0.01: the factors of
-        # every consumption row are stored (generated columns k_cons, k_tang, k_intang) instead of
-        # being multiplied again for every exploded row (docs/performance.md).  SQLite's DECIMAL is
-        # a float: keep its order of operations.
-        cons = T_CONS
-        f_cons, f_tang, f_intang = "g.qty * c.k_cons", f"g.qty * c.k_tang{loss}", f"g.qty * c.k_intang{loss}"
-    else:
-        cons = T_CONS
-        gross = "g.qty * c.unit_consumption"
-        f_cons = f"{gross} * c.bonded_share * 0.01"
-        f_tang = f"{gross} * c.tangible_rate * 0.01{loss}"
-        f_intang = f"{gross} * c.intangible_rate * 0.01{loss}"
     # FILTER instead of CASE … ELSE 0: a line adds to its own column only, not a numeric 0 to the 13
     # others (~20 % of the direct part)
     direct_cols = ",\n".join(
@@ -88,31 +73,12 @@ def pivot_sql(where: str, by_list: bool = False, fold: bool = True) -> str:
     )
     zero_rule_cols = ", ".join(f"0 AS {c}" for c in RULE_COLUMNS)
     outer_cols = ", ".join(f"SUM(x.{c}) AS {c}" for c in RULE_COLUMNS)
-    lid, glid, lgrp, ggrp, xsel, xgrp = ("",) * 6
+    lid, lgrp, xsel, xgrp = ("",) * 4
     if by_list:
-        lid, glid, lgrp, ggrp = "lst.id AS list_id, ", "g.list_id, ", "lst.id, ", "g.list_id, "
+        lid, lgrp = "lst.id AS list_id, ", "lst.id, "
         xsel, xgrp = "x.list_id AS list_id, ", "x.list_id, "
-    template, extra = _EXPLODED_BRANCH, {}
-    if not fold:
-        template = _UNFOLDED_BRANCH
-        extra = {
-            f"u_{name}": _signed_sum(f"ROUND({expr}, 5)")
-            for name, expr in zip(EXPLODED.values(), (f_cons, f_tang, f_intang), strict=True)
-        }
-    exploded = template.format(
-        **extra,
-        zero_rule_cols=zero_rule_cols,
-        f_cons=f_cons,
-        f_tang=f_tang,
-        f_intang=f_intang,
-        k=k,
-        frm=_from(),
-        where=where,
-        cons=cons,
-        lid=lid,
-        glid=glid,
-        lgrp=lgrp,
-        ggrp=ggrp,
+    exploded = explosion_sql(
+        where, group="fold" if fold else "line", by_list=by_list, pad_before=f"{zero_rule_cols}, ", pad_after=", 0, 0"
     )
     return f"""
         SELECT {xsel}x.item_id AS item_id, {outer_cols},
@@ -133,21 +99,107 @@ def pivot_sql(where: str, by_list: bool = False, fold: bool = True) -> str:
     """
 
 
-_EXPLODED_BRANCH = """            SELECT {glid}c.material_id, {zero_rule_cols},
-                   SUM(g.n * ROUND({f_cons}, 5)),
-                   SUM(g.n * ROUND({f_tang}, 5)),
-                   SUM(g.n * ROUND({f_intang}, 5)),
-                   0, 0
-              FROM (
-                -- identical (product, version, qty) lines explode to identical rounded amounts:
-                -- fold them first into a signed count n (a reversal cancels its original)
-                SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, SUM({k}) AS n
-                  {frm}
+# ---------------------------------------------------------------- the explosion builder
+
+# How product lines are grouped before they meet their consumption rows (``explosion_sql``):
+#   "line": none — every line joins its consumption rows (n = its sign): the full recompute and
+#           the as-of report (one parallel pipeline of hash joins, docs/performance.md);
+#   "fold": identical (product, version, qty) lines folded into a signed count n (posting; the
+#           write-off's "line" rounding) — each (line, material) amount is still rounded on its own;
+#   "sum":  the signed quantities of a (product, version) summed first, one rounding per
+#           (product, version, material) — the write-off's default "product" rounding (§6.3).
+GROUPS = ("line", "fold", "sum")
+
+
+def factor_exprs(order: str = "gross") -> tuple[str, str, str]:
+    """The exploded amounts of one grouped product quantity ``g.qty`` and one consumption row ``c``
+    before rounding: consumption, tangible loss, intangible loss.
+
+    PostgreSQL: numeric multiplication is exact, so q × (单耗 × s × 0.01) = q × 单耗 × s × 0.01 and
+    the stored per-row factors (generated columns k_cons, k_tang, k_intang) are used instead of
+    multiplying three columns again for every exploded row (docs/performance.md).  SQLite's DECIMAL
+    is a float: each caller keeps its order of operations — ``"gross"`` (posting, recompute: the
+    quantity × 单耗 first) or ``"factor"`` (the write-off: the factor first).
+    """
+    loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
+    if connection.vendor == "postgresql":
+        return "g.qty * c.k_cons", f"g.qty * c.k_tang{loss}", f"g.qty * c.k_intang{loss}"
+    if order == "factor":
+        return (
+            "g.qty * (c.unit_consumption * c.bonded_share * 0.01)",
+            f"g.qty * (c.unit_consumption * c.tangible_rate * 0.01{loss})",
+            f"g.qty * (c.unit_consumption * c.intangible_rate * 0.01{loss})",
+        )
+    gross = "g.qty * c.unit_consumption"
+    return (
+        f"{gross} * c.bonded_share * 0.01",
+        f"{gross} * c.tangible_rate * 0.01{loss}",
+        f"{gross} * c.intangible_rate * 0.01{loss}",
+    )
+
+
+def explosion_sql(
+    where: str,
+    *,
+    group: str = "line",
+    by_list: bool = False,
+    order: str = "gross",
+    pad_before: str = "",
+    pad_after: str = "",
+    book_id: int | None = None,
+) -> str:
+    """THE explosion of product lines through the consumption rows of their resolved version (单损耗),
+    used by posting and the recompute (``pivot_sql``), the as-of report (``full_sql``) and the
+    write-off (``writeoff.bom_consumption``).
+
+    One row per material (per (list, material) with ``by_list``, after a leading ``list_id``):
+    ``item_id`` (the material), ``consumption``, ``tangible_loss``, ``intangible_loss`` — each
+    (grouped line, material) amount rounded to 5 dp (ROUND: half away from zero) and signed by
+    −rule sign × list direction (exports add, product returns subtract).  ``where`` selects the lines
+    (aliases l = line, lst = list, r = rule); ``group`` is one of ``GROUPS``; ``order`` the SQLite
+    order of multiplication (``factor_exprs``); ``pad_before`` / ``pad_after`` are constant columns
+    placed around the three amounts (the pivot's UNION ALL branch); ``book_id`` reads only that
+    book's consumption rows (an index scan of its rows instead of hash-joining the province's table —
+    the write-off of one book).
+    """
+    if group not in GROUPS:
+        raise ValueError(f"group must be one of {GROUPS}, not {group!r}")
+    k = "-r.sign * lst.direction"
+    lid = glid = lgrp = ggrp = ""
+    if by_list:
+        lid, glid, lgrp, ggrp = "lst.id AS list_id, ", "g.list_id, ", "lst.id, ", "g.list_id, "
+    exprs = factor_exprs(order)
+    if group == "line":
+        # n = ±1: two filtered sums instead of a multiplication per row
+        grouped = f"""SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, {k} AS n
+                  {_from()}
+                 WHERE r.explode AND ({where})"""
+        sums = [_signed_sum(f"ROUND({e}, 5)") for e in exprs]
+    elif group == "fold":
+        # identical (product, version, qty) lines explode to identical rounded amounts: fold them
+        # first into a signed count n (a reversal cancels its original)
+        grouped = f"""SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, SUM({k}) AS n
+                  {_from()}
                  WHERE r.explode AND ({where})
                  GROUP BY {lgrp}l.item_id, l.resolved_version, l.qty
-                HAVING SUM({k}) <> 0
+                HAVING SUM({k}) <> 0"""
+        sums = [f"SUM(g.n * ROUND({e}, 5))" for e in exprs]
+    else:
+        grouped = f"""SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, SUM({k} * l.qty) AS qty, 1 AS n
+                  {_from()}
+                 WHERE r.explode AND ({where})
+                 GROUP BY {lgrp}l.item_id, l.resolved_version
+                HAVING SUM({k} * l.qty) <> 0"""
+        sums = [f"SUM(g.n * ROUND({e}, 5))" for e in exprs]
+    cons, tang, intang = sums
+    book = "" if book_id is None else f" AND c.book_id = {int(book_id)}"
+    return f"""            SELECT {glid}c.material_id AS item_id, {pad_before}{cons} AS consumption,
+                   {tang} AS tangible_loss,
+                   {intang} AS intangible_loss{pad_after}
+              FROM (
+                {grouped}
               ) g
-              JOIN {cons} c ON c.product_id = g.item_id AND c.version = g.version
+              JOIN {T_CONS} c ON c.product_id = g.item_id AND c.version = g.version{book}
              GROUP BY {ggrp}c.material_id
 """
 
@@ -157,25 +209,6 @@ def _signed_sum(expr: str) -> str:
     return (
         f"(COALESCE(SUM({expr}) FILTER (WHERE g.n > 0), 0) - COALESCE(SUM({expr}) FILTER (WHERE g.n < 0), 0))"
     )
-
-
-# Without the fold: every product line joins its consumption rows directly (g = the line itself,
-# n = its sign).  One pipeline of hash joins into one hash aggregate, which PostgreSQL runs in
-# parallel; used by the full recompute, where the fold's sort of every line costs more than it saves
-# (docs/performance.md, "fourth session").
-_UNFOLDED_BRANCH = """            SELECT {glid}c.material_id, {zero_rule_cols},
-                   {u_cons},
-                   {u_tang},
-                   {u_intang},
-                   0, 0
-              FROM (
-                SELECT {lid}l.item_id AS item_id, l.resolved_version AS version, l.qty AS qty, {k} AS n
-                  {frm}
-                 WHERE r.explode AND ({where})
-              ) g
-              JOIN {cons} c ON c.product_id = g.item_id AND c.version = g.version
-             GROUP BY {ggrp}c.material_id
-"""
 
 
 DELTA_COLUMNS = list(RULE_COLUMNS) + list(EXPLODED)

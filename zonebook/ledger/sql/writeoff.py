@@ -41,7 +41,8 @@ from ..models import (
     WriteOffLine,
     WriteOffList,
 )
-from ..sql import _dec, scrap_bonded
+from ..sql import _dec
+from .movements import explosion_sql
 
 T_ITEM = BookItem._meta.db_table
 T_CONS = Consumption._meta.db_table
@@ -140,47 +141,16 @@ def rounding_mode() -> str:
 
 
 def bom_consumption(where: str, book_id: int | None = None) -> str:
-    """消耗 from the consumption table (单耗): product lines exploded through their resolved version.
+    """消耗 from the consumption table (单耗): product lines exploded through their resolved version by
+    the ledger's one explosion builder (``movements.explosion_sql``).
 
     The product lines are first summed per (product, version) — signed: exports and carry-overs
-    out add, product returns in subtract — (``"line"`` rounding: per (product, version, qty), so
-    identical lines fold); the per-unit factors (单耗 × 保税比例, × loss rates) are multiplied once per
-    consumption row (exact numeric products, equal to posting's ROUND(qty × 单耗 × …, 5) per unit).
-    ``book_id``: read only that book's consumption rows (an index scan of its ~100 rows instead of
-    hash-joining the whole province's table: the planner cannot see how few (product, version)
-    groups the lines make).
+    out add, product returns in subtract — (``"line"`` rounding: folded per (product, version,
+    qty)); the per-unit factors (单耗 × 保税比例, × loss rates) are the stored exact products, equal to
+    posting's ROUND(qty × 单耗 × …, 5) per unit.  ``book_id``: read only that book's consumption rows.
     """
-    loss = " * c.bonded_share * 0.01" if scrap_bonded() else ""
-    by_line = rounding_mode() == "line"
-    qty_key = ", l.qty" if by_line else ""
-    g_qty = (
-        "l.qty AS qty, SUM(-r.sign * lst.direction) AS n"
-        if by_line
-        else "SUM(-r.sign * lst.direction * l.qty) AS qty, 1 AS n"
-    )
-    having = "SUM(-r.sign * lst.direction)" if by_line else "SUM(-r.sign * lst.direction * l.qty)"
-    book = "" if book_id is None else f" WHERE c.book_id = {int(book_id)}"
-    return f"""
-        SELECT f.material_id AS item_id,
-               SUM(g.n * ROUND(g.qty * f.k_cons, 5)) AS consumption,
-               SUM(g.n * ROUND(g.qty * f.k_tang, 5)) AS tangible_loss,
-               SUM(g.n * ROUND(g.qty * f.k_intang, 5)) AS intangible_loss
-          FROM (
-            SELECT l.item_id AS item_id, l.resolved_version AS version, {g_qty}
-              {FROM}
-             WHERE r.explode AND ({where})
-             GROUP BY l.item_id, l.resolved_version{qty_key}
-            HAVING {having} <> 0
-          ) g
-          JOIN (
-            SELECT c.product_id, c.version, c.material_id,
-                   c.unit_consumption * c.bonded_share * 0.01 AS k_cons,
-                   c.unit_consumption * c.tangible_rate * 0.01{loss} AS k_tang,
-                   c.unit_consumption * c.intangible_rate * 0.01{loss} AS k_intang
-              FROM {T_CONS} c{book}
-          ) f ON f.product_id = g.item_id AND f.version = g.version
-         GROUP BY f.material_id
-    """
+    group = "fold" if rounding_mode() == "line" else "sum"
+    return explosion_sql(where, group=group, order="factor", book_id=book_id)
 
 
 # The consumption term is pluggable (domain doc §6.5): book.writeoff_method → function(where, book_id)

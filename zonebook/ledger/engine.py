@@ -1,0 +1,452 @@
+"""The full recompute of the balances on PostgreSQL as exact 64-bit integer arithmetic (numpy).
+
+The same figures as ``sql.full_sql`` (which SQLite runs, and PostgreSQL when the bound below does not
+hold), to the last decimal, in three steps:
+
+* **read** (one row of ``string_agg`` binary column aggregates each, ``core.vector.read_columns``): the
+  books' items (id, book, kind, opening × 10⁵), the consumption rows (material, the three factors as
+  exact scaled integers ``k·_hi``/``k·_lo``, their (product, version) group) and the posted lines
+  (item, ``qty_i`` = qty × 10⁵, rule, direction, the (product, version) group of a product line);
+* **compute**: the direct part — Σ qty × direction per (item, rule target); the explosion — every
+  product line repeated over its group's consumption rows, each (line, material) amount
+  qty × factor rounded to 5 dp half away from zero *exactly* (``exploded``), signed by −rule sign ×
+  direction and summed per material; then expected remaining (§6.3(c), ``calc.EQUATION``) and the
+  scrap balance;
+* **write**: the rows (item, book, every balance column × 10⁵) binary-COPYed into a temporary table,
+  then one ``UPDATE … FROM`` (recompute) or the check's comparison (check) against it.
+
+Exact rounding with 64-bit integers: a factor f has 16 decimals (单耗 9 dp × rate 5 dp × 0.01), so
+K = f × 10¹⁶ is an integer, stored split as K = hi × 10⁸ + lo (0 ≤ lo < 10⁸).  With Q = qty × 10⁵ =
+Qh × 10⁸ + Ql (0 ≤ Ql < 10⁸) the exact amount × 10⁵ is Q × K / 10¹⁶ and
+
+    Q × K = (Q × hi + Qh × lo) × 10⁸ + Ql × lo,    T = Q × hi + Qh × lo + ⌊Ql × lo / 10⁸⌋,
+
+so Q × K / 10¹⁶ = (T × 10⁸ + r) / 10¹⁶ with 0 ≤ r < 10⁸, and ROUND(·, 5) half away from zero (the
+amount is ≥ 0) is ⌊(T + 5 × 10⁷) / 10⁸⌋: the dropped r < 10⁸ never reaches the half (5 × 10¹⁵).
+
+**Bound** (``bound``, from the arrays read, before any computation): every Q fits (qty < 9 × 10¹³:
+``qty_i`` not NULL), every hi ≥ 0, and for every exploding line Q × (H + 1) < 2⁶² where H is the
+largest hi of its (product, version) group — then T + 5 × 10⁷ ≤ Q × (H + 1) + 1.5 × 10⁸ < 2⁶³
+(Qh × lo < Q and ⌊Ql × lo / 10⁸⌋ < 10⁸); the products are evaluated in float64 against 2⁶², a margin
+far above float64's relative error.  The sums — Σ Q of the lines + Σ rows × the largest rounded
+amount + the largest opening — must stay below 2⁶¹ (in float: < 2⁶² exactly).  When it does not hold (or a setting needs more decimals: the
+bonded-share scrap rule), ``Unsupported`` is raised before anything is written and the caller runs
+the numeric SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+from django.db import connection
+
+from zonebook.core.vector import BinaryCopy, copy_in, read_columns
+
+from . import calc
+from .choices import RULE_COLUMNS
+from .models import (
+    BALANCE_COLUMNS,
+    Balance,
+    BookItem,
+    Consumption,
+    InventoryList,
+    InventoryListLine,
+    PostingRule,
+)
+from .models.consumption import FACTOR_SPLIT
+from .models.inventory import QTY_SCALE
+
+T_BAL = Balance._meta.db_table
+T_ITEM = BookItem._meta.db_table
+T_CONS = Consumption._meta.db_table
+T_LIST = InventoryList._meta.db_table
+T_LINE = InventoryListLine._meta.db_table
+T_RULE = PostingRule._meta.db_table
+
+INT64_MAX = 2**63 - 1
+SUM_LIMIT = 2**62
+HALF = FACTOR_SPLIT // 2
+FACTORS = (("consumption", "kc"), ("tangible_loss", "kt"), ("intangible_loss", "ki"))
+COL = {c: n for n, c in enumerate(BALANCE_COLUMNS)}
+OPENING_LIMIT = 90_000_000_000_000  # |opening| < 9 × 10¹³: × 10⁵ fits
+TEMP = "zb_engine"
+CHUNK_ROWS = 1_000_000  # exploded rows per chunk
+ENGINE_THREADS = min(2, os.cpu_count() or 1)
+MAX_VERSIONS = 64
+PACK_LIMIT = 2**62  # item × list id space × 128 below this: the line read packs them in one bigint  # distinct consumption version texts coded by the reads (array_position)
+
+
+class Unsupported(Exception):
+    """The data exceed the exact int64 bound: the caller computes in SQL instead."""
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def exploded(q: np.ndarray, hi: np.ndarray, lo: np.ndarray, split=None) -> np.ndarray:
+    """ROUND(qty × factor, 5) × 10⁵ for q = qty × 10⁵ ≥ 0 and factor × 10¹⁶ = hi × 10⁸ + lo (exact;
+    see the module docstring; the caller has checked the bound).  ``split``: divmod(q, 10⁸) if known."""
+    return _exploded(q, np.array(hi, np.int64), np.array(lo, np.int64), split)
+
+
+def _exploded(q, hi, lo, split=None):
+    """``exploded`` computed in the (fresh) arrays ``hi`` and ``lo``: one temporary array only."""
+    qh, ql = np.divmod(q, FACTOR_SPLIT) if split is None else split
+    t = np.multiply(q, hi, out=hi)
+    t += qh * lo
+    lo *= ql
+    lo //= FACTOR_SPLIT
+    t += lo
+    t += HALF
+    t //= FACTOR_SPLIT
+    return t
+
+
+LIMB = 21
+
+
+def _sum(index: np.ndarray, values: np.ndarray, n: int, magnitude: int | None = None) -> np.ndarray:
+    """Exact int64 sums of ``values`` per ``index`` (0 ≤ index < n) with float64 ``bincount``: one pass
+    when Σ|values| < 2⁵² (every partial sum is then an integer float64 holds exactly), else one pass per
+    21-bit limb of |value| (a limb's sums stay below 2⁵³ for fewer than 2³² values).  ``magnitude``:
+    Σ|values| when the caller knows it."""
+    out = np.zeros(n, np.int64)
+    if not len(values):
+        return out
+    if magnitude is None:
+        magnitude = float(np.abs(values).sum(dtype=np.float64))
+    if magnitude < 2.0**52:
+        return np.rint(np.bincount(index, weights=values, minlength=n)).astype(np.int64)
+    sign = np.sign(values)
+    mag = np.abs(values)
+    for shift in (2 * LIMB, LIMB, 0):
+        limb = ((mag >> shift) & (2**LIMB - 1)) * sign
+        out += np.rint(np.bincount(index, weights=limb, minlength=n)).astype(np.int64) << shift
+    return out
+
+
+class Timer:
+    """Wall-clock splits of the engine (and the CPU seconds of this process: on a loaded machine the
+    wall clock also counts the time waiting for a core)."""
+
+    def __init__(self):
+        self.split: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._t, self._c = time.perf_counter(), time.process_time()
+
+    def lap(self, name: str) -> None:
+        t, c = time.perf_counter(), time.process_time()
+        self.split[name] = self.split.get(name, 0.0) + t - self._t
+        self.cpu[name] = self.cpu.get(name, 0.0) + c - self._c
+        self._t, self._c = t, c
+
+
+def _book_filter(alias: str, book_ids) -> tuple[str, list]:
+    if book_ids is None:
+        return "", []
+    ids = [int(i) for i in book_ids]
+    return f" AND {alias}.book_id = ANY(%s)", [ids]
+
+
+def read(cur, book_ids=None, timer: Timer | None = None) -> dict:
+    """Items, consumption rows and posted lines of the books as numpy arrays (three COPY statements)."""
+    timer = timer or Timer()
+    ibook, iparams = _book_filter("i", book_ids)
+    items = read_columns(
+        cur,
+        f"FROM {T_ITEM} i WHERE TRUE{ibook}",
+        [
+            ("id", "i.id", ">i8"),
+            ("book_id", "i.book_id", ">i8"),
+            ("material", "(i.kind = 'material')::int4::int2", ">i2"),
+            ("opening", f"(LEAST(GREATEST(i.opening_qty, -{OPENING_LIMIT}), {OPENING_LIMIT}) * {QTY_SCALE})::int8", ">i8"),
+            ("opening_over", f"(ABS(i.opening_qty) >= {OPENING_LIMIT})::int4::int2", ">i2"),
+        ],
+        iparams,
+    )
+    timer.lap("read items")
+    cur.execute(f"SELECT id, target, sign, explode, scrap FROM {T_RULE}")
+    rules = cur.fetchall()
+    # a version is text: each distinct version of the consumption rows gets a small code (1…k) that
+    # the reads below compute with array_position — no join of the lines with the groups
+    cbook, cparams = _book_filter("c", book_ids)
+    cur.execute(f"SELECT DISTINCT c.version FROM {T_CONS} c WHERE TRUE{cbook} ORDER BY 1", cparams)
+    versions = [r[0] for r in cur.fetchall()]
+    if len(versions) > MAX_VERSIONS:
+        raise Unsupported(f"{len(versions)} distinct consumption versions (the engine codes at most {MAX_VERSIONS})")
+    width = len(versions) + 1
+    raw = read_columns(
+        cur,
+        f"FROM {T_CONS} c WHERE TRUE{cbook}",
+        [
+            ("product_id", "c.product_id", ">i8"),
+            ("v", "COALESCE(array_position(%s::text[], c.version::text), 0)", ">i4"),
+            ("material_id", "c.material_id", ">i8"),
+        ]
+        + [(f"{p}_{part}", f"c.{p}_{part}", ">i8") for _c, p in FACTORS for part in ("hi", "lo")],
+        [versions, *cparams],
+    )
+    # the (product, version) groups: their keys sorted; the rows of a group contiguous, groups in order
+    keys, group = np.unique(raw.pop("product_id") * width + raw.pop("v"), return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    cons = {name: a[order] for name, a in raw.items()}
+    cons["g"] = group[order].astype(np.int64)
+    timer.lap("read consumption")
+    lbook, lparams = _book_filter("lst", book_ids)
+    cur.execute(
+        f"""SELECT lst.id, lst.rule_id, lst.direction FROM {T_LIST} lst JOIN {T_RULE} r ON r.id = lst.rule_id
+             WHERE lst.state = 'posted' AND (r.target <> '' OR r.explode){lbook}""",
+        lparams,
+    )
+    posted = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
+    # the lines: the line table alone (lists and rules are joined here, by dense lookups), with the
+    # (product, version) group of each line — a parallel hash join with the small group table
+    where, wparams = "TRUE", []
+    if book_ids is not None:
+        where = f"l.inventory_list_id IN (SELECT lst.id FROM {T_LIST} lst WHERE lst.state = 'posted'{lbook})"
+        wparams = lparams
+    # item, list and version code packed into one bigint when the ids allow (each string_agg column
+    # costs PostgreSQL a serial pass of send calls): ((item × L) + list) × 128 + code
+    vcode = "COALESCE(array_position(%s::text[], l.resolved_version::text), 0)"
+    cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T_ITEM}")
+    item_top = cur.fetchone()[0] + 1
+    cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T_LIST}")
+    list_top = cur.fetchone()[0] + 1
+    if item_top * list_top * 128 < PACK_LIMIT:
+        raw = read_columns(
+            cur,
+            f"FROM {T_LINE} l WHERE {where}",
+            [
+                ("packed", f"(l.item_id * {list_top} + l.inventory_list_id) * 128 + {vcode}", ">i8"),
+                ("q", "COALESCE(l.qty_i, -1)", ">i8"),
+            ],
+            [versions, *wparams],
+        )
+        rest, raw["v"] = np.divmod(raw.pop("packed"), 128)
+        raw["item_id"], raw["list_id"] = np.divmod(rest, list_top)
+    else:
+        raw = read_columns(
+            cur,
+            f"FROM {T_LINE} l WHERE {where}",
+            [
+                ("item_id", "l.item_id", ">i8"),
+                ("q", "COALESCE(l.qty_i, -1)", ">i8"),
+                ("list_id", "l.inventory_list_id", ">i8"),
+                ("v", vcode, ">i4"),
+            ],
+            [versions, *wparams],
+        )
+    top = int(max(raw["list_id"].max() if len(raw["list_id"]) else 0, posted[:, 0].max() if len(posted) else 0)) + 1
+    list_pos = np.full(top, -1, np.int64)
+    list_pos[posted[:, 0]] = np.arange(len(posted))
+    at = list_pos[raw["list_id"]]
+    keep = at >= 0  # lines of posted lists with a rule that moves a column
+    at = at[keep]
+    rule = posted[at, 1]
+    explode = np.zeros(max((r[0] for r in rules), default=0) + 1, bool)
+    for rid, _t, _s, exp, _sc in rules:
+        explode[rid] = exp
+    item_id, v = raw["item_id"][keep], raw["v"][keep]
+    g = np.full(len(v), -1, np.int64)
+    found = np.flatnonzero((v > 0) & explode[rule])
+    if len(keys) and len(found):
+        key = item_id[found] * width + v[found]
+        idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        hit = keys[idx] == key  # a product line of a (product, version) without consumption rows: none
+        g[found[hit]] = idx[hit]
+    lines = {
+        "item_id": item_id,
+        "q": raw["q"][keep],
+        "rule_id": rule,
+        "direction": posted[at, 2],
+        "g": g,
+    }
+    timer.lap("read lines")
+    return {"items": items, "cons": cons, "lines": lines, "rules": rules}
+
+
+def bound(data: dict) -> dict:
+    """The overflow bound of the integer path (module docstring); raises ``Unsupported``."""
+    from .sql import scrap_bonded
+
+    if scrap_bonded():
+        raise Unsupported("the bonded-share scrap rule needs factors with 23 decimals (past the 64-bit bound)")
+    items, cons, lines = data["items"], data["cons"], data["lines"]
+    if items["opening_over"].any():
+        raise Unsupported("an opening quantity exceeds the 64-bit bound")
+    q = lines["q"]
+    if len(q) and int(q.min()) < 0:
+        raise Unsupported("a quantity exceeds the 64-bit bound")
+    his = [cons[f"{p}_hi"] for _c, p in FACTORS]
+    if any(len(h) and int(h.min()) < 0 for h in his):
+        raise Unsupported("a negative consumption factor (the rounding bound assumes factors ≥ 0)")
+    g = lines["g"]
+    n_groups = int(max(g.max() if len(g) else -1, cons["g"].max() if len(cons["g"]) else -1)) + 1
+    sizes = np.bincount(cons["g"], minlength=n_groups).astype(np.int64)
+    # per (product, version) group: its largest factor × 10⁸ (hi); per exploding line: Q × (hi + 1)
+    g_hi = np.zeros(n_groups, np.int64)
+    for h in his:
+        np.maximum.at(g_hi, cons["g"], h)
+    e = g >= 0
+    q_e = q[e]
+    worst = q_e.astype(np.float64) * (g_hi[g[e]] + 1).astype(np.float64)
+    worst_max = float(worst.max()) if len(worst) else 0.0
+    # float64 products are within a relative 2⁻⁵² of the exact ones: < 2⁶² in float proves
+    # Q × hi + Qh × lo + ⌊Ql × lo / 10⁸⌋ + 5 × 10⁷ ≤ Q × (hi + 1) + 1.5 × 10⁸ < 2⁶³ exactly
+    if worst_max >= float(SUM_LIMIT):
+        i = int(np.argmax(worst))
+        raise Unsupported(
+            f"quantity × factor past the 64-bit bound (qty × 10⁵ {int(q_e[i])}, factor × 10⁸ {int(g_hi[g[e]][i])})"
+        )
+    n_rows = int(sizes[g[e]].sum())
+    # every sum: Σ|Q| of the direct lines + Σ (rows × largest rounded amount) + the opening, < 2⁶¹
+    # in float, i.e. < 2⁶² exactly (each sum and expected remaining are bounded by it)
+    total = (
+        float(q.astype(np.float64).sum())
+        + float((sizes[g[e]] * (worst / FACTOR_SPLIT + 2)).sum())
+        + float(np.abs(items["opening"]).max() if len(items["opening"]) else 0)
+    )
+    if total >= float(2**61):
+        raise Unsupported("the sums may pass the 64-bit bound (2⁶²)")
+    return {
+        "q_max": int(q_e.max()) if len(q_e) else 0,
+        "h_max": int(g_hi.max()) if n_groups else 0,
+        "worst": worst_max,
+        "exploded_rows": n_rows,
+        "sum_bound": total,
+    }
+
+
+def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item ids, book ids, values) with values[i, c] = balance column c of item i × 10⁵."""
+    timer = timer or Timer()
+    items, cons, lines = data["items"], data["cons"], data["lines"]
+    ids = items["id"]
+    n_items = len(ids)
+    # item id → row (dense lookup; ids of other books map to -1 and are dropped, as the SQL's join)
+    top = int(max(ids.max() if n_items else 0, lines["item_id"].max() if len(lines["item_id"]) else 0,
+                  cons["material_id"].max() if len(cons["material_id"]) else 0)) + 1
+    pos = np.full(top, -1, np.int64)
+    pos[ids] = np.arange(n_items)
+    # rules: id → (target column, sign, explode)
+    r_top = max((r[0] for r in data["rules"]), default=0) + 1
+    r_col = np.full(r_top, -1, np.int64)
+    r_sign = np.zeros(r_top, np.int64)
+    r_explode = np.zeros(r_top, bool)
+    for rid, target, sign, explode, _scrap in data["rules"]:
+        r_col[rid] = COL[target] if target in RULE_COLUMNS else -1  # the SQL pivots these only
+        r_sign[rid], r_explode[rid] = sign, explode
+    n_cols = len(BALANCE_COLUMNS)
+    table = np.zeros((n_items, n_cols), np.int64)
+    values = table.reshape(-1)  # a view: (item, column) → item × n_cols + column
+
+    # direct: Σ qty × direction per (item, rule target)
+    rule = lines["rule_id"]
+    q = lines["q"]
+    direction = lines["direction"].astype(np.int64)
+    col = r_col[rule]
+    row = pos[lines["item_id"]]
+    sel = (col >= 0) & (row >= 0)
+    values += _sum(row[sel] * n_cols + col[sel], q[sel] * direction[sel], n_items * n_cols)  # in place: table
+    timer.lap("direct")
+
+    # explosion: every product line over its group's consumption rows, in chunks of about
+    # CHUNK_ROWS exploded rows (bounded memory at any scale) computed by ENGINE_THREADS threads
+    # (numpy releases the GIL in its array loops); each chunk sums into its own table
+    g = lines["g"]
+    sel = r_explode[rule] & (g >= 0)
+    g_sel = g[sel].astype(np.int64)
+    sizes = np.bincount(cons["g"], minlength=int(g.max()) + 1 if len(g) else 1).astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
+    counts = sizes[g_sel]
+    q_sel = q[sel]
+    n_sel = -r_sign[rule[sel]] * direction[sel]
+    cons_mat = pos[cons["material_id"]]
+    factors = [(COL[column], cons[f"{p}_hi"], cons[f"{p}_lo"]) for column, p in FACTORS]
+    ends = np.cumsum(counts)
+    bounds = np.searchsorted(ends, np.arange(CHUNK_ROWS, int(ends[-1]) if len(ends) else 0, CHUNK_ROWS))
+    pieces = [(a, b) for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(g_sel)], strict=True) if b > a]
+    timer.lap("explode")
+
+    def chunk(piece):
+        lo_, hi_ = piece
+        cnt = counts[lo_:hi_]
+        end = np.cumsum(cnt)
+        # the consumption rows of the chunk: each line's group start + 0, 1, … (rows of a group are
+        # contiguous, groups in order)
+        c_row = np.arange(int(end[-1])) + np.repeat(starts[g_sel[lo_:hi_]] - (end - cnt), cnt)
+        qx = np.repeat(q_sel[lo_:hi_], cnt)
+        n = np.repeat(n_sel[lo_:hi_], cnt)
+        mat = cons_mat[c_row]
+        if (mat < 0).any():
+            keep = mat >= 0
+            qx, n, mat, c_row = qx[keep], n[keep], mat[keep], c_row[keep]
+        split = np.divmod(qx, FACTOR_SPLIT)
+        part = np.zeros((n_items, n_cols), np.int64)
+        for col_, f_hi, f_lo in factors:
+            amount = _exploded(qx, f_hi[c_row], f_lo[c_row], split)
+            magnitude = float(amount.sum())  # amounts ≥ 0 before their sign: Σ|±amount| (exact in int64)
+            amount *= n
+            part[:, col_] = _sum(mat, amount, n_items, magnitude)
+        return part
+
+    if len(pieces) > 1 and ENGINE_THREADS > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(ENGINE_THREADS) as pool:
+            for part in pool.map(chunk, pieces):
+                table += part
+    else:
+        for piece in pieces:
+            table += chunk(piece)
+    timer.lap("amounts")
+
+    values = table
+    material = items["material"].astype(bool)
+    values[:, COL["opening"]] = np.where(material, items["opening"], 0)
+    er = np.zeros(n_items, np.int64)
+    for c, s in calc.EQUATION.items():
+        if c in ("adjust_plus", "adjust_minus"):
+            continue  # adjustments come from write-offs (not posted by lists): zero
+        er += s * values[:, COL[c]]
+    values[:, COL["expected_remaining"]] = np.where(material, er, 0)
+    sb = values[:, COL["tangible_loss"]] - values[:, COL["scrap_out"]]
+    values[:, COL["scrap_balance"]] = np.where(material, sb, 0)
+    timer.lap("balances")
+    return ids, items["book_id"], values
+
+
+def stage(cur, book_ids=None, timer: Timer | None = None) -> dict:
+    """Read, bound, compute and COPY the recomputed balances (× 10⁵) into the temporary table ``zb_engine``
+    (item_id, book_id, one bigint per balance column).  Raises ``Unsupported`` before writing anything."""
+    timer = timer or Timer()
+    data = read(cur, book_ids, timer)
+    info = bound(data)
+    ids, books, values = compute(data, timer)
+    enc = BinaryCopy(len(ids))
+    enc.int8(ids)
+    enc.int8(books)
+    for n in range(values.shape[1]):
+        enc.int8(values[:, n])
+    cols = ", ".join(BALANCE_COLUMNS)
+    cur.execute(f"DROP TABLE IF EXISTS {TEMP}")
+    cur.execute(
+        f"CREATE TEMPORARY TABLE {TEMP} (item_id int8, book_id int8, "
+        + ", ".join(f"{c} int8" for c in BALANCE_COLUMNS)
+        + ") ON COMMIT DROP"
+    )
+    copy_in(cur, TEMP, f"item_id, book_id, {cols}", enc.chunks())
+    timer.lap("copy in")
+    info["items"] = len(ids)
+    info["lines"] = len(data["lines"]["q"])
+    return info
+
+
+def staged_select() -> str:
+    """The staged rows with every balance column as numeric(·, 5) (the shape of ``sql.full_sql``)."""
+    cols = ", ".join(f"e.{c} * 0.00001 AS {c}" for c in BALANCE_COLUMNS)
+    return f"SELECT e.item_id, e.book_id, {cols} FROM {TEMP} e"
+
