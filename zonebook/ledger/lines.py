@@ -45,6 +45,7 @@ class LineField:
     form: bool = False  # a column of the entry grid
     form_label: Promise | str | None = None  # the grid's header when it differs
     api: bool = True  # a field of the API serializer (read-only when not ``given``)
+    blank: bool = True  # TEXT: the API accepts an empty string (else the service derives the value)
 
     @property
     def column_label(self):
@@ -83,9 +84,14 @@ SPEC: tuple[LineField, ...] = (
         form=True,
     ),
     LineField(
-        "part_no", _("part no. (料号)"), TEXT, max_length=40, import_label=_("part no."), aliases=("料号", "商品料号")
+        "part_no",
+        _("part no. (料号)"),
+        TEXT,
+        max_length=40,
+        import_label=_("part no."),
+        aliases=("料号", "商品料号"),
     ),
-    LineField("hs_code", _("HS code"), TEXT, max_length=10, aliases=("商品编码",)),
+    LineField("hs_code", _("HS code"), TEXT, max_length=10, blank=False, aliases=("商品编码",)),
     LineField("name", _("name"), TEXT, max_length=200, aliases=("商品名称",)),
     LineField(
         "qty",
@@ -122,7 +128,12 @@ SPEC: tuple[LineField, ...] = (
     ),
     LineField("currency", _("currency"), TEXT, max_length=3, aliases=("币制",), form=True),
     LineField(
-        "country", _("country"), TEXT, max_length=3, aliases=("原产国", "最终目的国", "原产国(地区)"), form=True
+        "country",
+        _("country"),
+        TEXT,
+        max_length=3,
+        aliases=("原产国", "最终目的国", "原产国(地区)"),
+        form=True,
     ),
     LineField(
         "consumption_version",
@@ -246,7 +257,7 @@ def serializer_fields(spec=None) -> dict:
                 **common,
             )
         else:
-            blank = {} if f.required else {"allow_blank": True}
+            blank = {"allow_blank": True} if f.blank and not f.required else {}
             out[f.name] = serializers.CharField(max_length=f.max_length, **blank, **common)
     return out
 

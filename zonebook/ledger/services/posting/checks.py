@@ -98,7 +98,6 @@ def find_rule(
     return rules[0]
 
 
-
 class Tables:
     """The reference rows every list of a batch is checked against, loaded once."""
 

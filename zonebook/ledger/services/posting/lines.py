@@ -267,4 +267,3 @@ def merge_lines(inv: InventoryList, lines: Sequence[Mapping]) -> list[dict]:
         merged["line_no"] = int(no)
         out.append(merged)
     return out
-

@@ -500,4 +500,3 @@ def purge_stale_staged_lists(older_than) -> int:
         )
     )
     return discard_staged_lists(ids) if ids else 0
-

@@ -114,7 +114,9 @@ def _post(lst: InventoryList, rule: PostingRule, *, by, resolve: bool = True) ->
     """Post one checked list (the lock is held): the batch engine with one list."""
     lst.rule = rule
     receipts = {lst.pk: (lst.receipt_number, lst.receipt_date)} if lst.receipt_number else {}
-    changed, warnings, _now = _post_many(lst.book, [lst], by=by, receipts=receipts, single=True, resolve=resolve)
+    changed, warnings, _now = _post_many(
+        lst.book, [lst], by=by, receipts=receipts, single=True, resolve=resolve
+    )
     msg = _("List %(n)s posted: %(c)d balance rows changed.") % {"n": lst.number, "c": changed}
     return PostingResult(lst, changed=True, message=msg, balances_changed=changed, warnings=warnings)
 
@@ -161,7 +163,9 @@ def _post_many(
         changed = sql.apply_lists(tids, sum(lst.line_count for lst in targeted))
         queries.refresh_book_summaries([book.pk])
     now = timezone.now()
-    InventoryList.objects.filter(pk__in=[lst.pk for lst in todo]).update(state=ListState.POSTED, posted_at=now)
+    InventoryList.objects.filter(pk__in=[lst.pk for lst in todo]).update(
+        state=ListState.POSTED, posted_at=now
+    )
     with_receipt = [lst for lst in todo if lst.pk in receipts]
     for lst in with_receipt:
         lst.receipt_number, lst.receipt_date = receipts[lst.pk]
@@ -452,6 +456,7 @@ def preview_posting(inv: InventoryList) -> list[dict]:
 
 class _Rollback(Exception):
     pass
+
 
 @dataclass
 class _Posted(BatchResult):
