@@ -461,7 +461,7 @@ def discard_staged_lists(list_ids: Sequence[int], *, lines_per_transaction: int 
     """Delete staged lists and their lines (the compensating rollback of a failed import), about
     ``lines_per_transaction`` lines per transaction so the write lock is never held long.  Only lists
     still in the hidden state ``IMPORTING`` are touched.  Returns the number of lists deleted."""
-    from ..models import InventoryListLine
+    from ...models import InventoryListLine
 
     ids = sorted({int(i) for i in list_ids})
     staged = []

@@ -157,10 +157,10 @@ def _post_many(
     if targeted:
         locks.lock_book_balances(book.pk)
         tids = [lst.pk for lst in targeted]
-        warnings = sql.batch_shortfalls(tids)
-        if warnings and negative_policy() != NegativeBalancePolicy.WARN:
+        refuse = negative_policy() != NegativeBalancePolicy.WARN
+        changed, warnings = sql.check_and_apply(tids, sum(lst.line_count for lst in targeted), refuse=refuse)
+        if warnings and refuse:
             raise _shortfall_error(warnings) if single else _batch_shortfall_error(todo, warnings)
-        changed = sql.apply_lists(tids, sum(lst.line_count for lst in targeted))
         queries.refresh_book_summaries([book.pk])
     now = timezone.now()
     InventoryList.objects.filter(pk__in=[lst.pk for lst in todo]).update(
