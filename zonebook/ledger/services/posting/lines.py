@@ -67,10 +67,10 @@ BUILT = (
 )
 
 
-def _plan(columns: Sequence[str]):
+def _plan(columns: Sequence[str], fields=None):
     """(the extra spec fields to append to a built row, the permutation of the built row to
     ``columns`` order — None when it is already in that order)."""
-    spec = line_spec.by_name()
+    spec = line_spec.by_name(fields)
     extras = tuple(spec[c] for c in columns if c not in BUILT)
     full = (*BUILT, *(f.name for f in extras))
     order = tuple(full.index(c) for c in columns)
@@ -344,14 +344,13 @@ def _copy_text(lists: Sequence[tuple[int, Sequence[tuple]]]):
     """The rows in ``COPY … FROM STDIN`` text format, ``COPY_CHUNK`` rows per string: each row
     joined once (``psycopg``'s ``write_row`` adapts value by value: ~9 µs a row); a row whose
     text holds a tab, newline, carriage return or backslash of its own is escaped field by field."""
-    width = len(LINE_COLUMNS)  # tabs of a clean row
     out: list[str] = []
     for list_id, rows in lists:
         prefix = f"{list_id}\t"
         for row in rows:
             text = "\t".join(["\\N" if v is None else str(v) for v in row])
             if (
-                text.count("\t") != width - 1
+                text.count("\t") != len(row) - 1
                 or text.count("\\") != row.count(None)
                 or "\n" in text
                 or "\r" in text
