@@ -381,7 +381,8 @@ def create_inventory_lists(
     if action == "post":
         from .posting import post_inventory_lists
 
-        posted = post_inventory_lists(book, [inv.pk for inv in objs], by=by)
+        # created in this call: their versions were resolved at creation (checked again, not redone)
+        posted = post_inventory_lists(book, [inv.pk for inv in objs], by=by, _fresh=True)
         posted.lists = objs
         for inv in objs:
             inv.state, inv.posted_at = ListState.POSTED, posted.posted_at

@@ -129,6 +129,7 @@ def _post_many(
     receipts: Mapping[int, tuple] | None = None,
     single: bool = False,
     resolve: bool = True,
+    fresh: bool = False,
 ) -> tuple[int, list[dict], dt.datetime]:
     """THE posting engine: post the checked, submitted lists ``todo`` of ``book`` (each with its
     ``rule`` set, in posting order: declaration date, id).  Returns (balance rows changed, warnings,
@@ -136,6 +137,8 @@ def _post_many(
 
     ``single``: one list — its errors, warnings and audit entry keep the one-list form (the errors
     name lines and items, the entry records the balance rows changed and the receipt as a message).
+    ``fresh``: the lists were created in this call — their versions were resolved for their
+    declaration dates moments ago from the same consumption rows, so they are only checked.
     ``resolve=False``: the lines' consumption versions are kept as stored (a reversal uses the
     versions its original used)."""
     receipts = receipts or {}
@@ -146,7 +149,8 @@ def _post_many(
         InventoryList.objects.filter(pk__in=pks).update(rule_id=rule_id)
     explode = [lst.pk for lst in todo if lst.rule.explode] if resolve else []
     if explode:
-        sql.resolve_versions_many(explode)
+        if not fresh:
+            sql.resolve_versions_many(explode)
         problems = sql.version_problems_many(explode)
         if problems:
             if single:
@@ -465,7 +469,12 @@ class _Posted(BatchResult):
 
 @transaction.atomic
 def post_inventory_lists(
-    book: Book, list_ids: Sequence[int], *, by=None, receipts: Mapping[int, tuple] | None = None
+    book: Book,
+    list_ids: Sequence[int],
+    *,
+    by=None,
+    receipts: Mapping[int, tuple] | None = None,
+    _fresh: bool = False,
 ) -> BatchResult:
     """Approve and post submitted lists of ``book`` together (lists already posted are left as they
     are, like ``post_inventory_list``).  Raises one DomainError naming every list that cannot be
@@ -530,7 +539,7 @@ def post_inventory_lists(
     numbers = {lst.pk: lst.number for lst in todo}
     for lst in todo:
         lst.rule = rules[lst.pk]
-    changed, warnings, now = _post_many(book, todo, by=by, receipts=receipts)
+    changed, warnings, now = _post_many(book, todo, by=by, receipts=receipts, fresh=_fresh)
     for w in warnings:
         w["list"] = numbers.get(w["list_id"], "")
     return _Posted(
