@@ -315,6 +315,9 @@ def _build_lines(
             field="lines",
             details=errors,
         )
+    if _ORDER is not None:  # the specification orders a column differently from ``BUILT``
+        order = _ORDER
+        out = [tuple(r[i] for i in order) for r in out]
     return out
 
 
