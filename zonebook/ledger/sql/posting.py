@@ -135,7 +135,7 @@ def check_and_apply(
     found — their effect added to the stored balances.  Returns (balance rows changed, shortfalls);
     nothing is applied when refused.
 
-    PostgreSQL: the by-list pivot is computed ONCE into a temporary table (analyzed), which both the
+    PostgreSQL: the by-list pivot is computed ONCE into a temporary table (dropped again), which both the
     check and the ``UPDATE`` read (per item, the sum of the lists' exact numeric deltas equals the
     pivot over all lines at once; the stored balance is rounded as in ``apply_lists``).  This also
     keeps the planner from re-running the pivot per balance row when the statistics of freshly
@@ -156,17 +156,17 @@ def check_and_apply(
             # then nests a loop per line (30 s instead of 1 s for 50,000 lines)
             cur.execute(f"SET LOCAL work_mem = '{LARGE_LIST_WORK_MEM}'")
             cur.execute("SET LOCAL enable_nestloop = off")
-        cur.execute(f"DROP TABLE IF EXISTS {T_STAGE}")
         cur.execute(
             f"CREATE TEMPORARY TABLE {T_STAGE} ON COMMIT DROP AS {pivot_sql(f'lst.id IN ({marks})', by_list=True)}",
             ids * 2,
         )
-        cur.execute(f"ANALYZE {T_STAGE}")
         if large:
             cur.execute("SET LOCAL work_mem TO DEFAULT")
             cur.execute("SET LOCAL enable_nestloop TO DEFAULT")
     found = _shortfalls(T_STAGE, [], limit)
     if found and refuse:
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE {T_STAGE}")
         return 0, found
     sums = ", ".join(f"SUM({c}) AS {c}" for c in (*DELTA_COLUMNS, "er", "sb"))
     sets = [f"{c} = ROUND({T_BAL}.{c} + d.{c}, 5)" for c in DELTA_COLUMNS]
@@ -325,23 +325,21 @@ def version_problems_many(list_ids, limit: int = 50) -> list[dict]:
     """``version_problems`` for the lists of one batch (each at its own date), with ``list_id``.
 
     First the distinct (product, resolved version) pairs of the lists are checked against the
-    consumption table (two small queries: normally no pair is bad and nothing else runs); only the
-    lines of bad pairs are then read back.  (One statement joining the lines to the bad pairs was
+    consumption table (one query: normally no pair is bad and nothing else runs); only the lines
+    of bad pairs are then read back.  (One statement joining the lines to the bad pairs was
     planned as a nested loop over the lines when the table's statistics were stale: minutes for a
     50,000-line list.)"""
     marks, ids = _in_clause(list_ids)
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT DISTINCT item_id, resolved_version FROM {T_LINE} WHERE inventory_list_id IN ({marks})",
+            f"""SELECT p.item_id, p.resolved_version
+                  FROM (SELECT DISTINCT item_id, resolved_version FROM {T_LINE}
+                         WHERE inventory_list_id IN ({marks})) p
+                 WHERE p.resolved_version = '' OR NOT EXISTS (
+                       SELECT 1 FROM {T_CONS} c WHERE c.product_id = p.item_id AND c.version = p.resolved_version)""",
             ids,
         )
-        pairs = cur.fetchall()
-        if not pairs:
-            return []
-        pmarks, pids = _in_clause({pid for pid, _v in pairs})
-        cur.execute(f"SELECT DISTINCT product_id, version FROM {T_CONS} WHERE product_id IN ({pmarks})", pids)
-        known = set(cur.fetchall())
-        bad = sorted({(pid, v) for pid, v in pairs if v == "" or (pid, v) not in known})
+        bad = sorted(cur.fetchall())
         if not bad:
             return []
         values = ", ".join(["(%s, %s)"] * len(bad))
