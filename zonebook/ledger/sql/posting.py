@@ -151,18 +151,13 @@ def check_and_apply(
     large = line_count >= LARGE_LIST_LINES and connection.in_atomic_block
     with connection.cursor() as cur:
         if large:
-            # hash joins: a large batch's lines are most of what the planner sees of the line
-            # table, whose statistics may not know them yet (written in this transaction): it
-            # then nests a loop per line (30 s instead of 1 s for 50,000 lines)
             cur.execute(f"SET LOCAL work_mem = '{LARGE_LIST_WORK_MEM}'")
-            cur.execute("SET LOCAL enable_nestloop = off")
         cur.execute(
             f"CREATE TEMPORARY TABLE {T_STAGE} ON COMMIT DROP AS {pivot_sql(f'lst.id IN ({marks})', by_list=True)}",
             ids * 2,
         )
         if large:
             cur.execute("SET LOCAL work_mem TO DEFAULT")
-            cur.execute("SET LOCAL enable_nestloop TO DEFAULT")
     found = _shortfalls(T_STAGE, [], limit)
     if found and refuse:
         with connection.cursor() as cur:
