@@ -52,10 +52,7 @@ class CarryOverCreateForm(forms.Form):
         from ..services.carryover import resolve_parties
 
         data = super().clean()
-        if any(
-            k in self.errors
-            for k in ("transferor_book", "transferor_item", "transferee_book", "transferee_item")
-        ):
+        if any(k in self.errors for k in ("transferor_book", "transferor_item", "transferee_book", "transferee_item")):
             return data
         found, errors = resolve_parties(
             {

@@ -17,9 +17,10 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from zonebook.core.context import acting_as
-from zonebook.ledger import services, sql_writeoff
+from zonebook.ledger import services
 from zonebook.ledger.services import writeoff as wsvc
 from zonebook.ledger.services.reference import load_reference_data
+from zonebook.ledger.sql import writeoff as sql_writeoff
 from zonebook.registry.models import Enterprise
 
 
