@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from zonebook.core.api import IdField, SeqNoField
+from zonebook.core.api import IdField
 
+from .. import lines as line_spec
 from ..choices import IEMark, ItemKind
 from ..models import BALANCE_COLUMNS, Balance, Book, BookItem, Consumption, InventoryList, InventoryListLine
 
@@ -116,37 +117,23 @@ class BalanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InventoryListLineSerializer(serializers.ModelSerializer):
-    item_seq_no = SeqNoField()
-    qty = serializers.DecimalField(max_digits=20, decimal_places=5)
-    line_no = SeqNoField(required=False)
+def line_serializer_class(spec=None) -> type[serializers.Serializer]:
+    """The API's line serializer, its fields derived from the line specification (ledger/lines.py)."""
+    fields = line_spec.serializer_fields(spec)
 
     class Meta:
         model = InventoryListLine
-        fields = [
-            "line_no",
-            "item_seq_no",
-            "part_no",
-            "hs_code",
-            "name",
-            "qty",
-            "legal_qty",
-            "legal_qty2",
-            "unit_price",
-            "amount",
-            "currency",
-            "country",
-            "consumption_version",
-            "resolved_version",
-        ]
-        read_only_fields = ["resolved_version"]
-        extra_kwargs = {
-            "part_no": {"required": False},
-            "hs_code": {"required": False, "validators": []},
-            "name": {"required": False},
-            "unit_price": {"required": False},
-            "amount": {"required": False},
-        }
+        fields = list(line_spec.api_line(spec))
+        read_only_fields = [f.name for f in (spec or line_spec.SPEC) if f.api and not f.given]
+
+    return type(
+        "InventoryListLineSerializer",
+        (serializers.ModelSerializer,),
+        {**fields, "Meta": Meta, "__module__": __name__},
+    )
+
+
+InventoryListLineSerializer = line_serializer_class()
 
 
 class InventoryListSerializer(serializers.ModelSerializer):

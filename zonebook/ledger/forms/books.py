@@ -16,18 +16,12 @@ from zonebook.core.errors import DomainError
 from zonebook.core.forms import BootstrapForm, BootstrapFormMixin
 from zonebook.core.lists import cap
 
+from .. import lines as line_spec
 from ..choices import IEMark, ItemKind
+from ..lines import FORM_LINE
 
-LINE_FIELDS = (
-    "item_seq_no",
-    "qty",
-    "legal_qty",
-    "unit_price",
-    "amount",
-    "currency",
-    "country",
-    "consumption_version",
-)
+# The grid's columns, from the one line specification (ledger/lines.py).
+LINE_FIELDS = FORM_LINE
 HEADER_FIELDS = (
     "number",
     "internal_number",
@@ -75,29 +69,11 @@ class InventoryListHeaderForm(BootstrapForm):
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "") or k in ("number",)}
 
 
-class LineForm(BootstrapFormMixin, forms.Form):
+class LineFormBase(BootstrapFormMixin, forms.Form):
     # The stored line's number (hidden): the service merges an edited row with the stored line by
     # it, so the fields the grid does not show (declared name, second legal quantity…) are kept.
     line_no = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-    item_seq_no = forms.IntegerField(
-        label=cap(_("item sequence no. (备案序号)")),
-        min_value=1,
-        required=False,
-        widget=forms.NumberInput(attrs={"list": "book-items", "class": "form-control-sm"}),
-    )
-    qty = forms.DecimalField(
-        label=cap(_("quantity")), max_digits=20, decimal_places=5, required=False, min_value=0
-    )
-    legal_qty = forms.DecimalField(
-        label=cap(_("legal quantity")), max_digits=20, decimal_places=5, required=False
-    )
-    unit_price = forms.DecimalField(
-        label=cap(_("unit price")), max_digits=18, decimal_places=4, required=False
-    )
-    amount = forms.DecimalField(label=cap(_("amount")), max_digits=18, decimal_places=2, required=False)
-    currency = forms.CharField(label=cap(_("currency")), max_length=3, required=False)
-    country = forms.CharField(label=cap(_("country")), max_length=3, required=False)
-    consumption_version = forms.CharField(label=cap(_("consumption version")), max_length=8, required=False)
+    grid: tuple[str, ...] = LINE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,7 +82,7 @@ class LineForm(BootstrapFormMixin, forms.Form):
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {}) or {}
-        return all(data.get(k) in (None, "") for k in LINE_FIELDS)
+        return all(data.get(k) in (None, "") for k in self.grid)
 
     def clean(self):
         data = super().clean()
@@ -122,10 +98,24 @@ class LineForm(BootstrapFormMixin, forms.Form):
     def line(self) -> dict:
         """Every grid column (a cleared cell is given as empty, so that it clears the stored value),
         plus the stored line number when the row shows a stored line."""
-        out = {k: self.cleaned_data.get(k) for k in LINE_FIELDS}
+        out = {k: self.cleaned_data.get(k) for k in self.grid}
         if self.cleaned_data.get("line_no"):
             out["line_no"] = self.cleaned_data["line_no"]
         return out
+
+
+def line_form_class(spec=None) -> type[LineFormBase]:
+    """The grid's row form, its fields derived from the line specification (``lines.form_fields``)."""
+    fields = line_spec.form_fields(spec)
+    if "item_seq_no" in fields:  # picks from the book's items (the page's datalist)
+        fields["item_seq_no"].widget = forms.NumberInput(
+            attrs={"list": "book-items", "class": "form-control-sm"}
+        )
+    grid = line_spec.form_line(spec)
+    return type("LineForm", (LineFormBase,), {**fields, "grid": grid, "__module__": __name__})
+
+
+LineForm = line_form_class()
 
 
 class BaseLineFormSet(forms.BaseFormSet):

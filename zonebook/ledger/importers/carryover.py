@@ -19,7 +19,7 @@ from zonebook.core.imports.parsers import Choice, Date, DecimalNumber, Integer, 
 
 from ..models.carryover import CarryOverState
 from ..services import carryover as svc
-from . import LedgerImport
+from .base import LedgerImport
 
 STATE_ALIASES = {
     "暂存": CarryOverState.DRAFT,
@@ -137,7 +137,9 @@ class CarryOverImport(LedgerImport):
             if problems:
                 for field, message in problems:
                     errors.append(
-                        self.error(row, columns[field], message) if field else RowError(row.number, "", "", message)
+                        self.error(row, columns[field], message)
+                        if field
+                        else RowError(row.number, "", "", message)
                     )
                 continue
             data.update(found)

@@ -2,23 +2,14 @@
 
 * ``books``: create_book, update_book, change_book_status, add_item, update_item, set_opening_balance
 * ``consumption``: add_consumption, update_consumption, revise_consumption, versions_in_force
-* ``posting``: create_inventory_list, update_inventory_list, submit_inventory_list,
-  post_inventory_list (= approve_inventory_list), cancel_inventory_list, reverse_inventory_list,
-  preview_posting
+* ``posting`` (package: lines / lists / posting): create_inventory_list(s), update_inventory_list,
+  submit_inventory_list, post_inventory_list (= approve_inventory_list), post_inventory_lists,
+  post_lists, cancel_inventory_list, reverse_inventory_list, preview_posting, staged lists
 * ``recompute``: recompute, check_balances, balances_as_of
 * ``rules``: save_posting_rule (admin edits with audit)
 * ``reference``: load_reference_data (fixtures: posting rules, mode/book kinds, HS codes)
 """
 
-from .batch import (
-    BatchResult,
-    create_inventory_lists,
-    discard_staged_lists,
-    post_inventory_lists,
-    post_lists,
-    publish_staged_lists,
-    purge_stale_staged_lists,
-)
 from .books import (
     add_item,
     add_items,
@@ -36,12 +27,19 @@ from .consumption import (
     versions_in_force,
 )
 from .posting import (
+    BatchResult,
     PostingResult,
     approve_inventory_list,
     cancel_inventory_list,
     create_inventory_list,
+    create_inventory_lists,
+    discard_staged_lists,
     post_inventory_list,
+    post_inventory_lists,
+    post_lists,
     preview_posting,
+    publish_staged_lists,
+    purge_stale_staged_lists,
     reverse_inventory_list,
     submit_inventory_list,
     update_inventory_list,

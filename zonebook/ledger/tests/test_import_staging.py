@@ -67,7 +67,7 @@ def _committed_staged(numbers) -> int:
 @pytest.fixture
 def small_stages(monkeypatch, settings):
     """One list per committed stage, no pause."""
-    monkeypatch.setattr(importers, "STAGE_LINES", 1)
+    monkeypatch.setattr(importers.lists, "STAGE_LINES", 1)
     settings.IMPORT_STAGE_PAUSE = 0
 
 
@@ -228,7 +228,7 @@ def test_writers_are_not_locked_out_by_a_staged_import(world, tmp_path, monkeypa
     user = world.users.enterprise
     settings.IMPORT_STAGED = staged
     settings.IMPORT_STAGE_PAUSE = 0.1
-    monkeypatch.setattr(importers, "STAGE_LINES", 1)
+    monkeypatch.setattr(importers.lists, "STAGE_LINES", 1)
     path = _file(tmp_path, lw.book, 10, lines=1)
     # the committed test database, copied to a file that the threads below open (WAL, 3 s timeout)
     db = tmp_path / "db.sqlite3"

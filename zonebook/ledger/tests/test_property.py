@@ -83,15 +83,10 @@ def reference(book_items, boms, posted, rules):
     return ref
 
 
-@pytest.mark.django_db
-@override_settings(ZONEBOOK={"LEDGER_NEGATIVE_BALANCE": "warn"})
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(sc=scenario)
-def test_incremental_equals_recompute_equals_reference(world, sc):
+def build(world, sc):
+    """The book of a scenario, its items and BOM, and its lists posted (or reversed) one by one
+    through ``post_inventory_list`` / ``reverse_inventory_list`` — the one posting engine.
+    Returns (book, {(kind, seq): item id}, [(kind, (mode, ie), lines, direction), …])."""
     b = f.book(world.enterprises.a1, kind="C")
     items = {}
     for seq, opening in enumerate(sc["openings"], start=1):
@@ -125,6 +120,19 @@ def test_incremental_equals_recompute_equals_reference(world, sc):
         entry = (kind, key, [(s, q) for s, q in lines], 1)
         posted.append(entry)
         lists.append((res.inventory_list, entry))
+    return b, items, posted
+
+
+@pytest.mark.django_db
+@override_settings(ZONEBOOK={"LEDGER_NEGATIVE_BALANCE": "warn"})
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sc=scenario)
+def test_incremental_equals_recompute_equals_reference(world, sc):
+    b, items, posted = build(world, sc)
     rules = [r.as_dict() for r in PostingRule.objects.all()]
     ref = reference(items, sc["boms"], posted, rules)
     stored = {r["item_id"]: r for r in Balance.objects.filter(book=b).values("item_id", *BALANCE_COLUMNS)}

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from zonebook.core.context import acting_as
 from zonebook.ledger import services
+from zonebook.ledger.lines import LINE_COLUMNS
 from zonebook.ledger.models import InventoryList, InventoryListLine
 from zonebook.ledger.services.reference import load_reference_data
 from zonebook.registry.models import Enterprise
@@ -75,25 +76,26 @@ class Command(BaseCommand):
         )
         book = services.change_book_status(book, "filed")
         t0 = time.perf_counter()
-        mats = [
-            services.add_item(
-                book,
-                "material",
-                {"seq_no": i, "part_no": f"M{i}", "hs_code": "8542319000", "name": f"M{i}", "unit": "007"},
-            )
-            for i in range(1, n_mat + 1)
-        ]
-        prods = [
-            services.add_item(
-                book,
-                "product",
-                {"seq_no": i, "part_no": f"P{i}", "hs_code": "8471300000", "name": f"P{i}", "unit": "001"},
-            )
-            for i in range(1, n_prod + 1)
-        ]
-        for p in prods:
-            for m in rnd.sample(mats, n_bom):
-                services.add_consumption(
+        mats = services.add_items(
+            book,
+            "material",
+            [
+                {"seq_no": i, "part_no": f"M{i}", "hs_code": "8542319000", "name": f"M{i}", "unit": "007"}
+                for i in range(1, n_mat + 1)
+            ],
+        )
+        prods = services.add_items(
+            book,
+            "product",
+            [
+                {"seq_no": i, "part_no": f"P{i}", "hs_code": "8471300000", "name": f"P{i}", "unit": "001"}
+                for i in range(1, n_prod + 1)
+            ],
+        )
+        services.add_consumptions(
+            book,
+            [
+                (
                     p,
                     m,
                     {
@@ -102,6 +104,10 @@ class Command(BaseCommand):
                         "intangible_rate": Decimal(rnd.randint(0, 100)) / 100,
                     },
                 )
+                for p in prods
+                for m in rnd.sample(mats, n_bom)
+            ],
+        )
         self.stdout.write(f"setup items/consumption: {time.perf_counter() - t0:.2f} s")
         serial = iter(range(10**8 + rnd.randrange(10**8), 10**9))
         imp = services.create_inventory_list(
@@ -138,15 +144,38 @@ class Command(BaseCommand):
         res, t_post = self._t(
             f"post {n_lines} product lines (explosion ×{n_bom})", lambda: services.post_inventory_list(lst)
         )
+        raw2 = [dict(r) for r in raw]
+        res2, t_both = self._t(
+            f"create + post {n_lines} lines end to end (create_inventory_lists, action=post)",
+            lambda: services.create_inventory_lists(
+                book,
+                [
+                    (
+                        {
+                            "number": f"QD999926E{next(serial):09d}",
+                            "ie_mark": "E",
+                            "supervision_mode": "0615",
+                            "item_kind": "product",
+                            "declaration_date": dt.date(2026, 2, 1),
+                        },
+                        raw2,
+                    )
+                ],
+                action="post",
+            ),
+        )
+        t_copy = self._copy_anchor(book, lst, serial)
         self.stdout.write(
-            f"  posting throughput: {n_lines / t_post:,.0f} lines/s (create {n_lines / t_create:,.0f} lines/s); {res.balances_changed} balances"
+            f"  posting: post only {n_lines / t_post:,.0f} lines/s; create {n_lines / t_create:,.0f} lines/s; "
+            f"create + post {n_lines / t_both:,.0f} lines/s; COPY anchor {n_lines / t_copy:,.0f} lines/s; "
+            f"create + post / COPY = {t_copy / t_both:.2f}; {res.balances_changed} balances"
         )
         lst.refresh_from_db()  # rule and state as posted
         # Clone the posted list until the book holds total_lines posted lines (bench shortcut, not a service).
         copies = max(0, total_lines // n_lines - 1)
         t0 = time.perf_counter()
         t_line = InventoryListLine._meta.db_table
-        cols = "line_no, item_id, item_seq_no, part_no, hs_code, name, qty, legal_qty, legal_qty2, unit_price, amount, currency, country, consumption_version, resolved_version"
+        cols = ", ".join(LINE_COLUMNS)
         for n in range(copies):
             clone = InventoryList.objects.create(
                 number=f"QD999926E{next(serial):09d}",
@@ -191,3 +220,41 @@ class Command(BaseCommand):
         )
         diffs, t_chk = self._t("check_balances", lambda: services.check_balances([book.pk]))
         self.stdout.write(f"  recompute: {total / t_rec:,.0f} lines/s; check found {len(diffs)} differences")
+
+    def _copy_anchor(self, book, lst, serial) -> float:
+        """The anchor: the same line rows (read back from the posted list) written with a plain
+        ``COPY … FROM STDIN`` (text, one preformatted buffer) into the indexed line table, under a
+        new list; timed is the COPY alone (on SQLite: ``executemany``)."""
+        anchor = InventoryList.objects.create(
+            number=f"QD999926E{next(serial):09d}",
+            internal_number=f"bench-{next(serial)}",
+            book=book,
+            enterprise_id=book.enterprise_id,
+            ie_mark="E",
+            supervision_mode="0615",
+            item_kind="product",
+            declaration_date=dt.date(2026, 2, 2),
+        )
+        rows = list(InventoryListLine.objects.filter(inventory_list=lst).values_list(*LINE_COLUMNS))
+        table = InventoryListLine._meta.db_table
+        cols = ", ".join(("inventory_list_id", *LINE_COLUMNS))
+
+        def text(v):
+            return "\\N" if v is None else str(v)
+
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                buf = "".join(f"{anchor.pk}\t" + "\t".join(text(v) for v in row) + "\n" for row in rows)
+                with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                    copy.write(buf)
+            else:
+                marks = ", ".join(["%s"] * (len(LINE_COLUMNS) + 1))
+                cur.executemany(
+                    f"INSERT INTO {table} ({cols}) VALUES ({marks})", [(anchor.pk, *r) for r in rows]
+                )
+        t = time.perf_counter() - t0
+        self.stdout.write(f"COPY anchor {len(rows)} lines into the indexed line table: {t:.3f} s")
+        InventoryListLine.objects.filter(inventory_list=anchor).delete()
+        anchor.delete()
+        return t

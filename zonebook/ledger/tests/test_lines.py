@@ -1,0 +1,81 @@
+"""The one line specification (ledger/lines.py): the posting path's COPY order, the import's line
+columns, the entry form's fields and the API serializer's fields all derive from it."""
+
+from dataclasses import replace
+from decimal import Decimal as D
+
+import pytest
+
+from zonebook.ledger import lines as spec
+from zonebook.ledger.api.serializers import InventoryListLineSerializer, line_serializer_class
+from zonebook.ledger.forms.books import LineForm, line_form_class
+from zonebook.ledger.importers import LIST_LINE, InventoryListImport
+from zonebook.ledger.models import InventoryListLine
+from zonebook.ledger.services import posting
+from zonebook.ledger.services.posting import lines as line_rows
+
+from . import factories as f
+
+BATCH_NO = spec.LineField(
+    "batch_no",
+    "batch no.",
+    spec.TEXT,
+    max_length=20,
+    aliases=("批次号",),
+    form=True,
+)
+
+
+def test_every_derivation_reads_the_specification():
+    assert posting.LINE_COLUMNS is spec.LINE_COLUMNS
+    model_fields = {fld.attname for fld in InventoryListLine._meta.concrete_fields}
+    assert set(spec.LINE_COLUMNS) <= model_fields  # every written column is a model column
+    assert tuple(LIST_LINE) == spec.IMPORT_LINE
+    line_keys = [c.key for c in InventoryListImport.columns if c.key in spec.by_name()]
+    assert tuple(line_keys) == spec.IMPORT_LINE
+    assert tuple(k for k in LineForm.base_fields if k != "line_no") == spec.FORM_LINE
+    assert tuple(InventoryListLineSerializer().fields) == spec.API_LINE
+    # the derived columns are neither imported nor entered; the API shows the resolved version only
+    assert "item_id" not in spec.IMPORT_LINE + spec.FORM_LINE + spec.API_LINE
+    assert InventoryListLineSerializer().fields["resolved_version"].read_only
+
+
+def test_a_field_added_to_the_specification_appears_everywhere():
+    extended = (*spec.SPEC[:-1], BATCH_NO, spec.SPEC[-1])  # before resolved_version
+    columns = spec.line_columns(extended)
+    assert columns[-2:] == ("batch_no", "resolved_version")
+    assert "batch_no" in spec.line_fields(extended)
+    imported = {c.key: c for c in spec.import_columns(extended)}
+    assert "batch_no" in imported and imported["batch_no"].aliases == ("批次号",)
+    form = line_form_class(extended)()
+    assert "batch_no" in form.fields and form.fields["batch_no"].max_length == 20
+    assert "batch_no" in form.grid
+    assert "batch_no" in line_serializer_class(extended)().fields
+    # the form leaves it out again when the specification says so
+    hidden = (*spec.SPEC, replace(BATCH_NO, form=False))
+    assert "batch_no" not in line_form_class(hidden)().fields
+
+
+@pytest.mark.django_db
+def test_built_rows_follow_the_specifications_column_order(world, monkeypatch):
+    b = f.book(world.enterprises.a1, kind="C")
+    f.material(b, 1)
+    extended = (*spec.SPEC[:-1], BATCH_NO, spec.SPEC[-1])
+    columns = spec.line_columns(extended)
+    extras, order = line_rows._plan(columns, extended)
+    assert [x.name for x in extras] == ["batch_no"] and order is not None
+    monkeypatch.setattr(line_rows, "LINE_FIELDS", spec.line_fields(extended))
+    monkeypatch.setattr(line_rows, "_EXTRA_FIELDS", extras)
+    monkeypatch.setattr(line_rows, "_ORDER", order)
+    rows = line_rows._build_lines(b, "material", [{"item_seq_no": 1, "qty": "2.5", "batch_no": "B-7"}])
+    row = dict(zip(columns, rows[0], strict=True))
+    assert row["batch_no"] == "B-7" and row["qty"] == D("2.5") and row["item_seq_no"] == 1
+    assert row["resolved_version"] == ""
+
+
+def test_copy_text_escapes_what_copy_would_misread():
+    rows = [(1, 2, "a\tb", None, "back\\slash", "two\nlines", D("1.50000"))]
+    text = "".join(line_rows._copy_text([(9, rows)]))
+    assert text == "9\t1\t2\ta\\tb\t\\N\tback\\\\slash\ttwo\\nlines\t1.50000\n"
+    clean = [(1, 2, "plain", None, D("3"))]
+    assert "".join(line_rows._copy_text([(9, clean)])) == "9\t1\t2\tplain\t\\N\t3\n"
