@@ -420,16 +420,22 @@ def _plan_lists(seed: int, b: int, n_mats: int, n_prods: int, n_lines: int, scal
     return {"sizes": sizes, "mix": mix, "day": day, "line_product": line_product, "index": index, "qty": qty}
 
 
+_RULES: dict[tuple, PostingRule] = {}
+
+
 def _rule(mode: str, ie: str, kind: str, on: dt.date) -> PostingRule:
-    """The one posting rule in force on ``on`` (as the posting finds it)."""
-    rules = list(
-        PostingRule.objects.filter(
-            supervision_mode=mode, ie_mark=ie, item_kind=kind, valid_from__lte=on
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))[:2]
-    )
-    if len(rules) != 1:
-        raise RuntimeError(f"no single posting rule for {mode} {ie} {kind} on {on}")
-    return rules[0]
+    """The one posting rule in force on ``on`` (as the posting finds it); read once per generation."""
+    key = (mode, ie, kind, on)
+    if key not in _RULES:
+        rules = list(
+            PostingRule.objects.filter(
+                supervision_mode=mode, ie_mark=ie, item_kind=kind, valid_from__lte=on
+            ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))[:2]
+        )
+        if len(rules) != 1:
+            raise RuntimeError(f"no single posting rule for {mode} {ie} {kind} on {on}")
+        _RULES[key] = rules[0]
+    return _RULES[key]
 
 
 def _dec_text(scaled: np.ndarray, places: int) -> list[str]:
