@@ -1,18 +1,20 @@
 """Deterministic synthetic province for the benchmarks (``manage.py bench generate``).
 
-Everything is written through the project's own service functions (registry, accounts, ledger):
-zones, enterprises and books one service call each, items and consumption through the bulk
-services ``add_items`` / ``add_consumptions`` (one call per book and kind), inventory lists created,
-submitted and posted (validation, bulk insert, set-based posting with balances kept current, audit
-entries) — in
-batches of about ``BATCH_LINES`` lines through ``create_inventory_lists(…, action="post")``, the
-path of the list import.
+Registry, books, items and consumption are written through the project's own service functions
+(registry, accounts, ledger): zones, enterprises and books one service call each, items and
+consumption through the bulk services ``add_items`` / ``add_consumptions`` (one call per book and
+kind).  The inventory lists are written in bulk (issue 23): per book the lists and lines are drawn
+vectorised with numpy from the book's own stream (seed, book), the lists inserted with one
+``bulk_create`` already posted (rule of their supervision mode, submitted 10:00 and posted 11:00 on
+their declaration date) and the lines with one ``COPY`` (every column a posted line has); the
+balances of every book are computed once at the end by the product's ``recompute`` and verified
+(``check_balances`` finds nothing, no material below zero).  No per-list audit entry is written.
 
 Per book: two thirds of the items are materials, one third products; every product has about
 ``consumption / products`` BOM lines (version "0", always in force).  The first list of every book
 imports every material (0615 I) in a quantity large enough for three years of consumption; the rest
 is a deterministic mix of product exports (0615 E, exploded through the BOM), material imports,
-re-exports (0664 E) and domestic sales (0644 I) spread over ``years`` years, posted in date order.
+re-exports (0664 E) and domestic sales (0644 I) spread over ``years`` years, in date order.
 Book 1 of zone 1 is the *heavy* book that holds ``heavy_lines`` lines (report measurement).
 
 Write-offs (报核) and stocktakes (盘点): every book is written off once per calendar year through
@@ -22,6 +24,9 @@ every seventh short by 2–6 %, every eleventh over by 1.5–4 %), pre-check (op
 cases); every year but the last is then settled (cases resolved), submitted, accepted and closed,
 so the next year opens with its closing.  The last year stays in pre-check: its lists remain open
 for the posting measurement (declared 2025-12-30).
+
+``workers`` > 1 (PostgreSQL): the books are built by that many processes, each with its own
+connection and its own books (disjoint), in any order; the dataset is the same whatever the number.
 """
 
 from __future__ import annotations
@@ -66,7 +71,6 @@ ADMIN = "bench-admin"
 PASSWORD = "Bench-Zonebook-2026"  # bench database only (documented in docs/performance.md)
 INITIAL_QTY = Decimal("100000000")
 SCALE = 10**5  # quantities in units of 10⁻⁵
-BATCH_LINES = 20_000  # lines per create_inventory_lists call (as the list import)
 # (weight, supervision mode, I/E, item kind)
 LIST_MIX = [
     (70, "0615", "E", "product"),
