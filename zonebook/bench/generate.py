@@ -51,6 +51,7 @@ from zonebook.ledger.models import (
     Balance,
     Book,
     BookItem,
+    Consumption,
     DifferenceCase,
     InventoryList,
     InventoryListLine,
@@ -202,8 +203,13 @@ def _balances(log) -> float:
     scrap balance is below zero (what the posting's negative-balance check guarantees)."""
     t0 = time.perf_counter()
     if connection.vendor == "postgresql":
+        # fresh statistics for the recompute's plan after the bulk load (the ledger tables only: a
+        # database-wide ANALYZE also takes the shared catalogs and waits for other databases' VACUUMs)
+        tables = [
+            m._meta.db_table for m in (InventoryList, InventoryListLine, BookItem, Consumption, Balance)
+        ]
         with connection.cursor() as cur:
-            cur.execute("ANALYZE")  # fresh statistics for the recompute's plan after the bulk load
+            cur.execute(f"ANALYZE {', '.join(tables)}")
     with transaction.atomic():
         ledger.recompute()
     seconds = time.perf_counter() - t0
