@@ -52,9 +52,7 @@ class Command(BaseCommand):
         parser.add_argument("--zones", type=int, default=250)
         parser.add_argument("--months", type=int, default=36)
         parser.add_argument("--indicators", type=int, default=30)
-        parser.add_argument(
-            "--skip-generate", action="store_true", help="reuse the bench data already loaded"
-        )
+        parser.add_argument("--skip-generate", action="store_true", help="reuse the bench data already loaded")
 
     def handle(self, *args, **o):
         done = False
@@ -81,12 +79,8 @@ class Command(BaseCommand):
             raise CommandError("no demo province (P510000): load the demo, or pass --bench-data")
 
     def latest(self, entity) -> Period:
-        ym = (
-            Figure.objects.filter(entity=entity, indicator__code=MAIN, basis="cum")
-            .order_by("-ym")
-            .values_list("ym", flat=True)
-            .first()
-        )
+        ym = (Figure.objects.filter(entity=entity, indicator__code=MAIN, basis="cum").order_by("-ym")
+              .values_list("ym", flat=True).first())
         if ym is None:
             raise CommandError(f"{entity.code} has no figures")
         return Period(Frequency.MONTH, ym // 12, ym % 12 + 1)
@@ -104,13 +98,9 @@ class Command(BaseCommand):
         for m in data.members:
             f, r = data.fig(m, MAIN), ref[m.pk]
             rank = r.ranks.get("province")
-            same = (
-                f.value == r.value
-                and f.prior == r.prior
-                and f.yoy.value == r.yoy.value
-                and (f.share is None and r.share.value is None or f.share == r.share.value)
-                and ((f.rank_province, f.n_province) == tuple(rank) if rank else f.rank_province is None)
-            )
+            same = (f.value == r.value and f.prior == r.prior and f.yoy.value == r.yoy.value
+                    and (f.share is None and r.share.value is None or f.share == r.share.value)
+                    and ((f.rank_province, f.n_province) == tuple(rank) if rank else f.rank_province is None))
             if not same:
                 bad.append(f"{m.code}: {f} != {r.value} {r.prior} {r.yoy} {r.share} {rank}")
         if bad:
@@ -137,21 +127,15 @@ class Command(BaseCommand):
             timer.wall.setdefault("review check + gather + compose", []).append(time.perf_counter() - w)
             timer.cpu.setdefault("review check + gather + compose", []).append(time.process_time() - c)
         out = self.stdout.write
-        out(
-            f"\n{label}: {entity.name} ({entity.code}) {period.key}, {n} zones; results equal to "
+        out(f"\n{label}: {entity.name} ({entity.code}) {period.key}, {n} zones; results equal to "
             f"stats.services.figures for every zone; .docx {sizes['docx']:,} B, PDF {sizes['pdf']:,} B, "
-            f"{sizes['pages']} pages"
-        )
+            f"{sizes['pages']} pages")
         out(f"{'step':<44}{'wall best':>10}{'median':>9}{'cpu best':>10}")
         for name in timer.wall:
-            out(
-                f"{name:<44}{min(timer.wall[name]):>9.3f}s{statistics.median(timer.wall[name]):>8.3f}s"
-                f"{min(timer.cpu[name]):>9.3f}s"
-            )
+            out(f"{name:<44}{min(timer.wall[name]):>9.3f}s{statistics.median(timer.wall[name]):>8.3f}s"
+                f"{min(timer.cpu[name]):>9.3f}s")
         keys = ("gather (set-based)", "compose the content", "prepare (charts)", ".docx", "PDF")
         total_wall = [sum(timer.wall[k][i] for k in keys) for i in range(runs)]
         total_cpu = [sum(timer.cpu[k][i] for k in keys) for i in range(runs)]
-        out(
-            f"{'bulletin, docx + pdf (gather to PDF)':<44}{min(total_wall):>9.3f}s"
-            f"{statistics.median(total_wall):>8.3f}s{min(total_cpu):>9.3f}s   (goal ≤ 2 s)"
-        )
+        out(f"{'bulletin, docx + pdf (gather to PDF)':<44}{min(total_wall):>9.3f}s"
+            f"{statistics.median(total_wall):>8.3f}s{min(total_cpu):>9.3f}s   (goal ≤ 2 s)")

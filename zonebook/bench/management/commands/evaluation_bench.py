@@ -29,39 +29,10 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-PROVINCES = [
-    "110000",
-    "120000",
-    "130000",
-    "140000",
-    "150000",
-    "210000",
-    "220000",
-    "230000",
-    "310000",
-    "320000",
-    "330000",
-    "340000",
-    "350000",
-    "360000",
-    "370000",
-    "410000",
-    "420000",
-    "430000",
-    "440000",
-    "450000",
-    "460000",
-    "500000",
-    "510000",
-    "520000",
-    "530000",
-    "540000",
-    "610000",
-    "620000",
-    "630000",
-    "640000",
-    "650000",
-]
+PROVINCES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "310000", "320000",
+             "330000", "340000", "350000", "360000", "370000", "410000", "420000", "430000", "440000", "450000",
+             "460000", "500000", "510000", "520000", "530000", "540000", "610000", "620000", "630000", "640000",
+             "650000"]
 NORMS = ["minmax", "efficacy", "zscore", "benchmark"]
 RULES = ["zero", "median", "exclude"]
 
@@ -133,25 +104,15 @@ class Command(BaseCommand):
         version, entities = self.generate(o["zones"], o["indicators"], o["regenerate"])
         from zonebook.accounts.models import User
 
-        admin = (
-            User.objects.filter(is_superuser=True).first() or User.objects.filter(role="system_admin").first()
-        )
+        admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(role="system_admin").first()
         if admin is None:
             raise CommandError("no administrator to run as (load the demo or create a superuser)")
         run_times, runs = [], []
         try:
             for _ in range(o["repeat"]):
                 t = time.perf_counter()
-                runs.append(
-                    services.run(
-                        version,
-                        exercise_year=2025,
-                        data_year=2025,
-                        by=admin,
-                        entities=entities,
-                        entity_set="bench",
-                    )
-                )
+                runs.append(services.run(version, exercise_year=2025, data_year=2025, by=admin, entities=entities,
+                                         entity_set="bench"))
                 run_times.append(time.perf_counter() - t)
             r = runs[-1]
             rows = services.indicators_of(version)
@@ -165,9 +126,7 @@ class Command(BaseCommand):
             if problems:
                 for p in problems[:10]:
                     self.stderr.write(f"mismatch: {p}")
-                raise CommandError(
-                    f"{len(problems)} results differ between the engine and DuckDB: no times printed"
-                )
+                raise CommandError(f"{len(problems)} results differ between the engine and DuckDB: no times printed")
             if any(services.stored(x) != services.stored(r) for x in runs):
                 raise CommandError("two runs of the same data differ: no times printed")
             wi, page = self.whatif(r, o["whatif"])
@@ -175,32 +134,18 @@ class Command(BaseCommand):
             EvaluationRun.objects.filter(pk__in=[x.pk for x in runs]).delete()
         w = self.stdout.write
         n_missing = sum(v is None for row in r.inputs["values"] for v in row)
-        w(
-            f"data: {len(entities)} zones × {len(rows)} indicators ({n_missing} values missing), {connection.vendor}"
-        )
-        w(
-            f"results equal: {len(entities)} totals (1e-9 before rounding, equal after), national and group ranks"
-        )
+        w(f"data: {len(entities)} zones × {len(rows)} indicators ({n_missing} values missing), {connection.vendor}")
+        w(f"results equal: {len(entities)} totals (1e-9 before rounding, equal after), national and group ranks")
         w(f"{'what':<58}{'best':>10}{'median':>10}")
-        w(
-            f"{'evaluation run (read stats, compute, write results+audit)':<58}{min(run_times) * 1000:>8.0f}ms"
-            f"{statistics.median(run_times) * 1000:>8.0f}ms"
-        )
-        w(
-            f"{'engine alone on the stored data (numpy)':<58}{min(eng_times) * 1000:>8.1f}ms"
-            f"{statistics.median(eng_times) * 1000:>8.1f}ms"
-        )
-        w(
-            f"{'same computation in DuckDB SQL (data loaded)':<58}{min(duck_times) * 1000:>8.1f}ms"
-            f"{statistics.median(duck_times) * 1000:>8.1f}ms"
-        )
-        w(
-            f"what-if service ({len(wi)} calls): p50 {statistics.median(wi) * 1000:.0f} ms, p95 {self.p95(wi) * 1000:.0f} ms"
-        )
-        w(
-            f"what-if page as province user ({len(page)} requests): p50 {statistics.median(page) * 1000:.0f} ms, "
-            f"p95 {self.p95(page) * 1000:.0f} ms"
-        )
+        w(f"{'evaluation run (read stats, compute, write results+audit)':<58}{min(run_times) * 1000:>8.0f}ms"
+          f"{statistics.median(run_times) * 1000:>8.0f}ms")
+        w(f"{'engine alone on the stored data (numpy)':<58}{min(eng_times) * 1000:>8.1f}ms"
+          f"{statistics.median(eng_times) * 1000:>8.1f}ms")
+        w(f"{'same computation in DuckDB SQL (data loaded)':<58}{min(duck_times) * 1000:>8.1f}ms"
+          f"{statistics.median(duck_times) * 1000:>8.1f}ms")
+        w(f"what-if service ({len(wi)} calls): p50 {statistics.median(wi) * 1000:.0f} ms, p95 {self.p95(wi) * 1000:.0f} ms")
+        w(f"what-if page as province user ({len(page)} requests): p50 {statistics.median(page) * 1000:.0f} ms, "
+          f"p95 {self.p95(page) * 1000:.0f} ms")
 
     @staticmethod
     def p95(xs):
@@ -233,30 +178,13 @@ class Command(BaseCommand):
             inds = []
             for k in range(n_ind):
                 ind, _ = Indicator.objects.get_or_create(
-                    code=f"EVB_I{k + 1:02d}",
-                    defaults=dict(
-                        name=f"基准指标{k + 1:02d}",
-                        unit="亿元",
-                        source="zone",
-                        periodicity="year",
-                        additive=True,
-                        order=900 + k,
-                    ),
-                )
+                    code=f"EVB_I{k + 1:02d}", defaults=dict(name=f"基准指标{k + 1:02d}", unit="亿元", source="zone",
+                                                            periodicity="year", additive=True, order=900 + k))
                 inds.append(ind)
-            Entity.objects.bulk_create(
-                [
-                    Entity(
-                        code=f"EVB-{z + 1:04d}",
-                        name=f"基准园区{z + 1:04d}",
-                        level="zone",
-                        province_code=PROVINCES[z % len(PROVINCES)],
-                        region=region_of(PROVINCES[z % len(PROVINCES)]),
-                        zone_type="EVB",
-                    )
-                    for z in range(n_zones)
-                ]
-            )
+            Entity.objects.bulk_create([
+                Entity(code=f"EVB-{z + 1:04d}", name=f"基准园区{z + 1:04d}", level="zone",
+                       province_code=PROVINCES[z % len(PROVINCES)], region=region_of(PROVINCES[z % len(PROVINCES)]),
+                       zone_type="EVB") for z in range(n_zones)])
             ents = list(Entity.objects.filter(code__startswith="EVB-").order_by("code"))
             obs = []
             for e in ents:
@@ -266,29 +194,13 @@ class Command(BaseCommand):
                     for year, f in ((2024, 1.0), (2025, rnd.uniform(0.85, 1.3))):
                         if rnd.random() < 0.04:
                             continue
-                        obs.append(
-                            Observation(
-                                entity=e,
-                                indicator=ind,
-                                period=f"{year}-12-01",
-                                ym=year * 12 + 11,
-                                basis="cum",
-                                value=Decimal(f"{base * f:.4f}"),
-                                provenance="imported",
-                            )
-                        )
+                        obs.append(Observation(entity=e, indicator=ind, period=f"{year}-12-01", ym=year * 12 + 11,
+                                               basis="cum", value=Decimal(f"{base * f:.4f}"), provenance="imported"))
             Observation.objects.bulk_create(obs, batch_size=5000)
-            scheme = Scheme.objects.create(
-                code="EVB", name="基准考评方案", kind="provincial", zone_types=["EVB"]
-            )
-            v = SchemeVersion.objects.create(
-                scheme=scheme,
-                version=1,
-                label="bench",
-                weights_sum_100=True,
-                groups={"east": "东部", "central": "中部", "west": "西部", "northeast": "东北"},
-                grade_rules=[["A", "20"], ["B", "50"], ["C", "90"], ["D", None]],
-            )
+            scheme = Scheme.objects.create(code="EVB", name="基准考评方案", kind="provincial", zone_types=["EVB"])
+            v = SchemeVersion.objects.create(scheme=scheme, version=1, label="bench", weights_sum_100=True,
+                                             groups={"east": "东部", "central": "中部", "west": "西部", "northeast": "东北"},
+                                             grade_rules=[["A", "20"], ["B", "50"], ["C", "90"], ["D", None]])
             n_cat = 6 if n_ind % 6 == 0 else 5
             per = n_ind // n_cat
             weights = self.split(100, n_ind)
@@ -296,32 +208,18 @@ class Command(BaseCommand):
             for c in range(n_cat):
                 lo = c * per
                 hi = n_ind if c == n_cat - 1 else lo + per
-                cats.append(
-                    Category.objects.create(
-                        version=v, code=f"c{c + 1}", name=f"类别{c + 1}", order=c, weight=sum(weights[lo:hi])
-                    )
-                )
+                cats.append(Category.objects.create(version=v, code=f"c{c + 1}", name=f"类别{c + 1}", order=c,
+                                                    weight=sum(weights[lo:hi])))
             for k, ind in enumerate(inds):
                 c = min(k // per, n_cat - 1)
                 gw = {}
-                if k in (
-                    0,
-                    1,
-                ):  # per-group weights: the west weighs the first indicator more, the second less
+                if k in (0, 1):  # per-group weights: the west weighs the first indicator more, the second less
                     gw = {"西部": str(weights[k] + (1 if k == 0 else -1))}
                 SchemeIndicator.objects.create(
-                    version=v,
-                    category=cats[c],
-                    indicator=ind,
-                    measure="yoy" if k % 10 == 9 else "value",
-                    weight=weights[k],
-                    group_weights=gw,
-                    direction="lower" if k % 7 == 6 else "higher",
-                    normaliser=NORMS[k % 4],
-                    missing_rule=RULES[k % 3],
-                    benchmark=Decimal(30) if NORMS[k % 4] == "benchmark" and k % 8 == 3 else None,
-                    order=k,
-                )
+                    version=v, category=cats[c], indicator=ind, measure="yoy" if k % 10 == 9 else "value",
+                    weight=weights[k], group_weights=gw, direction="lower" if k % 7 == 6 else "higher",
+                    normaliser=NORMS[k % 4], missing_rule=RULES[k % 3],
+                    benchmark=Decimal(30) if NORMS[k % 4] == "benchmark" and k % 8 == 3 else None, order=k)
         return v, list(Entity.objects.filter(code__startswith="EVB-").select_related("zone").order_by("code"))
 
     @staticmethod
@@ -346,40 +244,22 @@ class Command(BaseCommand):
                     xs[i, j] = float(val)
         ii, jj = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
         flat = xs.ravel()
-        v = pa.table(
-            {
-                "i": ii.ravel(),
-                "g": [groups[i] for i in ii.ravel()],
-                "j": jj.ravel(),
-                "x": pa.array(flat, mask=np.isnan(flat)),
-            }
-        )
-        s = pa.table(
-            {
-                "j": list(range(m)),
-                "w": [float(si.weight) for si in rows],
-                "higher": [si.direction == "higher" for si in rows],
-                "norm": [si.normaliser for si in rows],
-                "missing": [si.missing_rule for si in rows],
-                "bench": pa.array(
-                    [float(si.benchmark) if si.benchmark is not None else None for si in rows],
-                    type=pa.float64(),
-                ),
-            }
-        )
+        v = pa.table({"i": ii.ravel(), "g": [groups[i] for i in ii.ravel()], "j": jj.ravel(),
+                      "x": pa.array(flat, mask=np.isnan(flat))})
+        s = pa.table({"j": list(range(m)), "w": [float(si.weight) for si in rows],
+                      "higher": [si.direction == "higher" for si in rows], "norm": [si.normaliser for si in rows],
+                      "missing": [si.missing_rule for si in rows],
+                      "bench": pa.array([float(si.benchmark) if si.benchmark is not None else None for si in rows],
+                                        type=pa.float64())})
         gw_rows = [(j, g, float(w)) for j, si in enumerate(rows) for g, w in (si.group_weights or {}).items()]
-        gw = pa.table(
-            {"j": [r[0] for r in gw_rows], "g": [r[1] for r in gw_rows], "w": [r[2] for r in gw_rows]},
-            schema=pa.schema([("j", pa.int64()), ("g", pa.string()), ("w", pa.float64())]),
-        )
+        gw = pa.table({"j": [r[0] for r in gw_rows], "g": [r[1] for r in gw_rows], "w": [r[2] for r in gw_rows]},
+                      schema=pa.schema([("j", pa.int64()), ("g", pa.string()), ("w", pa.float64())]))
         con = duckdb.connect()
         con.register("v_src", v)
         con.register("s_src", s)
         con.register("gw_src", gw)
-        con.execute(
-            "CREATE TABLE v AS SELECT * FROM v_src; CREATE TABLE s AS SELECT * FROM s_src; "
-            "CREATE TABLE gw AS SELECT * FROM gw_src"
-        )
+        con.execute("CREATE TABLE v AS SELECT * FROM v_src; CREATE TABLE s AS SELECT * FROM s_src; "
+                    "CREATE TABLE gw AS SELECT * FROM gw_src")
         times, res = [], None
         for _ in range(repeat):
             t = time.perf_counter()
@@ -396,10 +276,8 @@ class Command(BaseCommand):
             if out.total[i] != duck["total"][i]:
                 problems.append(f"{e[1]} total {out.total[i]} vs {duck['total'][i]}")
             if out.rank_nation[i] != duck["rank_nation"][i] or out.rank_group[i] != duck["rank_group"][i]:
-                problems.append(
-                    f"{e[1]} ranks {out.rank_nation[i]}/{out.rank_group[i]} vs "
-                    f"{duck['rank_nation'][i]}/{duck['rank_group'][i]}"
-                )
+                problems.append(f"{e[1]} ranks {out.rank_nation[i]}/{out.rank_group[i]} vs "
+                                f"{duck['rank_nation'][i]}/{duck['rank_group'][i]}")
         return problems
 
     # -- what-if ------------------------------------------------------------------------------------------
@@ -411,10 +289,7 @@ class Command(BaseCommand):
         from zonebook.evaluation import services
         from zonebook.evaluation.models import EntityResult
 
-        user = (
-            User.objects.filter(role="province_commerce").first()
-            or User.objects.filter(is_superuser=True).first()
-        )
+        user = User.objects.filter(role="province_commerce").first() or User.objects.filter(is_superuser=True).first()
         visible = EntityResult.objects.for_user(user).filter(run=run).order_by("entity_id").first()
         if visible is None:
             raise CommandError("the what-if user sees no bench zone")
@@ -430,11 +305,8 @@ class Command(BaseCommand):
         page = []
         for k in range(n):
             t = time.perf_counter()
-            r = client.get(
-                f"/evaluation/runs/{run.code}/what-if/",
-                {"go": "1", "entity": e0[0], "v_0": str(1000 + k)},
-                HTTP_HOST="localhost",
-            )
+            r = client.get(f"/evaluation/runs/{run.code}/what-if/",
+                           {"go": "1", "entity": e0[0], "v_0": str(1000 + k)}, HTTP_HOST="localhost")
             page.append(time.perf_counter() - t)
             if r.status_code != 200:
                 raise CommandError(f"what-if page answered {r.status_code}")

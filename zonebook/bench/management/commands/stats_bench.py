@@ -35,48 +35,17 @@ from zonebook.stats.models import Entity, Figure, Indicator, Observation, ym_of
 from zonebook.stats.regions import region_of
 
 SCALE = 10_000  # values and percentages are stored with 4 decimals
-PROVINCES = [
-    "110000",
-    "120000",
-    "130000",
-    "140000",
-    "150000",
-    "210000",
-    "220000",
-    "230000",
-    "310000",
-    "320000",
-    "330000",
-    "340000",
-    "350000",
-    "360000",
-    "370000",
-    "410000",
-    "420000",
-    "430000",
-    "440000",
-    "450000",
-    "460000",
-    "500000",
-    "510000",
-    "520000",
-    "530000",
-    "540000",
-    "610000",
-    "620000",
-    "630000",
-    "640000",
-    "650000",
-]
+PROVINCES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "310000", "320000",
+             "330000", "340000", "350000", "360000", "370000", "410000", "420000", "430000", "440000", "450000",
+             "460000", "500000", "510000", "520000", "530000", "540000", "610000", "620000", "630000", "640000",
+             "650000"]
 TYPES = ["FTZ", "FTZ", "FTZ", "BONDED_ZONE", "EPZ", "ETDZ"]
 
 
 def round_div(num: str, den: str) -> str:
     """Integer ``num / den`` rounded half away from zero (``den`` > 0), as DuckDB SQL."""
-    return (
-        f"(CASE WHEN ({num}) >= 0 THEN (2 * ({num}) + ({den})) // (2 * ({den})) "
-        f"ELSE -((2 * (-({num})) + ({den})) // (2 * ({den}))) END)"
-    )
+    return (f"(CASE WHEN ({num}) >= 0 THEN (2 * ({num}) + ({den})) // (2 * ({den})) "
+            f"ELSE -((2 * (-({num})) + ({den})) // (2 * ({den}))) END)")
 
 
 DUCK_SQL = f"""
@@ -136,9 +105,7 @@ class Command(BaseCommand):
         parser.add_argument("--indicators", type=int, default=30)
         parser.add_argument("--repeat", type=int, default=3)
         parser.add_argument("--pages", type=int, default=30)
-        parser.add_argument(
-            "--skip-generate", action="store_true", help="reuse the bench data already loaded"
-        )
+        parser.add_argument("--skip-generate", action="store_true", help="reuse the bench data already loaded")
 
     def handle(self, *args, **o):
         try:
@@ -150,9 +117,8 @@ class Command(BaseCommand):
         if not o["skip_generate"]:
             t = time.perf_counter()
             n = self.generate(o["zones"], o["months"], o["indicators"])
-            self.stdout.write(
-                f"generated {n:,} official values in {time.perf_counter() - t:.1f} s ({connection.vendor})"
-            )
+            self.stdout.write(f"generated {n:,} official values in {time.perf_counter() - t:.1f} s "
+                              f"({connection.vendor})")
         n_obs = Observation.objects.exclude(provenance="derived").count()
         db_times, splits = [], []
         for _ in range(o["repeat"]):
@@ -168,41 +134,25 @@ class Command(BaseCommand):
         if mismatches:
             for m in mismatches[:10]:
                 self.stderr.write(f"mismatch: {m}")
-            raise CommandError(
-                f"{len(mismatches)} figures differ between {connection.vendor} and DuckDB: no times printed"
-            )
+            raise CommandError(f"{len(mismatches)} figures differ between {connection.vendor} and DuckDB: no times printed")
         pages = self.pages(o["pages"])
         w = self.stdout.write
         w(f"data: {n_obs:,} official values; derived {counts}")
-        w(
-            f"results equal: {len(duck_rows):,} figures ({'exact' if connection.vendor == 'postgresql' else '±1e-4'})"
-        )
+        w(f"results equal: {len(duck_rows):,} figures ({'exact' if connection.vendor == 'postgresql' else '±1e-4'})")
         w(f"{'what':<46}{'best':>9}{'median':>9}")
-        w(
-            f"{'recompute derived figures, ' + connection.vendor:<46}{min(db_times):>8.2f}s{statistics.median(db_times):>8.2f}s"
-        )
-        w(
-            f"{'  each run (after a load, the first writes every derived row)':<46} "
-            + " ".join(f"{t:.2f}s" for t in db_times)
-        )
+        w(f"{'recompute derived figures, ' + connection.vendor:<46}{min(db_times):>8.2f}s{statistics.median(db_times):>8.2f}s")
+        w(f"{'  each run (after a load, the first writes every derived row)':<46} "
+          + " ".join(f"{t:.2f}s" for t in db_times))
         best = splits[db_times.index(min(db_times))]
         if best:  # PostgreSQL's engine: where the time of the best run went
-            w(
-                f"  best run: read {best['read']:.2f}s, compute {best['compute']:.2f}s, write {best['write']:.2f}s "
-                f"(of which {best.get('figures', 0):.2f}s computing and encoding the figures while the database loads)"
-            )
+            w(f"  best run: read {best['read']:.2f}s, compute {best['compute']:.2f}s, write {best['write']:.2f}s "
+              f"(of which {best.get('figures', 0):.2f}s computing and encoding the figures while the database loads)")
             for name in best:
-                w(
-                    f"{'    ' + name + ' (median of the runs)':<46}{'':>9}{statistics.median(s[name] for s in splits):>8.2f}s"
-                )
-        w(
-            f"{'same in DuckDB (exact int64, from Parquet)':<46}{min(duck_times):>8.2f}s{statistics.median(duck_times):>8.2f}s"
-        )
+                w(f"{'    ' + name + ' (median of the runs)':<46}{'':>9}{statistics.median(s[name] for s in splits):>8.2f}s")
+        w(f"{'same in DuckDB (exact int64, from Parquet)':<46}{min(duck_times):>8.2f}s{statistics.median(duck_times):>8.2f}s")
         if pages:
-            w(
-                f"province dashboard /stats/ ({len(pages)} requests): p50 {statistics.median(pages) * 1000:.0f} ms, "
-                f"p95 {sorted(pages)[max(0, int(len(pages) * 0.95) - 1)] * 1000:.0f} ms"
-            )
+            w(f"province dashboard /stats/ ({len(pages)} requests): p50 {statistics.median(pages) * 1000:.0f} ms, "
+              f"p95 {sorted(pages)[max(0, int(len(pages) * 0.95) - 1)] * 1000:.0f} ms")
 
     # -- data -----------------------------------------------------------------------------------------------
 
@@ -219,45 +169,19 @@ class Command(BaseCommand):
             for k in range(n_ind - len(base) - 1):
                 code = f"BENCH_{k + 1:02d}"
                 ind, _ = Indicator.objects.get_or_create(
-                    code=code,
-                    defaults=dict(
-                        name=f"基准指标{k + 1:02d}",
-                        unit="亿元",
-                        currency="CNY",
-                        source="zone",
-                        cumulative_only=k % 3 == 0,
-                        order=900 + k,
-                    ),
-                )
+                    code=code, defaults=dict(name=f"基准指标{k + 1:02d}", unit="亿元", currency="CNY", source="zone",
+                                             cumulative_only=k % 3 == 0, order=900 + k))
                 extra.append(ind)
             inds = base + extra
             cn = Entity.objects.create(code="B-CN", name="全国（基准）", level="nation")
-            provs = [
-                Entity.objects.create(
-                    code=f"B-P{p}",
-                    name=f"省{p}",
-                    level="province",
-                    parent=cn,
-                    province_code=p,
-                    region=region_of(p),
-                )
-                for p in PROVINCES
-            ]
+            provs = [Entity.objects.create(code=f"B-P{p}", name=f"省{p}", level="province", parent=cn, province_code=p,
+                                           region=region_of(p)) for p in PROVINCES]
             zs = []
             for z in range(zones):
                 p = provs[z % len(provs)] if z >= 20 else provs[PROVINCES.index("510000")]
-                zs.append(
-                    Entity(
-                        code=f"B-Z{z:03d}",
-                        name=f"基准园区{z:03d}",
-                        level="zone",
-                        parent=p,
-                        province_code=p.province_code,
-                        city_code=p.province_code[:4] + "00",
-                        region=p.region,
-                        zone_type=TYPES[z % len(TYPES)],
-                    )
-                )
+                zs.append(Entity(code=f"B-Z{z:03d}", name=f"基准园区{z:03d}", level="zone", parent=p,
+                                 province_code=p.province_code, city_code=p.province_code[:4] + "00",
+                                 region=p.region, zone_type=TYPES[z % len(TYPES)]))
             Entity.objects.bulk_create(zs)
             zs = list(Entity.objects.filter(code__startswith="B-Z").order_by("code"))
             start = ym_of(dt.date(2024 - months // 12, 1, 1))
@@ -276,9 +200,7 @@ class Command(BaseCommand):
                         cum += v
                         value = cum if basis == "cum" else v
                         rows.append((z.pk, ind.pk, ym, basis, value))
-                        totals[(z.parent_id, ind.pk, ym, basis)] = (
-                            totals.get((z.parent_id, ind.pk, ym, basis), 0) + value
-                        )
+                        totals[(z.parent_id, ind.pk, ym, basis)] = totals.get((z.parent_id, ind.pk, ym, basis), 0) + value
             for (pid, iid, ym, basis), v in list(totals.items()):
                 pv = v * 3 // 2
                 rows.append((pid, iid, ym, basis, pv))
@@ -293,42 +215,16 @@ class Command(BaseCommand):
         from zonebook.stats.models import period_of
 
         T = Observation._meta.db_table
-        cols = (
-            "entity_id, indicator_id, period, ym, basis, value, provenance, source_ref, fx_note, updated_at"
-        )
+        cols = "entity_id, indicator_id, period, ym, basis, value, provenance, source_ref, fx_note, updated_at"
         now = dt.datetime.now(dt.UTC)
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 with cur.cursor.copy(f"COPY {T} ({cols}) FROM STDIN") as copy:
                     for e, i, ym, basis, v in rows:
-                        copy.write_row(
-                            (
-                                e,
-                                i,
-                                period_of(ym),
-                                ym,
-                                basis,
-                                Decimal(v).scaleb(-4),
-                                "imported",
-                                "bench",
-                                "",
-                                now,
-                            )
-                        )
+                        copy.write_row((e, i, period_of(ym), ym, basis, Decimal(v).scaleb(-4), "imported", "bench", "", now))
             return
-        objs = [
-            Observation(
-                entity_id=e,
-                indicator_id=i,
-                period=period_of(ym),
-                ym=ym,
-                basis=basis,
-                value=Decimal(v).scaleb(-4),
-                provenance="imported",
-                source_ref="bench",
-            )
-            for e, i, ym, basis, v in rows
-        ]
+        objs = [Observation(entity_id=e, indicator_id=i, period=period_of(ym), ym=ym, basis=basis,
+                            value=Decimal(v).scaleb(-4), provenance="imported", source_ref="bench") for e, i, ym, basis, v in rows]
         Observation.objects.bulk_create(objs, batch_size=5000)
 
     # -- DuckDB anchor -------------------------------------------------------------------------------------
@@ -338,56 +234,24 @@ class Command(BaseCommand):
         import pyarrow.parquet as pq
 
         with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT entity_id, indicator_id, ym, basis, value FROM {Observation._meta.db_table} "
-                "WHERE provenance <> 'derived'"
-            )
+            cur.execute(f"SELECT entity_id, indicator_id, ym, basis, value FROM {Observation._meta.db_table} "
+                        "WHERE provenance <> 'derived'")
             rows = cur.fetchall()
         e, i, ym, b, v = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
-        vals = [
-            int((x if isinstance(x, Decimal) else Decimal(str(x))).scaleb(4).to_integral_value()) for x in v
-        ]
-        pq.write_table(
-            pa.table(
-                {
-                    "entity_id": pa.array(e, pa.int64()),
-                    "indicator_id": pa.array(i, pa.int64()),
-                    "ym": pa.array(ym, pa.int64()),
-                    "basis": pa.array(b, pa.string()),
-                    "v": pa.array(vals, pa.int64()),
-                }
-            ),
-            d / "obs.parquet",
-        )
+        vals = [int((x if isinstance(x, Decimal) else Decimal(str(x))).scaleb(4).to_integral_value()) for x in v]
+        pq.write_table(pa.table({"entity_id": pa.array(e, pa.int64()), "indicator_id": pa.array(i, pa.int64()),
+                                 "ym": pa.array(ym, pa.int64()), "basis": pa.array(b, pa.string()),
+                                 "v": pa.array(vals, pa.int64())}), d / "obs.parquet")
         ents = list(Entity.objects.values_list("id", "parent_id", "level", "region", "province_code"))
-        pq.write_table(
-            pa.table(
-                {
-                    "id": pa.array([x[0] for x in ents], pa.int64()),
-                    "parent_id": pa.array([x[1] for x in ents], pa.int64()),
-                    "level": [x[2] for x in ents],
-                    "region": [x[3] for x in ents],
-                    "province_code": [x[4] for x in ents],
-                }
-            ),
-            d / "ent.parquet",
-        )
-        inds = list(
-            Indicator.objects.filter(formula__isnull=True).values_list(
-                "id", "additive", "cumulative_only", "higher_is_better"
-            )
-        )
-        pq.write_table(
-            pa.table(
-                {
-                    "id": pa.array([x[0] for x in inds], pa.int64()),
-                    "additive": [x[1] for x in inds],
-                    "cumulative_only": [x[2] for x in inds],
-                    "higher_is_better": [x[3] for x in inds],
-                }
-            ),
-            d / "ind.parquet",
-        )
+        pq.write_table(pa.table({
+            "id": pa.array([x[0] for x in ents], pa.int64()), "parent_id": pa.array([x[1] for x in ents], pa.int64()),
+            "level": [x[2] for x in ents], "region": [x[3] for x in ents], "province_code": [x[4] for x in ents],
+        }), d / "ent.parquet")
+        inds = list(Indicator.objects.filter(formula__isnull=True).values_list("id", "additive", "cumulative_only",
+                                                                               "higher_is_better"))
+        pq.write_table(pa.table({"id": pa.array([x[0] for x in inds], pa.int64()), "additive": [x[1] for x in inds],
+                                 "cumulative_only": [x[2] for x in inds],
+                                 "higher_is_better": [x[3] for x in inds]}), d / "ind.parquet")
 
     def duck(self, d: Path, repeat: int):
         import duckdb
@@ -402,8 +266,7 @@ class Command(BaseCommand):
             times.append(time.perf_counter() - t)
         rows = con.execute(
             "SELECT entity_id, indicator_id, ym, basis, v, prior, yoy, share, share_pp, rank_nation, rank_region, "
-            "rank_province FROM f ORDER BY 1, 2, 3, 4"
-        ).fetchall()
+            "rank_province FROM f ORDER BY 1, 2, 3, 4").fetchall()
         return times, rows
 
     def compare(self, duck_rows) -> list:
@@ -415,24 +278,9 @@ class Command(BaseCommand):
         exact = connection.vendor == "postgresql"
         computed = set(Indicator.objects.filter(formula__isnull=False).values_list("id", flat=True))
         db = {}
-        for f in (
-            Figure.objects.exclude(indicator_id__in=computed)
-            .values_list(
-                "entity_id",
-                "indicator_id",
-                "ym",
-                "basis",
-                "value",
-                "prior",
-                "yoy_pct",
-                "share_pct",
-                "share_pp",
-                "rank_nation",
-                "rank_region",
-                "rank_province",
-            )
-            .iterator(chunk_size=20000)
-        ):
+        for f in Figure.objects.exclude(indicator_id__in=computed).values_list(
+                "entity_id", "indicator_id", "ym", "basis", "value", "prior", "yoy_pct", "share_pct", "share_pp",
+                "rank_nation", "rank_region", "rank_province").iterator(chunk_size=20000):
             db[f[:4]] = tuple(sc(x) for x in f[4:9]) + tuple(f[9:])
         out = []
         if len(db) != len(duck_rows):
@@ -460,14 +308,9 @@ class Command(BaseCommand):
 
         user = User.objects.filter(username="stats_bench_province").first()
         if user is None:
-            user = User.objects.create_user(
-                "stats_bench_province",
-                password=None,
-                role="province_commerce",
-                scope_level="province",
-                province_code="510000",
-                must_change_password=False,
-            )
+            user = User.objects.create_user("stats_bench_province", password=None, role="province_commerce",
+                                            scope_level="province", province_code="510000",
+                                            must_change_password=False)
         User.objects.filter(pk=user.pk).update(must_change_password=False)
         user.refresh_from_db()
         c = Client()
