@@ -44,8 +44,8 @@ def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsy
     stored_before = altcalc.product_balances()
     Balance.objects.update(consumption=0, expected_remaining=0)  # make the recompute do real work
     ledger.recompute()
-    product = altcalc.product_balances()
-    assert product == stored_before
+    assert altcalc.product_balances() == stored_before
+    product = altcalc.product_result()
     altcalc.export_parquet(tmp_path / "pq")
     results = {
         "product": product,
@@ -55,7 +55,7 @@ def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsy
         "pandas_chunked": altcalc.pandas_balances(tmp_path / "pq", chunk_lines=97),
     }
     assert altcalc.compare(results) == []
-    assert any(v[BALANCE_CONSUMPTION] != 0 for v in product.values())
+    assert (product.values[:, BALANCE_CONSUMPTION] != 0).any()
 
     # the command: table + JSON; the posting measurement is rolled back
     out = tmp_path / "results.json"
@@ -79,6 +79,18 @@ def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsy
     assert data["environment"]["cpu_probe_seconds"] > 0
     assert data["environment"]["rows"]["inventory_list_lines"] == scale.lines
     assert data["measurements"]["recompute"]["equal"] is True
+    rec = data["measurements"]["recompute"]
+    assert rec["bound"]["ok"] is True
+    assert {name: a["exact_int"] for name, a in rec["anchors"].items()} == {
+        "duckdb_int": True,
+        "pandas_int": True,
+        "duckdb_decimal": False,
+        "pandas_decimal": False,
+    }
+    post = data["measurements"]["post"]
+    assert post["checked"] is True
+    assert post["end_to_end_seconds"]["median"] >= post["post_seconds"]["median"] > 0
+    assert data["heavy_book"] == {"number": gen.heavy_book, "posted_lines": scale.heavy_lines}
     assert InventoryListLine.objects.count() == scale.lines
 
     # the query plans (PostgreSQL only): all four heavy statements explained, nothing left behind
@@ -98,12 +110,42 @@ def test_tiny_scale_generates_and_the_three_recomputes_agree(db, tmp_path, capsy
         assert InventoryListLine.objects.count() == scale.lines
 
 
+def test_heavy_book_is_the_one_with_most_posted_lines(db):
+    """Not the first book by id: a later book that holds more posted lines is the heavy one."""
+    from zonebook.bench.measure import _header, _product_lines, heavy_book
+    from zonebook.core.context import acting_as
+    from zonebook.ledger.models import Book
+
+    gen = generate(SCALES["tiny"], seed=2, log=lambda *a: None)
+    first, second = Book.objects.order_by("pk")[:2]
+    assert first.number == gen.heavy_book
+    book = heavy_book()
+    assert (book.pk, book.posted_lines) == (first.pk, SCALES["tiny"].heavy_lines)
+    before = InventoryListLine.objects.filter(inventory_list__book=second).count()
+    with acting_as("command"):
+        lst = ledger.create_inventory_list(second, _header(1), _product_lines(second, 400, seed=1))
+        ledger.submit_inventory_list(lst)
+        draft = ledger.create_inventory_list(second, _header(2), _product_lines(second, 40, seed=2))
+        book = heavy_book()
+        # only posted lines count: the submitted and the draft list do not
+        assert book.pk == first.pk
+        ledger.post_inventory_list(lst)
+    book = heavy_book()
+    assert (book.pk, book.posted_lines) == (second.pk, before + 400)
+    assert draft.state == "draft"
+
+
 def test_compare_reports_a_difference():
-    a = {1: tuple(altcalc._q(0) for _ in altcalc.BALANCE_COLUMNS)}
-    b = {1: tuple(altcalc._q(1 if n == 3 else 0) for n, _ in enumerate(altcalc.BALANCE_COLUMNS))}
+    import numpy as np
+
+    ncol = len(altcalc.BALANCE_COLUMNS)
+    a = altcalc.Result(np.array([1]), np.zeros((1, ncol), dtype=np.int64))
+    b = altcalc.Result(np.array([1]), np.zeros((1, ncol), dtype=np.int64))
+    b.values[0, 3] = 100_000
     problems = altcalc.compare({"product": a, "duckdb": b})
-    assert problems and altcalc.BALANCE_COLUMNS[3] in problems[0]
-    assert "missing 1" in altcalc.compare({"product": a, "pandas": {}})[0]
+    assert problems == [f"item 1: {altcalc.BALANCE_COLUMNS[3]}: product=0.00000 duckdb=1.00000"]
+    empty = altcalc.Result(np.array([], dtype=np.int64), np.zeros((0, ncol), dtype=np.int64))
+    assert "missing 1" in altcalc.compare({"product": a, "pandas": empty})[0]
 
 
 def test_web_reads_locust_statistics(tmp_path):
