@@ -29,17 +29,18 @@ def test_zone_staff_menu_keeps_todays_labels_order_and_groups(world):
     with translation.override("en"):
         menu = menus.build(world.users.zone)
         main = _labels(menu["main"])
-        assert main[:4] == ["Zones", "Enterprises", ("Bonded ledger", LEDGER + ["Ledger oversight"]),
+        assert main[:4] == ["Zones", "Enterprises", ("Bonded ledger", LEDGER + ["Ledger oversight", "Month close (月结)"]),
                             ("Alerts", ["Deadline alerts", "Consumption plausibility", "Notifications"])]
         assert main[-4:] == ["Import", "Jobs", "Audit log", "API"]
         assert [str(link.label) for link in menu["user"]] == ["Change password", "Login history", "Users", "Units"]
-        oversight = menu["main"][2].links[-1]
+        oversight = menu["main"][2].links[-2]
         assert oversight.divider and not menu["main"][2].links[0].divider
 
 
 def test_role_rules(world):
     ent = menus.urls(world.users.enterprise)
     assert "/ledger/oversight/" not in ent and "/ledger/books/" in ent
+    assert "/ledger/closes/" not in ent
     assert "/sla/calendar/" not in ent and "/accounts/tokens/" not in ent
     prov = menus.urls(world.users.province)
     assert "/ledger/oversight/" in prov and "/sla/calendar/" in prov
