@@ -183,8 +183,10 @@ def test_missing_required_elements_are_named(world, cbook, tmp_path):
 def test_preview_checks_without_writing(world, cbook, tmp_path):
     path = b.write(tmp_path, "one.xml", b.inv101(b.head(cbook), [b.line(1, 5), b.line(2, 6, gds=2)]))
     result = pipeline.check(Inv101Import, path, path.name, world.users.enterprise)
-    assert result.ok and result.rows == 2 and len(result.preview) == 2
-    assert "InvtListType/putrecSeqno" in result.headers
+    # rows count the lines; the preview shows one row per message, with its line count
+    assert result.ok and result.rows == 2 and len(result.preview) == 1
+    assert "InvtHeadType/bondInvtNo" in result.headers
+    assert result.preview[0][result.headers.index("InvtListType lines")] == "2"
     assert not InventoryList.objects.exists()
 
 
