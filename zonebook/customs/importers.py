@@ -332,7 +332,9 @@ class Inv101Import(XmlKind, InventoryListImport):
         if not pairs:
             return {}
         out = {}
-        qs = InventoryMessage.objects.filter(internal_number__in={i for _b, i in pairs}).select_related("book")
+        qs = InventoryMessage.objects.filter(internal_number__in={i for _b, i in pairs}).select_related(
+            "book"
+        )
         for m in qs.filter(book__number__in={b for b, _i in pairs}):
             out[(m.book.number, m.internal_number)] = m
         return out
@@ -370,7 +372,11 @@ class Inv101Import(XmlKind, InventoryListImport):
             for n, line in enumerate(msg.lines, start=1):
                 for name in REQUIRED_LINE:
                     if not line.get(name):
-                        bad(f"InvtListType[{line.get('gdsSeqno') or n}]/{name}", "", _("This element is required."))
+                        bad(
+                            f"InvtListType[{line.get('gdsSeqno') or n}]/{name}",
+                            "",
+                            _("This element is required."),
+                        )
         return errors
 
     def _message_row(self, msg, digest: str) -> Row:
@@ -411,7 +417,9 @@ class Inv101Import(XmlKind, InventoryListImport):
             if row.number in bad_rows:
                 continue
             v = row.values
-            header = {k: v[k] for k in LIST_HEADER if k not in ("book", "action") and v.get(k) not in (None, "")}
+            header = {
+                k: v[k] for k in LIST_HEADER if k not in ("book", "action") and v.get(k) not in (None, "")
+            }
             lines = _ledger_lines(v["lines"], v["country_element"])
             batches.setdefault(book.pk, (book, []))[1].append((row, header, lines))
         staged = self.staging and not self.validating
@@ -481,8 +489,12 @@ class Inv101Import(XmlKind, InventoryListImport):
                 "book": book.number,
             }
         if p.code == "unit_table":
-            return _("Unit code “%(value)s” is not in the unit code table (海关计量单位代码).") % {"value": p.value}
-        return _("The declared unit differs from the unit %(unit)s filed for item %(seq)s of book %(book)s.") % {
+            return _("Unit code “%(value)s” is not in the unit code table (海关计量单位代码).") % {
+                "value": p.value
+            }
+        return _(
+            "The declared unit differs from the unit %(unit)s filed for item %(seq)s of book %(book)s."
+        ) % {
             "unit": p.filed_unit,
             "seq": row.values["lines"][p.line - 1].get("putrecSeqno", ""),
             "book": book.number,
@@ -516,7 +528,9 @@ class Inv101Import(XmlKind, InventoryListImport):
                 row = by_number.get(str(d.value), chunk[0][0])
             key = self.column_for(d.column)
             if key in HEAD_ELEMENTS:
-                out.append(RowError(row.number, f"{row.where} › {element_path(key)}", str(d.value or ""), d.reason))
+                out.append(
+                    RowError(row.number, f"{row.where} › {element_path(key)}", str(d.value or ""), d.reason)
+                )
             else:
                 out.append(RowError(row.number, row.where, str(d.value or ""), str(d.reason)))
         return out
@@ -606,6 +620,10 @@ class ReceiptImport(XmlKind, ImportKind):
     batch_size = 2000
     columns = []
     FIELDS = ("message_id", "list_number", "internal_number", "book", "status", "deduction", "receipt_time")
+
+    def __init__(self, user=None):
+        super().__init__(user)
+        self.recorded: list[int] = []  # receipts stored by this import, applied by ``complete``
 
     def header(self, key: str) -> str:
         return RECEIPT_ELEMENTS.get(key, key)
@@ -708,13 +726,23 @@ class ReceiptImport(XmlKind, ImportKind):
         return errors
 
     def write(self, rows: Iterable[Row], by) -> int:
+        """Record the receipts of a batch (waiting); ``complete`` applies the whole file's."""
         rows = list(rows)
         data = []
         for row in rows:
             v = dict(row.values)
             v["book"] = self.books[v["book"]]
             data.append(v)
-        return services.record_receipts(data, by=by, source=self.source).received
+        recorded = services.record_receipts(data, by=by, source=self.source, apply=False)
+        self.recorded += recorded.ids
+        return recorded.received
+
+    def complete(self, by) -> list[RowError]:
+        """The receipts of the file applied in their customs time order, whatever order (and
+        batch) they came in."""
+        if self.recorded:
+            services.apply_in_time_order(self.recorded, by=by)
+        return []
 
 
 RECEIPT_ELEMENTS = {

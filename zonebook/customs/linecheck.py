@@ -14,8 +14,6 @@ consumption versions, posting rules) run afterwards in ``ledger.services.create_
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,7 +37,7 @@ STAGED = (
     ("unit1", "lawfUnitcd"),
     ("unit2", "secdLawfUnitcd"),
 )
-ELEMENTS = [e for _c, e in STAGED]
+ELEMENTS = [e for _c, e in STAGED]  # ``_stage`` writes them in this order (PostgreSQL: spelled out)
 REQUIRED = ("gdsSeqno", "putrecSeqno", "gdecd", "dclQty", "dclUnitcd")
 # element → (integer digits, decimal places, sign allowed) of the number it must hold
 NUMBERS = {
@@ -49,7 +47,6 @@ NUMBERS = {
     "dclUprcAmt": (14, 4, False),
     "dclTotalAmt": (16, 2, False),
 }
-_ESCAPE = re.compile(r"[\t\n\r\\]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -93,20 +90,38 @@ def _stage(cur, messages: Sequence[tuple[int, int, str, list[dict]]]) -> int:
     names = ["r", "n", "book_id", "kind", *(c for c, _e in STAGED)]
     count = 0
     if connection.vendor == "postgresql":
-        buf = io.StringIO()
-        write = buf.write
+        parts = []
+        tabs = len(names) - 1
         for r, book_id, kind, lines in messages:
-            prefix = f"{r}\t"
             tail = f"\t{book_id}\t{kind}\t"
-            for n, line in enumerate(lines, start=1):
-                values = [line.get(e, "") for e in ELEMENTS]
-                text = "\t".join(values)
-                if _ESCAPE.search(text):
-                    text = "\t".join(v.translate(_COPY_ESCAPES) for v in values)
-                write(f"{prefix}{n}{tail}{text}\n")
+            block = "".join(
+                [
+                    f"{r}\t{n}{tail}{get('gdsSeqno', '')}\t{get('putrecSeqno', '')}\t{get('gdecd', '')}\t"
+                    f"{get('dclQty', '')}\t{get('lawfQty', '')}\t{get('secdLawfQty', '')}\t"
+                    f"{get('dclUprcAmt', '')}\t{get('dclTotalAmt', '')}\t{get('dclUnitcd', '')}\t"
+                    f"{get('lawfUnitcd', '')}\t{get('secdLawfUnitcd', '')}\n"
+                    for n, get in enumerate((line.get for line in lines), start=1)
+                ]
+            )
+            # one C-level test per message: a value holding a tab, newline or backslash is escaped
+            if (
+                "\\" in block
+                or "\r" in block
+                or block.count("\t") != tabs * len(lines)
+                or block.count("\n") != len(lines)
+            ):
+                block = "".join(
+                    "\t".join(
+                        [str(r), str(n), str(book_id), kind]
+                        + [line.get(e, "").translate(_COPY_ESCAPES) for e in ELEMENTS]
+                    )
+                    + "\n"
+                    for n, line in enumerate(lines, start=1)
+                )
+            parts.append(block)
             count += len(lines)
         with cur.cursor.copy(f"COPY {TABLE} ({', '.join(names)}) FROM STDIN") as copy:
-            copy.write(buf.getvalue())
+            copy.write("".join(parts))
         return count
     rows = [
         (r, n, book_id, kind, *(line.get(e, "") for e in ELEMENTS))
@@ -136,7 +151,11 @@ def problems(messages: Sequence[tuple[int, int, str, list[dict]]]) -> list[Probl
     for element, alias in (("dclUnitcd", "u0"), ("lawfUnitcd", "u1"), ("secdLawfUnitcd", "u2")):
         checks.append(("unit_table", element, f"s.{_col(element)} <> '' AND {alias}.id IS NULL"))
     checks.append(
-        ("unit_filed", "dclUnitcd", "s.unit <> '' AND u0.id IS NOT NULL AND i.unit <> '' AND i.unit <> s.unit")
+        (
+            "unit_filed",
+            "dclUnitcd",
+            "s.unit <> '' AND u0.id IS NOT NULL AND i.unit <> '' AND i.unit <> s.unit",
+        )
     )
     flags = ", ".join(f"CASE WHEN {cond} THEN 1 ELSE 0 END" for _code, _e, cond in checks)
     any_flag = " OR ".join(f"({cond})" for _code, _e, cond in checks)

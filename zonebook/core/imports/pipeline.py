@@ -482,9 +482,11 @@ def run(
 
     try:
         with transaction.atomic():
-            _process(
-                kind, Path(path), filename, result, on_batch=write, progress=write_progress
-            )
+            _process(kind, Path(path), filename, result, on_batch=write, progress=write_progress)
+            if result.ok:
+                # what the kind does once every batch is written (receipts: apply them in time order)
+                for err in kind.complete(user):
+                    result.add_error(err)
             if not result.ok:
                 raise _Rollback
     except _Rollback:
