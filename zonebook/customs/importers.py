@@ -108,13 +108,17 @@ def parse_time(text: str) -> dt.datetime | None:
     return None
 
 
+_HASH_HEAD = tuple(sorted((*HEAD_ELEMENTS.values(), "dclcusFlag", "invtType", "listType")))
+_HASH_LINE = tuple(sorted((*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "destinationNatcd")))
+_BLANKS = ("",) * max(len(_HASH_HEAD), len(_HASH_LINE), len(LINE_ELEMENTS) + 1)  # map(get, keys, _BLANKS)
+
+
 def content_hash(head: dict, lines: list[dict]) -> str:
-    keep_head = {k: head.get(k, "") for k in (*HEAD_ELEMENTS.values(), "dclcusFlag", "invtType", "listType")}
-    keep_lines = [
-        {k: ln.get(k, "") for k in (*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "destinationNatcd")}
-        for ln in lines
-    ]
-    data = json.dumps([keep_head, keep_lines], ensure_ascii=False, sort_keys=True)
+    """SHA-256 of the message's business content: the JSON of its header and lines with the keys
+    in sorted order (built in sorted order, so no per-line sorting or Python loop over the keys)."""
+    keep_head = dict(zip(_HASH_HEAD, map(head.get, _HASH_HEAD, _BLANKS), strict=False))
+    keep_lines = [dict(zip(_HASH_LINE, map(ln.get, _HASH_LINE, _BLANKS), strict=False)) for ln in lines]
+    data = json.dumps([keep_head, keep_lines], ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -232,7 +236,7 @@ class Inv101Import(XmlKind, InventoryListImport):
 
     def read_rows(self, path, filename: str, result) -> Iterator[Row | RowError]:
         self.headers = {
-            "message": _("message"),
+            "message": _("customs message"),
             "number": element_path("number"),
             "internal_number": element_path("internal_number"),
             "book": element_path("book"),
@@ -571,23 +575,24 @@ class Inv101Import(XmlKind, InventoryListImport):
 
 
 # (ledger line key, element) of the lines; the country is read from natcd or destinationNatcd
-_LINE_PAIRS = tuple(LINE_ELEMENTS.items())
+_LINE_KEYS = (*LINE_ELEMENTS, "country")
+_LINE_SOURCES = {country: (*LINE_ELEMENTS.values(), country) for country in ("natcd", "destinationNatcd")}
 # Lines per create call: committed chunks when staged, larger ones when checking only.
 STAGE_LINES = 5_000
 CHUNK_LINES = 20_000
 
 
 def _ledger_lines(lines: list[dict], country_element: str) -> list[dict]:
-    """The ledger's line dicts (text values: the ledger parses them) from the element dicts."""
-    out = []
-    for line in lines:
-        d = {key: line[element] for key, element in _LINE_PAIRS if line.get(element)}
-        country = line.get(country_element)
-        if country:
-            d["country"] = country
+    """The ledger's line dicts from the element dicts: text values (the ledger parses them), an
+    empty or absent element left out (as the spreadsheet import leaves out empty cells)."""
+    sources = _LINE_SOURCES[country_element]
+    out = [
+        {k: v for k, v in zip(_LINE_KEYS, map(line.get, sources, _BLANKS), strict=False) if v}
+        for line in lines
+    ]
+    for d in out:
         if "line_no" in d:
-            d["line_no"] = int(d["line_no"])
-        out.append(d)
+            d["line_no"] = int(d["line_no"])  # checked digits (linecheck)
     return out
 
 

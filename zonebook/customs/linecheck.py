@@ -158,7 +158,14 @@ def problems(messages: Sequence[tuple[int, int, str, list[dict]]]) -> list[Probl
         )
     )
     flags = ", ".join(f"CASE WHEN {cond} THEN 1 ELSE 0 END" for _code, _e, cond in checks)
-    any_flag = " OR ".join(f"({cond})" for _code, _e, cond in checks)
+    # The filter tests the formats of a line with ONE regular expression over its number
+    # elements joined by "|" (a clean line: one match instead of six); the per-element flags above
+    # are computed only for the lines it lets through.
+    formats = [("gds", "0*[1-9][0-9]{0,8}")] + [(_col(e), _pattern(e)[1:-1]) for e in NUMBERS]
+    joined = " || '|' || ".join(f"s.{c}" for c, _p in formats)
+    pattern = "^" + "[|]".join(f"({p})?" for _c, p in formats) + "$"
+    cheap = [cond for code, _e, cond in checks if code not in ("digits", "number")]
+    any_flag = " OR ".join([*(f"({c})" for c in cheap), f"NOT ({_matches(f'({joined})', pattern)})"])
 
     def unit_join(alias: str, col: str) -> str:
         return f"LEFT JOIN {codes} {alias} ON {alias}.table_id = t.id AND {alias}.code = s.{col}"
