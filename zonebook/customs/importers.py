@@ -1,13 +1,25 @@
 """Import kinds of the customs messages: INV101 (核注清单) → inventory lists, receipts → the queue.
 
-``Inv101Import`` is the ledger's inventory-list import (``ledger.importers.InventoryListImport``:
-the same rows, checks, staging and set-based writes) with its own reader: each ``InvtListType``
-of a message is one row whose values come from the message's own elements (docs/customs.md has the
-table).  Errors name the message (file and etpsInnerInvtNo) and the element.  A message imported
-before with the same content is skipped (nothing changes); another content under the same
+``Inv101Import`` runs the ledger's staged inventory-list import (``ledger.importers
+.InventoryListImport``: staging, publish, discard) with its own reader and its own batch work:
+
+* one import row is one whole message (``row_weight``: it counts and batches as its lines), read
+  by the hardened parser (``xmlio``) into a header dict and one dict per line;
+* the header is checked in Python (a few elements per message); the lines of every message of a
+  batch are checked together in SQL (``linecheck``: one staged table, one query joining the book
+  items and the unit code table: item exists, unit in the code table and equal to the filed unit,
+  required elements, number formats);
+* the lists of a batch are created per book by ONE ``ledger.services.create_inventory_lists`` call
+  per chunk (its lines go out in one COPY), staged as hidden lists and published at the end.
+
+Errors name the message (file and etpsInnerInvtNo) and the element.  A message imported before
+with the same content is skipped (nothing changes); another content under the same
 etpsInnerInvtNo is refused, naming both messages.  The lists are created *submitted* (a filed
 message is declared to customs) and marked ``source = customs``; receipts already waiting for
 them are applied when they are published.
+
+``ReceiptImport`` records the receipts of a file batch by batch and applies them all at the end
+(``complete``) in their customs time order.
 """
 
 from __future__ import annotations
@@ -606,10 +618,6 @@ def _chunks(items: list, limit: int):
             chunk, n = [], 0
     if chunk:
         yield chunk
-
-
-def _list_no(row) -> str:
-    return str(row.values.get("number") or "").strip().upper()
 
 
 @register
