@@ -14,6 +14,7 @@ consumption versions, posting rules) run afterwards in ``ledger.services.create_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -85,44 +86,70 @@ def _create(cur) -> None:
     cur.execute(f"DELETE FROM {TABLE}")
 
 
-def _stage(cur, messages: Sequence[tuple[int, int, str, list[dict]]]) -> int:
-    """``messages``: (batch row, book id, item kind, lines as element dicts)."""
-    names = ["r", "n", "book_id", "kind", *(c for c, _e in STAGED)]
-    count = 0
-    if connection.vendor == "postgresql":
-        parts = []
-        tabs = len(names) - 1
-        for r, book_id, kind, lines in messages:
-            tail = f"\t{book_id}\t{kind}\t"
-            block = "".join(
-                [
-                    f"{r}\t{n}{tail}{get('gdsSeqno', '')}\t{get('putrecSeqno', '')}\t{get('gdecd', '')}\t"
-                    f"{get('dclQty', '')}\t{get('lawfQty', '')}\t{get('secdLawfQty', '')}\t"
-                    f"{get('dclUprcAmt', '')}\t{get('dclTotalAmt', '')}\t{get('dclUnitcd', '')}\t"
-                    f"{get('lawfUnitcd', '')}\t{get('secdLawfUnitcd', '')}\n"
-                    for n, get in enumerate((line.get for line in lines), start=1)
-                ]
+def _number(element: str) -> str:
+    return _pattern(element)[1:-1].replace("[.]", "\\.")
+
+
+# One staged line of a message whose number elements are all well formed (``gdsSeqno`` and
+# ``putrecSeqno`` whole numbers, quantities/price/amount in their formats; the required ones
+# present).  A message's whole block is matched by ONE C-level regular expression; only the
+# messages that fail it get the per-element format checks in SQL.
+_ANY = "[^\t\n]*"
+_CLEAN_LINE = (
+    "[0-9]+\t[0-9]+\t[0-9]+\t[a-z]+\t"
+    "0*[1-9][0-9]{0,8}\t[0-9]{1,9}\t" + _ANY + "\t"
+    f"{_number('dclQty')}\t(?:{_number('lawfQty')})?\t(?:{_number('secdLawfQty')})?\t"
+    f"(?:{_number('dclUprcAmt')})?\t(?:{_number('dclTotalAmt')})?\t"
+    f"{_ANY}\t{_ANY}\t{_ANY}\n"
+)
+_CLEAN_BLOCK = re.compile(f"(?:{_CLEAN_LINE})*")
+
+
+def _block(r: int, book_id: int, kind: str, lines: list[dict]) -> str:
+    """The COPY text of a message's lines (``STAGED`` order), escaped where a value needs it."""
+    tail = f"\t{book_id}\t{kind}\t"
+    block = "".join(
+        [
+            f"{r}\t{n}{tail}{get('gdsSeqno', '')}\t{get('putrecSeqno', '')}\t{get('gdecd', '')}\t"
+            f"{get('dclQty', '')}\t{get('lawfQty', '')}\t{get('secdLawfQty', '')}\t"
+            f"{get('dclUprcAmt', '')}\t{get('dclTotalAmt', '')}\t{get('dclUnitcd', '')}\t"
+            f"{get('lawfUnitcd', '')}\t{get('secdLawfUnitcd', '')}\n"
+            for n, get in enumerate((line.get for line in lines), start=1)
+        ]
+    )
+    # one C-level test per message: a value holding a tab, newline or backslash is escaped
+    if (
+        "\\" in block
+        or "\r" in block
+        or block.count("\t") != (3 + len(STAGED)) * len(lines)
+        or block.count("\n") != len(lines)
+    ):
+        block = "".join(
+            "\t".join(
+                [str(r), str(n), str(book_id), kind]
+                + [line.get(e, "").translate(_COPY_ESCAPES) for e in ELEMENTS]
             )
-            # one C-level test per message: a value holding a tab, newline or backslash is escaped
-            if (
-                "\\" in block
-                or "\r" in block
-                or block.count("\t") != tabs * len(lines)
-                or block.count("\n") != len(lines)
-            ):
-                block = "".join(
-                    "\t".join(
-                        [str(r), str(n), str(book_id), kind]
-                        + [line.get(e, "").translate(_COPY_ESCAPES) for e in ELEMENTS]
-                    )
-                    + "\n"
-                    for n, line in enumerate(lines, start=1)
-                )
-            parts.append(block)
-            count += len(lines)
+            + "\n"
+            for n, line in enumerate(lines, start=1)
+        )
+    return block
+
+
+def _stage(cur, messages: Sequence[tuple[int, int, str, list[dict]]]) -> set[int]:
+    """Write the lines of ``messages`` — (batch row, book id, item kind, lines as element dicts) —
+    into the staged table; returns the batch rows whose number elements need a closer look."""
+    names = ["r", "n", "book_id", "kind", *(c for c, _e in STAGED)]
+    flagged: set[int] = set()
+    blocks = []
+    for r, book_id, kind, lines in messages:
+        block = _block(r, book_id, kind, lines)
+        if _CLEAN_BLOCK.fullmatch(block) is None:
+            flagged.add(r)
+        blocks.append(block)
+    if connection.vendor == "postgresql":
         with cur.cursor.copy(f"COPY {TABLE} ({', '.join(names)}) FROM STDIN") as copy:
-            copy.write("".join(parts))
-        return count
+            copy.write("".join(blocks))
+        return flagged
     rows = [
         (r, n, book_id, kind, *(line.get(e, "") for e in ELEMENTS))
         for r, book_id, kind, lines in messages
@@ -131,7 +158,7 @@ def _stage(cur, messages: Sequence[tuple[int, int, str, list[dict]]]) -> int:
     cur.executemany(
         f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})", rows
     )
-    return len(rows)
+    return flagged
 
 
 def problems(messages: Sequence[tuple[int, int, str, list[dict]]]) -> list[Problem]:
@@ -158,30 +185,36 @@ def problems(messages: Sequence[tuple[int, int, str, list[dict]]]) -> list[Probl
         )
     )
     flags = ", ".join(f"CASE WHEN {cond} THEN 1 ELSE 0 END" for _code, _e, cond in checks)
-    # The filter tests the formats of a line with ONE regular expression over its number
-    # elements joined by "|" (a clean line: one match instead of six); the per-element flags above
-    # are computed only for the lines it lets through.
-    formats = [("gds", "0*[1-9][0-9]{0,8}")] + [(_col(e), _pattern(e)[1:-1]) for e in NUMBERS]
-    joined = " || '|' || ".join(f"s.{c}" for c, _p in formats)
-    pattern = "^" + "[|]".join(f"({p})?" for _c, p in formats) + "$"
     cheap = [cond for code, _e, cond in checks if code not in ("digits", "number")]
-    any_flag = " OR ".join([*(f"({c})" for c in cheap), f"NOT ({_matches(f'({joined})', pattern)})"])
+    careful = [cond for code, _e, cond in checks if code in ("digits", "number")]
 
     def unit_join(alias: str, col: str) -> str:
         return f"LEFT JOIN {codes} {alias} ON {alias}.table_id = t.id AND {alias}.code = s.{col}"
 
-    sql = (
-        f"SELECT s.r, s.n, {', '.join('s.' + c for c, _e in STAGED)}, COALESCE(i.unit, ''), {flags} "
-        f"FROM {TABLE} s LEFT JOIN (SELECT id FROM {tables} WHERE key = %s) t ON 1 = 1 "
-        f"LEFT JOIN {items} i ON i.book_id = s.book_id AND i.kind = s.kind AND i.seq_no = {_as_int('s.seq')} "
-        f"{unit_join('u0', 'unit')} {unit_join('u1', 'unit1')} {unit_join('u2', 'unit2')} "
-        f"WHERE {any_flag} ORDER BY s.r, s.n"
-    )
+    def sql(flagged: set[int]) -> str:
+        # The lines of a message that passed the format test need only the joins and the required
+        # elements; the others are also checked element by element (and their putrecSeqno cast
+        # only when it is a number).
+        if flagged:
+            listed = f"s.r IN ({', '.join(str(int(r)) for r in sorted(flagged))})"
+            seq = f"CASE WHEN {listed} THEN {_as_int('s.seq')} ELSE CAST(s.seq AS INTEGER) END"
+            where = " OR ".join([*(f"({c})" for c in cheap), f"({listed} AND ({' OR '.join(careful)}))"])
+        else:
+            seq = "CAST(s.seq AS INTEGER)"
+            where = " OR ".join(f"({c})" for c in cheap)
+        return (
+            f"SELECT s.r, s.n, {', '.join('s.' + c for c, _e in STAGED)}, COALESCE(i.unit, ''), {flags} "
+            f"FROM {TABLE} s LEFT JOIN (SELECT id FROM {tables} WHERE key = %s) t ON 1 = 1 "
+            f"LEFT JOIN {items} i ON i.book_id = s.book_id AND i.kind = s.kind AND i.seq_no = {seq} "
+            f"{unit_join('u0', 'unit')} {unit_join('u1', 'unit1')} {unit_join('u2', 'unit2')} "
+            f"WHERE {where} ORDER BY s.r, s.n"
+        )
+
     out: list[Problem] = []
     with connection.cursor() as cur:
         _create(cur)
-        _stage(cur, messages)
-        cur.execute(sql, [UNIT_TABLE])
+        flagged = _stage(cur, messages)
+        cur.execute(sql(flagged), [UNIT_TABLE])
         width = len(STAGED)
         for rec in cur.fetchall():
             r, n = rec[0], rec[1]
