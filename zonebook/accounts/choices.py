@@ -72,13 +72,7 @@ class UnitKind(models.TextChoices):
     OTHER_BODY = "other_body", _("Other outside body")
 
 
-OUTSIDE_KINDS = {
-    UnitKind.CUSTOMS,
-    UnitKind.INSPECTION,
-    UnitKind.FOREIGN_EXCHANGE,
-    UnitKind.TAX,
-    UnitKind.OTHER_BODY,
-}
+OUTSIDE_KINDS = {UnitKind.CUSTOMS, UnitKind.INSPECTION, UnitKind.FOREIGN_EXCHANGE, UnitKind.TAX, UnitKind.OTHER_BODY}
 
 
 class MemberRole(models.TextChoices):
@@ -87,7 +81,6 @@ class MemberRole(models.TextChoices):
     DEPUTY = "deputy", _("Deputy head")
     MEMBER = "member", _("Member")
     LIAISON = "liaison", _("Liaison")
-
 
 # Investment attraction and policy tasks (zonebook.investment): the offices write projects,
 # investors, events, policy tasks and scorecards.

@@ -164,8 +164,7 @@ class UnitQuerySet(ScopedQuerySet):
         day = on or timezone.localdate()
         assert isinstance(day, dt.date)
         return self.filter(is_active=True).filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
         )
 
 
@@ -188,12 +187,7 @@ class Unit(models.Model):
     province_code = models.CharField(_("province code"), max_length=6, blank=True)
     city_code = models.CharField(_("city code"), max_length=6, blank=True)
     zone = models.ForeignKey(
-        "registry.Zone",
-        verbose_name=_("zone"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
+        "registry.Zone", verbose_name=_("zone"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     head = models.ForeignKey(
         User, verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -217,23 +211,14 @@ class Unit(models.Model):
         return self.name
 
     def audit_scope(self) -> dict:
-        return {
-            "province": self.province_code,
-            "city": self.city_code,
-            "zone": self.zone_id,
-            "enterprise": None,
-        }
+        return {"province": self.province_code, "city": self.city_code, "zone": self.zone_id, "enterprise": None}
 
 
 class UnitMembership(models.Model):
     """A user's place in a unit (head, leader in charge, member …) for a period."""
 
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("organisational unit"), on_delete=models.CASCADE, related_name="memberships"
-    )
-    user = models.ForeignKey(
-        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="unit_memberships"
-    )
+    unit = models.ForeignKey(Unit, verbose_name=_("organisational unit"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="unit_memberships")
     role_in_unit = models.CharField(
         _("role in unit"), max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER
     )
@@ -263,12 +248,8 @@ class MachineToken(models.Model):
     ``machine_client``) carries that scope and the granted write areas."""
 
     name = models.CharField(_("name"), max_length=100)
-    user = models.OneToOneField(
-        User, verbose_name=_("client account"), on_delete=models.PROTECT, related_name="machine_token"
-    )
-    zone = models.ForeignKey(
-        "registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+"
-    )
+    user = models.OneToOneField(User, verbose_name=_("client account"), on_delete=models.PROTECT, related_name="machine_token")
+    zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
     enterprise = models.ForeignKey(
         "registry.Enterprise",
         verbose_name=_("enterprise"),

@@ -47,9 +47,7 @@ def user_for(scope: str, obj=None, role: str | None = None, **kw) -> User:
     elif scope == "zone":
         fields.update(zone=obj, city_code=obj.city_code, province_code=obj.province_code)
     elif scope == "enterprise":
-        fields.update(
-            enterprise=obj, zone=obj.zone, city_code=obj.zone.city_code, province_code=obj.zone.province_code
-        )
+        fields.update(enterprise=obj, zone=obj.zone, city_code=obj.zone.city_code, province_code=obj.zone.province_code)
     elif scope == "all":
         fields["is_superuser"] = False
     fields.update(kw)

@@ -1,7 +1,8 @@
 """Machine clients: API tokens for system-to-system calls (a gate system posting passages).
 
 A token belongs to one zone (or to one enterprise of the zone: its account then has the
-enterprise scope, as an enterprise's customs client dropping messages needs) and grants write areas (``choices.GRANTABLE_AREAS[Role.MACHINE]``).
+enterprise scope, as an enterprise's customs client dropping messages needs) and grants write
+areas (``choices.GRANTABLE_AREAS[Role.MACHINE]``).
 Issuing creates a service account with role ``machine_client`` and the zone's scope (so every
 scoped queryset and audit entry works unchanged) and returns the secret ONCE; only its SHA-256 hash
 is stored (the secret is 256 random bits, so a fast hash is safe).  Revoking disables the account.
@@ -210,8 +211,4 @@ class MachineTokenScheme(OpenApiAuthenticationExtension):
     name = "machineToken"
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "Machine-client token issued on /accounts/tokens/",
-        }
+        return {"type": "http", "scheme": "bearer", "description": "Machine-client token issued on /accounts/tokens/"}

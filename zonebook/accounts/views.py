@@ -89,12 +89,7 @@ def _locked_usernames(usernames) -> set[str]:
 
 @login_required
 def user_list(request):
-    qs = (
-        User.objects.for_user(request.user)
-        .exclude(role=Role.MACHINE)
-        .select_related("zone", "enterprise")
-        .order_by("username")
-    )
+    qs = User.objects.for_user(request.user).exclude(role=Role.MACHINE).select_related("zone", "enterprise").order_by("username")
     term = (request.GET.get("q") or "").strip()
     if term:
         qs = qs.filter(
@@ -145,9 +140,7 @@ def user_create(request):
 @scoped_object(User)
 @login_required
 def user_edit(request, pk):
-    target = get_object_or_404(
-        User.objects.for_user(request.user).exclude(role=Role.MACHINE), pk=pk
-    )  # out of scope: 404 first
+    target = get_object_or_404(User.objects.for_user(request.user).exclude(role=Role.MACHINE), pk=pk)  # out of scope: 404 first
     _require_user_admin(request)
     initial = {k: getattr(target, k) for k in services.EDITABLE}
     form = UserForm(request.POST or None, actor=request.user, initial=initial)

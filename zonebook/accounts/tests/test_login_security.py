@@ -305,9 +305,7 @@ def test_api_refuses_a_session_that_must_change_its_password(client, world):
     for response in (
         client.get("/api/registry/enterprises/"),
         client.patch(
-            f"/api/registry/enterprises/{enterprise.pk}/",
-            {"address": "改了"},
-            content_type="application/json",
+            f"/api/registry/enterprises/{enterprise.pk}/", {"address": "改了"}, content_type="application/json"
         ),
     ):
         assert response.status_code == 403

@@ -251,9 +251,7 @@ def test_import_update_mode_changes_existing_units_and_adds_new_ones(world, org,
     preview = pipeline.check(UnitImport, path, path.name, org.admin, mode="update")
     assert preview.ok, preview.errors
     assert (preview.new_rows, preview.changed_rows, preview.unchanged_rows) == (1, 2, 1)
-    assert preview.changes[1]["changes"] == [
-        {"field": "负责人用户名", "before": "", "after": str(world.users.province)}
-    ]
+    assert preview.changes[1]["changes"] == [{"field": "负责人用户名", "before": "", "after": str(world.users.province)}]
     result = pipeline.run(UnitImport, path, path.name, org.admin, mode="update")
     assert result.ok, result.errors
     org.prov.refresh_from_db()
