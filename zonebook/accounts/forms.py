@@ -171,6 +171,15 @@ class TokenForm(forms.Form):
         label=_("Client name"), max_length=100, help_text=_("E.g. the gate system of the zone.")
     )
     zone = forms.ModelChoiceField(label=_("Zone"), queryset=None)
+    enterprise = forms.ModelChoiceField(
+        label=_("Enterprise"),
+        queryset=None,
+        required=False,
+        help_text=_(
+            "Empty: the client works for the whole zone. Chosen: only for this enterprise of the zone "
+            "(e.g. its customs client sending its own messages)."
+        ),
+    )
     areas = forms.MultipleChoiceField(
         label=_("Write areas"),
         required=False,
@@ -186,8 +195,9 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        from zonebook.registry.models import Zone
+        from zonebook.registry.models import Enterprise, Zone
 
         self.fields["zone"].queryset = Zone.objects.for_user(actor).order_by("name")
+        self.fields["enterprise"].queryset = Enterprise.objects.for_user(actor).order_by("name")
         self.fields["areas"].choices = [(a, AREA_LABELS[a]) for a in sorted(GRANTABLE_AREAS[Role.MACHINE])]
         style_fields(self)  # after the scoped querysets and choices are in place

@@ -242,13 +242,23 @@ class UnitMembership(models.Model):
 
 
 class MachineToken(models.Model):
-    """A machine client's API token (a gate system posting passages).  Only a SHA-256 hash of the
-    secret is stored; the secret is shown once when issued.  Scoped to one zone; the token's user
-    (role ``machine_client``) carries the zone scope and the granted write areas."""
+    """A machine client's API token (a gate system posting passages, an enterprise's customs
+    client dropping its messages).  Only a SHA-256 hash of the secret is stored; the secret is shown
+    once when issued.  Scoped to one zone, or to one enterprise of that zone; the token's user (role
+    ``machine_client``) carries that scope and the granted write areas."""
 
     name = models.CharField(_("name"), max_length=100)
     user = models.OneToOneField(User, verbose_name=_("client account"), on_delete=models.PROTECT, related_name="machine_token")
     zone = models.ForeignKey("registry.Zone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the whole zone. Set: the client sees and writes only this enterprise's data."),
+    )
     areas = models.JSONField(_("write areas"), default=list, blank=True)
     key_prefix = models.CharField(_("token prefix"), max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -275,7 +285,12 @@ class MachineToken(models.Model):
         return f"{self.name} ({self.key_prefix}…)"
 
     def audit_scope(self) -> dict:
-        return {"province": self.zone.province_code, "city": self.zone.city_code, "zone": self.zone_id, "enterprise": None}
+        return {
+            "province": self.zone.province_code,
+            "city": self.zone.city_code,
+            "zone": self.zone_id,
+            "enterprise": self.enterprise_id,
+        }
 
     def area_labels(self) -> str:
         from .choices import AREA_LABELS

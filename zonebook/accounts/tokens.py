@@ -1,6 +1,8 @@
 """Machine clients: API tokens for system-to-system calls (a gate system posting passages).
 
-A token belongs to one zone and grants write areas (``choices.GRANTABLE_AREAS[Role.MACHINE]``).
+A token belongs to one zone (or to one enterprise of the zone: its account then has the
+enterprise scope, as an enterprise's customs client dropping messages needs) and grants write
+areas (``choices.GRANTABLE_AREAS[Role.MACHINE]``).
 Issuing creates a service account with role ``machine_client`` and the zone's scope (so every
 scoped queryset and audit entry works unchanged) and returns the secret ONCE; only its SHA-256 hash
 is stored (the secret is 256 random bits, so a fast hash is safe).  Revoking disables the account.
@@ -40,26 +42,38 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _check_issuer(by: User, zone) -> None:
+def _check_issuer(by: User, zone, enterprise=None) -> None:
     from .services import within_scope
 
     if not by.is_user_admin:
         raise DomainError(_("Your account may not manage machine tokens."), code="not_user_admin")
+    if enterprise is not None and enterprise.zone_id != zone.pk:
+        raise DomainError(
+            _("The enterprise is not registered in this zone."), code="invalid", field="enterprise"
+        )
     target = {
-        "scope_level": ScopeLevel.ZONE,
+        "scope_level": ScopeLevel.ENTERPRISE if enterprise is not None else ScopeLevel.ZONE,
         "province_code": zone.province_code,
         "city_code": zone.city_code,
         "zone_id": zone.pk,
-        "enterprise_id": None,
+        "enterprise_id": enterprise.pk if enterprise is not None else None,
     }
     if not within_scope(by, target):
+        if enterprise is not None:
+            raise DomainError(
+                _("The enterprise lies outside your own scope."), code="scope_forbidden", field="enterprise"
+            )
         raise DomainError(_("The zone lies outside your own scope."), code="scope_forbidden", field="zone")
 
 
 @transaction.atomic
-def issue_token(*, name: str, zone, areas, by: User, expires_at=None) -> tuple[MachineToken, str]:
-    """Issue a token for ``zone``; returns the token row and the secret (shown once, never stored)."""
-    _check_issuer(by, zone)
+def issue_token(
+    *, name: str, zone, areas, by: User, expires_at=None, enterprise=None
+) -> tuple[MachineToken, str]:
+    """Issue a token for ``zone`` — or, with ``enterprise`` (of that zone), for that enterprise
+    only (an enterprise's customs client); returns the token row and the secret (shown once,
+    never stored)."""
+    _check_issuer(by, zone, enterprise)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Give the client a name."), code="required", field="name")
@@ -79,10 +93,11 @@ def issue_token(*, name: str, zone, areas, by: User, expires_at=None) -> tuple[M
         username=f"machine-{prefix[len(TOKEN_PREFIX) :]}".lower(),
         first_name=name[:150],
         role=Role.MACHINE,
-        scope_level=ScopeLevel.ZONE,
+        scope_level=ScopeLevel.ENTERPRISE if enterprise is not None else ScopeLevel.ZONE,
         province_code=zone.province_code,
         city_code=zone.city_code,
         zone=zone,
+        enterprise=enterprise,
         must_change_password=False,
         granted_areas=areas,
     )
@@ -92,6 +107,7 @@ def issue_token(*, name: str, zone, areas, by: User, expires_at=None) -> tuple[M
         name=name,
         user=user,
         zone=zone,
+        enterprise=enterprise,
         areas=areas,
         key_prefix=prefix,
         key_hash=hash_key(raw),
@@ -106,6 +122,7 @@ def issue_token(*, name: str, zone, areas, by: User, expires_at=None) -> tuple[M
         changes={
             "name": [None, name],
             "zone": [None, str(zone)],
+            **({"enterprise": [None, str(enterprise)]} if enterprise is not None else {}),
             "areas": [None, areas],
             "key_prefix": [None, prefix],
             "expires_at": [None, expires_at.isoformat() if expires_at else None],

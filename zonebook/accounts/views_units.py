@@ -207,7 +207,9 @@ def member_end(request, pk):
 @login_required
 def token_list(request):
     _require_user_admin(request)
-    qs = MachineToken.objects.for_user(request.user).select_related("zone", "created_by", "revoked_by")
+    qs = MachineToken.objects.for_user(request.user).select_related(
+        "zone", "enterprise", "created_by", "revoked_by"
+    )
     return render(request, "accounts/token_list.html", {"tokens": qs, "now": timezone.now()})
 
 
@@ -224,6 +226,7 @@ def token_issue(request):
             token, raw = tokens.issue_token(
                 name=data["name"],
                 zone=data["zone"],
+                enterprise=data.get("enterprise"),
                 areas=data["areas"],
                 expires_at=expires_at,
                 by=request.user,

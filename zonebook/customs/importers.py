@@ -1,37 +1,51 @@
 """Import kinds of the customs messages: INV101 (核注清单) → inventory lists, receipts → the queue.
 
-``Inv101Import`` is the ledger's inventory-list import (``ledger.importers.InventoryListImport``:
-the same rows, checks, staging and set-based writes) with its own reader: each ``InvtListType``
-of a message is one row whose values come from the message's own elements (docs/customs.md has the
-table).  Errors name the message (file and etpsInnerInvtNo) and the element.  A message imported
-before with the same content is skipped (nothing changes); another content under the same
+``Inv101Import`` runs the ledger's staged inventory-list import (``ledger.importers
+.InventoryListImport``: staging, publish, discard) with its own reader and its own batch work:
+
+* one import row is one whole message (``row_weight``: it counts and batches as its lines), read
+  by the hardened parser (``xmlio``) into a header dict and one dict per line;
+* the header is checked in Python (a few elements per message); the lines of every message of a
+  batch are checked together in SQL (``linecheck``: one staged table, one query joining the book
+  items and the unit code table: item exists, unit in the code table and equal to the filed unit,
+  required elements, number formats);
+* the lists of a batch are created per book by ONE ``ledger.services.create_inventory_lists`` call
+  per chunk (its lines go out in one COPY), staged as hidden lists and published at the end.
+
+Errors name the message (file and etpsInnerInvtNo) and the element.  A message imported before
+with the same content is skipped (nothing changes); another content under the same
 etpsInnerInvtNo is refused, naming both messages.  The lists are created *submitted* (a filed
 message is declared to customs) and marked ``source = customs``; receipts already waiting for
 them are applied when they are published.
+
+``ReceiptImport`` records the receipts of a file batch by batch and applies them all at the end
+(``complete``) in their customs time order.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zonebook.core.errors import RowError
+from zonebook.core.errors import DomainError, RowError
+from zonebook.core.imports import staging
 from zonebook.core.imports.kinds import ImportKind, Row, register
-from zonebook.core.imports.parsers import CellError
+from zonebook.ledger import services as ledger
 from zonebook.ledger.choices import ItemKind, ListSource
-from zonebook.ledger.importers import LIST_HEADER, LIST_LINE, InventoryListImport, ListAction
-from zonebook.ledger.models import Book, BookItem, InventoryList
-from zonebook.registry.models.codes import unit_codes
+from zonebook.ledger.importers import LIST_HEADER, InventoryListImport, ListAction
+from zonebook.ledger.models import Book, InventoryList
 
-from . import services, xmlio
+from . import linecheck, services, xmlio
 from .models import InventoryMessage, MessageSource
 
 # column key of the ledger's list import → the INV101 element it is read from
@@ -106,13 +120,17 @@ def parse_time(text: str) -> dt.datetime | None:
     return None
 
 
+_HASH_HEAD = tuple(sorted((*HEAD_ELEMENTS.values(), "dclcusFlag", "invtType", "listType")))
+_HASH_LINE = tuple(sorted((*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "destinationNatcd")))
+_BLANKS = ("",) * max(len(_HASH_HEAD), len(_HASH_LINE), len(LINE_ELEMENTS) + 1)  # map(get, keys, _BLANKS)
+
+
 def content_hash(head: dict, lines: list[dict]) -> str:
-    keep_head = {k: head.get(k, "") for k in (*HEAD_ELEMENTS.values(), "dclcusFlag", "invtType", "listType")}
-    keep_lines = [
-        {k: ln.get(k, "") for k in (*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "destinationNatcd")}
-        for ln in lines
-    ]
-    data = json.dumps([keep_head, keep_lines], ensure_ascii=False, sort_keys=True)
+    """SHA-256 of the message's business content: the JSON of its header and lines with the keys
+    in sorted order (built in sorted order, so no per-line sorting or Python loop over the keys)."""
+    keep_head = dict(zip(_HASH_HEAD, map(head.get, _HASH_HEAD, _BLANKS), strict=False))
+    keep_lines = [dict(zip(_HASH_LINE, map(ln.get, _HASH_LINE, _BLANKS), strict=False)) for ln in lines]
+    data = json.dumps([keep_head, keep_lines], ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -186,28 +204,41 @@ class Inv101Import(XmlKind, InventoryListImport):
         "GB18030). Each message becomes a declared inventory list; customs receipts post it."
     )
 
-    # Lines per batch (closed between two messages): smaller than the spreadsheet import's 50,000,
-    # so the rows held at once (and the garbage collector's work over them) stay small.
-    batch_size = 10_000
+    # One import row is one whole message (``row_weight``: it counts and batches as its lines).
+    # Lines per batch: the staged lines are checked in SQL and the lists created per batch.
+    batch_size = 20_000
 
     def __init__(self, user=None):
         super().__init__(user)
         self.messages: dict[str, dict] = {}  # list number → what to record when the list is written
         self.skipped = 0
 
+    def row_weight(self, row: Row) -> int:
+        return max(1, len(row.values["lines"]))
+
+    def batch_key(self, row):
+        return None  # a row is a whole message: a batch may end after any of them
+
     # -- reading -------------------------------------------------------------------------------
     def header(self, key: str) -> str:
         return element_path(key)
 
     def error(self, row: Row, key: str, reason: str) -> RowError:
-        line = getattr(row, "line_no", None) if key not in HEAD_ELEMENTS else None
         where = getattr(row, "where", "")
         value = row.raw.get(key)
         return RowError(
             row=row.number,
-            column=f"{where} › {element_path(key, line)}" if where else element_path(key, line),
+            column=f"{where} › {element_path(key)}" if where else element_path(key),
             value="" if value is None else str(value),
             reason=str(reason),
+        )
+
+    def line_error(self, row: Row, line: dict, n: int, element: str, value: str, reason: str) -> RowError:
+        return RowError(
+            row.number,
+            f"{row.where} › InvtListType[{line.get('gdsSeqno') or n}]/{element}",
+            "" if value is None else str(value),
+            str(reason),
         )
 
     def errors_for(self, row, exc):
@@ -215,26 +246,16 @@ class Inv101Import(XmlKind, InventoryListImport):
         where = getattr(row, "where", "")
         return [RowError(e.row, e.column or where, e.value, e.reason) for e in out]
 
-    def prepare(self) -> None:
-        super().prepare()
-        self.units = unit_codes()
-        self.parsers = {key: self.column(key).parser for key in LINE_ELEMENTS if key != "country"}
-
     def read_rows(self, path, filename: str, result) -> Iterator[Row | RowError]:
-        preview = (
-            "number",
-            "internal_number",
-            "book",
-            "supervision_mode",
-            "declaration_date",
-            "line_no",
-            "item_seq_no",
-            "hs_code",
-            "name",
-            "qty",
-            "unit",
-        )
-        self.headers = {k: (element_path(k) if k != "unit" else "InvtListType/dclUnitcd") for k in preview}
+        self.headers = {
+            "message": _("customs message"),
+            "number": element_path("number"),
+            "internal_number": element_path("internal_number"),
+            "book": element_path("book"),
+            "supervision_mode": element_path("supervision_mode"),
+            "declaration_date": element_path("declaration_date"),
+            "lines": _("InvtListType lines"),
+        }
         result.headers = list(self.headers.values())
         return self._rows(Path(path), filename, result)
 
@@ -319,18 +340,23 @@ class Inv101Import(XmlKind, InventoryListImport):
                     },
                 )
                 continue
-            yield from self._message_rows(msg, digest)
+            yield self._message_row(msg, digest)
 
     def _stored(self, msgs: list) -> dict:
-        internals = {m.head["etpsInnerInvtNo"] for m in msgs}
-        if not internals:
+        """The stored messages of these (book, etpsInnerInvtNo) pairs: one query per group."""
+        pairs = {(m.head["putrecNo"].upper(), m.head["etpsInnerInvtNo"]) for m in msgs}
+        if not pairs:
             return {}
         out = {}
-        for m in InventoryMessage.objects.filter(internal_number__in=internals).select_related("book"):
+        qs = InventoryMessage.objects.filter(internal_number__in={i for _b, i in pairs}).select_related(
+            "book"
+        )
+        for m in qs.filter(book__number__in={b for b, _i in pairs}):
             out[(m.book.number, m.internal_number)] = m
         return out
 
     def _check(self, msg) -> list[RowError]:
+        """The header of one message (the lines are checked together, in SQL: ``linecheck``)."""
         errors = []
 
         def bad(path: str, value: str, reason: str) -> None:
@@ -356,105 +382,174 @@ class Inv101Import(XmlKind, InventoryListImport):
             )
         if not msg.lines:
             bad("InvtListType", "", _("The message has no InvtListType lines."))
-        for n, line in enumerate(msg.lines, start=1):
-            for name in REQUIRED_LINE:
-                if not line.get(name):
-                    bad(
-                        f"InvtListType[{line.get('gdsSeqno') or n}]/{name}",
-                        "",
-                        _("This element is required."),
-                    )
-            for name in UNIT_ELEMENTS:
-                value = line.get(name, "")
-                if value and value not in self.units:
-                    bad(
-                        f"InvtListType[{line.get('gdsSeqno') or n}]/{name}",
-                        value,
-                        _("Unit code “%(value)s” is not in the unit code table (海关计量单位代码).")
-                        % {"value": value},
-                    )
+        if errors:
+            # refused already: name its missing line elements too (a clean header's lines are
+            # checked with the batch, in SQL)
+            for n, line in enumerate(msg.lines, start=1):
+                for name in REQUIRED_LINE:
+                    if not line.get(name):
+                        bad(
+                            f"InvtListType[{line.get('gdsSeqno') or n}]/{name}",
+                            "",
+                            _("This element is required."),
+                        )
         return errors
 
-    def _message_rows(self, msg, digest: str) -> Iterator[Row | RowError]:
+    def _message_row(self, msg, digest: str) -> Row:
         head = msg.head
-        header_values = {key: head.get(element, "") or None for key, element in HEAD_ELEMENTS.items()}
-        header_values["item_kind"] = ITEM_KIND_OF.get(head.get("mtpckEndprdMarkcd", ""))
-        header_values["declaration_date"] = parse_time(head["invtDclTime"]).date()
-        header_values["book"] = head["putrecNo"].upper()
-        header_values["action"] = ListAction.SUBMIT
-        export = head.get("impexpMarkcd") == "E"
-        self.messages[head["bondInvtNo"].strip().upper()] = {
+        values = {key: head.get(element, "") or None for key, element in HEAD_ELEMENTS.items()}
+        values["item_kind"] = ITEM_KIND_OF.get(head.get("mtpckEndprdMarkcd", ""))
+        values["declaration_date"] = parse_time(head["invtDclTime"]).date()
+        values["book"] = head["putrecNo"].upper()
+        values["number"] = head["bondInvtNo"].strip().upper()
+        values["lines"] = msg.lines
+        values["country_element"] = "destinationNatcd" if head.get("impexpMarkcd") == "E" else "natcd"
+        raw = {k: head.get(e, "") for k, e in HEAD_ELEMENTS.items()}
+        raw["message"] = msg.label
+        raw["lines"] = len(msg.lines)
+        row = Row(number=msg.ordinal, values=values, raw=raw)
+        row.where = msg.label
+        self.messages[values["number"]] = {
             "message_id": msg.message_id[:80],
             "filename": msg.source[:255],
             "content_hash": digest,
             "lines": len(msg.lines),
             "internal_number": head["etpsInnerInvtNo"],
         }
-        for line in msg.lines:
-            raw = {k: head.get(e, "") for k, e in HEAD_ELEMENTS.items()}
-            raw.update({k: line.get(e, "") for k, e in LINE_ELEMENTS.items()})
-            raw["unit"] = line.get("dclUnitcd", "")
-            values = dict.fromkeys((*LIST_HEADER, *LIST_LINE))
-            values.update(header_values)
-            row = Row(number=msg.ordinal, values=values, raw=raw)
-            row.where = msg.label
-            row.line_no = line.get("gdsSeqno", "")
-            row.unit = line.get("dclUnitcd", "")
-            errors = []
-            for key, parser in self.parsers.items():
-                text = line.get(LINE_ELEMENTS[key], "")
-                if not text:
-                    continue
-                try:
-                    values[key] = parser(text)
-                except CellError as exc:
-                    errors.append(self.error(row, key, exc.reason))
-            country = line.get("destinationNatcd" if export else "natcd", "")
-            values["country"] = country or None
-            if errors:
-                yield from errors
-            else:
-                yield row
+        return row
 
-    # -- checks the ledger does not make: the declared unit ----------------------------------------
+    # -- checking and writing a batch of messages ---------------------------------------------------
     def apply(self, rows, by):
-        unit_errors = self._unit_errors(rows)
-        errors = super().apply(rows, by)
-        if not unit_errors and not errors and not self.staging and not self.validating:
-            self.finish({_list_no(r) for r in rows}, by)  # unstaged: the lists exist now
-        return unit_errors + errors
-
-    def _unit_errors(self, rows) -> list[RowError]:
-        books = {str(r.values.get("book") or "") for r in rows}
-        units = {
-            (b, kind, seq): unit
-            for b, kind, seq, unit in BookItem.objects.filter(book__number__in=books).values_list(
-                "book__number", "kind", "seq_no", "unit"
-            )
-        }
-        errors = []
+        errors: list[RowError] = []
+        books = self.books(rows)
+        todo: list[tuple[Row, Book]] = []
         for row in rows:
-            filed = units.get(
-                (row.values.get("book"), row.values.get("item_kind"), row.values.get("item_seq_no"))
-            )
-            declared = getattr(row, "unit", "")
-            if filed and declared and filed != declared:
-                errors.append(
-                    RowError(
-                        row.number,
-                        f"{row.where} › InvtListType[{row.line_no}]/dclUnitcd",
-                        declared,
-                        _(
-                            "The declared unit differs from the unit %(unit)s filed for item %(seq)s of book %(book)s."
+            book = self.book_of(row, books, errors)
+            if book is not None:
+                todo.append((row, book))
+        bad_rows = self._line_errors(todo, errors)
+        batches: dict[int, tuple[Book, list]] = {}
+        for row, book in todo:
+            if row.number in bad_rows:
+                continue
+            v = row.values
+            header = {
+                k: v[k] for k in LIST_HEADER if k not in ("book", "action") and v.get(k) not in (None, "")
+            }
+            lines = _ledger_lines(v["lines"], v["country_element"])
+            batches.setdefault(book.pk, (book, []))[1].append((row, header, lines))
+        staged = self.staging and not self.validating
+        for book, items in batches.values():
+            # posting order is the declaration date (stable: file order within a day)
+            items.sort(key=lambda it: it[1]["declaration_date"])
+            for chunk in _chunks(items, STAGE_LINES if staged else CHUNK_LINES):
+                created: list = []
+                t0 = time.perf_counter()
+                exc = self.attempt(
+                    lambda book=book, chunk=chunk, created=created: created.append(
+                        ledger.create_inventory_lists(
+                            book,
+                            [(h, lines) for _r, h, lines in chunk],
+                            action=ListAction.SUBMIT,
+                            by=by,
+                            staged=staged,
                         )
-                        % {
-                            "unit": filed,
-                            "seq": row.values.get("item_seq_no"),
-                            "book": row.values.get("book"),
-                        },
                     )
                 )
+                if exc is not None:
+                    errors += self.batch_errors(chunk, exc)
+                elif staged:
+                    self.staged_books[book.pk] = book
+                    self.staged_ids.setdefault((book.pk, ListAction.SUBMIT), []).extend(
+                        inv.pk for inv in created[0].lists
+                    )
+                    staging.pause(time.perf_counter() - t0)  # committed: let queued writers in
+        if not errors and not self.staging and not self.validating:
+            self.finish({r.values["number"] for r, _b in todo}, by)  # unstaged: the lists exist now
         return errors
+
+    def write(self, rows, by) -> int:
+        rows = list(rows)
+        errors = self.apply(rows, by)
+        if errors:  # the data changed between validate and write: the pipeline rolls back and reports it
+            raise IntegrityError(str(errors[0]))
+        return sum(self.row_weight(r) for r in rows)
+
+    def _line_errors(self, todo: list[tuple[Row, Book]], errors: list[RowError]) -> set[int]:
+        """Check the lines of every message of the batch together (``linecheck``: one staged table,
+        one query); returns the rows (message ordinals) with a problem."""
+        staged = [
+            (k, book.pk, row.values["item_kind"] or "", row.values["lines"])
+            for k, (row, book) in enumerate(todo)
+        ]
+        bad: set[int] = set()
+        for p in linecheck.problems(staged):
+            row, book = todo[p.batch_row]
+            line = row.values["lines"][p.line - 1]
+            errors.append(self.line_error(row, line, p.line, p.element, p.value, self._reason(p, row, book)))
+            bad.add(row.number)
+        return bad
+
+    def _reason(self, p, row: Row, book: Book) -> str:
+        if p.code == "required":
+            return _("This element is required.")
+        if p.code == "digits":
+            return _("Not a whole number of at least 1.")
+        if p.code == "number":
+            _digits, places, _sign = linecheck.NUMBERS[p.element]
+            return _("Not a number with at most %(n)d decimal places.") % {"n": places}
+        if p.code == "no_item":
+            kind = row.values["item_kind"]
+            return _("no %(kind)s with this sequence number on book %(book)s") % {
+                "kind": ItemKind(kind).label if kind in ItemKind.values else kind,
+                "book": book.number,
+            }
+        if p.code == "unit_table":
+            return _("Unit code “%(value)s” is not in the unit code table (海关计量单位代码).") % {
+                "value": p.value
+            }
+        return _(
+            "The declared unit differs from the unit %(unit)s filed for item %(seq)s of book %(book)s."
+        ) % {
+            "unit": p.filed_unit,
+            "seq": row.values["lines"][p.line - 1].get("putrecSeqno", ""),
+            "book": book.number,
+        }
+
+    def batch_errors(self, chunk: list[tuple], exc: DomainError) -> list[RowError]:
+        """The ledger's errors of one chunk put back on the messages: a numbered detail counts the
+        lines of the chunk in order (a list without lines counts one)."""
+        details = [d for d in exc.details if isinstance(d, RowError)]
+        if not details:
+            return [e for row, _h, _l in chunk for e in self.errors_for(row, exc)]
+        spans = []  # (first line number of the entry in the chunk, row)
+        offset = 0
+        for row, _h, lines in chunk:
+            spans.append((offset + 1, row))
+            offset += max(1, len(lines))
+        firsts = [s for s, _r in spans]
+        by_number = {h["number"]: row for row, h, _l in chunk}
+        out = []
+        for d in details:
+            if d.row and 0 < d.row <= offset:
+                k = bisect.bisect_right(firsts, d.row) - 1
+                first, row = spans[k]
+                n = d.row - first + 1
+                element = LINE_ELEMENTS.get(d.column or "")
+                if element and row.values["lines"]:
+                    line = row.values["lines"][min(n, len(row.values["lines"])) - 1]
+                    out.append(self.line_error(row, line, n, element, d.value, d.reason))
+                    continue
+            else:
+                row = by_number.get(str(d.value), chunk[0][0])
+            key = self.column_for(d.column)
+            if key in HEAD_ELEMENTS:
+                out.append(
+                    RowError(row.number, f"{row.where} › {element_path(key)}", str(d.value or ""), d.reason)
+                )
+            else:
+                out.append(RowError(row.number, row.where, str(d.value or ""), str(d.reason)))
+        return out
 
     # -- after the lists are written -----------------------------------------------------------------
     def publish(self, by) -> list[RowError]:
@@ -491,8 +586,38 @@ class Inv101Import(XmlKind, InventoryListImport):
         services.match_waiting({book_id for _pk, _n, book_id, _e in lists}, by=by)
 
 
-def _list_no(row) -> str:
-    return str(row.values.get("number") or "").strip().upper()
+# (ledger line key, element) of the lines; the country is read from natcd or destinationNatcd
+_LINE_KEYS = (*LINE_ELEMENTS, "country")
+_LINE_SOURCES = {country: (*LINE_ELEMENTS.values(), country) for country in ("natcd", "destinationNatcd")}
+# Lines per create call: committed chunks when staged, larger ones when checking only.
+STAGE_LINES = 5_000
+CHUNK_LINES = 20_000
+
+
+def _ledger_lines(lines: list[dict], country_element: str) -> list[dict]:
+    """The ledger's line dicts from the element dicts: text values (the ledger parses them), an
+    empty or absent element left out (as the spreadsheet import leaves out empty cells)."""
+    sources = _LINE_SOURCES[country_element]
+    out = [
+        {k: v for k, v in zip(_LINE_KEYS, map(line.get, sources, _BLANKS), strict=False) if v}
+        for line in lines
+    ]
+    for d in out:
+        if "line_no" in d:
+            d["line_no"] = int(d["line_no"])  # checked digits (linecheck)
+    return out
+
+
+def _chunks(items: list, limit: int):
+    chunk, n = [], 0
+    for it in items:
+        chunk.append(it)
+        n += len(it[2])
+        if n >= limit:
+            yield chunk
+            chunk, n = [], 0
+    if chunk:
+        yield chunk
 
 
 @register
@@ -508,6 +633,10 @@ class ReceiptImport(XmlKind, ImportKind):
     batch_size = 2000
     columns = []
     FIELDS = ("message_id", "list_number", "internal_number", "book", "status", "deduction", "receipt_time")
+
+    def __init__(self, user=None):
+        super().__init__(user)
+        self.recorded: list[int] = []  # receipts stored by this import, applied by ``complete``
 
     def header(self, key: str) -> str:
         return RECEIPT_ELEMENTS.get(key, key)
@@ -610,13 +739,23 @@ class ReceiptImport(XmlKind, ImportKind):
         return errors
 
     def write(self, rows: Iterable[Row], by) -> int:
+        """Record the receipts of a batch (waiting); ``complete`` applies the whole file's."""
         rows = list(rows)
         data = []
         for row in rows:
             v = dict(row.values)
             v["book"] = self.books[v["book"]]
             data.append(v)
-        return services.record_receipts(data, by=by, source=self.source).received
+        recorded = services.record_receipts(data, by=by, source=self.source, apply=False)
+        self.recorded += recorded.ids
+        return recorded.received
+
+    def complete(self, by) -> list[RowError]:
+        """The receipts of the file applied in their customs time order, whatever order (and
+        batch) they came in."""
+        if self.recorded:
+            services.apply_in_time_order(self.recorded, by=by)
+        return []
 
 
 RECEIPT_ELEMENTS = {

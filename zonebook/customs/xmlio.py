@@ -204,51 +204,126 @@ def _text(el) -> str:
     return (el.text or "").strip()
 
 
-def parse_stream(source: str, ordinal: int, stream) -> Message | BadMessage:
-    """One XML document → a Message (of any type; the caller checks the type) or a BadMessage."""
+# A member up to this size is parsed whole (one C call builds its tree, then the lines are read
+# off it); a larger one is streamed by ``iterparse`` keeping one line in the tree.  Either way the
+# memory is bounded by this size (a tree is ~5–10× its text), not by the archive.
+WHOLE_PARSE_BYTES = 8 * 1024 * 1024
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(**_PARSER_OPTIONS)
+
+
+def _wildcard(names) -> tuple[str, ...]:
+    """``{*}Name`` and ``{*}name`` of each (the clients write both cases, any namespace)."""
+    out = []
+    for n in names:
+        out += [f"{{*}}{n[:1].upper()}{n[1:]}", f"{{*}}{n}"]
+    return tuple(out)
+
+
+_HEAD_ITER = _wildcard(HEAD_TAGS)
+_LIST_ITER = _wildcard(LIST_TAGS)
+_RESULT_ITER = _wildcard(RESULT_TAGS)
+_FIRST_ITER = _wildcard((*HEAD_TAGS, *OTHER_TYPES))
+_ENVELOPE_ITER = tuple(f"{{*}}{n}" for n in (ENVELOPE_TYPE, ENVELOPE_ID, ENVELOPE_TIME))
+
+
+def _children(el) -> dict[str, str]:
+    """The child elements of a head or line as ``{normal name: stripped text}``."""
+    norm = _NORMAL.get
+    out = {}
+    for c in el:
+        tag = c.tag
+        if not isinstance(tag, str):
+            continue
+        text = c.text
+        out[norm(tag) or normal(tag)] = text.strip() if text else ""
+    return out
+
+
+def _from_tree(msg: Message, root) -> str:
+    """Fill ``msg`` from a whole parsed document; returns the first business element's name."""
+    for el in root.iter(*_ENVELOPE_ITER):
+        tag = normal(el.tag)
+        if tag == ENVELOPE_TYPE:
+            msg.type = _text(el).upper()
+        elif tag == ENVELOPE_ID:
+            msg.message_id = _text(el)
+        elif tag == ENVELOPE_TIME:
+            msg.send_time = _text(el)
+    first = ""
+    for el in root.iter(*_FIRST_ITER):
+        first = normal(el.tag)
+        break
+    for el in root.iter(*_HEAD_ITER):
+        msg.head = _children(el)
+    for el in root.iter(*_RESULT_ITER):
+        msg.result = _children(el)
+    msg.lines = [_children(el) for el in root.iter(*_LIST_ITER)]
+    return first
+
+
+def _streamed(msg: Message, stream) -> str:
+    """Fill ``msg`` by ``iterparse`` (end events only; each line is read and dropped from the tree,
+    so a message of any length keeps one line in memory); returns the first business element."""
+    first_business = ""
+    for _event, el in etree.iterparse(stream, events=("end",), **_PARSER_OPTIONS):
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        tag = normal(tag)
+        if tag in LIST_TAGS:
+            msg.lines.append(_children(el))
+            el.clear()
+            # drop the emptied earlier lines too: memory stays flat however long the message
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]
+        elif tag in HEAD_TAGS:
+            msg.head = _children(el)
+            first_business = first_business or tag
+            el.clear()
+        elif tag in RESULT_TAGS:
+            msg.result = _children(el)
+            el.clear()
+        elif tag in OTHER_TYPES:
+            first_business = first_business or tag
+        elif tag == ENVELOPE_TYPE:
+            msg.type = _text(el).upper()
+        elif tag == ENVELOPE_ID:
+            msg.message_id = _text(el)
+        elif tag == ENVELOPE_TIME:
+            msg.send_time = _text(el)
+    return first_business
+
+
+def parse_stream(source: str, ordinal: int, stream, size: int | None = None) -> Message | BadMessage:
+    """One XML document → a Message (of any type; the caller checks the type) or a BadMessage.
+    ``size``: the document's length when known; up to ``WHOLE_PARSE_BYTES`` it is parsed whole."""
     try:
         head = _check_prolog(stream)
     except ValueError as exc:
         return BadMessage(source, ordinal, "", str(exc))
     msg = Message(source=source, ordinal=ordinal)
-    first_business = ""
     try:
-        for _event, el in etree.iterparse(
-            io.BufferedReader(_Chain(head, stream)),
-            events=("end",),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        ):
-            tag = el.tag
-            if not isinstance(tag, str):
-                continue
-            tag = normal(tag)
-            if tag in LIST_TAGS:
-                msg.lines.append({normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)})
-                el.clear()
-                # drop the emptied earlier lines too: memory stays flat however long the message
-                parent = el.getparent()
-                while parent is not None and el.getprevious() is not None:
-                    del parent[0]
-            elif tag in HEAD_TAGS:
-                msg.head = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
-                first_business = first_business or tag
-                el.clear()
-            elif tag in RESULT_TAGS:
-                msg.result = {normal(c.tag): _text(c) for c in el if isinstance(c.tag, str)}
-                el.clear()
-            elif tag in OTHER_TYPES:
-                first_business = first_business or tag
-            elif tag == ENVELOPE_TYPE:
-                msg.type = _text(el).upper()
-            elif tag == ENVELOPE_ID:
-                msg.message_id = _text(el)
-            elif tag == ENVELOPE_TIME:
-                msg.send_time = _text(el)
+        if size is not None and size <= WHOLE_PARSE_BYTES:
+            data = head + stream.read(WHOLE_PARSE_BYTES + 1 - len(head))
+            if len(data) > WHOLE_PARSE_BYTES:  # the size lied: stream the rest
+                first_business = _streamed(msg, io.BufferedReader(_Chain(data, stream)))
+            else:
+                first_business = _from_tree(msg, etree.fromstring(data, _parser()))
+        else:
+            first_business = _streamed(msg, io.BufferedReader(_Chain(head, stream)))
     except etree.XMLSyntaxError as exc:
         return BadMessage(
             source, ordinal, "", _("The XML is malformed: %(error)s") % {"error": exc.msg or str(exc)}
@@ -273,9 +348,9 @@ def read_messages(path: Path, filename: str) -> Iterator[Message | BadMessage]:
             % {"ext": Path(filename).suffix or "?"}
         )
     ordinal = 0
-    for name, stream, _size in members(path, filename):
+    for name, stream, size in members(path, filename):
         ordinal += 1
-        yield parse_stream(name, ordinal, stream)
+        yield parse_stream(name, ordinal, stream, size)
     if ordinal == 0:
         raise FileRefused(_("The file holds no XML message."))
 

@@ -169,3 +169,30 @@ def test_stamp_is_one_conditional_update(world, zone_admin):
     later = now + tokens.LAST_USED_RESOLUTION + dt.timedelta(seconds=1)
     assert tokens.stamp(MachineToken.objects.get(pk=token.pk), later) is True
     assert MachineToken.objects.get(pk=token.pk).last_used_at == later
+
+
+def test_a_token_for_one_enterprise_of_the_zone_from_the_page(world, zone_admin, client_for):
+    c = client_for(zone_admin)
+    a1, b1 = world.enterprises.a1, world.enterprises.b1
+    form = {"name": "企业金二客户端", "zone": world.zones.a1.pk, "enterprise": a1.pk, "areas": ["ledger"]}
+    r = c.post("/accounts/tokens/new/", form)
+    assert r.status_code == 200, r.content
+    token = MachineToken.objects.get()
+    assert token.enterprise == a1
+    assert (token.user.scope_level, token.user.enterprise_id, token.user.zone_id) == (
+        "enterprise",
+        a1.pk,
+        a1.zone_id,
+    )
+    issued = AuditEntry.objects.get(code="accounts.machinetoken.issued")
+    assert issued.changes["enterprise"] == [None, str(a1)] and issued.enterprise_id == a1.pk
+    listing = c.get("/accounts/tokens/").content.decode()
+    assert a1.name in listing
+    # an enterprise outside the issuer's scope is not offered, and not accepted
+    r = c.post("/accounts/tokens/new/", dict(form, enterprise=b1.pk))
+    assert r.status_code == 400 and MachineToken.objects.count() == 1
+    # an enterprise of another zone than the token's is refused naming the field
+    r = client_for(world.users.admin).post(
+        "/accounts/tokens/new/", dict(form, zone=world.zones.a2.pk, enterprise=a1.pk)
+    )
+    assert r.status_code == 400 and r.context["form"].errors.get("enterprise")

@@ -83,6 +83,8 @@ class ImportKind:
     columns: list[Column] = []
     write_area: str = "registry"  # user.can_write(write_area) is required to import
     batch_size: int = 1000
+    # Optional ``row_weight(row) -> int``: a row standing for many records (the customs import's
+    # row is a whole message of many lines) counts, batches and reports as that many.
     # Staged writing (staging.py): batches are committed one by one in a state no reader sees,
     # then ``publish`` makes them visible in one short transaction or ``discard`` deletes them.
     staged: bool = False
@@ -154,6 +156,12 @@ class ImportKind:
     def write(self, rows: Iterable[Row], by) -> int:
         """Write the rows (inside the pipeline's transaction); returns the number written."""
         raise NotImplementedError
+
+    def complete(self, by) -> list:
+        """After the last batch of a clean file is written, in the same transaction (not staged
+        kinds): work over the whole file (the customs receipts are applied in their time order).
+        Returns RowErrors (the import is then rolled back)."""
+        return []
 
     # -- update mode (update_mode = True; see updates.py) ---------------------------------------
     def records(self, row: Row) -> list:

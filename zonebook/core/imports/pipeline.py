@@ -321,8 +321,12 @@ def _process(
     kind.source_file = (path, filename)  # kinds that read more than the first sheet (operations' lines sheet)
     kind.prepare()
     batch: list[Row] = []
+    weight = getattr(kind, "row_weight", None)  # a row standing for many records (a whole message)
+    size = 0
 
     def flush():
+        nonlocal size
+        size = 0
         if not batch:
             return
         checked = None
@@ -358,15 +362,17 @@ def _process(
             if isinstance(item, RowError):
                 result.add_error(item)
                 continue
-            result.rows += 1
+            n = 1 if weight is None else weight(item)
+            result.rows += n
             if len(result.preview) < PREVIEW_ROWS:
                 result.preview.append([display(item.raw.get(k)) for k in kind.headers])
                 result.preview_numbers.append(item.number)
-            if len(batch) >= kind.batch_size:
+            if size >= kind.batch_size:
                 key = kind.batch_key(item)
                 if key is None or key != kind.batch_key(batch[-1]):
                     flush()  # a full batch ends where the batch key changes (never inside one list)
             batch.append(item)
+            size += n
         flush()
     except ImportRejected as exc:
         if exc.details:
@@ -452,7 +458,7 @@ def run(
     def write(batch: list[Row], already_written: bool, plans: dict | None = None) -> None:
         nonlocal written
         if already_written:
-            written += len(batch)
+            written += batch_weight(kind, batch)
         elif plans is None:
             written += kind.write(list(batch), user)
         else:
@@ -476,9 +482,11 @@ def run(
 
     try:
         with transaction.atomic():
-            _process(
-                kind, Path(path), filename, result, on_batch=write, progress=write_progress
-            )
+            _process(kind, Path(path), filename, result, on_batch=write, progress=write_progress)
+            if result.ok:
+                # what the kind does once every batch is written (receipts: apply them in time order)
+                for err in kind.complete(user):
+                    result.add_error(err)
             if not result.ok:
                 raise _Rollback
     except _Rollback:
@@ -500,6 +508,13 @@ def run(
         return result
     result.written = written
     return result
+
+
+def batch_weight(kind: ImportKind, batch: list[Row]) -> int:
+    """The records a batch stands for: its rows, or the sum of ``kind.row_weight(row)`` (a kind
+    whose one row is a whole message of many lines counts and batches by lines)."""
+    weight = getattr(kind, "row_weight", None)
+    return len(batch) if weight is None else sum(weight(r) for r in batch)
 
 
 def _refused_error() -> RowError:

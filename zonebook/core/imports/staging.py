@@ -76,7 +76,11 @@ def run_staged(
 
     def write(batch, already_written: bool, plans=None) -> None:  # plans: update mode, never staged
         nonlocal written
-        written += len(batch) if already_written else kind.write(list(batch), user)
+        if already_written:
+            weight = getattr(kind, "row_weight", None)
+            written += len(batch) if weight is None else sum(weight(r) for r in batch)
+        else:
+            written += kind.write(list(batch), user)
 
     kind.begin_staging()
     published = False

@@ -165,6 +165,78 @@ def test_a_token_of_another_zone_cannot_post_to_a_book_it_does_not_see(world, cb
     assert api.get("/api/customs/receipts/").json()["results"] == []
 
 
+def _enterprise_token(world, enterprise):
+    _, raw = tokens.issue_token(
+        name="企业金二客户端",
+        zone=enterprise.zone,
+        enterprise=enterprise,
+        areas=["ledger"],
+        by=world.users.admin,
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return api
+
+
+def _drop(api, path):
+    with open(path, "rb") as fh:
+        response = api.post("/api/customs/inbox/", {"file": fh}, format="multipart")
+    assert response.status_code == 202, response.content
+    job = Job.objects.get(pk=response.json()["job"])
+    return job_services.execute(job.pk), Job.objects.get(pk=job.pk)
+
+
+def test_an_enterprise_token_sends_only_for_its_own_books(world, cbook, tmp_path):
+    """cbook belongs to enterprise a1; a1b is another enterprise of the same zone."""
+    other_book = f.book(world.enterprises.a1b, kind="C")
+    f.material(other_book, 1)
+    own = _enterprise_token(world, world.enterprises.a1)
+    assert own.get(f"/api/ledger/books/{cbook.pk}/").status_code == 200
+    assert own.get(f"/api/ledger/books/{other_book.pk}/").status_code == 404
+
+    h = b.head(cbook)
+    state, _job = _drop(own, b.write(tmp_path, "own.xml", b.inv101(h, [b.line(1, 11)])))
+    assert state == Job.State.SUCCEEDED
+    assert InventoryList.objects.get(number=h["bondInvtNo"]).book == cbook
+
+    # another enterprise's book, although in the token's zone: refused like an out-of-scope write
+    h2 = b.head(other_book)
+    state, job = _drop(own, b.write(tmp_path, "other.xml", b.inv101(h2, [b.line(1, 11)])))
+    assert state == Job.State.FAILED
+    named = [m["text"] for m in job.messages if "InvtHeadType/putrecNo" in m["text"]]
+    assert len(named) == 1 and other_book.number in named[0]  # "no book … in your scope"
+    assert not InventoryList.objects.filter(number=h2["bondInvtNo"]).exists()
+    # and its receipts are not shown to the token
+    Receipt.objects.create(
+        message_id="CUS-OTHER",
+        book=other_book,
+        list_number="QD510126I000000999",
+        status="0",
+        deduction="2",
+        receipt_time="2026-03-02T10:00:00+08:00",
+    )
+    other = Receipt.objects.get(message_id="CUS-OTHER")
+    assert own.get(f"/api/customs/receipts/{other.pk}/").status_code == 404
+
+    # a zone token of the same zone sees and writes both enterprises' books
+    zone_api = _token(world, world.zones.a1)
+    h3 = b.head(other_book)
+    state, _job = _drop(zone_api, b.write(tmp_path, "zone.xml", b.inv101(h3, [b.line(1, 11)])))
+    assert state == Job.State.SUCCEEDED
+
+
+def test_an_enterprise_token_must_name_an_enterprise_of_its_zone(world):
+    with pytest.raises(DomainError) as exc:
+        tokens.issue_token(
+            name="x",
+            zone=world.zones.b1,
+            enterprise=world.enterprises.a1,
+            areas=["ledger"],
+            by=world.users.admin,
+        )
+    assert exc.value.field == "enterprise"
+
+
 def test_drop_refuses_other_files(world):
     api = _token(world, world.zones.a1)
     from django.core.files.uploadedfile import SimpleUploadedFile

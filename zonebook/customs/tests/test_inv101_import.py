@@ -183,8 +183,10 @@ def test_missing_required_elements_are_named(world, cbook, tmp_path):
 def test_preview_checks_without_writing(world, cbook, tmp_path):
     path = b.write(tmp_path, "one.xml", b.inv101(b.head(cbook), [b.line(1, 5), b.line(2, 6, gds=2)]))
     result = pipeline.check(Inv101Import, path, path.name, world.users.enterprise)
-    assert result.ok and result.rows == 2 and len(result.preview) == 2
-    assert "InvtListType/putrecSeqno" in result.headers
+    # rows count the lines; the preview shows one row per message, with its line count
+    assert result.ok and result.rows == 2 and len(result.preview) == 1
+    assert "InvtHeadType/bondInvtNo" in result.headers
+    assert result.preview[0][result.headers.index("InvtListType lines")] == "2"
     assert not InventoryList.objects.exists()
 
 
@@ -204,3 +206,31 @@ def test_the_import_page_offers_example_messages_that_pass_the_reader(world, cli
         path = b.write(tmp_path, f"{key}.xml", response.content)
         (msg,) = list(xmlio.read_messages(path, path.name))
         assert msg.type == ("INV101" if key == "customs_inv101" else "INV201") and msg.head["putrecNo"]
+
+
+def test_number_formats_are_checked_and_named(world, cbook, tmp_path):
+    lines = [
+        b.line(1, "1.123456"),  # 6 decimal places: the ledger keeps 5
+        b.line(2, 5, gds="x2"),  # not a line number
+        b.line(1, 5, gds=3, dclTotalAmt="-4"),  # a negative amount
+    ]
+    result = run(b.write(tmp_path, "num.xml", b.inv101(b.head(cbook), lines)), world.users.enterprise)
+    assert not result.ok
+    named = {(e.column.split(" › ")[-1], e.value) for e in result.errors}
+    assert ("InvtListType[1]/dclQty", "1.123456") in named
+    assert ("InvtListType[x2]/gdsSeqno", "x2") in named
+    assert ("InvtListType[3]/dclTotalAmt", "-4") in named
+    assert len(result.errors) == 3  # the clean elements are not named
+    assert not InventoryList.objects.exists()
+
+
+def test_values_with_tabs_and_backslashes_are_staged_as_written(world, cbook, tmp_path):
+    """The staged lines go through COPY on PostgreSQL: a value holding a tab or a backslash is
+    escaped, so the error names it exactly as the message wrote it."""
+    lines = [b.line(1, 5, dclUnitcd="0\\07"), b.line(2, 5, gds=2, lawfUnitcd="0\t7")]
+    data = b.inv101(b.head(cbook), lines)
+    result = run(b.write(tmp_path, "esc.xml", data), world.users.enterprise)
+    assert not result.ok
+    named = {(e.column.split(" › ")[-1], e.value) for e in result.errors}
+    assert ("InvtListType[1]/dclUnitcd", "0\\07") in named
+    assert ("InvtListType[2]/lawfUnitcd", "0\t7") in named

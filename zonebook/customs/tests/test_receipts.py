@@ -167,3 +167,92 @@ def test_an_inv101_sent_to_the_receipt_import_is_refused(world, cbook, tmp_path)
 def test_manual_lists_stay_manual(world, cbook):
     lst = f.inv_list(cbook, "0615", "I", "material", [(1, 3)])
     assert lst.source == "manual"
+
+
+# -- receipts of one file are applied in their customs time order ------------------------------------
+
+
+def _effects(*ids):
+    return [Receipt.objects.get(message_id=i).effect or Receipt.objects.get(message_id=i).state for i in ids]
+
+
+def test_a_return_timed_before_the_deduction_cancels_though_the_file_lists_it_last(world, cbook, tmp_path):
+    """File order: 核扣 (10:00) then 退单 (09:00).  Time order: the list is cancelled at 09:00, so
+    the 核扣 of 10:00 is held and nothing is posted (applied in file order it would be posted,
+    then reversed)."""
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 100)]), user)
+    deduct = b.receipt(cbook, number=h["bondInvtNo"], message_id="T-DEDUCT", when="2026-03-02 10:00:00")
+    ret = b.receipt(
+        cbook,
+        number=h["bondInvtNo"],
+        status="2",
+        deduction="0",
+        message_id="T-RETURN",
+        when="2026-03-02 09:00:00",
+    )
+    imp(
+        ReceiptImport,
+        tmp_path,
+        "r.zip",
+        b.zip_of(tmp_path, "r.zip", {"a.xml": deduct, "b.xml": ret}).read_bytes(),
+        user,
+    )
+    lst = InventoryList.objects.get(number=h["bondInvtNo"])
+    assert lst.state == ListState.CANCELLED
+    assert not InventoryList.objects.filter(reverses=lst).exists()
+    assert balance(cbook, 1).imports == 0
+    held = Receipt.objects.get(message_id="T-DEDUCT")
+    assert held.state == ReceiptState.HELD and "cancelled" in held.reason
+    assert Receipt.objects.get(message_id="T-RETURN").effect == ReceiptEffect.CANCELLED
+
+
+def test_a_deduction_timed_before_the_deletion_posts_then_reverses_across_batches(
+    world, cbook, tmp_path, monkeypatch
+):
+    """File order: 删单 (11:00), 核扣 (10:00), 审核通过 (09:00), each in its own import batch.
+    Time order: approved, posted, then reversed by the deletion."""
+    monkeypatch.setattr(ReceiptImport, "batch_size", 1)
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 100)]), user)
+    number = h["bondInvtNo"]
+    members = {
+        "1.xml": b.receipt(
+            cbook, number=number, status="3", deduction="0", message_id="T-DEL", when="2026-03-02 11:00:00"
+        ),
+        "2.xml": b.receipt(cbook, number=number, message_id="T-DED", when="2026-03-02 10:00:00"),
+        "3.xml": b.receipt(
+            cbook, number=number, deduction="0", message_id="T-OK", when="2026-03-02 09:00:00"
+        ),
+    }
+    imp(ReceiptImport, tmp_path, "r.zip", b.zip_of(tmp_path, "r.zip", members).read_bytes(), user)
+    lst = InventoryList.objects.get(number=number)
+    assert lst.state == ListState.POSTED
+    assert InventoryList.objects.filter(reverses=lst, state=ListState.POSTED).exists()
+    assert _effects("T-OK", "T-DED", "T-DEL") == [
+        ReceiptEffect.APPROVED,
+        ReceiptEffect.POSTED,
+        ReceiptEffect.REVERSED,
+    ]
+    assert balance(cbook, 1).imports == 0  # posted 100, reversed
+
+
+def test_return_then_deletion_in_reverse_file_order(world, cbook, tmp_path):
+    """删单 (11:00) listed before 退单 (10:00): the 退单 cancels, the 删单 changes nothing."""
+    user = world.users.enterprise
+    h = b.head(cbook)
+    imp(Inv101Import, tmp_path, "m.xml", b.inv101(h, [b.line(1, 100)]), user)
+    number = h["bondInvtNo"]
+    members = {
+        "a.xml": b.receipt(
+            cbook, number=number, status="3", deduction="0", message_id="T-D", when="2026-03-02 11:00:00"
+        ),
+        "b.xml": b.receipt(
+            cbook, number=number, status="2", deduction="0", message_id="T-R", when="2026-03-02 10:00:00"
+        ),
+    }
+    imp(ReceiptImport, tmp_path, "r.zip", b.zip_of(tmp_path, "r.zip", members).read_bytes(), user)
+    assert InventoryList.objects.get(number=number).state == ListState.CANCELLED
+    assert _effects("T-R", "T-D") == [ReceiptEffect.CANCELLED, ReceiptEffect.UNCHANGED]
