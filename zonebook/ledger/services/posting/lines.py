@@ -141,6 +141,7 @@ def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mappin
         # one query: every (product, version) with its validity (distinct), split in Python
         spans = set(
             Consumption.objects.filter(product__in=list(items.values()))
+            .order_by()  # no Meta ordering: it would join four tables and widen the DISTINCT
             .values_list("product_id", "version", "valid_from", "valid_to")
             .distinct()
         )
