@@ -80,6 +80,7 @@ def test_close_button_refuses_bad_months_and_roles(world, client, books):
         r = client.post("/ledger/closes/close/", {"month": bad}, follow=True)
         assert r.status_code == 200 and not Job.objects.exists()
         assert any(m.level_tag == "error" for m in r.context["messages"])
+        assert f'value="{bad}"' in r.content.decode()  # what the user typed is kept
     client.force_login(world.users.enterprise)
     assert client.post("/ledger/closes/close/", {"month": "2026-01"}).status_code == 403
     client.force_login(world.users.province)  # reads, does not write the ledger

@@ -6,12 +6,14 @@ province all of its books (scoped like the oversight page); enterprises have no 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -93,6 +95,7 @@ def monthclose_list(request):
         "recent_jobs": recent_jobs,
         "may_close": may_close(user),
         "default_month": default_month,
+        "typed_month": request.GET.get("month", ""),
         "max_month": default_month,
     }
     return render(request, "ledger/monthclose.html", ctx)
@@ -127,7 +130,8 @@ def monthclose_start(request):
             )
     except DomainError as exc:
         message_errors(request, exc)
-        return redirect("ledger:monthclose_list")
+        # the page shows the month the user typed again, next to the error
+        return redirect(f"{reverse('ledger:monthclose_list')}?{urlencode({'month': request.POST.get('month', '')})}")
     job = jobs.start_close(user, until, _book_ids(user))
     messages.success(request, _("The month close runs in the background; its progress is shown here."))
     return redirect("jobs:detail", pk=job.pk)
