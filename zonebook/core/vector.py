@@ -164,3 +164,50 @@ def copy_in(cur, table: str, columns: str, chunks, options: str = "") -> None:
         for chunk in chunks:
             copy.write(chunk)
 
+
+
+# -- a second reader on the same snapshot ----------------------------------------------------------------
+
+
+class SideReader:
+    """A second PostgreSQL connection reading in the same snapshot as ``cur``'s transaction, so that
+    two large reads (each a serial ``string_agg`` pass on the server) run on two cores at once.
+
+    ``cur``'s transaction must be REPEATABLE READ (or SERIALIZABLE) and hold no writes of its own
+    (the second connection sees only committed data): the caller's outermost transaction, started by
+    the caller for the reads.  The snapshot is exported with ``pg_export_snapshot()`` and imported by
+    ``SET TRANSACTION SNAPSHOT`` in the side connection's own REPEATABLE READ transaction, read-only.
+    ``submit(fn, *args)`` runs ``fn(side_cursor, *args)`` in a thread; ``close`` ends the side
+    transaction and connection (also on errors: use it as a context manager)."""
+
+    def __init__(self, cur):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from django.db import connection
+
+        cur.execute("SELECT pg_export_snapshot()")
+        snapshot = cur.fetchone()[0]
+        self.conn = connection.get_new_connection(connection.get_connection_params())
+        self.conn.autocommit = False
+        self.cur = self.conn.cursor()
+        self.cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        from psycopg import sql
+
+        self.cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        self.pool = ThreadPoolExecutor(1)
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, self.cur, *args)
+
+    def close(self):
+        self.pool.shutdown(wait=True)
+        try:
+            self.conn.rollback()
+        finally:
+            self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -151,8 +151,11 @@ def _book_filter(alias: str, book_ids) -> tuple[str, list]:
     return f" AND {alias}.book_id = ANY(%s)", [ids]
 
 
-def read(cur, book_ids=None, timer: Timer | None = None) -> dict:
-    """Items, consumption rows and posted lines of the books as numpy arrays (three COPY statements)."""
+def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list] | None = None) -> dict:
+    """Items, consumption rows and posted lines of the books as numpy arrays (a few ``string_agg``
+    reads).  ``lists``: a condition on the lists (alias ``lst``, with its parameters) whose lines count
+    instead of every posted list of the books (the everyday check: the open months' lists); it must
+    hold the book filter itself."""
     timer = timer or Timer()
     ibook, iparams = _book_filter("i", book_ids)
     items = read_columns(
@@ -196,17 +199,18 @@ def read(cur, book_ids=None, timer: Timer | None = None) -> dict:
     cons["g"] = group[order].astype(np.int64)
     timer.lap("read consumption")
     lbook, lparams = _book_filter("lst", book_ids)
+    lwhere, lparams = (f"lst.state = 'posted'{lbook}", lparams) if lists is None else lists
     cur.execute(
         f"""SELECT lst.id, lst.rule_id, lst.direction FROM {T_LIST} lst JOIN {T_RULE} r ON r.id = lst.rule_id
-             WHERE lst.state = 'posted' AND (r.target <> '' OR r.explode){lbook}""",
+             WHERE {lwhere} AND (r.target <> '' OR r.explode)""",
         lparams,
     )
     posted = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
     # the lines: the line table alone (lists and rules are joined here, by dense lookups), with the
     # (product, version) group of each line — a parallel hash join with the small group table
     where, wparams = "TRUE", []
-    if book_ids is not None:
-        where = f"l.inventory_list_id IN (SELECT lst.id FROM {T_LIST} lst WHERE lst.state = 'posted'{lbook})"
+    if book_ids is not None or lists is not None:
+        where = f"l.inventory_list_id IN (SELECT lst.id FROM {T_LIST} lst WHERE {lwhere})"
         wparams = lparams
     # item, list and version code packed into one bigint when the ids allow (each string_agg column
     # costs PostgreSQL a serial pass of send calls): ((item × L) + list) × 128 + code
@@ -308,6 +312,7 @@ def bound(data: dict) -> dict:
         float(q.astype(np.float64).sum())
         + float((sizes[g[e]] * (worst / FACTOR_SPLIT + 2)).sum())
         + float(np.abs(items["opening"]).max() if len(items["opening"]) else 0)
+        + float(data.get("base_abs", 0.0))  # the everyday check: the largest Σ|snapshot column| of an item
     )
     if total >= float(2**61):
         raise Unsupported("the sums may pass the 64-bit bound (2⁶²)")
@@ -320,8 +325,9 @@ def bound(data: dict) -> dict:
     }
 
 
-def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(item ids, book ids, values) with values[i, c] = balance column c of item i × 10⁵."""
+def compute(data: dict, timer: Timer | None = None, finish: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item ids, book ids, values) with values[i, c] = balance column c of item i × 10⁵.  Without
+    ``finish`` only the movement columns (the caller calls ``balances`` later)."""
     timer = timer or Timer()
     items, cons, lines = data["items"], data["cons"], data["lines"]
     ids = items["id"]
@@ -404,10 +410,20 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
             table += chunk(piece)
     timer.lap("amounts")
 
-    values = table
+    if finish:
+        balances(table, items)
+        timer.lap("balances")
+    return ids, items["book_id"], table
+
+
+def balances(values: np.ndarray, items: dict, base: np.ndarray | None = None) -> None:
+    """In place: add ``base`` (the movement columns at the last closed snapshot, if any), then the
+    opening, expected remaining (§6.3(c), ``calc.EQUATION``) and the scrap balance of every item."""
+    if base is not None:
+        values += base
     material = items["material"].astype(bool)
     values[:, COL["opening"]] = np.where(material, items["opening"], 0)
-    er = np.zeros(n_items, np.int64)
+    er = np.zeros(len(values), np.int64)
     for c, s in calc.EQUATION.items():
         if c in ("adjust_plus", "adjust_minus"):
             continue  # adjustments come from write-offs (not posted by lists): zero
@@ -415,8 +431,6 @@ def compute(data: dict, timer: Timer | None = None) -> tuple[np.ndarray, np.ndar
     values[:, COL["expected_remaining"]] = np.where(material, er, 0)
     sb = values[:, COL["tangible_loss"]] - values[:, COL["scrap_out"]]
     values[:, COL["scrap_balance"]] = np.where(material, sb, 0)
-    timer.lap("balances")
-    return ids, items["book_id"], values
 
 
 def stage(cur, book_ids=None, timer: Timer | None = None) -> dict:
@@ -450,3 +464,143 @@ def staged_select() -> str:
     cols = ", ".join(f"e.{c} * 0.00001 AS {c}" for c in BALANCE_COLUMNS)
     return f"SELECT e.item_id, e.book_id, {cols} FROM {TEMP} e"
 
+
+
+# ---------------------------------------------------------------- the everyday check (month close)
+
+def _scaled(expr: str) -> str:
+    """A numeric(·, 5) value × 10⁵ as int8: exact; a value of 9.2 × 10¹³ or more fails the cast, which
+    ``_reading`` turns into ``Unsupported`` (a clamp in SQL cost a third of the read)."""
+    return f"({expr} * {QTY_SCALE})::int8"
+
+
+def _reading(fn, *args):
+    """``fn(*args)``, with a value past int8 in a read (``_scaled``) raised as ``Unsupported``."""
+    import psycopg
+    from django.db import DataError
+
+    try:
+        return fn(*args)
+    except (DataError, psycopg.DataError) as exc:
+        raise Unsupported(f"a stored value exceeds the 64-bit bound ({exc})") from exc
+
+
+def read_snapshot(cur, book_ids) -> dict[str, np.ndarray] | None:
+    """The rows of each book's last closed snapshot: item ids and the movement columns × 10⁵ (None:
+    no closed month).  Raises ``Unsupported`` for a value past int8."""
+    from .models import BalanceSnapshot, MonthClose
+    from .sql.movements import DELTA_COLUMNS
+
+    t_snap, t_close = BalanceSnapshot._meta.db_table, MonthClose._meta.db_table
+    cbook, cparams = _book_filter("mc", book_ids)
+    # each book's latest closed month: one ordered pass over the closes, then index probes by close
+    cur.execute(
+        f"""SELECT DISTINCT ON (mc.book_id) mc.id FROM {t_close} mc
+             WHERE mc.status = 'closed'{cbook} ORDER BY mc.book_id, mc.month DESC""",
+        cparams,
+    )
+    closes = [r[0] for r in cur.fetchall()]
+    if not closes:
+        return None
+    return _reading(
+        read_columns,
+        cur,
+        f"FROM {t_snap} s WHERE s.close_id = ANY(%s)",
+        [("item_id", "s.item_id", ">i8")] + [(c, _scaled(f"s.{c}"), ">i8") for c in DELTA_COLUMNS],
+        [closes],
+    )
+
+
+def _rows_of(ids: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """For each id of ``other``: its row in ``ids`` (-1: not there)."""
+    top = int(max(ids.max() if len(ids) else 0, other.max() if len(other) else 0)) + 1
+    pos = np.full(top, -1, np.int64)
+    pos[ids] = np.arange(len(ids))
+    return pos[other]
+
+
+def _table(ids: np.ndarray, rows: dict[str, np.ndarray] | None, columns) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` (item_id + columns) as a table in the order of ``ids`` (absent items: zero) and which
+    items were present."""
+    table = np.zeros((len(ids), len(BALANCE_COLUMNS)), np.int64)
+    present = np.zeros(len(ids), bool)
+    if rows is None:
+        return table, present
+    at = _rows_of(ids, rows["item_id"])
+    keep = at >= 0
+    at = at[keep]
+    present[at] = True
+    for c in columns:
+        table[at, COL[c]] = rows[c][keep]
+    return table, present
+
+
+def _side_reads(cur, book_ids):
+    """The two reads of the everyday check that may run on the second connection."""
+    return read_snapshot(cur, book_ids), read_stored(cur, book_ids)
+
+
+def read_stored(cur, book_ids) -> dict[str, np.ndarray]:
+    """The stored balances of the books: item ids and every column × 10⁵ (``Unsupported`` for a value
+    past int8)."""
+    bbook, bparams = _book_filter("b", book_ids)
+    return _reading(
+        read_columns,
+        cur,
+        f"FROM {T_BAL} b WHERE TRUE{bbook}",
+        [("item_id", "b.item_id", ">i8")] + [(c, _scaled(f"b.{c}"), ">i8") for c in BALANCE_COLUMNS],
+        bparams,
+    )
+
+
+def check_open(
+    cur, book_ids, lists: tuple[str, list], limit: int = 1000, timer: Timer | None = None, side=None
+) -> tuple[list[dict], dict]:
+    """The everyday check on the integer engine: each book's last closed snapshot + the lines of the
+    lists ``lists`` (the open months), compared with the stored balances — the same dicts as
+    ``sql.check`` ({item_id, book_id, missing, columns: {column: {stored, recomputed}}}), ordered by
+    (book, item), at most ``limit``, and the bound figures.  ``side``: a ``core.vector.SideReader`` on
+    the same snapshot that reads the snapshot rows and the stored balances meanwhile (None: read
+    here).  Raises ``Unsupported`` (nothing written) past the bound."""
+    from decimal import Decimal
+
+    from .sql.movements import DELTA_COLUMNS, _dec
+
+    timer = timer or Timer()
+    # the snapshot and the stored balances: on the second connection meanwhile when given one
+    pending = side.submit(_side_reads, book_ids) if side is not None else None
+    data = read(cur, book_ids, timer, lists=lists)
+    ids, books, expected = compute(data, timer, finish=False)  # the open months' movements
+    snap, stored = pending.result() if pending is not None else _side_reads(cur, book_ids)
+    timer.lap("read snapshot and balances")
+    base, _in_snapshot = _table(ids, snap, DELTA_COLUMNS)
+    data["base_abs"] = float(np.abs(base).sum(axis=1).max()) if len(base) else 0.0
+    info = bound(data)  # (before any result is used: int64 arithmetic wraps silently past it)
+    balances(expected, data["items"], base)
+    table, found = _table(ids, stored, BALANCE_COLUMNS)
+    differs = ~found | (table != expected).any(axis=1)
+    rows = np.flatnonzero(differs)
+    rows = rows[np.lexsort((ids[rows], books[rows]))][: int(limit)]
+    timer.lap("compare")
+    info.update(items=len(ids), lines=len(data["lines"]["q"]), differences=int(differs.sum()))
+    if not len(rows):
+        return [], info
+    # the differing rows' stored values as stored (exact Decimals for the report)
+    cur.execute(
+        f"SELECT item_id, {', '.join(BALANCE_COLUMNS)} FROM {T_BAL} WHERE item_id = ANY(%s)",
+        [[int(i) for i in ids[rows]]],
+    )
+    exact = {r[0]: r[1:] for r in cur.fetchall()}
+    scale = Decimal(1).scaleb(-5)
+    out = []
+    for r in rows:
+        item_id = int(ids[r])
+        missing = not found[r]
+        diffs = {}
+        for n, c in enumerate(BALANCE_COLUMNS):
+            want = _dec(Decimal(int(expected[r, n])) * scale)
+            have = None if missing else _dec(exact[item_id][n])
+            if have is None or have != want:
+                diffs[c] = {"stored": have, "recomputed": want}
+        out.append({"item_id": item_id, "book_id": int(books[r]), "missing": missing, "columns": diffs})
+    return out, info

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
+
+from zonebook.core.vector import SideReader
 
 from .. import calc
 from ..models import BALANCE_COLUMNS, BalanceSnapshot, MonthClose
-from .balances import _full_work_mem, full_sql
+from .balances import LAST_RUN, _full_work_mem, engine_enabled, full_sql
 from .movements import DELTA_COLUMNS, T_BAL, T_ITEM, TOLERANCE, _dec, _in_clause, pivot_sql
 
 T_SNAP = BalanceSnapshot._meta.db_table
@@ -171,8 +173,49 @@ def open_where(cut_bound, unclosed_books) -> tuple[str, list]:
 
 
 def check_open(book_ids, cut_bound, unclosed_books, limit: int = 1000) -> list[dict]:
-    """Stored balances vs (each book's last closed snapshot + the posted lines after it): one
-    statement; the same dicts as ``check`` (``missing``: no stored balance row)."""
+    """Stored balances vs (each book's last closed snapshot + the posted lines after it); the same
+    dicts as ``check`` (``missing``: no stored balance row).
+
+    On PostgreSQL the integer engine computes it (``engine.check_open``: a few reads in one
+    REPEATABLE READ snapshot, exact int64 arithmetic, the comparison in numpy); past its bound, on
+    SQLite or with ``LEDGER_RECOMPUTE_ENGINE = "sql"``, one numeric statement (``check_open_sql``).
+    Inside a caller's READ COMMITTED transaction differences found by the engine are confirmed by the
+    one statement (a posting committed between two reads could show as one)."""
+    LAST_RUN.clear()
+    if not engine_enabled():
+        LAST_RUN["path"] = "sql"
+        return check_open_sql(book_ids, cut_bound, unclosed_books, limit)
+    from .. import engine
+
+    where, wparams = open_where(cut_bound, unclosed_books)
+    if book_ids is not None:
+        marks, ids = _in_clause(book_ids)
+        where += f" AND lst.book_id IN ({marks})"
+        wparams = [*wparams, *ids]
+    outermost = not connection.in_atomic_block
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            if not outermost:
+                rows, info = engine.check_open(cur, book_ids, (where, wparams), limit=limit)
+            else:
+                # a fresh REPEATABLE READ transaction without writes: the stored balances are read
+                # by a second connection on the same snapshot while this one reads the rest
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                with SideReader(cur) as side:
+                    rows, info = engine.check_open(cur, book_ids, (where, wparams), limit=limit, side=side)
+                info["parallel"] = True
+    except engine.Unsupported as exc:
+        LAST_RUN.update(path="sql", reason=str(exc))
+        return check_open_sql(book_ids, cut_bound, unclosed_books, limit)
+    LAST_RUN.update(path="engine", **info)
+    if rows and not outermost:
+        LAST_RUN["confirmed_by_sql"] = True
+        return check_open_sql(book_ids, cut_bound, unclosed_books, limit)
+    return rows
+
+
+def check_open_sql(book_ids, cut_bound, unclosed_books, limit: int = 1000) -> list[dict]:
+    """``check_open`` as one numeric SQL statement."""
     where, wparams = open_where(cut_bound, unclosed_books)
     book_filter, bparams = "", []
     item_filter, iparams = "1 = 1", []
