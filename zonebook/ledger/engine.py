@@ -74,8 +74,9 @@ OPENING_LIMIT = 90_000_000_000_000  # |opening| < 9 × 10¹³: × 10⁵ fits
 TEMP = "zb_engine"
 CHUNK_ROWS = 1_000_000  # exploded rows per chunk
 ENGINE_THREADS = min(2, os.cpu_count() or 1)
-MAX_VERSIONS = 64
-PACK_LIMIT = 2**62  # item × list id space × 128 below this: the line read packs them in one bigint  # distinct consumption version texts coded by the reads (array_position)
+DENSE_KEYS = 16_000_000  # (product id × versions) below this: groups looked up in a dense int32 table (≤ 64 MB)
+MAX_VERSIONS = 64  # distinct consumption version texts coded by the reads (array_position)
+PACK_LIMIT = 2**62  # item ids << (bits of the list ids + 7) below this: the line read packs them in one bigint
 
 
 class Unsupported(Exception):
@@ -151,11 +152,12 @@ def _book_filter(alias: str, book_ids) -> tuple[str, list]:
     return f" AND {alias}.book_id = ANY(%s)", [ids]
 
 
-def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list] | None = None) -> dict:
+def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list] | None = None, side=None) -> dict:
     """Items, consumption rows and posted lines of the books as numpy arrays (a few ``string_agg``
     reads).  ``lists``: a condition on the lists (alias ``lst``, with its parameters) whose lines count
     instead of every posted list of the books (the everyday check: the open months' lists); it must
-    hold the book filter itself."""
+    hold the book filter itself.  ``side``: a ``core.vector.SideReader`` on the same snapshot that
+    reads half of the lines meanwhile."""
     timer = timer or Timer()
     ibook, iparams = _book_filter("i", book_ids)
     items = read_columns(
@@ -213,62 +215,100 @@ def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list]
         where = f"l.inventory_list_id IN (SELECT lst.id FROM {T_LIST} lst WHERE {lwhere})"
         wparams = lparams
     # item, list and version code packed into one bigint when the ids allow (each string_agg column
-    # costs PostgreSQL a serial pass of send calls): ((item × L) + list) × 128 + code
+    # costs PostgreSQL a serial pass of send calls): item << (L + 7) | list << 7 | code, unpacked
+    # with shifts and masks
     vcode = "COALESCE(array_position(%s::text[], l.resolved_version::text), 0)"
     cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T_ITEM}")
     item_top = cur.fetchone()[0] + 1
     cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T_LIST}")
     list_top = cur.fetchone()[0] + 1
-    if item_top * list_top * 128 < PACK_LIMIT:
+    list_bits = max(int(list_top).bit_length(), 1)
+    shift = list_bits + 7
+    packed = (item_top << shift) < PACK_LIMIT
+
+    def lines_part(cur_, page_from=None, page_to=None):
+        """The lines on the pages [page_from, page_to) of the line table (None: open ends): a TID
+        range scan, so two parts read on two connections at once."""
+        rng, rparams = "", []
+        if page_from is not None:
+            rng, rparams = rng + " AND l.ctid >= %s::tid", [*rparams, f"({int(page_from)},0)"]
+        if page_to is not None:
+            rng, rparams = rng + " AND l.ctid < %s::tid", [*rparams, f"({int(page_to)},0)"]
+        source = f"FROM {T_LINE} l WHERE {where}{rng}"
+        params = [versions, *wparams, *rparams]
+        if not packed:
+            return read_columns(
+                cur_,
+                source,
+                [
+                    ("item_id", "l.item_id", ">i8"),
+                    ("q", "COALESCE(l.qty_i, -1)", ">i8"),
+                    ("list_id", "l.inventory_list_id", ">i8"),
+                    ("v", vcode, ">i4"),
+                ],
+                params,
+            )
         raw = read_columns(
-            cur,
-            f"FROM {T_LINE} l WHERE {where}",
+            cur_,
+            source,
             [
-                ("packed", f"(l.item_id * {list_top} + l.inventory_list_id) * 128 + {vcode}", ">i8"),
+                ("packed", f"(l.item_id << {shift}) | (l.inventory_list_id << 7) | {vcode}", ">i8"),
                 ("q", "COALESCE(l.qty_i, -1)", ">i8"),
             ],
-            [versions, *wparams],
+            params,
         )
-        rest, raw["v"] = np.divmod(raw.pop("packed"), 128)
-        raw["item_id"], raw["list_id"] = np.divmod(rest, list_top)
+        word = raw.pop("packed")
+        raw["v"] = word & 127
+        raw["list_id"] = (word >> 7) & ((1 << list_bits) - 1)
+        raw["item_id"] = word >> shift
+        return raw
+
+    if side is None:
+        raw = lines_part(cur)
     else:
-        raw = read_columns(
-            cur,
-            f"FROM {T_LINE} l WHERE {where}",
-            [
-                ("item_id", "l.item_id", ">i8"),
-                ("q", "COALESCE(l.qty_i, -1)", ">i8"),
-                ("list_id", "l.inventory_list_id", ">i8"),
-                ("v", vcode, ">i4"),
-            ],
-            [versions, *wparams],
-        )
+        # two halves of the table's pages: the second on the side connection (same snapshot) meanwhile
+        cur.execute(f"SELECT pg_relation_size('{T_LINE}') / current_setting('block_size')::int8")
+        half = max(int(cur.fetchone()[0]) // 2, 1)
+        pending = side.submit(lines_part, half, None)
+        first = lines_part(cur, None, half)
+        second = pending.result()
+        raw = {k: np.concatenate([first[k], second[k]]) for k in first}
+    timer.lap("read lines: fetch")
+    # per list id: its rule and direction (-1: not a posted list with a rule that moves a column)
     top = int(max(raw["list_id"].max() if len(raw["list_id"]) else 0, posted[:, 0].max() if len(posted) else 0)) + 1
-    list_pos = np.full(top, -1, np.int64)
-    list_pos[posted[:, 0]] = np.arange(len(posted))
-    at = list_pos[raw["list_id"]]
-    keep = at >= 0  # lines of posted lists with a rule that moves a column
-    at = at[keep]
-    rule = posted[at, 1]
+    list_rule = np.full(top, -1, np.int64)
+    list_rule[posted[:, 0]] = posted[:, 1]
+    list_dir = np.zeros(top, np.int64)
+    list_dir[posted[:, 0]] = posted[:, 2]
+    rule = list_rule[raw["list_id"]]
+    direction = list_dir[raw["list_id"]]
+    item_id, v, q = raw["item_id"], raw["v"], raw["q"]
+    keep = rule >= 0
+    if not keep.all():
+        item_id, v, q, rule, direction = item_id[keep], v[keep], q[keep], rule[keep], direction[keep]
     explode = np.zeros(max((r[0] for r in rules), default=0) + 1, bool)
     for rid, _t, _s, exp, _sc in rules:
         explode[rid] = exp
-    item_id, v = raw["item_id"][keep], raw["v"][keep]
     g = np.full(len(v), -1, np.int64)
     found = np.flatnonzero((v > 0) & explode[rule])
     if len(keys) and len(found):
         key = item_id[found] * width + v[found]
-        idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-        hit = keys[idx] == key  # a product line of a (product, version) without consumption rows: none
-        g[found[hit]] = idx[hit]
+        if int(max(keys[-1], key.max())) < DENSE_KEYS:  # a dense lookup table of the group keys
+            group_of = np.full(int(max(keys[-1], key.max())) + 1, -1, np.int32)
+            group_of[keys] = np.arange(len(keys), dtype=np.int32)
+            g[found] = group_of[key]  # a (product, version) without consumption rows: -1, none
+        else:
+            idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            hit = keys[idx] == key  # a product line of a (product, version) without consumption rows: none
+            g[found[hit]] = idx[hit]
     lines = {
         "item_id": item_id,
-        "q": raw["q"][keep],
+        "q": q,
         "rule_id": rule,
-        "direction": posted[at, 2],
+        "direction": direction,
         "g": g,
     }
-    timer.lap("read lines")
+    timer.lap("read lines: lookups")
     return {"items": items, "cons": cons, "lines": lines, "rules": rules}
 
 
@@ -433,13 +473,28 @@ def balances(values: np.ndarray, items: dict, base: np.ndarray | None = None) ->
     values[:, COL["scrap_balance"]] = np.where(material, sb, 0)
 
 
-def stage(cur, book_ids=None, timer: Timer | None = None) -> dict:
+def stage(cur, book_ids=None, timer: Timer | None = None, side=None, changed_only: bool = False) -> dict:
     """Read, bound, compute and COPY the recomputed balances (× 10⁵) into the temporary table ``zb_engine``
-    (item_id, book_id, one bigint per balance column).  Raises ``Unsupported`` before writing anything."""
+    (item_id, book_id, one bigint per balance column).  Raises ``Unsupported`` before writing anything.
+
+    ``changed_only``: only the rows that differ from the stored balances (or have none) are staged —
+    the recompute then writes only those (an unchanged ledger: nothing).  ``side``: a
+    ``core.vector.SideReader`` on the same snapshot that reads half of the lines and then the stored
+    balances while this connection reads the other half and computes."""
     timer = timer or Timer()
-    data = read(cur, book_ids, timer)
+    data = read(cur, book_ids, timer, side=side)
+    pending = side.submit(read_stored, book_ids) if side is not None and changed_only else None
     info = bound(data)
     ids, books, values = compute(data, timer)
+    info["items"] = len(ids)
+    info["lines"] = len(data["lines"]["q"])
+    if changed_only:
+        stored = pending.result() if pending is not None else read_stored(cur, book_ids)
+        table, found = _table(ids, stored, BALANCE_COLUMNS)
+        differs = ~found | (table != values).any(axis=1)
+        ids, books, values = ids[differs], books[differs], values[differs]
+        info["unchanged"] = int((~differs).sum())
+        timer.lap("compare")
     enc = BinaryCopy(len(ids))
     enc.int8(ids)
     enc.int8(books)
@@ -454,8 +509,6 @@ def stage(cur, book_ids=None, timer: Timer | None = None) -> dict:
     )
     copy_in(cur, TEMP, f"item_id, book_id, {cols}", enc.chunks())
     timer.lap("copy in")
-    info["items"] = len(ids)
-    info["lines"] = len(data["lines"]["q"])
     return info
 
 
@@ -465,8 +518,7 @@ def staged_select() -> str:
     return f"SELECT e.item_id, e.book_id, {cols} FROM {TEMP} e"
 
 
-
-# ---------------------------------------------------------------- the everyday check (month close)
+# ---------------------------------------------------------------- the checks (full, and the everyday one)
 
 def _scaled(expr: str) -> str:
     """A numeric(·, 5) value × 10⁵ as int8: exact; a value of 9.2 × 10¹³ or more fails the cast, which
@@ -535,9 +587,10 @@ def _table(ids: np.ndarray, rows: dict[str, np.ndarray] | None, columns) -> tupl
     return table, present
 
 
-def _side_reads(cur, book_ids):
-    """The two reads of the everyday check that may run on the second connection."""
-    return read_snapshot(cur, book_ids), read_stored(cur, book_ids)
+def _side_reads(cur, book_ids, from_snapshot: bool = True):
+    """The reads of a check that may run on the second connection: the snapshot rows (None when not
+    ``from_snapshot``) and the stored balances."""
+    return (read_snapshot(cur, book_ids) if from_snapshot else None), read_stored(cur, book_ids)
 
 
 def read_stored(cur, book_ids) -> dict[str, np.ndarray]:
@@ -553,25 +606,37 @@ def read_stored(cur, book_ids) -> dict[str, np.ndarray]:
     )
 
 
-def check_open(
-    cur, book_ids, lists: tuple[str, list], limit: int = 1000, timer: Timer | None = None, side=None
+def check(
+    cur,
+    book_ids=None,
+    lists: tuple[str, list] | None = None,
+    from_snapshot: bool = False,
+    limit: int = 1000,
+    timer: Timer | None = None,
+    side=None,
 ) -> tuple[list[dict], dict]:
-    """The everyday check on the integer engine: each book's last closed snapshot + the lines of the
-    lists ``lists`` (the open months), compared with the stored balances — the same dicts as
-    ``sql.check`` ({item_id, book_id, missing, columns: {column: {stored, recomputed}}}), ordered by
-    (book, item), at most ``limit``, and the bound figures.  ``side``: a ``core.vector.SideReader`` on
-    the same snapshot that reads the snapshot rows and the stored balances meanwhile (None: read
-    here).  Raises ``Unsupported`` (nothing written) past the bound."""
+    """Stored balances vs a computation on the integer engine: from every posted line (the full
+    check), or — ``from_snapshot`` — each book's last closed snapshot + the lines of the lists
+    ``lists`` (the open months: the everyday check).  The same dicts as ``sql.check`` ({item_id,
+    book_id, missing, columns: {column: {stored, recomputed}}}), ordered by (book, item), at most
+    ``limit``, and the bound figures.  ``side``: a ``core.vector.SideReader`` on the same snapshot that
+    reads meanwhile (the snapshot rows and the stored balances; in the full check half of the lines
+    first).  Raises ``Unsupported`` (nothing written) past the bound."""
     from decimal import Decimal
 
     from .sql.movements import DELTA_COLUMNS, _dec
 
     timer = timer or Timer()
-    # the snapshot and the stored balances: on the second connection meanwhile when given one
-    pending = side.submit(_side_reads, book_ids) if side is not None else None
-    data = read(cur, book_ids, timer, lists=lists)
-    ids, books, expected = compute(data, timer, finish=False)  # the open months' movements
-    snap, stored = pending.result() if pending is not None else _side_reads(cur, book_ids)
+    pending = None
+    if from_snapshot:
+        # the everyday check reads few lines: the snapshot and the balances on the side meanwhile
+        pending = side.submit(_side_reads, book_ids) if side is not None else None
+        data = read(cur, book_ids, timer, lists=lists)
+    else:
+        data = read(cur, book_ids, timer, lists=lists, side=side)
+        pending = side.submit(_side_reads, book_ids, False) if side is not None else None
+    ids, books, expected = compute(data, timer, finish=False)  # the lines' movements
+    snap, stored = pending.result() if pending is not None else _side_reads(cur, book_ids, from_snapshot)
     timer.lap("read snapshot and balances")
     base, _in_snapshot = _table(ids, snap, DELTA_COLUMNS)
     data["base_abs"] = float(np.abs(base).sum(axis=1).max()) if len(base) else 0.0

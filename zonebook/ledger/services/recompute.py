@@ -4,31 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from zonebook.core.errors import DomainError
+from zonebook.core.vector import SideReader
 
 from .. import queries, sql
 from ..models import BALANCE_COLUMNS, Balance, Book
 
 
-@transaction.atomic
 def recompute(book_ids=None) -> int:
     """Overwrite the balances of the given books (all books when None) from the posted lines.
 
     Two statements: INSERT missing balance rows, UPDATE … FROM the recomputed aggregate — on
     PostgreSQL computed by the exact integer engine (``ledger.engine``) unless the data exceed its
-    64-bit bound (then the numeric SQL; ``sql.LAST_RUN`` says which ran).  Locks the balance rows of
-    the books first (pk order), so no posting commits between the engine's reads.  Returns the
-    number of balance rows written.
+    64-bit bound (then the numeric SQL; ``sql.LAST_RUN`` says which ran), which writes only the rows
+    whose values change.  Locks the balance rows of the books first (pk order), so no posting commits
+    between the engine's reads.  Returns the number of balance rows written.
+
+    Called outside any transaction on PostgreSQL, the engine reads on two connections of one
+    snapshot (``core.vector.SideReader``): the transaction is its own and holds no ledger writes
+    when the snapshot is exported (only the row locks).
     """
-    qs = Balance.objects.select_for_update().order_by("pk")
-    if book_ids is not None:
-        book_ids = list(book_ids)
-        qs = qs.filter(book_id__in=book_ids)
-    list(qs.values_list("pk", flat=True))
-    written = sql.recompute(book_ids)
-    queries.refresh_book_summaries(book_ids)
+    parallel = sql.engine_enabled() and not connection.in_atomic_block
+    with transaction.atomic():
+        qs = Balance.objects.select_for_update().order_by("pk")
+        if book_ids is not None:
+            book_ids = list(book_ids)
+            qs = qs.filter(book_id__in=book_ids)
+        list(qs.values_list("pk", flat=True))
+        if parallel:
+            with connection.cursor() as cur, SideReader(cur) as side:
+                written = sql.recompute(book_ids, side=side)
+            sql.LAST_RUN["parallel"] = True
+        else:
+            written = sql.recompute(book_ids)
+        queries.refresh_book_summaries(book_ids)
     return written
 
 

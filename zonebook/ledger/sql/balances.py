@@ -97,9 +97,10 @@ def engine_enabled() -> bool:
 LAST_RUN: dict = {}
 
 
-def _staged(cur, book_ids) -> str | None:
-    """The engine's recomputed rows (a SELECT over its temporary table), or None when the data exceed
-    its 64-bit bound (nothing written: the engine runs in a savepoint) — then the SQL path runs."""
+def _staged(cur, book_ids, side=None) -> str | None:
+    """The engine's recomputed rows that differ from the stored balances (a SELECT over its temporary
+    table), or None when the data exceed its 64-bit bound (nothing written: the engine runs in a
+    savepoint) — then the SQL path runs.  ``side``: ``engine.stage``'s second reader."""
     LAST_RUN.clear()
     if not engine_enabled():
         LAST_RUN["path"] = "sql"
@@ -108,7 +109,7 @@ def _staged(cur, book_ids) -> str | None:
 
     try:
         with transaction.atomic():
-            info = engine.stage(cur, book_ids)
+            info = engine.stage(cur, book_ids, side=side, changed_only=True)
     except engine.Unsupported as exc:
         LAST_RUN.update(path="sql", reason=str(exc))
         return None
@@ -116,9 +117,11 @@ def _staged(cur, book_ids) -> str | None:
     return engine.staged_select()
 
 
-def recompute(book_ids=None) -> int:
+def recompute(book_ids=None, side=None) -> int:
     """Insert missing balance rows, then overwrite every column from the posted lines (2 statements;
-    on PostgreSQL computed by the integer engine unless the data exceed its bound)."""
+    on PostgreSQL computed by the integer engine unless the data exceed its bound, and then only the
+    rows whose values change are written).  Returns the rows written.  ``side``: a
+    ``core.vector.SideReader`` for the engine (the caller's transaction holds no ledger writes)."""
     now = timezone.now()
     item_where, iparams = "1 = 1", []
     if book_ids is not None:
@@ -136,7 +139,7 @@ def recompute(book_ids=None) -> int:
     with transaction.atomic(), connection.cursor() as cur:
         _full_work_mem(cur)
         cur.execute(insert, [now, *iparams])
-        staged = _staged(cur, book_ids)
+        staged = _staged(cur, book_ids, side)
         if staged is not None:
             cur.execute(
                 f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM ({staged}) f WHERE {T_BAL}.item_id = f.item_id",
@@ -179,22 +182,39 @@ def check(book_ids=None, limit: int = 1000) -> list[dict]:
          LIMIT {limit}
     """
     outermost = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cur:
-        if outermost and engine_enabled():
-            # the engine reads in several statements: one snapshot for all of them
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        _full_work_mem(cur)
-        staged = _staged(cur, book_ids)
-        full, fparams = (staged, []) if staged is not None else full_sql(book_ids)
-        cur.execute(template.format(full=full, sel=sel, cond=cond, limit=int(limit), T_BAL=T_BAL), fparams)
-        rows = cur.fetchall()
-        if rows and staged is not None and not outermost:
+    LAST_RUN.clear()
+    if engine_enabled():
+        from zonebook.core.vector import SideReader
+
+        from .. import engine
+
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                if outermost:
+                    # the engine reads in several statements: one snapshot for all of them, read on
+                    # two connections (a fresh transaction without writes of its own)
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    with SideReader(cur) as side:
+                        found, info = engine.check(cur, book_ids, limit=limit, side=side)
+                    info["parallel"] = True
+                else:
+                    found, info = engine.check(cur, book_ids, limit=limit)
+        except engine.Unsupported as exc:
+            LAST_RUN.update(path="sql", reason=str(exc))
+        else:
+            LAST_RUN.update(path="engine", **info)
+            if not found or outermost:
+                return found
             # inside a caller's READ COMMITTED transaction a posting committed between the engine's
             # reads could show as a difference: differences are confirmed by the one-statement SQL
-            full, fparams = full_sql(book_ids)
-            cur.execute(template.format(full=full, sel=sel, cond=cond, limit=int(limit), T_BAL=T_BAL), fparams)
-            rows = cur.fetchall()
             LAST_RUN["confirmed_by_sql"] = True
+    else:
+        LAST_RUN["path"] = "sql"
+    with transaction.atomic(), connection.cursor() as cur:
+        _full_work_mem(cur)
+        full, fparams = full_sql(book_ids)
+        cur.execute(template.format(full=full, sel=sel, cond=cond, limit=int(limit), T_BAL=T_BAL), fparams)
+        rows = cur.fetchall()
     out = []
     for row in rows:
         item_id, book_id, bal_id = row[:3]

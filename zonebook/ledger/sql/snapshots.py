@@ -176,7 +176,7 @@ def check_open(book_ids, cut_bound, unclosed_books, limit: int = 1000) -> list[d
     """Stored balances vs (each book's last closed snapshot + the posted lines after it); the same
     dicts as ``check`` (``missing``: no stored balance row).
 
-    On PostgreSQL the integer engine computes it (``engine.check_open``: a few reads in one
+    On PostgreSQL the integer engine computes it (``engine.check``: a few reads in one
     REPEATABLE READ snapshot, exact int64 arithmetic, the comparison in numpy); past its bound, on
     SQLite or with ``LEDGER_RECOMPUTE_ENGINE = "sql"``, one numeric statement (``check_open_sql``).
     Inside a caller's READ COMMITTED transaction differences found by the engine are confirmed by the
@@ -196,13 +196,15 @@ def check_open(book_ids, cut_bound, unclosed_books, limit: int = 1000) -> list[d
     try:
         with transaction.atomic(), connection.cursor() as cur:
             if not outermost:
-                rows, info = engine.check_open(cur, book_ids, (where, wparams), limit=limit)
+                rows, info = engine.check(cur, book_ids, (where, wparams), from_snapshot=True, limit=limit)
             else:
                 # a fresh REPEATABLE READ transaction without writes: the stored balances are read
                 # by a second connection on the same snapshot while this one reads the rest
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 with SideReader(cur) as side:
-                    rows, info = engine.check_open(cur, book_ids, (where, wparams), limit=limit, side=side)
+                    rows, info = engine.check(
+                        cur, book_ids, (where, wparams), from_snapshot=True, limit=limit, side=side
+                    )
                 info["parallel"] = True
     except engine.Unsupported as exc:
         LAST_RUN.update(path="sql", reason=str(exc))

@@ -23,10 +23,10 @@ JAN_END = dt.date(2026, 1, 31)
 
 
 def _engine_rows(book_ids=None):
-    """``engine.check_open`` itself (inside the test's transaction: no confirmation by the SQL)."""
+    """``engine.check`` from the snapshot itself (inside the test's transaction: no confirmation by the SQL)."""
     where, params = snap_sql.open_where(JAN_END, [])
     with transaction.atomic(), connection.cursor() as cur:
-        return engine.check_open(cur, book_ids, (where, params))
+        return engine.check(cur, book_ids, (where, params), from_snapshot=True)
 
 
 @pg_only
