@@ -119,8 +119,8 @@ def _staged(cur, book_ids, side=None) -> str | None:
 
 def recompute(book_ids=None, side=None) -> int:
     """Insert missing balance rows, then overwrite every column from the posted lines (2 statements;
-    on PostgreSQL computed by the integer engine unless the data exceed its bound, and then only the
-    rows whose values change are written).  Returns the rows written.  ``side``: a
+    on PostgreSQL computed by the integer engine unless the data exceed its bound).  Only the rows
+    whose values change are written; returns their number.  ``side``: a
     ``core.vector.SideReader`` for the engine (the caller's transaction holds no ledger writes)."""
     now = timezone.now()
     item_where, iparams = "1 = 1", []
@@ -136,6 +136,8 @@ def recompute(book_ids=None, side=None) -> int:
     """
     full, fparams = full_sql(book_ids)
     sets = ", ".join(f"{c} = f.{c}" for c in BALANCE_COLUMNS)
+    # only the rows whose values change are written (the engine stages only those)
+    changed = " OR ".join(f"ABS({T_BAL}.{c} - f.{c}) > {TOLERANCE}" for c in BALANCE_COLUMNS)
     with transaction.atomic(), connection.cursor() as cur:
         _full_work_mem(cur)
         cur.execute(insert, [now, *iparams])
@@ -153,14 +155,16 @@ def recompute(book_ids=None, side=None) -> int:
             cur.execute("DROP TABLE IF EXISTS zb_recomputed")
             cur.execute(f"CREATE TEMPORARY TABLE zb_recomputed ON COMMIT DROP AS {full}", fparams)
             cur.execute(
-                f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM zb_recomputed f WHERE {T_BAL}.item_id = f.item_id",
+                f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM zb_recomputed f "
+                f"WHERE {T_BAL}.item_id = f.item_id AND ({changed})",
                 [now],
             )
             n = cur.rowcount
             cur.execute("DROP TABLE zb_recomputed")
             return n
         update = (
-            f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM ({full}) f WHERE {T_BAL}.item_id = f.item_id"
+            f"UPDATE {T_BAL} SET {sets}, updated_at = %s FROM ({full}) f "
+            f"WHERE {T_BAL}.item_id = f.item_id AND ({changed})"
         )
         cur.execute(update, [now, *fparams])
         return cur.rowcount

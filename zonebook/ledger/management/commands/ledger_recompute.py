@@ -10,6 +10,7 @@ With --timing (PostgreSQL): compute every balance both ways — the exact intege
 check the two results equal to the last decimal, then print the times (best of N) and the bound.
 """
 
+import contextlib
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,6 +18,7 @@ from django.db import connection, transaction
 
 from zonebook.core.context import acting_as
 from zonebook.core.errors import DomainError
+from zonebook.core.vector import SideReader
 from zonebook.ledger import engine, sql
 from zonebook.ledger.models import BALANCE_COLUMNS, Book
 from zonebook.ledger.services import check_balances, monthclose, recompute
@@ -90,9 +92,12 @@ class Command(BaseCommand):
         cpu_best = {"engine": float("inf"), "sql": float("inf")}
         splits, cpu, info = {}, {}, {}
         outermost = not connection.in_atomic_block
-        with transaction.atomic(), connection.cursor() as cur:
+        with transaction.atomic(), connection.cursor() as cur, contextlib.ExitStack() as stack:
+            side = None
             if outermost:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # both paths see one snapshot
+                # the engine as the recompute runs it: half of the lines read on a second connection
+                side = stack.enter_context(SideReader(cur))
             sql._full_work_mem(cur)
             cur.execute("SELECT pg_backend_pid()")
             backend = _Cpu(cur.fetchone()[0])
@@ -112,7 +117,7 @@ class Command(BaseCommand):
                 timer = engine.Timer()
                 t, c0, p0 = time.perf_counter(), backend.seconds(), time.process_time()
                 try:
-                    info = engine.stage(cur, book_ids, timer)
+                    info = engine.stage(cur, book_ids, timer, side=side)
                 except engine.Unsupported as exc:
                     raise CommandError(f"the data exceed the integer engine's bound: {exc}") from None
                 elapsed = time.perf_counter() - t
