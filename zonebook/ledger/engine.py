@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Future
 
 import numpy as np
 from django.db import connection
@@ -234,7 +235,9 @@ def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list]
             rng, rparams = rng + " AND l.ctid >= %s::tid", [*rparams, f"({int(page_from)},0)"]
         if page_to is not None:
             rng, rparams = rng + " AND l.ctid < %s::tid", [*rparams, f"({int(page_to)},0)"]
-        source = f"FROM {T_LINE} l WHERE {where}{rng}"
+        # lists created after list_top was read (READ COMMITTED) are not posted in ``posted``; left
+        # out here, their ids cannot overflow the packed bits
+        source = f"FROM {T_LINE} l WHERE {where}{rng} AND l.inventory_list_id < {int(list_top)}"
         params = [versions, *wparams, *rparams]
         if not packed:
             return read_columns(
@@ -263,101 +266,114 @@ def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list]
         raw["item_id"] = word >> shift
         return raw
 
-    if side is None:
-        raw = lines_part(cur)
-    else:
-        # two halves of the table's pages: the second on the side connection (same snapshot) meanwhile
-        cur.execute(f"SELECT pg_relation_size('{T_LINE}') / current_setting('block_size')::int8")
-        half = max(int(cur.fetchone()[0]) // 2, 1)
-        pending = side.submit(lines_part, half, None)
-        first = lines_part(cur, None, half)
-        second = pending.result()
-        raw = {k: np.concatenate([first[k], second[k]]) for k in first}
-    timer.lap("read lines: fetch")
     # per list id: its rule and direction (-1: not a posted list with a rule that moves a column)
-    top = int(max(raw["list_id"].max() if len(raw["list_id"]) else 0, posted[:, 0].max() if len(posted) else 0)) + 1
+    top = int(max(list_top, posted[:, 0].max() + 1 if len(posted) else 0))
     list_rule = np.full(top, -1, np.int64)
     list_rule[posted[:, 0]] = posted[:, 1]
     list_dir = np.zeros(top, np.int64)
     list_dir[posted[:, 0]] = posted[:, 2]
-    rule = list_rule[raw["list_id"]]
-    direction = list_dir[raw["list_id"]]
-    item_id, v, q = raw["item_id"], raw["v"], raw["q"]
-    keep = rule >= 0
-    if not keep.all():
-        item_id, v, q, rule, direction = item_id[keep], v[keep], q[keep], rule[keep], direction[keep]
     explode = np.zeros(max((r[0] for r in rules), default=0) + 1, bool)
     for rid, _t, _s, exp, _sc in rules:
         explode[rid] = exp
-    g = np.full(len(v), -1, np.int64)
-    found = np.flatnonzero((v > 0) & explode[rule])
-    if len(keys) and len(found):
-        key = item_id[found] * width + v[found]
-        if int(max(keys[-1], key.max())) < DENSE_KEYS:  # a dense lookup table of the group keys
-            group_of = np.full(int(max(keys[-1], key.max())) + 1, -1, np.int32)
-            group_of[keys] = np.arange(len(keys), dtype=np.int32)
-            g[found] = group_of[key]  # a (product, version) without consumption rows: -1, none
-        else:
-            idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-            hit = keys[idx] == key  # a product line of a (product, version) without consumption rows: none
-            g[found[hit]] = idx[hit]
-    lines = {
-        "item_id": item_id,
-        "q": q,
-        "rule_id": rule,
-        "direction": direction,
-        "g": g,
-    }
-    timer.lap("read lines: lookups")
-    return {"items": items, "cons": cons, "lines": lines, "rules": rules}
+    group_of = None
+    if len(keys) and int(keys[-1]) < DENSE_KEYS:  # a dense lookup table of the group keys
+        group_of = np.full(int(keys[-1]) + 1, -1, np.int32)
+        group_of[keys] = np.arange(len(keys), dtype=np.int32)
+
+    def lines_of(cur_, page_from=None, page_to=None, timer_=None) -> dict:
+        """The lines of a page range as the arrays ``compute`` takes (rule, direction, group looked up)."""
+        timer_ = timer_ or Timer()
+        raw = lines_part(cur_, page_from, page_to)
+        timer_.lap("read lines: fetch")
+        rule = list_rule[raw["list_id"]]
+        direction = list_dir[raw["list_id"]]
+        item_id, v, q = raw["item_id"], raw["v"], raw["q"]
+        keep = rule >= 0
+        if not keep.all():
+            item_id, v, q, rule, direction = item_id[keep], v[keep], q[keep], rule[keep], direction[keep]
+        g = np.full(len(v), -1, np.int64)
+        found = np.flatnonzero((v > 0) & explode[rule])
+        if len(keys) and len(found):
+            key = item_id[found] * width + v[found]
+            if group_of is not None:
+                inside = key < len(group_of)  # a (product, version) without consumption rows: -1, none
+                g[found[inside]] = group_of[key[inside]]
+            else:
+                idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+                hit = keys[idx] == key  # a product line of a (product, version) without consumption rows: none
+                g[found[hit]] = idx[hit]
+        timer_.lap("read lines: lookups")
+        return {"item_id": item_id, "q": q, "rule_id": rule, "direction": direction, "g": g}
+
+    if side is None:
+        parts = [lines_of(cur, timer_=timer)]
+    else:
+        # two halves of the table's pages: the second read (and looked up) on the side connection of
+        # the same snapshot meanwhile; ``compute`` takes the pending part as it is
+        cur.execute(f"SELECT pg_relation_size('{T_LINE}') / current_setting('block_size')::int8")
+        half = max(int(cur.fetchone()[0]) // 2, 1)
+        pending = side.submit(lines_of, half, None)
+        parts = [lines_of(cur, None, half, timer), pending]
+    return {"items": items, "cons": cons, "parts": parts, "rules": rules}
+
+
+def _resolved(data: dict) -> list[dict]:
+    """The line parts of ``data``, waiting for a pending one (read on the side connection)."""
+    data["parts"] = [p.result() if isinstance(p, Future) else p for p in data["parts"]]
+    return data["parts"]
+
+
+def n_lines(data: dict) -> int:
+    return sum(len(p["q"]) for p in _resolved(data))
 
 
 def bound(data: dict) -> dict:
-    """The overflow bound of the integer path (module docstring); raises ``Unsupported``."""
+    """The overflow bound of the integer path (module docstring) over every line part; raises
+    ``Unsupported``."""
     from .sql import scrap_bonded
 
     if scrap_bonded():
         raise Unsupported("the bonded-share scrap rule needs factors with 23 decimals (past the 64-bit bound)")
-    items, cons, lines = data["items"], data["cons"], data["lines"]
+    items, cons = data["items"], data["cons"]
     if items["opening_over"].any():
         raise Unsupported("an opening quantity exceeds the 64-bit bound")
-    q = lines["q"]
-    if len(q) and int(q.min()) < 0:
-        raise Unsupported("a quantity exceeds the 64-bit bound")
     his = [cons[f"{p}_hi"] for _c, p in FACTORS]
     if any(len(h) and int(h.min()) < 0 for h in his):
         raise Unsupported("a negative consumption factor (the rounding bound assumes factors ≥ 0)")
-    g = lines["g"]
-    n_groups = int(max(g.max() if len(g) else -1, cons["g"].max() if len(cons["g"]) else -1)) + 1
+    parts = _resolved(data)
+    n_groups = int(max([p["g"].max() for p in parts if len(p["g"])] + [cons["g"].max() if len(cons["g"]) else -1, -1])) + 1
     sizes = np.bincount(cons["g"], minlength=n_groups).astype(np.int64)
     # per (product, version) group: its largest factor × 10⁸ (hi); per exploding line: Q × (hi + 1)
     g_hi = np.zeros(n_groups, np.int64)
     for h in his:
         np.maximum.at(g_hi, cons["g"], h)
-    e = g >= 0
-    q_e = q[e]
-    worst = q_e.astype(np.float64) * (g_hi[g[e]] + 1).astype(np.float64)
-    worst_max = float(worst.max()) if len(worst) else 0.0
-    # float64 products are within a relative 2⁻⁵² of the exact ones: < 2⁶² in float proves
-    # Q × hi + Qh × lo + ⌊Ql × lo / 10⁸⌋ + 5 × 10⁷ ≤ Q × (hi + 1) + 1.5 × 10⁸ < 2⁶³ exactly
-    if worst_max >= float(SUM_LIMIT):
-        i = int(np.argmax(worst))
-        raise Unsupported(
-            f"quantity × factor past the 64-bit bound (qty × 10⁵ {int(q_e[i])}, factor × 10⁸ {int(g_hi[g[e]][i])})"
-        )
-    n_rows = int(sizes[g[e]].sum())
+    worst_max, q_max, n_rows = 0.0, 0, 0
     # every sum: Σ|Q| of the direct lines + Σ (rows × largest rounded amount) + the opening, < 2⁶¹
     # in float, i.e. < 2⁶² exactly (each sum and expected remaining are bounded by it)
-    total = (
-        float(q.astype(np.float64).sum())
-        + float((sizes[g[e]] * (worst / FACTOR_SPLIT + 2)).sum())
-        + float(np.abs(items["opening"]).max() if len(items["opening"]) else 0)
-        + float(data.get("base_abs", 0.0))  # the everyday check: the largest Σ|snapshot column| of an item
-    )
+    total = float(np.abs(items["opening"]).max() if len(items["opening"]) else 0)
+    total += float(data.get("base_abs", 0.0))  # the everyday check: the largest Σ|snapshot column| of an item
+    for part in parts:
+        q, g = part["q"], part["g"]
+        if len(q) and int(q.min()) < 0:
+            raise Unsupported("a quantity exceeds the 64-bit bound")
+        e = g >= 0
+        q_e = q[e]
+        worst = q_e.astype(np.float64) * (g_hi[g[e]] + 1).astype(np.float64)
+        # float64 products are within a relative 2⁻⁵² of the exact ones: < 2⁶² in float proves
+        # Q × hi + Qh × lo + ⌊Ql × lo / 10⁸⌋ + 5 × 10⁷ ≤ Q × (hi + 1) + 1.5 × 10⁸ < 2⁶³ exactly
+        if len(worst) and float(worst.max()) >= float(SUM_LIMIT):
+            i = int(np.argmax(worst))
+            raise Unsupported(
+                f"quantity × factor past the 64-bit bound (qty × 10⁵ {int(q_e[i])}, factor × 10⁸ {int(g_hi[g[e]][i])})"
+            )
+        worst_max = max(worst_max, float(worst.max()) if len(worst) else 0.0)
+        q_max = max(q_max, int(q_e.max()) if len(q_e) else 0)
+        n_rows += int(sizes[g[e]].sum())
+        total += float(q.astype(np.float64).sum()) + float((sizes[g[e]] * (worst / FACTOR_SPLIT + 2)).sum())
     if total >= float(2**61):
         raise Unsupported("the sums may pass the 64-bit bound (2⁶²)")
     return {
-        "q_max": int(q_e.max()) if len(q_e) else 0,
+        "q_max": q_max,
         "h_max": int(g_hi.max()) if n_groups else 0,
         "worst": worst_max,
         "exploded_rows": n_rows,
@@ -365,19 +381,17 @@ def bound(data: dict) -> dict:
     }
 
 
-def compute(data: dict, timer: Timer | None = None, finish: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(item ids, book ids, values) with values[i, c] = balance column c of item i × 10⁵.  Without
-    ``finish`` only the movement columns (the caller calls ``balances`` later)."""
-    timer = timer or Timer()
-    items, cons, lines = data["items"], data["cons"], data["lines"]
+def _prepare(data: dict) -> dict:
+    """The lookups every line part's computation shares: item id → row, rule → (column, sign,
+    explode), each (product, version) group's first consumption row, the materials' rows, factors."""
+    items, cons = data["items"], data["cons"]
     ids = items["id"]
     n_items = len(ids)
-    # item id → row (dense lookup; ids of other books map to -1 and are dropped, as the SQL's join)
-    top = int(max(ids.max() if n_items else 0, lines["item_id"].max() if len(lines["item_id"]) else 0,
-                  cons["material_id"].max() if len(cons["material_id"]) else 0)) + 1
+    # item id → row (dense lookup; ids of other books map to -1 and are dropped, as the SQL's join).
+    # Line item ids past it (items created after the items were read) are clipped to "none".
+    top = int(max(ids.max() if n_items else 0, cons["material_id"].max() if len(cons["material_id"]) else 0)) + 2
     pos = np.full(top, -1, np.int64)
     pos[ids] = np.arange(n_items)
-    # rules: id → (target column, sign, explode)
     r_top = max((r[0] for r in data["rules"]), default=0) + 1
     r_col = np.full(r_top, -1, np.int64)
     r_sign = np.zeros(r_top, np.int64)
@@ -385,6 +399,25 @@ def compute(data: dict, timer: Timer | None = None, finish: bool = True) -> tupl
     for rid, target, sign, explode, _scrap in data["rules"]:
         r_col[rid] = COL[target] if target in RULE_COLUMNS else -1  # the SQL pivots these only
         r_sign[rid], r_explode[rid] = sign, explode
+    n_groups = int(cons["g"].max()) + 1 if len(cons["g"]) else 1
+    sizes = np.bincount(cons["g"], minlength=n_groups).astype(np.int64)
+    return {
+        "n_items": n_items,
+        "pos": pos,
+        "r_col": r_col,
+        "r_sign": r_sign,
+        "r_explode": r_explode,
+        "sizes": sizes,
+        "starts": np.cumsum(sizes) - sizes,
+        "cons_mat": pos[cons["material_id"]],
+        "factors": [(COL[column], cons[f"{p}_hi"], cons[f"{p}_lo"]) for column, p in FACTORS],
+    }
+
+
+def _movements(prep: dict, lines: dict, timer: Timer | None = None) -> np.ndarray:
+    """The movement columns × 10⁵ of one part of the lines (a table items × balance columns)."""
+    timer = timer or Timer()
+    n_items, pos = prep["n_items"], prep["pos"]
     n_cols = len(BALANCE_COLUMNS)
     table = np.zeros((n_items, n_cols), np.int64)
     values = table.reshape(-1)  # a view: (item, column) → item × n_cols + column
@@ -392,26 +425,24 @@ def compute(data: dict, timer: Timer | None = None, finish: bool = True) -> tupl
     # direct: Σ qty × direction per (item, rule target)
     rule = lines["rule_id"]
     q = lines["q"]
-    direction = lines["direction"].astype(np.int64)
-    col = r_col[rule]
-    row = pos[lines["item_id"]]
+    direction = lines["direction"]
+    col = prep["r_col"][rule]
+    row = pos[np.minimum(lines["item_id"], len(pos) - 1)]
     sel = (col >= 0) & (row >= 0)
     values += _sum(row[sel] * n_cols + col[sel], q[sel] * direction[sel], n_items * n_cols)  # in place: table
     timer.lap("direct")
 
     # explosion: every product line over its group's consumption rows, in chunks of about
     # CHUNK_ROWS exploded rows (bounded memory at any scale) computed by ENGINE_THREADS threads
-    # (numpy releases the GIL in its array loops); each chunk sums into its own table
+    # (numpy releases the GIL in its array loops); each chunk returns its three summed columns
     g = lines["g"]
-    sel = r_explode[rule] & (g >= 0)
+    sel = prep["r_explode"][rule] & (g >= 0)
     g_sel = g[sel].astype(np.int64)
-    sizes = np.bincount(cons["g"], minlength=int(g.max()) + 1 if len(g) else 1).astype(np.int64)
-    starts = np.cumsum(sizes) - sizes
-    counts = sizes[g_sel]
+    starts = prep["starts"]
+    counts = prep["sizes"][g_sel]
     q_sel = q[sel]
-    n_sel = -r_sign[rule[sel]] * direction[sel]
-    cons_mat = pos[cons["material_id"]]
-    factors = [(COL[column], cons[f"{p}_hi"], cons[f"{p}_lo"]) for column, p in FACTORS]
+    n_sel = -prep["r_sign"][rule[sel]] * direction[sel]
+    cons_mat = prep["cons_mat"]
     ends = np.cumsum(counts)
     bounds = np.searchsorted(ends, np.arange(CHUNK_ROWS, int(ends[-1]) if len(ends) else 0, CHUNK_ROWS))
     pieces = [(a, b) for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(g_sel)], strict=True) if b > a]
@@ -431,29 +462,66 @@ def compute(data: dict, timer: Timer | None = None, finish: bool = True) -> tupl
             keep = mat >= 0
             qx, n, mat, c_row = qx[keep], n[keep], mat[keep], c_row[keep]
         split = np.divmod(qx, FACTOR_SPLIT)
-        part = np.zeros((n_items, n_cols), np.int64)
-        for col_, f_hi, f_lo in factors:
+        out = []
+        for col_, f_hi, f_lo in prep["factors"]:
             amount = _exploded(qx, f_hi[c_row], f_lo[c_row], split)
             magnitude = float(amount.sum())  # amounts ≥ 0 before their sign: Σ|±amount| (exact in int64)
             amount *= n
-            part[:, col_] = _sum(mat, amount, n_items, magnitude)
-        return part
+            out.append((col_, _sum(mat, amount, n_items, magnitude)))
+        return out
+
+    def add(columns):
+        for col_, sums in columns:
+            table[:, col_] += sums
 
     if len(pieces) > 1 and ENGINE_THREADS > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(ENGINE_THREADS) as pool:
-            for part in pool.map(chunk, pieces):
-                table += part
+            for columns in pool.map(chunk, pieces):
+                add(columns)
     else:
         for piece in pieces:
-            table += chunk(piece)
+            add(chunk(piece))
     timer.lap("amounts")
+    return table
 
+
+def compute(
+    data: dict, timer: Timer | None = None, finish: bool = True, side=None, meanwhile=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item ids, book ids, values) with values[i, c] = balance column c of item i × 10⁵.  Without
+    ``finish`` only the movement columns (the caller calls ``balances`` later).  A line part still
+    being read on the side connection (``read(…, side)``) is computed there too; ``meanwhile`` (a
+    callable) runs here after this connection's parts, before waiting for the side's."""
+    timer = timer or Timer()
+    items = data["items"]
+    prep = _prepare(data)
+    timer.lap("prepare")
+    side_timer = Timer()
+    pending = [side.submit(lambda _cur, part=p: _movements(prep, part.result(), side_timer))
+               for p in data["parts"] if isinstance(p, Future)]
+    table = None
+    for part in data["parts"]:
+        if not isinstance(part, Future):
+            t = _movements(prep, part, timer)
+            table = t if table is None else table + t
+    if meanwhile is not None:
+        meanwhile()
+    for future in pending:
+        t = future.result()
+        table = t if table is None else table + t
+    if table is None:
+        table = np.zeros((len(items["id"]), len(BALANCE_COLUMNS)), np.int64)
+    if pending:
+        timer.lap("side part")
+        for name, seconds in side_timer.split.items():
+            timer.split[f"side: {name}"] = seconds
+    _resolved(data)
     if finish:
         balances(table, items)
         timer.lap("balances")
-    return ids, items["book_id"], table
+    return items["id"], items["book_id"], table
 
 
 def balances(values: np.ndarray, items: dict, base: np.ndarray | None = None) -> None:
@@ -479,17 +547,21 @@ def stage(cur, book_ids=None, timer: Timer | None = None, side=None, changed_onl
 
     ``changed_only``: only the rows that differ from the stored balances (or have none) are staged —
     the recompute then writes only those (an unchanged ledger: nothing).  ``side``: a
-    ``core.vector.SideReader`` on the same snapshot that reads half of the lines and then the stored
-    balances while this connection reads the other half and computes."""
+    ``core.vector.SideReader`` on the same snapshot that reads and computes half of the lines while
+    this connection reads and computes the other half, then the stored balances."""
     timer = timer or Timer()
     data = read(cur, book_ids, timer, side=side)
-    pending = side.submit(read_stored, book_ids) if side is not None and changed_only else None
-    info = bound(data)
-    ids, books, values = compute(data, timer)
+    stored = {}
+
+    def read_stored_here():
+        stored.update(read_stored(cur, book_ids))
+        timer.lap("read balances")
+
+    ids, books, values = compute(data, timer, side=side, meanwhile=read_stored_here if changed_only else None)
+    info = bound(data)  # before any result is used (int64 arithmetic wraps silently past it)
     info["items"] = len(ids)
-    info["lines"] = len(data["lines"]["q"])
+    info["lines"] = n_lines(data)
     if changed_only:
-        stored = pending.result() if pending is not None else read_stored(cur, book_ids)
         table, found = _table(ids, stored, BALANCE_COLUMNS)
         differs = ~found | (table != values).any(axis=1)
         ids, books, values = ids[differs], books[differs], values[differs]
@@ -627,16 +699,20 @@ def check(
     from .sql.movements import DELTA_COLUMNS, _dec
 
     timer = timer or Timer()
-    pending = None
     if from_snapshot:
         # the everyday check reads few lines: the snapshot and the balances on the side meanwhile
         pending = side.submit(_side_reads, book_ids) if side is not None else None
         data = read(cur, book_ids, timer, lists=lists)
+        ids, books, expected = compute(data, timer, finish=False)  # the open months' movements
+        snap, stored = pending.result() if pending is not None else _side_reads(cur, book_ids)
     else:
+        # the full check: half of the lines read and computed on the side; the balances read here
         data = read(cur, book_ids, timer, lists=lists, side=side)
-        pending = side.submit(_side_reads, book_ids, False) if side is not None else None
-    ids, books, expected = compute(data, timer, finish=False)  # the lines' movements
-    snap, stored = pending.result() if pending is not None else _side_reads(cur, book_ids, from_snapshot)
+        got = {}
+        ids, books, expected = compute(
+            data, timer, finish=False, side=side, meanwhile=lambda: got.update(stored=read_stored(cur, book_ids))
+        )
+        snap, stored = None, got["stored"]
     timer.lap("read snapshot and balances")
     base, _in_snapshot = _table(ids, snap, DELTA_COLUMNS)
     data["base_abs"] = float(np.abs(base).sum(axis=1).max()) if len(base) else 0.0
@@ -647,7 +723,7 @@ def check(
     rows = np.flatnonzero(differs)
     rows = rows[np.lexsort((ids[rows], books[rows]))][: int(limit)]
     timer.lap("compare")
-    info.update(items=len(ids), lines=len(data["lines"]["q"]), differences=int(differs.sum()))
+    info.update(items=len(ids), lines=n_lines(data), differences=int(differs.sum()))
     if not len(rows):
         return [], info
     # the differing rows' stored values as stored (exact Decimals for the report)

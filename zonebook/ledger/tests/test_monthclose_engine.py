@@ -98,3 +98,41 @@ def test_outermost_check_reads_on_two_connections_of_one_snapshot(world):
     assert [(r["item_id"], r["columns"]) for r in found] == [
         (m.pk, {"consumption": {"stored": right + D("0.00001"), "recomputed": right}})
     ]
+
+
+@pg_only
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outermost_recompute_and_full_check_split_the_lines_over_two_connections(world):
+    """Outside a transaction the full check and the recompute read (and compute) the two halves of
+    the line table's pages on two connections of one snapshot: the same figures as the numeric SQL."""
+    from django.test import override_settings
+
+    from zonebook.ledger import services
+    from zonebook.ledger.models import BALANCE_COLUMNS, InventoryListLine
+
+    b = f.book(world.enterprises.a1)
+    mats = [f.material(b, k, opening=1000) for k in range(1, 4)]
+    p = f.product(b, 1)
+    f.bom(p, mats[0], "0.123456789", t="1.5", i="0.25")
+    f.bom(p, mats[1], "2.5", t=3)
+    with override_settings(ZONEBOOK={"LEDGER_NEGATIVE_BALANCE": "warn"}):
+        for n in range(4):
+            f.post(b, "0615", "I", "material", [(1 + k % 3, f"{100 + k}.{n}3") for k in range(150)], date=JAN)
+            f.post(b, "0615", "E", "product", [(1, f"{k % 7}.{n}0005") for k in range(1, 150)], date=JAN)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT pg_relation_size('{InventoryListLine._meta.db_table}') / 8192")
+        assert cur.fetchone()[0] >= 4  # the halves are not empty
+    assert services.check_balances() == []
+    assert sql.LAST_RUN["path"] == "engine" and sql.LAST_RUN["parallel"] and sql.LAST_RUN["lines"] == 1196
+    right = {r[0]: r[1:] for r in Balance.objects.values_list("item_id", *BALANCE_COLUMNS)}
+    Balance.objects.filter(item__in=mats[:2]).update(consumption=D("7"), tangible_loss=D("0.00001"))
+    found = services.check_balances()
+    assert sql.LAST_RUN["parallel"] and "confirmed_by_sql" not in sql.LAST_RUN
+    with override_settings(ZONEBOOK={"LEDGER_RECOMPUTE_ENGINE": "sql"}):
+        assert found == services.check_balances() and sql.LAST_RUN["path"] == "sql"
+    assert [r["item_id"] for r in found] == [m.pk for m in mats[:2]]
+    assert services.recompute() == 2  # only the two changed rows are written
+    assert sql.LAST_RUN["path"] == "engine" and sql.LAST_RUN["parallel"]
+    assert {r[0]: r[1:] for r in Balance.objects.values_list("item_id", *BALANCE_COLUMNS)} == right
+    assert services.recompute() == 0 and services.check_balances() == []
