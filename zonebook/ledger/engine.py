@@ -340,7 +340,7 @@ def bound(data: dict) -> dict:
     his = [cons[f"{p}_hi"] for _c, p in FACTORS]
     if any(len(h) and int(h.min()) < 0 for h in his):
         raise Unsupported("a negative consumption factor (the rounding bound assumes factors ≥ 0)")
-    parts = _resolved(data)
+    parts = _resolved(data) if "parts" in data else [data["lines"]]  # (the posting's pivot: one part)
     n_groups = int(max([p["g"].max() for p in parts if len(p["g"])] + [cons["g"].max() if len(cons["g"]) else -1, -1])) + 1
     sizes = np.bincount(cons["g"], minlength=n_groups).astype(np.int64)
     # per (product, version) group: its largest factor × 10⁸ (hi); per exploding line: Q × (hi + 1)
