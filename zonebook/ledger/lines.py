@@ -10,7 +10,8 @@ Derived from it, never written out again:
 * ``LINE_FIELDS``: the keys a caller may give per line (the stored columns but the derived ones);
 * ``IMPORT_LINE``: the line columns of the inventory-list import (``import_columns()``);
 * ``FORM_LINE``: the columns of the entry grid (``form_fields()`` builds the form fields);
-* ``API_LINE``: the line fields of the API (``serializer_fields()`` builds the serializer fields).
+* ``API_LINE``: the line fields of the API (``serializer_fields()`` builds the serializer fields);
+* ``detail_line()``: the line columns of the list's detail page (``detail_cell`` renders a cell).
 
 A test adds a field to the specification and checks that it appears in each of them
 (``ledger/tests/test_lines.py``).
@@ -46,6 +47,8 @@ class LineField:
     form_label: Promise | str | None = None  # the grid's header when it differs
     api: bool = True  # a field of the API serializer (read-only when not ``given``)
     blank: bool = True  # TEXT: the API accepts an empty string (else the service derives the value)
+    detail: str = ""  # how the list's detail page shows it (a DETAIL_KINDS key; "": not a column)
+    detail_label: Promise | str | None = None  # the detail page's header when it differs
 
     @property
     def column_label(self):
@@ -54,6 +57,10 @@ class LineField:
     @property
     def grid_label(self):
         return self.form_label or self.label
+
+    @property
+    def page_label(self):
+        return self.detail_label or self.label
 
     @property
     def importable(self) -> bool:
@@ -70,6 +77,8 @@ SPEC: tuple[LineField, ...] = (
         min_value=1,
         aliases=("商品序号", "表体序号"),
         example="1",
+        detail="int",
+        detail_label="#",
     ),
     LineField("item_id", _("book item"), FK, given=False, api=False),
     LineField(
@@ -82,6 +91,8 @@ SPEC: tuple[LineField, ...] = (
         aliases=("备案序号", "账册备案序号"),
         example="1",
         form=True,
+        detail="item",
+        detail_label=_("Seq. no."),
     ),
     LineField(
         "part_no",
@@ -90,9 +101,13 @@ SPEC: tuple[LineField, ...] = (
         max_length=40,
         import_label=_("part no."),
         aliases=("料号", "商品料号"),
+        detail="text",
+        detail_label=_("Part no."),
     ),
-    LineField("hs_code", _("HS code"), TEXT, max_length=10, blank=False, aliases=("商品编码",)),
-    LineField("name", _("name"), TEXT, max_length=200, aliases=("商品名称",)),
+    LineField("hs_code", _("HS code"), TEXT, max_length=10, blank=False, aliases=("商品编码",), detail="code"),
+    LineField(
+        "name", _("name"), TEXT, max_length=200, aliases=("商品名称",), detail="text", detail_label=_("Item name")
+    ),
     LineField(
         "qty",
         _("declared quantity"),
@@ -102,8 +117,18 @@ SPEC: tuple[LineField, ...] = (
         example="1000",
         form=True,
         form_label=_("quantity"),
+        detail="qty",
+        detail_label=_("Quantity"),
     ),
-    LineField("legal_qty", _("legal quantity"), **QTY, aliases=("法定数量",), form=True),
+    LineField(
+        "legal_qty",
+        _("legal quantity"),
+        **QTY,
+        aliases=("法定数量",),
+        form=True,
+        detail="qty",
+        detail_label=_("Legal quantity"),
+    ),
     LineField("legal_qty2", _("second legal quantity"), **QTY, aliases=("第二法定数量",)),
     LineField(
         "unit_price",
@@ -115,6 +140,8 @@ SPEC: tuple[LineField, ...] = (
         aliases=("申报单价", "单价"),
         example="1.25",
         form=True,
+        detail="qty",
+        detail_label=_("Unit price"),
     ),
     LineField(
         "amount",
@@ -125,8 +152,13 @@ SPEC: tuple[LineField, ...] = (
         min_value=0,
         aliases=("申报总价", "总价"),
         form=True,
+        detail="money",
+        detail_label=_("Amount"),
     ),
-    LineField("currency", _("currency"), TEXT, max_length=3, aliases=("币制",), form=True),
+    LineField(
+        "currency", _("currency"), TEXT, max_length=3, aliases=("币制",), form=True, detail="text",
+        detail_label=_("Currency"),
+    ),
     LineField(
         "country",
         _("country"),
@@ -134,6 +166,8 @@ SPEC: tuple[LineField, ...] = (
         max_length=3,
         aliases=("原产国", "最终目的国", "原产国(地区)"),
         form=True,
+        detail="text",
+        detail_label=_("Country"),
     ),
     LineField(
         "consumption_version",
@@ -144,6 +178,8 @@ SPEC: tuple[LineField, ...] = (
         aliases=("单耗版本号",),
         form=True,
         form_label=_("consumption version"),
+        detail="version",
+        detail_label=_("Consumption version"),
     ),
     LineField("resolved_version", _("consumption version used"), TEXT, max_length=8, given=False),
 )
@@ -173,6 +209,39 @@ def form_line(spec=None) -> tuple[str, ...]:
 
 def api_line(spec=None) -> tuple[str, ...]:
     return tuple(f.name for f in (spec or SPEC) if f.api)
+
+
+# how a detail-page column shows its value: right-aligned, and the cell (``detail_cell``)
+DETAIL_KINDS = {"int": True, "item": True, "text": False, "code": False, "qty": True, "money": True, "version": False}
+
+
+def detail_line(spec=None) -> tuple[LineField, ...]:
+    """The columns of the list's detail page, in the specification's order."""
+    return tuple(f for f in (spec or SPEC) if f.detail)
+
+
+def detail_cell(line, field: LineField) -> str:
+    """One cell of a line on the list's detail page (safe HTML)."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    from zonebook.core.formatting import number, quantity
+
+    value = getattr(line, field.name)
+    if field.detail == "item":
+        url = reverse("ledger:balance_drilldown", args=[line.item_id])
+        return format_html('<td class="text-end"><a href="{}">{}</a></td>', url, value)
+    if field.detail == "code":
+        return format_html("<td><code>{}</code></td>", value)
+    if field.detail == "qty":
+        return format_html('<td class="text-end font-monospace">{}</td>', "" if value is None else quantity(value))
+    if field.detail == "money":
+        return format_html('<td class="text-end font-monospace">{}</td>', number(value, field.places))
+    if field.detail == "version":  # the version the posting used, else the declared one
+        return format_html("<td>{}</td>", line.resolved_version or value)
+    if DETAIL_KINDS[field.detail]:
+        return format_html('<td class="text-end">{}</td>', value)
+    return format_html("<td>{}</td>", value)
 
 
 LINE_COLUMNS = line_columns()

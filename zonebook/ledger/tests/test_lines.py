@@ -79,3 +79,30 @@ def test_copy_text_escapes_what_copy_would_misread():
     assert text == "9\t1\t2\ta\\tb\t\\N\tback\\\\slash\ttwo\\nlines\t1.50000\n"
     clean = [(1, 2, "plain", None, D("3"))]
     assert "".join(line_rows._copy_text([(9, clean)])) == "9\t1\t2\tplain\t\\N\t3\n"
+
+
+def test_the_detail_page_columns_come_from_the_specification(client, world):
+    """The list's detail page shows the line columns ``detail_line()`` names, in its order, with the
+    headers of the specification; a field added with ``detail=`` appears without touching the page."""
+    from django.urls import reverse
+
+    from zonebook.ledger.tests import factories as fx
+
+    assert [f.name for f in spec.detail_line()] == [
+        "line_no", "item_seq_no", "part_no", "hs_code", "name", "qty", "legal_qty", "unit_price", "amount",
+        "currency", "country", "consumption_version",
+    ]
+    b = fx.book(world.enterprises.a1)
+    fx.material(b, 1)
+    lst = fx.post(b, "0615", "I", "material", [(1, "1234.5")]).inventory_list
+    client.force_login(world.users.zone)
+    url = reverse("ledger:list_detail", args=[lst.pk])
+    html = client.get(url).content.decode()
+    drill = reverse("ledger:balance_drilldown", args=[lst.lines.get().item_id])
+    assert "1,234.5" in html and drill in html
+    extra = replace(spec.by_name()["legal_qty2"], detail="qty", detail_label="SECOND-LEGAL")
+    patched = tuple(extra if f.name == "legal_qty2" else f for f in spec.SPEC)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(spec, "SPEC", patched)
+        html = client.get(url).content.decode()
+    assert "SECOND-LEGAL" in html

@@ -42,6 +42,7 @@ from ..forms.books import (
     apply_list_error,
     line_formset,
 )
+from ..lines import DETAIL_KINDS, detail_cell, detail_line
 from ..models import BALANCE_FIELDS, Balance, Book, BookItem, BookStatusEvent, Consumption, InventoryList
 from ..tables.books import BalanceTable, BookTable, InventoryListTable
 from ..view_helpers import AREA, WRITE_DENIED, message_errors
@@ -353,8 +354,17 @@ def _list_actions(request, lst):
 @scoped_object(InventoryList)
 def list_detail(request, pk):
     lst = _list(request, pk)
-    lines = lst.lines.select_related("item").order_by("line_no")
-    ctx = {"object": lst, "lst": lst, "page": _page(request, lines), **_list_actions(request, lst)}
+    lines = lst.lines.order_by("line_no")
+    page = _page(request, lines)
+    columns = detail_line()  # the line columns come from the one line specification (ledger/lines.py)
+    ctx = {
+        "object": lst,
+        "lst": lst,
+        "page": page,
+        "line_headers": [(f.page_label, DETAIL_KINDS[f.detail]) for f in columns],
+        "line_rows": [[detail_cell(line, f) for f in columns] for line in page],
+        **_list_actions(request, lst),
+    }
     return render(request, "ledger/list_detail.html", ctx)
 
 
