@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .movements import (
@@ -147,17 +147,18 @@ def check_and_apply(
         if found and refuse:
             return 0, found
         return apply_lists(ids, line_count), found
-    marks, _ids = _in_clause(ids)
-    large = line_count >= LARGE_LIST_LINES and connection.in_atomic_block
-    with connection.cursor() as cur:
-        if large:
-            cur.execute(f"SET LOCAL work_mem = '{LARGE_LIST_WORK_MEM}'")
-        cur.execute(
-            f"CREATE TEMPORARY TABLE {T_STAGE} ON COMMIT DROP AS {pivot_sql(f'lst.id IN ({marks})', by_list=True)}",
-            ids * 2,
-        )
-        if large:
-            cur.execute("SET LOCAL work_mem TO DEFAULT")
+    if not _stage_by_engine(ids):
+        marks, _ids = _in_clause(ids)
+        large = line_count >= LARGE_LIST_LINES and connection.in_atomic_block
+        with connection.cursor() as cur:
+            if large:
+                cur.execute(f"SET LOCAL work_mem = '{LARGE_LIST_WORK_MEM}'")
+            cur.execute(
+                f"CREATE TEMPORARY TABLE {T_STAGE} ON COMMIT DROP AS {pivot_sql(f'lst.id IN ({marks})', by_list=True)}",
+                ids * 2,
+            )
+            if large:
+                cur.execute("SET LOCAL work_mem TO DEFAULT")
     found = _shortfalls(T_STAGE, [], limit)
     if found and refuse:
         with connection.cursor() as cur:
@@ -181,6 +182,32 @@ def check_and_apply(
 
 # The temporary table of one batch's by-list pivot (PostgreSQL; dropped at once, and at commit).
 T_STAGE = "zb_posting_delta"
+STAGE_COLUMNS = [*DELTA_COLUMNS, "er", "sb"]
+# what the last posting's pivot ran on ("engine" or "sql", and why) — the tests and the timing report
+LAST_STAGE: dict = {}
+
+
+def _stage_by_engine(ids: list[int]) -> bool:
+    """Stage the by-list pivot of ``ids`` in ``T_STAGE`` with the exact integer engine
+    (``engine.posting_stage``: the same rows as ``pivot_sql(by_list=True)`` to the last decimal, in a
+    fraction of the time: the numeric SQL spends ~5 µs per exploded row).  False — nothing written,
+    the engine ran in a savepoint — when the engine is switched off (``LEDGER_RECOMPUTE_ENGINE =
+    "sql"``) or the data exceed its 64-bit bound: the caller runs the numeric SQL."""
+    from .. import engine
+    from .balances import engine_enabled
+
+    LAST_STAGE.clear()
+    if not engine_enabled():
+        LAST_STAGE["path"] = "sql"
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            info = engine.posting_stage(cur, ids, T_STAGE, STAGE_COLUMNS)
+    except engine.Unsupported as exc:
+        LAST_STAGE.update(path="sql", reason=str(exc))
+        return False
+    LAST_STAGE.update(path="engine", **info)
+    return True
 
 
 def resolve_versions(list_id: int, on) -> int:
