@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from .movements import (
@@ -190,8 +190,8 @@ LAST_STAGE: dict = {}
 def _stage_by_engine(ids: list[int]) -> bool:
     """Stage the by-list pivot of ``ids`` in ``T_STAGE`` with the exact integer engine
     (``engine.posting_stage``: the same rows as ``pivot_sql(by_list=True)`` to the last decimal, in a
-    fraction of the time: the numeric SQL spends ~5 µs per exploded row).  False — nothing written,
-    the engine ran in a savepoint — when the engine is switched off (``LEDGER_RECOMPUTE_ENGINE =
+    fraction of the time: the numeric SQL spends ~5 µs per exploded row).  False — nothing written —
+    when the engine is switched off (``LEDGER_RECOMPUTE_ENGINE =
     "sql"``) or the data exceed its 64-bit bound: the caller runs the numeric SQL."""
     from .. import engine
     from .balances import engine_enabled
@@ -201,7 +201,7 @@ def _stage_by_engine(ids: list[int]) -> bool:
         LAST_STAGE["path"] = "sql"
         return False
     try:
-        with transaction.atomic(), connection.cursor() as cur:
+        with connection.cursor() as cur:  # (``Unsupported`` comes before anything is written)
             info = engine.posting_stage(cur, ids, T_STAGE, STAGE_COLUMNS)
     except engine.Unsupported as exc:
         LAST_STAGE.update(path="sql", reason=str(exc))

@@ -107,10 +107,13 @@ class LineContext:
 
 def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]]) -> LineContext:
     # the distinct values first (a 50,000-line list names a few hundred items and HS codes)
-    try:
-        given = {r.get("item_seq_no", "") for lines in line_sets for r in lines}
-    except TypeError:  # an unhashable value (reported by ``_build_lines``)
-        given = {str(r.get("item_seq_no", "")) for lines in line_sets for r in lines}
+    # (an int as it is, anything else as its text: True and 1.0 are equal to 1 but no sequence number)
+    given = {
+        s if type(s) is int else str(s)
+        for lines in line_sets
+        for r in lines
+        for s in [r.get("item_seq_no", "")]
+    }
     seqs = {int(s) for s in given if str(s).isdigit()}
     items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
     hs_known = known_hs(
