@@ -132,31 +132,59 @@ def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mappin
     return LineContext(items, hs_known, spans)
 
 
+@dataclass
+class Columns:
+    """Validated lines, column by column (``_columns``): the line numbers, per line its
+    ((item_id … name), (currency … resolved_version)) pair and the key of its distinct combination
+    (``combos``; ``fields``: the pair of each combination, None when a given value was unhashable),
+    the numbers (None where not given) and the specification's extra fields."""
+
+    n: int
+    line_nos: list
+    pairs: list
+    combos: list
+    fields: dict | None
+    qty: list
+    legal_qty: list
+    legal_qty2: list
+    price: list
+    amount: list
+    extra: list
+
+    def totals(self) -> tuple[int, Decimal]:
+        """(line count, declared amount): the list header's totals (as ``_totals`` of the rows)."""
+        return self.n, sum(self.amount, Decimal(0)).quantize(_CENT)
+
+
 def _build_lines(
     book: Book,
     item_kind: str,
     lines: Sequence[Mapping],
     on: dt.date | None = None,
     ctx: LineContext | None = None,
-    sink=None,
 ) -> list[tuple]:
     """Validate raw lines (dicts) and build the rows to insert (``LINE_COLUMNS`` order, plain tuples:
     no model instance per line); all problems are reported together, line by line in column order.
-    ``ctx``: a ``line_context`` shared by the lists of one batch (built here for this list otherwise).
+    ``ctx``: a ``line_context`` shared by the lists of one batch (built here for this list otherwise)."""
+    return _rows(_columns(book, item_kind, lines, on, ctx))
+
+
+def _columns(
+    book: Book,
+    item_kind: str,
+    lines: Sequence[Mapping],
+    on: dt.date | None = None,
+    ctx: LineContext | None = None,
+) -> Columns:
+    """Validate raw lines (``_build_lines``) into ``Columns``; raises a DomainError naming every problem.
 
     Column by column: every step that depends only on the item and the given text fields is done
     once per distinct combination (``_text_fields``), every number is parsed once per distinct value
     (``_numbers``) — a 50,000-line list names a few hundred items and repeats most quantities and
-    prices — and the rows are zipped from the columns.
-
-    ``sink``: called with the rows, ``SINK_CHUNK`` at a time, once all are valid, so that the
-    database writes one chunk while the next is formatted (``create_inventory_list``: a
-    ``line_writer``)."""
+    prices."""
     if not lines:
         raise DomainError(_("An inventory list needs at least one line."), code="no_lines", field="lines")
     if ctx is None:
-        if sink is not None:  # the sink's COPY holds the connection: no query may run meanwhile
-            raise ValueError("a sink needs the line context built before")
         ctx = line_context(book, item_kind, [lines])
     items = ctx.items
     versions, in_force = set(), {}
@@ -245,9 +273,10 @@ def _build_lines(
     legal_qty = _numbers(column("legal_qty"), n, "legal_qty", 6, problems, POSITIVE, required=False)
     legal_qty2 = _numbers(column("legal_qty2"), n, "legal_qty2", 7, problems, POSITIVE, required=False)
     prices = column("unit_price")
-    price = _numbers(
-        [v or 0 for v in prices] if prices is not None else [0] * n, n, "unit_price", 8, problems
-    )
+    if prices is None:  # not given: zero (``_dec(0)``) on every line
+        price = [_dec(0, 0, "unit_price", [])] * n
+    else:
+        price = _numbers([v or 0 for v in prices], n, "unit_price", 8, problems)
     for k, p in enumerate(price, start=1):
         if p is not None and p < 0:
             problems.append((k, 9, RowError(k, "unit_price", str(p), _("cannot be negative"))))
@@ -272,59 +301,80 @@ def _build_lines(
             field="lines",
             details=errors,
         )
-    # every line has an item, valid numbers and text fields: the rows, zipped from the columns
-    cent = _CENT
-    amount = [
-        a if a is not None else (q * p).quantize(cent) for a, q, p in zip(amount, qty, price, strict=True)
-    ]
-    price = [p or 0 for p in price]
-    amount = [a or 0 for a in amount]
+    # every line has an item, valid numbers and text fields
+    if prices is None and amount.count(None) == n:
+        amount = price = [0] * n  # (q × 0).quantize(0.01) is a zero: stored as 0
+    else:
+        cent = _CENT
+        amount = [
+            a if a is not None else (q * p).quantize(cent) for a, q, p in zip(amount, qty, price, strict=True)
+        ]
+        price = [p or 0 for p in price]
+        amount = [a or 0 for a in amount]
     pairs = [f[0] for f in built]  # ((item_id … name), (currency … resolved_version)) per line
-    if extra_cols:
+    return Columns(n, line_nos, pairs, combos, fields, qty, legal_qty, legal_qty2, price, amount, extra_cols)
+
+
+def _rows(c: Columns) -> list[tuple]:
+    """The rows to insert (``LINE_COLUMNS`` order), zipped from validated columns."""
+    if c.extra:
         out = [
             (no, *h, q, lq, lq2, p, a, *t, *x)
             for no, (h, t), q, lq, lq2, p, a, *x in zip(
-                line_nos, pairs, qty, legal_qty, legal_qty2, price, amount, *extra_cols, strict=True
+                c.line_nos,
+                c.pairs,
+                c.qty,
+                c.legal_qty,
+                c.legal_qty2,
+                c.price,
+                c.amount,
+                *c.extra,
+                strict=True,
             )
         ]
     else:
         out = [
             (no,) + h + (q, lq, lq2, p, a) + t
             for no, (h, t), q, lq, lq2, p, a in zip(
-                line_nos, pairs, qty, legal_qty, legal_qty2, price, amount, strict=True
+                c.line_nos, c.pairs, c.qty, c.legal_qty, c.legal_qty2, c.price, c.amount, strict=True
             )
         ]
-    out = _ordered(out)
-    if sink is not None:
-        if _ORDER is None and not _EXTRA_FIELDS and fields is not None:
-            # the COPY text straight from the columns: each distinct combination's text fields
-            # formatted and escaped once
-            frags = {c: _text_frags(f[0]) for c, f in fields.items()}
-            columns = (
-                _text_column(line_nos),
-                [frags[c] for c in combos],
-                _text_column(qty),
-                _text_column(legal_qty),
-                _text_column(legal_qty2),
-                _text_column(price),
-                _text_column(amount),
-            )
-            prefix = sink.prefix
-            for k in range(0, n, SINK_CHUNK):
-                sink.text(
-                    "".join(
-                        [
-                            f"{prefix}{no}\t{head}\t{q}\t{lq}\t{lq2}\t{p}\t{a}\t{tail}\n"
-                            for no, (head, tail), q, lq, lq2, p, a in zip(
-                                *(c[k : k + SINK_CHUNK] for c in columns), strict=True
-                            )
-                        ]
+    return _ordered(out)
+
+
+def _write_lines(c: Columns, sink) -> None:
+    """Hand validated columns to a ``line_writer`` sink, ``SINK_CHUNK`` lines at a time, so that the
+    database writes one chunk while the next is formatted: as COPY text formatted straight from the
+    columns (each distinct combination's text fields formatted and escaped once) when the rows are
+    in ``BUILT`` order, else as rows."""
+    n = c.n
+    if _ORDER is not None or c.extra or c.fields is None:
+        rows = _rows(c)
+        for k in range(0, n, SINK_CHUNK):
+            sink.rows(rows[k : k + SINK_CHUNK])
+        return
+    frags = {key: _text_frags(f[0]) for key, f in c.fields.items()}
+    columns = (
+        _text_column(c.line_nos),
+        [frags[key] for key in c.combos],
+        _text_column(c.qty),
+        _text_column(c.legal_qty),
+        _text_column(c.legal_qty2),
+        _text_column(c.price),
+        _text_column(c.amount),
+    )
+    prefix = sink.prefix
+    for k in range(0, n, SINK_CHUNK):
+        sink.text(
+            "".join(
+                [
+                    f"{prefix}{no}\t{head}\t{q}\t{lq}\t{lq2}\t{p}\t{a}\t{tail}\n"
+                    for no, (head, tail), q, lq, lq2, p, a in zip(
+                        *(col[k : k + SINK_CHUNK] for col in columns), strict=True
                     )
-                )
-        else:
-            for k in range(0, n, SINK_CHUNK):
-                sink.rows(out[k : k + SINK_CHUNK])
-    return out
+                ]
+            )
+        )
 
 
 def _text_frags(fields: tuple) -> tuple[str, str]:
@@ -337,6 +387,8 @@ def _text_frags(fields: tuple) -> tuple[str, str]:
 def _text_column(values: list) -> list[str]:
     """A column's COPY text, value by value (the integers and decimals of a line need no escaping)."""
     kinds = set(map(type, values))
+    if kinds == {type(None)}:
+        return ["\\N"] * len(values)
     if kinds <= {int, Decimal}:
         return list(map(str, values))
     if kinds <= {int, Decimal, type(None)}:
@@ -423,12 +475,15 @@ def _numbers(
     cache: dict = {}
     scratch: list = []
     try:
-        # the type is part of the key: 1, 1.0 and Decimal("1") are equal but not the same text
-        keyed = list(zip(map(type, values), values, strict=True))
-        for key in set(keyed):
-            d = _dec(key[1], 0, column, scratch, positive, required)
-            cache[key] = d
-        out = [cache[key] for key in keyed]
+        if len(set(map(type, values))) == 1:  # one type: equal values parse to equal numbers
+            for v in set(values):
+                cache[v] = _dec(v, 0, column, scratch, positive, required)
+            out = list(map(cache.__getitem__, values))
+        else:  # the type is part of the key: True, 1 and 1.0 are equal but not the same text
+            keyed = list(zip(map(type, values), values, strict=True))
+            for key in set(keyed):
+                cache[key] = _dec(key[1], 0, column, scratch, positive, required)
+            out = list(map(cache.__getitem__, keyed))
     except TypeError:  # an unhashable value: each on its own
         out = [_dec(v, 0, column, scratch, positive, required) for v in values]
     if scratch:  # report each refused value on its line, with its own text
@@ -463,7 +518,7 @@ def _insert_lines(list_id: int, rows: Sequence[tuple]) -> None:
 
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 COPY_CHUNK = 10_000
-SINK_CHUNK = 2_500  # rows handed to a ``sink`` at a time: small, so that validating and writing overlap
+SINK_CHUNK = 2_500  # lines handed to a ``sink`` at a time: small, so that formatting and writing overlap
 
 
 def _copy_value(v) -> str:
@@ -513,7 +568,7 @@ class _Sink:
 
 @contextmanager
 def line_writer(list_id: int):
-    """A ``sink`` for ``_build_lines`` (PostgreSQL): one ``COPY`` open for the lines of list
+    """A ``sink`` for ``_write_lines`` (PostgreSQL): one ``COPY`` open for the lines of list
     ``list_id``, each chunk written as it comes (the database ingests one chunk while the next is
     formatted).  An error inside the block aborts the ``COPY``; the caller's transaction is then
     rolled back."""

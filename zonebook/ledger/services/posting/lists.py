@@ -32,7 +32,18 @@ from ...models import Book, InventoryList
 from ...models.inventory import validate_list_number
 from .._common import full_clean
 from .checks import Tables, check_book_accepts, check_mode_allowed, find_rule
-from .lines import _build_lines, _insert_lines, _insert_many, _totals, line_context, line_writer, merge_lines
+from .lines import (
+    _build_lines,
+    _columns,
+    _insert_lines,
+    _insert_many,
+    _rows,
+    _totals,
+    _write_lines,
+    line_context,
+    line_writer,
+    merge_lines,
+)
 
 HEADER_FIELDS = {
     "number",
@@ -138,27 +149,27 @@ def create_inventory_list(book: Book, header: Mapping, lines: Sequence[Mapping],
     """
     h = _check_header(book, header)
     inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
-    if connection.vendor == "postgresql":
-        # the list's id first, so that its lines are COPYed while they are validated (the line →
-        # list foreign key is checked at commit); nothing is kept on error (the atomic block)
-        ctx = line_context(book, h["item_kind"], [lines])  # its queries before the COPY begins
-        inv.pk = _next_id(InventoryList)
-        with line_writer(inv.pk) as sink:
-            objs = _build_lines(book, h["item_kind"], lines, h["declaration_date"], ctx, sink=sink)
-    else:
-        objs = _build_lines(book, h["item_kind"], lines, h["declaration_date"])
-    inv.line_count, inv.total_amount = _totals(objs)
+    cols = _columns(book, h["item_kind"], lines, h["declaration_date"])
+    inv.line_count, inv.total_amount = cols.totals()
     # _check_header checked both unique numbers; book and enterprise are the book's own
     full_clean(inv, exclude=["rule", "reverses", "book", "enterprise"], checked_in_sql=True)
-    inv.save(force_insert=True)
-    if connection.vendor != "postgresql":
-        _insert_lines(inv.pk, objs)
+    if connection.vendor == "postgresql":
+        # the list's id first, so that its lines are COPYed (chunk by chunk, the database writing
+        # one while the next is formatted) before its row; the line → list foreign key is checked
+        # at commit
+        inv.pk = _next_id(InventoryList)
+        with line_writer(inv.pk) as sink:
+            _write_lines(cols, sink)
+        inv.save(force_insert=True)
+    else:
+        inv.save(force_insert=True)
+        _insert_lines(inv.pk, _rows(cols))
     audit.record(
         inv,
         code="ledger.inventory_list.created",
         by=by,
         action="create",
-        changes={**audit.diff({}, audit.snapshot(inv)), "lines": len(objs)},
+        changes={**audit.diff({}, audit.snapshot(inv)), "lines": cols.n},
     )
     return inv
 
