@@ -545,44 +545,60 @@ def posting_stage(cur, list_ids, table: str, columns: list[str]) -> dict:
         }
     )
 
-    # the rows: direct (list, item) of lines with a target; exploded (list, material)
-    direct = l_col[at] >= 0
-    sizes = np.bincount(cons["g"], minlength=len(keys)).astype(np.int64)
-    starts = np.cumsum(sizes) - sizes
+    # the rows: direct (list, item) of lines with a target; exploded (list, material).  The
+    # exploded rows are summed per (list, group row) "slot" first — few: the distinct (list,
+    # product, version) of the lines × their consumption rows — so that only small key sets are
+    # sorted, never the exploded rows
+    direct = np.flatnonzero(l_col[at] >= 0)
+    d_at, d_item, d_q = at[direct], item[direct], q[direct]
+    n_groups = len(keys)
     e = np.flatnonzero(g >= 0)
-    cnt = sizes[g[e]]
-    end = np.cumsum(cnt)
-    n_rows = int(end[-1]) if len(end) else 0
-    c_row = np.arange(n_rows) + np.repeat(starts[g[e]] - (end - cnt), cnt)
-    x_at = np.repeat(at[e], cnt)
-    x_q = np.repeat(q[e], cnt)
-    x_mat = cons["material_id"][c_row]
-    top_item = int(max(item.max() if len(item) else 0, x_mat.max() if n_rows else 0)) + 1
+    pairs, p_inv = np.unique(at[e] * max(n_groups, 1) + g[e], return_inverse=True)
+    p_inv = p_inv.reshape(-1)
+    p_at, p_g = np.divmod(pairs, max(n_groups, 1))
+    sizes = np.bincount(cons["g"], minlength=n_groups).astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
+    p_size = sizes[p_g]
+    slot_start = np.cumsum(p_size) - p_size
+    n_slots = int(p_size.sum())
+    s_pair = np.repeat(np.arange(len(pairs)), p_size)
+    s_row = np.arange(n_slots) - np.repeat(slot_start, p_size) + np.repeat(starts[p_g], p_size)  # cons row
+    s_at, s_mat = p_at[s_pair], cons["material_id"][s_row]
+    top_item = int(max(item.max() if len(item) else 0, s_mat.max() if n_slots else 0)) + 1
     if len(lists) * top_item >= INT64_MAX // 2:
         raise Unsupported("list × item keys past the 64-bit bound")
-    key_all = np.concatenate([at[direct] * top_item + item[direct], x_at * top_item + x_mat])
-    row_keys, row_of = np.unique(key_all, return_inverse=True)
-    row_of = row_of.reshape(-1)
+    d_keys, d_row = np.unique(d_at * top_item + d_item, return_inverse=True)
+    d_row = d_row.reshape(-1)
+    row_keys, k_inv = np.unique(np.concatenate([d_keys, s_at * top_item + s_mat]), return_inverse=True)
+    k_inv = k_inv.reshape(-1)
+    d_out, s_out = k_inv[: len(d_keys)], k_inv[len(d_keys) :]  # direct key / slot → output row
     n_out = len(row_keys)
     flat = n_out * n_cols
     values = np.zeros(flat, np.int64)
-    d_row = row_of[: int(direct.sum())]
-    d_at, d_q = at[direct], q[direct]
     signed = d_q * l_dir[d_at]
-    values += _sum(d_row * n_cols + l_col[d_at], signed, flat)
+    d_flat = d_out[d_row] * n_cols
+    values += _sum(d_flat + l_col[d_at], signed, flat)
     plain = ~(l_explode[d_at] | l_scrap[d_at])
     er = l_sign[d_at] * signed
-    values += _sum(d_row[plain] * n_cols + cols["er"], er[plain], flat)
+    values += _sum(d_flat[plain] + cols["er"], er[plain], flat)
     scrap = l_scrap[d_at]
-    values += _sum(d_row[scrap] * n_cols + cols["sb"], er[scrap], flat)
-    x_row = row_of[int(direct.sum()):]
-    x_n = -l_sign[x_at] * l_dir[x_at]
+    values += _sum(d_flat[scrap] + cols["sb"], er[scrap], flat)
+    # the explosion: every exploding line over its group's consumption rows, summed per slot
+    cnt = sizes[g[e]]
+    end = np.cumsum(cnt)
+    n_rows = int(end[-1]) if len(end) else 0
+    offset = np.arange(n_rows) - np.repeat(end - cnt, cnt)  # the row's place in its group
+    c_row = offset + np.repeat(starts[g[e]], cnt)
+    x_slot = offset + np.repeat(slot_start[p_inv], cnt)
+    x_q = np.repeat(q[e], cnt)
+    x_n = np.repeat(-l_sign[at[e]] * l_dir[at[e]], cnt)
     split = np.divmod(x_q, FACTOR_SPLIT)
     for column, p in FACTORS:
         amount = _exploded(x_q, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row], split)
         magnitude = float(amount.sum())
         amount *= x_n
-        values += _sum(x_row * n_cols + cols[column], amount, flat, magnitude)
+        per_slot = _sum(x_slot, amount, n_slots, magnitude)
+        values += _sum(s_out * n_cols + cols[column], per_slot, flat)
     table_ = values.reshape(n_out, n_cols)
     table_[:, cols["er"]] -= table_[:, cols["consumption"]]
     table_[:, cols["sb"]] += table_[:, cols["tangible_loss"]]
