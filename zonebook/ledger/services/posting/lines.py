@@ -108,18 +108,13 @@ class LineContext:
 def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]]) -> LineContext:
     # the distinct values first (a 50,000-line list names a few hundred items and HS codes)
     # (an int as it is, anything else as its text: True and 1.0 are equal to 1 but no sequence number)
-    given = {
-        s if type(s) is int else str(s)
-        for lines in line_sets
-        for r in lines
-        for s in [r.get("item_seq_no", "")]
-    }
+    raw = [r.get("item_seq_no", "") for lines in line_sets for r in lines]
+    given = set(raw) if set(map(type, raw)) == {int} else {s if type(s) is int else str(s) for s in raw}
     seqs = {int(s) for s in given if str(s).isdigit()}
     items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
-    hs_known = known_hs(
-        {str(r.get("hs_code") or "") for lines in line_sets for r in lines}
-        | {i.hs_code for i in items.values()}
-    )
+    raw = [r.get("hs_code") for lines in line_sets for r in lines]
+    texts = set(raw) if set(map(type, raw)) <= {str, type(None)} else raw  # (equal texts are the same)
+    hs_known = known_hs({str(v or "") for v in texts} | {i.hs_code for i in items.values()})
     spans: set[tuple] = set()
     if item_kind == ItemKind.PRODUCT and items:
         # one query: every (product, version) with its validity (distinct), split in Python
@@ -389,6 +384,8 @@ def _text_column(values: list) -> list[str]:
     kinds = set(map(type, values))
     if kinds == {type(None)}:
         return ["\\N"] * len(values)
+    if kinds == {int} and values.count(values[0]) == len(values):  # (zero prices and amounts)
+        return [str(values[0])] * len(values)
     if kinds <= {int, Decimal}:
         return list(map(str, values))
     if kinds <= {int, Decimal, type(None)}:
@@ -472,10 +469,13 @@ def _numbers(
         if not required:
             return [None] * n
         values = [None] * n
+    kinds = set(map(type, values))
+    if kinds == {Decimal} and all(map(Decimal.is_finite, values)) and (not positive or min(values) > 0):
+        return list(values)  # what ``_dec`` returns for each: Decimal(str(d)) is d, digit for digit
     cache: dict = {}
     scratch: list = []
     try:
-        if len(set(map(type, values))) == 1:  # one type: equal values parse to equal numbers
+        if len(kinds) == 1:  # one type: equal values parse to equal numbers
             for v in set(values):
                 cache[v] = _dec(v, 0, column, scratch, positive, required)
             out = list(map(cache.__getitem__, values))
