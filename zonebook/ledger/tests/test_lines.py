@@ -173,3 +173,20 @@ def test_problems_are_reported_line_by_line_in_column_order(world):
         (5, "consumption_version", "123456789"),
     ]
     assert m.part_no != "12"
+
+
+@pytest.mark.django_db
+def test_lines_with_an_unhashable_value_are_written_row_by_row(world, monkeypatch):
+    """A given value that cannot be a dictionary key (a list) leaves the per-combination path: the
+    lines are checked and written one by one, with the same rows."""
+    monkeypatch.setattr(line_rows, "SINK_CHUNK", 2)
+    b = f.book(world.enterprises.a1)
+    f.material(b, 1)
+    lines = [
+        {"item_seq_no": 1, "qty": "1.5", "name": ["a", "b"]},
+        {"item_seq_no": 1, "qty": "2"},
+        {"item_seq_no": 1, "qty": 3},
+    ]
+    lst = posting.create_inventory_list(b, _header(), lines)
+    assert _stored(lst) == sorted(line_rows._build_lines(b, "material", lines, lst.declaration_date))
+    assert lst.lines.get(line_no=1).name == "['a', 'b']"
