@@ -32,6 +32,9 @@ far above float64's relative error.  The sums — Σ Q of the lines + Σ rows ×
 amount + the largest opening — must stay below 2⁶¹ (in float: < 2⁶² exactly).  When it does not hold (or a setting needs more decimals: the
 bonded-share scrap rule), ``Unsupported`` is raised before anything is written and the caller runs
 the numeric SQL.
+
+Posting uses the same arithmetic and bound for the by-list pivot of a batch (``posting_stage``: the
+rows of ``sql.pivot_sql(by_list=True)``, staged for the running-sum check and the ``UPDATE``).
 """
 
 from __future__ import annotations
