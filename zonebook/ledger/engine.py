@@ -32,6 +32,9 @@ far above float64's relative error.  The sums — Σ Q of the lines + Σ rows ×
 amount + the largest opening — must stay below 2⁶¹ (in float: < 2⁶² exactly).  When it does not hold (or a setting needs more decimals: the
 bonded-share scrap rule), ``Unsupported`` is raised before anything is written and the caller runs
 the numeric SQL.
+
+Posting uses the same arithmetic and bound for the by-list pivot of a batch (``posting_stage``: the
+rows of ``sql.pivot_sql(by_list=True)``, staged for the running-sum check and the ``UPDATE``).
 """
 
 from __future__ import annotations
@@ -745,3 +748,171 @@ def check(
                 diffs[c] = {"stored": have, "recomputed": want}
         out.append({"item_id": item_id, "book_id": int(books[r]), "missing": missing, "columns": diffs})
     return out, info
+
+
+
+# -- posting: the by-list pivot of a batch ----------------------------------------------------------------
+
+def posting_stage(cur, list_ids, table: str, columns: list[str]) -> dict:
+    """The by-list pivot of a posting batch — ``sql.pivot_sql(where, by_list=True)`` over the lists
+    ``list_ids``, to the last decimal — computed with exact 64-bit integers and binary-COPYed into the
+    new temporary table ``table`` (``list_id``, ``item_id``, then ``columns``: the rule columns, the
+    three exploded columns, ``er`` and ``sb``, as numeric with 5 decimals; dropped at commit).
+
+    The same (list, item) rows as the SQL: a row per item of a line whose rule has a target column
+    (the direct part) and per material of the consumption rows of an exploding line's (product,
+    resolved version) (the explosion, each (line, material) amount rounded on its own exactly as
+    ``ROUND(qty × factor, 5)``: ``_exploded``); the sums are exact (``_sum``).  Three reads: the lists
+    with their rules, the lines (one row of binary aggregates per distinct resolved version), the
+    consumption rows of their products.  The bound is the recompute's (``bound``): ``Unsupported``
+    is raised before anything is written and the caller runs the numeric SQL."""
+    import psycopg
+
+    from .sql import scrap_bonded
+
+    if scrap_bonded():
+        raise Unsupported("the bonded-share scrap rule needs factors with 23 decimals (past the 64-bit bound)")
+    ids = sorted({int(i) for i in list_ids})
+    cur.execute(
+        f"SELECT lst.id, lst.direction, r.target, r.sign, r.explode, r.scrap"
+        f" FROM {T_LIST} lst JOIN {T_RULE} r ON r.id = lst.rule_id WHERE lst.id = ANY(%s) ORDER BY lst.id",
+        [ids],
+    )
+    lists = cur.fetchall()
+    cols = {c: n for n, c in enumerate(columns)}
+    n_cols = len(columns)
+    top_list = (max(r[0] for r in lists) + 1) if lists else 1
+    l_pos = np.full(top_list, -1, np.int64)
+    l_dir, l_col, l_sign = (np.zeros(len(lists), np.int64) for _ in range(3))
+    l_explode, l_scrap = np.zeros(len(lists), bool), np.zeros(len(lists), bool)
+    for k, (lid, direction, target, sign, explode, scrap) in enumerate(lists):
+        l_pos[lid] = k
+        l_dir[k], l_sign[k], l_explode[k], l_scrap[k] = direction, sign, explode, scrap
+        l_col[k] = cols[target] if target else -1
+    # the lines, one row per distinct resolved version: (version, list ids, item ids, qty × 10⁵)
+    parts = []
+    with psycopg.Cursor(cur.connection) as binary:
+        binary.execute(
+            f"""SELECT l.resolved_version, string_agg(int8send(l.inventory_list_id), ''::bytea),
+                       string_agg(int8send(l.item_id), ''::bytea), string_agg(int8send(COALESCE(l.qty_i, -1)), ''::bytea)
+                  FROM {T_LINE} l WHERE l.inventory_list_id = ANY(%s) GROUP BY l.resolved_version""",
+            [ids],
+            binary=True,
+        )
+        for version, *data in binary.fetchall():
+            parts.append((version, *(np.frombuffer(d or b"", ">i8").astype(np.int64) for d in data)))
+    versions = [p[0] for p in parts]
+    lid = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    item = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
+    q = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, np.int64)
+    v = np.concatenate([np.full(len(p[1]), k, np.int64) for k, p in enumerate(parts)]) if parts else item
+    at = l_pos[lid] if len(lid) else lid  # every line's list is in ``lists`` unless its rule is NULL
+    keep = at >= 0
+    if not keep.all():
+        lid, item, q, v, at = lid[keep], item[keep], q[keep], v[keep], at[keep]
+    exploding = l_explode[at]
+    # the consumption rows of the exploding lines' products, grouped by (product, version code)
+    products = np.unique(item[exploding]).tolist()
+    width = len(versions) + 1
+    cons_rows = []
+    if products:
+        cur.execute(
+            f"SELECT product_id, version, material_id, kc_hi, kc_lo, kt_hi, kt_lo, ki_hi, ki_lo"
+            f" FROM {T_CONS} WHERE product_id = ANY(%s) AND version = ANY(%s)",
+            [products, versions],
+        )
+        code = {ver: k for k, ver in enumerate(versions)}
+        cons_rows = [(pid * width + code[ver], *rest) for pid, ver, *rest in cur.fetchall()]
+    raw = np.array(cons_rows, dtype=np.int64).reshape(-1, 8)
+    keys, group = np.unique(raw[:, 0], return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    cons = {"g": group.reshape(-1)[order].astype(np.int64), "material_id": raw[order, 1]}
+    for n, (_c, p) in enumerate(FACTORS):
+        cons[f"{p}_hi"], cons[f"{p}_lo"] = raw[order, 2 + 2 * n], raw[order, 3 + 2 * n]
+    g = np.full(len(item), -1, np.int64)
+    found = np.flatnonzero(exploding)
+    if len(keys) and len(found):
+        key = item[found] * width + v[found]
+        idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        hit = keys[idx] == key  # a (product, version) without consumption rows explodes to nothing
+        g[found[hit]] = idx[hit]
+    info = bound(
+        {
+            "items": {"opening": np.zeros(0, np.int64), "opening_over": np.zeros(0, bool)},
+            "cons": cons,
+            "lines": {"q": q, "g": g},
+        }
+    )
+
+    # the rows: direct (list, item) of lines with a target; exploded (list, material).  The
+    # exploded rows are summed per (list, group row) "slot" first — few: the distinct (list,
+    # product, version) of the lines × their consumption rows — so that only small key sets are
+    # sorted, never the exploded rows
+    direct = np.flatnonzero(l_col[at] >= 0)
+    d_at, d_item, d_q = at[direct], item[direct], q[direct]
+    n_groups = len(keys)
+    e = np.flatnonzero(g >= 0)
+    pairs, p_inv = np.unique(at[e] * max(n_groups, 1) + g[e], return_inverse=True)
+    p_inv = p_inv.reshape(-1)
+    p_at, p_g = np.divmod(pairs, max(n_groups, 1))
+    sizes = np.bincount(cons["g"], minlength=n_groups).astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
+    p_size = sizes[p_g]
+    slot_start = np.cumsum(p_size) - p_size
+    n_slots = int(p_size.sum())
+    s_pair = np.repeat(np.arange(len(pairs)), p_size)
+    s_row = np.arange(n_slots) - np.repeat(slot_start, p_size) + np.repeat(starts[p_g], p_size)  # cons row
+    s_at, s_mat = p_at[s_pair], cons["material_id"][s_row]
+    top_item = int(max(item.max() if len(item) else 0, s_mat.max() if n_slots else 0)) + 1
+    if len(lists) * top_item >= INT64_MAX // 2:
+        raise Unsupported("list × item keys past the 64-bit bound")
+    d_keys, d_row = np.unique(d_at * top_item + d_item, return_inverse=True)
+    d_row = d_row.reshape(-1)
+    row_keys, k_inv = np.unique(np.concatenate([d_keys, s_at * top_item + s_mat]), return_inverse=True)
+    k_inv = k_inv.reshape(-1)
+    d_out, s_out = k_inv[: len(d_keys)], k_inv[len(d_keys) :]  # direct key / slot → output row
+    n_out = len(row_keys)
+    flat = n_out * n_cols
+    values = np.zeros(flat, np.int64)
+    signed = d_q * l_dir[d_at]
+    d_flat = d_out[d_row] * n_cols
+    values += _sum(d_flat + l_col[d_at], signed, flat)
+    plain = ~(l_explode[d_at] | l_scrap[d_at])
+    er = l_sign[d_at] * signed
+    values += _sum(d_flat[plain] + cols["er"], er[plain], flat)
+    scrap = l_scrap[d_at]
+    values += _sum(d_flat[scrap] + cols["sb"], er[scrap], flat)
+    # the explosion: every exploding line over its group's consumption rows, summed per slot
+    cnt = sizes[g[e]]
+    end = np.cumsum(cnt)
+    n_rows = int(end[-1]) if len(end) else 0
+    offset = np.arange(n_rows) - np.repeat(end - cnt, cnt)  # the row's place in its group
+    c_row = offset + np.repeat(starts[g[e]], cnt)
+    x_slot = offset + np.repeat(slot_start[p_inv], cnt)
+    x_q = np.repeat(q[e], cnt)
+    x_n = np.repeat(-l_sign[at[e]] * l_dir[at[e]], cnt)
+    split = np.divmod(x_q, FACTOR_SPLIT)
+    for column, p in FACTORS:
+        amount = _exploded(x_q, cons[f"{p}_hi"][c_row], cons[f"{p}_lo"][c_row], split)
+        magnitude = float(amount.sum())
+        amount *= x_n
+        per_slot = _sum(x_slot, amount, n_slots, magnitude)
+        values += _sum(s_out * n_cols + cols[column], per_slot, flat)
+    table_ = values.reshape(n_out, n_cols)
+    table_[:, cols["er"]] -= table_[:, cols["consumption"]]
+    table_[:, cols["sb"]] += table_[:, cols["tangible_loss"]]
+
+    list_ids_out = np.array([r[0] for r in lists], np.int64)[row_keys // top_item] if n_out else row_keys
+    enc = BinaryCopy(n_out)
+    enc.int8(list_ids_out)
+    enc.int8(row_keys % top_item)
+    for n in range(n_cols):
+        enc.numeric(table_[:, n], 5)
+    cur.execute(
+        f"CREATE TEMPORARY TABLE {table} (list_id int8, item_id int8, "
+        + ", ".join(f"{c} numeric" for c in columns)
+        + ") ON COMMIT DROP"
+    )
+    copy_in(cur, table, "list_id, item_id, " + ", ".join(columns), enc.chunks())
+    info.update(lines=len(q), rows=n_out)
+    return info

@@ -231,3 +231,84 @@ def test_ledger_recompute_timing_compares_both_paths(world):
     k = Consumption.objects.get().k_cons
     # nothing written (rolled back); the stored balance is posting's
     assert Balance.objects.get(item=m).consumption == _round5(7 * k) + _round5(Decimal("0.00001") * k)
+
+
+def _pivot_rows(select: str, params) -> dict:
+    from zonebook.ledger.sql.posting import STAGE_COLUMNS
+
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT p.list_id, p.item_id, {', '.join('p.' + c for c in STAGE_COLUMNS)} FROM ({select}) p",
+            params,
+        )
+        return {
+            (r[0], r[1]): tuple(Decimal(v).quantize(Decimal("0.00001")) for v in r[2:])
+            for r in cur.fetchall()
+        }
+
+
+@pg_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2])
+def test_posting_pivot_equals_the_numeric_sql_to_the_last_decimal(world, seed):
+    """The engine's by-list pivot of a posting batch has the rows and figures of ``pivot_sql(by_list=True)``."""
+    from zonebook.ledger.models import InventoryList
+    from zonebook.ledger.sql.movements import pivot_sql
+    from zonebook.ledger.sql.posting import STAGE_COLUMNS
+
+    books = _world_data(world, seed)
+    for book in books:
+        ids = list(InventoryList.objects.filter(book=book).values_list("pk", flat=True))
+        for batch in (ids, ids[:1], ids[-3:]):
+            marks = ", ".join(["%s"] * len(batch))
+            expected = _pivot_rows(pivot_sql(f"lst.id IN ({marks})", by_list=True), batch * 2)
+            with transaction.atomic(), connection.cursor() as cur:
+                info = engine.posting_stage(cur, batch, "zb_test_stage", STAGE_COLUMNS)
+                got = _pivot_rows("SELECT * FROM zb_test_stage", [])
+                transaction.set_rollback(True)
+            assert got == expected and info["rows"] == len(expected)
+    assert any(v[STAGE_COLUMNS.index("consumption")] for v in expected.values())
+
+
+@pg_only
+@pytest.mark.django_db
+@override_settings(ZONEBOOK=WARN)
+def test_posting_on_the_engine_and_on_the_sql_write_the_same_balances(world):
+    from zonebook.ledger.sql import posting as sql_posting
+
+    b = f.book(world.enterprises.a1)
+    m = f.material(b, 1, opening=5)
+    m2 = f.material(b, 2)
+    p = f.product(b, 1)
+    f.bom(p, m, "0.123456789", t="2.5", i="0.5", bonded="55.5")
+    f.bom(p, m2, "0.5", t="1", bonded="100")
+    lines = [(1, "0.00001"), (1, "0.00003"), (1, "7"), (1, "123.45678")]
+    got = {}
+    for choice in ("numpy", "sql"):
+        with transaction.atomic():
+            with override_settings(ZONEBOOK={**WARN, "LEDGER_RECOMPUTE_ENGINE": choice}):
+                f.post(b, "0615", "I", "material", [(1, "10"), (2, "3")])
+                res = f.post(b, "0615", "E", "product", lines)
+                assert sql_posting.LAST_STAGE["path"] == ("engine" if choice == "numpy" else "sql")
+            got[choice] = (
+                res.balances_changed,
+                list(Balance.objects.filter(item__book=b).order_by("item_id").values_list(*BALANCE_COLUMNS)),
+            )
+            transaction.set_rollback(True)
+    assert got["numpy"] == got["sql"]
+    assert got["numpy"][0] == 3  # the product and its two materials
+
+
+@pg_only
+@pytest.mark.django_db
+@override_settings(ZONEBOOK=WARN)
+def test_posting_past_the_bound_runs_the_numeric_sql(world):
+    from zonebook.ledger.sql import posting as sql_posting
+
+    b = f.book(world.enterprises.a1)
+    m = f.material(b, 1, opening=5)
+    p = f.product(b, 1)
+    f.bom(p, m, "12.345678901", t="3.5", bonded="55.5")
+    f.post(b, "0615", "E", "product", [(1, "95000000000000"), (1, "0.00003")])
+    assert sql_posting.LAST_STAGE["path"] == "sql" and "bound" in sql_posting.LAST_STAGE["reason"]
+    assert services.check_balances([b.pk]) == []

@@ -106,3 +106,114 @@ def test_the_detail_page_columns_come_from_the_specification(client, world):
         mp.setattr(spec, "SPEC", patched)
         html = client.get(url).content.decode()
     assert "SECOND-LEGAL" in html
+
+
+def _header():
+    import datetime as dt
+
+    return {
+        "number": f.list_number("I"),
+        "ie_mark": "I",
+        "supervision_mode": "0615",
+        "item_kind": "material",
+        "declaration_date": dt.date(2026, 3, 1),
+    }
+
+
+def _stored(lst):
+    return list(lst.lines.order_by("line_no").values_list(*spec.LINE_COLUMNS))
+
+
+@pytest.mark.django_db
+def test_streamed_lines_equal_the_built_rows(world, monkeypatch):
+    """create_inventory_list writes (PostgreSQL: COPYs chunk by chunk while formatting) exactly the
+    rows ``_build_lines`` builds: escaped texts, missing and zero numbers, given line numbers."""
+    monkeypatch.setattr(line_rows, "SINK_CHUNK", 4)
+    b = f.book(world.enterprises.a1)
+    for seq in (1, 2, 3):
+        f.material(b, seq)
+    lines = [
+        {"item_seq_no": 1 + k % 3, "qty": ["2.5", D("3"), 7, "0.00001"][k % 4], "line_no": 100 - k}
+        | ({"name": "tab\there back\\slash"} if k % 5 == 0 else {})
+        | ({"legal_qty": "1.5"} if k % 3 == 0 else {})
+        | ({"unit_price": "1.2345", "currency": "USD"} if k % 2 else {})
+        | ({"amount": "9.99"} if k % 7 == 0 else {})
+        for k in range(15)
+    ]
+    lst = posting.create_inventory_list(b, _header(), lines)
+    built = line_rows._build_lines(b, "material", lines, lst.declaration_date)
+    assert _stored(lst) == sorted(built)
+    assert lst.line_count == 15 and lst.lines.filter(name="tab\there back\\slash").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_problem_in_a_late_chunk_writes_nothing(world, monkeypatch):
+    from zonebook.core.errors import DomainError
+    from zonebook.ledger.models import InventoryList
+
+    monkeypatch.setattr(line_rows, "SINK_CHUNK", 5)
+    b = f.book(world.enterprises.a1)
+    f.material(b, 1)
+    lines = [{"item_seq_no": 1, "qty": "1"} for _ in range(20)]
+    lines[17]["qty"] = "0"
+    lines[18]["item_seq_no"] = 99
+    with pytest.raises(DomainError) as e:
+        posting.create_inventory_list(b, _header(), lines)
+    assert [(d.row, d.column) for d in e.value.details] == [(18, "qty"), (19, "item_seq_no")]
+    assert not InventoryList.objects.filter(book=b).exists()
+    assert not InventoryListLine.objects.filter(inventory_list__book=b).exists()
+
+
+@pytest.mark.django_db
+def test_problems_are_reported_line_by_line_in_column_order(world):
+    """Validated column by column, reported as a line-by-line check would: by line, then column."""
+    from zonebook.core.errors import DomainError
+
+    b = f.book(world.enterprises.a1)
+    m = f.material(b, 1)
+    lines = [
+        {"item_seq_no": 1, "qty": "1", "line_no": 1},
+        {"item_seq_no": True, "qty": "x", "bogus": 1, "consumption_version": "v1"},
+        {"item_seq_no": " 1 ", "qty": 0, "unit_price": -1, "part_no": 12, "line_no": 1},
+        {"item_seq_no": 1.0, "qty": "-0", "legal_qty": "0", "hs_code": "123", "amount": "z"},
+        {"item_seq_no": 1, "qty": [1], "part_no": 12.0, "consumption_version": "123456789"},
+    ]
+    with pytest.raises(DomainError) as e:
+        line_rows._build_lines(b, "material", lines)
+    got = [(d.row, d.column, d.value) for d in e.value.details]
+    assert got == [
+        (2, "bogus", ""),
+        (2, "item_seq_no", "True"),
+        (2, "qty", "x"),
+        (2, "consumption_version", "v1"),
+        (3, "line_no", "1"),
+        (3, "part_no", "12"),
+        (3, "qty", "0"),
+        (3, "unit_price", "-1"),
+        (4, "item_seq_no", "1.0"),
+        (4, "hs_code", "123"),
+        (4, "qty", "-0"),
+        (4, "legal_qty", "0"),
+        (4, "amount", "z"),
+        (5, "part_no", "12.0"),
+        (5, "qty", "[1]"),
+        (5, "consumption_version", "123456789"),
+    ]
+    assert m.part_no != "12"
+
+
+@pytest.mark.django_db
+def test_lines_with_an_unhashable_value_are_written_row_by_row(world, monkeypatch):
+    """A given value that cannot be a dictionary key (a list) leaves the per-combination path: the
+    lines are checked and written one by one, with the same rows."""
+    monkeypatch.setattr(line_rows, "SINK_CHUNK", 2)
+    b = f.book(world.enterprises.a1)
+    f.material(b, 1)
+    lines = [
+        {"item_seq_no": 1, "qty": "1.5", "name": ["a", "b"]},
+        {"item_seq_no": 1, "qty": "2"},
+        {"item_seq_no": 1, "qty": 3},
+    ]
+    lst = posting.create_inventory_list(b, _header(), lines)
+    assert _stored(lst) == sorted(line_rows._build_lines(b, "material", lines, lst.declaration_date))
+    assert lst.lines.get(line_no=1).name == "['a', 'b']"

@@ -335,11 +335,13 @@ def test_posting_query_count_is_independent_of_line_count(handbook, django_asser
         f.bom(p, Balance.objects.get(item__seq_no=seq, item__kind="material").item, "0.01")
     services.set_opening_balance(m, 1000)
     small = f.inv_list(b, "0615", "E", "product", [(1, 1)])
-    # 21 on PostgreSQL: the temporary delta table's CREATE/DROP and the month-close lookup
-    with django_assert_max_num_queries(21) as ctx_small:
+    # 24 on PostgreSQL: the month-close lookup, and the integer engine's pivot (the lists with
+    # their rules, the consumption rows, its temporary table's CREATE/DROP; its read of the lines
+    # and its COPY go through psycopg's own cursor and are not counted here)
+    with django_assert_max_num_queries(24) as ctx_small:
         services.post_inventory_list(small)
     big = f.inv_list(b, "0615", "I", "material", [(s, 5) for s in range(1, 40)])
-    with django_assert_max_num_queries(21) as ctx_big:
+    with django_assert_max_num_queries(24) as ctx_big:
         services.post_inventory_list(big)
     assert len(ctx_big.captured_queries) <= len(ctx_small.captured_queries)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -81,30 +82,7 @@ _EXTRA_FIELDS, _ORDER = _plan(LINE_COLUMNS)
 
 
 def _keys(lines: Sequence[Mapping]) -> set:
-    keys: set = set()
-    for raw in lines:
-        keys.update(raw)
-    return keys
-
-
-def _num(
-    cache: dict, value, row: int, column: str, errors: list, positive: bool = False, required: bool = True
-):
-    """``_dec`` with the parsed values of a batch cached (by type and value); problems uncached."""
-    key = (type(value), value)
-    try:
-        d = cache.get(key)
-    except TypeError:  # an unhashable value: parse it to report it
-        d = None
-    if d is not None and (not positive or d > 0):
-        return d
-    d = _dec(value, row, column, errors, positive, required)
-    if d is not None:
-        try:
-            cache[key] = d
-        except TypeError:
-            pass
-    return d
+    return set().union(*lines)
 
 
 def _extra(field, value, row: int, errors: list):
@@ -128,14 +106,15 @@ class LineContext:
 
 
 def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]]) -> LineContext:
-    seqs = {
-        int(r["item_seq_no"]) for lines in line_sets for r in lines if str(r.get("item_seq_no", "")).isdigit()
-    }
+    # the distinct values first (a 50,000-line list names a few hundred items and HS codes)
+    # (an int as it is, anything else as its text: True and 1.0 are equal to 1 but no sequence number)
+    raw = [r.get("item_seq_no", "") for lines in line_sets for r in lines]
+    given = set(raw) if set(map(type, raw)) == {int} else {s if type(s) is int else str(s) for s in raw}
+    seqs = {int(s) for s in given if str(s).isdigit()}
     items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
-    hs_known = known_hs(
-        [str(r.get("hs_code") or "") for lines in line_sets for r in lines]
-        + [i.hs_code for i in items.values()]
-    )
+    raw = [r.get("hs_code") for lines in line_sets for r in lines]
+    texts = set(raw) if set(map(type, raw)) <= {str, type(None)} else raw  # (equal texts are the same)
+    hs_known = known_hs({str(v or "") for v in texts} | {i.hs_code for i in items.values()})
     spans: set[tuple] = set()
     if item_kind == ItemKind.PRODUCT and items:
         # one query: every (product, version) with its validity (distinct), split in Python
@@ -148,6 +127,30 @@ def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mappin
     return LineContext(items, hs_known, spans)
 
 
+@dataclass
+class Columns:
+    """Validated lines, column by column (``_columns``): the line numbers, per line its
+    ((item_id … name), (currency … resolved_version)) pair and the key of its distinct combination
+    (``combos``; ``fields``: the pair of each combination, None when a given value was unhashable),
+    the numbers (None where not given) and the specification's extra fields."""
+
+    n: int
+    line_nos: list
+    pairs: list
+    combos: list
+    fields: dict | None
+    qty: list
+    legal_qty: list
+    legal_qty2: list
+    price: list
+    amount: list
+    extra: list
+
+    def totals(self) -> tuple[int, Decimal]:
+        """(line count, declared amount): the list header's totals (as ``_totals`` of the rows)."""
+        return self.n, sum(self.amount, Decimal(0)).quantize(_CENT)
+
+
 def _build_lines(
     book: Book,
     item_kind: str,
@@ -156,14 +159,29 @@ def _build_lines(
     ctx: LineContext | None = None,
 ) -> list[tuple]:
     """Validate raw lines (dicts) and build the rows to insert (``LINE_COLUMNS`` order, plain tuples:
-    no model instance per line); all problems are reported together.  ``ctx``: a ``line_context``
-    shared by the lists of one batch (built here for this list otherwise)."""
-    errors: list[RowError] = []
+    no model instance per line); all problems are reported together, line by line in column order.
+    ``ctx``: a ``line_context`` shared by the lists of one batch (built here for this list otherwise)."""
+    return _rows(_columns(book, item_kind, lines, on, ctx))
+
+
+def _columns(
+    book: Book,
+    item_kind: str,
+    lines: Sequence[Mapping],
+    on: dt.date | None = None,
+    ctx: LineContext | None = None,
+) -> Columns:
+    """Validate raw lines (``_build_lines``) into ``Columns``; raises a DomainError naming every problem.
+
+    Column by column: every step that depends only on the item and the given text fields is done
+    once per distinct combination (``_text_fields``), every number is parsed once per distinct value
+    (``_numbers``) — a 50,000-line list names a few hundred items and repeats most quantities and
+    prices."""
     if not lines:
         raise DomainError(_("An inventory list needs at least one line."), code="no_lines", field="lines")
     if ctx is None:
         ctx = line_context(book, item_kind, [lines])
-    items, hs_known = ctx.items, ctx.hs_known
+    items = ctx.items
     versions, in_force = set(), {}
     if item_kind == ItemKind.PRODUCT:
         versions = {(pid, ver) for pid, ver, _f, _t in ctx.spans}
@@ -173,142 +191,104 @@ def _build_lines(
                 if (start is None or start <= on) and (end is None or end >= on):
                     by_product.setdefault(pid, set()).add(ver)
             in_force = {pid: next(iter(v)) for pid, v in by_product.items() if len(v) == 1}
-    # Every per-line step that depends only on the item or on one value is done once per item /
-    # value (the item's defaults, the HS check, the parsed numbers): a 50,000-line list names a
-    # few hundred items and repeats most quantities and prices.
-    check_unknown = not _keys(lines) <= LINE_FIELDS
-    hs_checked: dict[str, tuple | None] = {}
-    defaults: dict[int, tuple] = {}
-    numbers: dict = {}
-    extras = _EXTRA_FIELDS
-    out, seen_no = [], set()
-    append = out.append
-    for n, raw in enumerate(lines, start=1):
-        get = raw.get
-        if check_unknown:
+    n = len(lines)
+    keys = _keys(lines)
+    # (row, step, problem): sorted at the end into the line-by-line, column-by-column order
+    problems: list[tuple[int, int, RowError]] = []
+
+    def column(name: str):
+        return [r.get(name) for r in lines] if name in keys else None
+
+    # step 0: unknown keys
+    if not keys <= LINE_FIELDS:
+        for k, raw in enumerate(lines, start=1):
             unknown = set(raw) - LINE_FIELDS
             if unknown:
-                errors.append(RowError(n, ", ".join(sorted(unknown)), "", _("unknown column")))
-        line_no = get("line_no") or n
-        if line_no in seen_no:
-            errors.append(RowError(n, "line_no", str(line_no), _("duplicate line number")))
-        seen_no.add(line_no)
-        seq = get("item_seq_no", "")
-        if type(seq) is int:
-            item = items.get(seq)
-        else:
-            seq = str(seq).strip()
-            item = items.get(int(seq)) if seq.isdigit() else None
-        if item is None:
-            errors.append(
-                RowError(
-                    n,
-                    "item_seq_no",
-                    str(seq),
-                    _("no %(kind)s with this sequence number on book %(book)s")
-                    % {"kind": ItemKind(item_kind).label, "book": book.number},
-                )
-            )
-            d_part = d_hs = ""
-        else:
-            d = defaults.get(item.pk)
-            if d is None:
-                d = defaults[item.pk] = (
-                    str(item.part_no).strip(),
-                    str(item.hs_code).strip(),
-                    str(item.name)[:200],
-                    str(item.currency or "")[:3],
-                    str(item.country or "")[:3],
-                )
-            d_part, d_hs = d[0], d[1]
-        v = get("part_no")
-        part_no = str(v).strip() if v else d_part
-        if item and part_no != item.part_no:
-            errors.append(
-                RowError(
-                    n,
-                    "part_no",
-                    part_no,
-                    _("part no. differs from the filed part no. %(p)s") % {"p": item.part_no},
-                )
-            )
-        v = get("hs_code")
-        hs = str(v).strip() if v else d_hs
-        if hs or item:
-            if hs in hs_checked:
-                problem = hs_checked[hs]
+                problems.append((k, 0, RowError(k, ", ".join(sorted(unknown)), "", _("unknown column"))))
+    # step 1: line numbers (the given one, else the line's position)
+    given = column("line_no")
+    line_nos = list(range(1, n + 1)) if given is None else [v or k for k, v in enumerate(given, start=1)]
+    if given is not None and len(set(line_nos)) != n:
+        seen: set = set()
+        for k, no in enumerate(line_nos, start=1):
+            if no in seen:
+                problems.append((k, 1, RowError(k, "line_no", str(no), _("duplicate line number"))))
+            seen.add(no)
+    # step 2: the item of each line
+    seqs = [r.get("item_seq_no", "") for r in lines]
+    if set(map(type, seqs)) == {int}:
+        item_of = list(map(items.get, seqs))
+    else:
+        item_of = []
+        for k, seq in enumerate(seqs):
+            if type(seq) is not int:
+                seqs[k] = seq = str(seq).strip()
+                item_of.append(items.get(int(seq)) if seq.isdigit() else None)
             else:
-                problem = hs_checked[hs] = hs_problem(hs, hs_known)
-        else:
-            problem = None
-        if problem:
-            errors.append(RowError(n, "hs_code", hs, problem[1]))
-        elif item and hs != item.hs_code:
-            errors.append(
-                RowError(
-                    n,
-                    "hs_code",
-                    hs,
-                    _("HS code differs from the filed HS code %(hs)s") % {"hs": item.hs_code},
-                )
-            )
-        qty = _num(numbers, get("qty"), n, "qty", errors, POSITIVE)
-        legal_qty = _num(numbers, get("legal_qty"), n, "legal_qty", errors, POSITIVE, required=False)
-        legal_qty2 = _num(numbers, get("legal_qty2"), n, "legal_qty2", errors, POSITIVE, required=False)
-        price = _num(numbers, get("unit_price") or 0, n, "unit_price", errors)
-        if price is not None and price < 0:
-            errors.append(RowError(n, "unit_price", str(price), _("cannot be negative")))
-        amount = _num(numbers, get("amount"), n, "amount", errors, required=False)
-        if amount is None and qty is not None and price is not None:
-            amount = (qty * price).quantize(_CENT)
-        v = get("consumption_version")
-        version = str(v).strip() if v else ""
-        if version and item_kind != ItemKind.PRODUCT:
-            errors.append(
-                RowError(
-                    n, "consumption_version", version, _("only product lines name a consumption version")
-                )
-            )
-        elif len(version) > 8:
-            errors.append(RowError(n, "consumption_version", version, _("at most 8 characters")))
-        elif version and item and (item.pk, version) not in versions:
-            errors.append(
-                RowError(
-                    n,
-                    "consumption_version",
-                    version,
-                    _("product %(seq)s has no consumption version %(v)s")
-                    % {"seq": item.seq_no, "v": version},
-                )
-            )
-        if item is not None:
-            v = get("name")
-            name = str(v)[:200] if v else d[2]
-            v = get("currency")
-            currency = str(v)[:3] if v else d[3]
-            v = get("country")
-            country = str(v)[:3] if v else d[4]
-            row = (
-                line_no,
-                item.pk,
-                item.seq_no,
-                part_no,
-                hs,
-                name,
-                qty,
-                legal_qty,
-                legal_qty2,
-                price or 0,
-                amount or 0,
-                currency,
-                country,
-                version,
-                version or in_force.get(item.pk, ""),
-            )
-            if extras:
-                row += tuple(_extra(f, get(f.name), n, errors) for f in extras)
-            append(row)
-    if errors:
+                item_of.append(items.get(seq))
+    if not all(item_of):  # (``None in`` would call the model's ``__eq__`` per line)
+        reason = _("no %(kind)s with this sequence number on book %(book)s") % {
+            "kind": ItemKind(item_kind).label,
+            "book": book.number,
+        }
+        for k, item in enumerate(item_of, start=1):
+            if item is None:
+                problems.append((k, 2, RowError(k, "item_seq_no", str(seqs[k - 1]), reason)))
+    # steps 3, 4 and 11: the text fields, once per distinct (item, given texts)
+    texts = [column(name) for name in TEXT_GIVEN]
+    given_texts = [t for t in texts if t is not None]
+    # a combination's key: the item and the given values (with their type unless all are text:
+    # 12 and 12.0 are equal but not the same text)
+    key_cols = [
+        t if set(map(type, t)) <= {str, type(None)} else list(zip(map(type, t), t, strict=True))
+        for t in given_texts
+    ]
+    combos = list(zip(map(id, item_of), *key_cols, strict=True)) if key_cols else list(map(id, item_of))
+    hs_checked: dict[str, tuple | None] = {}
+
+    def derive(k: int) -> tuple:
+        values = tuple(t[k] if t is not None else None for t in texts)
+        return _text_fields(item_of[k], values, item_kind, ctx, versions, in_force, hs_checked)
+
+    try:
+        first = dict(zip(reversed(combos), range(n - 1, -1, -1), strict=True))  # each key's first line
+    except TypeError:  # an unhashable value: each line on its own
+        built = [derive(k) for k in range(n)]
+        derived, fields = built, None
+    else:
+        fields = {c: derive(k) for c, k in first.items()}
+        built = [fields[c] for c in combos]
+        derived = fields.values()
+    if any(f[1] for f in derived):
+        for k, f in enumerate(built, start=1):
+            for step, col, value, reason in f[1]:
+                problems.append((k, step, RowError(k, col, value, reason)))
+    # steps 5-10: the numbers, each distinct value parsed once
+    qty = _numbers(column("qty"), n, "qty", 5, problems, POSITIVE)
+    legal_qty = _numbers(column("legal_qty"), n, "legal_qty", 6, problems, POSITIVE, required=False)
+    legal_qty2 = _numbers(column("legal_qty2"), n, "legal_qty2", 7, problems, POSITIVE, required=False)
+    prices = column("unit_price")
+    if prices is None:  # not given: zero (``_dec(0)``) on every line
+        price = [_dec(0, 0, "unit_price", [])] * n
+    else:
+        price = _numbers([v or 0 for v in prices], n, "unit_price", 8, problems)
+    for k, p in enumerate(price, start=1):
+        if p is not None and p < 0:
+            problems.append((k, 9, RowError(k, "unit_price", str(p), _("cannot be negative"))))
+    amount = _numbers(column("amount"), n, "amount", 10, problems, required=False)
+    # steps 12…: the fields the specification adds beyond ``BUILT`` (lines with an item)
+    extra_cols = []
+    for j, fld in enumerate(_EXTRA_FIELDS):
+        errs: list = []
+        values = [
+            _extra(fld, r.get(fld.name), k, errs) if item is not None else None
+            for k, (r, item) in enumerate(zip(lines, item_of, strict=True), start=1)
+        ]
+        problems += [(e.row, 12 + j, e) for e in errs]
+        extra_cols.append(values)
+    if problems:
+        problems.sort(key=lambda p: (p[0], p[1]))
+        errors = [p[2] for p in problems]
         raise DomainError(
             _("%(n)d problem(s) in the list lines; first: %(first)s")
             % {"n": len(errors), "first": errors[0]},
@@ -316,10 +296,212 @@ def _build_lines(
             field="lines",
             details=errors,
         )
-    if _ORDER is not None:  # the specification orders a column differently from ``BUILT``
-        order = _ORDER
-        out = [tuple(r[i] for i in order) for r in out]
+    # every line has an item, valid numbers and text fields
+    if prices is None and amount.count(None) == n:
+        amount = price = [0] * n  # (q × 0).quantize(0.01) is a zero: stored as 0
+    else:
+        cent = _CENT
+        amount = [
+            a if a is not None else (q * p).quantize(cent) for a, q, p in zip(amount, qty, price, strict=True)
+        ]
+        price = [p or 0 for p in price]
+        amount = [a or 0 for a in amount]
+    pairs = [f[0] for f in built]  # ((item_id … name), (currency … resolved_version)) per line
+    return Columns(n, line_nos, pairs, combos, fields, qty, legal_qty, legal_qty2, price, amount, extra_cols)
+
+
+def _rows(c: Columns) -> list[tuple]:
+    """The rows to insert (``LINE_COLUMNS`` order), zipped from validated columns."""
+    if c.extra:
+        out = [
+            (no, *h, q, lq, lq2, p, a, *t, *x)
+            for no, (h, t), q, lq, lq2, p, a, *x in zip(
+                c.line_nos,
+                c.pairs,
+                c.qty,
+                c.legal_qty,
+                c.legal_qty2,
+                c.price,
+                c.amount,
+                *c.extra,
+                strict=True,
+            )
+        ]
+    else:
+        out = [
+            (no,) + h + (q, lq, lq2, p, a) + t
+            for no, (h, t), q, lq, lq2, p, a in zip(
+                c.line_nos, c.pairs, c.qty, c.legal_qty, c.legal_qty2, c.price, c.amount, strict=True
+            )
+        ]
+    return _ordered(out)
+
+
+def _write_lines(c: Columns, sink) -> None:
+    """Hand validated columns to a ``line_writer`` sink, ``SINK_CHUNK`` lines at a time, so that the
+    database writes one chunk while the next is formatted: as COPY text formatted straight from the
+    columns (each distinct combination's text fields formatted and escaped once) when the rows are
+    in ``BUILT`` order, else as rows."""
+    n = c.n
+    if _ORDER is not None or c.extra or c.fields is None:
+        rows = _rows(c)
+        for k in range(0, n, SINK_CHUNK):
+            sink.rows(rows[k : k + SINK_CHUNK])
+        return
+    frags = {key: _text_frags(f[0]) for key, f in c.fields.items()}
+    columns = (
+        _text_column(c.line_nos),
+        [frags[key] for key in c.combos],
+        _text_column(c.qty),
+        _text_column(c.legal_qty),
+        _text_column(c.legal_qty2),
+        _text_column(c.price),
+        _text_column(c.amount),
+    )
+    prefix = sink.prefix
+    for k in range(0, n, SINK_CHUNK):
+        sink.text(
+            "".join(
+                [
+                    f"{prefix}{no}\t{head}\t{q}\t{lq}\t{lq2}\t{p}\t{a}\t{tail}\n"
+                    for no, (head, tail), q, lq, lq2, p, a in zip(
+                        *(col[k : k + SINK_CHUNK] for col in columns), strict=True
+                    )
+                ]
+            )
+        )
+
+
+def _text_frags(fields: tuple) -> tuple[str, str]:
+    """The COPY text of a line's item fields (item_id … name) and of its trailing text fields
+    (currency … resolved_version), escaped (``BUILT`` order)."""
+    head, tail = fields
+    return "\t".join(map(_copy_value, head)), "\t".join(map(_copy_value, tail))
+
+
+def _text_column(values: list) -> list[str]:
+    """A column's COPY text, value by value (the integers and decimals of a line need no escaping)."""
+    kinds = set(map(type, values))
+    if kinds == {type(None)}:
+        return ["\\N"] * len(values)
+    if kinds == {int} and values.count(values[0]) == len(values):  # (zero prices and amounts)
+        return [str(values[0])] * len(values)
+    if kinds <= {int, Decimal}:
+        return list(map(str, values))
+    if kinds <= {int, Decimal, type(None)}:
+        return ["\\N" if v is None else str(v) for v in values]
+    return list(map(_copy_value, values))
+
+
+# The given text fields ``_text_fields`` derives from (after the item), in this order.
+TEXT_GIVEN = ("part_no", "hs_code", "name", "currency", "country", "consumption_version")
+
+
+def _text_fields(
+    item, given: tuple, item_kind: str, ctx: LineContext, versions, in_force, hs_checked
+) -> tuple:
+    """The item fields of a line from its item (or None) and its given ``TEXT_GIVEN`` values:
+    (((item_id, item_seq_no, part_no, hs_code, name), (currency, country, consumption_version,
+    resolved_version)) — None without an item —, problems as (step, column, value, reason)).  The same for every line with the same item and values."""
+    v_part, v_hs, v_name, v_currency, v_country, v_version = given
+    problems = []
+    if item is None:
+        d_part = d_hs = ""
+    else:
+        d_part, d_hs = str(item.part_no).strip(), str(item.hs_code).strip()
+    part_no = str(v_part).strip() if v_part else d_part
+    if item and part_no != item.part_no:
+        problems.append(
+            (3, "part_no", part_no, _("part no. differs from the filed part no. %(p)s") % {"p": item.part_no})
+        )
+    hs = str(v_hs).strip() if v_hs else d_hs
+    if hs or item:
+        if hs in hs_checked:
+            problem = hs_checked[hs]
+        else:
+            problem = hs_checked[hs] = hs_problem(hs, ctx.hs_known)
+    else:
+        problem = None
+    if problem:
+        problems.append((4, "hs_code", hs, problem[1]))
+    elif item and hs != item.hs_code:
+        problems.append(
+            (4, "hs_code", hs, _("HS code differs from the filed HS code %(hs)s") % {"hs": item.hs_code})
+        )
+    version = str(v_version).strip() if v_version else ""
+    if version and item_kind != ItemKind.PRODUCT:
+        problems.append(
+            (11, "consumption_version", version, _("only product lines name a consumption version"))
+        )
+    elif len(version) > 8:
+        problems.append((11, "consumption_version", version, _("at most 8 characters")))
+    elif version and item and (item.pk, version) not in versions:
+        problems.append(
+            (
+                11,
+                "consumption_version",
+                version,
+                _("product %(seq)s has no consumption version %(v)s") % {"seq": item.seq_no, "v": version},
+            )
+        )
+    if item is None:
+        return None, problems
+    name = str(v_name)[:200] if v_name else str(item.name)[:200]
+    currency = str(v_currency)[:3] if v_currency else str(item.currency or "")[:3]
+    country = str(v_country)[:3] if v_country else str(item.country or "")[:3]
+    resolved = version or in_force.get(item.pk, "")
+    return ((item.pk, item.seq_no, part_no, hs, name), (currency, country, version, resolved)), problems
+
+
+def _numbers(
+    values: list | None,
+    n: int,
+    column: str,
+    step: int,
+    problems: list,
+    positive: bool = False,
+    required: bool = True,
+) -> list:
+    """The parsed numbers of one column (``_dec`` once per distinct value; None where missing or
+    refused), the problems appended as (row, step, problem).  ``values`` None: the column is not
+    given (all missing)."""
+    if values is None:
+        if not required:
+            return [None] * n
+        values = [None] * n
+    kinds = set(map(type, values))
+    if kinds == {Decimal} and all(map(Decimal.is_finite, values)) and (not positive or min(values) > 0):
+        return list(values)  # what ``_dec`` returns for each: Decimal(str(d)) is d, digit for digit
+    cache: dict = {}
+    scratch: list = []
+    try:
+        if len(kinds) == 1:  # one type: equal values parse to equal numbers
+            for v in set(values):
+                cache[v] = _dec(v, 0, column, scratch, positive, required)
+            out = list(map(cache.__getitem__, values))
+        else:  # the type is part of the key: True, 1 and 1.0 are equal but not the same text
+            keyed = list(zip(map(type, values), values, strict=True))
+            for key in set(keyed):
+                cache[key] = _dec(key[1], 0, column, scratch, positive, required)
+            out = list(map(cache.__getitem__, keyed))
+    except TypeError:  # an unhashable value: each on its own
+        out = [_dec(v, 0, column, scratch, positive, required) for v in values]
+    if scratch:  # report each refused value on its line, with its own text
+        for k, (v, d) in enumerate(zip(values, out, strict=True), start=1):
+            if d is None:
+                errs: list = []
+                _dec(v, k, column, errs, positive, required)
+                problems += [(k, step, e) for e in errs]
     return out
+
+
+def _ordered(rows: list[tuple]) -> list[tuple]:
+    """Built rows in ``LINE_COLUMNS`` order (a permutation only when the specification orders a
+    column differently from ``BUILT``)."""
+    if _ORDER is None:
+        return rows
+    order = _ORDER
+    return [tuple(r[i] for i in order) for r in rows]
 
 
 def _totals(rows) -> tuple[int, Decimal]:
@@ -336,6 +518,7 @@ def _insert_lines(list_id: int, rows: Sequence[tuple]) -> None:
 
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 COPY_CHUNK = 10_000
+SINK_CHUNK = 2_500  # lines handed to a ``sink`` at a time: small, so that formatting and writing overlap
 
 
 def _copy_value(v) -> str:
@@ -366,6 +549,33 @@ def _copy_text(lists: Sequence[tuple[int, Sequence[tuple]]]):
                 out = []
     if out:
         yield "".join(out)
+
+
+class _Sink:
+    """What ``line_writer`` hands to ``_build_lines``: ``rows(rows)`` writes built rows,
+    ``text(text)`` COPY text whose lines start with ``prefix`` (the list id)."""
+
+    def __init__(self, copy, list_id: int):
+        self.copy, self.list_id, self.prefix = copy, list_id, f"{list_id}\t"
+
+    def rows(self, rows) -> None:
+        for text in _copy_text([(self.list_id, rows)]):
+            self.copy.write(text)
+
+    def text(self, text: str) -> None:
+        self.copy.write(text)
+
+
+@contextmanager
+def line_writer(list_id: int):
+    """A ``sink`` for ``_write_lines`` (PostgreSQL): one ``COPY`` open for the lines of list
+    ``list_id``, each chunk written as it comes (the database ingests one chunk while the next is
+    formatted).  An error inside the block aborts the ``COPY``; the caller's transaction is then
+    rolled back."""
+    table = InventoryListLine._meta.db_table
+    cols = ", ".join(("inventory_list_id", *LINE_COLUMNS))
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        yield _Sink(copy, list_id)
 
 
 def _insert_many(lists: Sequence[tuple[int, Sequence[tuple]]]) -> None:

@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,18 @@ from ...models import Book, InventoryList
 from ...models.inventory import validate_list_number
 from .._common import full_clean
 from .checks import Tables, check_book_accepts, check_mode_allowed, find_rule
-from .lines import _build_lines, _insert_lines, _insert_many, _totals, line_context, merge_lines
+from .lines import (
+    _build_lines,
+    _columns,
+    _insert_lines,
+    _insert_many,
+    _rows,
+    _totals,
+    _write_lines,
+    line_context,
+    line_writer,
+    merge_lines,
+)
 
 HEADER_FIELDS = {
     "number",
@@ -98,6 +109,13 @@ def clean_header(header: Mapping) -> dict:
     return h
 
 
+def _next_id(model) -> int:
+    """The next id of ``model``'s identity column (PostgreSQL), taken before its row is inserted."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+        return cur.fetchone()[0]
+
+
 def _check_header(book: Book, header: Mapping, *, exclude_pk=None) -> dict:
     h = clean_header(header)
     if InventoryList.objects.filter(number=h["number"]).exclude(pk=exclude_pk).exists():
@@ -130,19 +148,28 @@ def create_inventory_list(book: Book, header: Mapping, lines: Sequence[Mapping],
     legal_qty, legal_qty2, unit_price, amount, currency, country, consumption_version.
     """
     h = _check_header(book, header)
-    objs = _build_lines(book, h["item_kind"], lines, h["declaration_date"])
     inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
-    inv.line_count, inv.total_amount = _totals(objs)
+    cols = _columns(book, h["item_kind"], lines, h["declaration_date"])
+    inv.line_count, inv.total_amount = cols.totals()
     # _check_header checked both unique numbers; book and enterprise are the book's own
     full_clean(inv, exclude=["rule", "reverses", "book", "enterprise"], checked_in_sql=True)
-    inv.save()
-    _insert_lines(inv.pk, objs)
+    if connection.vendor == "postgresql":
+        # the list's id first, so that its lines are COPYed (chunk by chunk, the database writing
+        # one while the next is formatted) before its row; the line → list foreign key is checked
+        # at commit
+        inv.pk = _next_id(InventoryList)
+        with line_writer(inv.pk) as sink:
+            _write_lines(cols, sink)
+        inv.save(force_insert=True)
+    else:
+        inv.save(force_insert=True)
+        _insert_lines(inv.pk, _rows(cols))
     audit.record(
         inv,
         code="ledger.inventory_list.created",
         by=by,
         action="create",
-        changes={**audit.diff({}, audit.snapshot(inv)), "lines": len(objs)},
+        changes={**audit.diff({}, audit.snapshot(inv)), "lines": cols.n},
     )
     return inv
 

@@ -150,9 +150,7 @@ def _post_many(
         InventoryList.objects.filter(pk__in=pks).update(rule_id=rule_id)
     explode = [lst.pk for lst in todo if lst.rule.explode] if resolve else []
     if explode:
-        if not fresh:
-            sql.resolve_versions_many(explode)
-        problems = sql.version_problems_many(explode)
+        problems = sql.check_versions_many(explode, resolve=not fresh)
         if problems:
             if single:
                 raise _version_error(problems, todo[0].declaration_date)
