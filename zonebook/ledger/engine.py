@@ -40,6 +40,7 @@ rows of ``sql.pivot_sql(by_list=True)``, staged for the running-sum check and th
 from __future__ import annotations
 
 import os
+import threading
 import time
 from concurrent.futures import Future
 
@@ -187,31 +188,8 @@ def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list]
     if len(versions) > MAX_VERSIONS:
         raise Unsupported(f"{len(versions)} distinct consumption versions (the engine codes at most {MAX_VERSIONS})")
     width = len(versions) + 1
-    raw = read_columns(
-        cur,
-        f"FROM {T_CONS} c WHERE TRUE{cbook}",
-        [
-            ("product_id", "c.product_id", ">i8"),
-            ("v", "COALESCE(array_position(%s::text[], c.version::text), 0)", ">i4"),
-            ("material_id", "c.material_id", ">i8"),
-        ]
-        + [(f"{p}_{part}", f"c.{p}_{part}", ">i8") for _c, p in FACTORS for part in ("hi", "lo")],
-        [versions, *cparams],
-    )
-    # the (product, version) groups: their keys sorted; the rows of a group contiguous, groups in order
-    keys, group = np.unique(raw.pop("product_id") * width + raw.pop("v"), return_inverse=True)
-    order = np.argsort(group, kind="stable")
-    cons = {name: a[order] for name, a in raw.items()}
-    cons["g"] = group[order].astype(np.int64)
-    timer.lap("read consumption")
     lbook, lparams = _book_filter("lst", book_ids)
     lwhere, lparams = (f"lst.state = 'posted'{lbook}", lparams) if lists is None else lists
-    cur.execute(
-        f"""SELECT lst.id, lst.rule_id, lst.direction FROM {T_LIST} lst JOIN {T_RULE} r ON r.id = lst.rule_id
-             WHERE {lwhere} AND (r.target <> '' OR r.explode)""",
-        lparams,
-    )
-    posted = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
     # the lines: the line table alone (lists and rules are joined here, by dense lookups), with the
     # (product, version) group of each line — a parallel hash join with the small group table
     where, wparams = "TRUE", []
@@ -269,25 +247,14 @@ def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list]
         raw["item_id"] = word >> shift
         return raw
 
-    # per list id: its rule and direction (-1: not a posted list with a rule that moves a column)
-    top = int(max(list_top, posted[:, 0].max() + 1 if len(posted) else 0))
-    list_rule = np.full(top, -1, np.int64)
-    list_rule[posted[:, 0]] = posted[:, 1]
-    list_dir = np.zeros(top, np.int64)
-    list_dir[posted[:, 0]] = posted[:, 2]
-    explode = np.zeros(max((r[0] for r in rules), default=0) + 1, bool)
-    for rid, _t, _s, exp, _sc in rules:
-        explode[rid] = exp
-    group_of = None
-    if len(keys) and int(keys[-1]) < DENSE_KEYS:  # a dense lookup table of the group keys
-        group_of = np.full(int(keys[-1]) + 1, -1, np.int32)
-        group_of[keys] = np.arange(len(keys), dtype=np.int32)
-
     def lines_of(cur_, page_from=None, page_to=None, timer_=None) -> dict:
         """The lines of a page range as the arrays ``compute`` takes (rule, direction, group looked up)."""
         timer_ = timer_ or Timer()
         raw = lines_part(cur_, page_from, page_to)
         timer_.lap("read lines: fetch")
+        ready.wait()
+        if not built:
+            raise Unsupported("the reads were abandoned")  # the other connection failed first
         rule = list_rule[raw["list_id"]]
         direction = list_dir[raw["list_id"]]
         item_id, v, q = raw["item_id"], raw["v"], raw["q"]
@@ -308,14 +275,60 @@ def read(cur, book_ids=None, timer: Timer | None = None, lists: tuple[str, list]
         timer_.lap("read lines: lookups")
         return {"item_id": item_id, "q": q, "rule_id": rule, "direction": direction, "g": g}
 
+    # the side connection starts reading its half of the lines now; its lookups wait for the tables
+    # below (``ready``), which this connection builds from the consumption rows and lists meanwhile
+    ready, built = threading.Event(), {}
+    pending = half = None
+    if side is not None:
+        cur.execute(f"SELECT pg_relation_size('{T_LINE}') / current_setting('block_size')::int8")
+        half = max(int(cur.fetchone()[0]) // 2, 1)
+        pending = side.submit(lines_of, half, None)
+    try:
+        raw = read_columns(
+            cur,
+            f"FROM {T_CONS} c WHERE TRUE{cbook}",
+            [
+                ("product_id", "c.product_id", ">i8"),
+                ("v", "COALESCE(array_position(%s::text[], c.version::text), 0)", ">i4"),
+                ("material_id", "c.material_id", ">i8"),
+            ]
+            + [(f"{p}_{part}", f"c.{p}_{part}", ">i8") for _c, p in FACTORS for part in ("hi", "lo")],
+            [versions, *cparams],
+        )
+        # the (product, version) groups: their keys sorted; the rows of a group contiguous, groups in order
+        keys, group = np.unique(raw.pop("product_id") * width + raw.pop("v"), return_inverse=True)
+        order = np.argsort(group, kind="stable")
+        cons = {name: a[order] for name, a in raw.items()}
+        cons["g"] = group[order].astype(np.int64)
+        timer.lap("read consumption")
+        cur.execute(
+            f"""SELECT lst.id, lst.rule_id, lst.direction FROM {T_LIST} lst JOIN {T_RULE} r ON r.id = lst.rule_id
+                 WHERE {lwhere} AND (r.target <> '' OR r.explode)""",
+            lparams,
+        )
+        posted = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
+        # per list id: its rule and direction (-1: not a posted list with a rule that moves a column)
+        top = int(max(list_top, posted[:, 0].max() + 1 if len(posted) else 0))
+        list_rule = np.full(top, -1, np.int64)
+        list_rule[posted[:, 0]] = posted[:, 1]
+        list_dir = np.zeros(top, np.int64)
+        list_dir[posted[:, 0]] = posted[:, 2]
+        explode = np.zeros(max((r[0] for r in rules), default=0) + 1, bool)
+        for rid, _t, _s, exp, _sc in rules:
+            explode[rid] = exp
+        group_of = None
+        if len(keys) and int(keys[-1]) < DENSE_KEYS:  # a dense lookup table of the group keys
+            group_of = np.full(int(keys[-1]) + 1, -1, np.int32)
+            group_of[keys] = np.arange(len(keys), dtype=np.int32)
+        built["ok"] = True
+    finally:
+        ready.set()
+
     if side is None:
         parts = [lines_of(cur, timer_=timer)]
     else:
         # two halves of the table's pages: the second read (and looked up) on the side connection of
-        # the same snapshot meanwhile; ``compute`` takes the pending part as it is
-        cur.execute(f"SELECT pg_relation_size('{T_LINE}') / current_setting('block_size')::int8")
-        half = max(int(cur.fetchone()[0]) // 2, 1)
-        pending = side.submit(lines_of, half, None)
+        # the same snapshot; ``compute`` takes the pending part as it is
         parts = [lines_of(cur, None, half, timer), pending]
     return {"items": items, "cons": cons, "parts": parts, "rules": rules}
 
@@ -657,8 +670,12 @@ def _table(ids: np.ndarray, rows: dict[str, np.ndarray] | None, columns) -> tupl
     keep = at >= 0
     at = at[keep]
     present[at] = True
+    # the rows' columns side by side (contiguous rows), then scattered by whole rows: one fancy
+    # assignment instead of one strided one per column
+    block = np.zeros((len(at), len(BALANCE_COLUMNS)), np.int64)
     for c in columns:
-        table[at, COL[c]] = rows[c][keep]
+        block[:, COL[c]] = rows[c][keep]
+    table[at] = block
     return table, present
 
 
