@@ -180,21 +180,44 @@ class SideReader:
     ``submit(fn, *args)`` runs ``fn(side_cursor, *args)`` in a thread; ``close`` ends the side
     transaction and connection (also on errors: use it as a context manager)."""
 
-    def __init__(self, cur):
+    def __init__(self, cur, snapshot: str | None = None):
         from concurrent.futures import ThreadPoolExecutor
 
         from django.db import connection
-
-        cur.execute("SELECT pg_export_snapshot()")
-        snapshot = cur.fetchone()[0]
-        self.conn = connection.get_new_connection(connection.get_connection_params())
-        self.conn.autocommit = False
-        self.cur = self.conn.cursor()
-        self.cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         from psycopg import sql
 
-        self.cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        if snapshot is None:
+            cur.execute("SELECT pg_export_snapshot()")
+            snapshot = cur.fetchone()[0]
+        self.conn = connection.get_new_connection(connection.get_connection_params())
+        try:
+            self.conn.autocommit = False
+            self.cur = self.conn.cursor()
+            self.cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self.cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        except Exception:
+            self.conn.close()
+            raise
         self.pool = ThreadPoolExecutor(1)
+
+    @classmethod
+    def try_open(cls, cur):
+        """A ``SideReader`` of ``cur``'s transaction, or a no-op context giving None when the second
+        connection cannot be opened or cannot import the snapshot (connection limit, a pooler…): the
+        reads then all run on ``cur``.  Use as ``with SideReader.try_open(cur) as side:``."""
+        import contextlib
+        import logging
+
+        import psycopg
+        from django.db import DatabaseError
+
+        cur.execute("SELECT pg_export_snapshot()")  # (not in a savepoint: a subtransaction cannot export)
+        snapshot = cur.fetchone()[0]
+        try:
+            return cls(cur, snapshot)
+        except (DatabaseError, psycopg.Error) as exc:
+            logging.getLogger(__name__).warning("no second reader (%s): reading on one connection", exc)
+            return contextlib.nullcontext(None)
 
     def submit(self, fn, *args):
         return self.pool.submit(fn, self.cur, *args)

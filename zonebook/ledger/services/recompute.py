@@ -34,9 +34,9 @@ def recompute(book_ids=None) -> int:
             qs = qs.filter(book_id__in=book_ids)
         list(qs.values_list("pk", flat=True))
         if parallel:
-            with connection.cursor() as cur, SideReader(cur) as side:
+            with connection.cursor() as cur, SideReader.try_open(cur) as side:
                 written = sql.recompute(book_ids, side=side)
-            sql.LAST_RUN["parallel"] = True
+            sql.LAST_RUN["parallel"] = side is not None
         else:
             written = sql.recompute(book_ids)
         queries.refresh_book_summaries(book_ids)

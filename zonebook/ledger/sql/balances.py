@@ -198,9 +198,9 @@ def check(book_ids=None, limit: int = 1000) -> list[dict]:
                     # the engine reads in several statements: one snapshot for all of them, read on
                     # two connections (a fresh transaction without writes of its own)
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    with SideReader(cur) as side:
+                    with SideReader.try_open(cur) as side:
                         found, info = engine.check(cur, book_ids, limit=limit, side=side)
-                    info["parallel"] = True
+                    info["parallel"] = side is not None
                 else:
                     found, info = engine.check(cur, book_ids, limit=limit)
         except engine.Unsupported as exc:

@@ -201,11 +201,11 @@ def check_open(book_ids, cut_bound, unclosed_books, limit: int = 1000) -> list[d
                 # a fresh REPEATABLE READ transaction without writes: the stored balances are read
                 # by a second connection on the same snapshot while this one reads the rest
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                with SideReader(cur) as side:
+                with SideReader.try_open(cur) as side:
                     rows, info = engine.check(
                         cur, book_ids, (where, wparams), from_snapshot=True, limit=limit, side=side
                     )
-                info["parallel"] = True
+                info["parallel"] = side is not None
     except engine.Unsupported as exc:
         LAST_RUN.update(path="sql", reason=str(exc))
         return check_open_sql(book_ids, cut_bound, unclosed_books, limit)

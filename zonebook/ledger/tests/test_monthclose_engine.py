@@ -77,7 +77,7 @@ def test_a_stored_value_past_the_bound_falls_back_to_the_numeric_statement(ledge
 @pg_only
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_outermost_check_reads_on_two_connections_of_one_snapshot(world):
+def test_outermost_check_reads_on_two_connections_of_one_snapshot(world, monkeypatch):
     b = f.book(world.enterprises.a1)
     m = f.material(b, 1, opening=5)
     p = f.product(b, 1)
@@ -98,6 +98,18 @@ def test_outermost_check_reads_on_two_connections_of_one_snapshot(world):
     assert [(r["item_id"], r["columns"]) for r in found] == [
         (m.pk, {"consumption": {"stored": right + D("0.00001"), "recomputed": right}})
     ]
+    # no second connection to be had (connection limit, a pooler): the same result on one connection
+    import psycopg
+    from django.db import connections
+
+    def refuse(params):
+        raise psycopg.OperationalError("sorry, too many clients already")
+
+    monkeypatch.setattr(connections["default"], "get_new_connection", refuse)
+    assert monthclose.check_open() == found and sql.LAST_RUN["parallel"] is False
+    from zonebook.ledger import services
+
+    assert services.check_balances() == found and sql.LAST_RUN["parallel"] is False
 
 
 @pg_only

@@ -97,7 +97,7 @@ class Command(BaseCommand):
             if outermost:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # both paths see one snapshot
                 # the engine as the recompute runs it: half of the lines read on a second connection
-                side = stack.enter_context(SideReader(cur))
+                side = stack.enter_context(SideReader.try_open(cur))
             sql._full_work_mem(cur)
             cur.execute("SELECT pg_backend_pid()")
             backend = _Cpu(cur.fetchone()[0])
