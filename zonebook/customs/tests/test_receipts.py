@@ -256,3 +256,28 @@ def test_return_then_deletion_in_reverse_file_order(world, cbook, tmp_path):
     imp(ReceiptImport, tmp_path, "r.zip", b.zip_of(tmp_path, "r.zip", members).read_bytes(), user)
     assert InventoryList.objects.get(number=number).state == ListState.CANCELLED
     assert _effects("T-R", "T-D") == [ReceiptEffect.CANCELLED, ReceiptEffect.UNCHANGED]
+
+
+def test_the_receipt_import_query_count_does_not_grow_with_the_receipts(world, cbook, tmp_path):
+    """Posting receipts are applied set-based: the books (with their zones) for the audit scopes are
+    read once, not per receipt."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = world.users.enterprise
+    counts = []
+    for n, tag in ((2, "A"), (6, "B")):
+        heads = [b.head(cbook) for _ in range(n)]
+        msgs = {f"m{k}.xml": b.inv101(h, [b.line(1 + k % 2, 3)]) for k, h in enumerate(heads)}
+        imp(Inv101Import, tmp_path, f"m{tag}.zip", open(b.zip_of(tmp_path, f"x{tag}.zip", msgs), "rb").read(), user)
+        recs = {
+            f"r{k}.xml": b.receipt(cbook, number=h["bondInvtNo"], message_id=f"CUS-{tag}{k}")
+            for k, h in enumerate(heads)
+        }
+        path = b.zip_of(tmp_path, f"y{tag}.zip", recs)
+        with CaptureQueriesContext(connection) as ctx:
+            result = pipeline.run(ReceiptImport, path, f"r{tag}.zip", user)
+        assert result.ok, result.errors
+        counts.append(len(ctx.captured_queries))
+    assert Receipt.objects.filter(state=ReceiptState.APPLIED).count() == 8
+    assert counts[1] == counts[0], counts
