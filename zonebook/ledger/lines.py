@@ -22,8 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from zonebook.core.formatting import number, quantity
 
 INT, DECIMAL, TEXT, FK = "int", "decimal", "text", "fk"
 
@@ -222,11 +226,6 @@ def detail_line(spec=None) -> tuple[LineField, ...]:
 
 def detail_cell(line, field: LineField) -> str:
     """One cell of a line on the list's detail page (safe HTML)."""
-    from django.urls import reverse
-    from django.utils.html import format_html
-
-    from zonebook.core.formatting import number, quantity
-
     value = getattr(line, field.name)
     if field.detail == "item":
         url = reverse("ledger:balance_drilldown", args=[line.item_id])

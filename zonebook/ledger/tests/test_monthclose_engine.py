@@ -15,6 +15,7 @@ from zonebook.ledger.sql import snapshots as snap_sql
 
 from . import factories as f
 from .test_monthclose import JAN, ledger  # noqa: F401  (the fixture)
+from .test_monthclose_concurrency import _book
 
 pg_only = pytest.mark.skipif(
     "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="the integer engine runs on PostgreSQL"
@@ -78,12 +79,7 @@ def test_a_stored_value_past_the_bound_falls_back_to_the_numeric_statement(ledge
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_outermost_check_reads_on_two_connections_of_one_snapshot(world, monkeypatch):
-    b = f.book(world.enterprises.a1)
-    m = f.material(b, 1, opening=5)
-    p = f.product(b, 1)
-    f.bom(p, m, "0.5", t=2)
-    f.post(b, "0615", "I", "material", [(1, "100")], date=JAN)
-    f.post(b, "0615", "E", "product", [(1, "9")], date=JAN)
+    b, m = _book(world)  # January: a material and a product exploding through it
     f.post(b, "0615", "E", "product", [(1, "4")], date=dt.date(2026, 2, 3))
     monthclose.close_month(2026, 1)
     assert MonthClose.objects.filter(status="closed").count() == 1
