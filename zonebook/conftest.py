@@ -20,6 +20,13 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _var_dir(settings, tmp_path):
+    """Files the app keeps beside the database (a job's live progress on SQLite) go to the test's own
+    directory: test workers number their jobs from 1 alike and would share var/job-progress/1."""
+    settings.VAR_DIR = tmp_path / "var"
+
+
 @pytest.fixture
 def world(db):
     """Two provinces, three cities, four zones, one enterprise each (plus one extra in zone a1).

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,8 @@ def _write_live_progress(job_id: int, done: int, total: int) -> bool:
             side.close()
     path = _live_path(job_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    # A temporary name of this process and thread: two writers never rename each other's file.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(f"{int(done)} {int(total)}")
     os.replace(tmp, path)
     return False
