@@ -12,8 +12,9 @@ import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 
 from zonebook.core import context
 
@@ -123,6 +124,44 @@ def record(
     return e
 
 
+# Entries written with COPY from this many on (PostgreSQL); fewer go through ``bulk_create``.
+COPY_FROM = 200
+
+
+def save_entries(entries: list[AuditEntry]) -> int:
+    """Insert unsaved entries (``entry``) together, in the caller's transaction.  On PostgreSQL a
+    large set goes out in one ``COPY`` (Django's ``bulk_create`` prepares every field of every
+    entry in Python: 70 µs an entry, the larger part of a batch posting's audit); the entries get
+    no primary key then.  Returns the number written."""
+    _require_transaction("save_entries")
+    entries = list(entries)
+    if not entries:
+        return 0
+    if connection.vendor != "postgresql" or len(entries) < COPY_FROM:
+        AuditEntry.objects.bulk_create(entries, batch_size=2000)
+        return len(entries)
+    from psycopg.types.json import Jsonb
+
+    now = timezone.now()
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in fields]
+    json_at = names.index("changes")
+    at = names.index("at")
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(
+            f"COPY {AuditEntry._meta.db_table} ({', '.join(f.column for f in fields)}) FROM STDIN"
+        ) as copy,
+    ):
+        for e in entries:
+            row = [getattr(e, n) for n in names]
+            row[json_at] = Jsonb(row[json_at])
+            if row[at] is None:
+                row[at] = e.at = now
+            copy.write_row(row)
+    return len(entries)
+
+
 def record_many(
     objs: Iterable[models.Model],
     *,
@@ -138,8 +177,7 @@ def record_many(
         entry(obj, code=code, by=by, action=action, changes=diff({}, snapshot(obj)), message=message)
         for obj in objs
     ]
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    return len(entries)
+    return save_entries(entries)
 
 
 def bulk_update(changes: Iterable, *, code: str, by=None, message: str = "", batch_size: int = 1000) -> int:
@@ -174,7 +212,7 @@ def bulk_update(changes: Iterable, *, code: str, by=None, message: str = "", bat
     for model, items in by_model.items():
         fields = sorted({name for c in items for name in c.fields})
         model._base_manager.bulk_update([c.obj for c in items], fields, batch_size=batch_size)
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    save_entries(entries)
     return len(entries)
 
 

@@ -166,6 +166,34 @@ def copy_in(cur, table: str, columns: str, chunks, options: str = "") -> None:
 
 
 
+def update_rows(cur, table: str, ids, columns: dict[str, tuple[str, list]]) -> int:
+    """Set different values on many rows in one statement: ``columns`` = {column: (PostgreSQL type,
+    values)}, one value per id.  PostgreSQL: ``UPDATE … FROM unnest(arrays)`` (Django's
+    ``bulk_update`` writes a CASE per row and column: 0.5 s for 2,000 rows); SQLite: one
+    ``executemany``.  Returns the number of rows updated."""
+    from django.db import connection
+
+    ids = list(ids)
+    if not ids:
+        return 0
+    names = list(columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{columns[c][0]}[]" for c in names)
+        sets = ", ".join(f"{c} = v.{c}" for c in names)
+        cur.execute(
+            f"UPDATE {table} t SET {sets} FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(names)}) "  # noqa: S608
+            "WHERE t.id = v.id",
+            [ids, *(list(columns[c][1]) for c in names)],
+        )
+        return cur.rowcount
+    sets = ", ".join(f"{c} = %s" for c in names)
+    cur.executemany(
+        f"UPDATE {table} SET {sets} WHERE id = %s",  # noqa: S608
+        list(zip(*(columns[c][1] for c in names), ids, strict=True)),
+    )
+    return len(ids)
+
+
 # -- a second reader on the same snapshot ----------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError, RowError
+from zonebook.core.vector import update_rows
 from zonebook.ledger import services as ledger
 from zonebook.ledger.choices import ListState
 from zonebook.ledger.models import Book, InventoryList
@@ -268,7 +269,7 @@ def apply_receipts(receipts: Sequence[Receipt], *, by=None) -> ReceiptResult:
     flush()
 
     _save_states(receipts)
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    audit.save_entries(entries)
     for r in receipts:
         if r.state == ReceiptState.APPLIED:
             result.applied += 1
@@ -320,20 +321,13 @@ def _save_states(receipts: Sequence[Receipt]) -> None:
                 state=state, effect=effect, reason=reason, applied_at=applied_at
             )
     pairs = [(r.pk, r.inventory_list_id) for r in receipts if r.inventory_list_id]
-    if not pairs:
-        return
-    table = Receipt._meta.db_table
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(
-                f"UPDATE {table} r SET inventory_list_id = v.list_id "
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, list_id) WHERE r.id = v.id",
-                [[p for p, _l in pairs], [lid for _p, lid in pairs]],
-            )
-        else:
-            cur.executemany(
-                f"UPDATE {table} SET inventory_list_id = %s WHERE id = %s", [(lid, p) for p, lid in pairs]
-            )
+        update_rows(
+            cur,
+            Receipt._meta.db_table,
+            [p for p, _l in pairs],
+            {"inventory_list_id": ("bigint", [lid for _p, lid in pairs])},
+        )
 
 
 def _post_book(book_id: int, todo: dict[int, Receipt], lists, done, result: ReceiptResult, by) -> None:

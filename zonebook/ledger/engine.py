@@ -114,6 +114,28 @@ def _exploded(q, hi, lo, split=None):
 LIMB = 21
 
 
+def _collapse(table_: np.ndarray, r_list: np.ndarray, r_item: np.ndarray, er: int, sb: int):
+    """``posting_stage(collapse=True)``: the rows of the items with no withdrawing row (``er`` and
+    ``sb`` ≥ 0 on every row) summed per item, exactly, under the item's last list; the other items'
+    rows kept as they are.  Returns (rows, list positions, items)."""
+    withdraws = (table_[:, er] < 0) | (table_[:, sb] < 0)
+    keep = np.isin(r_item, np.unique(r_item[withdraws]))
+    if keep.all():
+        return table_, r_list, r_item
+    fold = np.flatnonzero(~keep)
+    items, inv = np.unique(r_item[fold], return_inverse=True)
+    inv = inv.reshape(-1)
+    last = np.zeros(len(items), np.int64)
+    np.maximum.at(last, inv, r_list[fold])
+    summed = np.stack([_sum(inv, table_[fold, c], len(items)) for c in range(table_.shape[1])], axis=1)
+    kept = np.flatnonzero(keep)
+    return (
+        np.concatenate([table_[kept], summed.reshape(len(items), table_.shape[1])]),
+        np.concatenate([r_list[kept], last]),
+        np.concatenate([r_item[kept], items]),
+    )
+
+
 def _sum(index: np.ndarray, values: np.ndarray, n: int, magnitude: int | None = None) -> np.ndarray:
     """Exact int64 sums of ``values`` per ``index`` (0 ≤ index < n) with float64 ``bincount``: one pass
     when Σ|values| < 2⁵² (every partial sum is then an integer float64 holds exactly), else one pass per
@@ -770,7 +792,7 @@ def check(
 
 # -- posting: the by-list pivot of a batch ----------------------------------------------------------------
 
-def posting_stage(cur, list_ids, table: str, columns: list[str]) -> dict:
+def posting_stage(cur, list_ids, table: str, columns: list[str], *, collapse: bool = False) -> dict:
     """The by-list pivot of a posting batch — ``sql.pivot_sql(where, by_list=True)`` over the lists
     ``list_ids``, to the last decimal — computed with exact 64-bit integers and binary-COPYed into the
     new temporary table ``table`` (``list_id``, ``item_id``, then ``columns``: the rule columns, the
@@ -782,7 +804,13 @@ def posting_stage(cur, list_ids, table: str, columns: list[str]) -> dict:
     ``ROUND(qty × factor, 5)``: ``_exploded``); the sums are exact (``_sum``).  Three reads: the lists
     with their rules, the lines (one row of binary aggregates per distinct resolved version), the
     consumption rows of their products.  The bound is the recompute's (``bound``): ``Unsupported``
-    is raised before anything is written and the caller runs the numeric SQL."""
+    is raised before anything is written and the caller runs the numeric SQL.
+
+    ``collapse``: the rows of an item none of whose rows withdraws (``er`` and ``sb`` ≥ 0) are summed
+    into one row, under the item's last list.  The running-sum check (``sql.posting._shortfalls``)
+    flags only rows that withdraw, and the balance update sums per item, so both read the same
+    figures; a batch of incoming lists (the customs receipts of imports) then stages a row per item
+    instead of one per (list, item)."""
     import psycopg
 
     from .sql import scrap_bonded
@@ -919,10 +947,14 @@ def posting_stage(cur, list_ids, table: str, columns: list[str]) -> dict:
     table_[:, cols["er"]] -= table_[:, cols["consumption"]]
     table_[:, cols["sb"]] += table_[:, cols["tangible_loss"]]
 
-    list_ids_out = np.array([r[0] for r in lists], np.int64)[row_keys // top_item] if n_out else row_keys
+    r_list, r_item = np.divmod(row_keys, top_item)  # (list position, item) of each row
+    if collapse and n_out:
+        table_, r_list, r_item = _collapse(table_, r_list, r_item, cols["er"], cols["sb"])
+        n_out = len(r_item)
+    list_ids_out = np.array([r[0] for r in lists], np.int64)[r_list] if n_out else r_item
     enc = BinaryCopy(n_out)
     enc.int8(list_ids_out)
-    enc.int8(row_keys % top_item)
+    enc.int8(r_item)
     for n in range(n_cols):
         enc.numeric(table_[:, n], 5)
     cur.execute(

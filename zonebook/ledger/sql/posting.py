@@ -189,8 +189,9 @@ LAST_STAGE: dict = {}
 
 def _stage_by_engine(ids: list[int]) -> bool:
     """Stage the by-list pivot of ``ids`` in ``T_STAGE`` with the exact integer engine
-    (``engine.posting_stage``: the same rows as ``pivot_sql(by_list=True)`` to the last decimal, in a
-    fraction of the time: the numeric SQL spends ~5 µs per exploded row).  False — nothing written —
+    (``engine.posting_stage``: the same figures as ``pivot_sql(by_list=True)`` to the last decimal, in a
+    fraction of the time: the numeric SQL spends ~5 µs per exploded row; the items no list of the
+    batch withdraws from are staged as one row each: ``collapse``).  False — nothing written —
     when the engine is switched off (``LEDGER_RECOMPUTE_ENGINE =
     "sql"``) or the data exceed its 64-bit bound: the caller runs the numeric SQL."""
     from .. import engine
@@ -202,7 +203,7 @@ def _stage_by_engine(ids: list[int]) -> bool:
         return False
     try:
         with connection.cursor() as cur:  # (``Unsupported`` comes before anything is written)
-            info = engine.posting_stage(cur, ids, T_STAGE, STAGE_COLUMNS)
+            info = engine.posting_stage(cur, ids, T_STAGE, STAGE_COLUMNS, collapse=True)
     except engine.Unsupported as exc:
         LAST_STAGE.update(path="sql", reason=str(exc))
         return False

@@ -272,6 +272,42 @@ def test_posting_pivot_equals_the_numeric_sql_to_the_last_decimal(world, seed):
 
 @pg_only
 @pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2])
+def test_collapsed_posting_stage_keeps_the_withdrawing_rows_and_the_item_sums(world, seed):
+    """``collapse=True`` (what posting stages): the rows of an item some list withdraws from are the
+    by-list rows of ``pivot_sql``; every other item is one row holding the exact sum of its rows,
+    under its last list."""
+    from zonebook.ledger.models import InventoryList
+    from zonebook.ledger.sql.movements import pivot_sql
+    from zonebook.ledger.sql.posting import STAGE_COLUMNS
+
+    er, sb = STAGE_COLUMNS.index("er"), STAGE_COLUMNS.index("sb")
+    books = _world_data(world, seed)
+    folded_any = kept_any = False
+    for book in books:
+        ids = list(InventoryList.objects.filter(book=book).values_list("pk", flat=True))
+        marks = ", ".join(["%s"] * len(ids))
+        expected = _pivot_rows(pivot_sql(f"lst.id IN ({marks})", by_list=True), ids * 2)
+        with transaction.atomic(), connection.cursor() as cur:
+            engine.posting_stage(cur, ids, "zb_test_stage", STAGE_COLUMNS, collapse=True)
+            got = _pivot_rows("SELECT * FROM zb_test_stage", [])
+            transaction.set_rollback(True)
+        withdrawing = {i for (_l, i), v in expected.items() if v[er] < 0 or v[sb] < 0}
+        for item in {i for _l, i in expected}:
+            want = {k: v for k, v in expected.items() if k[1] == item}
+            have = {k: v for k, v in got.items() if k[1] == item}
+            if item in withdrawing:
+                assert have == want
+                kept_any = True
+            else:
+                sums = tuple(sum(col) for col in zip(*want.values(), strict=True))
+                assert have == {(max(lid for lid, _i in want), item): sums}
+                folded_any = folded_any or len(want) > 1
+    assert folded_any and kept_any
+
+
+@pg_only
+@pytest.mark.django_db
 @override_settings(ZONEBOOK=WARN)
 def test_posting_on_the_engine_and_on_the_sql_write_the_same_balances(world):
     from zonebook.ledger.sql import posting as sql_posting

@@ -442,7 +442,7 @@ def _audit_created(objs: Sequence[InventoryList], state: str, by) -> None:
                     changes={"state": [ListState.DRAFT, ListState.SUBMITTED]},
                 )
             )
-    AuditEntry.objects.bulk_create(entries_out, batch_size=2000)
+    audit.save_entries(entries_out)
 
 
 @transaction.atomic

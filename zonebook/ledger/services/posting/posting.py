@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError, RowError
+from zonebook.core.vector import update_rows
 
 from ... import locks, queries, sql
 from ...choices import BookStatus, ListState, NegativeBalancePolicy
@@ -174,7 +175,16 @@ def _post_many(
     for lst in with_receipt:
         lst.receipt_number, lst.receipt_date = receipts[lst.pk]
     if with_receipt:
-        InventoryList.objects.bulk_update(with_receipt, ["receipt_number", "receipt_date"], batch_size=2000)
+        with connection.cursor() as cur:
+            update_rows(
+                cur,
+                InventoryList._meta.db_table,
+                [lst.pk for lst in with_receipt],
+                {
+                    "receipt_number": ("text", [lst.receipt_number for lst in with_receipt]),
+                    "receipt_date": ("date", [lst.receipt_date for lst in with_receipt]),
+                },
+            )
     if book.status == BookStatus.FILED:
         _set_status(book, BookStatus.IN_USE, by=by, note=_("first posting"))
     own: dict[int, list[dict]] = {}
@@ -206,7 +216,7 @@ def _post_many(
             )
             for lst in todo
         ]
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    audit.save_entries(entries)
     for lst in todo:
         lst.state, lst.posted_at = ListState.POSTED, now
     return changed, warnings, now
