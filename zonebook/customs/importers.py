@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -132,6 +132,22 @@ def content_hash(head: dict, lines: list[dict]) -> str:
     keep_lines = [dict(zip(_HASH_LINE, map(ln.get, _HASH_LINE, _BLANKS), strict=False)) for ln in lines]
     data = json.dumps([keep_head, keep_lines], ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _prepare(msg: xmlio.Message) -> None:
+    """What the parse processes do for each INV101 message besides parsing it: its content hash and
+    its lines as the ledger's line dicts."""
+    if msg.type == xmlio.INV101 and msg.head:
+        msg.prepared = {"digest": content_hash(msg.head, msg.lines)}
+        try:
+            msg.prepared["lines"] = _ledger_lines(msg.lines, _country_element(msg.head))
+        except ValueError:  # a line number that is not a number: named by the line check
+            pass
+
+
+def _country_element(head: dict) -> str:
+    """The element a line's country is read from: the destination of an export, else the origin."""
+    return "destinationNatcd" if head.get("impexpMarkcd") == "E" else "natcd"
 
 
 class XmlKind:
@@ -263,7 +279,7 @@ class Inv101Import(XmlKind, InventoryListImport):
         group: list = []
         seen: dict[tuple[str, str], tuple[str, str]] = {}  # (book, internal no) → (hash, message label)
         try:
-            for msg in xmlio.read_messages(path, filename):
+            for msg in xmlio.read_messages(path, filename, prepare=_prepare):
                 group.append(msg)
                 if len(group) >= DEDUPE_GROUP:
                     yield from self._group(group, seen, result)
@@ -302,7 +318,7 @@ class Inv101Import(XmlKind, InventoryListImport):
         stored = self._stored(checked)
         for msg in checked:
             key = (msg.head["putrecNo"].upper(), msg.head["etpsInnerInvtNo"])
-            digest = content_hash(msg.head, msg.lines)
+            digest = msg.prepared.get("digest") or content_hash(msg.head, msg.lines)
             before = seen.get(key)
             if before is not None:
                 if before[0] == digest:
@@ -403,7 +419,8 @@ class Inv101Import(XmlKind, InventoryListImport):
         values["book"] = head["putrecNo"].upper()
         values["number"] = head["bondInvtNo"].strip().upper()
         values["lines"] = msg.lines
-        values["country_element"] = "destinationNatcd" if head.get("impexpMarkcd") == "E" else "natcd"
+        values["country_element"] = _country_element(head)
+        values["ledger_lines"] = msg.prepared.get("lines")
         raw = {k: head.get(e, "") for k, e in HEAD_ELEMENTS.items()}
         raw["message"] = msg.label
         raw["lines"] = len(msg.lines)
@@ -436,13 +453,17 @@ class Inv101Import(XmlKind, InventoryListImport):
             header = {
                 k: v[k] for k in LIST_HEADER if k not in ("book", "action") and v.get(k) not in (None, "")
             }
-            lines = _ledger_lines(v["lines"], v["country_element"])
+            lines = v["ledger_lines"]
+            if lines is None:
+                lines = _ledger_lines(v["lines"], v["country_element"])
             batches.setdefault(book.pk, (book, []))[1].append((row, header, lines))
         staged = self.staging and not self.validating
         for book, items in batches.values():
             # posting order is the declaration date (stable: file order within a day)
             items.sort(key=lambda it: it[1]["declaration_date"])
-            for chunk in _chunks(items, STAGE_LINES if staged else CHUNK_LINES):
+            # committed chunks while staging on SQLite (each holds the one write lock: kept short)
+            size = STAGE_LINES if staged and connection.vendor == "sqlite" else CHUNK_LINES
+            for chunk in _chunks(items, size):
                 created: list = []
                 t0 = time.perf_counter()
                 exc = self.attempt(
@@ -589,7 +610,7 @@ class Inv101Import(XmlKind, InventoryListImport):
 # (ledger line key, element) of the lines; the country is read from natcd or destinationNatcd
 _LINE_KEYS = (*LINE_ELEMENTS, "country")
 _LINE_SOURCES = {country: (*LINE_ELEMENTS.values(), country) for country in ("natcd", "destinationNatcd")}
-# Lines per create call: committed chunks when staged, larger ones when checking only.
+# Lines per create call: committed chunks when staged on SQLite, larger ones otherwise.
 STAGE_LINES = 5_000
 CHUNK_LINES = 20_000
 

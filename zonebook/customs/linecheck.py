@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from zonebook.ledger.models import BookItem
-from zonebook.registry.models.codes import UNIT_TABLE, Code, CodeTable
+from zonebook.registry.models.codes import UNIT_TABLE, Code, CodeTable, unit_codes
 
 TABLE = "customs_stage_line"
 # (column, element) staged per line, in order; all text as the message wrote it
@@ -161,9 +161,52 @@ def _stage(cur, messages: Sequence[tuple[int, int, str, list[dict]]]) -> set[int
     return flagged
 
 
+def _all_clean(messages: Sequence[tuple[int, int, str, list[dict]]]) -> bool:
+    """True when no line of ``messages`` has a problem the query below would report, decided without
+    writing the lines anywhere: every message's block passes the format expression (``_CLEAN_BLOCK``:
+    the numbers and the required line number, item number and quantity), and each distinct (book,
+    kind, item number, units, HS code given) of the lines names an item of the book with that unit
+    (or none filed) and units of the code table — one query for the items, one for the unit table.
+    False as soon as anything is doubtful: the query then names every problem."""
+    for r, book_id, kind, lines in messages:
+        if _CLEAN_BLOCK.fullmatch(_block(r, book_id, kind, lines)) is None:
+            return False
+    combos = {
+        (
+            book_id,
+            kind,
+            int(g("putrecSeqno")),
+            g("dclUnitcd", ""),
+            g("lawfUnitcd", ""),
+            g("secdLawfUnitcd", ""),
+            bool(g("gdecd")),
+        )
+        for _r, book_id, kind, lines in messages
+        for g in (line.get for line in lines)
+    }
+    if not all(c[3] and c[6] for c in combos):  # a unit or an HS code missing
+        return False
+    units = unit_codes()
+    if not all(c[3] in units and (not c[4] or c[4] in units) and (not c[5] or c[5] in units) for c in combos):
+        return False
+    wanted = {(b, k, seq) for b, k, seq, *_rest in combos}
+    filed = {
+        (b, k, seq): unit
+        for b, k, seq, unit in BookItem.objects.filter(
+            book_id__in={b for b, _k, _s in wanted}, seq_no__in={s for _b, _k, s in wanted}
+        ).values_list("book_id", "kind", "seq_no", "unit")
+    }
+    for b, k, seq, unit, *_rest in combos:
+        have = filed.get((b, k, seq))
+        if have is None or (have and have != unit):
+            return False
+    return True
+
+
 def problems(messages: Sequence[tuple[int, int, str, list[dict]]]) -> list[Problem]:
-    """The problems of the staged lines, in (message, line) order."""
-    if not messages:
+    """The problems of the staged lines, in (message, line) order.  A batch without any
+    (``_all_clean``, the usual case) is not staged at all."""
+    if not messages or _all_clean(messages):
         return []
     items = BookItem._meta.db_table
     codes, tables = Code._meta.db_table, CodeTable._meta.db_table

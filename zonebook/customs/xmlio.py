@@ -22,8 +22,10 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import struct
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
@@ -84,6 +86,8 @@ class Message:
     head: dict[str, str] = field(default_factory=dict)
     result: dict[str, str] = field(default_factory=dict)  # HdeApprResult of a receipt
     lines: list[dict[str, str]] = field(default_factory=list)
+    # what the importer's ``prepare`` derived from the message in the parse process (``read_messages``)
+    prepared: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -120,9 +124,11 @@ def _unsafe_name(name: str) -> bool:
     return ".." in parts
 
 
-def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase | None, int]]:
+def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase | None, int | list]]:
     """``(name, stream, size)`` of each XML document of the file, one at a time.  A zip is checked
-    whole (names, sizes, ratios) before its first member is opened."""
+    whole (names, sizes, ratios) before its first member is opened.  A zip of ``PARALLEL_FROM``
+    stored or deflated members or more, when processes can parse it, yields once ``("", None,
+    directory entries)`` instead: ``read_messages`` hands the entries to its worker processes."""
     ext = Path(filename).suffix.lower()
     if ext == ".zip" or zipfile.is_zipfile(path):
         try:
@@ -146,9 +152,20 @@ def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase 
                         _("The zip member “%(name)s” expands to %(size)d bytes; this is refused as unsafe.")
                         % {"name": info.filename, "size": info.file_size}
                     )
-            for info in sorted(infos, key=lambda i: i.filename):
-                if not info.filename.lower().endswith(".xml"):
-                    continue
+            xml = [i for i in sorted(infos, key=lambda i: i.filename) if i.filename.lower().endswith(".xml")]
+            if (
+                len(xml) >= PARALLEL_FROM
+                and parallel_workers() > 1
+                and all(i.compress_type in _PLAIN and not i.flag_bits & 1 for i in xml)
+            ):
+                # many members: ``read_messages`` parses them in processes, which read each member
+                # from the archive by its directory entry (handed over instead of a stream)
+                yield "", None, [
+                    (i.filename, i.header_offset, i.compress_size, i.compress_type, i.file_size, i.CRC)
+                    for i in xml
+                ]
+                return
+            for info in xml:
                 with zf.open(info) as fh:
                     yield info.filename, fh, info.file_size
         return
@@ -340,19 +357,127 @@ def parse_stream(source: str, ordinal: int, stream, size: int | None = None) -> 
     return msg
 
 
-def read_messages(path: Path, filename: str) -> Iterator[Message | BadMessage]:
-    """Every message of the file, in order (zip members by name); raises FileRefused."""
+def read_messages(
+    path: Path, filename: str, prepare: Callable | None = None, workers: int | None = None
+) -> Iterator[Message | BadMessage]:
+    """Every message of the file, in order (zip members by name); raises FileRefused.
+
+    ``prepare(message)``: run on each parsed message before it is yielded (a module-level function:
+    the import's own per-message work, e.g. its content hash).  A zip of ``PARALLEL_FROM`` members or
+    more is read by ``workers`` processes (``parallel_workers()`` by default; 1 reads here): each
+    opens the archive itself, parses a run of ``PARALLEL_CHUNK`` members and prepares them, and the
+    messages come back in order, at most ``PARALLEL_AHEAD`` runs ahead of the caller (the memory
+    stays bounded however large the archive)."""
     if Path(filename).suffix.lower() not in XML_EXTENSIONS:
         raise FileRefused(
             _("Unsupported file type “%(ext)s”; send an .xml message or a .zip of messages.")
             % {"ext": Path(filename).suffix or "?"}
         )
+    workers = parallel_workers() if workers is None else workers
     ordinal = 0
-    for name, stream, size in members(path, filename):
+    source = members(path, filename)
+    for name, stream, size in source:
+        if stream is None:  # ``members`` hands over a large zip's directory entries: read in processes
+            source.close()  # (the archive's own directory is no longer held)
+            yield from _read_parallel(path, size, prepare, workers)
+            ordinal = len(size)
+            break
         ordinal += 1
-        yield parse_stream(name, ordinal, stream, size)
+        msg = parse_stream(name, ordinal, stream, size)
+        if prepare is not None and isinstance(msg, Message):
+            prepare(msg)
+        yield msg
     if ordinal == 0:
         raise FileRefused(_("The file holds no XML message."))
+
+
+_PLAIN = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+# Zips of this many members or more are parsed by worker processes (``read_messages``).
+PARALLEL_FROM = 200
+PARALLEL_CHUNK = 100  # members per task
+PARALLEL_AHEAD = 8  # tasks in flight per worker at most
+
+
+def parallel_workers() -> int:
+    """Processes that parse a large zip: ``CUSTOMS_PARSE_WORKERS``, else the machine's cores (at most
+    4); 1 (no process) where processes cannot be forked."""
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    configured = getattr(settings, "CUSTOMS_PARSE_WORKERS", None)
+    return max(1, int(configured) if configured is not None else min(4, os.cpu_count() or 1))
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3I2H")  # a zip member's local file header (30 bytes)
+
+
+def _member_bytes(fh, member: tuple) -> bytes:
+    """The content of one zip member read straight from the archive (``fh``) by its central
+    directory entry ``member`` = (name, header offset, compressed size, method, size, CRC):
+    stored or deflated, never expanded past ``size`` (already checked against the limits), its
+    CRC checked."""
+    _name, offset, csize, method, size, crc = member
+    fh.seek(offset)
+    head = _LOCAL_HEADER.unpack(fh.read(_LOCAL_HEADER.size))
+    if head[0] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    fh.seek(offset + _LOCAL_HEADER.size + head[9] + head[10])
+    data = fh.read(csize)
+    if method == zipfile.ZIP_DEFLATED:
+        z = zlib.decompressobj(-15)
+        data = z.decompress(data, size + 1)
+    if len(data) != size or zlib.crc32(data) != crc:
+        raise zipfile.BadZipFile("the member's size or CRC does not match the directory")
+    return data
+
+
+def _parse_run(path: str, run: list[tuple], first: int, prepare: Callable | None) -> list:
+    """A worker's task: parse (and prepare) the zip members ``run`` of the archive at ``path``."""
+    out = []
+    with open(path, "rb") as fh:
+        for k, member in enumerate(run):
+            try:
+                data = _member_bytes(fh, member)
+            except (zipfile.BadZipFile, zlib.error, struct.error) as exc:
+                out.append(BadMessage(member[0], first + k, "", _("The zip member is damaged: %(e)s") % {"e": exc}))
+                continue
+            msg = parse_stream(member[0], first + k, io.BytesIO(data), len(data))
+            if prepare is not None and isinstance(msg, Message):
+                prepare(msg)
+            out.append(msg)
+    return out
+
+
+def _read_parallel(path: Path, run: list[tuple], prepare: Callable | None, workers: int):
+    """The messages of the zip members ``run`` (checked by ``members``), parsed by ``workers``
+    forked processes, in order."""
+    import collections
+    import multiprocessing
+
+    runs = [(k, run[k : k + PARALLEL_CHUNK]) for k in range(0, len(run), PARALLEL_CHUNK)]
+    if workers <= 1:
+        for k, part in runs:
+            yield from _parse_run(str(path), part, k + 1, prepare)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pending: collections.deque = collections.deque()
+        todo = iter(runs)
+
+        def submit(k: int, part: list) -> None:
+            pending.append(pool.apply_async(_parse_run, (str(path), part, k + 1, prepare)))
+
+        for k, part in todo:
+            submit(k, part)
+            if len(pending) >= workers * PARALLEL_AHEAD:
+                break
+        while pending:
+            done = pending.popleft().get()
+            nxt = next(todo, None)
+            if nxt is not None:
+                submit(*nxt)
+            yield from done
 
 
 # -- writing --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection
@@ -103,6 +103,9 @@ class LineContext:
     items: dict[int, BookItem]
     hs_known: set[str]
     spans: set[tuple]
+    # the derived text fields of each (item, given texts) combination met so far, shared by the lists
+    # validated with this context (``_columns``; keyed by what the derivation depends on)
+    memo: dict = field(default_factory=dict)
 
 
 def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]]) -> LineContext:
@@ -256,7 +259,16 @@ def _columns(
         built = [derive(k) for k in range(n)]
         derived, fields = built, None
     else:
-        fields = {c: derive(k) for c, k in first.items()}
+        # the lists of a batch repeat their items' combinations: each is derived once per context
+        # (and per declaration date for products, whose version in force depends on it)
+        given_names = tuple(name for name, t in zip(TEXT_GIVEN, texts, strict=True) if t is not None)
+        memo = ctx.memo.setdefault((item_kind, on if item_kind == ItemKind.PRODUCT else None, given_names), {})
+        fields = {}
+        for c, k in first.items():
+            f = memo.get(c)
+            if f is None:
+                f = memo[c] = derive(k)
+            fields[c] = f
         built = [fields[c] for c in combos]
         derived = fields.values()
     if any(f[1] for f in derived):
@@ -337,7 +349,7 @@ def _rows(c: Columns) -> list[tuple]:
     return _ordered(out)
 
 
-def _write_lines(c: Columns, sink) -> None:
+def _write_lines(c: Columns, sink, frags_memo: dict | None = None) -> None:
     """Hand validated columns to a ``line_writer`` sink, ``SINK_CHUNK`` lines at a time, so that the
     database writes one chunk while the next is formatted: as COPY text formatted straight from the
     columns (each distinct combination's text fields formatted and escaped once) when the rows are
@@ -348,7 +360,15 @@ def _write_lines(c: Columns, sink) -> None:
         for k in range(0, n, SINK_CHUNK):
             sink.rows(rows[k : k + SINK_CHUNK])
         return
-    frags = {key: _text_frags(f[0]) for key, f in c.fields.items()}
+    if frags_memo is None:
+        frags = {key: _text_frags(f[0]) for key, f in c.fields.items()}
+    else:  # (lists validated with one context share their combinations' derived fields: ``memo``)
+        frags = {}
+        for key, f in c.fields.items():
+            text = frags_memo.get(id(f))
+            if text is None:
+                text = frags_memo[id(f)] = _text_frags(f[0])
+            frags[key] = text
     columns = (
         _text_column(c.line_nos),
         [frags[key] for key in c.combos],
@@ -576,6 +596,20 @@ def line_writer(list_id: int):
     cols = ", ".join(("inventory_list_id", *LINE_COLUMNS))
     with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         yield _Sink(copy, list_id)
+
+
+def _insert_columns(lists: Sequence[tuple[int, Columns]]) -> None:
+    """The validated lines of several lists, ``[(list_id, Columns), …]``: one ``COPY`` formatted
+    straight from the columns (``_write_lines``) on PostgreSQL, the rows otherwise."""
+    if connection.vendor != "postgresql":
+        _insert_many([(list_id, _rows(c)) for list_id, c in lists])
+        return
+    table = InventoryListLine._meta.db_table
+    cols = ", ".join(("inventory_list_id", *LINE_COLUMNS))
+    frags_memo: dict = {}  # id of a derived combination (alive in the Columns) → its COPY text
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for list_id, c in lists:
+            _write_lines(c, _Sink(copy, list_id), frags_memo)
 
 
 def _insert_many(lists: Sequence[tuple[int, Sequence[tuple]]]) -> None:

@@ -33,10 +33,11 @@ from ...models.inventory import validate_list_number
 from .._common import full_clean
 from .checks import Tables, check_book_accepts, check_mode_allowed, find_rule
 from .lines import (
+    Columns,
     _build_lines,
     _columns,
+    _insert_columns,
     _insert_lines,
-    _insert_many,
     _rows,
     _totals,
     _write_lines,
@@ -352,7 +353,7 @@ def create_inventory_lists(
             kind,
             [lines for h, (_hd, lines) in zip(cleaned, entries, strict=True) if h and h["item_kind"] == kind],
         )
-    built: list[tuple[dict, list[tuple]]] = []
+    built: list[tuple[dict, Columns]] = []
     for k, (h, (_header, lines)) in enumerate(zip(cleaned, entries, strict=True)):
         if h is None:
             continue
@@ -367,7 +368,7 @@ def create_inventory_lists(
             )
         try:
             tables.check(book, h)
-            rows = _build_lines(book, h["item_kind"], lines, h["declaration_date"], contexts[h["item_kind"]])
+            rows = _columns(book, h["item_kind"], lines, h["declaration_date"], contexts[h["item_kind"]])
         except DomainError as exc:
             if exc.details:
                 for d in exc.details:
@@ -392,7 +393,7 @@ def create_inventory_lists(
     objs = []
     for h, rows in built:
         inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
-        inv.line_count, inv.total_amount = _totals(rows)
+        inv.line_count, inv.total_amount = rows.totals()
         full_clean(inv, exclude=["rule", "reverses", "book", "enterprise"], checked_in_sql=True)
         if staged:
             inv.state = ListState.IMPORTING
@@ -400,7 +401,7 @@ def create_inventory_lists(
             inv.state, inv.submitted_at = state, now
         objs.append(inv)
     InventoryList.objects.bulk_create(objs, batch_size=1000)
-    _insert_many([(inv.pk, rows) for inv, (_h, rows) in zip(objs, built, strict=True)])
+    _insert_columns([(inv.pk, cols) for inv, (_h, cols) in zip(objs, built, strict=True)])
     if staged:
         return BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
     _audit_created(objs, state, by)
