@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from zonebook.core import modules
+        from zonebook.core import lookups, modules  # noqa: F401  (lookups registers ``field__any``)
 
         # Each app's registration.py declares its menus, panels, kinds, schedules, imports and demo
         # (core.modules); core runs first, so the platform apps' ready() find every declaration.

@@ -364,7 +364,7 @@ class Inv101Import(XmlKind, InventoryListImport):
         if not pairs:
             return {}
         out = {}
-        qs = InventoryMessage.objects.filter(internal_number__in={i for _b, i in pairs}).select_related(
+        qs = InventoryMessage.objects.filter(internal_number__any={i for _b, i in pairs}).select_related(
             "book"
         )
         for m in qs.filter(book__number__in={b for b, _i in pairs}):
@@ -583,13 +583,13 @@ class Inv101Import(XmlKind, InventoryListImport):
     def finish(self, numbers: set[str], by) -> None:
         """Mark the new lists as coming from customs, record their messages, apply waiting receipts."""
         lists = list(
-            InventoryList.objects.filter(number__in=[n for n in numbers if n in self.messages]).values_list(
+            InventoryList.objects.filter(number__any=[n for n in numbers if n in self.messages]).values_list(
                 "pk", "number", "book_id", "enterprise_id"
             )
         )
         if not lists:
             return
-        InventoryList.objects.filter(pk__in=[pk for pk, *_ in lists]).update(source=ListSource.CUSTOMS)
+        InventoryList.objects.filter(pk__any=[pk for pk, *_ in lists]).update(source=ListSource.CUSTOMS)
         InventoryMessage.objects.bulk_create(
             [
                 InventoryMessage(

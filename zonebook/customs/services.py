@@ -90,7 +90,7 @@ def record_receipts(
     file in their time order: ``apply_in_time_order``).  Receipt numbers already stored are
     skipped: replaying a receipt changes nothing."""
     ids = [it["message_id"] for it in items]
-    known = set(Receipt.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
+    known = set(Receipt.objects.filter(message_id__any=ids).values_list("message_id", flat=True))
     new, seen = [], set()
     for it in items:
         if it["message_id"] in known or it["message_id"] in seen:
@@ -114,7 +114,7 @@ def record_receipts(
         )
     Receipt.objects.bulk_create(new, batch_size=2000)
     if connection_needs_ids(new):
-        stored = {r.message_id: r for r in Receipt.objects.filter(message_id__in=[r.message_id for r in new])}
+        stored = {r.message_id: r for r in Receipt.objects.filter(message_id__any=[r.message_id for r in new])}
         new = [stored[r.message_id] for r in new]
     result = apply_receipts(new, by=by) if apply else ReceiptResult(waiting=len(new))
     result.received = len(new)
@@ -137,11 +137,11 @@ def apply_in_time_order(ids: Sequence[int], *, by=None) -> ReceiptResult:
     time so the memory stays bounded."""
     result = ReceiptResult()
     ordered = list(
-        Receipt.objects.filter(pk__in=list(ids)).order_by("receipt_time", "pk").values_list("pk", flat=True)
+        Receipt.objects.filter(pk__any=list(ids)).order_by("receipt_time", "pk").values_list("pk", flat=True)
     )
     for k in range(0, len(ordered), APPLY_CHUNK):
         part = ordered[k : k + APPLY_CHUNK]
-        receipts = list(Receipt.objects.filter(pk__in=part).select_related("book"))
+        receipts = list(Receipt.objects.filter(pk__any=part).select_related("book"))
         result.add(apply_receipts(receipts, by=by))
     return result
 
@@ -169,8 +169,8 @@ def _match(receipts: Sequence[Receipt]) -> dict[int, InventoryList]:
     numbers = {r.list_number for r in receipts if r.list_number}
     internals = {r.internal_number for r in receipts if r.internal_number}
     found = (
-        InventoryList.objects.filter(book_id__in=books, direction=1)
-        .filter(Q(number__in=numbers) | Q(internal_number__in=internals))
+        InventoryList.objects.filter(book_id__any=books, direction=1)
+        .filter(Q(number__any=numbers) | Q(internal_number__any=internals))
         .exclude(state=ListState.IMPORTING)
     )
     by_number, by_internal = {}, {}
@@ -317,7 +317,7 @@ def _save_states(receipts: Sequence[Receipt]) -> None:
         groups.setdefault((r.state, r.effect, r.reason, r.applied_at), []).append(r.pk)
     for (state, effect, reason, applied_at), ids in groups.items():
         for k in range(0, len(ids), 2000):
-            Receipt.objects.filter(pk__in=ids[k : k + 2000]).update(
+            Receipt.objects.filter(pk__any=ids[k : k + 2000]).update(
                 state=state, effect=effect, reason=reason, applied_at=applied_at
             )
     pairs = [(r.pk, r.inventory_list_id) for r in receipts if r.inventory_list_id]

@@ -329,7 +329,7 @@ def reopen_for_lists(list_ids, by=None) -> int:
     if not ids:
         return 0
     affecting = InventoryList.objects.filter(
-        pk__in=ids, book_id=OuterRef("book_id"), declaration_date__lte=OuterRef("last_day")
+        pk__any=ids, book_id=OuterRef("book_id"), declaration_date__lte=OuterRef("last_day")
     )
     closes = list(
         MonthClose.objects.select_for_update(of=("self",))
@@ -341,7 +341,7 @@ def reopen_for_lists(list_ids, by=None) -> int:
         return 0
     cause = {}
     for pk, book_id, number, day in (
-        InventoryList.objects.filter(pk__in=ids, book_id__in=list({mc.book_id for mc in closes}))
+        InventoryList.objects.filter(pk__any=ids, book_id__in=list({mc.book_id for mc in closes}))
         .order_by("declaration_date", "pk").values_list("pk", "book_id", "number", "declaration_date")
     ):
         cause.setdefault(book_id, (pk, number, day))

@@ -339,10 +339,10 @@ def create_inventory_lists(
                 )
             else:
                 seen[h[key]] = k
-    taken = set(InventoryList.objects.filter(number__in=list(numbers)).values_list("number", flat=True))
+    taken = set(InventoryList.objects.filter(number__any=list(numbers)).values_list("number", flat=True))
     taken_internal = set(
         InventoryList.objects.filter(
-            enterprise_id=book.enterprise_id, internal_number__in=list(internals)
+            enterprise_id=book.enterprise_id, internal_number__any=list(internals)
         ).values_list("internal_number", flat=True)
     )
     tables = Tables(book, {h.get("supervision_mode") for h in cleaned if h})
@@ -458,7 +458,7 @@ def publish_staged_lists(book: Book, list_ids: Sequence[int], *, action: str, by
         return BatchResult([], message=_("No lists."))
     objs = list(
         InventoryList.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids, book_id=book.pk, state=ListState.IMPORTING)
+        .filter(pk__any=ids, book_id=book.pk, state=ListState.IMPORTING)
         .order_by("pk")
     )
     if len(objs) != len(ids):
@@ -470,7 +470,7 @@ def publish_staged_lists(book: Book, list_ids: Sequence[int], *, action: str, by
     now = timezone.now()
     state = ListState.DRAFT if action == "draft" else ListState.SUBMITTED
     submitted_at = now if state == ListState.SUBMITTED else None
-    InventoryList.objects.filter(pk__in=ids).update(state=state, submitted_at=submitted_at)
+    InventoryList.objects.filter(pk__any=ids).update(state=state, submitted_at=submitted_at)
     for inv in objs:
         inv.book = book  # one book for every audit scope
         inv.state, inv.submitted_at = state, submitted_at

@@ -148,7 +148,7 @@ def _post_many(
     for lst in todo:
         by_rule.setdefault(lst.rule.pk, []).append(lst.pk)
     for rule_id, pks in by_rule.items():
-        InventoryList.objects.filter(pk__in=pks).update(rule_id=rule_id)
+        InventoryList.objects.filter(pk__any=pks).update(rule_id=rule_id)
     explode = [lst.pk for lst in todo if lst.rule.explode] if resolve else []
     if explode:
         problems = sql.check_versions_many(explode, resolve=not fresh)
@@ -167,24 +167,27 @@ def _post_many(
             raise _shortfall_error(warnings) if single else _batch_shortfall_error(todo, warnings)
         queries.refresh_book_summaries([book.pk])
     now = timezone.now()
-    InventoryList.objects.filter(pk__in=[lst.pk for lst in todo]).update(
-        state=ListState.POSTED, posted_at=now
-    )
-    monthclose.reopen_for_lists([lst.pk for lst in todo], by=by)  # back-dated: reopens closed months
-    with_receipt = [lst for lst in todo if lst.pk in receipts]
-    for lst in with_receipt:
-        lst.receipt_number, lst.receipt_date = receipts[lst.pk]
-    if with_receipt:
+    ids = [lst.pk for lst in todo]
+    if receipts:  # state, time and the receipts in one pass over the rows (each pass rewrites them)
+        for lst in todo:
+            if lst.pk in receipts:
+                lst.receipt_number, lst.receipt_date = receipts[lst.pk]
+        ops = connection.ops  # (the values as the ORM writes them: SQLite stores text)
         with connection.cursor() as cur:
             update_rows(
                 cur,
                 InventoryList._meta.db_table,
-                [lst.pk for lst in with_receipt],
+                ids,
                 {
-                    "receipt_number": ("text", [lst.receipt_number for lst in with_receipt]),
-                    "receipt_date": ("date", [lst.receipt_date for lst in with_receipt]),
+                    "state": ("text", [ListState.POSTED] * len(ids)),
+                    "posted_at": ("timestamptz", [ops.adapt_datetimefield_value(now)] * len(ids)),
+                    "receipt_number": ("text", [lst.receipt_number for lst in todo]),
+                    "receipt_date": ("date", [ops.adapt_datefield_value(lst.receipt_date) for lst in todo]),
                 },
             )
+    else:
+        InventoryList.objects.filter(pk__any=ids).update(state=ListState.POSTED, posted_at=now)
+    monthclose.reopen_for_lists(ids, by=by)  # back-dated: reopens closed months
     if book.status == BookStatus.FILED:
         _set_status(book, BookStatus.IN_USE, by=by, note=_("first posting"))
     own: dict[int, list[dict]] = {}
@@ -497,7 +500,7 @@ def post_inventory_lists(
         return _Posted([], message=_("No lists."))
     lists = list(
         InventoryList.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids)
+        .filter(pk__any=ids)
         .order_by("declaration_date", "pk")
     )
     errors: list[RowError] = []
@@ -570,7 +573,7 @@ def post_lists(list_ids: Sequence[int], *, by=None) -> BatchResult:
     scoped queryset)."""
     ids = sorted({int(i) for i in list_ids})
     books: dict[int, list[int]] = {}
-    for pk, book_id in InventoryList.objects.filter(pk__in=ids).values_list("pk", "book_id"):
+    for pk, book_id in InventoryList.objects.filter(pk__any=ids).values_list("pk", "book_id"):
         books.setdefault(book_id, []).append(pk)
     found = {pk for pks in books.values() for pk in pks}
     errors = [RowError(None, "list", str(pk), _("no such list")) for pk in ids if pk not in found]
