@@ -237,3 +237,23 @@ def test_fixed_query_count(handbook):
     # 20 lists: their 40 audit rows still fit one SQLite INSERT batch (999 parameters / 21 audit
     # columns = 47 rows); beyond that SQLite splits a bulk INSERT by its parameter limit, not per list
     assert run(3) == run(20)
+
+
+def test_lists_of_one_batch_share_derived_fields_but_not_what_differs(handbook):
+    """The lists of one call derive each (item, given texts) once (``LineContext.memo``); a list that
+    gives other columns, or a product list of another date (another version in force), derives its own."""
+    b, m, p = handbook
+    f.bom(p, m, "1", version="2", valid_from=dt.date(2026, 4, 1))
+    from zonebook.ledger.models import Consumption
+
+    Consumption.objects.filter(product=p, version="0").update(valid_to=dt.date(2026, 3, 31))
+    named = entry("0615", "I", "material", [(1, 1)])
+    named[1][0]["name"] = m.hs_code  # the same text as the next list's HS code, in another column
+    plain = entry("0615", "I", "material", [(1, 2)])
+    hs_only = entry("0615", "I", "material", [(1, 3)])
+    hs_only[1][0]["hs_code"] = m.hs_code
+    march = entry("0615", "E", "product", [(1, 1)], on=dt.date(2026, 3, 15))
+    april = entry("0615", "E", "product", [(1, 1)], on=dt.date(2026, 4, 15))
+    out = services.create_inventory_lists(b, [named, plain, hs_only, march, april])
+    got = [lst.lines.values_list("name", "resolved_version").get() for lst in out.lists]
+    assert got == [(m.hs_code, ""), (m.name, ""), (m.name, ""), (p.name, "0"), (p.name, "2")]

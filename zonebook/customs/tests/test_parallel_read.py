@@ -1,0 +1,122 @@
+"""Large zips are parsed by worker processes (xmlio.read_messages): the same messages, in the same
+order, with the same errors and the importer's prepared values, as when read here; a damaged member
+is named; a whole import through the processes posts what the serial reader posts."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from zonebook.core.imports import pipeline
+from zonebook.customs import linecheck, xmlio
+from zonebook.customs.importers import Inv101Import, _prepare
+from zonebook.customs.models import InventoryMessage
+from zonebook.ledger.models import InventoryList
+
+from . import builders as b
+
+
+@pytest.fixture
+def small_runs(monkeypatch):
+    """Processes from 3 members on, 2 members per task: a few messages cover many tasks."""
+    monkeypatch.setattr(xmlio, "PARALLEL_FROM", 3)
+    monkeypatch.setattr(xmlio, "PARALLEL_CHUNK", 2)
+    monkeypatch.setattr(xmlio, "PARALLEL_AHEAD", 1)
+
+
+def _zip(tmp_path, cbook, *, stored=False):
+    members = {f"m{i:02d}.xml": b.inv101(b.head(cbook), [b.line(1, i + 1), b.line(2, 3, gds=2)]) for i in range(7)}
+    members["m03.xml"] = b"<Package><broken></Package>"
+    members["m05.xml"] = b.receipt(cbook, number="QD510126I000000001")
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as zf:
+        for name, data in sorted(members.items(), reverse=True):  # (read in name order whatever the order here)
+            zf.writestr(name, data)
+    return path
+
+
+def _plain(msgs):
+    return [
+        (m.source, m.ordinal, m.element, m.reason)
+        if isinstance(m, xmlio.BadMessage)
+        else (m.source, m.ordinal, m.type, m.message_id, m.head, m.result, m.lines, m.prepared)
+        for m in msgs
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", [False, True])
+def test_processes_read_what_the_serial_reader_reads(world, cbook, tmp_path, small_runs, stored):
+    path = _zip(tmp_path, cbook, stored=stored)
+    kinds = list(xmlio.members(path, path.name))
+    assert len(kinds) == 1 and kinds[0][1] is None and len(kinds[0][2]) == 7  # handed over as entries
+    parallel = _plain(xmlio.read_messages(path, path.name, prepare=_prepare, workers=2))
+    serial = _plain(xmlio.read_messages(path, path.name, prepare=_prepare, workers=1))
+    assert parallel == serial
+    assert [p[1] for p in parallel] == list(range(1, 8))
+    assert [p[0] for p in parallel] == [f"m{i:02d}.xml" for i in range(7)]
+    assert "malformed" in parallel[3][3]
+    assert parallel[5][2] == "INV201" and parallel[5][7] == {}  # a receipt: nothing prepared
+    assert parallel[0][7]["digest"] and parallel[0][7]["lines"][0]["item_seq_no"] == "1"
+
+
+@pytest.mark.django_db
+def test_a_damaged_member_is_named(world, cbook, tmp_path, small_runs):
+    path = _zip(tmp_path, cbook, stored=True)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("m02.xml")
+    at = data.index(b"<", info.header_offset + 30 + len(info.filename))  # the member's first byte
+    data[at + 5] ^= 0xFF  # flip a byte of the member: the CRC no longer matches
+    path.write_bytes(bytes(data))
+    msgs = list(xmlio.read_messages(path, path.name, workers=2))
+    bad = msgs[2]
+    assert isinstance(bad, xmlio.BadMessage) and bad.source == "m02.xml" and "damaged" in bad.reason
+    assert all(isinstance(m, xmlio.Message) for k, m in enumerate(msgs) if k not in (2, 3))
+
+
+@pytest.mark.django_db
+def test_an_import_through_the_processes_writes_the_lists(world, cbook, tmp_path, small_runs):
+    members = {f"m{i:02d}.xml": b.inv101(b.head(cbook), [b.line(1, i + 1), b.line(2, 2, gds=2)]) for i in range(5)}
+    path = b.zip_of(tmp_path, "five.zip", members)
+    result = pipeline.run(Inv101Import, path, path.name, world.users.enterprise)
+    assert result.ok, result.errors
+    assert InventoryList.objects.filter(book=cbook).count() == 5
+    assert InventoryMessage.objects.count() == 5
+    # replayed through the processes: the prepared digests equal the stored ones, nothing changes
+    again = pipeline.run(Inv101Import, path, path.name, world.users.enterprise)
+    assert again.ok and InventoryList.objects.filter(book=cbook).count() == 5
+
+
+@pytest.mark.django_db
+def test_a_clean_batch_is_checked_without_staging_its_lines(world, cbook, django_assert_max_num_queries):
+    lines = [b.line(1, 5), b.line(2, "0.12345", gds=2, lawfUnitcd="007")]
+    batch = [(0, cbook.pk, "material", lines)]
+    assert linecheck._all_clean(batch)
+    with django_assert_max_num_queries(2):  # the unit table and the items; no temporary table
+        assert linecheck.problems(batch) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"putrecSeqno": "9"}, "no_item"),
+        ({"dclUnitcd": "999"}, "unit_table"),
+        ({"dclUnitcd": "035"}, "unit_filed"),
+        ({"lawfUnitcd": "998"}, "unit_table"),
+        ({"gdecd": ""}, "required"),
+        ({"dclQty": "1.123456"}, "number"),
+        ({"gdsSeqno": "x"}, "digits"),
+    ],
+)
+def test_any_doubt_sends_the_batch_to_the_query_that_names_it(world, cbook, change, code):
+    from zonebook.registry.testing import code as code_row
+
+    code_row("unit", "035", "千克")
+    bad = {**b.line(2, 3, gds=2), **change}
+    batch = [(0, cbook.pk, "material", [b.line(1, 5), bad])]
+    assert not linecheck._all_clean(batch)
+    found = linecheck.problems(batch)
+    assert [(p.line, p.code) for p in found] == [(2, code)]
