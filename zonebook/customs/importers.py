@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 from zonebook.core.errors import DomainError, RowError
 from zonebook.core.imports import staging
 from zonebook.core.imports.kinds import ImportKind, Row, register
+from zonebook.core.vector import copy_create
 from zonebook.ledger import services as ledger
 from zonebook.ledger.choices import ItemKind, ListSource
 from zonebook.ledger.importers import LIST_HEADER, InventoryListImport, ListAction
@@ -590,7 +591,8 @@ class Inv101Import(XmlKind, InventoryListImport):
         if not lists:
             return
         InventoryList.objects.filter(pk__any=[pk for pk, *_ in lists]).update(source=ListSource.CUSTOMS)
-        InventoryMessage.objects.bulk_create(
+        copy_create(
+            InventoryMessage,
             [
                 InventoryMessage(
                     book_id=book_id,
@@ -602,7 +604,7 @@ class Inv101Import(XmlKind, InventoryListImport):
                 )
                 for pk, number, book_id, enterprise_id in lists
             ],
-            batch_size=2000,
+            keys=False,
         )
         services.match_waiting({book_id for _pk, _n, book_id, _e in lists}, by=by)
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError, RowError
-from zonebook.core.vector import update_rows
+from zonebook.core.vector import copy_create, update_rows
 from zonebook.ledger import services as ledger
 from zonebook.ledger.choices import ListState
 from zonebook.ledger.models import Book, InventoryList
@@ -112,7 +112,7 @@ def record_receipts(
                 source=source,
             )
         )
-    Receipt.objects.bulk_create(new, batch_size=2000)
+    copy_create(Receipt, new)
     if connection_needs_ids(new):
         stored = {r.message_id: r for r in Receipt.objects.filter(message_id__any=[r.message_id for r in new])}
         new = [stored[r.message_id] for r in new]

@@ -80,3 +80,41 @@ def test_save_entries_stores_every_field(world, count):
     assert (first.object_type, first.object_id) == ("registry.zone", str(zone.pk))
     assert first.zone_id == zone.pk and first.province_code == "510000" and first.at is not None
 
+
+
+@pytest.mark.parametrize("keys", [True, False])
+def test_copy_create_stores_what_bulk_create_stores(world, keys):
+    """``copy_create``: the same rows as ``bulk_create`` (decimals, dates, foreign keys, auto_now_add);
+    with ``keys`` the objects get the stored primary keys."""
+    from decimal import Decimal
+
+    from zonebook.core.vector import copy_create
+    from zonebook.ledger.models import InventoryList
+    from zonebook.ledger.tests import factories as f
+
+    book = f.book(world.enterprises.a1, kind="C")
+
+    def make(n):
+        return InventoryList(
+            book=book,
+            enterprise_id=book.enterprise_id,
+            number=f.list_number("I"),
+            internal_number=f"CC-{keys}-{n}",
+            ie_mark="I",
+            supervision_mode="0615",
+            item_kind="material",
+            declaration_date=dt.date(2026, 3, n + 1),
+            line_count=n + 1,
+            total_amount=Decimal("1234.56") * n,
+            note=f"备注\t{n}\\",
+        )
+
+    objs = copy_create(InventoryList, [make(n) for n in range(3)], keys=keys)
+    stored = list(InventoryList.objects.filter(book=book).order_by("declaration_date"))
+    assert [(s.internal_number, s.line_count, s.total_amount, s.note) for s in stored] == [
+        (f"CC-{keys}-{n}", n + 1, Decimal("1234.56") * n, f"备注\t{n}\\") for n in range(3)
+    ]
+    assert all(s.created_at is not None and s.state == "draft" for s in stored)
+    if keys or connection.vendor != "postgresql":
+        assert [o.pk for o in objs] == [s.pk for s in stored]
+    assert copy_create(InventoryList, []) == []

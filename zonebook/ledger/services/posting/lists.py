@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError, RowError
+from zonebook.core.vector import copy_create
 
 from ... import locks
 from ...choices import IEMark, ItemKind, ListState
@@ -400,7 +401,7 @@ def create_inventory_lists(
         elif state == ListState.SUBMITTED:
             inv.state, inv.submitted_at = state, now
         objs.append(inv)
-    InventoryList.objects.bulk_create(objs, batch_size=1000)
+    copy_create(InventoryList, objs)
     _insert_columns([(inv.pk, cols) for inv, (_h, cols) in zip(objs, built, strict=True)])
     if staged:
         return BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
