@@ -911,7 +911,15 @@ def posting_stage(cur, list_ids, table: str, columns: list[str], *, collapse: bo
     top_item = int(max(item.max() if len(item) else 0, s_mat.max() if n_slots else 0)) + 1
     if len(lists) * top_item >= INT64_MAX // 2:
         raise Unsupported("list × item keys past the 64-bit bound")
-    d_keys, d_row = np.unique(d_at * top_item + d_item, return_inverse=True)
+    k_at = d_at
+    if collapse and len(d_at) and not (l_explode.any() or l_scrap.any()) and bool((l_sign * l_dir >= 0).all()):
+        # no list of the batch withdraws (every row adds): one row per item from the start, under
+        # the item's last list (what ``_collapse`` makes of the by-list rows, without making them)
+        d_items, d_inv = np.unique(d_item, return_inverse=True)
+        last = np.zeros(len(d_items), np.int64)
+        np.maximum.at(last, d_inv.reshape(-1), d_at)
+        k_at = last[d_inv.reshape(-1)]
+    d_keys, d_row = np.unique(k_at * top_item + d_item, return_inverse=True)
     d_row = d_row.reshape(-1)
     row_keys, k_inv = np.unique(np.concatenate([d_keys, s_at * top_item + s_mat]), return_inverse=True)
     k_inv = k_inv.reshape(-1)

@@ -308,6 +308,39 @@ def test_collapsed_posting_stage_keeps_the_withdrawing_rows_and_the_item_sums(wo
 
 @pg_only
 @pytest.mark.django_db
+def test_a_batch_that_only_adds_is_staged_one_row_per_item(world):
+    """No list of the batch withdraws (imports, a reversal of an export): the stage holds one row per
+    item — the exact sums of ``pivot_sql``'s by-list rows — under the item's last list."""
+    from zonebook.ledger.sql.movements import pivot_sql
+    from zonebook.ledger.sql.posting import STAGE_COLUMNS
+
+    b = f.book(world.enterprises.a1)
+    f.material(b, 1)
+    f.material(b, 2)
+    f.material(b, 3)
+    ids = [
+        f.post(b, "0615", "I", "material", lines).inventory_list.pk
+        for lines in ([(1, "10.5"), (2, "3")], [(2, "0.00001"), (3, "7")], [(1, "123.45678"), (1, "1")])
+    ]
+    marks = ", ".join(["%s"] * len(ids))
+    by_list = _pivot_rows(pivot_sql(f"lst.id IN ({marks})", by_list=True), ids * 2)
+    with transaction.atomic(), connection.cursor() as cur:
+        info = engine.posting_stage(cur, ids, "zb_test_stage", STAGE_COLUMNS, collapse=True)
+        got = _pivot_rows("SELECT * FROM zb_test_stage", [])
+        transaction.set_rollback(True)
+    want = {}
+    for (lid, item), values in by_list.items():
+        key = next(k for k in want if k[1] == item) if any(k[1] == item for k in want) else None
+        if key is None:
+            want[(lid, item)] = values
+        else:
+            summed = tuple(a + b_ for a, b_ in zip(want.pop(key), values, strict=True))
+            want[(max(lid, key[0]), item)] = summed
+    assert got == want and info["rows"] == 3 and len(by_list) == 5
+
+
+@pg_only
+@pytest.mark.django_db
 @override_settings(ZONEBOOK=WARN)
 def test_posting_on_the_engine_and_on_the_sql_write_the_same_balances(world):
     from zonebook.ledger.sql import posting as sql_posting
