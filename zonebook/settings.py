@@ -268,7 +268,7 @@ IMPORT_STAGE_PAUSE = float(os.environ.get("IMPORT_STAGE_PAUSE", "0.1"))
 # Hidden rows of an import whose process died are removed by the next import after this long.
 IMPORT_STAGED_MAX_AGE_HOURS = 24
 # Processes that parse a large zip of customs messages (customs/xmlio.py, ``parallel_workers``):
-# unset = the machine's cores (at most 4); 1 = parse in the importing process.
+# unset = the machine's cores (at most 4); 0 = parse in the importing process.
 CUSTOMS_PARSE_WORKERS = int(os.environ["CUSTOMS_PARSE_WORKERS"]) if os.environ.get("CUSTOMS_PARSE_WORKERS") else None
 IMPORT_SYNC_MAX_BYTES = int(os.environ.get("IMPORT_SYNC_MAX_BYTES", str(2 * 1024 * 1024)))
 

@@ -20,7 +20,12 @@ from zonebook.core import context
 from .models import AuditEntry
 
 
+_SCALARS = frozenset((str, int, bool, float, type(None)))
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # (most values: one set lookup instead of six isinstance checks)
+        return value
     if isinstance(value, models.Model):
         return str(value.pk)
     if isinstance(value, decimal.Decimal):

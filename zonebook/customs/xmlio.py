@@ -155,7 +155,7 @@ def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase 
             xml = [i for i in sorted(infos, key=lambda i: i.filename) if i.filename.lower().endswith(".xml")]
             if (
                 len(xml) >= PARALLEL_FROM
-                and parallel_workers() > 1
+                and parallel_workers() > 0
                 and all(i.compress_type in _PLAIN and not i.flag_bits & 1 for i in xml)
             ):
                 # many members: ``read_messages`` parses them in processes, which read each member
@@ -364,7 +364,7 @@ def read_messages(
 
     ``prepare(message)``: run on each parsed message before it is yielded (a module-level function:
     the import's own per-message work, e.g. its content hash).  A zip of ``PARALLEL_FROM`` members or
-    more is read by ``workers`` processes (``parallel_workers()`` by default; 1 reads here): each
+    more is read by ``workers`` processes (``parallel_workers()`` by default; 0 reads here): each
     opens the archive itself, parses a run of ``PARALLEL_CHUNK`` members and prepares them, and the
     messages come back in order, at most ``PARALLEL_AHEAD`` runs ahead of the caller (the memory
     stays bounded however large the archive)."""
@@ -399,15 +399,16 @@ PARALLEL_AHEAD = 8  # tasks in flight per worker at most
 
 
 def parallel_workers() -> int:
-    """Processes that parse a large zip: ``CUSTOMS_PARSE_WORKERS``, else the machine's cores (at most
-    4); 1 (no process) where processes cannot be forked."""
+    """Processes that parse a large zip while the importing process writes: ``CUSTOMS_PARSE_WORKERS``,
+    else the machine's cores (at most 4); 0 (parse in the importing process) where processes cannot
+    be forked."""
     import multiprocessing
     import os
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+        return 0
     configured = getattr(settings, "CUSTOMS_PARSE_WORKERS", None)
-    return max(1, int(configured) if configured is not None else min(4, os.cpu_count() or 1))
+    return max(0, int(configured) if configured is not None else min(4, os.cpu_count() or 1))
 
 
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")  # a zip member's local file header (30 bytes)
@@ -457,7 +458,7 @@ def _read_parallel(path: Path, run: list[tuple], prepare: Callable | None, worke
     import multiprocessing
 
     runs = [(k, run[k : k + PARALLEL_CHUNK]) for k in range(0, len(run), PARALLEL_CHUNK)]
-    if workers <= 1:
+    if workers <= 0:
         for k, part in runs:
             yield from _parse_run(str(path), part, k + 1, prepare)
         return
