@@ -126,9 +126,25 @@ _HASH_LINE = tuple(sorted((*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "de
 _BLANKS = ("",) * max(len(_HASH_HEAD), len(_HASH_LINE), len(LINE_ELEMENTS) + 1)  # map(get, keys, _BLANKS)
 
 
+# Separators of the hashed text: control characters XML 1.0 allows in no text (not even as a
+# character reference), so the joined values of a message are unambiguous.
+_UNIT, _RECORD = "\x1f", "\x1e"
+
+
 def content_hash(head: dict, lines: list[dict]) -> str:
-    """SHA-256 of the message's business content: the JSON of its header and lines with the keys
-    in sorted order (built in sorted order, so no per-line sorting or Python loop over the keys)."""
+    """SHA-256 of the message's business content: the hashed header elements (``_HASH_HEAD``, sorted;
+    a missing one empty), then each line's (``_HASH_LINE``), joined by separators no XML text holds."""
+    text = (
+        _UNIT.join(map(head.get, _HASH_HEAD, _BLANKS))
+        + _RECORD
+        + _RECORD.join([_UNIT.join(map(ln.get, _HASH_LINE, _BLANKS)) for ln in lines])
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_hash_v1(head: dict, lines: list[dict]) -> str:
+    """The hash messages stored before 2026-12-05 carry (the JSON of the same values with their keys;
+    4× slower): a replay of such a message is recognised by it (``Inv101Import._group``)."""
     keep_head = dict(zip(_HASH_HEAD, map(head.get, _HASH_HEAD, _BLANKS), strict=False))
     keep_lines = [dict(zip(_HASH_LINE, map(ln.get, _HASH_LINE, _BLANKS), strict=False)) for ln in lines]
     data = json.dumps([keep_head, keep_lines], ensure_ascii=False)
@@ -338,7 +354,7 @@ class Inv101Import(XmlKind, InventoryListImport):
             seen[key] = (digest, msg.label)
             old = stored.get(key)
             if old is not None:
-                if old.content_hash == digest:
+                if old.content_hash in (digest, content_hash_v1(msg.head, msg.lines)):
                     self.skipped += 1
                     continue
                 yield RowError(
