@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
@@ -108,6 +109,7 @@ def element_path(key: str, line_no: str | None = None) -> str:
     return f"InvtListType[{line_no}]/{element}" if line_no else f"InvtListType/{element}"
 
 
+@functools.lru_cache(maxsize=4096)  # (a file's messages repeat a few hundred dates; the result is immutable)
 def parse_time(text: str) -> dt.datetime | None:
     """The date-times the messages carry: 20240719, 2024-07-19, 2024-07-19 12:59:04, 2024-07-19T12:59:04,
     20240719125904 — read as Asia/Shanghai."""
