@@ -19,7 +19,6 @@ from zonebook.core import context
 
 from .models import AuditEntry
 
-
 _SCALARS = frozenset((str, int, bool, float, type(None)))
 
 
