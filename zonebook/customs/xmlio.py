@@ -127,8 +127,9 @@ def _unsafe_name(name: str) -> bool:
 def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase | None, int | list]]:
     """``(name, stream, size)`` of each XML document of the file, one at a time.  A zip is checked
     whole (names, sizes, ratios) before its first member is opened.  A zip of ``PARALLEL_FROM``
-    stored or deflated members or more, when processes can parse it, yields once ``("", None,
-    directory entries)`` instead: ``read_messages`` hands the entries to its worker processes."""
+    stored or deflated members or more, none larger than ``WHOLE_PARSE_BYTES``, when processes can
+    parse it, yields once ``("", None, directory entries)`` instead: ``read_messages`` hands the
+    entries to its worker processes."""
     ext = Path(filename).suffix.lower()
     if ext == ".zip" or zipfile.is_zipfile(path):
         try:
@@ -156,7 +157,10 @@ def members(path: Path, filename: str) -> Iterator[tuple[str, io.BufferedIOBase 
             if (
                 len(xml) >= PARALLEL_FROM
                 and parallel_workers() > 0
-                and all(i.compress_type in _PLAIN and not i.flag_bits & 1 for i in xml)
+                and all(
+                    i.compress_type in _PLAIN and not i.flag_bits & 1 and i.file_size <= WHOLE_PARSE_BYTES
+                    for i in xml
+                )
             ):
                 # many members: ``read_messages`` parses them in processes, which read each member
                 # from the archive by its directory entry (handed over instead of a stream)
@@ -365,9 +369,9 @@ def read_messages(
     ``prepare(message)``: run on each parsed message before it is yielded (a module-level function:
     the import's own per-message work, e.g. its content hash).  A zip of ``PARALLEL_FROM`` members or
     more is read by ``workers`` processes (``parallel_workers()`` by default; 0 reads here): each
-    opens the archive itself, parses a run of ``PARALLEL_CHUNK`` members and prepares them, and the
-    messages come back in order, at most ``PARALLEL_AHEAD`` runs ahead of the caller (the memory
-    stays bounded however large the archive)."""
+    opens the archive itself, parses a run of members (``PARALLEL_CHUNK`` and ``PARALLEL_RUN_BYTES``
+    at most) and prepares them, and the messages come back in order, at most ``PARALLEL_AHEAD`` runs
+    per process ahead of the caller (the memory stays bounded however large the archive)."""
     if Path(filename).suffix.lower() not in XML_EXTENSIONS:
         raise FileRefused(
             _("Unsupported file type “%(ext)s”; send an .xml message or a .zip of messages.")
@@ -394,8 +398,9 @@ def read_messages(
 _PLAIN = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 # Zips of this many members or more are parsed by worker processes (``read_messages``).
 PARALLEL_FROM = 200
-PARALLEL_CHUNK = 100  # members per task
-PARALLEL_AHEAD = 8  # tasks in flight per worker at most
+PARALLEL_CHUNK = 100  # members per task at most
+PARALLEL_RUN_BYTES = 4 * 1024 * 1024  # and at most this much XML per task (one member at least)
+PARALLEL_AHEAD = 4  # tasks in flight per worker at most: ≤ workers × 4 × 4 MB of XML being parsed or waiting
 
 
 def parallel_workers() -> int:
@@ -457,7 +462,14 @@ def _read_parallel(path: Path, run: list[tuple], prepare: Callable | None, worke
     import collections
     import multiprocessing
 
-    runs = [(k, run[k : k + PARALLEL_CHUNK]) for k in range(0, len(run), PARALLEL_CHUNK)]
+    runs: list[tuple[int, list]] = []  # (index of the run's first member, its members)
+    size = 0
+    for k, member in enumerate(run):
+        if not runs or len(runs[-1][1]) >= PARALLEL_CHUNK or size + member[4] > PARALLEL_RUN_BYTES:
+            runs.append((k, []))
+            size = 0
+        runs[-1][1].append(member)
+        size += member[4]
     if workers <= 0:
         for k, part in runs:
             yield from _parse_run(str(path), part, k + 1, prepare)

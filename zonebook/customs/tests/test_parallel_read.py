@@ -120,3 +120,31 @@ def test_any_doubt_sends_the_batch_to_the_query_that_names_it(world, cbook, chan
     assert not linecheck._all_clean(batch)
     found = linecheck.problems(batch)
     assert [(p.line, p.code) for p in found] == [(2, code)]
+
+
+@pytest.mark.django_db
+def test_runs_are_bounded_by_members_and_bytes_and_large_members_stay_serial(world, cbook, tmp_path, small_runs, monkeypatch):
+    path = _zip(tmp_path, cbook)
+    entries = next(iter(xmlio.members(path, path.name)))[2]
+    sizes = [e[4] for e in entries]
+    seen: list[list[str]] = []
+    real = xmlio._parse_run
+
+    def spy(p, run, first, prepare):
+        seen.append([m[0] for m in run])
+        return real(p, run, first, prepare)
+
+    monkeypatch.setattr(xmlio, "_parse_run", spy)
+    monkeypatch.setattr(xmlio, "PARALLEL_CHUNK", 100)
+    monkeypatch.setattr(xmlio, "PARALLEL_RUN_BYTES", max(sizes) + min(sizes) - 1)  # never two large ones
+    msgs = list(xmlio.read_messages(path, path.name, workers=0))
+    assert [m.ordinal for m in msgs] == list(range(1, 8))
+    assert [n for run in seen for n in run] == [f"m{i:02d}.xml" for i in range(7)]
+    for run in seen:
+        total = sum(sizes[int(n[1:3])] for n in run)
+        assert len(run) == 1 or total <= xmlio.PARALLEL_RUN_BYTES
+    assert len(seen) >= 4
+    # a member past WHOLE_PARSE_BYTES (parsed streaming, one line at a time) keeps the zip serial
+    monkeypatch.setattr(xmlio, "WHOLE_PARSE_BYTES", max(sizes) - 1)
+    kinds = list(xmlio.members(path, path.name))
+    assert len(kinds) == 7 and all(stream is not None for _n, stream, _s in kinds)
