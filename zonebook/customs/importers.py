@@ -493,6 +493,7 @@ class Inv101Import(XmlKind, InventoryListImport):
                             action=ListAction.SUBMIT,
                             by=by,
                             staged=staged,
+                            source=ListSource.CUSTOMS,
                         )
                     )
                 )
@@ -600,7 +601,7 @@ class Inv101Import(XmlKind, InventoryListImport):
         return errors
 
     def finish(self, numbers: set[str], by) -> None:
-        """Mark the new lists as coming from customs, record their messages, apply waiting receipts."""
+        """Record the messages of the new lists (created as coming from customs), apply waiting receipts."""
         lists = list(
             InventoryList.objects.filter(number__any=[n for n in numbers if n in self.messages]).values_list(
                 "pk", "number", "book_id", "enterprise_id"
@@ -608,7 +609,6 @@ class Inv101Import(XmlKind, InventoryListImport):
         )
         if not lists:
             return
-        InventoryList.objects.filter(pk__any=[pk for pk, *_ in lists]).update(source=ListSource.CUSTOMS)
         copy_create(
             InventoryMessage,
             [

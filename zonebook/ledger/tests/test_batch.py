@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from zonebook.audit.models import AuditEntry
 from zonebook.core.errors import DomainError
 from zonebook.ledger import services
-from zonebook.ledger.models import Balance, BookSummary, InventoryList
+from zonebook.ledger.models import Balance, BookSummary, InventoryList, PostingRule
 
 from . import factories as f
 
@@ -257,3 +257,68 @@ def test_lists_of_one_batch_share_derived_fields_but_not_what_differs(handbook):
     out = services.create_inventory_lists(b, [named, plain, hs_only, march, april])
     got = [lst.lines.values_list("name", "resolved_version").get() for lst in out.lists]
     assert got == [(m.hs_code, ""), (m.name, ""), (m.name, ""), (p.name, "0"), (p.name, "2")]
+
+
+def test_lists_validated_together_give_each_list_what_it_gives_alone(handbook):
+    """``create_inventory_lists`` validates the lines of its lists of one kind in one pass
+    (``_columns(lengths=)``): every list gets the rows, count and amount it gets validated alone —
+    line numbers by position in its own list or as given (repeating across lists), item numbers and
+    numbers as texts (spaces, leading zeros), amounts computed per line."""
+    from zonebook.ledger.services.posting.lines import _columns, _rows, line_context
+
+    b, m, p = handbook
+    texts = [
+        [{"item_seq_no": " 1", "qty": "2.5", "unit_price": "3.1"}, {"item_seq_no": "01", "qty": "1"}],
+        [{"item_seq_no": "1", "qty": "4", "amount": "9.99", "line_no": 1}, {"item_seq_no": "1", "qty": "0.00001", "line_no": 2}],
+        [{"item_seq_no": "1", "qty": "7", "line_no": 2}, {"item_seq_no": "1", "qty": "8", "line_no": 1}],
+    ]
+    day = dt.date(2026, 3, 1)
+    headers = [entry("0615", "I", "material", [])[0] for _ in texts]
+    together = _columns(b, "material", [ln for ls in texts for ln in ls], day, lengths=[2, 2, 2])
+    rows = _rows(together)
+    alone = [_columns(b, "material", ls, day, line_context(b, "material", [ls])) for ls in texts]
+    assert rows == [r for c in alone for r in _rows(c)]
+    assert together.list_totals() == [c.totals() for c in alone]
+    out = services.create_inventory_lists(b, list(zip(headers, texts, strict=True)), action="submit")
+    got = [
+        (lst.line_count, lst.total_amount, list(lst.lines.order_by("line_no").values_list("line_no", "qty", "amount")))
+        for lst in InventoryList.objects.filter(pk__in=[x.pk for x in out.lists]).order_by("pk")
+    ]
+    assert got == [
+        (2, D("7.75"), [(1, D("2.5"), D("7.75")), (2, D(1), D(0))]),
+        (2, D("9.99"), [(1, D(4), D("9.99")), (2, D("0.00001"), D(0))]),
+        (2, D(0), [(1, D(8), D(0)), (2, D(7), D(0))]),
+    ]
+
+
+def test_a_problem_in_lists_validated_together_is_named_on_its_own_list(handbook):
+    b, m, p = handbook
+    fine = entry("0615", "I", "material", [(1, 1), (1, 2)])
+    repeated = entry("0615", "I", "material", [(1, 1), (1, 2), (1, 3)])
+    for k, line in enumerate(repeated[1]):
+        line["line_no"] = [1, 2, 1][k]  # (1 and 2 also number the first list's lines: allowed)
+    bad_qty = entry("0615", "I", "material", [(1, "x")])
+    with pytest.raises(DomainError) as exc:
+        services.create_inventory_lists(b, [fine, repeated, bad_qty], action="submit")
+    got = {(d.row, d.column, d.value) for d in exc.value.details}
+    assert got == {(5, "line_no", "1"), (6, "qty", "x")}
+    assert not InventoryList.objects.filter(book=b).exists()
+
+
+def test_batch_created_lists_carry_their_rule_and_posting_keeps_it(handbook):
+    """The rule a list posts by is stored when the batch creates it (posting finds it again and
+    rewrites it only if it changed) — one write of the list rows fewer per posting."""
+    b, m, p = handbook
+    out = services.create_inventory_lists(
+        b, [entry("0615", "I", "material", [(1, 5)]), entry("0615", "I", "material", [(1, 6)])], action="submit"
+    )
+    ids = [x.pk for x in out.lists]
+    rules = set(InventoryList.objects.filter(pk__in=ids).values_list("rule_id", flat=True))
+    assert len(rules) == 1 and None not in rules
+    rule = rules.pop()
+    # a stored rule that is no longer the one in force is rewritten at posting
+    other = PostingRule.objects.exclude(pk=rule).first()
+    InventoryList.objects.filter(pk=ids[1]).update(rule=other)
+    services.post_inventory_lists(b, ids)
+    assert set(InventoryList.objects.filter(pk__in=ids).values_list("state", "rule_id")) == {("posted", rule)}
+    assert Balance.objects.get(item=m).imports == D(11)

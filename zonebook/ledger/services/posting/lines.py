@@ -148,10 +148,22 @@ class Columns:
     price: list
     amount: list
     extra: list
+    # the line counts of the lists when the lines are several lists' together (``_columns(lengths=)``)
+    lengths: tuple | None = None
 
     def totals(self) -> tuple[int, Decimal]:
         """(line count, declared amount): the list header's totals (as ``_totals`` of the rows)."""
         return self.n, sum(self.amount, Decimal(0)).quantize(_CENT)
+
+    def list_totals(self) -> list[tuple[int, Decimal]]:
+        """``totals`` of each list of a batch's columns (``lengths``), in order."""
+        if self.lengths is None:
+            return [self.totals()]
+        out, a = [], 0
+        for n in self.lengths:
+            out.append((n, sum(self.amount[a : a + n], Decimal(0)).quantize(_CENT)))
+            a += n
+        return out
 
 
 def _build_lines(
@@ -173,8 +185,14 @@ def _columns(
     lines: Sequence[Mapping],
     on: dt.date | None = None,
     ctx: LineContext | None = None,
+    lengths: Sequence[int] | None = None,
 ) -> Columns:
     """Validate raw lines (``_build_lines``) into ``Columns``; raises a DomainError naming every problem.
+
+    ``lengths``: the lines are those of several lists one after the other, this many each (none
+    empty): validated together in one pass, a line's default number is its position in its own list
+    and a line number may repeat across lists.  A problem's row is then its position in all the
+    lines; a caller that names problems per list validates the lists one by one after a refusal.
 
     Column by column: every step that depends only on the item and the given text fields is done
     once per distinct combination (``_text_fields``), every number is parsed once per distinct value
@@ -210,7 +228,23 @@ def _columns(
                 problems.append((k, 0, RowError(k, ", ".join(sorted(unknown)), "", _("unknown column"))))
     # step 1: line numbers (the given one, else the line's position)
     given = column("line_no")
-    line_nos = list(range(1, n + 1)) if given is None else [v or k for k, v in enumerate(given, start=1)]
+    if lengths is not None and len(lengths) > 1:
+        if sum(lengths) != n or not all(lengths):
+            raise ValueError("lengths must split the lines into non-empty lists")
+        positions = [k for m in lengths for k in range(1, m + 1)]
+        line_nos = positions if given is None else [v or k for k, v in zip(positions, given, strict=True)]
+        if given is not None and line_nos != positions:  # (numbered 1, 2, … in every list: no repeat)
+            owner = [j for j, m in enumerate(lengths) for _k in range(m)]
+            if len(set(zip(owner, line_nos, strict=True))) != n:
+                seen_in: set = set()
+                for k, key in enumerate(zip(owner, line_nos, strict=True), start=1):
+                    if key in seen_in:
+                        problems.append((k, 1, RowError(k, "line_no", str(key[1]), _("duplicate line number"))))
+                    seen_in.add(key)
+        given = None  # (checked per list)
+    else:
+        lengths = None
+        line_nos = list(range(1, n + 1)) if given is None else [v or k for k, v in enumerate(given, start=1)]
     if given is not None and len(set(line_nos)) != n:
         seen: set = set()
         for k, no in enumerate(line_nos, start=1):
@@ -219,8 +253,17 @@ def _columns(
             seen.add(no)
     # step 2: the item of each line
     seqs = [r.get("item_seq_no", "") for r in lines]
-    if set(map(type, seqs)) == {int}:
+    seq_types = set(map(type, seqs))
+    if seq_types == {int}:
         item_of = list(map(items.get, seqs))
+    elif seq_types == {str}:  # (the texts of a message or a sheet) each distinct text looked up once
+        of_text = {}
+        for seq in set(seqs):
+            text = seq.strip()
+            of_text[seq] = items.get(int(text)) if text.isdigit() else None
+        item_of = list(map(of_text.__getitem__, seqs))
+        if not all(item_of):
+            seqs = [seq.strip() for seq in seqs]
     else:
         item_of = []
         for k, seq in enumerate(seqs):
@@ -319,7 +362,20 @@ def _columns(
         price = [p or 0 for p in price]
         amount = [a or 0 for a in amount]
     pairs = [f[0] for f in built]  # ((item_id … name), (currency … resolved_version)) per line
-    return Columns(n, line_nos, pairs, combos, fields, qty, legal_qty, legal_qty2, price, amount, extra_cols)
+    return Columns(
+        n,
+        line_nos,
+        pairs,
+        combos,
+        fields,
+        qty,
+        legal_qty,
+        legal_qty2,
+        price,
+        amount,
+        extra_cols,
+        None if lengths is None else tuple(lengths),
+    )
 
 
 def _rows(c: Columns) -> list[tuple]:
@@ -349,16 +405,21 @@ def _rows(c: Columns) -> list[tuple]:
     return _ordered(out)
 
 
-def _write_lines(c: Columns, sink, frags_memo: dict | None = None) -> None:
+def _write_lines(c: Columns, sink, frags_memo: dict | None = None, list_ids: Sequence[int] | None = None) -> None:
     """Hand validated columns to a ``line_writer`` sink, ``SINK_CHUNK`` lines at a time, so that the
     database writes one chunk while the next is formatted: as COPY text formatted straight from the
     columns (each distinct combination's text fields formatted and escaped once) when the rows are
-    in ``BUILT`` order, else as rows."""
+    in ``BUILT`` order, else as rows.  ``list_ids``: the list of each part of columns of several
+    lists (``c.lengths``; the sink's own list otherwise)."""
     n = c.n
+    if list_ids is not None and c.lengths is not None:
+        prefixes = [f"{pk}\t" for pk, m in zip(list_ids, c.lengths, strict=True) for _k in range(m)]
+    else:
+        prefixes = [sink.prefix] * n
     if _ORDER is not None or c.extra or c.fields is None:
         rows = _rows(c)
         for k in range(0, n, SINK_CHUNK):
-            sink.rows(rows[k : k + SINK_CHUNK])
+            sink.text_rows(prefixes[k : k + SINK_CHUNK], rows[k : k + SINK_CHUNK])
         return
     if frags_memo is None:
         frags = {key: _text_frags(f[0]) for key, f in c.fields.items()}
@@ -378,14 +439,13 @@ def _write_lines(c: Columns, sink, frags_memo: dict | None = None) -> None:
         _text_column(c.price),
         _text_column(c.amount),
     )
-    prefix = sink.prefix
     for k in range(0, n, SINK_CHUNK):
         sink.text(
             "".join(
                 [
                     f"{prefix}{no}\t{head}\t{q}\t{lq}\t{lq2}\t{p}\t{a}\t{tail}\n"
-                    for no, (head, tail), q, lq, lq2, p, a in zip(
-                        *(col[k : k + SINK_CHUNK] for col in columns), strict=True
+                    for prefix, no, (head, tail), q, lq, lq2, p, a in zip(
+                        prefixes[k : k + SINK_CHUNK], *(col[k : k + SINK_CHUNK] for col in columns), strict=True
                     )
                 ]
             )
@@ -492,6 +552,14 @@ def _numbers(
     kinds = set(map(type, values))
     if kinds == {Decimal} and all(map(Decimal.is_finite, values)) and (not positive or min(values) > 0):
         return list(values)  # what ``_dec`` returns for each: Decimal(str(d)) is d, digit for digit
+    if kinds == {str}:  # texts: all parsed in one pass (``_dec`` is Decimal(text)) unless one is refused
+        try:
+            parsed = list(map(Decimal, values))
+        except (InvalidOperation, ValueError):
+            pass
+        else:
+            if all(map(Decimal.is_finite, parsed)) and (not positive or min(parsed) > 0):
+                return parsed
     cache: dict = {}
     scratch: list = []
     try:
@@ -551,35 +619,39 @@ def _copy_text(lists: Sequence[tuple[int, Sequence[tuple]]]):
     """The rows in ``COPY … FROM STDIN`` text format, ``COPY_CHUNK`` rows per string: each row
     joined once (``psycopg``'s ``write_row`` adapts value by value: ~9 µs a row); a row whose
     text holds a tab, newline, carriage return or backslash of its own is escaped field by field."""
+    return _prefixed_text((f"{list_id}\t", row) for list_id, rows in lists for row in rows)
+
+
+def _prefixed_text(rows):
+    """``_copy_text`` of (prefix, row) pairs: each row's text after its prefix."""
     out: list[str] = []
-    for list_id, rows in lists:
-        prefix = f"{list_id}\t"
-        for row in rows:
-            text = "\t".join(["\\N" if v is None else str(v) for v in row])
-            if (
-                text.count("\t") != len(row) - 1
-                or text.count("\\") != row.count(None)
-                or "\n" in text
-                or "\r" in text
-            ):
-                text = "\t".join(_copy_value(v) for v in row)
-            out.append(prefix + text + "\n")
-            if len(out) >= COPY_CHUNK:
-                yield "".join(out)
-                out = []
+    for prefix, row in rows:
+        text = "\t".join(["\\N" if v is None else str(v) for v in row])
+        if (
+            text.count("\t") != len(row) - 1
+            or text.count("\\") != row.count(None)
+            or "\n" in text
+            or "\r" in text
+        ):
+            text = "\t".join(_copy_value(v) for v in row)
+        out.append(prefix + text + "\n")
+        if len(out) >= COPY_CHUNK:
+            yield "".join(out)
+            out = []
     if out:
         yield "".join(out)
 
 
 class _Sink:
-    """What ``line_writer`` hands to ``_build_lines``: ``rows(rows)`` writes built rows,
-    ``text(text)`` COPY text whose lines start with ``prefix`` (the list id)."""
+    """What ``line_writer`` hands to ``_write_lines``: ``text_rows(prefixes, rows)`` writes built
+    rows, ``text(text)`` COPY text whose lines start with ``prefix`` (the list id)."""
 
     def __init__(self, copy, list_id: int):
         self.copy, self.list_id, self.prefix = copy, list_id, f"{list_id}\t"
 
-    def rows(self, rows) -> None:
-        for text in _copy_text([(self.list_id, rows)]):
+    def text_rows(self, prefixes: Sequence[str], rows) -> None:
+        """Built rows, each after its prefix (its list id)."""
+        for text in _prefixed_text(zip(prefixes, rows, strict=True)):
             self.copy.write(text)
 
     def text(self, text: str) -> None:
@@ -599,17 +671,24 @@ def line_writer(list_id: int):
 
 
 def _insert_columns(lists: Sequence[tuple[int, Columns]]) -> None:
-    """The validated lines of several lists, ``[(list_id, Columns), …]``: one ``COPY`` formatted
-    straight from the columns (``_write_lines``) on PostgreSQL, the rows otherwise."""
+    """The validated lines of several lists, ``[(list ids, Columns), …]`` (one id, or one per list of
+    columns of several lists: ``Columns.lengths``): one ``COPY`` formatted straight from the columns
+    (``_write_lines``) on PostgreSQL, the rows otherwise."""
     if connection.vendor != "postgresql":
-        _insert_many([(list_id, _rows(c)) for list_id, c in lists])
+        parts = []
+        for ids, c in lists:
+            rows, a = _rows(c), 0
+            for list_id, m in zip(ids, c.lengths or (c.n,), strict=True):
+                parts.append((list_id, rows[a : a + m]))
+                a += m
+        _insert_many(parts)
         return
     table = InventoryListLine._meta.db_table
     cols = ", ".join(("inventory_list_id", *LINE_COLUMNS))
     frags_memo: dict = {}  # id of a derived combination (alive in the Columns) → its COPY text
     with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-        for list_id, c in lists:
-            _write_lines(c, _Sink(copy, list_id), frags_memo)
+        for ids, c in lists:
+            _write_lines(c, _Sink(copy, ids[0]), frags_memo, ids)
 
 
 def _insert_many(lists: Sequence[tuple[int, Sequence[tuple]]]) -> None:

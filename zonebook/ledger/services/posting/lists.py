@@ -29,7 +29,7 @@ from zonebook.core.vector import copy_create
 from ... import locks
 from ...choices import IEMark, ItemKind, ListState
 from ...lines import LINE_COLUMNS
-from ...models import Book, InventoryList
+from ...models import Book, InventoryList, PostingRule
 from ...models.inventory import validate_list_number
 from .._common import full_clean
 from .checks import Tables, check_book_accepts, check_mode_allowed, find_rule
@@ -290,6 +290,7 @@ def create_inventory_lists(
     action: str = "draft",
     by=None,
     staged: bool = False,
+    source: str | None = None,
 ) -> BatchResult:
     """Create many lists of ``book`` — ``entries`` = [(header, lines), …] as for
     ``create_inventory_list`` — and, with ``action`` "submit" or "post", submit (and post) them.
@@ -298,7 +299,9 @@ def create_inventory_lists(
     ``staged``: the lists and lines are written in the hidden state ``ListState.IMPORTING`` with no
     audit entry and no posting; ``publish_staged_lists`` later makes them what ``action`` says (or
     ``discard_staged_lists`` removes them).  A large import stages its lists in many short
-    transactions and publishes them in one (core/imports/staging.py)."""
+    transactions and publishes them in one (core/imports/staging.py).
+
+    ``source``: where the lists come from (``ListSource``; manual entry by default)."""
     if action not in ACTIONS:
         raise DomainError(_("Unknown action %(a)s.") % {"a": action}, code="invalid", field="action")
     if not entries:
@@ -354,47 +357,88 @@ def create_inventory_lists(
             kind,
             [lines for h, (_hd, lines) in zip(cleaned, entries, strict=True) if h and h["item_kind"] == kind],
         )
-    built: list[tuple[dict, Columns]] = []
-    for k, (h, (_header, lines)) in enumerate(zip(cleaned, entries, strict=True)):
+    # the header checks, list by list; then the lines of the lists that passed them, validated
+    # together per item kind (and declaration date for products: their version in force depends on
+    # it) — one ``_columns`` pass over all their lines, list by list only when it finds a problem
+    # (to name it on its list)
+    found: dict[int, list[RowError]] = {}
+    ok: dict[tuple, list[int]] = {}
+    rules: dict[int, PostingRule] = {}  # the rule each list posts by today (posting finds it again)
+    for k, h in enumerate(cleaned):
         if h is None:
             continue
         first = offsets[k] + 1
+        mine = found.setdefault(k, [])
         if h["number"] in taken:
-            errors.append(RowError(first, "number", h["number"], _("this list number already exists")))
+            mine.append(RowError(first, "number", h["number"], _("this list number already exists")))
         if h["internal_number"] in taken_internal and not (
             h["internal_number"] == h["number"] and h["number"] in taken
         ):
-            errors.append(
+            mine.append(
                 RowError(first, "internal_number", h["internal_number"], _("already used by this enterprise"))
             )
         try:
-            tables.check(book, h)
-            rows = _columns(book, h["item_kind"], lines, h["declaration_date"], contexts[h["item_kind"]])
+            rules[k] = tables.check(book, h)
         except DomainError as exc:
-            if exc.details:
-                for d in exc.details:
-                    row = offsets[k] + d.row if isinstance(d, RowError) and d.row else first
-                    errors.append(
-                        RowError(
-                            row,
-                            getattr(d, "column", ""),
-                            getattr(d, "value", ""),
-                            getattr(d, "reason", str(d)),
-                        )
-                    )
-            else:
-                errors.append(RowError(first, exc.field or "", "", exc.message))
+            mine.append(RowError(first, exc.field or "", "", exc.message))
             continue
-        built.append((h, rows))
+        kind = h["item_kind"]
+        ok.setdefault((kind, h["declaration_date"] if kind == ItemKind.PRODUCT else None), []).append(k)
+    columns: dict[int, tuple[Columns, int]] = {}  # list → (its columns, its part of them)
+    for (kind, _on), ks in ok.items():
+        if len(ks) > 1 and all(entries[k][1] for k in ks):
+            try:
+                together = _columns(
+                    book,
+                    kind,
+                    [line for k in ks for line in entries[k][1]],
+                    cleaned[ks[0]]["declaration_date"],
+                    contexts[kind],
+                    lengths=[len(entries[k][1]) for k in ks],
+                )
+            except DomainError:
+                pass  # named list by list below
+            else:
+                columns.update((k, (together, j)) for j, k in enumerate(ks))
+                continue
+        for k in ks:
+            try:
+                columns[k] = (
+                    _columns(book, kind, entries[k][1], cleaned[k]["declaration_date"], contexts[kind]),
+                    0,
+                )
+            except DomainError as exc:
+                first = offsets[k] + 1
+                if exc.details:
+                    for d in exc.details:
+                        row = offsets[k] + d.row if isinstance(d, RowError) and d.row else first
+                        found[k].append(
+                            RowError(
+                                row,
+                                getattr(d, "column", ""),
+                                getattr(d, "value", ""),
+                                getattr(d, "reason", str(d)),
+                            )
+                        )
+                else:
+                    found[k].append(RowError(first, exc.field or "", "", exc.message))
+    for k in sorted(found):
+        errors += found[k]
+    built = [(cleaned[k], columns[k], rules[k]) for k in range(len(cleaned)) if k in columns]
     if errors:
         raise _error(errors)
 
     now = timezone.now()
     state = ListState.DRAFT if action == "draft" else ListState.SUBMITTED
     objs = []
-    for h, rows in built:
-        inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
-        inv.line_count, inv.total_amount = rows.totals()
+    totals = {}  # id of shared columns → the totals of their lists
+    for h, (cols, j), rule in built:
+        inv = InventoryList(book=book, enterprise_id=book.enterprise_id, rule=rule, **h)
+        if source is not None:
+            inv.source = source
+        if id(cols) not in totals:
+            totals[id(cols)] = cols.list_totals()
+        inv.line_count, inv.total_amount = totals[id(cols)][j]
         full_clean(inv, exclude=["rule", "reverses", "book", "enterprise"], checked_in_sql=True)
         if staged:
             inv.state = ListState.IMPORTING
@@ -402,7 +446,10 @@ def create_inventory_lists(
             inv.state, inv.submitted_at = state, now
         objs.append(inv)
     copy_create(InventoryList, objs)
-    _insert_columns([(inv.pk, cols) for inv, (_h, cols) in zip(objs, built, strict=True)])
+    parts: dict[int, tuple[list, Columns]] = {}  # id of the columns → (their lists' ids, columns)
+    for inv, (_h, (cols, _j), _r) in zip(objs, built, strict=True):
+        parts.setdefault(id(cols), ([], cols))[0].append(inv.pk)
+    _insert_columns(list(parts.values()))
     if staged:
         return BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
     _audit_created(objs, state, by)

@@ -147,8 +147,8 @@ def _post_many(
     by_rule: dict[int, list[int]] = {}
     for lst in todo:
         by_rule.setdefault(lst.rule.pk, []).append(lst.pk)
-    for rule_id, pks in by_rule.items():
-        InventoryList.objects.filter(pk__any=pks).update(rule_id=rule_id)
+    for rule_id, pks in by_rule.items():  # (a batch-created list has its rule already: not rewritten)
+        InventoryList.objects.filter(pk__any=pks).exclude(rule_id=rule_id).update(rule_id=rule_id)
     explode = [lst.pk for lst in todo if lst.rule.explode] if resolve else []
     if explode:
         problems = sql.check_versions_many(explode, resolve=not fresh)
