@@ -154,10 +154,10 @@ def content_hash_v1(head: dict, lines: list[dict]) -> str:
 
 
 def _prepare(msg: xmlio.Message) -> None:
-    """What the parse processes do for each INV101 message besides parsing it: its content hash and
-    its lines as the ledger's line dicts."""
+    """What the parse processes do for each INV101 message besides parsing it: its content hash, what
+    the batch's line check needs of it (``linecheck.summary``) and its lines as the ledger's line dicts."""
     if msg.type == xmlio.INV101 and msg.head:
-        msg.prepared = {"digest": content_hash(msg.head, msg.lines)}
+        msg.prepared = {"digest": content_hash(msg.head, msg.lines), "line_check": linecheck.summary(msg.lines)}
         try:
             msg.prepared["lines"] = _ledger_lines(msg.lines, _country_element(msg.head))
         except ValueError:  # a line number that is not a number: named by the line check
@@ -440,6 +440,7 @@ class Inv101Import(XmlKind, InventoryListImport):
         values["lines"] = msg.lines
         values["country_element"] = _country_element(head)
         values["ledger_lines"] = msg.prepared.get("lines")
+        values["line_check"] = msg.prepared.get("line_check", linecheck.NOT_COMPUTED)
         raw = {k: head.get(e, "") for k, e in HEAD_ELEMENTS.items()}
         raw["message"] = msg.label
         raw["lines"] = len(msg.lines)
@@ -524,7 +525,8 @@ class Inv101Import(XmlKind, InventoryListImport):
             for k, (row, book) in enumerate(todo)
         ]
         bad: set[int] = set()
-        for p in linecheck.problems(staged):
+        summaries = [row.values.get("line_check", linecheck.NOT_COMPUTED) for row, _book in todo]
+        for p in linecheck.problems(staged, summaries):
             row, book = todo[p.batch_row]
             line = row.values["lines"][p.line - 1]
             errors.append(self.line_error(row, line, p.line, p.element, p.value, self._reason(p, row, book)))

@@ -161,52 +161,80 @@ def _stage(cur, messages: Sequence[tuple[int, int, str, list[dict]]]) -> set[int
     return flagged
 
 
-def _all_clean(messages: Sequence[tuple[int, int, str, list[dict]]]) -> bool:
+def summary(lines: list[dict]) -> str | None:
+    """What ``_all_clean`` needs of one message's lines, computed where the message is parsed (the
+    import's parse processes): None when its block fails the format expression (``_CLEAN_BLOCK``),
+    else its distinct (item number, unit, first and second legal unit, HS code given), as one text
+    (combinations joined by \\x1e, their fields by \\x1f: control characters XML 1.0 allows in no
+    text; one string crosses between processes far cheaper than a set of tuples)."""
+    if _CLEAN_BLOCK.fullmatch(_block(0, 0, "x", lines)) is None:
+        return None
+    return "\x1e".join(
+        {
+            f"{int(g('putrecSeqno'))}\x1f{g('dclUnitcd', '')}\x1f{g('lawfUnitcd', '')}\x1f"
+            f"{g('secdLawfUnitcd', '')}\x1f{'1' if g('gdecd') else ''}"
+            for g in (line.get for line in lines)
+        }
+    )
+
+
+def _combos(texts: set[str]) -> set[tuple]:
+    """The (item number, unit, unit 1, unit 2, HS code given) of distinct ``summary`` combinations."""
+    out = set()
+    for text in texts:
+        seq, unit, u1, u2, hs = text.split("\x1f")
+        out.add((int(seq), unit, u1, u2, bool(hs)))
+    return out
+
+
+NOT_COMPUTED = object()  # a message whose ``summary`` was not computed where it was parsed
+
+
+def _all_clean(messages: Sequence[tuple[int, int, str, list[dict]]], summaries: Sequence | None = None) -> bool:
     """True when no line of ``messages`` has a problem the query below would report, decided without
     writing the lines anywhere: every message's block passes the format expression (``_CLEAN_BLOCK``:
     the numbers and the required line number, item number and quantity), and each distinct (book,
     kind, item number, units, HS code given) of the lines names an item of the book with that unit
     (or none filed) and units of the code table — one query for the items, one for the unit table.
-    False as soon as anything is doubtful: the query then names every problem."""
-    for r, book_id, kind, lines in messages:
-        if _CLEAN_BLOCK.fullmatch(_block(r, book_id, kind, lines)) is None:
+    False as soon as anything is doubtful: the query then names every problem.  ``summaries``: each
+    message's ``summary`` where it was computed already (``NOT_COMPUTED`` or absent: computed here)."""
+    texts: dict[tuple[int, str], set] = {}  # (book, kind) → the distinct combinations of its lines
+    for k, (_r, book_id, kind, lines) in enumerate(messages):
+        text = summaries[k] if summaries is not None else NOT_COMPUTED
+        if text is NOT_COMPUTED:
+            text = summary(lines)
+        if text is None:
             return False
-    combos = {
-        (
-            book_id,
-            kind,
-            int(g("putrecSeqno")),
-            g("dclUnitcd", ""),
-            g("lawfUnitcd", ""),
-            g("secdLawfUnitcd", ""),
-            bool(g("gdecd")),
-        )
-        for _r, book_id, kind, lines in messages
-        for g in (line.get for line in lines)
-    }
-    if not all(c[3] and c[6] for c in combos):  # a unit or an HS code missing
-        return False
+        texts.setdefault((book_id, kind), set()).update(text.split("\x1e"))
+    groups = {key: _combos(found) for key, found in texts.items()}
     units = unit_codes()
-    if not all(c[3] in units and (not c[4] or c[4] in units) and (not c[5] or c[5] in units) for c in combos):
-        return False
-    wanted = {(b, k, seq) for b, k, seq, *_rest in combos}
+    for combos in groups.values():
+        if not all(unit and hs for _seq, unit, _u1, _u2, hs in combos):  # a unit or an HS code missing
+            return False
+        if not all(
+            unit in units and (not u1 or u1 in units) and (not u2 or u2 in units)
+            for _seq, unit, u1, u2, _hs in combos
+        ):
+            return False
+    wanted = {(b, k, seq) for (b, k), combos in groups.items() for seq, *_rest in combos}
     filed = {
         (b, k, seq): unit
         for b, k, seq, unit in BookItem.objects.filter(
             book_id__in={b for b, _k, _s in wanted}, seq_no__in={s for _b, _k, s in wanted}
         ).values_list("book_id", "kind", "seq_no", "unit")
     }
-    for b, k, seq, unit, *_rest in combos:
-        have = filed.get((b, k, seq))
-        if have is None or (have and have != unit):
-            return False
+    for (b, k), combos in groups.items():
+        for seq, unit, *_rest in combos:
+            have = filed.get((b, k, seq))
+            if have is None or (have and have != unit):
+                return False
     return True
 
 
-def problems(messages: Sequence[tuple[int, int, str, list[dict]]]) -> list[Problem]:
+def problems(messages: Sequence[tuple[int, int, str, list[dict]]], summaries: Sequence | None = None) -> list[Problem]:
     """The problems of the staged lines, in (message, line) order.  A batch without any
-    (``_all_clean``, the usual case) is not staged at all."""
-    if not messages or _all_clean(messages):
+    (``_all_clean``, the usual case; ``summaries`` as there) is not staged at all."""
+    if not messages or _all_clean(messages, summaries):
         return []
     items = BookItem._meta.db_table
     codes, tables = Code._meta.db_table, CodeTable._meta.db_table

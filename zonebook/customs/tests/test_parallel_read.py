@@ -120,6 +120,24 @@ def test_any_doubt_sends_the_batch_to_the_query_that_names_it(world, cbook, chan
     assert not linecheck._all_clean(batch)
     found = linecheck.problems(batch)
     assert [(p.line, p.code) for p in found] == [(2, code)]
+    # the same from the summary computed where the message was parsed (a process): still named
+    summary = linecheck.summary(batch[0][3])
+    assert (summary is None) == (code in ("number", "digits"))  # (the others: by the combinations)
+    assert not linecheck._all_clean(batch, [summary])
+    assert [(p.line, p.code) for p in linecheck.problems(batch, [summary])] == [(2, code)]
+
+
+@pytest.mark.django_db
+def test_a_summary_holds_each_distinct_combination_once(world, cbook):
+    lines = [b.line(1, 5), b.line(2, "1.5", gds=2), b.line(1, 7, gds=3, lawfUnitcd="007")]
+    summary = linecheck.summary(lines)
+    assert linecheck._combos(set(summary.split("\x1e"))) == {
+        (1, "007", "", "", True),
+        (2, "007", "", "", True),
+        (1, "007", "007", "", True),
+    }
+    batch = [(0, cbook.pk, "material", lines), (1, cbook.pk, "material", lines[:1])]
+    assert linecheck._all_clean(batch, [summary, linecheck.NOT_COMPUTED])
 
 
 @pytest.mark.django_db
