@@ -18,8 +18,9 @@ session save of a request — then waits for the busy timeout and fails.  A stag
 
 A kind opts in with ``staged = True`` and implements ``begin_staging``, ``publish`` and
 ``discard`` (see ``ImportKind``).  Inside an outer transaction (a test, the benchmark's rolled
-back run) the same code runs in savepoints and the pauses are skipped.  ``IMPORT_STAGED = False``
-turns staging off (one transaction, as before).
+back run) the same code runs in savepoints and the pauses are skipped.  By default only SQLite
+imports are staged (``enabled``); ``IMPORT_STAGED = True`` stages on every database, ``False``
+nowhere (one transaction, as before).
 
 Limit: the publish transaction still holds the lock while it posts; docs/production.md gives the
 measured size above which the embedded SQLite database should be replaced by PostgreSQL.
@@ -40,7 +41,13 @@ logger = logging.getLogger(__name__)
 
 
 def enabled(kind) -> bool:
-    return bool(getattr(kind, "staged", False)) and bool(getattr(settings, "IMPORT_STAGED", True))
+    """Staged when the kind supports it and ``IMPORT_STAGED`` says so — by default (None) on SQLite
+    only: the one write lock is what staging is for; on PostgreSQL the file's one transaction is all
+    or nothing by itself, locks only the rows it writes, and saves the publish pass."""
+    if not getattr(kind, "staged", False):
+        return False
+    flag = getattr(settings, "IMPORT_STAGED", None)
+    return connection.vendor == "sqlite" if flag is None else bool(flag)
 
 
 def stage_pause() -> float:

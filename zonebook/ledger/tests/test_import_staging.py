@@ -66,9 +66,10 @@ def _committed_staged(numbers) -> int:
 
 @pytest.fixture
 def small_stages(monkeypatch, settings):
-    """One list per committed stage, no pause."""
+    """One list per committed stage, no pause; staged on PostgreSQL too (by default only SQLite is)."""
     monkeypatch.setattr(importers.lists, "STAGE_LINES", 1)
     settings.IMPORT_STAGE_PAUSE = 0
+    settings.IMPORT_STAGED = True
 
 
 def test_lists_are_staged_in_committed_batches_hidden_and_published_once(

@@ -236,7 +236,7 @@ class Command(BaseCommand):
         # loaded machine the wall clock also counts the time the process waited for a core).
         self.stdout.write(f"{'step':<52}{'seconds':>9}{'lines/s':>12}{'CPU s':>9}{'lines/CPU s':>13}")
         for label, sec, cpu in (
-            ("INV101 import (parse, check, staged write)", t_import, c_import),
+            ("INV101 import (parse, check, write)", t_import, c_import),
             ("receipts: match + post every list (batch posting)", t_receipts, c_receipts),
             ("end to end", end_to_end, c_import + c_receipts),
             (
