@@ -125,7 +125,7 @@ def parse_time(text: str) -> dt.datetime | None:
 
 _HASH_HEAD = tuple(sorted((*HEAD_ELEMENTS.values(), "dclcusFlag", "invtType", "listType")))
 _HASH_LINE = tuple(sorted((*LINE_ELEMENTS.values(), *UNIT_ELEMENTS, "natcd", "destinationNatcd")))
-_BLANKS = ("",) * max(len(_HASH_HEAD), len(_HASH_LINE), len(LINE_ELEMENTS) + 1)  # map(get, keys, _BLANKS)
+_BLANKS = ("",) * max(len(_HASH_HEAD), len(_HASH_LINE))  # map(get, keys, _BLANKS)
 
 
 # Separators of the hashed text: control characters XML 1.0 allows in no text (not even as a
@@ -154,14 +154,11 @@ def content_hash_v1(head: dict, lines: list[dict]) -> str:
 
 
 def _prepare(msg: xmlio.Message) -> None:
-    """What the parse processes do for each INV101 message besides parsing it: its content hash, what
-    the batch's line check needs of it (``linecheck.summary``) and its lines as the ledger's line dicts."""
+    """What the parse processes do for each INV101 message besides parsing it: its content hash and
+    what the batch's line check needs of it (``linecheck.summary``).  (The ledger reads the lines'
+    elements as they are: ``ledger_lines``.)"""
     if msg.type == xmlio.INV101 and msg.head:
         msg.prepared = {"digest": content_hash(msg.head, msg.lines), "line_check": linecheck.summary(msg.lines)}
-        try:
-            msg.prepared["lines"] = _ledger_lines(msg.lines, _country_element(msg.head))
-        except ValueError:  # a line number that is not a number: named by the line check
-            pass
 
 
 def _country_element(head: dict) -> str:
@@ -439,7 +436,6 @@ class Inv101Import(XmlKind, InventoryListImport):
         values["number"] = head["bondInvtNo"].strip().upper()
         values["lines"] = msg.lines
         values["country_element"] = _country_element(head)
-        values["ledger_lines"] = msg.prepared.get("lines")
         values["line_check"] = msg.prepared.get("line_check", linecheck.NOT_COMPUTED)
         raw = {k: head.get(e, "") for k, e in HEAD_ELEMENTS.items()}
         raw["message"] = msg.label
@@ -473,9 +469,7 @@ class Inv101Import(XmlKind, InventoryListImport):
             header = {
                 k: v[k] for k in LIST_HEADER if k not in ("book", "action") and v.get(k) not in (None, "")
             }
-            lines = v["ledger_lines"]
-            if lines is None:
-                lines = _ledger_lines(v["lines"], v["country_element"])
+            lines = ledger_lines(v["lines"], v["country_element"])
             batches.setdefault(book.pk, (book, []))[1].append((row, header, lines))
         staged = self.staging and not self.validating
         for book, items in batches.values():
@@ -629,26 +623,18 @@ class Inv101Import(XmlKind, InventoryListImport):
         services.match_waiting({book_id for _pk, _n, book_id, _e in lists}, by=by)
 
 
-# (ledger line key, element) of the lines; the country is read from natcd or destinationNatcd
-_LINE_KEYS = (*LINE_ELEMENTS, "country")
-_LINE_SOURCES = {country: (*LINE_ELEMENTS.values(), country) for country in ("natcd", "destinationNatcd")}
 # Lines per create call: committed chunks when staged on SQLite, larger ones otherwise.
 STAGE_LINES = 5_000
 CHUNK_LINES = 20_000
+# the element each ledger line field is read from; the country from natcd or destinationNatcd
+FIELD_KEYS = {country: {**LINE_ELEMENTS, "country": country} for country in ("natcd", "destinationNatcd")}
 
 
-def _ledger_lines(lines: list[dict], country_element: str) -> list[dict]:
-    """The ledger's line dicts from the element dicts: text values (the ledger parses them), an
-    empty or absent element left out (as the spreadsheet import leaves out empty cells)."""
-    sources = _LINE_SOURCES[country_element]
-    out = [
-        {k: v for k, v in zip(_LINE_KEYS, map(line.get, sources, _BLANKS), strict=False) if v}
-        for line in lines
-    ]
-    for d in out:
-        if "line_no" in d:
-            d["line_no"] = int(d["line_no"])  # checked digits (linecheck)
-    return out
+def ledger_lines(lines: list[dict], country_element: str) -> ledger.KeyedLines:
+    """A message's lines (element dicts, as parsed) as the ledger reads them: each line field from
+    its element (``LINE_ELEMENTS``, the country from ``country_element``); an empty or absent element
+    is a value not given (as an empty cell of the spreadsheet import)."""
+    return ledger.KeyedLines(lines, FIELD_KEYS[country_element])
 
 
 def _chunks(items: list, limit: int):

@@ -28,6 +28,7 @@ from .consumption import (
 )
 from .posting import (
     BatchResult,
+    KeyedLines,
     PostingResult,
     approve_inventory_list,
     cancel_inventory_list,
@@ -48,6 +49,7 @@ from .recompute import balances_as_of, check_balances, recompute
 
 __all__ = [
     "BatchResult",
+    "KeyedLines",
     "PostingResult",
     "create_inventory_lists",
     "discard_staged_lists",

@@ -322,3 +322,33 @@ def test_batch_created_lists_carry_their_rule_and_posting_keeps_it(handbook):
     services.post_inventory_lists(b, ids)
     assert set(InventoryList.objects.filter(pk__in=ids).values_list("state", "rule_id")) == {("posted", rule)}
     assert Balance.objects.get(item=m).imports == D(11)
+
+
+def test_keyed_lines_are_read_as_the_same_lines_with_the_field_names(handbook):
+    """``KeyedLines`` (a message's element dicts) give the rows the same lines give with the line
+    field names — empty elements as values not given, other keys not read, line numbers as texts."""
+    from zonebook.ledger.services import KeyedLines
+    from zonebook.ledger.services.posting.lines import _columns, _rows
+
+    b, m, p = handbook
+    keys = {"line_no": "n", "item_seq_no": "seq", "qty": "q", "unit_price": "up", "name": "nm", "country": "c"}
+    elements = [
+        {"n": "1", "seq": "1", "q": "2.5", "up": "3", "nm": "", "c": "142", "unitCode": "007"},
+        {"n": "2", "seq": " 01", "q": "1", "up": "", "nm": "其他", "c": ""},
+    ]
+    plain = [{f: e.get(k) for f, k in keys.items() if e.get(k)} for e in elements]
+    for line in plain:
+        line["line_no"] = int(line["line_no"])
+    day = dt.date(2026, 3, 1)
+    assert _rows(_columns(b, "material", KeyedLines(elements, keys), day)) == _rows(
+        _columns(b, "material", plain, day)
+    )
+    out = services.create_inventory_lists(
+        b,
+        [(entry("0615", "I", "material", [])[0], KeyedLines(elements, keys)) for _ in range(2)],
+        action="submit",
+    )
+    assert [lst.line_count for lst in out.lists] == [2, 2]
+    with pytest.raises(DomainError) as exc:
+        _columns(b, "material", KeyedLines([{"n": "1", "seq": "9", "q": "x"}], keys), day)
+    assert {(d.row, d.column) for d in exc.value.details} == {(1, "item_seq_no"), (1, "qty")}

@@ -11,7 +11,7 @@
 
 from ...lines import LINE_COLUMNS, LINE_FIELDS
 from .checks import check_book_accepts, check_mode_allowed, find_rule, negative_policy
-from .lines import ITEM_DERIVED, LineContext, line_context, merge_lines
+from .lines import ITEM_DERIVED, KeyedLines, LineContext, line_context, merge_lines
 from .lists import (
     ACTIONS,
     HEADER_FIELDS,
@@ -43,6 +43,7 @@ __all__ = [
     "LINE_COLUMNS",
     "LINE_FIELDS",
     "BatchResult",
+    "KeyedLines",
     "LineContext",
     "PostingResult",
     "approve_inventory_list",

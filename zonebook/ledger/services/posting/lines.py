@@ -85,6 +85,22 @@ def _keys(lines: Sequence[Mapping]) -> set:
     return set().union(*lines)
 
 
+class KeyedLines(list):
+    """Lines whose dicts name the line fields by keys of their own (a customs message's elements, as
+    parsed): ``field_keys`` maps each line field to the key its value is read from; the dicts' other
+    keys are not read.  An empty or absent value is a value not given (as an empty cell)."""
+
+    def __init__(self, lines: Sequence[Mapping], field_keys: Mapping[str, str]):
+        super().__init__(lines)
+        self.field_keys = field_keys
+
+
+def _key_of(lines: Sequence[Mapping], name: str) -> str | None:
+    """The key a line field is read from in ``lines`` (None: not read)."""
+    keys = getattr(lines, "field_keys", None)
+    return name if keys is None else keys.get(name)
+
+
 def _extra(field, value, row: int, errors: list):
     """A line field the specification adds beyond ``BUILT``: taken as given."""
     if field.kind == line_spec.DECIMAL:
@@ -111,11 +127,11 @@ class LineContext:
 def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]]) -> LineContext:
     # the distinct values first (a 50,000-line list names a few hundred items and HS codes)
     # (an int as it is, anything else as its text: True and 1.0 are equal to 1 but no sequence number)
-    raw = [r.get("item_seq_no", "") for lines in line_sets for r in lines]
+    raw = [r.get(_key_of(lines, "item_seq_no"), "") for lines in line_sets for r in lines]
     given = set(raw) if set(map(type, raw)) == {int} else {s if type(s) is int else str(s) for s in raw}
     seqs = {int(s) for s in given if str(s).isdigit()}
     items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
-    raw = [r.get("hs_code") for lines in line_sets for r in lines]
+    raw = [r.get(_key_of(lines, "hs_code")) for lines in line_sets for r in lines]
     texts = set(raw) if set(map(type, raw)) <= {str, type(None)} else raw  # (equal texts are the same)
     hs_known = known_hs({str(v or "") for v in texts} | {i.hs_code for i in items.values()})
     spans: set[tuple] = set()
@@ -213,21 +229,30 @@ def _columns(
                     by_product.setdefault(pid, set()).add(ver)
             in_force = {pid: next(iter(v)) for pid, v in by_product.items() if len(v) == 1}
     n = len(lines)
-    keys = _keys(lines)
+    field_keys = getattr(lines, "field_keys", None)  # (``KeyedLines``)
+    keys = _keys(lines) if field_keys is None else set(field_keys)
     # (row, step, problem): sorted at the end into the line-by-line, column-by-column order
     problems: list[tuple[int, int, RowError]] = []
 
     def column(name: str):
-        return [r.get(name) for r in lines] if name in keys else None
+        if name not in keys:
+            return None
+        key = name if field_keys is None else field_keys[name]
+        return [r.get(key) for r in lines]
 
-    # step 0: unknown keys
-    if not keys <= LINE_FIELDS:
+    # step 0: unknown keys (keyed lines read their mapped keys only)
+    if field_keys is None and not keys <= LINE_FIELDS:
         for k, raw in enumerate(lines, start=1):
             unknown = set(raw) - LINE_FIELDS
             if unknown:
                 problems.append((k, 0, RowError(k, ", ".join(sorted(unknown)), "", _("unknown column"))))
     # step 1: line numbers (the given one, else the line's position)
     given = column("line_no")
+    if field_keys is not None and given is not None:  # (texts as parsed: whole numbers when they are)
+        try:
+            given = [int(v) if v else None for v in given]
+        except ValueError:
+            pass
     if lengths is not None and len(lengths) > 1:
         if sum(lengths) != n or not all(lengths):
             raise ValueError("lengths must split the lines into non-empty lists")
@@ -252,7 +277,8 @@ def _columns(
                 problems.append((k, 1, RowError(k, "line_no", str(no), _("duplicate line number"))))
             seen.add(no)
     # step 2: the item of each line
-    seqs = [r.get("item_seq_no", "") for r in lines]
+    seq_key = "item_seq_no" if field_keys is None else field_keys.get("item_seq_no")
+    seqs = [r.get(seq_key, "") for r in lines]
     seq_types = set(map(type, seqs))
     if seq_types == {int}:
         item_of = list(map(items.get, seqs))
@@ -336,7 +362,7 @@ def _columns(
     for j, fld in enumerate(_EXTRA_FIELDS):
         errs: list = []
         values = [
-            _extra(fld, r.get(fld.name), k, errs) if item is not None else None
+            _extra(fld, r.get(_key_of(lines, fld.name)), k, errs) if item is not None else None
             for k, (r, item) in enumerate(zip(lines, item_of, strict=True), start=1)
         ]
         problems += [(e.row, 12 + j, e) for e in errs]

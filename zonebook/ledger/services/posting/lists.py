@@ -35,6 +35,7 @@ from .._common import full_clean
 from .checks import Tables, check_book_accepts, check_mode_allowed, find_rule
 from .lines import (
     Columns,
+    KeyedLines,
     _build_lines,
     _columns,
     _insert_columns,
@@ -383,15 +384,20 @@ def create_inventory_lists(
             mine.append(RowError(first, exc.field or "", "", exc.message))
             continue
         kind = h["item_kind"]
-        ok.setdefault((kind, h["declaration_date"] if kind == ItemKind.PRODUCT else None), []).append(k)
+        keys = getattr(entries[k][1], "field_keys", None)  # (``KeyedLines``: validated with their like)
+        ok.setdefault((kind, h["declaration_date"] if kind == ItemKind.PRODUCT else None, id(keys)), []).append(
+            k
+        )
     columns: dict[int, tuple[Columns, int]] = {}  # list → (its columns, its part of them)
-    for (kind, _on), ks in ok.items():
+    for (kind, _on, _keys), ks in ok.items():
         if len(ks) > 1 and all(entries[k][1] for k in ks):
+            together_lines = [line for k in ks for line in entries[k][1]]
+            keys = getattr(entries[ks[0]][1], "field_keys", None)
             try:
                 together = _columns(
                     book,
                     kind,
-                    [line for k in ks for line in entries[k][1]],
+                    together_lines if keys is None else KeyedLines(together_lines, keys),
                     cleaned[ks[0]]["declaration_date"],
                     contexts[kind],
                     lengths=[len(entries[k][1]) for k in ks],
