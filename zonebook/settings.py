@@ -262,9 +262,12 @@ IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "60000000"))
 # Uploads above this size are checked and imported by background jobs (with a progress bar).
 # Large imports of kinds that support it write in short committed batches to a hidden state and
 # publish at the end (core/imports/staging.py): "auto" (the default) on SQLite, whose one write lock a
-# long transaction would hold; on PostgreSQL one transaction is all or nothing by itself and locks
-# nothing but its own new rows.  1 = staged on every database, 0 = one transaction for the whole file.
+# long transaction would hold, and on PostgreSQL for files of IMPORT_STAGE_FROM_BYTES or more (a
+# smaller file's one transaction is all or nothing by itself and locks nothing but its own new rows;
+# a larger one would queue an event per row and foreign key until its commit).  1 = every import
+# staged, 0 = one transaction for the whole file.
 IMPORT_STAGED = {"auto": None, "0": False}.get(os.environ.get("IMPORT_STAGED", "auto"), True)
+IMPORT_STAGE_FROM_BYTES = int(os.environ.get("IMPORT_STAGE_FROM_BYTES", str(64 * 1024 * 1024)))
 # Pause after each committed batch on SQLite, so writers queued behind the import get the lock.
 IMPORT_STAGE_PAUSE = float(os.environ.get("IMPORT_STAGE_PAUSE", "0.1"))
 # Hidden rows of an import whose process died are removed by the next import after this long.

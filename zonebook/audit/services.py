@@ -23,8 +23,14 @@ _SCALARS = frozenset((str, int, bool, float, type(None)))
 
 
 def _plain(value: Any) -> Any:
-    if type(value) in _SCALARS:  # (most values: one set lookup instead of six isinstance checks)
+    kind = type(value)
+    if kind in _SCALARS:  # (most values: one set lookup instead of six isinstance checks)
         return value
+    # the containers of plain values (a change is [before, after]): their scalars without a call each
+    if kind is dict:
+        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
     if isinstance(value, models.Model):
         return str(value.pk)
     if isinstance(value, decimal.Decimal):

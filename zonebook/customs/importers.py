@@ -243,6 +243,7 @@ class Inv101Import(XmlKind, InventoryListImport):
     def __init__(self, user=None):
         super().__init__(user)
         self.messages: dict[str, dict] = {}  # list number → what to record when the list is written
+        self.line_contexts: dict = {}  # (book, item kind) → the ledger's line context, kept across batches
         self.skipped = 0
 
     def row_weight(self, row: Row) -> int:
@@ -489,6 +490,7 @@ class Inv101Import(XmlKind, InventoryListImport):
                             by=by,
                             staged=staged,
                             source=ListSource.CUSTOMS,
+                            line_contexts=self.line_contexts,
                         )
                     )
                 )

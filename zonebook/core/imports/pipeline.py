@@ -428,7 +428,7 @@ def run(
     kind = kind_cls(user)
     kind.set_mode(mode)
     result = ImportResult(kind=kind_cls.key, mode=mode)
-    if staging.enabled(kind):
+    if staging.enabled(kind, path):
         if kind.updating:
             raise ValueError("staged import kinds have no update mode")
         # short committed batches in a hidden state + one short publish (see staging.py)

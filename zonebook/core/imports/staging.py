@@ -18,9 +18,9 @@ session save of a request — then waits for the busy timeout and fails.  A stag
 
 A kind opts in with ``staged = True`` and implements ``begin_staging``, ``publish`` and
 ``discard`` (see ``ImportKind``).  Inside an outer transaction (a test, the benchmark's rolled
-back run) the same code runs in savepoints and the pauses are skipped.  By default only SQLite
-imports are staged (``enabled``); ``IMPORT_STAGED = True`` stages on every database, ``False``
-nowhere (one transaction, as before).
+back run) the same code runs in savepoints and the pauses are skipped.  By default SQLite imports
+are staged, and PostgreSQL imports of large files (``enabled``); ``IMPORT_STAGED = True`` stages
+every import, ``False`` none (one transaction, as before).
 
 Limit: the publish transaction still holds the lock while it posts; docs/production.md gives the
 measured size above which the embedded SQLite database should be replaced by PostgreSQL.
@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection
@@ -40,14 +41,25 @@ from zonebook.core.errors import DomainError, RowError
 logger = logging.getLogger(__name__)
 
 
-def enabled(kind) -> bool:
-    """Staged when the kind supports it and ``IMPORT_STAGED`` says so — by default (None) on SQLite
-    only: the one write lock is what staging is for; on PostgreSQL the file's one transaction is all
-    or nothing by itself, locks only the rows it writes, and saves the publish pass."""
+def enabled(kind, path=None) -> bool:
+    """Staged when the kind supports it and ``IMPORT_STAGED`` says so.  By default (None): on SQLite,
+    whose one write lock is what staging is for; on PostgreSQL only for a file of
+    ``IMPORT_STAGE_FROM_BYTES`` or more — there the file's one transaction is all or nothing by
+    itself, locks only the rows it writes and saves the publish pass, but the database queues one
+    event per written row and foreign key until the commit (a 1 GB file: gigabytes), while a staged
+    import commits, and so checks, batch by batch."""
     if not getattr(kind, "staged", False):
         return False
     flag = getattr(settings, "IMPORT_STAGED", None)
-    return connection.vendor == "sqlite" if flag is None else bool(flag)
+    if flag is not None:
+        return bool(flag)
+    if connection.vendor == "sqlite":
+        return True
+    limit = int(getattr(settings, "IMPORT_STAGE_FROM_BYTES", 64 * 1024 * 1024))
+    try:
+        return path is not None and Path(path).stat().st_size >= limit
+    except OSError:
+        return True
 
 
 def stage_pause() -> float:

@@ -352,3 +352,40 @@ def test_keyed_lines_are_read_as_the_same_lines_with_the_field_names(handbook):
     with pytest.raises(DomainError) as exc:
         _columns(b, "material", KeyedLines([{"n": "1", "seq": "9", "q": "x"}], keys), day)
     assert {(d.row, d.column) for d in exc.value.details} == {(1, "item_seq_no"), (1, "qty")}
+
+
+def test_a_line_context_kept_across_batches_looks_up_only_what_is_new(handbook, world):
+    """``create_inventory_lists(line_contexts=)``: the second batch of an import reads no item or HS
+    code it has read already; a new item number is looked up; the lists are what they would be."""
+    b, m, p = handbook
+    m2 = f.material(b, 2)
+    contexts: dict = {}
+    services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 5)])], action="submit", line_contexts=contexts)
+    ctx = contexts[(b.pk, "material")]
+    assert set(ctx.items) == {1} and ctx.seqs_asked == {1}
+    with CaptureQueriesContext(connection) as same:
+        services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 6)])], action="submit", line_contexts=contexts)
+    assert not [q for q in same.captured_queries if '"ledger_bookitem"' in q["sql"] and "seq_no" in q["sql"]]
+    with pytest.raises(DomainError):  # item 9 does not exist: looked up, not found, named
+        services.create_inventory_lists(
+            b, [entry("0615", "I", "material", [(2, 7), (9, 1)])], action="submit", line_contexts=contexts
+        )
+    assert ctx.seqs_asked == {1, 2, 9} and set(ctx.items) == {1, 2} and ctx.items[2].pk == m2.pk
+    lst = services.create_inventory_lists(
+        b, [entry("0615", "I", "material", [(2, 7)])], action="submit", line_contexts=contexts
+    ).lists[0]
+    assert list(lst.lines.values_list("item_id", "name")) == [(m2.pk, m2.name)]
+
+
+def test_a_kept_line_context_forgets_its_derived_fields_past_the_limit(handbook, monkeypatch):
+    from zonebook.ledger.services.posting import lines as lines_module
+
+    b, m, p = handbook
+    monkeypatch.setattr(lines_module, "MEMO_LIMIT", 1)
+    contexts: dict = {}
+    named = entry("0615", "I", "material", [(1, 1), (1, 2)])
+    named[1][1]["name"] = "another name"  # two combinations of item 1
+    services.create_inventory_lists(b, [named], line_contexts=contexts)
+    assert sum(map(len, contexts[(b.pk, "material")].memo.values())) == 2
+    services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 3)])], line_contexts=contexts)
+    assert sum(map(len, contexts[(b.pk, "material")].memo.values())) == 1  # cleared, then this one

@@ -325,3 +325,29 @@ def test_writers_are_not_locked_out_by_a_staged_import(world, tmp_path, monkeypa
     else:
         assert any("locked" in s for s in outcome["service"]), outcome["service"]
         assert (503, "5") in outcome["api"], outcome["api"]
+
+
+@pytest.mark.parametrize("flag", [None, True, False])
+def test_which_imports_are_staged(settings, tmp_path, monkeypatch, flag):
+    """By default SQLite imports are staged (its one write lock), PostgreSQL ones only from
+    ``IMPORT_STAGE_FROM_BYTES`` (below, one transaction); ``IMPORT_STAGED`` True/False overrides."""
+    from django.db import connection
+
+    from zonebook.core.imports import staging as st
+
+    settings.IMPORT_STAGED = flag
+    settings.IMPORT_STAGE_FROM_BYTES = 100
+    small, large = tmp_path / "small.zip", tmp_path / "large.zip"
+    small.write_bytes(b"x" * 99)
+    large.write_bytes(b"x" * 100)
+
+    class Kind:
+        staged = True
+
+    got = {p.name: st.enabled(Kind(), p) for p in (small, large)}
+    if flag is not None:
+        assert got == {"small.zip": flag, "large.zip": flag}
+    else:
+        sqlite = connection.vendor == "sqlite"
+        assert got == {"small.zip": sqlite, "large.zip": True}
+    assert st.enabled(type("Plain", (), {})(), large) is False  # a kind without staging never is

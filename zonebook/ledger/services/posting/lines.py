@@ -122,28 +122,53 @@ class LineContext:
     # the derived text fields of each (item, given texts) combination met so far, shared by the lists
     # validated with this context (``_columns``; keyed by what the derivation depends on)
     memo: dict = field(default_factory=dict)
+    # what was looked up (found or not): a context extended for more lines looks up only the rest
+    seqs_asked: set = field(default_factory=set)
+    hs_asked: set = field(default_factory=set)
 
 
-def line_context(book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]]) -> LineContext:
+# A context kept across the batches of one import forgets its derived fields past this many
+# combinations (the memory stays bounded however varied the lines).
+MEMO_LIMIT = 100_000
+
+
+def line_context(
+    book: Book, item_kind: str, line_sets: Sequence[Sequence[Mapping]], base: LineContext | None = None
+) -> LineContext:
+    """The context of ``line_sets``; ``base``: a context of the same book and kind from earlier
+    batches of the same import, extended in place with what these lines name that it has not looked
+    up yet (the items and HS codes it knows are not read again)."""
     # the distinct values first (a 50,000-line list names a few hundred items and HS codes)
     # (an int as it is, anything else as its text: True and 1.0 are equal to 1 but no sequence number)
     raw = [r.get(_key_of(lines, "item_seq_no"), "") for lines in line_sets for r in lines]
     given = set(raw) if set(map(type, raw)) == {int} else {s if type(s) is int else str(s) for s in raw}
     seqs = {int(s) for s in given if str(s).isdigit()}
-    items = {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=seqs)}
+    ctx = base if base is not None else LineContext({}, set(), set())
+    new_seqs = seqs - ctx.seqs_asked
+    new_items = (
+        {i.seq_no: i for i in BookItem.objects.filter(book=book, kind=item_kind, seq_no__in=new_seqs)}
+        if new_seqs
+        else {}
+    )
+    ctx.items.update(new_items)
+    ctx.seqs_asked |= new_seqs
     raw = [r.get(_key_of(lines, "hs_code")) for lines in line_sets for r in lines]
     texts = set(raw) if set(map(type, raw)) <= {str, type(None)} else raw  # (equal texts are the same)
-    hs_known = known_hs({str(v or "") for v in texts} | {i.hs_code for i in items.values()})
-    spans: set[tuple] = set()
-    if item_kind == ItemKind.PRODUCT and items:
+    new_hs = ({str(v or "") for v in texts} | {i.hs_code for i in new_items.values()}) - ctx.hs_asked
+    if new_hs:
+        ctx.hs_known |= known_hs(new_hs)
+        ctx.hs_asked |= new_hs
+    if item_kind == ItemKind.PRODUCT and new_items:
         # one query: every (product, version) with its validity (distinct), split in Python
-        spans = set(
-            Consumption.objects.filter(product__in=list(items.values()))
+        ctx.spans |= set(
+            Consumption.objects.filter(product__in=list(new_items.values()))
             .order_by()  # no Meta ordering: it would join four tables and widen the DISTINCT
             .values_list("product_id", "version", "valid_from", "valid_to")
             .distinct()
         )
-    return LineContext(items, hs_known, spans)
+    if sum(map(len, ctx.memo.values())) > MEMO_LIMIT:
+        ctx.memo.clear()
+    return ctx
 
 
 @dataclass

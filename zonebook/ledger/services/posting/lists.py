@@ -292,6 +292,7 @@ def create_inventory_lists(
     by=None,
     staged: bool = False,
     source: str | None = None,
+    line_contexts: dict | None = None,
 ) -> BatchResult:
     """Create many lists of ``book`` — ``entries`` = [(header, lines), …] as for
     ``create_inventory_list`` — and, with ``action`` "submit" or "post", submit (and post) them.
@@ -302,7 +303,9 @@ def create_inventory_lists(
     ``discard_staged_lists`` removes them).  A large import stages its lists in many short
     transactions and publishes them in one (core/imports/staging.py).
 
-    ``source``: where the lists come from (``ListSource``; manual entry by default)."""
+    ``source``: where the lists come from (``ListSource``; manual entry by default).
+    ``line_contexts``: a dict the caller keeps across the calls of one import: the line contexts of
+    earlier calls (per book and item kind) are extended, not loaded again (``line_context(base=)``)."""
     if action not in ACTIONS:
         raise DomainError(_("Unknown action %(a)s.") % {"a": action}, code="invalid", field="action")
     if not entries:
@@ -357,7 +360,10 @@ def create_inventory_lists(
             book,
             kind,
             [lines for h, (_hd, lines) in zip(cleaned, entries, strict=True) if h and h["item_kind"] == kind],
+            None if line_contexts is None else line_contexts.get((book.pk, kind)),
         )
+        if line_contexts is not None:
+            line_contexts[(book.pk, kind)] = contexts[kind]
     # the header checks, list by list; then the lines of the lists that passed them, validated
     # together per item kind (and declaration date for products: their version in force depends on
     # it) — one ``_columns`` pass over all their lines, list by list only when it finds a problem
