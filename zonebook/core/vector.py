@@ -349,3 +349,16 @@ class SideReader:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def run_deferred_checks() -> None:
+    """Run now what the commit would check (PostgreSQL: the deferred foreign keys of the rows this
+    transaction wrote; ``SET CONSTRAINTS ALL IMMEDIATE`` checks every pending one).  For benchmarks,
+    whose measured runs are rolled back and so never commit: a timed step that writes rows includes
+    the checks its commit would run (500,000 lines with two foreign keys: about 3 s)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")

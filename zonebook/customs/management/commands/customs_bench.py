@@ -29,21 +29,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from zonebook.core.vector import run_deferred_checks
 from zonebook.ledger.services.posting import LINE_COLUMNS
 
 
 class _Rollback(Exception):
     pass
-
-
-def commit_checks() -> None:
-    """What a commit would check, run now (the benchmark's run is rolled back, so its commit never
-    comes): the deferred foreign keys of the rows written, on PostgreSQL (``SET CONSTRAINTS ALL
-    IMMEDIATE`` checks every pending one).  Each timed step includes it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def peak_rss_mb() -> float:
@@ -213,7 +204,7 @@ class Command(BaseCommand):
             )
             t0, c0, w0 = time.perf_counter(), time.process_time(), workers_cpu()
             r1 = pipeline.run(Inv101Import, msgs, msgs.name, None)
-            commit_checks()
+            run_deferred_checks()
             t_import, c_import = time.perf_counter() - t0, time.process_time() - c0
             w_import = workers_cpu() - w0
             if not r1.ok:
@@ -221,7 +212,7 @@ class Command(BaseCommand):
             self.analyze()
             t0, c0, w0 = time.perf_counter(), time.process_time(), workers_cpu()
             r2 = pipeline.run(ReceiptImport, recs, recs.name, None)
-            commit_checks()
+            run_deferred_checks()
             t_receipts, c_receipts = time.perf_counter() - t0, time.process_time() - c0
             w_receipts = workers_cpu() - w0
             if not r2.ok:
@@ -318,7 +309,7 @@ class Command(BaseCommand):
                 data = buf.getvalue()
                 with cur.copy(f"COPY ledger_inventorylistline ({', '.join(line_cols)}) FROM STDIN") as cp:
                     cp.write(data)
-                commit_checks()
+                run_deferred_checks()
             else:
                 cur.executemany(
                     f"INSERT INTO ledger_inventorylistline ({', '.join(line_cols)}) VALUES ({', '.join(['%s'] * len(line_cols))})",
