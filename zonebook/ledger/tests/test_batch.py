@@ -322,6 +322,9 @@ def test_batch_created_lists_carry_their_rule_and_posting_keeps_it(handbook):
     services.post_inventory_lists(b, ids)
     assert set(InventoryList.objects.filter(pk__in=ids).values_list("state", "rule_id")) == {("posted", rule)}
     assert Balance.objects.get(item=m).imports == D(11)
+    # a draft (still editable) gets its rule when it is submitted, not before
+    draft = services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 1)])]).lists[0]
+    assert InventoryList.objects.get(pk=draft.pk).rule_id is None
 
 
 def test_keyed_lines_are_read_as_the_same_lines_with_the_field_names(handbook):

@@ -370,7 +370,7 @@ def create_inventory_lists(
     # (to name it on its list)
     found: dict[int, list[RowError]] = {}
     ok: dict[tuple, list[int]] = {}
-    rules: dict[int, PostingRule] = {}  # the rule each list posts by today (posting finds it again)
+    rules: dict[int, PostingRule] = {}  # the rule each list posts by today (stored unless a draft; posting finds it again)
     for k, h in enumerate(cleaned):
         if h is None:
             continue
@@ -445,7 +445,9 @@ def create_inventory_lists(
     objs = []
     totals = {}  # id of shared columns → the totals of their lists
     for h, (cols, j), rule in built:
-        inv = InventoryList(book=book, enterprise_id=book.enterprise_id, rule=rule, **h)
+        inv = InventoryList(book=book, enterprise_id=book.enterprise_id, **h)
+        if action != "draft":  # (a draft can still be edited: its rule is found when it is submitted)
+            inv.rule = rule
         if source is not None:
             inv.source = source
         if id(cols) not in totals:
