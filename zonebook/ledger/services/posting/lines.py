@@ -140,7 +140,7 @@ def line_context(
     up yet (the items and HS codes it knows are not read again)."""
     # the distinct values first (a 50,000-line list names a few hundred items and HS codes)
     # (an int as it is, anything else as its text: True and 1.0 are equal to 1 but no sequence number)
-    raw = [r.get(_key_of(lines, "item_seq_no"), "") for lines in line_sets for r in lines]
+    raw = [r.get(key, "") for lines in line_sets for key in (_key_of(lines, "item_seq_no"),) for r in lines]
     given = set(raw) if set(map(type, raw)) == {int} else {s if type(s) is int else str(s) for s in raw}
     seqs = {int(s) for s in given if str(s).isdigit()}
     ctx = base if base is not None else LineContext({}, set(), set())
@@ -152,7 +152,7 @@ def line_context(
     )
     ctx.items.update(new_items)
     ctx.seqs_asked |= new_seqs
-    raw = [r.get(_key_of(lines, "hs_code")) for lines in line_sets for r in lines]
+    raw = [r.get(key) for lines in line_sets for key in (_key_of(lines, "hs_code"),) for r in lines]
     texts = set(raw) if set(map(type, raw)) <= {str, type(None)} else raw  # (equal texts are the same)
     new_hs = ({str(v or "") for v in texts} | {i.hs_code for i in new_items.values()}) - ctx.hs_asked
     if new_hs:
@@ -386,8 +386,9 @@ def _columns(
     extra_cols = []
     for j, fld in enumerate(_EXTRA_FIELDS):
         errs: list = []
+        key = _key_of(lines, fld.name)
         values = [
-            _extra(fld, r.get(_key_of(lines, fld.name)), k, errs) if item is not None else None
+            _extra(fld, r.get(key), k, errs) if item is not None else None
             for k, (r, item) in enumerate(zip(lines, item_of, strict=True), start=1)
         ]
         problems += [(e.row, 12 + j, e) for e in errs]
@@ -698,7 +699,7 @@ class _Sink:
     rows, ``text(text)`` COPY text whose lines start with ``prefix`` (the list id)."""
 
     def __init__(self, copy, list_id: int):
-        self.copy, self.list_id, self.prefix = copy, list_id, f"{list_id}\t"
+        self.copy, self.prefix = copy, f"{list_id}\t"
 
     def text_rows(self, prefixes: Sequence[str], rows) -> None:
         """Built rows, each after its prefix (its list id)."""
@@ -721,7 +722,7 @@ def line_writer(list_id: int):
         yield _Sink(copy, list_id)
 
 
-def _insert_columns(lists: Sequence[tuple[int, Columns]]) -> None:
+def _insert_columns(lists: Sequence[tuple[Sequence[int], Columns]]) -> None:
     """The validated lines of several lists, ``[(list ids, Columns), …]`` (one id, or one per list of
     columns of several lists: ``Columns.lengths``): one ``COPY`` formatted straight from the columns
     (``_write_lines``) on PostgreSQL, the rows otherwise."""
