@@ -43,9 +43,9 @@ from zonebook.core.imports import staging
 from zonebook.core.imports.kinds import ImportKind, Row, register
 from zonebook.core.vector import copy_create
 from zonebook.ledger import services as ledger
-from zonebook.ledger.choices import ItemKind, ListSource
+from zonebook.ledger.choices import ItemKind, ListSource, ListState
 from zonebook.ledger.importers import LIST_HEADER, InventoryListImport, ListAction
-from zonebook.ledger.models import Book, InventoryList
+from zonebook.ledger.models import Book
 
 from . import linecheck, services, xmlio
 from .models import InventoryMessage, MessageSource
@@ -376,13 +376,16 @@ class Inv101Import(XmlKind, InventoryListImport):
             yield self._message_row(msg, digest)
 
     def _stored(self, msgs: list) -> dict:
-        """The stored messages of these (book, etpsInnerInvtNo) pairs: one query per group."""
+        """The stored messages of these (book, etpsInnerInvtNo) pairs: one query per group.  (Not the
+        messages of lists another import is still staging: they are not imported until it publishes.)"""
         pairs = {(m.head["putrecNo"].upper(), m.head["etpsInnerInvtNo"]) for m in msgs}
         if not pairs:
             return {}
         out = {}
-        qs = InventoryMessage.objects.filter(internal_number__any={i for _b, i in pairs}).select_related(
-            "book"
+        qs = (
+            InventoryMessage.objects.filter(internal_number__any={i for _b, i in pairs})
+            .exclude(inventory_list__state=ListState.IMPORTING)
+            .select_related("book")
         )
         for m in qs.filter(book__number__in={b for b, _i in pairs}):
             out[(m.book.number, m.internal_number)] = m
@@ -496,14 +499,18 @@ class Inv101Import(XmlKind, InventoryListImport):
                 )
                 if exc is not None:
                     errors += self.batch_errors(chunk, exc)
-                elif staged:
-                    self.staged_books[book.pk] = book
-                    self.staged_ids.setdefault((book.pk, ListAction.SUBMIT), []).extend(
-                        inv.pk for inv in created[0].lists
-                    )
-                    staging.pause(time.perf_counter() - t0)  # committed: let queued writers in
+                elif not self.validating:
+                    # the messages of the new lists, written with them (staged lists: hidden with
+                    # them, deleted with them by a discard): nothing of a written batch stays in memory
+                    self._record(created[0].lists)
+                    if staged:
+                        self.staged_books[book.pk] = book
+                        self.staged_ids.setdefault((book.pk, ListAction.SUBMIT), []).extend(
+                            inv.pk for inv in created[0].lists
+                        )
+                        staging.pause(time.perf_counter() - t0)  # committed: let queued writers in
         if not errors and not self.staging and not self.validating:
-            self.finish({r.values["number"] for r, _b in todo}, by)  # unstaged: the lists exist now
+            services.match_waiting({book.pk for _r, book in todo}, by=by)  # unstaged: the lists exist now
         return errors
 
     def write(self, rows, by) -> int:
@@ -595,34 +602,28 @@ class Inv101Import(XmlKind, InventoryListImport):
         with transaction.atomic():
             errors = super().publish(by)
             if not errors:
-                self.finish(set(self.messages), by)
+                services.match_waiting(set(self.staged_books), by=by)
         return errors
 
-    def finish(self, numbers: set[str], by) -> None:
-        """Record the messages of the new lists (created as coming from customs), apply waiting receipts."""
-        lists = list(
-            InventoryList.objects.filter(number__any=[n for n in numbers if n in self.messages]).values_list(
-                "pk", "number", "book_id", "enterprise_id"
-            )
-        )
-        if not lists:
-            return
-        copy_create(
-            InventoryMessage,
-            [
-                InventoryMessage(
-                    book_id=book_id,
-                    enterprise_id=enterprise_id,
-                    inventory_list_id=pk,
-                    list_number=number,
-                    source=self.source,
-                    **self.messages[number],
+    def _record(self, lists) -> None:
+        """The message rows of newly written lists (what ``_message_row`` kept of each message,
+        dropped from memory once written)."""
+        rows = []
+        for inv in lists:
+            info = self.messages.pop(inv.number, None)
+            if info is not None:
+                rows.append(
+                    InventoryMessage(
+                        book_id=inv.book_id,
+                        enterprise_id=inv.enterprise_id,
+                        inventory_list_id=inv.pk,
+                        list_number=inv.number,
+                        source=self.source,
+                        **info,
+                    )
                 )
-                for pk, number, book_id, enterprise_id in lists
-            ],
-            keys=False,
-        )
-        services.match_waiting({book_id for _pk, _n, book_id, _e in lists}, by=by)
+        if rows:
+            copy_create(InventoryMessage, rows, keys=False)
 
 
 # Lines per create call: committed chunks when staged on SQLite, larger ones otherwise.

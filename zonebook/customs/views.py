@@ -36,8 +36,10 @@ class MessageList(FilteredListView):
     export_code = "customs.message.exported"
 
     def get_queryset(self):
-        return InventoryMessage.objects.for_user(self.request.user).select_related(
-            "book", "enterprise", "inventory_list"
+        return (
+            InventoryMessage.objects.for_user(self.request.user)
+            .exclude(inventory_list__state=ListState.IMPORTING)  # (an import still running)
+            .select_related("book", "enterprise", "inventory_list")
         )
 
     def get_context_data(self, **kwargs):

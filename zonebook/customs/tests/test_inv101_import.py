@@ -266,3 +266,45 @@ def test_values_with_tabs_and_backslashes_are_staged_as_written(world, cbook, tm
     named = {(e.column.split(" › ")[-1], e.value) for e in result.errors}
     assert ("InvtListType[1]/dclUnitcd", "0\\07") in named
     assert ("InvtListType[2]/lawfUnitcd", "0\t7") in named
+
+
+def test_a_staged_import_writes_each_batch_s_messages_with_its_lists(world, cbook, tmp_path, settings, monkeypatch):
+    """A large (staged) import keeps nothing of a written batch in memory: the message rows are
+    written with their staged lists, hidden from the message page until the publish, and deleted
+    with them when the import fails."""
+    from zonebook.customs import importers
+
+    settings.IMPORT_STAGED = True
+    settings.IMPORT_STAGE_PAUSE = 0
+    monkeypatch.setattr(importers, "STAGE_LINES", 1)
+    monkeypatch.setattr(importers, "CHUNK_LINES", 1)
+    monkeypatch.setattr(Inv101Import, "batch_size", 1)  # one message per batch
+    msgs = {f"m{i}.xml": b.inv101(b.head(cbook), [b.line(1, i + 1)]) for i in range(3)}
+    seen_at_publish = []
+    real_publish = Inv101Import.publish
+
+    def publish(self, by):
+        page = InventoryMessage.objects.exclude(inventory_list__state=ListState.IMPORTING)
+        seen_at_publish.append((InventoryMessage.objects.count(), page.count(), len(self.messages)))
+        return real_publish(self, by)
+
+    monkeypatch.setattr(Inv101Import, "publish", publish)
+    result = run(b.zip_of(tmp_path, "staged.zip", msgs), world.users.enterprise)
+    assert result.ok, result.errors
+    assert seen_at_publish == [(3, 0, 0)]  # written, hidden, and nothing left in memory
+    assert set(InventoryMessage.objects.values_list("inventory_list__state", flat=True)) == {ListState.SUBMITTED}
+
+    InventoryList.objects.all().delete()
+    bad = {**msgs, "m9.xml": b.inv101(b.head(cbook), [b.line(1, 5, putrecSeqno="99")])}
+    at_discard = []
+    real_discard = Inv101Import.discard
+
+    def discard(self):
+        at_discard.append(InventoryMessage.objects.count())
+        return real_discard(self)
+
+    monkeypatch.setattr(Inv101Import, "discard", discard)
+    result = run(b.zip_of(tmp_path, "staged-bad.zip", bad), world.users.enterprise)
+    assert not result.ok and "InvtListType[1]/putrecSeqno" in result.errors[0].column
+    assert at_discard == [3]  # the first three batches were staged with their messages
+    assert not InventoryList.objects.exists() and not InventoryMessage.objects.exists()

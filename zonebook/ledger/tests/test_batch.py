@@ -392,3 +392,30 @@ def test_a_kept_line_context_forgets_its_derived_fields_past_the_limit(handbook,
     assert sum(map(len, contexts[(b.pk, "material")].memo.values())) == 2
     services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 3)])], line_contexts=contexts)
     assert sum(map(len, contexts[(b.pk, "material")].memo.values())) == 1  # cleared, then this one
+
+
+def test_staged_lists_are_published_part_by_part_all_or_nothing(handbook, monkeypatch):
+    """``publish_staged_lists`` loads ``PUBLISH_CHUNK`` lists at a time (its memory does not grow with
+    the import); a list removed from a later part still fails the whole publish, counted."""
+    from zonebook.ledger.choices import ListState
+    from zonebook.ledger.services.posting import lists as lists_module
+
+    b, _m, _p = handbook
+    monkeypatch.setattr(lists_module, "PUBLISH_CHUNK", 2)
+    staged = services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 10)]) for _k in range(5)], staged=True)
+    ids = [inv.pk for inv in staged.lists]
+    assert set(InventoryList.objects.filter(pk__in=ids).values_list("state", flat=True)) == {ListState.IMPORTING}
+    before = AuditEntry.objects.count()
+    result = services.publish_staged_lists(b, ids, action="submit")
+    assert "5" in result.message
+    assert set(InventoryList.objects.filter(pk__in=ids).values_list("state", flat=True)) == {ListState.SUBMITTED}
+    assert AuditEntry.objects.count() - before == 10  # created + submitted, each list
+
+    again = services.create_inventory_lists(b, [entry("0615", "I", "material", [(1, 10)]) for _k in range(5)], staged=True)
+    ids = [inv.pk for inv in again.lists]
+    InventoryList.objects.filter(pk=ids[-1]).delete()  # (the third part's only list)
+    with pytest.raises(DomainError) as exc:
+        services.publish_staged_lists(b, ids, action="submit")
+    assert exc.value.code == "staged_lists_missing" and "1 of the imported lists" in str(exc.value.message)
+    # the first two parts' publish was rolled back with the rest
+    assert set(InventoryList.objects.filter(pk__in=ids).values_list("state", flat=True)) == {ListState.IMPORTING}

@@ -508,44 +508,52 @@ def _audit_created(objs: Sequence[InventoryList], state: str, by) -> None:
     audit.save_entries(entries_out)
 
 
+# Staged lists made visible per part of this many (``publish_staged_lists``): the memory of a publish
+# is bounded by it, not by the import (a 1 GB zip of messages stages 430,000 lists).
+PUBLISH_CHUNK = 5_000
+
+
 @transaction.atomic
 def publish_staged_lists(book: Book, list_ids: Sequence[int], *, action: str, by=None) -> BatchResult:
     """Make staged lists of ``book`` (see ``create_inventory_lists(staged=True)``) drafts, submitted
-    or posted lists, with their audit entries — all or nothing.  A list that is no longer staged
-    (it was discarded meanwhile) makes the whole call fail."""
+    or posted lists, with their audit entries — all or nothing (one transaction), ``PUBLISH_CHUNK``
+    lists loaded at a time.  A list that is no longer staged (it was discarded meanwhile) makes the
+    whole call fail.  The result names the number of lists, not the lists (a publish may hold
+    hundreds of thousands); posting returns what ``post_inventory_lists`` returns."""
     if action not in ACTIONS:
         raise DomainError(_("Unknown action %(a)s.") % {"a": action}, code="invalid", field="action")
     ids = sorted({int(i) for i in list_ids})
     if not ids:
         return BatchResult([], message=_("No lists."))
-    objs = list(
-        InventoryList.objects.select_for_update(of=("self",))
-        .filter(pk__any=ids, book_id=book.pk, state=ListState.IMPORTING)
-        .order_by("pk")
-    )
-    if len(objs) != len(ids):
-        raise DomainError(
-            _("%(n)d of the imported lists were removed before the import finished; nothing was imported.")
-            % {"n": len(ids) - len(objs)},
-            code="staged_lists_missing",
-        )
     now = timezone.now()
     state = ListState.DRAFT if action == "draft" else ListState.SUBMITTED
     submitted_at = now if state == ListState.SUBMITTED else None
-    InventoryList.objects.filter(pk__any=ids).update(state=state, submitted_at=submitted_at)
-    for inv in objs:
-        inv.book = book  # one book for every audit scope
-        inv.state, inv.submitted_at = state, submitted_at
-    _audit_created(objs, state, by)
+    for k in range(0, len(ids), PUBLISH_CHUNK):
+        part = ids[k : k + PUBLISH_CHUNK]
+        objs = list(
+            InventoryList.objects.select_for_update(of=("self",))
+            .filter(pk__any=part, book_id=book.pk, state=ListState.IMPORTING)
+            .order_by("pk")
+        )
+        if len(objs) != len(part):
+            rest = ids[k + PUBLISH_CHUNK :]  # (the earlier parts were staged: they are published now)
+            staged = InventoryList.objects.filter(pk__any=rest, book_id=book.pk, state=ListState.IMPORTING)
+            missing = len(part) - len(objs) + len(rest) - staged.count()
+            raise DomainError(
+                _("%(n)d of the imported lists were removed before the import finished; nothing was imported.")
+                % {"n": missing},
+                code="staged_lists_missing",
+            )
+        InventoryList.objects.filter(pk__any=part).update(state=state, submitted_at=submitted_at)
+        for inv in objs:
+            inv.book = book  # one book for every audit scope
+            inv.state, inv.submitted_at = state, submitted_at
+        _audit_created(objs, state, by)
     if action == "post":
         from .posting import post_inventory_lists
 
-        posted = post_inventory_lists(book, ids, by=by)
-        posted.lists = objs
-        for inv in objs:
-            inv.state, inv.posted_at = ListState.POSTED, posted.posted_at
-        return posted
-    return BatchResult(objs, message=_("%(n)d list(s) created.") % {"n": len(objs)})
+        return post_inventory_lists(book, ids, by=by)
+    return BatchResult([], message=_("%(n)d list(s) created.") % {"n": len(ids)})
 
 
 def discard_staged_lists(list_ids: Sequence[int], *, lines_per_transaction: int = 20_000) -> int:
@@ -567,9 +575,10 @@ def discard_staged_lists(list_ids: Sequence[int], *, lines_per_transaction: int 
             InventoryListLine.objects.filter(inventory_list_id__in=part)._raw_delete(
                 InventoryListLine.objects.db
             )
-            return InventoryList.objects.filter(pk__in=part, state=ListState.IMPORTING)._raw_delete(
-                InventoryList.objects.db
-            )
+            # (the ORM's delete for the lists: it also deletes what other apps attach to a staged
+            # list, such as the customs message it was imported from)
+            _n, per_model = InventoryList.objects.filter(pk__in=part, state=ListState.IMPORTING).delete()
+            return per_model.get(InventoryList._meta.label, 0)
 
     for pk, count in sorted(staged):
         part.append(pk)
