@@ -11,7 +11,6 @@ Moved from ``stats.engine`` unchanged (docs/stats.md describes their use there).
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -363,46 +362,3 @@ def run_deferred_checks() -> None:
         with connection.cursor() as cur:
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cur.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-_DEFERRED_FKS: dict[tuple[str, str], str] = {}  # (database alias, table) → its deferred foreign keys, quoted
-
-
-def _deferred_fks(connection, table: str) -> str:
-    key = (connection.alias, table)
-    names = _DEFERRED_FKS.get(key)
-    if names is None:
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' "
-                "AND condeferrable AND condeferred ORDER BY conname",
-                [table],
-            )
-            names = ", ".join(connection.ops.quote_name(n) for (n,) in cur.fetchall())
-        _DEFERRED_FKS[key] = names
-    return names
-
-
-@contextmanager
-def keys_checked_per_statement(model):
-    """Inside the block (PostgreSQL), the foreign keys of ``model``'s table — deferred to the commit
-    like every key Django creates — are checked at the end of each statement instead: the rows a
-    ``COPY`` wrote are checked while it is still being waited for, so that the checks overlap what
-    other processes do meanwhile (an import's parse processes), instead of running alone at the
-    commit (500,000 lines with two keys: about 3 s).  The same checks, the same transaction: a
-    violation fails the statement instead of the commit.  After the block the keys are deferred
-    again; after an error the transaction (or savepoint) that is rolled back restores them itself.
-    (Switching the mode only around statements that write the table: a ``SET CONSTRAINTS …
-    IMMEDIATE`` after rows were written would fire their queued checks, and re-scans all queued
-    events each time.)"""
-    from django.db import connection
-
-    names = _deferred_fks(connection, model._meta.db_table) if connection.vendor == "postgresql" else ""
-    if not names:
-        yield
-        return
-    with connection.cursor() as cur:
-        cur.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
-    yield
-    with connection.cursor() as cur:
-        cur.execute(f"SET CONSTRAINTS {names} DEFERRED")

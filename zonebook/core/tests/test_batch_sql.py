@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 
 from zonebook.audit import services as audit
 from zonebook.audit.models import AuditEntry
-from zonebook.core.vector import keys_checked_per_statement, update_rows
+from zonebook.core.vector import update_rows
 from zonebook.registry.models import Enterprise, Zone
 
 pytestmark = pytest.mark.django_db
@@ -118,24 +118,3 @@ def test_copy_create_stores_what_bulk_create_stores(world, keys):
     if keys or connection.vendor != "postgresql":
         assert [o.pk for o in objs] == [s.pk for s in stored]
     assert copy_create(InventoryList, []) == []
-
-
-def test_keys_checked_per_statement_then_deferred_again(world):
-    """Inside ``keys_checked_per_statement`` a row breaking a foreign key fails its own statement
-    (PostgreSQL); after the block the key is deferred to the commit again.  (SQLite: nothing changes.)"""
-    table = Enterprise._meta.db_table
-    pk = world.enterprises.a1.pk
-    bad = "UPDATE " + table + " SET zone_id = %s WHERE id = %s"
-    with keys_checked_per_statement(Enterprise):
-        if connection.vendor == "postgresql":
-            with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
-                cur.execute(bad, [10**9, pk])
-        with connection.cursor() as cur:  # a good row passes
-            cur.execute(bad, [world.zones.b1.pk, pk])
-    with transaction.atomic():  # deferred again: the statement passes, the commit's check would not
-        with connection.cursor() as cur:
-            cur.execute(bad, [10**9, pk])
-        if connection.vendor == "postgresql":
-            with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
-                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        transaction.set_rollback(True)

@@ -166,3 +166,25 @@ def test_runs_are_bounded_by_members_and_bytes_and_large_members_stay_serial(wor
     monkeypatch.setattr(xmlio, "WHOLE_PARSE_BYTES", max(sizes) - 1)
     kinds = list(xmlio.members(path, path.name))
     assert len(kinds) == 7 and all(stream is not None for _n, stream, _s in kinds)
+
+
+@pytest.mark.django_db
+def test_a_large_zip_s_directory_is_read_apart_into_the_same_entries(world, cbook, tmp_path, small_runs, monkeypatch):
+    """From ``SCAN_APART_BYTES`` on, the directory is read and checked in a forked process, which hands
+    back the compact entries: the same as read here, and a refusal is the same refusal."""
+    path = _zip(tmp_path, cbook)
+    here = next(iter(xmlio.members(path, path.name)))[2]
+    monkeypatch.setattr(xmlio, "SCAN_APART_BYTES", 0)
+    apart = next(iter(xmlio.members(path, path.name)))[2]
+    assert isinstance(apart, xmlio.Directory) and list(apart) == list(here) and len(apart) == 7
+    assert apart[2:4] == [here[2], here[3]] and apart.sizes() == [e[4] for e in here]
+    assert _plain(xmlio.read_messages(path, path.name, prepare=_prepare, workers=2)) == _plain(
+        xmlio.read_messages(path, path.name, prepare=_prepare, workers=0)
+    )
+    evil = b.zip_of(tmp_path, "evil.zip", {f"m{i}.xml": b"<a/>" for i in range(4)} | {"../x.xml": b"<a/>"})
+    with pytest.raises(xmlio.FileRefused) as exc:
+        list(xmlio.members(evil, evil.name))
+    assert "../x.xml" in exc.value.reason
+    monkeypatch.setattr(xmlio, "WHOLE_PARSE_BYTES", 1)  # not for processes: read here, member by member
+    kinds = list(xmlio.members(path, path.name))
+    assert len(kinds) == 7 and all(stream is not None for _n, stream, _s in kinds)

@@ -14,7 +14,6 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from zonebook.core.errors import DomainError, RowError
-from zonebook.core.vector import keys_checked_per_statement
 
 from ... import lines as line_spec
 from ...choices import ItemKind
@@ -726,9 +725,7 @@ def line_writer(list_id: int):
 def _insert_columns(lists: Sequence[tuple[Sequence[int], Columns]]) -> None:
     """The validated lines of several lists, ``[(list ids, Columns), …]`` (one id, or one per list of
     columns of several lists: ``Columns.lengths``): one ``COPY`` formatted straight from the columns
-    (``_write_lines``) on PostgreSQL, the rows otherwise.  The lists exist already: the lines'
-    foreign keys are checked as the ``COPY`` ends (``keys_checked_per_statement``), while an
-    import's parse processes go on, not alone at the commit."""
+    (``_write_lines``) on PostgreSQL, the rows otherwise."""
     if connection.vendor != "postgresql":
         parts = []
         for ids, c in lists:
@@ -741,11 +738,7 @@ def _insert_columns(lists: Sequence[tuple[Sequence[int], Columns]]) -> None:
     table = InventoryListLine._meta.db_table
     cols = ", ".join(("inventory_list_id", *LINE_COLUMNS))
     frags_memo: dict = {}  # id of a derived combination (alive in the Columns) → its COPY text
-    with (
-        keys_checked_per_statement(InventoryListLine),
-        connection.cursor() as cur,
-        cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
-    ):
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         for ids, c in lists:
             _write_lines(c, _Sink(copy, ids[0]), frags_memo, ids)
 
