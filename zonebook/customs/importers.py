@@ -294,7 +294,9 @@ class Inv101Import(XmlKind, InventoryListImport):
 
     def _rows(self, path: Path, filename: str, result) -> Iterator[Row | RowError]:
         group: list = []
-        seen: dict[tuple[str, str], tuple[str, str]] = {}  # (book, internal no) → (hash, message label)
+        # the messages met so far: "book\x1finternal no" → their hash (64 hex digits) and file name as
+        # one string (≈ 0.25 KB a message: this is what the import keeps per message of the file)
+        seen: dict[str, str] = {}
         try:
             for msg in xmlio.read_messages(path, filename, prepare=_prepare):
                 group.append(msg)
@@ -336,9 +338,10 @@ class Inv101Import(XmlKind, InventoryListImport):
         for msg in checked:
             key = (msg.head["putrecNo"].upper(), msg.head["etpsInnerInvtNo"])
             digest = msg.prepared.get("digest") or content_hash(msg.head, msg.lines)
-            before = seen.get(key)
+            seen_key = f"{key[0]}\x1f{key[1]}"
+            before = seen.get(seen_key)
             if before is not None:
-                if before[0] == digest:
+                if before[:64] == digest:
                     self.skipped += 1
                     continue
                 yield RowError(
@@ -348,10 +351,10 @@ class Inv101Import(XmlKind, InventoryListImport):
                     _(
                         "Message %(this)s and message %(other)s carry the same etpsInnerInvtNo with different content; both are refused."
                     )
-                    % {"this": msg.label, "other": before[1]},
+                    % {"this": msg.label, "other": f"{before[64:]} ({key[1]})"},  # (its label)
                 )
                 continue
-            seen[key] = (digest, msg.label)
+            seen[seen_key] = digest + msg.source  # (a SHA-256 in hex: 64 characters)
             old = stored.get(key)
             if old is not None:
                 if old.content_hash in (digest, content_hash_v1(msg.head, msg.lines)):

@@ -113,6 +113,14 @@ def test_same_internal_number_with_other_content_is_refused_naming_both(world, c
     assert not InventoryList.objects.exists()
 
 
+def test_the_same_message_twice_in_one_zip_is_imported_once(world, cbook, tmp_path):
+    data = b.inv101(b.head(cbook, inner="ERP-9"), [b.line(1, 5)])
+    result = run(b.zip_of(tmp_path, "twice.zip", {"a.xml": data, "b.xml": data}), world.users.enterprise)
+    assert result.ok, result.errors
+    assert InventoryList.objects.count() == 1 and InventoryMessage.objects.get().filename == "a.xml"
+    assert any("1 message(s) were imported before" in n for n in result.notices)
+
+
 def test_other_content_under_a_stored_internal_number_is_refused(world, cbook, tmp_path):
     h = b.head(cbook, inner="ERP-8")
     assert run(b.write(tmp_path, "first.xml", b.inv101(h, [b.line(1, 5)])), world.users.enterprise).ok
