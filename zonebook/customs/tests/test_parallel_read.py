@@ -188,3 +188,18 @@ def test_a_large_zip_s_directory_is_read_apart_into_the_same_entries(world, cboo
     monkeypatch.setattr(xmlio, "WHOLE_PARSE_BYTES", 1)  # not for processes: read here, member by member
     kinds = list(xmlio.members(path, path.name))
     assert len(kinds) == 7 and all(stream is not None for _n, stream, _s in kinds)
+
+
+def test_a_directory_gives_back_each_entry_as_read(tmp_path):
+    path = tmp_path / "names.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("a.xml", "核注清单/二号.xml", "Ünïcode ☃.xml"):
+            zf.writestr(name, b"<a>" + name.encode() + b"</a>")
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        want = [(i.filename, i.header_offset, i.compress_size, i.compress_type, i.file_size, i.CRC) for i in infos]
+    d = xmlio.Directory.of(infos)
+    assert len(d) == 3 and list(d) == want and d[-1] == want[-1] and d[1:] == want[1:]
+    assert d.sizes() == [w[4] for w in want]
+    with pytest.raises(IndexError):
+        d[3]
