@@ -68,6 +68,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--parse-only", default="", help="stream this zip through the reader only")
         parser.add_argument("--write-zip", default="", help="only write the INV101 zip to this path and stop")
+        parser.add_argument("--write-receipts", default="", help="with --write-zip: also write their receipts here")
+        parser.add_argument(
+            "--keep-book",
+            action="store_true",
+            help="with --write-zip: keep the handbook and its items (committed), so that `import_data "
+            "customs_inv101` and `customs_receipts` import the zips for real (a scratch database)",
+        )
 
     def handle(self, *args, **o):
         if o["parse_only"]:
@@ -77,12 +84,17 @@ class Command(BaseCommand):
 
         if o["write_zip"]:
             with transaction.atomic():
-                zone = ZoneFactory(name="基准综保区", province_code="510000", city_code="510100")
-                book = f.book(EnterpriseFactory(zone=zone, name="基准企业"), kind="C", number="C51019900001")
+                if o["keep_book"]:
+                    book = self.book(o["items"])
+                else:
+                    zone = ZoneFactory(name="基准综保区", province_code="510000", city_code="510100")
+                    book = f.book(EnterpriseFactory(zone=zone, name="基准企业"), kind="C", number="C51019900001")
                 self.write_messages(
                     Path(o["write_zip"]), book, o["messages"], o["lines"], o["items"], o["seed"]
                 )
-                transaction.set_rollback(True)
+                if o["write_receipts"]:
+                    self.write_receipts(Path(o["write_receipts"]), book, o["messages"])
+                transaction.set_rollback(not o["keep_book"])
             self.stdout.write(f"wrote {o['write_zip']}; peak RSS {peak_rss_mb():.0f} MB")
             return
         try:
@@ -93,6 +105,32 @@ class Command(BaseCommand):
             pass
 
     # -- data ---------------------------------------------------------------------------------------
+    def book(self, items: int):
+        """The benchmark's handbook (of a zone and enterprise of its own) with ``items`` materials."""
+        from zonebook.ledger import services
+        from zonebook.ledger.tests import factories as f
+        from zonebook.registry.testing import EnterpriseFactory, ZoneFactory
+
+        zone = ZoneFactory(name="基准综保区", province_code="510000", city_code="510100")
+        book = f.book(EnterpriseFactory(zone=zone, name="基准企业"), kind="C", number="C51019900001")
+        services.add_items(
+            book,
+            "material",
+            [
+                {
+                    "seq_no": s,
+                    "part_no": f"M{s:04d}",
+                    "hs_code": f.HS_MATERIAL,
+                    "name": f"料件{s}",
+                    "unit": "007",
+                    "legal_unit1": "007",
+                    "unit_price": Decimal("12.5"),
+                }
+                for s in range(1, items + 1)
+            ],
+        )
+        return book
+
     def write_messages(self, path: Path, book, messages: int, lines: int, items: int, seed: int) -> dict:
         from zonebook.customs import xmlio
         from zonebook.ledger.tests import factories as f
@@ -168,29 +206,9 @@ class Command(BaseCommand):
     def run(self, o):
         from zonebook.core.imports import pipeline
         from zonebook.customs.importers import Inv101Import, ReceiptImport
-        from zonebook.ledger import services
         from zonebook.ledger.models import Balance, InventoryListLine
-        from zonebook.ledger.tests import factories as f
-        from zonebook.registry.testing import EnterpriseFactory, ZoneFactory
 
-        zone = ZoneFactory(name="基准综保区", province_code="510000", city_code="510100")
-        book = f.book(EnterpriseFactory(zone=zone, name="基准企业"), kind="C", number="C51019900001")
-        services.add_items(
-            book,
-            "material",
-            [
-                {
-                    "seq_no": s,
-                    "part_no": f"M{s:04d}",
-                    "hs_code": f.HS_MATERIAL,
-                    "name": f"料件{s}",
-                    "unit": "007",
-                    "legal_unit1": "007",
-                    "unit_price": Decimal("12.5"),
-                }
-                for s in range(1, o["items"] + 1)
-            ],
-        )
+        book = self.book(o["items"])
         total_lines = o["messages"] * o["lines"]
         with tempfile.TemporaryDirectory() as tmp:
             msgs, recs = Path(tmp) / "inv101.zip", Path(tmp) / "inv201.zip"
